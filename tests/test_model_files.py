@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generators import model_files
+
+
+def test_single_file_model_is_verified_and_linked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HERITAGE_STUDIO_CACHE", str(tmp_path))
+    path = model_files.model_path("smollm2-135m")
+    assert path.is_file()
+    assert model_files.sha256_file(path) == model_files.get_spec("smollm2-135m").main_file.sha256
+    assert path.read_bytes()[:4] == b"GGUF"
+
+
+def test_parts_are_joined_once_and_a_damaged_join_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HERITAGE_STUDIO_CACHE", str(tmp_path))
+    folder = model_files.model_dir("whisper-base")
+    joined = folder / "model.bin"
+    assert {p.name for p in folder.iterdir() if not p.name.endswith(".sha256ok")} >= {
+        "model.bin", "config.json", "tokenizer.json", "vocabulary.txt"
+    }
+    # Damage the joined file (same size, so only the hash can tell): it must be rebuilt.
+    data = bytearray(joined.read_bytes()[:16])
+    with open(joined, "r+b") as fh:
+        fh.write(bytes(b ^ 0xFF for b in data))
+    model_files.model_dir("whisper-base")
+    assert model_files.sha256_file(joined) == model_files.get_spec("whisper-base").main_file.sha256
+
+
+def test_unknown_model_names_the_known_ones() -> None:
+    with pytest.raises(model_files.ModelFileError, match="whisper-base"):
+        model_files.get_spec("gpt-5")
+
+
+def test_missing_package_says_how_to_fix() -> None:
+    missing = model_files.PackagedFile("no_such_model_package_xyz", "model.bin")
+    with pytest.raises(model_files.ModelFileError, match="set-up script"):
+        missing.locate()
