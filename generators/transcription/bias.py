@@ -1,0 +1,106 @@
+"""Glossary terms that bias decoding, chosen to fit Whisper's prompt budget.
+
+Whisper keeps at most 223 prompt tokens and silently drops the oldest, so
+the terms are ranked (those the exhibit's own texts mention first) and cut to
+a budget here, where the choice is visible, instead of by truncation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from generators.transcription.chinese import (
+    SIMPLIFIED_PRIMER,
+    TRADITIONAL_PRIMER,
+    has_cjk,
+    is_chinese_language,
+)
+
+HOTWORD_BUDGET = 96  # tokens of glossary terms repeated before every 30 s window
+PROMPT_BUDGET = 120  # tokens of the initial prompt (primer + terms)
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """A glossary term as the engines see it (no database types here)."""
+
+    term: str
+    preferred: str = ""
+    variants: tuple[str, ...] = ()
+    language: str = ""
+
+    @property
+    def written(self) -> str:
+        """The spelling the museum wants in its texts."""
+        return self.preferred.strip() or self.term.strip()
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for s in (self.written, self.term, *self.variants):
+            if s and s.strip():
+                seen.setdefault(s.strip(), None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class GlossaryBias:
+    initial_prompt: str | None = None
+    hotwords: str | None = None
+    terms: tuple[str, ...] = field(default_factory=tuple)
+
+
+def estimate_tokens(text: str) -> int:
+    """A safe over-estimate of Whisper BPE tokens: CJK chars cost up to 2, Latin ~1 per 3 chars."""
+    cjk = sum(1 for ch in text if has_cjk(ch))
+    rest = len(text) - cjk
+    return 2 * cjk + math.ceil(rest / 3)
+
+
+def _relevance(entry: GlossaryEntry, context: str) -> int:
+    folded = context.casefold()
+    return sum(folded.count(s.casefold()) for s in entry.spellings)
+
+
+def _fits(entry: GlossaryEntry, language: str) -> bool:
+    if not entry.language or language in ("", "auto"):
+        return True
+    return entry.language.split("-")[0] == language.split("-")[0]
+
+
+def choose_terms(
+    entries: list[GlossaryEntry], language: str, context: str = "", budget: int = HOTWORD_BUDGET
+) -> list[str]:
+    """Most relevant written forms first, as many as fit the token budget."""
+    candidates = [e for e in entries if _fits(e, language) and e.written]
+    ranked = sorted(enumerate(candidates), key=lambda ie: (-_relevance(ie[1], context), ie[0]))
+    chosen: list[str] = []
+    used = 0
+    for _, entry in ranked:
+        cost = estimate_tokens(entry.written) + 1  # +1 for the separator
+        if entry.written in chosen or used + cost > budget:
+            continue
+        chosen.append(entry.written)
+        used += cost
+    return chosen
+
+
+def build_bias(
+    entries: list[GlossaryEntry], language: str, context: str = "", chinese_script: str = "simplified"
+) -> GlossaryBias:
+    """Hotwords (repeated before every window) and an initial prompt (primes style and script)."""
+    chinese = is_chinese_language(language)
+    primer = ""
+    if chinese:
+        primer = SIMPLIFIED_PRIMER if chinese_script == "simplified" else TRADITIONAL_PRIMER
+    label, sep, stop = ("术语：", "、", "。") if chinese else ("Glossary: ", ", ", ".")
+    room = PROMPT_BUDGET - estimate_tokens(primer + label + stop)
+    prompt_terms = choose_terms(entries, language, context, budget=room)
+    hotwords = choose_terms(entries, language, context, budget=HOTWORD_BUDGET)
+    prompt = primer + (label + sep.join(prompt_terms) + stop if prompt_terms else "")
+    return GlossaryBias(
+        initial_prompt=prompt or None,
+        hotwords=sep.join(hotwords) or None,
+        terms=tuple(hotwords),
+    )

@@ -1,0 +1,137 @@
+"""Likely mis-hearings of glossary terms, offered to the curator, never applied silently.
+
+Whisper writes unfamiliar names as familiar words ("Western Jew" for
+Western Zhou, "Taldi" for taotie, 掏贴纹 for 饕餮纹). Latin text is compared
+both as spelled and through a rough sound key; Chinese text is compared by
+toneless pinyin, which is how homophones like these arise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from generators.transcription.bias import GlossaryEntry
+from generators.transcription.chinese import has_cjk, is_cjk_char, pinyin_syllables
+from generators.transcription.types import Segment
+
+LATIN_THRESHOLD = 72.0
+CHINESE_THRESHOLD = 85.0
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+# A span made only of everyday function words ("to the" ~ taotie) is speech
+# Whisper heard with confidence, not a mangled name.
+_FUNCTION_WORDS = frozenset(
+    """a an the to of in on at by for from with and or but as is are was were be been it its this
+    that these those there here he she they we you i his her their our your my me him them us who
+    what which when where how why not no so do does did has have had can could will would shall
+    should may might must if then than also just too very all any some each into onto over under
+    up down out off about after before again once only own same such both few more most other""".split()
+)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    segment: int  # index in the transcript's segments
+    start: int  # character span of the heard text in that segment's text
+    end: int
+    heard: str
+    replacement: str
+    score: float
+
+    @property
+    def key(self) -> str:
+        """Stable identity, so a dismissed suggestion stays dismissed after re-analysis."""
+        return f"{self.heard.casefold()}->{self.replacement}"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["key"] = self.key
+        return d
+
+
+def sound_key(text: str) -> str:
+    """A rough English-ear sound key: the confusions Whisper makes on romanised names."""
+    s = re.sub(r"[^a-z]", "", text.casefold())
+    for a, b in (("zh", "j"), ("ch", "j"), ("sh", "s"), ("x", "s"), ("q", "j"), ("ph", "f"), ("ck", "k")):
+        s = s.replace(a, b)
+    s = s.translate(str.maketrans("dbgvzcy", "tpkfski"))
+    s = re.sub(r"(?<=[aeiou])[lr](?=[^aeiou]|$)", "", s)  # swallowed l/r after a vowel
+    s = re.sub(r"[aeiouw]+", "a", s)
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
+def _latin_score(heard: str, spelling: str) -> float:
+    plain = fuzz.ratio(heard.casefold(), spelling.casefold())
+    sound = fuzz.ratio(sound_key(heard), sound_key(spelling))
+    return (plain + sound) / 2
+
+
+def _latin_suggestions(index: int, text: str, entry: GlossaryEntry) -> list[Suggestion]:
+    words = list(_WORD.finditer(text))
+    found: list[Suggestion] = []
+    spellings = [s for s in entry.spellings if not has_cjk(s)]
+    folded = {s.casefold() for s in spellings}
+    for spelling in spellings:
+        n = len(_WORD.findall(spelling))
+        for size in {max(1, n - 1), n, n + 1}:
+            for i in range(len(words) - size + 1):
+                start, end = words[i].start(), words[i + size - 1].end()
+                heard = text[start:end]
+                if len(heard) < 3 or any(f in heard.casefold() for f in folded):
+                    continue
+                if all(w.group().casefold() in _FUNCTION_WORDS for w in words[i : i + size]):
+                    continue
+                score = _latin_score(heard, spelling)
+                if score >= LATIN_THRESHOLD:
+                    found.append(Suggestion(index, start, end, heard, entry.written, round(score, 1)))
+    return found
+
+
+def _chinese_suggestions(index: int, text: str, entry: GlossaryEntry) -> list[Suggestion]:
+    found: list[Suggestion] = []
+    for spelling in (s for s in entry.spellings if has_cjk(s)):
+        target = pinyin_syllables(spelling)
+        width = len(spelling)
+        for start in range(len(text) - width + 1):
+            heard = text[start : start + width]
+            if heard in entry.spellings or not all(is_cjk_char(c) for c in heard):
+                continue
+            syllables = pinyin_syllables(heard)
+            score = fuzz.ratio(" ".join(syllables), " ".join(target))
+            if score >= CHINESE_THRESHOLD:
+                found.append(Suggestion(index, start, start + width, heard, entry.written, round(score, 1)))
+    return found
+
+
+def _best_non_overlapping(found: list[Suggestion]) -> list[Suggestion]:
+    kept: list[Suggestion] = []
+    for s in sorted(found, key=lambda s: (-s.score, s.end - s.start)):
+        if all(k.segment != s.segment or s.end <= k.start or s.start >= k.end for k in kept):
+            kept.append(s)
+    return sorted(kept, key=lambda s: (s.segment, s.start))
+
+
+def suggest(
+    segments: Sequence[Segment], glossary: Sequence[GlossaryEntry], dismissed: Sequence[str] = ()
+) -> list[Suggestion]:
+    """Every likely mis-hearing of a glossary term, best match per place, minus dismissed keys."""
+    found: list[Suggestion] = []
+    for index, segment in enumerate(segments):
+        for entry in glossary:
+            found.extend(_latin_suggestions(index, segment.text, entry))
+            found.extend(_chinese_suggestions(index, segment.text, entry))
+    skip = set(dismissed)
+    return [s for s in _best_non_overlapping(found) if s.key not in skip]
+
+
+def apply(segment_text: str, suggestion: Suggestion) -> str:
+    """The segment text with the heard span replaced (the caller checks it still matches)."""
+    if segment_text[suggestion.start : suggestion.end] != suggestion.heard:
+        raise ValueError(
+            f"the text changed since the suggestion was made ('{suggestion.heard}' is no longer there)"
+        )
+    return segment_text[: suggestion.start] + suggestion.replacement + segment_text[suggestion.end :]
