@@ -1,0 +1,81 @@
+"""`heritage-studio …` (also `python -m studio`): every core operation from a terminal.
+
+Command groups live in `studio/commands/`, one module each, registered from
+COMMAND_MODULES. Errors a person can act on are printed as one sentence and
+exit non-zero; a bug prints a short notice plus where the full trace went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from studio.errors import StudioError
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "studio.commands.core",
+    "studio.commands.review",
+    "studio.commands.sample",
+)
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="heritage-studio",
+        description="Heritage Studio: grounded, reviewed visitor content from a museum's own sources.",
+    )
+    parser.add_argument(
+        "-p", "--project",
+        default=os.environ.get("HERITAGE_STUDIO_PROJECT"),
+        help="project folder (default: $HERITAGE_STUDIO_PROJECT, or the current folder if it is a project)",
+    )
+    parser.add_argument(
+        "-u", "--user",
+        default=os.environ.get("HERITAGE_STUDIO_USER"),
+        help="who is acting (a user of the project; default: $HERITAGE_STUDIO_USER)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+        return int(result or 0)
+    except StudioError as exc:
+        print(f"heritage-studio: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("heritage-studio: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # a bug: say so plainly, keep the details for the report
+        report = _crash_report(traceback.format_exc())
+        print(
+            f"heritage-studio: internal error (this is a bug). Details were written to {report}",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+def _crash_report(text: str) -> Path:
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "heritage-studio"
+    base.mkdir(parents=True, exist_ok=True)
+    path = base / "crash-cli.log"
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(text + "\n")
+    return path

@@ -1,0 +1,50 @@
+"""CLI command groups; each module has `register(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from studio.errors import StudioError
+from studio.models import User
+from studio.project import DB_NAME, Project
+
+
+def open_project(args: argparse.Namespace) -> Project:
+    path = args.project
+    if not path:
+        if (Path.cwd() / DB_NAME).exists():
+            path = str(Path.cwd())
+        else:
+            raise StudioError("which project? pass --project PATH or set HERITAGE_STUDIO_PROJECT")
+    return Project.open(path)
+
+
+def acting_user(project: Project, args: argparse.Namespace) -> User:
+    from studio.users import get_user
+
+    if not args.user:
+        raise StudioError("who is acting? pass --user NAME or set HERITAGE_STUDIO_USER")
+    with project.read() as s:
+        return get_user(s, args.user)
+
+
+def actor_name(args: argparse.Namespace) -> str:
+    return args.user or "cli"
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    """A plain aligned table (wide CJK characters counted as two columns)."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    cells = [headers] + [[str(c) for c in row] for row in rows]
+    widths = [max(width(r[i]) for r in cells) for i in range(len(headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append("  ".join(c + " " * (widths[i] - width(c)) for i, c in enumerate(row)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)

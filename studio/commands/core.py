@@ -1,0 +1,316 @@
+"""Projects, users, exhibits, sources, search, glossary, settings, jobs, audit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from studio import audit, exhibits, glossary, jobs, search, settings, sources, users
+from studio.commands import actor_name, open_project, table
+from studio.errors import StudioError
+from studio.ingest import import_paths
+from studio.project import Project
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("init", help="create a new project folder")
+    p.add_argument("path")
+    p.add_argument("--four-eyes", action="store_true", help="forbid approving a revision you wrote")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("user", help="people and roles")
+    s = p.add_subparsers(dest="action", required=True)
+    a = s.add_parser("add")
+    a.add_argument("name")
+    a.add_argument("--role", required=True, choices=users.ROLES)
+    a.set_defaults(func=cmd_user_add)
+    s.add_parser("list").set_defaults(func=cmd_user_list)
+
+    p = sub.add_parser("exhibit", help="exhibits and their Dublin Core description")
+    s = p.add_subparsers(dest="action", required=True)
+    a = s.add_parser("add")
+    a.add_argument("--title", required=True)
+    for field in exhibits.EDITABLE:
+        if field != "title":
+            a.add_argument(f"--{field}", default="")
+    a.set_defaults(func=cmd_exhibit_add)
+    a = s.add_parser("list")
+    a.add_argument("--search", default="")
+    a.set_defaults(func=cmd_exhibit_list)
+    a = s.add_parser("show")
+    a.add_argument("exhibit")
+    a.set_defaults(func=cmd_exhibit_show)
+    a = s.add_parser("edit")
+    a.add_argument("exhibit")
+    for field in exhibits.EDITABLE:
+        a.add_argument(f"--{field}")
+    a.set_defaults(func=cmd_exhibit_edit)
+
+    p = sub.add_parser("import", help="import files or folders as sources")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--exhibit", help="attach to this exhibit (id, identifier or title)")
+    p.add_argument("--language", default="", help="language of the texts (default: detected)")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("sources", help="list sources")
+    p.add_argument("--exhibit")
+    p.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("search", help="full-text search over passages (English and Chinese)")
+    p.add_argument("query")
+    p.add_argument("--exhibit")
+    p.add_argument("--limit", type=int, default=10)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("glossary", help="names and terms as the museum writes them")
+    s = p.add_subparsers(dest="action", required=True)
+    a = s.add_parser("add")
+    a.add_argument("term")
+    a.add_argument("--preferred", default="")
+    a.add_argument("--variants", default="", help="comma-separated forms to avoid")
+    a.add_argument("--language", default="")
+    a.add_argument("--note", default="")
+    a.set_defaults(func=cmd_glossary_add)
+    a = s.add_parser("list")
+    a.add_argument("--language")
+    a.set_defaults(func=cmd_glossary_list)
+    a = s.add_parser("import", help="load entries from a JSON list")
+    a.add_argument("file")
+    a.set_defaults(func=cmd_glossary_import)
+
+    p = sub.add_parser("settings", help="project settings (e.g. four_eyes)")
+    s = p.add_subparsers(dest="action", required=True)
+    s.add_parser("list").set_defaults(func=cmd_settings_list)
+    a = s.add_parser("set")
+    a.add_argument("key", choices=sorted(settings.DEFAULTS))
+    a.add_argument("value", help="a JSON value, e.g. true")
+    a.set_defaults(func=cmd_settings_set)
+
+    p = sub.add_parser("jobs", help="background jobs and what a crash left behind")
+    p.add_argument("--all", action="store_true")
+    p.set_defaults(func=cmd_jobs)
+
+    p = sub.add_parser("audit", help="the append-only audit log")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--verify", action="store_true", help="check the hash chain")
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("check", help="database integrity and audit chain")
+    p.set_defaults(func=cmd_check)
+
+
+# ----------------------------------------------------------------- commands
+def cmd_init(args: argparse.Namespace) -> int:
+    project = Project.create(args.path)
+    if args.four_eyes:
+        with project.session() as s:
+            settings.put(s, "four_eyes", True, actor_name(args))
+    print(f"created project {project.root}")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    with open_project(args) as project, project.session() as s:
+        user = users.add_user(s, args.name, args.role, actor=actor_name(args))
+        print(f"added {user.name} ({user.role})")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    with open_project(args) as project, project.read() as s:
+        print(table([[u.name, u.role] for u in users.list_users(s)], ["name", "role"]))
+    return 0
+
+
+def cmd_exhibit_add(args: argparse.Namespace) -> int:
+    fields = {k: getattr(args, k) for k in exhibits.EDITABLE if k != "title" and getattr(args, k)}
+    with open_project(args) as project, project.session() as s:
+        exhibit = exhibits.create_exhibit(s, args.title, actor=actor_name(args), **fields)
+        print(f"exhibit {exhibit.id}: {exhibit.title}")
+    return 0
+
+
+def cmd_exhibit_list(args: argparse.Namespace) -> int:
+    with open_project(args) as project, project.read() as s:
+        rows = [[str(e.id), e.identifier or "", e.title, e.date] for e in exhibits.list_exhibits(s, args.search)]
+    print(table(rows, ["id", "identifier", "title", "date"]) if rows else "no exhibits yet")
+    return 0
+
+
+def cmd_exhibit_show(args: argparse.Namespace) -> int:
+    with open_project(args) as project, project.read() as s:
+        exhibit = exhibits.get_exhibit(s, args.exhibit)
+        record = exhibits.dublin_core(exhibit)
+        record["notes"] = exhibit.notes
+        record["sources"] = [f"{x.id} {x.kind} {x.filename}" for x in sources.list_sources(s, exhibit.id)]
+    print(json.dumps(record, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_exhibit_edit(args: argparse.Namespace) -> int:
+    fields = {k: getattr(args, k) for k in exhibits.EDITABLE if getattr(args, k) is not None}
+    if not fields:
+        raise StudioError("nothing to change: pass e.g. --date '1200–1046 BCE'")
+    with open_project(args) as project, project.session() as s:
+        exhibit = exhibits.get_exhibit(s, args.exhibit)
+        exhibits.update_exhibit(s, int(exhibit.id or 0), actor=actor_name(args), **fields)
+        print(f"updated exhibit {exhibit.id}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with open_project(args) as project:
+        exhibit_id = None
+        if args.exhibit:
+            with project.read() as s:
+                exhibit_id = exhibits.get_exhibit(s, args.exhibit).id
+        bar = tqdm(total=0, unit="file", disable=args.no_progress,
+                   file=sys.stderr, dynamic_ncols=True)
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.total = total
+            bar.n = done
+            bar.set_postfix_str(name[:40], refresh=False)
+            bar.refresh()
+
+        def work(ctx: jobs.JobContext) -> dict[str, object]:
+            def both(done: int, total: int, name: str) -> None:
+                progress(done, total, name)
+                ctx.progress(done / total if total else 1.0, name)
+
+            return import_paths(
+                project, args.paths, exhibit_id=exhibit_id, actor=actor_name(args),
+                language=args.language, progress=both, cancel=ctx.cancel_event,
+            ).as_dict()
+
+        try:
+            result = jobs.run_job(project, "import", {"paths": args.paths, "exhibit": exhibit_id}, work,
+                                  created_by=actor_name(args))
+        finally:
+            bar.close()
+    print(f"imported {len(result['imported'])} source(s)"  # type: ignore[arg-type]
+          + (f", {len(result['duplicates'])} already in the project" if result["duplicates"] else ""))  # type: ignore[arg-type]
+    for warning in result["warnings"]:  # type: ignore[attr-defined]
+        print(f"warning: {warning}")
+    for item in result["skipped"]:  # type: ignore[attr-defined]
+        print(f"skipped: {item['path']}: {item['reason']}")
+    failures = result["failures"]
+    if failures:
+        print(f"{len(failures)} file(s) failed:", file=sys.stderr)  # type: ignore[arg-type]
+        for item in failures:  # type: ignore[attr-defined]
+            print(f"  {item['path']}: {item['reason']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    with open_project(args) as project, project.read() as s:
+        exhibit_id = exhibits.get_exhibit(s, args.exhibit).id if args.exhibit else None
+        rows = [[str(x.id), str(x.exhibit_id or ""), x.kind, x.language, x.filename, _summary(x)]
+                for x in sources.list_sources(s, exhibit_id)]
+    print(table(rows, ["id", "exhibit", "kind", "lang", "file", "details"]) if rows else "no sources")
+    return 0
+
+
+def _summary(source: sources.Source) -> str:
+    meta = sources.meta(source)
+    if source.kind == "image":
+        return f"{meta.get('width')}×{meta.get('height')} {meta.get('format', '')}"
+    if source.kind == "audio":
+        return f"{meta.get('duration_s')} s, {meta.get('sample_rate')} Hz, {meta.get('channels')} ch"
+    return f"{len(source.text)} chars"
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    with open_project(args) as project, project.read() as s:
+        exhibit_id = exhibits.get_exhibit(s, args.exhibit).id if args.exhibit else None
+        hits = search.search(s, args.query, exhibit_id=exhibit_id, limit=args.limit)
+    if not hits:
+        print("no passages match")
+        return 0
+    for hit in hits:
+        text = search.highlight(" ".join(hit.text.split()), args.query)
+        print(f"[{hit.passage_id}] source {hit.source_id} · exhibit {hit.exhibit_id} · bm25 {hit.score:.2f}")
+        print(f"    {text[:300]}")
+    return 0
+
+
+def cmd_glossary_add(args: argparse.Namespace) -> int:
+    variants = [v for v in args.variants.split(",") if v.strip()]
+    with open_project(args) as project, project.session() as s:
+        entry = glossary.add_term(s, args.term, args.preferred, variants, args.language, args.note, actor_name(args))
+        print(f"glossary entry {entry.id}: {entry.term} → {entry.preferred}")
+    return 0
+
+
+def cmd_glossary_list(args: argparse.Namespace) -> int:
+    with open_project(args) as project, project.read() as s:
+        rows = [[str(t.id), t.term, t.preferred, ", ".join(t.variants), t.language, t.note[:40]]
+                for t in glossary.list_terms(s, args.language)]
+    print(table(rows, ["id", "term", "preferred", "avoid", "lang", "note"]) if rows else "the glossary is empty")
+    return 0
+
+
+def cmd_glossary_import(args: argparse.Namespace) -> int:
+    from studio.samples import load_glossary_file
+
+    with open_project(args) as project, project.session() as s:
+        added, skipped = load_glossary_file(s, Path(args.file), actor_name(args))
+    print(f"added {added} entr{'y' if added == 1 else 'ies'}" + (f"; {skipped} already present" if skipped else ""))
+    return 0
+
+
+def cmd_settings_list(args: argparse.Namespace) -> int:
+    with open_project(args) as project, project.read() as s:
+        for key, value in settings.all_settings(s).items():
+            print(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+    return 0
+
+
+def cmd_settings_set(args: argparse.Namespace) -> int:
+    try:
+        value = json.loads(args.value)
+    except ValueError:
+        value = args.value
+    with open_project(args) as project, project.session() as s:
+        settings.put(s, args.key, value, actor_name(args))
+    print(f"{args.key} = {json.dumps(value, ensure_ascii=False)}")
+    return 0
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    with open_project(args) as project, project.read() as s:
+        rows = [[str(j.id), j.kind, j.status, f"{j.progress:.0%}", (j.error or j.message)[:60], j.created_at[:19]]
+                for j in jobs.list_jobs(s, None if args.all else None)]
+    print(table(rows, ["id", "kind", "status", "done", "message", "created"]) if rows else "no jobs")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    with open_project(args) as project, project.read() as s:
+        if args.verify:
+            problems = audit.verify(s)
+            if problems:
+                for p in problems:
+                    print(p, file=sys.stderr)
+                return 1
+            print("audit log intact")
+            return 0
+        for e in reversed(audit.entries(s, args.limit)):
+            print(f"{e.id:>5} {e.at[:19]} {e.actor:<12} {e.action:<24} {e.object_type} {e.object_id} {e.detail_json[:80]}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    with open_project(args) as project:
+        result = project.integrity_check()
+        with project.read() as s:
+            problems = audit.verify(s)
+    print(f"database: {result}")
+    print("audit log: " + ("intact" if not problems else "; ".join(problems)))
+    return 0 if result == "ok" and not problems else 1

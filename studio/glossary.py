@@ -1,0 +1,89 @@
+"""The project glossary: names and terms as the museum wants them written.
+
+Transcription uses it to bias decoding and suggest corrections; drafting
+feeds the entries that occur in the sources to the model; the checks flag a
+variant used where the preferred form is required.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
+
+from studio import audit
+from studio.errors import NotFound, StudioError
+from studio.models import GlossaryTerm
+
+
+def add_term(
+    s: Session,
+    term: str,
+    preferred: str = "",
+    variants: Iterable[str] = (),
+    language: str = "",
+    note: str = "",
+    actor: str = "",
+) -> GlossaryTerm:
+    term = term.strip()
+    if not term:
+        raise StudioError("a glossary entry needs a term")
+    preferred = (preferred or term).strip()
+    clean_variants = sorted({v.strip() for v in variants if v and v.strip() and v.strip() != preferred})
+    existing = s.exec(select(GlossaryTerm).where(GlossaryTerm.term == term, GlossaryTerm.language == language)).first()
+    if existing is not None:
+        raise StudioError(f"the glossary already has '{term}' ({language or 'any language'})")
+    entry = GlossaryTerm(
+        term=term,
+        preferred=preferred,
+        variants_json=json.dumps(clean_variants, ensure_ascii=False),
+        language=language,
+        note=note.strip(),
+    )
+    s.add(entry)
+    s.flush()
+    audit.record(s, actor, "glossary.add", "glossary", entry.id, {"term": term, "preferred": preferred})
+    return entry
+
+
+def update_term(s: Session, term_id: int, actor: str = "", **fields: object) -> GlossaryTerm:
+    entry = s.get(GlossaryTerm, term_id)
+    if entry is None:
+        raise NotFound(f"no glossary entry {term_id}")
+    for key, value in fields.items():
+        if key == "variants":
+            entry.variants_json = json.dumps(sorted({str(v).strip() for v in value if str(v).strip()}), ensure_ascii=False)  # type: ignore[union-attr]
+        elif key in ("term", "preferred", "language", "note"):
+            setattr(entry, key, str(value).strip())
+        else:
+            raise StudioError(f"unknown glossary field '{key}'")
+    s.add(entry)
+    audit.record(s, actor, "glossary.update", "glossary", entry.id, {k: str(v) for k, v in fields.items()})
+    return entry
+
+
+def remove_term(s: Session, term_id: int, actor: str = "") -> None:
+    entry = s.get(GlossaryTerm, term_id)
+    if entry is None:
+        raise NotFound(f"no glossary entry {term_id}")
+    audit.record(s, actor, "glossary.remove", "glossary", term_id, {"term": entry.term})
+    s.delete(entry)
+
+
+def list_terms(s: Session, language: str | None = None) -> list[GlossaryTerm]:
+    query = select(GlossaryTerm).order_by(col(GlossaryTerm.term))
+    if language is not None:
+        query = query.where(col(GlossaryTerm.language).in_((language, "")))
+    return list(s.exec(query))
+
+
+def terms_in_text(terms: Iterable[GlossaryTerm], text: str) -> list[GlossaryTerm]:
+    """Entries whose term, preferred form or a variant occurs in the text (case-insensitive)."""
+    folded = text.casefold()
+    found: list[GlossaryTerm] = []
+    for entry in terms:
+        forms = [entry.term, entry.preferred, *entry.variants]
+        if any(form and form.casefold() in folded for form in forms):
+            found.append(entry)
+    return found

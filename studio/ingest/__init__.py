@@ -1,0 +1,188 @@
+"""Importing sources: one file or a whole folder, each file on its own.
+
+Each file is read, validated, stored as a blob and recorded with its passages
+in one transaction, so a failure (or a killed process) affects that file only;
+the batch goes on and the failures are listed at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import select
+
+from studio import audit
+from studio.errors import StudioError
+from studio.ingest.extractors import MAX_BYTES, extract, kind_of
+from studio.jobs import Cancelled
+from studio.models import Source
+from studio.passages import replace_passages
+from studio.project import Project
+from studio.text import split_passages
+
+
+@dataclass(frozen=True)
+class Failure:
+    path: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    imported: list[int] = field(default_factory=list)  # source ids
+    duplicates: list[tuple[str, int]] = field(default_factory=list)  # (path, existing source id)
+    failures: list[Failure] = field(default_factory=list)
+    skipped: list[Failure] = field(default_factory=list)  # not a source type we read
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "imported": self.imported,
+            "duplicates": [list(d) for d in self.duplicates],
+            "failures": [f.__dict__ for f in self.failures],
+            "skipped": [f.__dict__ for f in self.skipped],
+            "warnings": self.warnings,
+        }
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def collect_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Failure]]:
+    """Expand folders (sorted, hidden files skipped); refuse links that leave the chosen folder."""
+    files: list[Path] = []
+    problems: list[Failure] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            root = path.resolve()
+            for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    if name.startswith("."):
+                        continue
+                    child = Path(dirpath) / name
+                    if child.is_symlink():
+                        target = child.resolve()
+                        if root not in target.parents:
+                            problems.append(Failure(str(child), "a link that points outside the folder being imported; not followed"))
+                            continue
+                    files.append(child)
+        elif path.exists() or path.is_symlink():
+            files.append(path)
+        else:
+            problems.append(Failure(str(path), "no such file or folder"))
+    return files, problems
+
+
+def import_paths(
+    project: Project,
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    exhibit_id: int | None,
+    actor: str,
+    language: str = "",
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ImportReport:
+    files, problems = collect_files(paths)
+    report = ImportReport(failures=problems)
+    total = len(files)
+    for index, path in enumerate(files):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(f"import cancelled after {index} of {total} files")
+        if progress is not None:
+            progress(index, total, path.name)
+        if kind_of(path) is None:
+            report.skipped.append(Failure(str(path), f"not a source type the studio reads ({path.suffix or 'no extension'})"))
+            continue
+        try:
+            outcome = import_file(project, path, exhibit_id=exhibit_id, actor=actor, language=language)
+        except StudioError as exc:
+            report.failures.append(Failure(str(path), str(exc)))
+            continue
+        except FileNotFoundError:
+            report.failures.append(Failure(str(path), "the file disappeared before it could be read"))
+            continue
+        except PermissionError:
+            report.failures.append(Failure(str(path), "permission denied: the studio may not read this file"))
+            continue
+        except OSError as exc:
+            report.failures.append(Failure(str(path), f"could not be read ({exc.strerror or exc})"))
+            continue
+        source_id, duplicate, warnings = outcome
+        report.warnings.extend(warnings)
+        if duplicate:
+            report.duplicates.append((str(path), source_id))
+        else:
+            report.imported.append(source_id)
+    if progress is not None:
+        progress(total, total, "")
+    return report
+
+
+def import_file(
+    project: Project,
+    path: Path,
+    *,
+    exhibit_id: int | None,
+    actor: str,
+    language: str = "",
+    title: str = "",
+) -> tuple[int, bool, list[str]]:
+    """Import one file; returns (source id, was it already there, warnings)."""
+    kind = kind_of(path)
+    if kind is None:
+        raise StudioError(f"{path.name}: not a source type the studio reads ({path.suffix or 'no extension'})")
+    if path.is_symlink() and not path.exists():
+        raise StudioError(f"{path.name}: a link to a file that does not exist")
+    if not path.is_file():
+        raise StudioError(f"{path.name}: not a regular file")
+    size = path.stat().st_size
+    limit = MAX_BYTES[kind]
+    if size > limit:
+        raise StudioError(
+            f"{path.name}: {size / (1 << 20):.1f} MB is over the {limit >> 20} MB limit for {kind} sources"
+            + ("; split the text into smaller files" if kind in ("text", "markdown") else "")
+        )
+    extracted = extract(path, kind)
+    # The blob is written before the transaction: a crash between the two
+    # leaves an unreferenced blob (harmless, content-addressed), never a
+    # source row pointing at nothing.
+    sha = project.media.put_file(path, max_bytes=limit)
+    thumb_sha = project.media.put_bytes(extracted.thumbnail) if extracted.thumbnail else None
+    with project.session() as s:
+        existing = s.exec(
+            select(Source).where(Source.media_sha256 == sha, Source.exhibit_id == exhibit_id)
+        ).first()
+        if existing is not None:
+            return int(existing.id or 0), True, extracted.warnings
+        source = Source(
+            exhibit_id=exhibit_id,
+            kind=kind,
+            filename=path.name,
+            media_sha256=sha,
+            mime=extracted.mime,
+            size_bytes=size,
+            language=language or extracted.language,
+            title=title or path.stem,
+            text=extracted.text,
+            meta_json=json.dumps(extracted.meta, ensure_ascii=False, default=str),
+            thumbnail_sha256=thumb_sha,
+            created_by=actor,
+        )
+        s.add(source)
+        s.flush()
+        if extracted.text.strip():
+            replace_passages(s, source, split_passages(extracted.text), language=source.language)
+        audit.record(s, actor, "source.import", "source", source.id, {"file": path.name, "sha256": sha, "kind": kind})
+        return int(source.id or 0), False, extracted.warnings

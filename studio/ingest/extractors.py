@@ -1,0 +1,254 @@
+"""Reading each kind of source file: validate it, pull out text and metadata.
+
+Every reader refuses what it cannot read with a sentence naming the file and
+the reason; none of them executes anything from the file (no macros, no
+scripts, no external references are followed).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import ExifTags, Image, UnidentifiedImageError
+
+from studio.errors import StudioError
+from studio.text import decode_text, guess_language
+
+TEXT_EXT = {".txt": "text", ".md": "markdown", ".markdown": "markdown"}
+DOC_EXT = {".pdf": "pdf", ".docx": "docx"}
+IMAGE_EXT = {".jpg": "image", ".jpeg": "image", ".png": "image", ".webp": "image", ".tif": "image", ".tiff": "image"}
+AUDIO_EXT = {".wav": "audio", ".mp3": "audio", ".m4a": "audio", ".ogg": "audio", ".oga": "audio", ".flac": "audio"}
+KIND_BY_EXT: dict[str, str] = {**TEXT_EXT, **DOC_EXT, **IMAGE_EXT, **AUDIO_EXT}
+
+MAX_TEXT_BYTES = 20 << 20  # a label or catalogue text is kilobytes; 20 MB is a mistake
+MAX_DOC_BYTES = 200 << 20
+MAX_IMAGE_BYTES = 500 << 20
+MAX_AUDIO_BYTES = 4 << 30
+MAX_IMAGE_PIXELS = 150_000_000  # large gallery scans pass; decompression bombs do not
+MAX_DOCX_UNZIPPED = 300 << 20
+THUMBNAIL_SIZE = (512, 512)
+FULL_DECODE_LIMIT_S = 1800.0  # longer recordings: check head and tail only
+
+MAX_BYTES = {"text": MAX_TEXT_BYTES, "markdown": MAX_TEXT_BYTES, "pdf": MAX_DOC_BYTES, "docx": MAX_DOC_BYTES,
+             "image": MAX_IMAGE_BYTES, "audio": MAX_AUDIO_BYTES}
+
+
+@dataclass
+class Extracted:
+    kind: str
+    mime: str
+    text: str = ""
+    language: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    thumbnail: bytes | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def kind_of(path: Path) -> str | None:
+    return KIND_BY_EXT.get(path.suffix.lower())
+
+
+def extract(path: Path, kind: str) -> Extracted:
+    reader = {
+        "text": _text,
+        "markdown": _text,
+        "pdf": _pdf,
+        "docx": _docx,
+        "image": _image,
+        "audio": _audio,
+    }[kind]
+    return reader(path, kind)
+
+
+def _text(path: Path, kind: str) -> Extracted:
+    data = path.read_bytes()
+    decoded = decode_text(data, path.name)
+    if not decoded.text.strip():
+        raise StudioError(f"{path.name}: the file is empty")
+    mime = "text/markdown" if kind == "markdown" else "text/plain"
+    return Extracted(kind, mime, decoded.text, guess_language(decoded.text), {"encoding": decoded.encoding})
+
+
+def _pdf(path: Path, kind: str) -> Extracted:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(str(path), strict=False)
+            if reader.is_encrypted:
+                raise StudioError(f"{path.name}: the PDF is password-protected; save an unprotected copy")
+            pages = [page.extract_text() or "" for page in reader.pages]
+    except StudioError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+        raise StudioError(f"{path.name}: damaged or truncated PDF ({exc.__class__.__name__}: {exc})") from exc
+    if not pages:
+        raise StudioError(f"{path.name}: the PDF has no pages")
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    result = Extracted(kind, "application/pdf", text, guess_language(text), {"pages": len(pages)})
+    if not text.strip():
+        result.warnings.append(f"{path.name}: no text layer (a scan?); stored without passages")
+    return result
+
+
+def _docx(path: Path, kind: str) -> Extracted:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+            if unzipped > MAX_DOCX_UNZIPPED:
+                raise StudioError(
+                    f"{path.name}: unpacks to {unzipped >> 20} MB, over the {MAX_DOCX_UNZIPPED >> 20} MB limit "
+                    "(a decompression bomb or an oversized document)"
+                )
+            bad = archive.testzip()
+            if bad is not None:
+                raise StudioError(f"{path.name}: damaged .docx (entry {bad} is corrupt)")
+    except zipfile.BadZipFile as exc:
+        raise StudioError(f"{path.name}: not a valid .docx (damaged or truncated archive)") from exc
+    import docx
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises many types for malformed parts
+        raise StudioError(f"{path.name}: cannot read this .docx ({exc.__class__.__name__}: {exc})") from exc
+    blocks = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            blocks.append(" | ".join(cell.text for cell in row.cells))
+    text = "\n\n".join(b.strip() for b in blocks if b.strip())
+    if not text:
+        raise StudioError(f"{path.name}: the document has no text")
+    props = document.core_properties
+    meta = {k: str(getattr(props, k) or "") for k in ("title", "author", "created") if getattr(props, k, None)}
+    return Extracted(kind, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", text,
+                     guess_language(text), meta)
+
+
+def _image(path: Path, kind: str) -> Extracted:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as probe:
+                width, height = probe.size
+                fmt = probe.format or ""
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise StudioError(
+                        f"{path.name}: {width}×{height} pixels is over the {MAX_IMAGE_PIXELS // 1_000_000} megapixel "
+                        "limit (a decompression bomb or an unusually large scan); reduce it and import again"
+                    )
+                probe.verify()
+            with Image.open(path) as img:
+                img.load()  # verify() misses truncated pixel data; a full decode does not
+                exif = _exif(img)
+                mode = img.mode
+                frames = getattr(img, "n_frames", 1)
+                thumb = img.copy()
+    except StudioError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise StudioError(f"{path.name}: refused as a decompression bomb ({exc})") from exc
+    except UnidentifiedImageError as exc:
+        raise StudioError(f"{path.name}: not an image Pillow can read (damaged, or another file type renamed)") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise StudioError(f"{path.name}: damaged or truncated image ({exc})") from exc
+    if fmt not in ("JPEG", "PNG", "WEBP", "TIFF", "MPO"):
+        raise StudioError(f"{path.name}: is a {fmt or 'unknown'} image; import JPEG, PNG, WebP or TIFF")
+    thumb.thumbnail(THUMBNAIL_SIZE)
+    if thumb.mode not in ("RGB", "L"):
+        thumb = thumb.convert("RGBA").convert("RGB") if "A" in thumb.mode or thumb.mode == "P" else thumb.convert("RGB")
+    buf = io.BytesIO()
+    thumb.save(buf, "JPEG", quality=85, optimize=True)
+    mime = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff"}[fmt]
+    meta = {"width": width, "height": height, "format": fmt, "mode": mode, "frames": frames, "exif": exif}
+    return Extracted(kind, mime, "", "", meta, buf.getvalue())
+
+
+def _exif(img: Image.Image) -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        raw = img.getexif()
+    except Exception:  # a broken EXIF block should not block the picture
+        return out
+    for tag, value in raw.items():
+        name = ExifTags.TAGS.get(tag, str(tag))
+        if isinstance(value, bytes):
+            value = value[:64].hex() if len(value) > 64 else value.decode("latin-1", "replace")
+        text = str(value)
+        out[name] = text[:500]
+    return out
+
+
+def _audio(path: Path, kind: str) -> Extracted:
+    if path.stat().st_size == 0:
+        raise StudioError(f"{path.name}: the file is empty (0 bytes)")
+    info = _ffprobe(path)
+    streams = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
+    if not streams:
+        found = info.get("format", {}).get("format_name", "unknown")
+        raise StudioError(f"{path.name}: has no audio stream (ffmpeg reads it as '{found}'); is it really audio?")
+    stream = streams[0]
+    try:
+        duration = float(info.get("format", {}).get("duration") or stream.get("duration") or 0.0)
+    except ValueError:
+        duration = 0.0
+    if duration <= 0:
+        raise StudioError(f"{path.name}: the audio has no length (damaged or truncated)")
+    _decode_check(path, duration)
+    meta = {
+        "duration_s": round(duration, 3),
+        "sample_rate": int(stream.get("sample_rate") or 0),
+        "channels": int(stream.get("channels") or 0),
+        "codec": stream.get("codec_name", ""),
+        "format": info.get("format", {}).get("format_name", ""),
+        "bit_rate": int(info.get("format", {}).get("bit_rate") or 0),
+    }
+    mime = {
+        ".mp3": "audio/mpeg", ".wav": "audio/wav", ".m4a": "audio/mp4", ".ogg": "audio/ogg",
+        ".oga": "audio/ogg", ".flac": "audio/flac",
+    }.get(path.suffix.lower(), "audio/*")
+    return Extracted(kind, mime, "", "", meta)
+
+
+def _ffprobe(path: Path) -> dict[str, Any]:
+    # pydub.utils.mediainfo_json runs the same ffprobe but drops its exit
+    # status and error text; we need both to tell the user why a file fails.
+    try:
+        proc = subprocess.run(
+            ["ffprobe", "-v", "error", "-of", "json", "-show_format", "-show_streams", str(path)],
+            capture_output=True, timeout=60, check=False,
+        )
+    except FileNotFoundError as exc:
+        raise StudioError("ffprobe (ffmpeg) is not installed; run the set-up script") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise StudioError(f"{path.name}: ffprobe took over a minute to read it") from exc
+    if proc.returncode != 0:
+        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise StudioError(f"{path.name}: not readable audio ({reason[-1] if reason else 'ffprobe failed'})")
+    try:
+        return dict(json.loads(proc.stdout or b"{}"))
+    except ValueError as exc:
+        raise StudioError(f"{path.name}: ffprobe returned unreadable metadata") from exc
+
+
+def _decode_check(path: Path, duration: float) -> None:
+    windows = [["-i", str(path)]]
+    if duration > FULL_DECODE_LIMIT_S:
+        windows = [["-t", "60", "-i", str(path)], ["-sseof", "-60", "-i", str(path)]]
+    for args in windows:
+        proc = subprocess.run(
+            ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", *args, "-map", "0:a:0", "-f", "null", "-"],
+            capture_output=True, timeout=600, check=False,
+        )
+        errors = proc.stderr.decode("utf-8", "replace").strip()
+        if proc.returncode != 0 or errors:
+            first = errors.splitlines()[0] if errors else f"ffmpeg exit {proc.returncode}"
+            raise StudioError(f"{path.name}: damaged or truncated audio ({first})")

@@ -1,0 +1,192 @@
+"""Long work as job records: progress, cancel, and what a crash left behind.
+
+The GUI runs `run_job` on a worker thread and the CLI on its main thread;
+both see the same record, so a job that was running when the process died is
+shown as interrupted next time the project opens, and can be started again
+with the same parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlmodel import Session, col, select
+
+from studio.errors import NotFound, StudioError
+from studio.models import Job, utcnow
+
+if TYPE_CHECKING:
+    from studio.project import Project
+
+T = TypeVar("T")
+ACTIVE = ("queued", "running")
+FINISHED = ("done", "failed", "cancelled", "interrupted")
+PROGRESS_WRITE_INTERVAL_S = 0.5
+
+
+class Cancelled(StudioError):
+    """The user cancelled the job; not a failure."""
+
+
+ProgressCallback = Callable[[float, str], None]
+
+
+@dataclass
+class JobContext:
+    """Handed to the work function: report progress, notice cancel."""
+
+    project: "Project"
+    job_id: int
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    on_progress: ProgressCallback | None = None
+    _last_write: float = 0.0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def check_cancelled(self) -> None:
+        if self.cancel_event.is_set():
+            raise Cancelled("cancelled by the user")
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        fraction = min(1.0, max(0.0, float(fraction)))
+        if self.on_progress is not None:
+            self.on_progress(fraction, message)
+        # The record is for other windows and for after a crash; writing it
+        # at every token would turn progress reporting into the bottleneck.
+        now = time.monotonic()
+        if now - self._last_write >= PROGRESS_WRITE_INTERVAL_S or fraction >= 1.0:
+            self._last_write = now
+            with self.project.session() as s:
+                job = s.get(Job, self.job_id)
+                if job is not None:
+                    job.progress = fraction
+                    job.message = message[:500]
+                    s.add(job)
+
+
+def create_job(s: Session, kind: str, params: dict[str, Any], created_by: str = "") -> Job:
+    job = Job(
+        kind=kind,
+        params_json=json.dumps(params, ensure_ascii=False, sort_keys=True),
+        created_by=created_by,
+        pid=os.getpid(),
+    )
+    s.add(job)
+    s.flush()
+    return job
+
+
+def run_job(
+    project: "Project",
+    kind: str,
+    params: dict[str, Any],
+    work: Callable[[JobContext], T],
+    *,
+    created_by: str = "",
+    cancel_event: threading.Event | None = None,
+    on_progress: ProgressCallback | None = None,
+    job_id: int | None = None,
+) -> T:
+    """Run `work` as a recorded job. Raises Cancelled or the work's error after recording it."""
+    with project.session() as s:
+        if job_id is None:
+            job = create_job(s, kind, params, created_by)
+        else:
+            job = _get(s, job_id)
+        job.status = "running"
+        job.started_at = utcnow()
+        job.finished_at = None
+        job.error = ""
+        job.progress = 0.0
+        job.pid = os.getpid()
+        s.add(job)
+        s.flush()
+        jid = int(job.id or 0)
+    ctx = JobContext(project, jid, cancel_event or threading.Event(), on_progress)
+    status, error, result_json = "done", "", "{}"
+    try:
+        result = work(ctx)
+        if ctx.cancelled:
+            raise Cancelled("cancelled by the user")
+        result_json = json.dumps(result, ensure_ascii=False, default=str) if result is not None else "{}"
+        return result
+    except Cancelled as exc:
+        status, error = "cancelled", str(exc)
+        raise
+    except StudioError as exc:
+        status, error = "failed", str(exc)
+        raise
+    except BaseException as exc:
+        status = "failed"
+        error = f"internal error: {exc.__class__.__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+        raise
+    finally:
+        with project.session() as s:
+            job = s.get(Job, jid)
+            if job is not None:
+                job.status = status
+                job.error = error[:4000]
+                job.finished_at = utcnow()
+                if status == "done":
+                    job.progress = 1.0
+                    job.result_json = result_json
+                s.add(job)
+
+
+def mark_orphans_interrupted(s: Session) -> list[int]:
+    """Jobs whose process is gone are shown as interrupted (they can be restarted)."""
+    marked: list[int] = []
+    for job in s.exec(select(Job).where(col(Job.status).in_(ACTIVE))):
+        if job.pid is not None and job.pid != os.getpid() and _alive(job.pid):
+            continue
+        if job.pid == os.getpid():
+            continue
+        job.status = "interrupted"
+        job.finished_at = utcnow()
+        job.message = "interrupted: the studio stopped while this job was running"
+        s.add(job)
+        marked.append(int(job.id or 0))
+    return marked
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A recycled pid could belong to another program; good enough to avoid
+    # marking a sibling studio process's live job as interrupted.
+    return True
+
+
+def _get(s: Session, job_id: int) -> Job:
+    job = s.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"no job {job_id}")
+    return job
+
+
+def list_jobs(s: Session, statuses: tuple[str, ...] | None = None, limit: int = 100) -> list[Job]:
+    query = select(Job).order_by(col(Job.id).desc()).limit(limit)
+    if statuses:
+        query = query.where(col(Job.status).in_(statuses))
+    return list(s.exec(query))
+
+
+def restart_params(s: Session, job_id: int) -> tuple[str, dict[str, Any]]:
+    """Kind and parameters of a finished job, to start it again."""
+    job = _get(s, job_id)
+    if job.status in ACTIVE:
+        raise StudioError(f"job {job_id} is still {job.status}")
+    return job.kind, json.loads(job.params_json)

@@ -1,0 +1,207 @@
+"""The project's tables, named in the museum's words.
+
+The migrations in `studio/migrations/` create these tables with frozen SQL;
+`tests/test_schema.py` checks that the two agree. Timestamps are ISO-8601 UTC
+strings so that what is hashed (revisions, the audit chain) is exactly what
+is stored, with no driver-dependent datetime round trips.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def loads(text: str | None, default: Any = None) -> Any:
+    return default if not text else json.loads(text)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    role: str  # curator | editor | producer
+    created_at: str = Field(default_factory=utcnow)
+
+
+class Exhibit(SQLModel, table=True):
+    """An object or display on the gallery floor, described in Dublin Core."""
+
+    __tablename__ = "exhibits"
+    id: int | None = Field(default=None, primary_key=True)
+    identifier: str | None = Field(default=None, unique=True)
+    title: str
+    creator: str = ""
+    date: str = ""
+    description: str = ""
+    subject: str = ""  # semicolon-separated, as Dublin Core exports usually carry it
+    rights: str = ""
+    language: str = ""
+    notes: str = ""
+    created_at: str = Field(default_factory=utcnow)
+    updated_at: str = Field(default_factory=utcnow)
+
+
+class Source(SQLModel, table=True):
+    """A file the museum already had, stored once as a blob, with its extracted text."""
+
+    __tablename__ = "sources"
+    id: int | None = Field(default=None, primary_key=True)
+    exhibit_id: int | None = Field(default=None, foreign_key="exhibits.id")
+    kind: str  # text | markdown | pdf | docx | image | audio
+    filename: str
+    media_sha256: str
+    mime: str = ""
+    size_bytes: int = 0
+    language: str = ""
+    title: str = ""
+    text: str = ""
+    meta_json: str = "{}"
+    thumbnail_sha256: str | None = None
+    created_at: str = Field(default_factory=utcnow)
+    created_by: str = ""
+
+
+class Passage(SQLModel, table=True):
+    """A retrievable slice of a source's text (or of a transcript), indexed by FTS5."""
+
+    __tablename__ = "passages"
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="sources.id")
+    exhibit_id: int | None = Field(default=None, foreign_key="exhibits.id")
+    seq: int
+    text: str
+    language: str = ""
+    origin: str = "source"  # source | transcript
+    start_s: float | None = None
+    end_s: float | None = None
+    revision_id: int | None = None
+
+
+class GlossaryTerm(SQLModel, table=True):
+    __tablename__ = "glossary_terms"
+    id: int | None = Field(default=None, primary_key=True)
+    term: str
+    preferred: str
+    variants_json: str = "[]"  # forms to avoid
+    language: str = ""
+    note: str = ""
+    created_at: str = Field(default_factory=utcnow)
+
+    @property
+    def variants(self) -> list[str]:
+        return list(loads(self.variants_json, []))
+
+
+class Draft(SQLModel, table=True):
+    """A piece of visitor content in the making; its text lives in Revisions."""
+
+    __tablename__ = "drafts"
+    id: int | None = Field(default=None, primary_key=True)
+    exhibit_id: int | None = Field(default=None, foreign_key="exhibits.id")
+    kind: str  # card | summary | caption | alt_text | translation | transcript | ...
+    language: str = ""
+    source_id: int | None = Field(default=None, foreign_key="sources.id")
+    title: str = ""
+    created_at: str = Field(default_factory=utcnow)
+    created_by: str = ""
+
+
+class Revision(SQLModel, table=True):
+    """One immutable version of a draft's content, with who or what made it.
+
+    The database refuses UPDATE and DELETE on this table (migration 0002).
+    """
+
+    __tablename__ = "revisions"
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="drafts.id")
+    number: int
+    content_json: str
+    sha256: str
+    author_kind: str  # model | person
+    created_by: str  # the person who wrote it, or who asked the model for it
+    engine: str = ""
+    model: str = ""
+    model_sha256: str = ""
+    params_json: str = "{}"
+    template_id: str = ""
+    template_version: str = ""
+    citations_json: str = "{}"  # {"1": passage_id, ...} as numbered in the prompt
+    checks_json: str = "[]"
+    parent_id: int | None = None
+    note: str = ""
+    created_at: str = Field(default_factory=utcnow)
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return dict(loads(self.content_json, {}))
+
+    @property
+    def citations(self) -> dict[str, int]:
+        return dict(loads(self.citations_json, {}))
+
+    @property
+    def checks(self) -> list[dict[str, Any]]:
+        return list(loads(self.checks_json, []))
+
+
+class Review(SQLModel, table=True):
+    """A person's decision on one revision, bound to that revision's hash."""
+
+    __tablename__ = "reviews"
+    id: int | None = Field(default=None, primary_key=True)
+    revision_id: int = Field(foreign_key="revisions.id")
+    revision_sha256: str
+    decision: str  # approved | changes_requested | rejected
+    reason: str = ""
+    reviewer: str
+    reviewer_role: str
+    created_at: str = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only, hash-chained record of every decision and export."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: str = Field(default_factory=utcnow)
+    actor: str
+    action: str
+    object_type: str = ""
+    object_id: str = ""
+    detail_json: str = "{}"
+    prev_hash: str = ""
+    hash: str = ""
+
+
+class Setting(SQLModel, table=True):
+    __tablename__ = "settings"
+    key: str = Field(primary_key=True)
+    value_json: str = "null"
+
+
+class Job(SQLModel, table=True):
+    """Long work (import, transcription, drafting, export) as a visible record."""
+
+    __tablename__ = "jobs"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    status: str = "queued"  # queued | running | done | failed | cancelled | interrupted
+    progress: float = 0.0
+    message: str = ""
+    params_json: str = "{}"
+    result_json: str = "{}"
+    error: str = ""
+    created_by: str = ""
+    created_at: str = Field(default_factory=utcnow)
+    started_at: str | None = None
+    finished_at: str | None = None
+    pid: int | None = None

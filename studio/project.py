@@ -1,0 +1,176 @@
+"""A project folder (`Bronzes.studio/`): the SQLite file, the media store, exports.
+
+Opening a project migrates its schema step by step, turns on WAL (readers never
+block the writer, and a killed process leaves the last committed state), and
+marks jobs whose process died as interrupted so the user sees them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from studio import migrations
+from studio.errors import StudioError
+from studio.media import MediaStore
+
+DB_NAME = "project.db"
+MEDIA_DIR = "media"
+EXPORTS_DIR = "exports"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _configure(dbapi_conn: sqlite3.Connection) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys = ON")
+    # NORMAL is durable against a killed process in WAL mode; only a power
+    # cut can lose the very last commit, and never corrupts the file.
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.close()
+
+
+class Project:
+    """An open project. Safe to share across threads: each session gets its own connection."""
+
+    def __init__(self, root: Path, engine: Engine) -> None:
+        self.root = root
+        self.engine = engine
+        self.media = MediaStore(root / MEDIA_DIR)
+        # One writer at a time inside this process; SQLite serialises
+        # writers across processes (BEGIN IMMEDIATE + busy timeout).
+        self._write_lock = threading.RLock()
+
+    # ------------------------------------------------------------------ open
+    @classmethod
+    def create(cls, path: str | os.PathLike[str]) -> "Project":
+        root = Path(path).expanduser().resolve()
+        if (root / DB_NAME).exists():
+            raise StudioError(f"{root} already holds a project; open it instead")
+        if root.exists() and any(root.iterdir()):
+            raise StudioError(f"{root} exists and is not empty; choose a new folder for the project")
+        root.mkdir(parents=True, exist_ok=True)
+        (root / MEDIA_DIR).mkdir(exist_ok=True)
+        (root / EXPORTS_DIR).mkdir(exist_ok=True)
+        return cls.open(root)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, migrate_to: int | None = None) -> "Project":
+        root = Path(path).expanduser().resolve()
+        db = root / DB_NAME
+        if not root.is_dir():
+            raise StudioError(f"no project folder at {root}")
+        fresh = not db.exists()
+        if fresh and any(p for p in root.iterdir() if p.name not in (MEDIA_DIR, EXPORTS_DIR)):
+            raise StudioError(f"{root} is not a Heritage Studio project (no {DB_NAME})")
+        cls._migrate(db, migrate_to)
+        engine = create_engine(
+            f"sqlite:///{db}",
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+            # We issue BEGIN ourselves (below): pysqlite's implicit
+            # transactions start late and cannot take the write lock up front.
+            dbapi_conn.isolation_level = None
+            _configure(dbapi_conn)
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            immediate = conn.get_execution_options().get("immediate", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        (root / MEDIA_DIR).mkdir(exist_ok=True)
+        (root / EXPORTS_DIR).mkdir(exist_ok=True)
+        project = cls(root, engine)
+        from studio import jobs  # local import: jobs imports models, not project
+
+        with project.session() as s:
+            jobs.mark_orphans_interrupted(s)
+        return project
+
+    @staticmethod
+    def _migrate(db: Path, target: int | None) -> None:
+        conn = sqlite3.connect(db, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            _configure(conn)
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StudioError(f"{db}: could not switch the database to WAL mode (got {mode})")
+            version = migrations.current_version(conn)
+            latest = migrations.latest_version()
+            if version > latest:
+                raise StudioError(
+                    f"{db} was written by a newer Heritage Studio (schema {version}, "
+                    f"this version knows up to {latest}); update the studio to open it"
+                )
+            migrations.migrate(conn, target)
+        except sqlite3.DatabaseError as exc:
+            raise StudioError(f"{db}: the project database cannot be read ({exc})") from exc
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --------------------------------------------------------------- sessions
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A write transaction: commits on success, rolls back on any error."""
+        with self._write_lock:
+            with Session(self.engine.execution_options(immediate=True), expire_on_commit=False) as s:
+                try:
+                    yield s
+                    s.commit()
+                except BaseException:
+                    s.rollback()
+                    raise
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only snapshot; never blocks or is blocked by the writer (WAL)."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            try:
+                yield s
+            finally:
+                s.rollback()
+
+    # ------------------------------------------------------------------ paths
+    @property
+    def db_path(self) -> Path:
+        return self.root / DB_NAME
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / EXPORTS_DIR
+
+    @property
+    def name(self) -> str:
+        return self.root.name.removesuffix(".studio")
+
+    def inside(self, relative: str | os.PathLike[str]) -> Path:
+        """Resolve a path that must stay inside the project folder."""
+        candidate = (self.root / relative).resolve()
+        if candidate != self.root and self.root not in candidate.parents:
+            raise StudioError(f"{relative}: path escapes the project folder {self.root}")
+        return candidate
+
+    def integrity_check(self) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())

@@ -1,0 +1,383 @@
+"""The review gate: the one invariant of the studio.
+
+- A Draft owns immutable Revisions (content, its sha256, and who or what made it).
+- A Review is a person's decision on one revision hash. Only an explicit call
+  with a User who holds the editor role decides; nothing a model writes or a
+  source says can reach `approve`, because no code path calls it on its own.
+- Editing makes a new revision, which is pending again.
+- `approved_for_export` is the only door to a package: it yields the latest
+  revision of each draft only when its latest decision is "approved", the
+  decision names that revision's hash, and the stored content still hashes
+  to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from studio import audit, settings, users
+from studio.errors import IntegrityError, NotFound, PermissionDenied, StudioError
+from studio.models import Draft, Review, Revision, User
+
+DECISIONS = ("approved", "changes_requested", "rejected")
+_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def canonical_json(content: dict[str, Any]) -> str:
+    """One byte-exact text per content, so its hash is stable across runs and machines."""
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def content_sha256(content_json: str) -> str:
+    return hashlib.sha256(content_json.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who or what made a revision. A person's edit has author_kind 'person'."""
+
+    author_kind: str = "person"
+    engine: str = ""
+    model: str = ""
+    model_sha256: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    template_id: str = ""
+    template_version: str = ""
+    citations: dict[str, int] = field(default_factory=dict)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
+
+
+PERSON = Provenance()
+
+
+def create_draft(
+    s: Session,
+    *,
+    exhibit_id: int | None,
+    kind: str,
+    content: dict[str, Any],
+    created_by: str,
+    provenance: Provenance = PERSON,
+    language: str = "",
+    source_id: int | None = None,
+    title: str = "",
+) -> Revision:
+    """A new draft with its first (pending) revision."""
+    if not _KIND.match(kind or ""):
+        raise StudioError(f"not a draft kind: {kind!r}")
+    draft = Draft(
+        exhibit_id=exhibit_id,
+        kind=kind,
+        language=language,
+        source_id=source_id,
+        title=title,
+        created_by=created_by,
+    )
+    s.add(draft)
+    s.flush()
+    audit.record(s, created_by, "draft.create", "draft", draft.id, {"kind": kind, "language": language})
+    return add_revision(s, int(draft.id or 0), content, created_by=created_by, provenance=provenance)
+
+
+def add_revision(
+    s: Session,
+    draft_id: int,
+    content: dict[str, Any],
+    *,
+    created_by: str,
+    provenance: Provenance = PERSON,
+) -> Revision:
+    """Append a revision; it is pending until a person decides on it."""
+    if provenance.author_kind not in ("model", "person"):
+        raise StudioError(f"unknown author kind {provenance.author_kind!r}")
+    if not created_by:
+        raise StudioError("a revision must name the person who wrote it or asked for it")
+    draft = get_draft(s, draft_id)
+    previous = latest_revision(s, draft_id)
+    content_json = canonical_json(content)
+    revision = Revision(
+        draft_id=int(draft.id or 0),
+        number=(previous.number + 1) if previous else 1,
+        content_json=content_json,
+        sha256=content_sha256(content_json),
+        author_kind=provenance.author_kind,
+        created_by=created_by,
+        engine=provenance.engine,
+        model=provenance.model,
+        model_sha256=provenance.model_sha256,
+        params_json=json.dumps(provenance.params, ensure_ascii=False, sort_keys=True, default=str),
+        template_id=provenance.template_id,
+        template_version=provenance.template_version,
+        citations_json=json.dumps(provenance.citations, sort_keys=True),
+        checks_json=json.dumps(provenance.checks, ensure_ascii=False),
+        parent_id=previous.id if previous else None,
+        note=provenance.note,
+    )
+    s.add(revision)
+    s.flush()
+    audit.record(
+        s,
+        created_by,
+        "revision.add",
+        "revision",
+        revision.id,
+        {
+            "draft": draft.id,
+            "number": revision.number,
+            "sha256": revision.sha256,
+            "author_kind": revision.author_kind,
+            "engine": revision.engine,
+            "model": revision.model,
+        },
+    )
+    return revision
+
+
+def edit(
+    s: Session,
+    draft_id: int,
+    content: dict[str, Any],
+    user: User,
+    *,
+    checks: list[dict[str, Any]] | None = None,
+    note: str = "",
+) -> Revision:
+    """A person's edit: a new revision by that person, pending again."""
+    users.require(user, "edit")
+    previous = latest_revision(s, draft_id)
+    citations = previous.citations if previous else {}
+    return add_revision(
+        s,
+        draft_id,
+        content,
+        created_by=user.name,
+        provenance=Provenance(author_kind="person", citations=citations, checks=checks or [], note=note),
+    )
+
+
+# ------------------------------------------------------------------ decisions
+def approve(s: Session, revision_id: int, user: User, expected_sha256: str | None = None) -> Review:
+    """A person approves exactly this revision (optionally: exactly the hash they saw)."""
+    return _decide(s, revision_id, user, "approved", "", expected_sha256)
+
+
+def request_changes(s: Session, revision_id: int, user: User, reason: str) -> Review:
+    if not reason.strip():
+        raise StudioError("say what should change: a request for changes needs a reason")
+    return _decide(s, revision_id, user, "changes_requested", reason.strip(), None)
+
+
+def reject(s: Session, revision_id: int, user: User, reason: str) -> Review:
+    if not reason.strip():
+        raise StudioError("a rejection needs a reason")
+    return _decide(s, revision_id, user, "rejected", reason.strip(), None)
+
+
+def _decide(
+    s: Session, revision_id: int, user: User, decision: str, reason: str, expected_sha256: str | None
+) -> Review:
+    # Re-read the user: a role changed in another window counts now, and an
+    # object that is not a stored person cannot decide.
+    person = s.get(User, user.id) if user.id is not None else None
+    if person is None or person.name != user.name:
+        raise PermissionDenied("only a person registered in this project can review")
+    users.require(person, "review")
+    revision = get_revision(s, revision_id)
+    latest = latest_revision(s, revision.draft_id)
+    if latest is None or latest.id != revision.id:
+        raise StudioError(
+            f"revision {revision_id} has been superseded by revision {latest.id if latest else '?'}; review the latest one"
+        )
+    if content_sha256(revision.content_json) != revision.sha256:
+        raise IntegrityError(f"revision {revision_id}: stored content does not match its hash; it cannot be reviewed")
+    if expected_sha256 is not None and expected_sha256 != revision.sha256:
+        raise StudioError(
+            f"revision {revision_id} is not the text you reviewed (hash {revision.sha256[:12]}…, "
+            f"you saw {expected_sha256[:12]}…)"
+        )
+    if decision == "approved" and settings.get(s, "four_eyes") and revision.created_by == person.name:
+        raise PermissionDenied(
+            f"four-eyes rule: {person.name} wrote or requested this revision, so another editor must approve it"
+        )
+    review = Review(
+        revision_id=int(revision.id or 0),
+        revision_sha256=revision.sha256,
+        decision=decision,
+        reason=reason,
+        reviewer=person.name,
+        reviewer_role=person.role,
+    )
+    s.add(review)
+    s.flush()
+    audit.record(
+        s,
+        person.name,
+        f"review.{decision}",
+        "revision",
+        revision.id,
+        {"draft": revision.draft_id, "sha256": revision.sha256, "reason": reason},
+    )
+    return review
+
+
+# --------------------------------------------------------------------- reads
+def get_draft(s: Session, draft_id: int) -> Draft:
+    draft = s.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound(f"no draft {draft_id}")
+    return draft
+
+
+def get_revision(s: Session, revision_id: int) -> Revision:
+    revision = s.get(Revision, revision_id)
+    if revision is None:
+        raise NotFound(f"no revision {revision_id}")
+    return revision
+
+
+def latest_revision(s: Session, draft_id: int) -> Revision | None:
+    return s.exec(
+        select(Revision).where(Revision.draft_id == draft_id).order_by(col(Revision.number).desc()).limit(1)
+    ).first()
+
+
+def revisions(s: Session, draft_id: int) -> list[Revision]:
+    return list(s.exec(select(Revision).where(Revision.draft_id == draft_id).order_by(col(Revision.number))))
+
+
+def latest_review(s: Session, revision_id: int) -> Review | None:
+    return s.exec(
+        select(Review).where(Review.revision_id == revision_id).order_by(col(Review.id).desc()).limit(1)
+    ).first()
+
+
+def reviews_of(s: Session, revision_id: int) -> list[Review]:
+    return list(s.exec(select(Review).where(Review.revision_id == revision_id).order_by(col(Review.id))))
+
+
+def draft_status(s: Session, draft_id: int) -> str:
+    """pending | approved | changes_requested | rejected (of the latest revision)."""
+    revision = latest_revision(s, draft_id)
+    if revision is None:
+        return "empty"
+    review = latest_review(s, int(revision.id or 0))
+    return review.decision if review else "pending"
+
+
+def list_drafts(
+    s: Session, exhibit_id: int | None = None, kinds: Iterable[str] | None = None, status: str | None = None
+) -> list[tuple[Draft, Revision | None, str]]:
+    query = select(Draft).order_by(col(Draft.id))
+    if exhibit_id is not None:
+        query = query.where(Draft.exhibit_id == exhibit_id)
+    if kinds:
+        query = query.where(col(Draft.kind).in_(list(kinds)))
+    out: list[tuple[Draft, Revision | None, str]] = []
+    for draft in s.exec(query):
+        revision = latest_revision(s, int(draft.id or 0))
+        state = draft_status(s, int(draft.id or 0))
+        if status is None or state == status:
+            out.append((draft, revision, state))
+    return out
+
+
+def pending_revisions(s: Session, exhibit_id: int | None = None) -> list[tuple[Draft, Revision]]:
+    """The review queue: latest revisions nobody has decided on yet."""
+    return [(d, r) for d, r, state in list_drafts(s, exhibit_id) if state == "pending" and r is not None]
+
+
+# ---------------------------------------------------------------- the door
+@dataclass(frozen=True)
+class ApprovedItem:
+    draft: Draft
+    revision: Revision
+    review: Review
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return self.revision.content
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    draft: Draft
+    revision: Revision | None
+    reason: str
+
+
+def _verdict(s: Session, draft: Draft) -> tuple[ApprovedItem | None, str]:
+    revision = latest_revision(s, int(draft.id or 0))
+    if revision is None:
+        return None, "has no revision"
+    review = latest_review(s, int(revision.id or 0))
+    if review is None:
+        earlier = [r for r in revisions(s, int(draft.id or 0)) if r.id != revision.id]
+        if any((rv := latest_review(s, int(r.id or 0))) and rv.decision == "approved" for r in earlier):
+            return None, f"edited after approval: revision {revision.number} is pending review"
+        return None, f"revision {revision.number} is pending review"
+    if review.decision == "rejected":
+        return None, f"rejected by {review.reviewer}: {review.reason}"
+    if review.decision == "changes_requested":
+        return None, f"changes requested by {review.reviewer}: {review.reason}"
+    if review.revision_sha256 != revision.sha256:
+        return None, "approval does not match the revision's hash"
+    if content_sha256(revision.content_json) != revision.sha256:
+        return None, "content was altered after approval (hash mismatch)"
+    if review.reviewer_role != "editor":
+        return None, f"approved by {review.reviewer}, who was not an editor"
+    return ApprovedItem(draft, revision, review), ""
+
+
+def approved_for_export(
+    s: Session, exhibit_ids: Iterable[int] | None = None, kinds: Iterable[str] | None = None
+) -> Iterator[ApprovedItem]:
+    """THE door to every package: approved, unmodified, latest revisions only."""
+    for draft in _drafts(s, exhibit_ids, kinds):
+        item, _reason = _verdict(s, draft)
+        if item is not None:
+            yield item
+
+
+def left_out(s: Session, exhibit_ids: Iterable[int] | None = None, kinds: Iterable[str] | None = None) -> list[LeftOut]:
+    """What an export will not contain, and why (for the producer's report)."""
+    out: list[LeftOut] = []
+    for draft in _drafts(s, exhibit_ids, kinds):
+        item, reason = _verdict(s, draft)
+        if item is None:
+            out.append(LeftOut(draft, latest_revision(s, int(draft.id or 0)), reason))
+    return out
+
+
+def verify_approved(s: Session, revision_id: int, sha256: str) -> str:
+    """For `verify PACKAGE`: '' if this revision is still the approved latest one, else why not."""
+    revision = s.get(Revision, revision_id)
+    if revision is None:
+        return f"revision {revision_id} no longer exists"
+    if revision.sha256 != sha256:
+        return f"revision {revision_id} hash differs from the package"
+    draft = s.get(Draft, revision.draft_id)
+    if draft is None:
+        return f"draft of revision {revision_id} no longer exists"
+    item, reason = _verdict(s, draft)
+    if item is None:
+        return reason
+    if item.revision.id != revision_id:
+        return f"a newer revision ({item.revision.number}) is approved now"
+    return ""
+
+
+def _drafts(s: Session, exhibit_ids: Iterable[int] | None, kinds: Iterable[str] | None) -> list[Draft]:
+    query = select(Draft).order_by(col(Draft.id))
+    if exhibit_ids is not None:
+        query = query.where(col(Draft.exhibit_id).in_(list(exhibit_ids)))
+    if kinds is not None:
+        query = query.where(col(Draft.kind).in_(list(kinds)))
+    return list(s.exec(query))
