@@ -39,3 +39,14 @@ def test_missing_package_says_how_to_fix() -> None:
     missing = model_files.PackagedFile("no_such_model_package_xyz", "model.bin")
     with pytest.raises(model_files.ModelFileError, match="set-up script"):
         missing.locate()
+
+
+def test_pinned_model_requirements_match_the_model_table() -> None:
+    # The set-up script installs requirements/models.txt; the table says
+    # which packages carry which file. They must name the same pins.
+    root = Path(__file__).resolve().parents[1]
+    lines = (root / "requirements" / "models.txt").read_text().splitlines()
+    pinned = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    needed = {req for spec in model_files.MODELS.values() for req in spec.requirements}
+    assert pinned == needed
+    assert all("==" in req for req in pinned)

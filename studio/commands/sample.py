@@ -16,6 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("--force", action="store_true", help="rebuild if it exists")
     a.set_defaults(func=cmd_build)
 
+    p = sub.add_parser("walkthrough", help="a guided tour of a project in the terminal")
+    p.add_argument("path", nargs="?", default=str(SAMPLE_PROJECT))
+    p.set_defaults(func=cmd_walkthrough)
+
 
 def cmd_build(args: argparse.Namespace) -> int:
     project, reports = build_sample(Path(args.dest), force=args.force)
@@ -27,3 +31,28 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"failed: {f.path}: {f.reason}")
     project.close()
     return 1 if failures else 0
+
+
+def cmd_walkthrough(args: argparse.Namespace) -> int:
+    from studio import exhibits, glossary, review, search, sources
+    from studio.project import Project
+
+    with Project.open(args.path) as project, project.read() as s:
+        print(f"Project {project.root}\n")
+        for exhibit in exhibits.list_exhibits(s):
+            items = sources.list_sources(s, exhibit.id)
+            kinds = ", ".join(sorted({x.kind for x in items}))
+            print(f"  exhibit {exhibit.id} {exhibit.identifier}: {exhibit.title}")
+            print(f"      {exhibit.date} · {len(items)} sources ({kinds})")
+        terms = glossary.list_terms(s)
+        print(f"\nGlossary: {len(terms)} entries, e.g. " + ", ".join(f"{t.preferred}" for t in terms[:6]))
+        for query in ("taotie mask", "饕餮", "celadon glaze"):
+            hits = search.search(s, query, limit=1)
+            if hits:
+                text = " ".join(hits[0].text.split())[:110]
+                print(f"\nSearch {query!r}: passage {hits[0].passage_id}: {search.highlight(text, query)}")
+        queue = review.pending_revisions(s)
+        print(f"\nReview queue: {len(queue)} revision(s) waiting for an editor.")
+    print("\nNext: heritage-studio --project PATH --user Lin draft EXHIBIT --kind card; "
+          "heritage-studio --user Morgan review queue")
+    return 0
