@@ -65,7 +65,7 @@ if [[ "$have" != "$pins-1" && "$have" != "$pins-$WITH_TESTS" ]]; then
   if [[ $WITH_TESTS == 1 ]]; then
     "$VPY" -m pip install -q -r requirements/test.txt
   fi
-  "$VPY" -m pip install -q --no-deps --no-build-isolation -e .
+  "$VPY" -m pip install -q --no-deps -e .
   echo "$pins-$WITH_TESTS" > "$stamp"
 fi
 
