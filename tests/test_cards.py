@@ -42,9 +42,9 @@ def _content(lang: str, image: bytes | None = None, **over: object) -> CardConte
     base = {
         "en": dict(title="Celadon Vase with Peony Scroll", body=EN_BODY,
                    key_facts=("Longquan kilns, Zhejiang", "Southern Song, 13th century"),
-                   caption="The vase seen from the front.", credit="Gift of the Lee family, 1962"),
+                   image_caption="The vase seen from the front.", credit="Gift of the Lee family, 1962"),
         "zh": dict(title="龙泉窑青釉牡丹纹瓶", body=ZH_BODY, key_facts=("浙江龙泉窑", "南宋，十三世纪"),
-                   caption="瓶的正面。", credit="李氏家族捐赠，1962年"),
+                   image_caption="瓶的正面。", credit="李氏家族捐赠，1962年"),
     }[lang]
     base.update(over)
     return CardContent(language=lang, image=image, label=f"test-{lang}", **base)  # type: ignore[arg-type]
@@ -223,15 +223,18 @@ def test_text_at_the_drafting_limits_fits(name: str, lang: str) -> None:
     content = _content(
         lang,
         _photo(),
-        title=cut("Celadon Vase Peony Scroll Longquan Southern Song " if lang == "en" else long_zh, lim["title"]),
-        body=cut(src, lim["body"]),
-        key_facts=tuple(cut("Stoneware with celadon glaze, Longquan kilns " if lang == "en" else long_zh, lim["key_fact"])
-                        for _ in range(lim["key_facts_count"])),
-        caption=cut(src, lim["caption"]),
-        credit=cut("Gift of the Lee family in memory of their parents " if lang == "en" else long_zh, lim["credit"]),
+        title=cut("Celadon Vase Peony Scroll Longquan Southern Song " if lang == "en" else long_zh, lim["title"]["max_chars"]),
+        body=cut(src, lim["body"]["max_chars"]),
+        key_facts=tuple(
+            cut("Stoneware with celadon glaze, Longquan kilns " if lang == "en" else long_zh, lim["key_facts"]["max_chars"])
+            for _ in range(lim["key_facts"]["max_items"])
+        ),
+        image_caption=cut(src, lim["image_caption"]["max_chars"]),
+        credit=cut("Gift of the Lee family in memory of their parents " if lang == "en" else long_zh, lim["credit"]["max_chars"]),
     )
     card = render_card(tpl, content)
     assert card.report["wcag_aa"] is True
+    assert set(lim) == {"title", "body", "key_facts", "image_caption", "credit"}
 
 
 def test_template_errors_name_the_file_and_the_problem() -> None:

@@ -31,7 +31,7 @@ class CardContent:
     title: str
     body: str = ""
     key_facts: tuple[str, ...] = ()
-    caption: str = ""
+    image_caption: str = ""
     credit: str = ""
     image: bytes | None = None
     focal: tuple[float, float] = (0.5, 0.5)

@@ -11,7 +11,7 @@ from typing import Any
 from generators.cards.errors import TemplateError
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "assets" / "cards"
-FIELD_NAMES = ("title", "body", "key_facts", "caption", "credit")
+FIELD_NAMES = ("title", "body", "key_facts", "image_caption", "credit")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 Box = tuple[int, int, int, int]
@@ -65,16 +65,17 @@ class CardTemplate:
                 return by_lang[key]
         return next(iter(by_lang.values()))
 
-    def limits_for(self, language: str) -> dict[str, int]:
-        """Character limits the drafting prompts use for this template and language."""
+    def limits_for(self, language: str) -> dict[str, dict[str, int]]:
+        """Limits drafting prompts use, per content key: {"title": {"max_chars": 60}, ...}.
+
+        The shape matches generators.checks.FieldLimit keyword arguments.
+        """
         base = language.split("-")[0].lower()
-        out: dict[str, int] = {}
-        for name, per_lang in self.limits.items():
-            if isinstance(per_lang, dict):
-                value = per_lang.get(language, per_lang.get(base, per_lang.get("en")))
-                if value is not None:
-                    out[name] = int(value)
-        return out
+        for key in (language, base, "en"):
+            per_field = self.limits.get(key)
+            if isinstance(per_field, dict):
+                return {name: {k: int(v) for k, v in lim.items()} for name, lim in per_field.items()}
+        return {}
 
     def as_dict(self) -> dict[str, Any]:
         return json.loads(self.source)
