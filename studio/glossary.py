@@ -8,6 +8,7 @@ variant used where the preferred form is required.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 from studio import audit
 from studio.errors import NotFound, StudioError
 from studio.models import GlossaryTerm
+from studio.text import has_cjk
 
 
 def add_term(
@@ -78,12 +80,16 @@ def list_terms(s: Session, language: str | None = None) -> list[GlossaryTerm]:
     return list(s.exec(query))
 
 
+def occurs(form: str, text: str) -> bool:
+    """Whole-word, case-insensitive for Latin script ("ting" is not in "casting");
+    plain substring for Chinese, which has no spaces between words."""
+    if not form:
+        return False
+    if has_cjk(form):
+        return form in text
+    return re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", text, re.IGNORECASE) is not None
+
+
 def terms_in_text(terms: Iterable[GlossaryTerm], text: str) -> list[GlossaryTerm]:
-    """Entries whose term, preferred form or a variant occurs in the text (case-insensitive)."""
-    folded = text.casefold()
-    found: list[GlossaryTerm] = []
-    for entry in terms:
-        forms = [entry.term, entry.preferred, *entry.variants]
-        if any(form and form.casefold() in folded for form in forms):
-            found.append(entry)
-    return found
+    """Entries whose term, preferred form or a variant occurs in the text."""
+    return [entry for entry in terms if any(occurs(f, text) for f in (entry.term, entry.preferred, *entry.variants))]
