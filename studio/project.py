@@ -61,17 +61,23 @@ class Project:
         root.mkdir(parents=True, exist_ok=True)
         (root / MEDIA_DIR).mkdir(exist_ok=True)
         (root / EXPORTS_DIR).mkdir(exist_ok=True)
-        return cls.open(root)
+        return cls._open(root, None, create=True)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, migrate_to: int | None = None) -> "Project":
-        root = Path(path).expanduser().resolve()
+        return cls._open(Path(path).expanduser().resolve(), migrate_to, create=False)
+
+    @classmethod
+    def _open(cls, root: Path, migrate_to: int | None, *, create: bool) -> "Project":
         db = root / DB_NAME
         if not root.is_dir():
             raise StudioError(f"no project folder at {root}")
-        fresh = not db.exists()
-        if fresh and any(p for p in root.iterdir() if p.name not in (MEDIA_DIR, EXPORTS_DIR)):
-            raise StudioError(f"{root} is not a Heritage Studio project (no {DB_NAME})")
+        # Only `create` makes a database: opening a mistyped or empty folder
+        # must not silently turn it into a project.
+        if not create and not db.is_file():
+            raise StudioError(
+                f"{root} is not a Heritage Studio project (no {DB_NAME}); create one with: heritage-studio init PATH"
+            )
         cls._migrate(db, migrate_to)
         engine = create_engine(
             f"sqlite:///{db}",
@@ -95,8 +101,11 @@ class Project:
         project = cls(root, engine)
         from studio import jobs  # local import: jobs imports models, not project
 
-        with project.session() as s:
-            jobs.mark_orphans_interrupted(s)
+        # A project held at an older schema (migrate_to, for tests and tools)
+        # may predate the jobs table.
+        if migrate_to is None:
+            with project.session() as s:
+                jobs.mark_orphans_interrupted(s)
         return project
 
     @staticmethod
@@ -104,10 +113,14 @@ class Project:
         conn = sqlite3.connect(db, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             _configure(conn)
+            version = migrations.current_version(conn)
+            # Schema 0 with tables in it is some other program's database:
+            # migrating it would write our tables into their file.
+            if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise StudioError(f"{db} is not a Heritage Studio project database (it holds another program's tables)")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise StudioError(f"{db}: could not switch the database to WAL mode (got {mode})")
-            version = migrations.current_version(conn)
             latest = migrations.latest_version()
             if version > latest:
                 raise StudioError(

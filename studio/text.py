@@ -110,14 +110,15 @@ def _split_long(para: str, max_chars: int) -> list[str]:
     chunks: list[str] = []
     current = ""
     for sentence in sentences:
-        sentence = sentence.strip() if not has_cjk(sentence) else sentence.strip()
+        sentence = sentence.strip()
         while len(sentence) > max_chars:  # one enormous "sentence": cut hard
             if current:
                 chunks.append(current)
                 current = ""
             chunks.append(sentence[:max_chars])
             sentence = sentence[max_chars:]
-        sep = "" if (has_cjk(current[-1:]) or not current) else " "
+        # Chinese is written without spaces, after a character or after 。！？
+        sep = "" if not current or has_cjk(current[-1]) or _is_cjk_punct(current[-1]) else " "
         if len(current) + len(sep) + len(sentence) <= max_chars:
             current = current + sep + sentence if current else sentence
         else:

@@ -119,6 +119,11 @@ def import_paths(
         except OSError as exc:
             report.failures.append(Failure(str(path), f"could not be read ({exc.strerror or exc})"))
             continue
+        except Exception as exc:  # a reader library's surprise must not end the whole batch
+            report.failures.append(
+                Failure(str(path), f"could not be imported (unexpected {exc.__class__.__name__}: {exc})")
+            )
+            continue
         source_id, duplicate, warnings = outcome
         report.warnings.extend(warnings)
         if duplicate:
@@ -145,6 +150,8 @@ def import_file(
         raise StudioError(f"{path.name}: not a source type the studio reads ({path.suffix or 'no extension'})")
     if path.is_symlink() and not path.exists():
         raise StudioError(f"{path.name}: a link to a file that does not exist")
+    if not path.exists():
+        raise StudioError(f"{path.name}: the file disappeared before it could be read")
     if not path.is_file():
         raise StudioError(f"{path.name}: not a regular file")
     size = path.stat().st_size

@@ -12,6 +12,7 @@ import json
 import subprocess
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,8 +113,10 @@ def _docx(path: Path, kind: str) -> Extracted:
             bad = archive.testzip()
             if bad is not None:
                 raise StudioError(f"{path.name}: damaged .docx (entry {bad} is corrupt)")
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise StudioError(f"{path.name}: not a valid .docx (damaged or truncated archive)") from exc
+    except NotImplementedError as exc:
+        raise StudioError(f"{path.name}: not a .docx Word wrote ({exc})") from exc
     import docx
 
     try:
@@ -136,7 +139,10 @@ def _docx(path: Path, kind: str) -> Extracted:
 def _image(path: Path, kind: str) -> Extracted:
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow warns from ~89 megapixels, below our own limit; it still
+            # raises DecompressionBombError at twice its limit, and the check
+            # below refuses anything over ours.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as probe:
                 width, height = probe.size
                 fmt = probe.format or ""
@@ -154,7 +160,7 @@ def _image(path: Path, kind: str) -> Extracted:
                 thumb = img.copy()
     except StudioError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except Image.DecompressionBombError as exc:
         raise StudioError(f"{path.name}: refused as a decompression bomb ({exc})") from exc
     except UnidentifiedImageError as exc:
         raise StudioError(f"{path.name}: not an image Pillow can read (damaged, or another file type renamed)") from exc
@@ -190,7 +196,7 @@ def _exif(img: Image.Image) -> dict[str, str]:
 def _audio(path: Path, kind: str) -> Extracted:
     if path.stat().st_size == 0:
         raise StudioError(f"{path.name}: the file is empty (0 bytes)")
-    info = _ffprobe(path)
+    info, estimated = _ffprobe(path)
     streams = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
     if not streams:
         found = info.get("format", {}).get("format_name", "unknown")
@@ -202,7 +208,19 @@ def _audio(path: Path, kind: str) -> Extracted:
         duration = 0.0
     if duration <= 0:
         raise StudioError(f"{path.name}: the audio has no length (damaged or truncated)")
-    _decode_check(path, duration)
+    decoded = _decode_check(path, duration)
+    if decoded is not None:
+        # An MP3 whose header (Xing/LAME frame count) promises more than
+        # decodes was cut short, e.g. by an interrupted copy; ffmpeg reports
+        # no error for it. A length only estimated from the bit rate proves
+        # nothing, so then the decoded length is simply the truth.
+        if not estimated and duration - decoded > max(0.5, 0.05 * duration):
+            raise StudioError(
+                f"{path.name}: truncated audio (the file declares {duration:.1f} s but only "
+                f"{decoded:.1f} s can be decoded)"
+            )
+        if estimated:
+            duration = decoded
     meta = {
         "duration_s": round(duration, 3),
         "sample_rate": int(stream.get("sample_rate") or 0),
@@ -218,12 +236,13 @@ def _audio(path: Path, kind: str) -> Extracted:
     return Extracted(kind, mime, "", "", meta)
 
 
-def _ffprobe(path: Path) -> dict[str, Any]:
+def _ffprobe(path: Path) -> tuple[dict[str, Any], bool]:
+    """ffprobe's JSON, and whether the duration in it is only a bit-rate estimate."""
     # pydub.utils.mediainfo_json runs the same ffprobe but drops its exit
     # status and error text; we need both to tell the user why a file fails.
     try:
         proc = subprocess.run(
-            ["ffprobe", "-v", "error", "-of", "json", "-show_format", "-show_streams", str(path)],
+            ["ffprobe", "-v", "warning", "-of", "json", "-show_format", "-show_streams", str(path)],
             capture_output=True, timeout=60, check=False,
         )
     except FileNotFoundError as exc:
@@ -233,22 +252,32 @@ def _ffprobe(path: Path) -> dict[str, Any]:
     if proc.returncode != 0:
         reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise StudioError(f"{path.name}: not readable audio ({reason[-1] if reason else 'ffprobe failed'})")
+    estimated = b"Estimating duration from bitrate" in proc.stderr
     try:
-        return dict(json.loads(proc.stdout or b"{}"))
+        return dict(json.loads(proc.stdout or b"{}")), estimated
     except ValueError as exc:
         raise StudioError(f"{path.name}: ffprobe returned unreadable metadata") from exc
 
 
-def _decode_check(path: Path, duration: float) -> None:
+def _decode_check(path: Path, duration: float) -> float | None:
+    """Decode the audio (or its head and tail when long); return the seconds decoded in a full pass."""
+    full = duration <= FULL_DECODE_LIMIT_S
     windows = [["-i", str(path)]]
-    if duration > FULL_DECODE_LIMIT_S:
+    if not full:
         windows = [["-t", "60", "-i", str(path)], ["-sseof", "-60", "-i", str(path)]]
+    decoded: float | None = None
     for args in windows:
         proc = subprocess.run(
-            ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", *args, "-map", "0:a:0", "-f", "null", "-"],
+            ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-nostats", *args, "-map", "0:a:0",
+             "-f", "null", "-", "-progress", "pipe:1"],
             capture_output=True, timeout=600, check=False,
         )
         errors = proc.stderr.decode("utf-8", "replace").strip()
         if proc.returncode != 0 or errors:
             first = errors.splitlines()[0] if errors else f"ffmpeg exit {proc.returncode}"
             raise StudioError(f"{path.name}: damaged or truncated audio ({first})")
+        times = [line.split("=", 1)[1] for line in proc.stdout.decode("ascii", "replace").splitlines()
+                 if line.startswith("out_time_us=")]
+        if full and times and times[-1].strip().lstrip("-").isdigit():
+            decoded = max(0, int(times[-1])) / 1_000_000
+    return decoded
