@@ -1,0 +1,219 @@
+"""Checks that every draft (and every human edit) is shown with, as flags.
+
+Checks never change the text: a flag names the field, the problem and the words
+involved, and the reviewer decides. Drafting calls `check_content` on model
+output; proofreading calls the same function on a person's edit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+from generators.drafting.citations import CITATION, cited_numbers, sentences
+
+FieldValue = str | Sequence[str]
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str  # uncited_sentence | unsupported_fact | unknown_citation | glossary_variant | doubled | over_length | missing_field
+    field: str
+    message: str
+    excerpt: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GlossaryRule:
+    """A term's preferred written form and the variants that should not appear."""
+
+    preferred: str
+    variants: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FieldLimit:
+    max_chars: int | None = None
+    max_words: int | None = None
+    max_items: int | None = None
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+# Capitalised words that are not names, or that open a sentence for grammar's sake.
+_NOT_NAMES = {
+    "a", "an", "the", "this", "that", "these", "those", "it", "its", "he", "she", "they", "we", "i",
+    "his", "her", "their", "our", "in", "on", "at", "of", "for", "from", "with", "by", "and", "but",
+    "or", "as", "after", "before", "during", "when", "while", "although", "today", "here", "there",
+    "visitors", "some", "many", "one", "two", "three", "each", "every", "both", "made", "key", "facts",
+}
+_NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+\b")
+# Chinese characters that are never written twice in a row (unlike 常常 or 人人).
+_NEVER_DOUBLED_ZH = "的了是在和与及或也就都而之其于把被对从向为这那着吗呢吧"
+_DOUBLED_ZH = re.compile(f"([{_NEVER_DOUBLED_ZH}])\\1")
+_DOUBLED_WORD = re.compile(r"\b([A-Za-z]+)\s+\1\b", re.IGNORECASE)
+_DOUBLED_PUNCT = re.compile(r"([,，;；:：。、])\1")
+
+
+def _items(value: FieldValue) -> list[str]:
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _norm_number(token: str) -> str:
+    return token.replace(",", "")
+
+
+def _numbers(text: str) -> set[str]:
+    return {_norm_number(m.group(0)) for m in _NUMBER.finditer(CITATION.sub(" ", text))}
+
+
+def uncited_sentences(field: str, value: FieldValue) -> list[Flag]:
+    flags = []
+    for item in _items(value):
+        for sentence in sentences(item):
+            if not cited_numbers(sentence):
+                flags.append(Flag("uncited_sentence", field, "sentence cites no passage", sentence))
+    return flags
+
+
+def unknown_citations(field: str, value: FieldValue, passages: Mapping[int, str]) -> list[Flag]:
+    flags = []
+    for item in _items(value):
+        for n in cited_numbers(item):
+            if n not in passages:
+                flags.append(Flag("unknown_citation", field, f"cites [{n}], which is not one of the passages", f"[{n}]"))
+    return flags
+
+
+def unsupported_facts(field: str, value: FieldValue, passages: Mapping[int, str]) -> list[Flag]:
+    """Numbers, dates and proper names must appear in the passages the sentence
+    cites (or, for an uncited sentence, in some passage)."""
+    flags = []
+    for item in _items(value):
+        for sentence in sentences(item):
+            cited = [passages[n] for n in cited_numbers(sentence) if n in passages]
+            evidence = " ".join(cited) if cited else " ".join(passages.values())
+            where = "the cited passages" if cited else "any passage"
+            evidence_numbers = _numbers(evidence)
+            for number in sorted(_numbers(sentence) - evidence_numbers):
+                flags.append(Flag("unsupported_fact", field, f"number or date {number} is not in {where}", number))
+            lowered = evidence.lower()
+            body = CITATION.sub(" ", sentence)
+            for i, match in enumerate(_NAME.finditer(body)):
+                word = match.group(0)
+                if word.lower() in _NOT_NAMES:
+                    continue
+                if i == 0 and match.start() == len(body) - len(body.lstrip()):
+                    continue  # a sentence's first word is capitalised anyway
+                if word.lower() not in lowered:
+                    flags.append(Flag("unsupported_fact", field, f"name '{word}' is not in {where}", word))
+    return flags
+
+
+def _contains(text: str, phrase: str) -> list[int]:
+    """Where `phrase` occurs: whole words for Latin script, anywhere for Chinese."""
+    if not phrase:
+        return []
+    if _CJK.search(phrase):
+        return [m.start() for m in re.finditer(re.escape(phrase), text)]
+    pattern = rf"(?<![\w]){re.escape(phrase)}(?![\w])"
+    return [m.start() for m in re.finditer(pattern, text, re.IGNORECASE)]
+
+
+def glossary_variants(field: str, value: FieldValue, rules: Sequence[GlossaryRule]) -> list[Flag]:
+    flags = []
+    for item in _items(value):
+        for rule in rules:
+            preferred_spans = {
+                (start, start + len(rule.preferred)) for start in _contains(item, rule.preferred)
+            }
+            for variant in rule.variants:
+                if variant.casefold() == rule.preferred.casefold():
+                    continue
+                for start in _contains(item, variant):
+                    # A variant inside the preferred form (e.g. "Ming" in "Ming dynasty") is fine.
+                    if any(a <= start and start + len(variant) <= b for a, b in preferred_spans):
+                        continue
+                    flags.append(
+                        Flag("glossary_variant", field, f"write '{rule.preferred}' instead of '{variant}'", variant)
+                    )
+    return flags
+
+
+def doubled(field: str, value: FieldValue) -> list[Flag]:
+    flags = []
+    for item in _items(value):
+        for pattern in (_DOUBLED_ZH, _DOUBLED_WORD, _DOUBLED_PUNCT):
+            for match in pattern.finditer(item):
+                flags.append(Flag("doubled", field, f"doubled '{match.group(1)}'", match.group(0)))
+    return flags
+
+
+def text_length(text: str) -> tuple[int, int]:
+    """(characters, words) as a visitor sees them: citation markers do not count.
+    A Chinese character counts as one word."""
+    visible = CITATION.sub("", text).strip()
+    words = len(re.findall(r"[A-Za-z0-9'’\-]+", visible)) + len(_CJK.findall(visible))
+    return len(visible), words
+
+
+def over_length(field: str, value: FieldValue, limit: FieldLimit) -> list[Flag]:
+    flags = []
+    items = _items(value)
+    if limit.max_items is not None and len(items) > limit.max_items:
+        flags.append(Flag("over_length", field, f"{len(items)} items; the template allows {limit.max_items}"))
+    for item in items:
+        chars, words = text_length(item)
+        if limit.max_chars is not None and chars > limit.max_chars:
+            flags.append(Flag("over_length", field, f"{chars} characters; the template allows {limit.max_chars}", item[:60]))
+        if limit.max_words is not None and words > limit.max_words:
+            flags.append(Flag("over_length", field, f"{words} words; the template allows {limit.max_words}", item[:60]))
+    return flags
+
+
+def check_content(
+    content: Mapping[str, FieldValue],
+    *,
+    passages: Mapping[int, str],
+    glossary: Sequence[GlossaryRule] = (),
+    limits: Mapping[str, FieldLimit] | None = None,
+    cited_fields: Sequence[str] = (),
+    required_fields: Sequence[str] = (),
+) -> list[Flag]:
+    """Every check on every text field. `cited_fields` must carry a citation per
+    sentence; facts are checked against `passages` (numbered as in the prompt)."""
+    limits = limits or {}
+    flags: list[Flag] = []
+    for field in required_fields:
+        if not any(i.strip() for i in _items(content.get(field, ""))):
+            flags.append(Flag("missing_field", field, "the draft left this field empty"))
+    for field, value in content.items():
+        if not isinstance(value, (str, list, tuple)):
+            continue
+        if field in cited_fields:
+            flags += uncited_sentences(field, value)
+            flags += unknown_citations(field, value, passages)
+        if passages:
+            flags += unsupported_facts(field, value, passages)
+        flags += glossary_variants(field, value, glossary)
+        flags += doubled(field, value)
+        if field in limits:
+            flags += over_length(field, value, limits[field])
+    return flags
+
+
+def translation_drift(field: str, original: FieldValue, translated: FieldValue) -> list[Flag]:
+    """A translation must keep every number and citation marker of the original."""
+    flags = []
+    before, after = " ".join(_items(original)), " ".join(_items(translated))
+    for number in sorted(_numbers(before) - _numbers(after)):
+        flags.append(Flag("number_changed", field, f"the original's {number} is missing from the translation", number))
+    for number in sorted(_numbers(after) - _numbers(before)):
+        flags.append(Flag("number_changed", field, f"{number} is not in the original", number))
+    if set(cited_numbers(before)) != set(cited_numbers(after)):
+        flags.append(Flag("citation_changed", field, "the translation's citation markers differ from the original's"))
+    return flags

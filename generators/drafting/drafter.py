@@ -1,0 +1,230 @@
+"""From retrieved passages to checked draft candidates, for any `LanguageModel`.
+
+Plain data in, plain data out: the studio retrieves passages, stores
+revisions and decides nothing here; this module builds the prompt, fits it to
+the context, asks for N candidates, parses citations and runs the checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from generators.checks import FieldLimit, Flag, check_content, translation_drift
+from generators.drafting.citations import cited_numbers
+from generators.drafting.grounding import (
+    GlossaryEntry,
+    Grounding,
+    GroundingError,
+    SourcePassage,
+    fit_passages,
+    format_glossary,
+    format_passages,
+    limits_placeholders,
+)
+from generators.drafting.output import fields_of, parse_labelled, render_labelled
+from generators.drafting.prompts import OutputField, PromptTemplate
+from generators.llm.base import CancelCheck, ChatMessage, Completion, FinishReason, GenerationParams, LanguageModel
+
+LANGUAGE_NAMES = {"en": "English", "zh-Hans": "Simplified Chinese"}
+CONTINUE_INSTRUCTION = (
+    "Your answer was cut off by the length limit. Continue exactly where it stopped, "
+    "keeping the same labels; do not repeat what is already written."
+)
+
+
+@dataclass(frozen=True)
+class DraftInputs:
+    kind: str  # card | summary | audio_card | caption | translation
+    language: str  # "en" | "zh-Hans"
+    exhibit: str  # how the prompt names the exhibit, e.g. "Blue-and-white vase (1982.14)"
+    passages: Sequence[SourcePassage]  # best-ranked first
+    glossary: Sequence[GlossaryEntry] = ()
+    limits: Mapping[str, FieldLimit] = field(default_factory=dict)  # from the card template; overrides the prompt's defaults
+    instructions: str = ""
+    translate_from: Mapping[str, object] | None = None  # content of the revision being translated
+    source_language: str = "en"
+
+
+@dataclass
+class PreparedPrompt:
+    template: PromptTemplate
+    messages: list[ChatMessage]
+    grounding: Grounding
+    fields: tuple[OutputField, ...]
+    limits: dict[str, FieldLimit]
+    prompt_tokens: int
+    max_tokens: int
+    inputs: DraftInputs
+
+
+@dataclass
+class Candidate:
+    index: int
+    params: GenerationParams
+    text: str
+    content: dict[str, object]
+    citations: list[dict[str, object]]
+    flags: list[Flag]
+    finish_reason: FinishReason
+    prompt_tokens: int
+    completion_tokens: int
+    first_token_s: float | None
+    total_s: float
+
+
+def _language_name(code: str) -> str:
+    try:
+        return LANGUAGE_NAMES[code]
+    except KeyError:
+        raise GroundingError(f"language {code!r} is not supported (use one of {', '.join(LANGUAGE_NAMES)})") from None
+
+
+def prepare(model: LanguageModel, template: PromptTemplate, inputs: DraftInputs) -> PreparedPrompt:
+    """Render the template with as many passages as fit; refuse with a reason otherwise."""
+    fields = template.fields
+    passages = list(inputs.passages)
+    extra: dict[str, str] = {}
+    if inputs.kind == "translation":
+        if not inputs.translate_from:
+            raise GroundingError("there is no text to translate")
+        fields = fields_of(dict(inputs.translate_from))
+        # The text being translated is the one passage; it is never shortened.
+        passages = [SourcePassage(text=render_labelled(dict(inputs.translate_from), fields), label="text to translate")]
+        extra["source_language_name"] = _language_name(inputs.source_language)
+        extra["field_labels"] = "\n".join(f"{f.label}:" for f in fields)
+    limits = {**template.limits, **inputs.limits}
+    values_base = {
+        "language_name": _language_name(inputs.language),
+        "exhibit": inputs.exhibit,
+        "instructions": f"\nCurator's note: {inputs.instructions}\n" if inputs.instructions else "",
+        **limits_placeholders(limits),
+        **extra,
+    }
+    max_tokens = template.max_tokens
+    budget = model.context_length() - max_tokens
+
+    def messages_for(grounding: Grounding) -> list[ChatMessage]:
+        system, user = template.render(
+            {**values_base, "passages": format_passages(grounding.passages), "glossary": format_glossary(grounding.glossary)}
+        )
+        return [ChatMessage("system", system), ChatMessage("user", user)]
+
+    grounding = fit_passages(passages, inputs.glossary, lambda g: model.count_tokens(messages_for(g)), budget)
+    messages = messages_for(grounding)
+    return PreparedPrompt(
+        template=template,
+        messages=messages,
+        grounding=grounding,
+        fields=fields,
+        limits=limits,
+        prompt_tokens=model.count_tokens(messages),
+        max_tokens=max_tokens,
+        inputs=inputs,
+    )
+
+
+def candidate_params(template: PromptTemplate, n: int, base_seed: int, max_tokens: int) -> list[GenerationParams]:
+    """Varied seeds and a rising temperature, so candidates differ in more than noise."""
+    return [
+        GenerationParams(
+            max_tokens=max_tokens,
+            temperature=round(min(1.0, template.temperature + 0.2 * i), 2),
+            seed=base_seed + 7919 * i,
+        )
+        for i in range(n)
+    ]
+
+
+def assess(prepared: PreparedPrompt, text: str) -> tuple[dict[str, object], list[dict[str, object]], list[Flag]]:
+    """Parse an answer (the model's, or a person's edit) into content, citations and flags."""
+    content: dict[str, object] = dict(parse_labelled(text, prepared.fields))
+    return content, *assess_content(prepared, content)  # type: ignore[return-value]
+
+
+def assess_content(prepared: PreparedPrompt, content: Mapping[str, object]) -> tuple[list[dict[str, object]], list[Flag]]:
+    inputs = prepared.inputs
+    rules = [e.rule() for e in prepared.grounding.glossary] or [e.rule() for e in inputs.glossary]
+    text_fields = {k: v for k, v in content.items() if isinstance(v, (str, list))}
+    if inputs.kind == "translation":
+        flags = check_content(text_fields, passages={}, glossary=rules, limits=prepared.limits,
+                              required_fields=[f.key for f in prepared.fields])
+        for key, original in (inputs.translate_from or {}).items():
+            if isinstance(original, (str, list)) and key in text_fields:
+                flags += translation_drift(key, original, text_fields[key])  # type: ignore[arg-type]
+        return [], flags
+    numbers: list[int] = []
+    for value in text_fields.values():
+        for item in [value] if isinstance(value, str) else value:
+            numbers += [n for n in cited_numbers(str(item)) if n not in numbers]
+    citations = [c for n in numbers if (c := prepared.grounding.citation(n)) is not None]
+    flags = check_content(
+        text_fields,
+        passages=prepared.grounding.numbered(),
+        glossary=rules,
+        limits=prepared.limits,
+        cited_fields=[f.key for f in prepared.fields if f.cited],
+        required_fields=[f.key for f in prepared.fields if f.required],
+    )
+    return citations, flags
+
+
+def _candidate(prepared: PreparedPrompt, index: int, params: GenerationParams, text: str, done: Completion,
+               prompt_tokens: int) -> Candidate:
+    content, citations, flags = assess(prepared, text)
+    if prepared.inputs.kind == "translation":
+        content["machine_translated"] = True
+    return Candidate(
+        index=index, params=params, text=text, content=content, citations=citations, flags=flags,
+        finish_reason=done.finish_reason, prompt_tokens=prompt_tokens, completion_tokens=done.completion_tokens,
+        first_token_s=done.first_token_s, total_s=done.total_s,
+    )
+
+
+def generate_candidates(
+    model: LanguageModel,
+    prepared: PreparedPrompt,
+    n: int = 3,
+    *,
+    base_seed: int = 42,
+    on_token: Callable[[int, str], None] | None = None,
+    cancelled: CancelCheck | None = None,
+) -> list[Candidate]:
+    """Up to `n` candidates; a cancel stops the current one and skips the rest."""
+    out: list[Candidate] = []
+    for i, params in enumerate(candidate_params(prepared.template, n, base_seed, prepared.max_tokens)):
+        sink = (lambda piece, i=i: on_token(i, piece)) if on_token else None
+        done = model.complete(prepared.messages, params, on_token=sink, cancelled=cancelled)
+        out.append(_candidate(prepared, i, params, done.text, done, prepared.prompt_tokens))
+        if done.finish_reason == "cancelled":
+            break
+    return out
+
+
+def continue_candidate(
+    model: LanguageModel,
+    prepared: PreparedPrompt,
+    candidate: Candidate,
+    *,
+    on_token: Callable[[str], None] | None = None,
+    cancelled: CancelCheck | None = None,
+) -> Candidate:
+    """Extend a candidate that ended by length; the result is the same draft, longer."""
+    messages = [
+        *prepared.messages,
+        ChatMessage("assistant", candidate.text),
+        ChatMessage("user", CONTINUE_INSTRUCTION),
+    ]
+    budget = model.context_length() - model.count_tokens(messages)
+    if budget < 16:
+        raise GroundingError("the draft already fills the model's context; it cannot be continued")
+    params = replace(candidate.params, max_tokens=min(prepared.max_tokens, budget))
+    done = model.complete(messages, params, on_token=on_token, cancelled=cancelled)
+    # The model resumes mid-sentence, often mid-word: join without adding anything.
+    text = candidate.text + done.text
+    merged = Completion(
+        text=text, finish_reason=done.finish_reason, prompt_tokens=done.prompt_tokens,
+        completion_tokens=candidate.completion_tokens + done.completion_tokens,
+        first_token_s=done.first_token_s, total_s=candidate.total_s + done.total_s,
+    )
+    return _candidate(prepared, candidate.index, params, text, merged, prepared.prompt_tokens)

@@ -1,0 +1,119 @@
+"""The one protocol every language-model engine speaks.
+
+Drafting code talks to a `LanguageModel` and never to an engine library, so the
+embedded llama.cpp engines, an Ollama server and the deterministic test double
+are interchangeable, and switching engine is a setting rather than a code change.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+FinishReason = Literal["stop", "length", "cancelled"]
+TokenSink = Callable[[str], None]
+CancelCheck = Callable[[], bool]
+
+
+class LanguageModelError(RuntimeError):
+    """An engine could not be reached, loaded or asked; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    max_tokens: int = 512
+    temperature: float = 0.3
+    top_p: float = 0.9
+    seed: int = 42
+    stop: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "seed": self.seed,
+            "stop": list(self.stop),
+        }
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """What a revision records about the model that wrote it."""
+
+    engine: str  # "xllamacpp" | "llama-cpp-python" | "ollama" | a test double's name
+    model: str  # model key or Ollama model name
+    digest: str  # GGUF sha256, or the Ollama digest
+
+
+@dataclass
+class Completion:
+    text: str
+    finish_reason: FinishReason
+    prompt_tokens: int
+    completion_tokens: int
+    first_token_s: float | None = None
+    total_s: float = 0.0
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@runtime_checkable
+class LanguageModel(Protocol):
+    identity: ModelIdentity
+
+    def context_length(self) -> int:
+        """Tokens the engine will accept (prompt + answer) as it is configured now."""
+        ...
+
+    def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        """Tokens the chat would occupy once the model's chat template is applied."""
+        ...
+
+    def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        params: GenerationParams,
+        *,
+        on_token: TokenSink | None = None,
+        cancelled: CancelCheck | None = None,
+    ) -> Completion:
+        """Generate an answer, passing each piece of text to `on_token` as it
+        arrives; stop early (finish_reason "cancelled") once `cancelled()` is true."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class StreamClock:
+    """Measures first-token and total time the same way for every engine."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.first: float | None = None
+
+    def token(self) -> None:
+        if self.first is None:
+            self.first = time.perf_counter() - self.start
+
+    def total(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def normalise_finish(reason: str | None, cancelled: bool) -> FinishReason:
+    """Engines name the end of generation differently; the studio knows three reasons."""
+    if cancelled:
+        return "cancelled"
+    if reason in ("length", "max_tokens", "limit"):
+        return "length"
+    return "stop"

@@ -1,0 +1,129 @@
+"""Embedded llama.cpp through llama-cpp-python (ctypes bindings; opens no port).
+
+Generation and token counting both use the chat template stored in the GGUF,
+so the count the drafting budget relies on is the count the engine will see.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from generators.llm.base import (
+    CancelCheck,
+    ChatMessage,
+    Completion,
+    GenerationParams,
+    LanguageModelError,
+    ModelIdentity,
+    StreamClock,
+    TokenSink,
+    normalise_finish,
+)
+
+
+class LlamaCppPythonModel:
+    engine_name = "llama-cpp-python"
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        identity: ModelIdentity,
+        n_ctx: int = 4096,
+        threads: int = 2,
+        threads_batch: int | None = None,
+    ) -> None:
+        try:
+            from llama_cpp import Llama, llama_chat_format
+        except ImportError as exc:  # pragma: no cover - the venv ships it
+            raise LanguageModelError("the llama-cpp-python engine is not installed (pip install llama-cpp-python)") from exc
+        if not Path(model_path).is_file():
+            raise LanguageModelError(f"model file not found: {model_path}")
+        try:
+            self._llm = Llama(
+                model_path=str(model_path),
+                n_ctx=n_ctx,
+                n_threads=threads,
+                n_threads_batch=threads_batch or threads,
+                verbose=False,
+            )
+        except Exception as exc:
+            raise LanguageModelError(f"llama-cpp-python could not load {model_path}: {exc}") from exc
+        template = self._llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise LanguageModelError(f"{model_path} has no chat template; the studio needs an instruct model")
+        # Use the GGUF's own template for generation too (not a guessed format),
+        # so counting and generating agree token for token.
+        self._llm.chat_format = "chat_template.default"
+        model = self._llm._model
+        eos_id, bos_id = self._llm.token_eos(), self._llm.token_bos()
+        self._formatter = llama_chat_format.Jinja2ChatFormatter(
+            template=template,
+            eos_token=model.token_get_text(eos_id) if eos_id != -1 else "",
+            bos_token=model.token_get_text(bos_id) if bos_id != -1 else "",
+        )
+        self.identity = identity
+        self._lock = threading.Lock()
+
+    def context_length(self) -> int:
+        return int(self._llm.n_ctx())
+
+    def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        prompt = self._formatter(messages=[m.as_dict() for m in messages]).prompt
+        return len(self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
+
+    def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        params: GenerationParams,
+        *,
+        on_token: TokenSink | None = None,
+        cancelled: CancelCheck | None = None,
+    ) -> Completion:
+        pieces: list[str] = []
+        finish: str | None = None
+        was_cancelled = False
+        clock = StreamClock()
+        with self._lock:
+            try:
+                stream = self._llm.create_chat_completion(
+                    messages=[m.as_dict() for m in messages],  # type: ignore[misc]
+                    stream=True,
+                    max_tokens=params.max_tokens,
+                    temperature=params.temperature,
+                    top_p=params.top_p,
+                    seed=params.seed,
+                    stop=list(params.stop) or None,
+                )
+                for chunk in stream:
+                    choice = chunk["choices"][0]
+                    text = choice["delta"].get("content")  # type: ignore[union-attr]
+                    if text:
+                        clock.token()
+                        pieces.append(text)
+                        if on_token is not None:
+                            on_token(text)
+                    if choice.get("finish_reason"):
+                        finish = choice["finish_reason"]
+                    if cancelled is not None and cancelled():
+                        was_cancelled = True
+                        stream.close()  # closing the generator stops decoding at once
+                        break
+            except ValueError as exc:  # llama-cpp-python reports an over-long prompt this way
+                raise LanguageModelError(f"llama-cpp-python refused the request: {exc}") from exc
+        prompt_tokens = self.count_tokens(messages)
+        return Completion(
+            text="".join(pieces),
+            finish_reason=normalise_finish(finish, was_cancelled),
+            prompt_tokens=prompt_tokens,
+            completion_tokens=len(self._llm.tokenize("".join(pieces).encode("utf-8"), add_bos=False)),
+            first_token_s=clock.first,
+            total_s=clock.total(),
+        )
+
+    def close(self) -> None:
+        llm = getattr(self, "_llm", None)
+        if llm is not None:
+            llm.close()

@@ -1,0 +1,94 @@
+"""Which engine and model draft: plain data read from the project's settings.
+
+The studio stores these as `llm.*` settings; `open_language_model` turns them
+into a loaded engine. Changing engine or model never needs a code change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+
+from generators import model_files
+from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity
+
+EMBEDDED_ENGINES = ("llama-cpp-python", "xllamacpp")
+ENGINES = (*EMBEDDED_ENGINES, "ollama")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    # llama-cpp-python is the default: on this 2-core machine it prefilled a
+    # ~1,200-token card prompt faster than xllamacpp and opens no HTTP port
+    # (figures in docs/BENCHMARKS.md, issue 4).
+    engine: str = "llama-cpp-python"
+    model: str = "qwen2.5-coder-1.5b"  # a model_files key, or an Ollama model name
+    n_ctx: int = 4096
+    # Two threads won on an idle 2-core machine; one can win when others load the CPU.
+    threads: int = 2
+    ollama_host: str = "http://127.0.0.1:11434"
+    ollama_timeout_s: float = 120.0
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, str]) -> EngineSettings:
+        """Build from `llm.<field>` string settings; unknown or empty values keep the default."""
+        kwargs: dict[str, object] = {}
+        for f in fields(cls):
+            raw = values.get(f"llm.{f.name}")
+            if raw in (None, ""):
+                continue
+            try:
+                kwargs[f.name] = type(getattr(cls(), f.name))(raw)
+            except ValueError:
+                raise LanguageModelError(f"setting llm.{f.name}={raw!r} is not a valid {f.type}") from None
+        settings = cls(**kwargs)  # type: ignore[arg-type]
+        if settings.engine not in ENGINES:
+            raise LanguageModelError(f"setting llm.engine={settings.engine!r}: choose one of {', '.join(ENGINES)}")
+        return settings
+
+    def as_settings(self) -> dict[str, str]:
+        return {f"llm.{k}": str(v) for k, v in asdict(self).items()}
+
+
+def open_language_model(settings: EngineSettings) -> LanguageModel:
+    """Load the engine the settings name (model files verified by sha256 first)."""
+    if settings.engine == "ollama":
+        from generators.llm.ollama_engine import OllamaServer
+
+        server = OllamaServer(settings.ollama_host, timeout_s=settings.ollama_timeout_s)
+        return server.open(settings.model, num_ctx=settings.n_ctx)
+    if settings.engine not in EMBEDDED_ENGINES:
+        raise LanguageModelError(f"unknown engine {settings.engine!r}: choose one of {', '.join(ENGINES)}")
+    try:
+        spec = model_files.get_spec(settings.model)
+        path = model_files.model_path(settings.model)
+    except model_files.ModelFileError as exc:
+        raise LanguageModelError(str(exc)) from exc
+    if spec.kind != "gguf":
+        raise LanguageModelError(f"model {settings.model!r} is a {spec.kind} model, not a language model (GGUF)")
+    identity = ModelIdentity(engine=settings.engine, model=settings.model, digest=spec.main_file.sha256)
+    if settings.engine == "xllamacpp":
+        from generators.llm.xllamacpp_engine import XLlamaCppModel
+
+        return XLlamaCppModel(path, identity=identity, n_ctx=settings.n_ctx, threads=settings.threads)
+    from generators.llm.llamacpp_python_engine import LlamaCppPythonModel
+
+    return LlamaCppPythonModel(path, identity=identity, n_ctx=settings.n_ctx, threads=settings.threads)
+
+
+_loaded: dict[EngineSettings, LanguageModel] = {}
+_loaded_lock = threading.Lock()
+
+
+def shared_language_model(settings: EngineSettings) -> LanguageModel:
+    """Loading a 1 GB model takes seconds; keep one per settings in this process.
+    A new setting unloads the previous model so only one sits in memory."""
+    with _loaded_lock:
+        model = _loaded.get(settings)
+        if model is None:
+            for old in _loaded.values():
+                old.close()
+            _loaded.clear()
+            model = _loaded[settings] = open_language_model(settings)
+        return model
