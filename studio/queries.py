@@ -1,0 +1,66 @@
+"""Read helpers the desktop app needs to draw its lists in one call each.
+
+Kept apart from the lead's modules: these only read, and only combine what
+`studio.review`, `studio.sources` and the tables already expose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from studio import exhibits, review
+from studio.models import Exhibit, Passage, Source
+
+# What the curator's filter offers, in the order a curator works through them.
+EXHIBIT_STATES = ("no_drafts", "pending", "changes_requested", "approved", "rejected")
+
+
+@dataclass(frozen=True)
+class ExhibitRow:
+    exhibit: Exhibit
+    state: str  # one of EXHIBIT_STATES
+    drafts: int
+    pending: int
+    sources: int
+
+
+def exhibit_state(states: list[str]) -> str:
+    """One word for an exhibit: what still needs someone's attention comes first."""
+    if not states:
+        return "no_drafts"
+    for state in ("changes_requested", "pending", "approved"):
+        if state in states:
+            return state
+    return "rejected"
+
+
+def exhibit_rows(s: Session, text: str = "", state: str | None = None) -> list[ExhibitRow]:
+    counts: dict[int, int] = {}
+    for source in s.exec(select(Source)):
+        if source.exhibit_id is not None:
+            counts[source.exhibit_id] = counts.get(source.exhibit_id, 0) + 1
+    rows: list[ExhibitRow] = []
+    for exhibit in exhibits.list_exhibits(s, text):
+        states = [st for _d, _r, st in review.list_drafts(s, exhibit.id)]
+        row = ExhibitRow(
+            exhibit=exhibit,
+            state=exhibit_state(states),
+            drafts=len(states),
+            pending=states.count("pending"),
+            sources=counts.get(int(exhibit.id or 0), 0),
+        )
+        if state is None or row.state == state:
+            rows.append(row)
+    return rows
+
+
+def passages_by_id(s: Session, ids: list[int]) -> dict[int, Passage]:
+    if not ids:
+        return {}
+    return {int(p.id or 0): p for p in s.exec(select(Passage).where(col(Passage.id).in_(ids)))}
+
+
+def source_passages(s: Session, source_id: int) -> list[Passage]:
+    return list(s.exec(select(Passage).where(Passage.source_id == source_id).order_by(col(Passage.origin), col(Passage.seq))))

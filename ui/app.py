@@ -1,0 +1,101 @@
+"""Start the desktop studio: `heritage-studio-app [PROJECT]` or `python -m ui [PROJECT]`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from ui.errors import install_excepthook
+from ui.i18n import set_language, tr
+from ui.prefs import Prefs
+from ui.state import AppState
+
+_windows: list[object] = []
+
+
+def apply_theme(theme: str) -> None:
+    """Light, dark, or whatever the system says (Fusion draws both from the colour scheme)."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    app.setStyle("Fusion")
+    scheme = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}.get(theme, Qt.ColorScheme.Unknown)
+    QGuiApplication.styleHints().setColorScheme(scheme)
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("Heritage Studio")
+    app.setOrganizationName("Heritage Studio")
+    app.setDesktopFileName("heritage-studio")
+    return app
+
+
+def create_window(state: AppState):  # type: ignore[no-untyped-def]
+    """The main window for a state (the language is chosen before any widget exists)."""
+    from ui.main_window import MainWindow
+
+    set_language(state.prefs.ui_language)
+    window = MainWindow(state)
+    _windows.append(window)
+    return window
+
+
+def rebuild_window(old: object) -> object:
+    """Switching the UI language rebuilds the window so every label is drawn anew."""
+    from ui.main_window import MainWindow
+
+    assert isinstance(old, MainWindow)
+    state = old.state
+    old.save_window_state()
+    state.project_changed.disconnect()
+    state.user_changed.disconnect()
+    state.data_changed.disconnect()
+    state.job_started.disconnect()
+    window = create_window(state)
+    window.show()
+    old.close()
+    old.deleteLater()
+    if old in _windows:
+        _windows.remove(old)
+    return window
+
+
+def start(project: str | None = None, prefs: Prefs | None = None):  # type: ignore[no-untyped-def]
+    """Build the state and window; open a project (given, or the last one), or welcome a new user."""
+    install_excepthook()
+    prefs = prefs or Prefs.load()
+    apply_theme(prefs.theme)
+    state = AppState(prefs)
+    window = create_window(state)
+    target = project or (prefs.recent[0] if prefs.recent and Path(prefs.recent[0], "project.db").exists() else None)
+    if target:
+        window.open_project(target)
+    elif not prefs.welcomed:
+        prefs.welcomed = True
+        prefs.save()
+        QTimer.singleShot(0, window.show_welcome)
+    return window
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    app = make_app(argv)
+    args = [a for a in argv[1:] if not a.startswith("-")]
+    if args and not Path(args[0]).exists():
+        print(tr("no project folder at {path}").format(path=args[0]), file=sys.stderr)
+        return 2
+    window = start(args[0] if args else os.environ.get("HERITAGE_STUDIO_PROJECT"))
+    window.show()
+    return int(app.exec())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""The rendered card beside the text, updated as it is edited, and the checks listed with it.
+
+Rendering takes tens to hundreds of milliseconds, so it is debounced (one
+render per pause in typing) and runs on its own one-thread pool: the GUI
+thread only swaps in the finished image, and results that arrived after a
+newer edit are dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QComboBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from generators.cards import CardContent, CardError, available_templates, load_template, render_card
+from generators.drafting.citations import strip_citations
+from ui.i18n import tr
+from ui.ops import Op
+from ui.state import AppState
+
+DEBOUNCE_MS = 350
+CHECK_LABELS = {
+    "uncited_sentence": "Uncited sentence",
+    "unsupported_fact": "Number or name not in the sources",
+    "unknown_citation": "Cites a passage that does not exist",
+    "glossary_variant": "Glossary: use the preferred form",
+    "doubled": "Doubled word or character",
+    "over_length": "Too long for the template",
+    "missing_field": "Missing part",
+    "missing_glyph": "Font lacks a character",
+    "overflow": "Does not fit the card",
+    "low_contrast": "Low contrast",
+    "translation_drift": "Translation lost a number or citation",
+}
+
+_pool: QThreadPool | None = None
+
+
+def render_pool() -> QThreadPool:
+    global _pool
+    if _pool is None:
+        _pool = QThreadPool()
+        _pool.setMaxThreadCount(1)
+    return _pool
+
+
+def card_content(content: dict[str, Any], language: str, image: bytes | None, label: str) -> CardContent:
+    def text(key: str) -> str:
+        value = content.get(key, "")
+        return strip_citations(value if isinstance(value, str) else " ".join(map(str, value))).strip()
+
+    facts = content.get("key_facts") or []
+    facts = facts if isinstance(facts, list) else [facts]
+    return CardContent(
+        language=language,
+        title=text("title") or text("short") or text("caption") or text("alt_text"),
+        body=text("body") or text("long") or (text("short") if content.get("title") else ""),
+        key_facts=tuple(strip_citations(str(f)).strip() for f in facts),
+        image_caption=text("image_caption"),
+        credit=text("credit"),
+        image=image,
+        label=label,
+    )
+
+
+def render_preview(template_id: str, content: CardContent) -> tuple[bytes | None, list[dict[str, str]]]:
+    """PNG bytes and the render's own findings (overflow, missing glyph, contrast)."""
+    try:
+        card = render_card(load_template(template_id), content)
+    except CardError as exc:
+        code = "missing_glyph" if exc.__class__.__name__ == "GlyphMissingError" else "overflow"
+        return None, [{"code": code, "field": "", "message": str(exc)}]
+    flags = [{"code": "low_contrast", "field": w.split(":")[0], "message": w} for w in card.report.get("warnings", [])]
+    return card.png, flags
+
+
+def check_line(flag: dict[str, Any]) -> str:
+    label = tr(CHECK_LABELS.get(str(flag.get("code")), str(flag.get("code"))))
+    where = f" [{flag['field']}]" if flag.get("field") else ""
+    excerpt = f" — “{flag['excerpt']}”" if flag.get("excerpt") else ""
+    return f"{label}{where}: {flag.get('message', '')}{excerpt}"
+
+
+class CardPreview(QWidget):
+    rendered = Signal()
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        self.template = QComboBox()
+        self.template.setAccessibleName(tr("Card template"))
+        for name in available_templates():
+            self.template.addItem(name, name)
+        if self.template.findData("app_card") >= 0:
+            self.template.setCurrentIndex(self.template.findData("app_card"))
+        self.template.currentIndexChanged.connect(lambda _i: self.schedule())
+        self.image = QLabel(tr("No card yet."))
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setMinimumSize(QSize(240, 300))
+        self.image.setAccessibleName(tr("Rendered card"))
+        self.checks = QListWidget()
+        self.checks.setAccessibleName(tr("Checks"))
+        self.checks.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.template)
+        layout.addWidget(self.image, 3)
+        layout.addWidget(QLabel(tr("Checks")))
+        layout.addWidget(self.checks, 2)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(DEBOUNCE_MS)
+        self.timer.timeout.connect(self._render)
+        self.generation = 0
+        self.renders = 0
+        self.content: dict[str, Any] = {}
+        self.language = "en"
+        self.image_bytes: bytes | None = None
+        self.text_checks: list[dict[str, Any]] = []
+        self.last_png: bytes | None = None
+
+    def show_content(self, content: dict[str, Any], language: str, checks: list[dict[str, Any]],
+                     image: bytes | None = None, now: bool = False) -> None:
+        self.content, self.language, self.text_checks, self.image_bytes = content, language or "en", checks, image
+        self.schedule(now)
+
+    def schedule(self, now: bool = False) -> None:
+        self.generation += 1
+        self.timer.start(0 if now else DEBOUNCE_MS)
+
+    def _render(self) -> None:
+        generation = self.generation
+        template = str(self.template.currentData())
+        content = card_content(self.content, self.language, self.image_bytes, tr("preview"))
+        op = Op(self.state, lambda _project: render_preview(template, content), where="card.preview")
+        op.pool = render_pool()
+        op.success(lambda result: self._show(generation, result)).run_in_background()
+
+    def _show(self, generation: int, result: tuple[bytes | None, list[dict[str, str]]]) -> None:
+        if generation != self.generation:
+            return  # a newer edit is already being rendered
+        png, render_flags = result
+        self.renders += 1
+        self.last_png = png
+        if png is not None:
+            pixmap = QPixmap.fromImage(QImage.fromData(png))
+            self.image.setPixmap(pixmap.scaled(self.image.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                               Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.image.setPixmap(QPixmap())
+            self.image.setText(tr("The card cannot be rendered; see the checks."))
+        self.checks.clear()
+        flags = list(self.text_checks) + render_flags
+        if not flags:
+            self.checks.addItem(QListWidgetItem(tr("No problems found.")))
+        for flag in flags:
+            self.checks.addItem(QListWidgetItem(check_line(flag)))
+        self.rendered.emit()

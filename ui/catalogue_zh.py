@@ -1,0 +1,1 @@
+ZH: dict[str, str] = {}

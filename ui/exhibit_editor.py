@@ -1,0 +1,125 @@
+"""Dublin Core editor for one exhibit; every change is an undoable command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QPlainTextEdit, QWidget
+
+from studio import exhibits
+from studio.models import Exhibit
+from ui.i18n import tr
+from ui.ops import Op
+from ui.state import AppState
+
+LABELS = {
+    "identifier": "Identifier",
+    "title": "Title",
+    "creator": "Creator",
+    "date": "Date",
+    "description": "Description",
+    "subject": "Subject (separated by ;)",
+    "rights": "Rights",
+    "language": "Language",
+    "notes": "Notes",
+}
+LONG_FIELDS = ("description", "notes")
+
+
+class EditExhibitField(QUndoCommand):
+    """Set one field through the core; undo sets it back (both are audited edits)."""
+
+    def __init__(self, editor: "ExhibitEditor", exhibit_id: int, field: str, old: str, new: str) -> None:
+        super().__init__(tr("Edit {field}").format(field=tr(LABELS[field])))
+        self.editor, self.exhibit_id, self.field, self.old, self.new = editor, exhibit_id, field, old, new
+
+    def redo(self) -> None:
+        self.editor.write(self.exhibit_id, self.field, self.new)
+
+    def undo(self) -> None:
+        self.editor.write(self.exhibit_id, self.field, self.old)
+
+
+class _LongEdit(QPlainTextEdit):
+    editingFinished = Signal()
+
+    def focusOutEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().focusOutEvent(event)
+        self.editingFinished.emit()
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - mirrors QLineEdit
+        self.setPlainText(text)
+
+
+class ExhibitEditor(QWidget):
+    saved = Signal(int)
+
+    def __init__(self, state: AppState, undo: QUndoStack) -> None:
+        super().__init__()
+        self.state = state
+        self.undo = undo
+        self.exhibit_id: int | None = None
+        self.values: dict[str, str] = {}
+        self.inputs: dict[str, QLineEdit | _LongEdit] = {}
+        form = QFormLayout(self)
+        for field in exhibits.EDITABLE:
+            widget: QLineEdit | _LongEdit = _LongEdit() if field in LONG_FIELDS else QLineEdit()
+            if isinstance(widget, _LongEdit):
+                widget.setMaximumHeight(110)
+            widget.setAccessibleName(tr(LABELS[field]))
+            widget.editingFinished.connect(lambda f=field: self._edited(f))
+            self.inputs[field] = widget
+            form.addRow(tr(LABELS[field]), widget)
+        self.setEnabled(False)
+
+    def show_exhibit(self, exhibit: Exhibit | None) -> None:
+        self.exhibit_id = int(exhibit.id or 0) if exhibit else None
+        self.setEnabled(exhibit is not None)
+        for field, widget in self.inputs.items():
+            value = (getattr(exhibit, field) or "") if exhibit else ""
+            self.values[field] = value
+            widget.blockSignals(True)
+            widget.setText(value)
+            widget.blockSignals(False)
+
+    def _edited(self, field: str) -> None:
+        if self.exhibit_id is None:
+            return
+        new = self.inputs[field].text().strip()
+        old = self.values.get(field, "")
+        if new == old:
+            return
+        self.undo.push(EditExhibitField(self, self.exhibit_id, field, old, new))
+
+    def write(self, exhibit_id: int, field: str, value: str) -> None:
+        if exhibit_id == self.exhibit_id:
+            self.values[field] = value
+            widget = self.inputs[field]
+            if widget.text() != value:
+                widget.blockSignals(True)
+                widget.setText(value)
+                widget.blockSignals(False)
+        actor = self.state.user_name
+
+        def save(project: Any) -> int:
+            with project.session() as s:
+                exhibits.update_exhibit(s, exhibit_id, actor, **{field: value})
+            return exhibit_id
+
+        Op(self.state, save, where="exhibit.update").success(self.saved.emit).failure(
+            lambda exc: self._failed(exc, exhibit_id)
+        ).run_in_background()
+
+    def _failed(self, exc: BaseException, exhibit_id: int) -> None:
+        self.state.report_error(exc, "exhibit.update")
+        # Show what is really stored again (the core refused the change).
+        def reload(project: Any) -> Exhibit:
+            with project.read() as s:
+                return exhibits.get_exhibit(s, exhibit_id)
+
+        Op(self.state, reload).success(lambda ex: self.show_exhibit(ex) if ex.id == self.exhibit_id else None).run_in_background()

@@ -1,0 +1,239 @@
+"""Export: choose package, languages and exhibits; see what goes in and what is left out (and why);
+build it with progress; open the folder; preview the kiosk; earlier exports with what changed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio import exhibits, settings
+from studio.export.content import Omission, PackageItem, collect
+from studio.export.record import ExportRecord, list_records
+from ui.i18n import tr
+from ui.ops import JobOp, Op
+from ui.state import AppState
+
+PACKAGES = {"kiosk": "Kiosk package (offline, runs in a kiosk browser)", "app": "App content package"}
+LANGUAGE_NAMES = {"en": "English", "zh-Hans": "Simplified Chinese"}
+
+
+class ExportView(QWidget):
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        self.kind = QComboBox()
+        self.kind.setAccessibleName(tr("Package kind"))
+        for key, label in PACKAGES.items():
+            self.kind.addItem(tr(label), key)
+        self.languages: dict[str, QCheckBox] = {}
+        language_row = QHBoxLayout()
+        for code, name in LANGUAGE_NAMES.items():
+            box = QCheckBox(tr(name))
+            box.setChecked(True)
+            box.setAccessibleName(tr("Include {language}").format(language=tr(name)))
+            box.toggled.connect(lambda _on: self.schedule_preview())
+            self.languages[code] = box
+            language_row.addWidget(box)
+        language_row.addStretch(1)
+        self.exhibit_list = QListWidget()
+        self.exhibit_list.setAccessibleName(tr("Exhibits to export"))
+        self.exhibit_list.itemChanged.connect(lambda _i: self.schedule_preview())
+        self.included = QTreeWidget()
+        self.included.setAccessibleName(tr("What will be included"))
+        self.included.setHeaderLabels([tr("Included"), tr("Approved by")])
+        self.left_out = QTreeWidget()
+        self.left_out.setAccessibleName(tr("What is left out, and why"))
+        self.left_out.setHeaderLabels([tr("Left out"), tr("Why")])
+        self.export_button = QPushButton(tr("Export package"))
+        self.export_button.setAccessibleName(tr("Export package"))
+        self.export_button.clicked.connect(self.export)
+        self.open_folder = QPushButton(tr("Open folder"))
+        self.open_folder.setAccessibleName(tr("Open the package folder"))
+        self.open_folder.clicked.connect(self._open_folder)
+        self.preview_button = QPushButton(tr("Preview kiosk in browser"))
+        self.preview_button.setAccessibleName(tr("Preview the kiosk package in the system browser"))
+        self.preview_button.clicked.connect(self._preview)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.history = QTreeWidget()
+        self.history.setAccessibleName(tr("Previous exports"))
+        self.history.setHeaderLabels([tr("Package"), tr("Version"), tr("When"), tr("By"), tr("What changed")])
+        self.history.currentItemChanged.connect(lambda *_: self._history_selected())
+
+        choose = QGroupBox(tr("Package"))
+        form = QFormLayout(choose)
+        form.addRow(tr("Kind"), self.kind)
+        form.addRow(tr("Languages"), language_row)
+        form.addRow(tr("Exhibits"), self.exhibit_list)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.open_folder)
+        buttons.addWidget(self.preview_button)
+        left = QVBoxLayout()
+        left.addWidget(choose, 1)
+        left.addLayout(buttons)
+        left.addWidget(self.status)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+        lists = QSplitter(Qt.Orientation.Vertical)
+        lists.addWidget(self.included)
+        lists.addWidget(self.left_out)
+        lists.addWidget(self.history)
+        splitter = QSplitter()
+        splitter.addWidget(left_widget)
+        splitter.addWidget(lists)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(150)
+        self.timer.timeout.connect(self.preview)
+        self.last_folder: Path | None = None
+        self.last_result: dict[str, Any] | None = None
+        state.project_changed.connect(self.refresh)
+        self._enable_outputs()
+
+    # --------------------------------------------------------------- choices
+    def chosen_languages(self) -> list[str]:
+        return [code for code, box in self.languages.items() if box.isChecked()]
+
+    def chosen_exhibits(self) -> list[int]:
+        return [int(self.exhibit_list.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.exhibit_list.count())
+                if self.exhibit_list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def refresh(self) -> None:
+        if self.state.project is None:
+            return
+
+        def load(project: Any) -> tuple[list[tuple[int, str]], list[str], list[ExportRecord]]:
+            with project.read() as s:
+                rows = [(int(e.id or 0), e.title) for e in exhibits.list_exhibits(s)]
+                return rows, list(settings.get(s, "languages") or []), list_records(s)
+
+        Op(self.state, load, where="export.list").success(self._fill).run_in_background()
+
+    def _fill(self, result: tuple[list[tuple[int, str]], list[str], list[ExportRecord]]) -> None:
+        rows, _languages, records = result
+        checked = set(self.chosen_exhibits()) if self.exhibit_list.count() else {r[0] for r in rows}
+        self.exhibit_list.blockSignals(True)
+        self.exhibit_list.clear()
+        for exhibit_id, title in rows:
+            item = QListWidgetItem(title)
+            item.setData(Qt.ItemDataRole.UserRole, exhibit_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if exhibit_id in checked or not checked else Qt.CheckState.Unchecked)
+            self.exhibit_list.addItem(item)
+        self.exhibit_list.blockSignals(False)
+        self.history.clear()
+        for record in sorted(records, key=lambda r: r.id or 0, reverse=True):
+            change = record.diff
+            summary = "; ".join(f"{tr(k)}: {len(v)}" for k, v in change.items() if v) or tr("nothing changed")
+            item = QTreeWidgetItem([record.kind, record.version, record.created_at[:16].replace("T", " "),
+                                    record.created_by, summary])
+            item.setData(0, Qt.ItemDataRole.UserRole, record.folder)
+            item.setToolTip(4, json.dumps(change, ensure_ascii=False, indent=1)[:2000])
+            self.history.addTopLevelItem(item)
+        self.schedule_preview()
+
+    def schedule_preview(self) -> None:
+        self.timer.start()
+
+    def preview(self) -> None:
+        languages, exhibit_ids = self.chosen_languages(), self.chosen_exhibits()
+
+        def load(project: Any) -> tuple[list[PackageItem], list[Omission]]:
+            with project.read() as s:
+                return collect(s, languages, exhibit_ids)
+
+        if self.state.project is not None:
+            Op(self.state, load, where="export.preview").success(self._show_preview).run_in_background()
+
+    def _show_preview(self, result: tuple[list[PackageItem], list[Omission]]) -> None:
+        items, omissions = result
+        self.included.clear()
+        for item in items:
+            top = QTreeWidgetItem([item.exhibit.title, ""])
+            for used in item.revisions:
+                QTreeWidgetItem(top, [f"{used.kind} ({used.language}) · {tr('rev.')} {used.revision_id}", used.reviewer])
+            self.included.addTopLevelItem(top)
+            top.setExpanded(True)
+        self.left_out.clear()
+        for o in omissions:
+            self.left_out.addTopLevelItem(QTreeWidgetItem([f"{o.exhibit} — {o.kind} ({o.language})", o.reason]))
+        self.included.resizeColumnToContents(0)
+        self.left_out.resizeColumnToContents(0)
+        self.export_button.setEnabled(bool(items))
+        self.status.setText(tr("{n} exhibit(s) will be exported; {m} draft(s) are left out.").format(
+            n=len(items), m=len(omissions)))
+
+    # ----------------------------------------------------------------- export
+    def export(self) -> JobOp:
+        from studio.export import build_package
+
+        kind, languages, exhibit_ids = str(self.kind.currentData()), self.chosen_languages(), self.chosen_exhibits()
+
+        def work(project: Any, control: Any) -> dict[str, Any]:
+            return build_package(project, kind, languages=languages, exhibit_ids=exhibit_ids,
+                                 actor=control.created_by, cancel_event=control.cancel_event, on_progress=control.progress)
+
+        op = JobOp(self.state, "export", work, label="Export package")
+        op.success(self._exported).run_in_background()
+        return op
+
+    def _exported(self, result: Any) -> None:
+        info = result if isinstance(result, dict) else getattr(result, "__dict__", {})
+        self.last_result = info
+        folder = info.get("folder") or info.get("path")
+        self.last_folder = Path(folder) if folder else None
+        self.status.setText(tr("Exported version {version} to {folder}").format(version=info.get("version", "?"), folder=folder))
+        self._enable_outputs()
+        self.refresh()
+
+    def _history_selected(self) -> None:
+        item = self.history.currentItem()
+        if item is not None and item.data(0, Qt.ItemDataRole.UserRole):
+            self.last_folder = Path(str(item.data(0, Qt.ItemDataRole.UserRole)))
+            if not self.last_folder.is_absolute() and self.state.project is not None:
+                self.last_folder = self.state.project.root / self.last_folder
+        self._enable_outputs()
+
+    def _enable_outputs(self) -> None:
+        ready = self.last_folder is not None and self.last_folder.exists()
+        self.open_folder.setEnabled(ready)
+        self.preview_button.setEnabled(ready and (self.last_folder / "index.html").exists() if self.last_folder else False)
+
+    def _open_folder(self) -> None:
+        if self.last_folder is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_folder)))
+
+    def kiosk_url(self) -> QUrl | None:
+        if self.last_folder is None or not (self.last_folder / "index.html").exists():
+            return None
+        return QUrl.fromLocalFile(str(self.last_folder / "index.html"))
+
+    def _preview(self) -> None:
+        url = self.kiosk_url()
+        if url is not None:
+            QDesktopServices.openUrl(url)

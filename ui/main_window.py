@@ -1,0 +1,272 @@
+"""The main window: Curate / Review / Export across the top, projects, people, jobs."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
+
+from studio import users
+from studio.samples import SAMPLE_PROJECT
+from ui.curate_view import CurateView
+from ui.export_view import ExportView
+from ui.i18n import tr
+from ui.jobs_panel import JobPanel
+from ui.ops import Op
+from ui.review_view import ReviewView
+from ui.settings_dialog import SettingsDialog
+from ui.state import AppState
+from ui.welcome import WelcomeDialog, open_sample
+
+MODES = ("Curate", "Review", "Export")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        state.window = self
+        self.setAcceptDrops(True)
+        self.setWindowTitle(tr("Heritage Studio"))
+        self.curate = CurateView(state)
+        self.review = ReviewView(state)
+        self.export = ExportView(state)
+        self.stack = QStackedWidget()
+        for view in (self.curate, self.review, self.export):
+            self.stack.addWidget(view)
+        self.setCentralWidget(self.stack)
+
+        self.modes = QButtonGroup(self)
+        self.modes.setExclusive(True)
+        bar = QToolBar(tr("Modes"))
+        bar.setObjectName("modes")
+        bar.setMovable(False)
+        for index, name in enumerate(MODES):
+            button = QToolButton()
+            button.setText(tr(name))
+            button.setCheckable(True)
+            button.setAccessibleName(tr("{mode} mode").format(mode=tr(name)))
+            button.setToolTip(f"{tr(name)} (Ctrl+{index + 1})")
+            button.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            button.setMinimumWidth(110)
+            self.modes.addButton(button, index)
+            bar.addWidget(button)
+        self.modes.idClicked.connect(self.set_mode)
+        bar.addSeparator()
+        self.project_label = QLabel("")
+        self.project_label.setAccessibleName(tr("Open project"))
+        bar.addWidget(self.project_label)
+        spacer = QWidget()
+        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy())
+        bar.addWidget(spacer)
+        bar.addWidget(QLabel(tr("Working as")))
+        self.user_box = QComboBox()
+        self.user_box.setAccessibleName(tr("Working as"))
+        self.user_box.setMinimumWidth(160)
+        self.user_box.activated.connect(lambda _i: state.set_user(str(self.user_box.currentData())))
+        bar.addWidget(self.user_box)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+        self.jobs = JobPanel(state)
+        dock = QDockWidget(tr("Jobs"), self)
+        dock.setObjectName("jobs")
+        dock.setWidget(self.jobs)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.jobs_dock = dock
+
+        self._menus()
+        state.project_changed.connect(self._project_changed)
+        state.user_changed.connect(self._fill_users)
+        state.data_changed.connect(self._data_changed)
+        self.set_mode(state.prefs.mode if 0 <= state.prefs.mode < len(MODES) else 0)
+        self._restore()
+        self._project_changed()
+
+    # ------------------------------------------------------------------ menus
+    def _menus(self) -> None:
+        project = self.menuBar().addMenu(tr("&Project"))
+        self._action(project, tr("New project…"), QKeySequence.StandardKey.New, self.new_project)
+        self._action(project, tr("Open project…"), QKeySequence.StandardKey.Open, self.choose_project)
+        self.recent_menu = QMenu(tr("Open recent"), self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        project.addMenu(self.recent_menu)
+        self._action(project, tr("Open the sample project"), None, lambda: open_sample(self.state))
+        project.addSeparator()
+        self._action(project, tr("Import files…"), QKeySequence("Ctrl+I"), self.curate.sources.choose_files)
+        project.addSeparator()
+        self._action(project, tr("Settings…"), QKeySequence("Ctrl+,"), self.open_settings)
+        self._action(project, tr("Quit"), QKeySequence.StandardKey.Quit, self.close)
+        edit = self.menuBar().addMenu(tr("&Edit"))
+        undo = self.curate.undo.createUndoAction(self, tr("Undo"))
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.curate.undo.createRedoAction(self, tr("Redo"))
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit.addAction(undo)
+        edit.addAction(redo)
+        self.undo_action, self.redo_action = undo, redo
+        view = self.menuBar().addMenu(tr("&View"))
+        for index, name in enumerate(MODES):
+            self._action(view, tr(name), None, lambda _c=False, i=index: self.set_mode(i))
+        view.addAction(self.jobs_dock.toggleViewAction())
+        self._action(view, tr("Audit log"), QKeySequence("Ctrl+L"), self.show_audit)
+        help_menu = self.menuBar().addMenu(tr("&Help"))
+        self._action(help_menu, tr("Welcome"), None, self.show_welcome)
+
+    def _action(self, menu: QMenu, text: str, keys: Any, slot: Any) -> QAction:
+        action = QAction(text, self)
+        if keys is not None:
+            action.setShortcut(keys)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.state.prefs.recent:
+            self._action(self.recent_menu, path, None, lambda _c=False, p=path: self.open_project(p))
+        if not self.state.prefs.recent:
+            self.recent_menu.addAction(tr("(none yet)")).setEnabled(False)
+
+    # ------------------------------------------------------------------ modes
+    def set_mode(self, index: int) -> None:
+        self.stack.setCurrentIndex(index)
+        button = self.modes.button(index)
+        if button is not None:
+            button.setChecked(True)
+        self.state.prefs.mode = index
+        view = self.stack.currentWidget()
+        if hasattr(view, "refresh") and self.state.project is not None:
+            view.refresh()
+
+    def show_audit(self) -> None:
+        self.set_mode(1)
+        self.review.tabs.setCurrentWidget(self.review.audit)
+
+    # --------------------------------------------------------------- projects
+    def open_project(self, path: str | Path, create: bool = False) -> None:
+        try:
+            self.state.open_project(path, create=create)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a readable message
+            self.state.report_error(exc, "project.open")
+
+    def choose_project(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, tr("Open project"), str(SAMPLE_PROJECT.parent))
+        if folder:
+            self.open_project(folder)
+
+    def new_project(self) -> None:
+        folder, _ = QFileDialog.getSaveFileName(self, tr("New project"), "", tr("Heritage Studio project (*.studio)"))
+        if folder:
+            if not folder.endswith(".studio"):
+                folder += ".studio"
+            self.open_project(folder, create=True)
+            self._ask_first_user()
+
+    def _ask_first_user(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        if self.state.project is None or self.state.user_name:
+            return
+        name, ok = QInputDialog.getText(self, tr("Who are you?"), tr("Your name (you will be this project's editor)"))
+        if ok and name.strip():
+            def add(project: Any) -> str:
+                with project.session() as s:
+                    return users.add_user(s, name.strip(), "editor").name
+
+            Op(self.state, add, where="user.add").success(self._user_added).run_in_background()
+
+    def _user_added(self, name: str) -> None:
+        self.state.set_user(name)
+
+    def _project_changed(self) -> None:
+        project = self.state.project
+        self.project_label.setText(f"  {project.name}  " if project else tr("  No project open  "))
+        self.setWindowTitle(f"{project.name} — {tr('Heritage Studio')}" if project else tr("Heritage Studio"))
+        self._fill_users()
+
+    def _fill_users(self) -> None:
+        self.user_box.clear()
+        project = self.state.project
+        if project is None:
+            return
+        with project.read() as s:
+            people = users.list_users(s)
+        for person in people:
+            self.user_box.addItem(f"{person.name} ({tr(person.role)})", person.name)
+        self.user_box.setCurrentIndex(max(0, self.user_box.findData(self.state.user_name)))
+
+    def _data_changed(self, where: str) -> None:
+        # Decisions change what the curator's list shows and what export offers.
+        if where.startswith("review.") and where not in ("review.queue", "review.item"):
+            self.curate.refresh()
+        if where in ("import",) or where.startswith("draft"):
+            self.curate.refresh()
+            self.review.refresh()
+
+    # ------------------------------------------------------------ drag & drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls() and self.state.project is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.set_mode(0)
+            self.curate.tabs.setCurrentWidget(self.curate.sources)
+            self.curate.import_paths(paths)
+            event.acceptProposedAction()
+
+    # --------------------------------------------------------------- settings
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.state, self)
+        dialog.accepted.connect(lambda: self._settings_applied(dialog.apply()))
+        dialog.open()
+
+    def _settings_applied(self, changed: dict[str, bool]) -> None:
+        from ui.app import apply_theme, rebuild_window
+
+        if changed.get("theme"):
+            apply_theme(self.state.prefs.theme)
+        if changed.get("language"):
+            rebuild_window(self)
+
+    def show_welcome(self) -> None:
+        WelcomeDialog(self.state, self).open()
+
+    # ------------------------------------------------------------ window state
+    def _restore(self) -> None:
+        prefs = self.state.prefs
+        if prefs.window_geometry:
+            self.restoreGeometry(QByteArray(base64.b64decode(prefs.window_geometry)))
+        else:
+            self.resize(1400, 880)
+        if prefs.window_state:
+            self.restoreState(QByteArray(base64.b64decode(prefs.window_state)))
+
+    def save_window_state(self) -> None:
+        prefs = self.state.prefs
+        prefs.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
+        prefs.window_state = base64.b64encode(bytes(self.saveState().data())).decode()
+        prefs.save()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        for job in self.jobs.running():
+            job.cancel()
+        self.save_window_state()
+        super().closeEvent(event)

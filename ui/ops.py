@@ -1,0 +1,220 @@
+"""Background work, Anki-style: `Op(state, lambda project: ...).success(cb).run_in_background()`.
+
+Every call into the core that can take longer than a frame runs here, on a
+worker thread of a QThreadPool; results come back to the GUI thread through
+queued signals. `JobOp` wraps `studio.jobs.run_job`, so long work is also a
+database record, and registers itself with the job panel (progress,
+remaining time, cancel through a threading.Event the work checks).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from studio import jobs
+from studio.project import Project
+
+if TYPE_CHECKING:
+    from ui.state import AppState
+
+ProgressFn = Callable[[float, str], None]
+
+
+class _Signals(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+    progress = Signal(float, str)
+    stream = Signal(object)
+
+
+class _Task(QRunnable):
+    def __init__(self, fn: Callable[[], Any], signals: _Signals) -> None:
+        super().__init__()
+        self.fn = fn
+        self.signals = signals
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread to show
+            self.signals.failed.emit(exc)
+            return
+        self.signals.done.emit(result)
+
+
+_live: set["Op"] = set()  # keep ops (and their signal objects) alive until they finish
+
+
+class Op:
+    """One call into the core, off the GUI thread."""
+
+    pool: QThreadPool | None = None
+
+    def __init__(
+        self, state: "AppState", fn: Callable[[Project], Any], *, where: str = "", needs_project: bool = True
+    ) -> None:
+        self.state = state
+        self.needs_project = needs_project
+        self.fn = fn
+        self.where = where
+        self._success: Callable[[Any], None] | None = None
+        self._failure: Callable[[BaseException], None] | None = None
+        self._finally: Callable[[], None] | None = None
+        self.signals = _Signals()
+
+    def success(self, cb: Callable[[Any], None]) -> "Op":
+        self._success = cb
+        return self
+
+    def failure(self, cb: Callable[[BaseException], None]) -> "Op":
+        self._failure = cb
+        return self
+
+    def finally_(self, cb: Callable[[], None]) -> "Op":
+        self._finally = cb
+        return self
+
+    def _call(self) -> Any:
+        project = self.state.project
+        if project is None and self.needs_project:
+            raise RuntimeError("no project is open")
+        return self.fn(project)  # type: ignore[arg-type]
+
+    def run_in_background(self) -> "Op":
+        _live.add(self)
+        self.signals.done.connect(self._on_done)
+        self.signals.failed.connect(self._on_failed)
+        (self.pool or QThreadPool.globalInstance()).start(_Task(self._call, self.signals))
+        return self
+
+    def _on_done(self, result: Any) -> None:
+        try:
+            if self._success is not None:
+                self._success(result)
+        finally:
+            self._end()
+
+    def _on_failed(self, exc: BaseException) -> None:
+        try:
+            if self._failure is not None:
+                self._failure(exc)
+            else:
+                self.state.report_error(exc, self.where)
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        if self._finally is not None:
+            self._finally()
+        self.state.data_changed.emit(self.where)
+        _live.discard(self)
+
+
+class RunningJob(QObject):
+    """What the job panel shows for one job in this window."""
+
+    changed = Signal()
+    finished = Signal(str)  # done | failed | cancelled
+
+    def __init__(self, kind: str, label: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.label = label
+        self.cancel_event = threading.Event()
+        self.fraction = 0.0
+        self.message = ""
+        self.started = time.monotonic()
+        self.status = "running"
+        self.job_id: int | None = None
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+        self.message = "cancelling…"
+        self.changed.emit()
+
+    def remaining_s(self) -> float | None:
+        """Linear estimate from the fraction done so far; None until there is a trend."""
+        elapsed = time.monotonic() - self.started
+        if self.fraction < 0.02 or elapsed < 1.0:
+            return None
+        return max(0.0, elapsed * (1.0 - self.fraction) / self.fraction)
+
+
+class JobControl:
+    """Handed to long work: the cancel event, progress, and a channel for streamed pieces."""
+
+    def __init__(self, op: "JobOp") -> None:
+        self.cancel_event = op.running.cancel_event
+        self.created_by = op.state.user_name
+        self._op = op
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        self._op.signals.progress.emit(float(fraction), message)
+
+    def emit(self, piece: Any) -> None:
+        self._op.signals.stream.emit(piece)
+
+    def recorded(self, project: Project, kind: str, params: dict[str, Any], work: Callable[[jobs.JobContext], Any]) -> Any:
+        """Run `work` as a job record, for core calls that do not record themselves."""
+        return jobs.run_job(project, kind, params, work, created_by=self.created_by,
+                            cancel_event=self.cancel_event, on_progress=self.progress)
+
+
+class JobOp(Op):
+    """Long work shown in the job panel with progress, time left and a cancel that reaches the core.
+
+    `work(project, control)` passes `control.cancel_event` and `control.progress`
+    to the core call (which records the job with `studio.jobs.run_job`).
+    """
+
+    def __init__(self, state: "AppState", kind: str, work: Callable[[Project, JobControl], Any], *, label: str = "") -> None:
+        super().__init__(state, lambda project: None, where=kind)
+        self.kind = kind
+        self.work = work
+        self.running = RunningJob(kind, label or kind)
+        self.control = JobControl(self)
+        self.signals.progress.connect(self._on_progress)
+
+    def on_stream(self, cb: Callable[[Any], None]) -> "JobOp":
+        """Receive pieces the work sends with `control.emit(piece)` (e.g. streamed tokens)."""
+        self.signals.stream.connect(cb)
+        return self
+
+    def _call(self) -> Any:
+        project = self.state.project
+        if project is None:
+            raise RuntimeError("no project is open")
+        return self.work(project, self.control)
+
+    def run_in_background(self) -> "JobOp":
+        self.state.job_started.emit(self.running)
+        super().run_in_background()
+        return self
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.running.fraction = fraction
+        if not self.running.cancel_event.is_set():
+            self.running.message = message
+        self.running.changed.emit()
+
+    def _on_done(self, result: Any) -> None:
+        self.running.status = "done"
+        self.running.fraction = 1.0
+        self.running.finished.emit("done")
+        super()._on_done(result)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        cancelled = isinstance(exc, jobs.Cancelled) or self.running.cancel_event.is_set()
+        self.running.status = "cancelled" if cancelled else "failed"
+        self.running.message = "" if cancelled else str(exc)
+        self.running.finished.emit(self.running.status)
+        if cancelled:
+            self._end()
+            return
+        super()._on_failed(exc)

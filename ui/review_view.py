@@ -1,0 +1,365 @@
+"""Review: the queue of pending revisions, read beside their sources, decided by keyboard.
+
+Every decision is one call into `studio.review` (the gate): the four-eyes
+rule, roles and hash binding are enforced there, not here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from generators.drafting.citations import cited_numbers
+from generators.drafting.output import fields_of, parse_labelled, render_labelled
+from studio import exhibits, review, sources
+from studio.models import Draft, Passage, Revision
+from studio.queries import passages_by_id
+from ui.audit_view import AuditView
+from ui.card_preview import CardPreview
+from ui.i18n import tr
+from ui.ops import Op
+from ui.state import AppState
+
+KIND_LABELS = {
+    "card": "Visual card", "summary": "Summary", "audio_card": "Audio guide → card", "caption": "Caption",
+    "alt_text": "Alt text", "translation": "Translation", "transcript": "Transcript",
+}
+
+
+@dataclass
+class ReviewItem:
+    draft: Draft
+    revision: Revision
+    exhibit_title: str
+    passages: dict[str, Passage] = field(default_factory=dict)  # citation number -> passage
+    source_names: dict[int, str] = field(default_factory=dict)
+    model_revision: Revision | None = None
+    image: bytes | None = None
+
+
+def content_as_text(content: dict[str, Any]) -> str:
+    return render_labelled(content, fields_of(content))
+
+
+def text_as_content(text: str, like: dict[str, Any]) -> dict[str, Any]:
+    parsed: dict[str, Any] = dict(parse_labelled(text, fields_of(like)))
+    # Non-text parts (flags such as machine_translated) travel unchanged.
+    return {**{k: v for k, v in like.items() if k not in parsed}, **parsed}
+
+
+def diff_html(before: str, after: str) -> str:
+    """Word-level diff: what a person changed in what the model wrote."""
+    a, b = before.split(), after.split()
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op in ("delete", "replace"):
+            out.append(f"<del style='background:#f8d0d0'>{html.escape(' '.join(a[i1:i2]))}</del>")
+        if op in ("insert", "replace"):
+            out.append(f"<ins style='background:#c8f0c8'>{html.escape(' '.join(b[j1:j2]))}</ins>")
+        if op == "equal":
+            out.append(html.escape(" ".join(a[i1:i2])))
+    return "<p style='white-space:pre-wrap'>" + " ".join(out) + "</p>"
+
+
+def load_item(project: Any, draft_id: int) -> ReviewItem:
+    """Everything the reviewer sees for the latest revision of one draft, in one read."""
+    with project.read() as s:
+        draft = review.get_draft(s, draft_id)
+        revision = review.latest_revision(s, draft_id)
+        if revision is None:
+            raise RuntimeError(f"draft {draft_id} has no revision")
+        title = exhibits.get_exhibit(s, draft.exhibit_id).title if draft.exhibit_id else ""
+        numbers = {str(k): int(v) for k, v in revision.citations.items()}
+        found = passages_by_id(s, list(numbers.values()))
+        passages = {n: found[pid] for n, pid in numbers.items() if pid in found}
+        names = {p.source_id: sources.get_source(s, p.source_id).filename for p in passages.values()}
+        model_revision = next((r for r in review.revisions(s, draft_id) if r.author_kind == "model"), None)
+        image = None
+        if draft.exhibit_id:
+            pictures = sources.list_sources(s, draft.exhibit_id, kind="image")
+            if pictures:
+                image = project.media.path(pictures[0].media_sha256).read_bytes()
+    return ReviewItem(draft, revision, title, passages, names, model_revision, image)
+
+
+class ReviewView(QWidget):
+    decided = Signal(str)
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        self.queue: list[tuple[int, str]] = []  # (draft id, label)
+        self.item: ReviewItem | None = None
+        self.list = QListWidget()
+        self.list.setAccessibleName(tr("Review queue"))
+        self.list.currentRowChanged.connect(self._selected)
+        self.count = QLabel("")
+        self.count.setAccessibleName(tr("Revisions left to review"))
+        self.heading = QLabel("")
+        self.heading.setWordWrap(True)
+        self.editor = QPlainTextEdit()
+        self.editor.setAccessibleName(tr("Draft text"))
+        self.editor.textChanged.connect(self._edited)
+        self.diff = QTextBrowser()
+        self.diff.setAccessibleName(tr("Changes against what the model wrote"))
+        self.passages = QTextBrowser()
+        self.passages.setAccessibleName(tr("Cited passages"))
+        self.preview = CardPreview(state)
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(tr("Reason (needed to request changes or reject)"))
+        self.reason.setAccessibleName(tr("Reason"))
+        self.approve_button = QPushButton(tr("Approve (Ctrl+Enter)"))
+        self.approve_button.setAccessibleName(tr("Approve"))
+        self.approve_button.clicked.connect(self.approve)
+        self.edit_approve_button = QPushButton(tr("Save edit and approve"))
+        self.edit_approve_button.setAccessibleName(tr("Save edit and approve"))
+        self.edit_approve_button.clicked.connect(self.edit_then_approve)
+        self.changes_button = QPushButton(tr("Request changes"))
+        self.changes_button.setAccessibleName(tr("Request changes"))
+        self.changes_button.clicked.connect(lambda: self.decide("changes_requested"))
+        self.reject_button = QPushButton(tr("Reject"))
+        self.reject_button.setAccessibleName(tr("Reject"))
+        self.reject_button.clicked.connect(lambda: self.decide("rejected"))
+        previous = QPushButton(tr("Previous (Alt+Up)"))
+        previous.setAccessibleName(tr("Previous revision"))
+        previous.clicked.connect(lambda: self.move(-1))
+        following = QPushButton(tr("Next (Alt+Down)"))
+        following.setAccessibleName(tr("Next revision"))
+        following.clicked.connect(lambda: self.move(1))
+        for keys, slot in (("Ctrl+Return", self.approve), ("Ctrl+Enter", self.approve),
+                           ("Ctrl+Shift+Return", self.edit_then_approve), ("Alt+Up", lambda: self.move(-1)),
+                           ("Alt+Down", lambda: self.move(1)), ("Ctrl+Shift+R", lambda: self.decide("changes_requested"))):
+            QShortcut(QKeySequence(keys), self, slot)
+
+        queue_box = QVBoxLayout()
+        queue_box.addWidget(self.count)
+        queue_box.addWidget(self.list, 1)
+        nav = QHBoxLayout()
+        nav.addWidget(previous)
+        nav.addWidget(following)
+        queue_box.addLayout(nav)
+        queue = QWidget()
+        queue.setLayout(queue_box)
+
+        middle_tabs = QTabWidget()
+        middle_tabs.addTab(self.editor, tr("Draft"))
+        middle_tabs.addTab(self.diff, tr("Changes against the model's text"))
+        decide = QHBoxLayout()
+        for button in (self.approve_button, self.edit_approve_button, self.changes_button, self.reject_button):
+            decide.addWidget(button)
+        middle_box = QVBoxLayout()
+        middle_box.addWidget(self.heading)
+        middle_box.addWidget(middle_tabs, 1)
+        middle_box.addWidget(self.reason)
+        middle_box.addLayout(decide)
+        middle = QWidget()
+        middle.setLayout(middle_box)
+
+        right_tabs = QTabWidget()
+        right_tabs.addTab(self.passages, tr("Cited passages"))
+        right_tabs.addTab(self.preview, tr("Card and checks"))
+        right_tabs.setCurrentIndex(1)
+        self.right_tabs = right_tabs
+
+        splitter = QSplitter()
+        for widget in (queue, middle, right_tabs):
+            splitter.addWidget(widget)
+        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(2, 3)
+        self.audit = AuditView(state)
+        tabs = QTabWidget()
+        tabs.addTab(splitter, tr("Queue"))
+        tabs.addTab(self.audit, tr("Audit log"))
+        self.tabs = tabs
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(tabs)
+        state.project_changed.connect(self.refresh)
+        self._loading = False
+
+    # ------------------------------------------------------------------ queue
+    def refresh(self) -> None:
+        if self.state.project is None:
+            return
+
+        def load(project: Any) -> list[tuple[int, str]]:
+            with project.read() as s:
+                titles = {e.id: e.title for e in exhibits.list_exhibits(s)}
+                return [
+                    (int(d.id or 0), f"{titles.get(d.exhibit_id, '')} — {tr(KIND_LABELS.get(d.kind, d.kind))} "
+                     f"({d.language or '?'}) · {tr('rev.')} {r.number} · {r.created_by}")
+                    for d, r in review.pending_revisions(s)
+                ]
+
+        Op(self.state, load, where="review.queue").success(self._fill).run_in_background()
+
+    def _fill(self, queue: list[tuple[int, str]]) -> None:
+        current = self.item.draft.id if self.item else None
+        row = self.list.currentRow()
+        self.queue = queue
+        self.list.blockSignals(True)
+        self.list.clear()
+        for _draft_id, label in queue:
+            self.list.addItem(QListWidgetItem(label))
+        self.list.blockSignals(False)
+        self.count.setText(tr("{n} left to review").format(n=len(queue)))
+        ids = [d for d, _ in queue]
+        if current in ids:
+            target = ids.index(current)
+        else:
+            target = min(max(row, 0), len(queue) - 1)
+        if queue:
+            self.list.setCurrentRow(target)
+            self._selected(target)
+        else:
+            self.item = None
+            self.heading.setText(tr("Nothing is waiting for review."))
+            self.editor.blockSignals(True)
+            self.editor.clear()
+            self.editor.blockSignals(False)
+            self.passages.clear()
+            self.diff.clear()
+        self._enable()
+
+    def _enable(self) -> None:
+        for button in (self.approve_button, self.edit_approve_button, self.changes_button, self.reject_button):
+            button.setEnabled(self.item is not None)
+
+    def move(self, step: int) -> None:
+        if self.queue:
+            self.list.setCurrentRow(max(0, min(len(self.queue) - 1, self.list.currentRow() + step)))
+
+    def _selected(self, row: int) -> None:
+        if not 0 <= row < len(self.queue):
+            return
+        draft_id = self.queue[row][0]
+        Op(self.state, lambda project: load_item(project, draft_id), where="review.item").success(self.show_item).run_in_background()
+
+    def show_item(self, item: ReviewItem) -> None:
+        self.item = item
+        rev = item.revision
+        who = tr("model {model}").format(model=rev.model) if rev.author_kind == "model" else rev.created_by
+        self.heading.setText(
+            f"<b>{html.escape(item.exhibit_title)}</b> — {tr(KIND_LABELS.get(item.draft.kind, item.draft.kind))} "
+            f"({item.draft.language}) · {tr('rev.')} {rev.number} · {html.escape(who)} · sha256 {rev.sha256[:12]}…"
+        )
+        self._loading = True
+        self.editor.setPlainText(content_as_text(rev.content))
+        self._loading = False
+        self.diff.setHtml(diff_html(content_as_text(item.model_revision.content), content_as_text(rev.content))
+                          if item.model_revision else tr("A person wrote this draft; there is no model text to compare."))
+        self.passages.setHtml(self._passages_html(item, cited_numbers(self.editor.toPlainText())))
+        self.preview.show_content(rev.content, item.draft.language, rev.checks, item.image, now=True)
+        self._enable()
+
+    def _passages_html(self, item: ReviewItem, cited: list[int]) -> str:
+        if not item.passages:
+            return tr("This draft cites no passages.")
+        parts = []
+        for number in sorted(item.passages, key=lambda n: int(n)):
+            p = item.passages[number]
+            mark = "background:#fff2a8" if int(number) in cited else ""
+            where = item.source_names.get(p.source_id, "")
+            if p.start_s is not None:
+                where += f" @ {p.start_s:.1f}s"
+            parts.append(f"<p id='p{number}' style='{mark}'><b>[{number}]</b> <i>{html.escape(where)}</i><br>"
+                         f"{html.escape(p.text)}</p>")
+        return "".join(parts)
+
+    def _edited(self) -> None:
+        if self._loading or self.item is None:
+            return
+        content = text_as_content(self.editor.toPlainText(), self.item.revision.content)
+        self.preview.show_content(content, self.item.draft.language, self.item.revision.checks, self.item.image)
+
+    # -------------------------------------------------------------- decisions
+    def _edited_content(self) -> dict[str, Any] | None:
+        if self.item is None:
+            return None
+        content = text_as_content(self.editor.toPlainText(), self.item.revision.content)
+        return None if content == self.item.revision.content else content
+
+    def approve(self) -> None:
+        if self.item is None:
+            return
+        if self._edited_content() is not None:
+            self.edit_then_approve()
+            return
+        rev = self.item.revision
+        name = self.state.user_name
+
+        def work(project: Any) -> None:
+            with project.session() as s:
+                review.approve(s, int(rev.id or 0), self._user(s, name), expected_sha256=rev.sha256)
+
+        self._run(work, "approved")
+
+    def edit_then_approve(self) -> None:
+        content = self._edited_content()
+        if self.item is None:
+            return
+        if content is None:
+            self.approve()
+            return
+        draft_id = int(self.item.draft.id or 0)
+        name = self.state.user_name
+
+        def work(project: Any) -> None:
+            with project.session() as s:
+                revision = review.edit(s, draft_id, content, self._user(s, name), note="edited in review")
+            # Saved first: if the four-eyes rule stops this approval, the edit
+            # stays in the queue for another editor instead of being lost.
+            with project.session() as s:
+                review.approve(s, int(revision.id or 0), self._user(s, name), expected_sha256=revision.sha256)
+
+        self._run(work, "approved")
+
+    def decide(self, decision: str) -> None:
+        if self.item is None:
+            return
+        reason = self.reason.text().strip()
+        if not reason:
+            self.reason.setFocus()
+            self.state.report_error(RuntimeError(tr("Write the reason first, then choose again.")), "review")
+            return
+        rev_id = int(self.item.revision.id or 0)
+        name = self.state.user_name
+        call = review.request_changes if decision == "changes_requested" else review.reject
+
+        def work(project: Any) -> None:
+            with project.session() as s:
+                call(s, rev_id, self._user(s, name), reason)
+
+        self._run(work, decision)
+
+    @staticmethod
+    def _user(s: Any, name: str) -> Any:
+        from studio import users
+
+        return users.get_user(s, name)
+
+    def _run(self, work: Any, decision: str) -> None:
+        def done(_: Any) -> None:
+            self.reason.clear()
+            self.decided.emit(decision)
+
+        Op(self.state, work, where=f"review.{decision}").success(done).finally_(self.refresh).run_in_background()

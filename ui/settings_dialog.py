@@ -1,0 +1,187 @@
+"""Settings: drafting engine (embedded or Ollama, with a connection test), Whisper, threads,
+UI language, theme, and the project's four-eyes rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from generators import model_files
+from studio import settings as project_settings
+from ui.i18n import LANGUAGES, tr
+from ui.ops import Op
+from ui.state import AppState
+
+WHISPER_LANGUAGES = ("auto", "en", "zh", "fr", "de", "ja", "ko", "es", "it")
+THEMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
+
+
+def models_of(kind: str) -> list[tuple[str, str]]:
+    return [(key, spec.label) for key, spec in sorted(model_files.MODELS.items()) if spec.kind == kind]
+
+
+def test_ollama(host: str) -> list[str]:
+    from generators.llm.ollama_engine import OllamaServer
+
+    return [m.name for m in OllamaServer(host, timeout_s=5.0).list_models()]
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        prefs = state.prefs
+        self.setWindowTitle(tr("Settings"))
+        self.setAccessibleName(tr("Settings"))
+
+        self.engine = QComboBox()
+        self.engine.setAccessibleName(tr("Drafting engine"))
+        self.engine.addItem(tr("Embedded (llama.cpp, no server)"), "embedded")
+        self.engine.addItem(tr("Ollama server"), "ollama")
+        self.engine.setCurrentIndex(max(0, self.engine.findData(prefs.engine)))
+        self.llm_model = QComboBox()
+        self.llm_model.setAccessibleName(tr("Embedded model"))
+        for key, label in models_of("gguf"):
+            self.llm_model.addItem(label, key)
+        self.llm_model.setCurrentIndex(max(0, self.llm_model.findData(prefs.llm_model)))
+        self.host = QLineEdit(prefs.ollama_host)
+        self.host.setAccessibleName(tr("Ollama host"))
+        self.ollama_model = QComboBox()
+        self.ollama_model.setEditable(True)
+        self.ollama_model.setAccessibleName(tr("Ollama model"))
+        if prefs.ollama_model:
+            self.ollama_model.addItem(prefs.ollama_model)
+        self.test_button = QPushButton(tr("Test connection"))
+        self.test_button.setAccessibleName(tr("Test connection to the Ollama server"))
+        self.test_button.clicked.connect(self.test_connection)
+        self.test_result = QLabel("")
+        self.test_result.setWordWrap(True)
+        self.test_result.setAccessibleName(tr("Connection test result"))
+
+        engine_box = QGroupBox(tr("Drafting"))
+        form = QFormLayout(engine_box)
+        form.addRow(tr("Engine"), self.engine)
+        form.addRow(tr("Embedded model"), self.llm_model)
+        form.addRow(tr("Ollama host"), self.host)
+        row = QHBoxLayout()
+        row.addWidget(self.ollama_model, 1)
+        row.addWidget(self.test_button)
+        form.addRow(tr("Ollama model"), row)
+        form.addRow("", self.test_result)
+
+        self.whisper_model = QComboBox()
+        self.whisper_model.setAccessibleName(tr("Whisper model"))
+        for key, label in models_of("whisper-ct2"):
+            self.whisper_model.addItem(label, key)
+        self.whisper_model.setCurrentIndex(max(0, self.whisper_model.findData(prefs.whisper_model)))
+        self.whisper_language = QComboBox()
+        self.whisper_language.setAccessibleName(tr("Transcription language"))
+        for code in WHISPER_LANGUAGES:
+            self.whisper_language.addItem(tr("Detect automatically") if code == "auto" else code, code)
+        self.whisper_language.setCurrentIndex(max(0, self.whisper_language.findData(prefs.whisper_language)))
+        self.threads = QSpinBox()
+        self.threads.setRange(0, 64)
+        self.threads.setSpecialValueText(tr("Automatic"))
+        self.threads.setValue(prefs.threads)
+        self.threads.setAccessibleName(tr("Threads"))
+        whisper_box = QGroupBox(tr("Transcription"))
+        form = QFormLayout(whisper_box)
+        form.addRow(tr("Whisper model"), self.whisper_model)
+        form.addRow(tr("Language"), self.whisper_language)
+        form.addRow(tr("Threads"), self.threads)
+
+        self.ui_language = QComboBox()
+        self.ui_language.setAccessibleName(tr("Interface language"))
+        for code, name in LANGUAGES.items():
+            self.ui_language.addItem(name, code)
+        self.ui_language.setCurrentIndex(max(0, self.ui_language.findData(prefs.ui_language)))
+        self.theme = QComboBox()
+        self.theme.setAccessibleName(tr("Theme"))
+        for key, label in THEMES.items():
+            self.theme.addItem(tr(label), key)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(prefs.theme)))
+        look_box = QGroupBox(tr("Appearance"))
+        form = QFormLayout(look_box)
+        form.addRow(tr("Interface language"), self.ui_language)
+        form.addRow(tr("Theme"), self.theme)
+
+        self.four_eyes = QCheckBox(tr("Four-eyes rule: nobody approves a revision they wrote or requested"))
+        self.four_eyes.setAccessibleName(tr("Four-eyes rule"))
+        self.four_eyes_before: bool | None = None
+        project_box = QGroupBox(tr("This project"))
+        QVBoxLayout(project_box).addWidget(self.four_eyes)
+        project_box.setEnabled(state.project is not None)
+        if state.project is not None:
+            with state.project.read() as s:
+                self.four_eyes_before = bool(project_settings.get(s, "four_eyes"))
+            self.four_eyes.setChecked(self.four_eyes_before)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("OK"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for box in (engine_box, whisper_box, look_box, project_box):
+            layout.addWidget(box)
+        layout.addWidget(buttons)
+        self.engine.currentIndexChanged.connect(lambda _i: self._engine_changed())
+        self._engine_changed()
+
+    def _engine_changed(self) -> None:
+        ollama = self.engine.currentData() == "ollama"
+        for widget in (self.host, self.ollama_model, self.test_button):
+            widget.setEnabled(ollama)
+        self.llm_model.setEnabled(not ollama)
+
+    def test_connection(self) -> None:
+        host = self.host.text().strip()
+        self.test_result.setText(tr("Connecting to {host}…").format(host=host))
+
+        def ok(names: list[str]) -> None:
+            current = self.ollama_model.currentText()
+            self.ollama_model.clear()
+            self.ollama_model.addItems(names)
+            if current in names:
+                self.ollama_model.setCurrentText(current)
+            self.test_result.setText(tr("Connected: {n} model(s) on the server.").format(n=len(names)))
+
+        Op(self.state, lambda _p: test_ollama(host), where="settings.test").success(ok).failure(
+            lambda exc: self.test_result.setText(tr("Could not connect: {error}").format(error=exc))
+        ).run_in_background()
+
+    def apply(self) -> dict[str, Any]:
+        """Store the choices; returns what changed that the window must act on."""
+        prefs = self.state.prefs
+        before = (prefs.ui_language, prefs.theme)
+        prefs.engine = str(self.engine.currentData())
+        prefs.llm_model = str(self.llm_model.currentData())
+        prefs.ollama_host = self.host.text().strip()
+        prefs.ollama_model = self.ollama_model.currentText().strip()
+        prefs.whisper_model = str(self.whisper_model.currentData())
+        prefs.whisper_language = str(self.whisper_language.currentData())
+        prefs.threads = self.threads.value()
+        prefs.ui_language = str(self.ui_language.currentData())
+        prefs.theme = str(self.theme.currentData())
+        prefs.save()
+        if self.state.project is not None and self.four_eyes_before is not None \
+                and self.four_eyes.isChecked() != self.four_eyes_before:
+            value, actor = self.four_eyes.isChecked(), self.state.user_name
+            with self.state.project.session() as s:
+                project_settings.put(s, "four_eyes", value, actor)
+        return {"language": before[0] != prefs.ui_language, "theme": before[1] != prefs.theme}

@@ -1,0 +1,221 @@
+"""An exhibit's sources: thumbnails, import (buttons or drag and drop), and a viewer per kind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio import ingest, sources
+from studio.models import Source
+from ui.audio_player import AudioPlayer
+from ui.i18n import tr
+from ui.ops import JobOp, Op
+from ui.state import AppState
+
+KIND_LABELS = {"text": "Text", "markdown": "Text", "pdf": "PDF", "docx": "Word document", "image": "Image", "audio": "Audio"}
+
+
+def import_summary(report: dict[str, Any]) -> str:
+    """What the curator reads after an import: counts, then every file that did not make it and why."""
+    lines = [tr("{n} imported, {d} already in the project.").format(n=len(report["imported"]), d=len(report["duplicates"]))]
+    if report["failures"]:
+        lines.append(tr("Could not import:"))
+        lines += [f"  • {Path(f['path']).name}: {f['reason']}" for f in report["failures"]]
+    if report["skipped"]:
+        lines.append(tr("Skipped (not a source type):"))
+        lines += [f"  • {Path(f['path']).name}" for f in report["skipped"]]
+    lines += [f"  ! {w}" for w in report.get("warnings", [])]
+    return "\n".join(lines)
+
+
+def start_import(state: AppState, paths: list[str], exhibit_id: int | None, done: Any = None) -> JobOp:
+    actor = state.user_name
+
+    def work(ctx: Any) -> dict[str, Any]:
+        def progress(index: int, total: int, name: str) -> None:
+            ctx.progress(index / total if total else 1.0, name)
+
+        report = ingest.import_paths(
+            ctx.project, paths, exhibit_id=exhibit_id, actor=actor, progress=progress, cancel=ctx.cancel_event
+        )
+        return report.as_dict()
+
+    def run(project: Any, control: Any) -> dict[str, Any]:
+        return control.recorded(project, "import", {"paths": paths, "exhibit": exhibit_id}, work)
+
+    def finished(report: dict[str, Any]) -> None:
+        state.last_import = report
+        if report["failures"] or report["skipped"] or report["warnings"]:
+            box = QMessageBox(QMessageBox.Icon.Information, tr("Import finished"), import_summary(report),
+                              QMessageBox.StandardButton.Ok, state.window)
+            box.open()
+        if done is not None:
+            done(report)
+
+    op = JobOp(state, "import", run, label="Import sources")
+    op.success(finished).run_in_background()
+    return op
+
+
+class SourceViewer(QStackedWidget):
+    """Text (and extracted PDF/Word text), images, audio with its player."""
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setAccessibleName(tr("Source text"))
+        self.image = QLabel(tr("No source selected."))
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setAccessibleName(tr("Source image"))
+        self.image.setMinimumSize(200, 200)
+        self.audio = AudioPlayer()
+        for widget in (self.image, self.text, self.audio):
+            self.addWidget(widget)
+        self.source: Source | None = None
+
+    def show_source(self, source: Source | None) -> None:
+        self.source = source
+        project = self.state.project
+        if source is None or project is None:
+            self.image.setText(tr("No source selected."))
+            self.image.setPixmap(QPixmap())
+            self.setCurrentWidget(self.image)
+            return
+        if source.kind == "image":
+            pixmap = QPixmap(str(project.media.path(source.media_sha256)))
+            self.image.setPixmap(pixmap.scaled(QSize(900, 700), Qt.AspectRatioMode.KeepAspectRatio,
+                                               Qt.TransformationMode.SmoothTransformation))
+            self.setCurrentWidget(self.image)
+        elif source.kind == "audio":
+            meta = sources.meta(source)
+            self.audio.load(project.media.path(source.media_sha256), source.filename, meta)
+            self.setCurrentWidget(self.audio)
+        else:
+            self.text.setPlainText(source.text or tr("(no text could be extracted from this file)"))
+            self.setCurrentWidget(self.text)
+
+
+class SourcesView(QWidget):
+    source_selected = Signal(object)  # Source | None
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        self.exhibit_id: int | None = None
+        self.list = QListWidget()
+        self.list.setAccessibleName(tr("Sources of the exhibit"))
+        self.list.setIconSize(QSize(64, 64))
+        self.list.currentItemChanged.connect(self._selected)
+        self.viewer = SourceViewer(state)
+        add_files = QPushButton(tr("Import files…"))
+        add_files.setAccessibleName(tr("Import files"))
+        add_files.clicked.connect(self.choose_files)
+        add_folder = QPushButton(tr("Import folder…"))
+        add_folder.setAccessibleName(tr("Import folder"))
+        add_folder.clicked.connect(self.choose_folder)
+        hint = QLabel(tr("Drop files or folders anywhere on the window to import them."))
+        hint.setWordWrap(True)
+        left = QVBoxLayout()
+        buttons = QHBoxLayout()
+        buttons.addWidget(add_files)
+        buttons.addWidget(add_folder)
+        left.addLayout(buttons)
+        left.addWidget(self.list, 1)
+        left.addWidget(hint)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+        splitter = QSplitter()
+        splitter.addWidget(left_widget)
+        splitter.addWidget(self.viewer)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self.rows: list[Source] = []
+
+    def show_exhibit(self, exhibit_id: int | None) -> None:
+        self.exhibit_id = exhibit_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        exhibit_id = self.exhibit_id
+        if exhibit_id is None:
+            self._fill([])
+            return
+
+        def load(project: Any) -> list[tuple[Source, bytes | None]]:
+            with project.read() as s:
+                rows = sources.list_sources(s, exhibit_id)
+            out = []
+            for source in rows:
+                thumb = None
+                if source.thumbnail_sha256:
+                    thumb = project.media.path(source.thumbnail_sha256).read_bytes()
+                out.append((source, thumb))
+            return out
+
+        Op(self.state, load, where="sources.list").success(self._fill).run_in_background()
+
+    def _fill(self, rows: list[tuple[Source, bytes | None]]) -> None:
+        current = self.viewer.source.id if self.viewer.source else None
+        self.list.blockSignals(True)
+        self.list.clear()
+        self.rows = [source for source, _ in rows]
+        chosen = None
+        for source, thumb in rows:
+            item = QListWidgetItem(f"{source.filename}\n{tr(KIND_LABELS.get(source.kind, source.kind))} · {source.language}")
+            item.setData(Qt.ItemDataRole.UserRole, source.id)
+            if thumb:
+                item.setIcon(QIcon(QPixmap.fromImage(QImage.fromData(thumb))))
+            item.setToolTip(json.dumps(sources.meta(source), ensure_ascii=False)[:300])
+            self.list.addItem(item)
+            if source.id == current:
+                chosen = item
+        self.list.blockSignals(False)
+        if chosen is not None:
+            self.list.setCurrentItem(chosen)
+        elif self.list.count():
+            self.list.setCurrentRow(0)
+        else:
+            self._selected(None, None)
+
+    def _selected(self, item: QListWidgetItem | None, _previous: Any) -> None:
+        source = None
+        if item is not None:
+            sid = item.data(Qt.ItemDataRole.UserRole)
+            source = next((s for s in self.rows if s.id == sid), None)
+        self.viewer.show_source(source)
+        self.source_selected.emit(source)
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, tr("Import files"))
+        if files:
+            self.import_paths(files)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, tr("Import folder"))
+        if folder:
+            self.import_paths([folder])
+
+    def import_paths(self, paths: list[str]) -> JobOp:
+        return start_import(self.state, paths, self.exhibit_id, lambda _r: self.refresh())

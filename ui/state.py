@@ -1,0 +1,73 @@
+"""What every view shares: the open project, who is working, preferences, signals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from studio import users
+from studio.models import User
+from studio.project import Project
+from ui.errors import show_error
+from ui.prefs import Prefs
+
+
+class AppState(QObject):
+    project_changed = Signal()
+    user_changed = Signal()
+    data_changed = Signal(str)  # what changed (an op's name); views refresh what they show
+    job_started = Signal(object)  # ui.ops.RunningJob
+    error_shown = Signal(str)
+
+    def __init__(self, prefs: Prefs) -> None:
+        super().__init__()
+        self.prefs = prefs
+        self.project: Project | None = None
+        self.user_name = ""
+        self.window: QWidget | None = None
+        self.last_import: dict[str, object] | None = None
+
+    # --------------------------------------------------------------- project
+    def open_project(self, path: str | Path, *, create: bool = False) -> Project:
+        project = Project.create(path) if create else Project.open(path)
+        if self.project is not None:
+            self.project.close()
+        self.project = project
+        key = str(project.root)
+        self.prefs.remember(key)
+        with project.read() as s:
+            names = [u.name for u in users.list_users(s)]
+        remembered = self.prefs.users.get(key, "")
+        self.user_name = remembered if remembered in names else (names[0] if names else "")
+        self.prefs.save()
+        self.project_changed.emit()
+        self.user_changed.emit()
+        return project
+
+    def close_project(self) -> None:
+        if self.project is not None:
+            self.project.close()
+        self.project = None
+        self.project_changed.emit()
+
+    # ------------------------------------------------------------------ user
+    def set_user(self, name: str) -> None:
+        self.user_name = name
+        if self.project is not None:
+            self.prefs.users[str(self.project.root)] = name
+            self.prefs.save()
+        self.user_changed.emit()
+
+    def user(self) -> User:
+        """The person acting, re-read from the project (roles may change)."""
+        if self.project is None:
+            raise RuntimeError("no project is open")
+        with self.project.read() as s:
+            return users.get_user(s, self.user_name)
+
+    # ---------------------------------------------------------------- errors
+    def report_error(self, exc: BaseException, where: str = "") -> None:
+        text = show_error(self.window, exc, where)
+        self.error_shown.emit(text)

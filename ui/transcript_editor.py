@@ -1,0 +1,310 @@
+"""Transcript editor (after Buzz): a segment table with synced playback.
+
+Start/end/speaker/text per segment; double-click a time (or press Ctrl+P) to
+play from that segment; "follow playback" moves the selection with the audio;
+find & replace edits text only, so every timing is kept; glossary suggestions
+are accepted or dismissed one by one (nothing is rewritten silently); export
+to WebVTT and SRT. Every text change goes on the shared undo stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from generators.transcription import GlossaryEntry, Segment, Suggestion, suggest, to_srt, to_webvtt
+from generators.transcription.suggestions import apply as apply_suggestion
+from ui.audio_player import AudioPlayer, clock
+from ui.i18n import tr
+
+Index = QModelIndex | QPersistentModelIndex
+HEADERS = ("Start", "End", "Speaker", "Text")
+
+
+class SegmentModel(QAbstractTableModel):
+    edited = Signal(int, str, object, object)  # row, field, old, new (the view turns it into an undo command)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.segments: list[Segment] = []
+
+    def set_segments(self, segments: list[Segment]) -> None:
+        self.beginResetModel()
+        self.segments = list(segments)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
+        return 0 if parent.isValid() else len(self.segments)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
+        return len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return tr(HEADERS[section])
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        seg = self.segments[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return (clock(seg.start), clock(seg.end), seg.speaker or "", seg.text)[index.column()]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsEditable if index.column() >= 2 else base
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if role != Qt.ItemDataRole.EditRole or index.column() < 2:
+            return False
+        seg = self.segments[index.row()]
+        field = "speaker" if index.column() == 2 else "text"
+        old = seg.speaker if field == "speaker" else seg.text
+        new = str(value).strip() or (None if field == "speaker" else "")
+        if new != old:
+            self.edited.emit(index.row(), field, old, new)
+        return True
+
+    def set_field(self, row: int, field: str, value: Any) -> None:
+        seg = self.segments[row]
+        self.segments[row] = Segment(seg.start, seg.end, value if field == "text" else seg.text, seg.words,
+                                     value if field == "speaker" else seg.speaker)
+        col = 3 if field == "text" else 2
+        self.dataChanged.emit(self.index(row, col), self.index(row, col))
+
+    def row_at(self, seconds: float) -> int:
+        for row, seg in enumerate(self.segments):
+            if seg.start <= seconds < seg.end:
+                return row
+        return -1
+
+
+class SetSegments(QUndoCommand):
+    """One or more segment fields changed at once (a cell edit, a replace-all, an accepted suggestion)."""
+
+    def __init__(self, editor: "TranscriptEditor", label: str, changes: list[tuple[int, str, Any, Any]]) -> None:
+        super().__init__(label)
+        self.editor = editor
+        self.changes = changes
+
+    def redo(self) -> None:
+        for row, field, _old, new in self.changes:
+            self.editor.model.set_field(row, field, new)
+        self.editor.mark_dirty()
+
+    def undo(self) -> None:
+        for row, field, old, _new in reversed(self.changes):
+            self.editor.model.set_field(row, field, old)
+        self.editor.mark_dirty()
+
+
+def replace_all(segments: list[Segment], find: str, replacement: str, case_sensitive: bool = False) -> list[tuple[int, str, str, str]]:
+    """(row, 'text', old, new) for every segment whose text contains `find`; timings untouched."""
+    import re
+
+    if not find:
+        return []
+    pattern = re.compile(re.escape(find), 0 if case_sensitive else re.IGNORECASE)
+    changes = []
+    for row, seg in enumerate(segments):
+        new = pattern.sub(lambda _m: replacement, seg.text)
+        if new != seg.text:
+            changes.append((row, "text", seg.text, new))
+    return changes
+
+
+class TranscriptEditor(QWidget):
+    dirty_changed = Signal(bool)
+
+    def __init__(self, undo: QUndoStack) -> None:
+        super().__init__()
+        self.undo = undo
+        self.dirty = False
+        self.glossary: list[GlossaryEntry] = []
+        self.dismissed: list[str] = []
+        self.model = SegmentModel()
+        self.model.edited.connect(lambda row, field, old, new: self.undo.push(
+            SetSegments(self, tr("Edit segment {n}").format(n=row + 1), [(row, field, old, new)])))
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(tr("Transcript segments"))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self._double_clicked)
+        self.player = AudioPlayer()
+        self.player.position_s.connect(self._follow)
+        self.follow = QCheckBox(tr("Follow playback"))
+        self.follow.setChecked(True)
+        self.follow.setAccessibleName(tr("Follow playback"))
+        play_segment = QPushButton(tr("Play segment"))
+        play_segment.setAccessibleName(tr("Play from the selected segment"))
+        play_segment.clicked.connect(self.play_selected)
+        QShortcut(QKeySequence("Ctrl+P"), self, self.play_selected)
+        self.find = QLineEdit()
+        self.find.setPlaceholderText(tr("Find"))
+        self.find.setAccessibleName(tr("Find in transcript"))
+        self.replace = QLineEdit()
+        self.replace.setPlaceholderText(tr("Replace with"))
+        self.replace.setAccessibleName(tr("Replace with"))
+        replace_button = QPushButton(tr("Replace all"))
+        replace_button.setAccessibleName(tr("Replace all in transcript"))
+        replace_button.clicked.connect(self.replace_all)
+        self.find_status = QLabel("")
+        export_vtt = QPushButton(tr("Export WebVTT…"))
+        export_vtt.clicked.connect(lambda: self.export("vtt"))
+        export_srt = QPushButton(tr("Export SRT…"))
+        export_srt.clicked.connect(lambda: self.export("srt"))
+        self.suggestions = QListWidget()
+        self.suggestions.setAccessibleName(tr("Glossary suggestions"))
+        accept = QPushButton(tr("Accept"))
+        accept.setAccessibleName(tr("Accept suggestion"))
+        accept.clicked.connect(self.accept_suggestion)
+        dismiss = QPushButton(tr("Dismiss"))
+        dismiss.setAccessibleName(tr("Dismiss suggestion"))
+        dismiss.clicked.connect(self.dismiss_suggestion)
+
+        self.top = QHBoxLayout()  # the owner adds its own buttons (transcribe, save) here
+        bar = QHBoxLayout()
+        bar.addWidget(play_segment)
+        bar.addWidget(self.follow)
+        bar.addStretch(1)
+        bar.addWidget(self.find)
+        bar.addWidget(self.replace)
+        bar.addWidget(replace_button)
+        bar.addWidget(self.find_status)
+        bar.addWidget(export_vtt)
+        bar.addWidget(export_srt)
+        side = QVBoxLayout()
+        side.addWidget(QLabel(tr("Glossary suggestions")))
+        side.addWidget(self.suggestions, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(accept)
+        buttons.addWidget(dismiss)
+        side.addLayout(buttons)
+        side_widget = QWidget()
+        side_widget.setLayout(side)
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(side_widget)
+        splitter.setStretchFactor(0, 4)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.top)
+        layout.addWidget(self.player)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+        self.player.setMaximumHeight(90)
+
+    # ---------------------------------------------------------------- content
+    def set_transcript(self, segments: list[Segment], glossary: list[GlossaryEntry], dismissed: list[str]) -> None:
+        self.glossary = glossary
+        self.dismissed = list(dismissed)
+        self.model.set_segments(segments)
+        self.table.resizeRowsToContents()
+        self.set_dirty(False)
+        self.refresh_suggestions()
+
+    def segments(self) -> list[Segment]:
+        return list(self.model.segments)
+
+    def mark_dirty(self) -> None:
+        self.set_dirty(True)
+        self.refresh_suggestions()
+
+    def set_dirty(self, dirty: bool) -> None:
+        self.dirty = dirty
+        self.dirty_changed.emit(dirty)
+
+    # --------------------------------------------------------------- playback
+    def play_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        row = rows[0].row() if rows else 0
+        if self.model.segments:
+            self.player.play_from(self.model.segments[row].start)
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        if index.column() < 2:
+            self.player.play_from(self.model.segments[index.row()].start)
+
+    def _follow(self, seconds: float) -> None:
+        if not self.follow.isChecked():
+            return
+        row = self.model.row_at(seconds)
+        if row >= 0 and not self.table.state() == QAbstractItemView.State.EditingState:
+            self.table.selectRow(row)
+
+    # ------------------------------------------------------ find and replace
+    def replace_all(self) -> int:
+        changes = replace_all(self.model.segments, self.find.text(), self.replace.text())
+        if changes:
+            self.undo.push(SetSegments(self, tr("Replace “{find}”").format(find=self.find.text()), list(changes)))
+        self.find_status.setText(tr("{n} segment(s) changed").format(n=len(changes)))
+        return len(changes)
+
+    # ------------------------------------------------------------ suggestions
+    def refresh_suggestions(self) -> None:
+        self.suggestions.clear()
+        for item in suggest(self.model.segments, self.glossary, self.dismissed):
+            row = QListWidgetItem(tr("Segment {n}: “{heard}” → “{replacement}”").format(
+                n=item.segment + 1, heard=item.heard, replacement=item.replacement))
+            row.setData(Qt.ItemDataRole.UserRole, item)
+            self.suggestions.addItem(row)
+
+    def _current_suggestion(self) -> Suggestion | None:
+        item = self.suggestions.currentItem() or self.suggestions.item(0)
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def accept_suggestion(self) -> None:
+        suggestion = self._current_suggestion()
+        if suggestion is None:
+            return
+        seg = self.model.segments[suggestion.segment]
+        if seg.text[suggestion.start:suggestion.end] != suggestion.heard:
+            self.refresh_suggestions()  # the text changed under it; offer fresh ones
+            return
+        new = apply_suggestion(seg.text, suggestion)
+        self.undo.push(SetSegments(self, tr("Accept “{replacement}”").format(replacement=suggestion.replacement),
+                                   [(suggestion.segment, "text", seg.text, new)]))
+
+    def dismiss_suggestion(self) -> None:
+        suggestion = self._current_suggestion()
+        if suggestion is not None:
+            self.dismissed.append(suggestion.key)
+            self.set_dirty(True)
+            self.refresh_suggestions()
+
+    # ----------------------------------------------------------------- export
+    def caption_text(self, fmt: str) -> str:
+        return to_webvtt(self.model.segments) if fmt == "vtt" else to_srt(self.model.segments)
+
+    def export(self, fmt: str, path: str | None = None, chooser: Callable[[], str] | None = None) -> str:
+        if path is None:
+            filters = tr("WebVTT captions (*.vtt)") if fmt == "vtt" else tr("SubRip captions (*.srt)")
+            path, _ = QFileDialog.getSaveFileName(self, tr("Export captions"), f"captions.{fmt}", filters)
+        if path:
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(self.caption_text(fmt))
+        return path or ""

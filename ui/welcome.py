@@ -1,0 +1,89 @@
+"""First run: a short welcome that opens (building if needed) the sample project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from studio.samples import SAMPLE_PROJECT, build_sample
+from ui.i18n import tr
+from ui.ops import Op, RunningJob
+from ui.state import AppState
+
+
+def open_sample(state: AppState) -> None:
+    """Open projects/Bronzes.studio, building it from the sample sources the first time."""
+    if (SAMPLE_PROJECT / "project.db").exists():
+        try:
+            state.open_project(SAMPLE_PROJECT)
+        except Exception as exc:  # noqa: BLE001 - shown as a message
+            state.report_error(exc, "project.open")
+        return
+
+    def build(ctx: Any) -> str:
+        ctx.progress(0.05, tr("Building the sample project…"))
+        project, _reports = build_sample(SAMPLE_PROJECT)
+        project.close()
+        return str(SAMPLE_PROJECT)
+
+    # A job record needs an open project and the sample does not exist yet, so
+    # this build is a plain background op, still shown in the job panel.
+    running = RunningJob("sample.build", tr("Build the sample project"))
+    state.job_started.emit(running)
+
+    def done(path: str) -> None:
+        running.status, running.fraction = "done", 1.0
+        running.finished.emit("done")
+        state.open_project(path)
+
+    def failed(exc: BaseException) -> None:
+        running.status = "failed"
+        running.finished.emit("failed")
+        state.report_error(exc, "sample.build")
+
+    Op(state, lambda _p: build(_Progress(running)), where="sample.build", needs_project=False).success(
+        done).failure(failed).run_in_background()
+
+
+class _Progress:
+    def __init__(self, running: Any) -> None:
+        self.running = running
+
+    def progress(self, fraction: float, message: str) -> None:
+        self.running.fraction, self.running.message = fraction, message
+
+
+class WelcomeDialog(QDialog):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setWindowTitle(tr("Welcome to Heritage Studio"))
+        text = QLabel(tr(
+            "Heritage Studio turns what your gallery already has — labels, catalogue entries, photographs, "
+            "documents and recorded audio guides — into visual cards, summaries, captions and alt text.\n\n"
+            "A local language model drafts from your own sources; an editor approves every piece in the "
+            "Review queue before anything is exported. Nothing leaves the building.\n\n"
+            "Curate: import sources (drop files on the window), correct transcripts, keep the glossary, ask for drafts.\n"
+            "Review: read each draft beside the passages it cites; approve with Ctrl+Enter.\n"
+            "Export: make a kiosk or app package of what was approved."
+        ))
+        text.setWordWrap(True)
+        sample = QPushButton(tr("Open the sample project"))
+        sample.setAccessibleName(tr("Open the sample project"))
+        sample.setDefault(True)
+        sample.clicked.connect(self._sample)
+        close = QPushButton(tr("Close"))
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        buttons.addWidget(sample)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addLayout(buttons)
+        self.resize(620, 360)
+
+    def _sample(self) -> None:
+        open_sample(self.state)
+        self.accept()
