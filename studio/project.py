@@ -162,6 +162,10 @@ class Project:
             try:
                 yield s
             finally:
+                # Detach before ending the transaction: a rollback would expire
+                # every loaded object, and the caller may use them afterwards
+                # (e.g. the acting User passed on to review.approve).
+                s.expunge_all()
                 s.rollback()
 
     # ------------------------------------------------------------------ paths
