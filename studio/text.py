@@ -40,6 +40,19 @@ def decode_text(data: bytes, name: str) -> DecodedText:
     try:
         return DecodedText(_normalise(data.decode("utf-8")), "utf-8")
     except UnicodeDecodeError as utf8_error:
+        # GB18030 text almost never holds correct multi-byte UTF-8 before its
+        # first bad byte; UTF-8 that is damaged (or cut mid-character) does,
+        # and read as GB18030 it would become plausible-looking Chinese nonsense.
+        valid_prefix = data[: utf8_error.start].decode("utf-8")
+        if sum(1 for c in valid_prefix if ord(c) >= 0x800) >= 2:
+            what = (
+                "it ends in the middle of a character, so the file looks truncated"
+                if utf8_error.end >= len(data)
+                else "an invalid byte"
+            )
+            raise StudioError(
+                f"{name}: damaged UTF-8 text at byte {utf8_error.start} ({what}); repair it or save it again as UTF-8"
+            ) from None
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError:

@@ -54,6 +54,22 @@ def test_bytes_gb18030_cannot_decode_are_refused() -> None:
         decode_text(b"abcd\xff\x80\xff\x80", "junk.txt")
 
 
+def test_utf8_cut_mid_character_is_refused_not_read_as_gb18030() -> None:
+    # Before the fix, ~1/3 of such files were "decoded" as GB18030 into
+    # plausible-looking but wrong Chinese.
+    for text in ("湃枛虝檅宝胸唵顓鳤暜", LABEL_ZH.rstrip("。") * 5, "青铜器铭文记载了祭祀"):
+        data = text.encode("utf-8")
+        for cut in (1, 2):
+            with pytest.raises(StudioError, match=r"label\.txt: damaged UTF-8 text at byte \d+ \(it ends in the middle"):
+                decode_text(data[:-cut], "label.txt")
+
+
+def test_utf8_with_a_stray_byte_is_refused_with_its_position() -> None:
+    data = "青铜鼎与饕餮纹".encode("utf-8") + b"\xff" + "铭文".encode("utf-8")
+    with pytest.raises(StudioError, match=r"damaged UTF-8 text at byte 21 \(an invalid byte\)"):
+        decode_text(data, "label.txt")
+
+
 def test_binary_file_is_refused() -> None:
     with pytest.raises(StudioError, match=r"photo\.txt: looks like a binary file"):
         decode_text(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.txt")
