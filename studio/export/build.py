@@ -1,0 +1,543 @@
+"""Build a kiosk or app package from approved content, atomically.
+
+Everything is written into a hidden build folder next to the destination and
+moved into place with a rename only when complete; a killed export leaves no
+package (only a build folder that the next export removes), and the export
+record is written after the package exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from generators.cards import CardContent, CardError, load_template
+from generators.transcription.captions import cues, to_text, to_webvtt
+from generators.transcription.types import Segment
+from studio import audit, settings
+from studio.errors import StudioError
+from studio.export import dublincore, iiif, record
+from studio.export.content import LanguageText, Omission, PackageItem, collect
+from studio.export.record import ExportRecord
+from studio.export.work import ItemFiles, ItemJob, prepare
+from studio.jobs import Cancelled, JobContext
+from studio.models import Source
+from studio.project import Project
+
+REPO = Path(__file__).resolve().parents[2]
+KIOSK_PLAYER = REPO / "assets" / "kiosk"
+PLAYER_FILES = ("index.html", "kiosk.css", "kiosk.js")
+SCHEMA_FILE = Path(__file__).with_name("package.schema.json")
+SCHEMA_VERSION = "1.0.0"
+MANIFEST = "manifest-sha256.txt"
+BUILD_PREFIX = ".building-"
+DEFAULT_TEMPLATES = {"kiosk": "kiosk_portrait", "app": "app_card"}
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same content zips to the same bytes
+
+PERSON_DISCLOSURE = {
+    "en": "Written by museum staff; approved by {editor}, {date}.",
+    "zh": "本内容由本馆工作人员撰写，经 {editor} 于 {date} 审核批准。",
+}
+UI_STRINGS = {
+    "en": {"home": "Home", "previous": "Previous", "next": "Next", "start": "Touch to explore",
+           "switch_language": "Switch language", "audio_guide": "Audio guide", "show_transcript": "Show transcript",
+           "hide_transcript": "Hide transcript", "title": "Gallery guide"},
+    "zh": {"home": "首页", "previous": "上一件", "next": "下一件", "start": "轻触屏幕开始探索",
+           "switch_language": "切换语言", "audio_guide": "语音导览", "show_transcript": "显示文字稿",
+           "hide_transcript": "隐藏文字稿", "title": "展厅导览"},
+}
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+
+
+@dataclass
+class ExportOptions:
+    kind: str  # kiosk | app
+    languages: list[str]
+    out_dir: Path | None = None
+    template: str | None = None
+    version: str | None = None
+    exhibit_ids: list[int] | None = None
+    idle_seconds: float = 90.0
+    attract_seconds: float = 6.0
+    disclosure: dict[str, str] | None = None  # language -> template with {editor} and {date}
+    base_url: str = "https://museum.example/heritage"
+    processes: int | None = None
+    actor: str = ""
+
+
+@dataclass
+class ExportResult:
+    kind: str
+    version: str
+    name: str
+    folder: Path
+    zip_path: Path
+    sha256: str
+    manifest_sha256: str
+    size_bytes: int
+    items: int
+    pieces: list[dict[str, Any]]
+    left_out: list[dict[str, Any]]
+    diff: dict[str, list[str]]
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _base(lang: str) -> str:
+    return lang.split("-")[0].lower()
+
+
+def _progress(ctx: JobContext | None, fraction: float, message: str) -> None:
+    if ctx is not None:
+        ctx.check_cancelled()
+        ctx.progress(fraction, message)
+
+
+def clean_stale_builds(out_dir: Path) -> list[Path]:
+    """Remove build folders left by exports whose process died (never a live one)."""
+    removed: list[Path] = []
+    for path in out_dir.glob(BUILD_PREFIX + "*"):
+        try:
+            pid = int(path.name[len(BUILD_PREFIX):].split("-")[0])
+        except ValueError:
+            continue
+        if pid != os.getpid() and _alive(pid):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _disclosures(s: Any, opts: ExportOptions) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for lang in opts.languages:
+        given = (opts.disclosure or {}).get(lang) or (opts.disclosure or {}).get(_base(lang))
+        stored = settings.get(s, f"disclosure_{_base(lang)}") if _base(lang) != "en" else None
+        text = given or stored or settings.get(s, "disclosure") or ""
+        try:
+            text.format(editor="x", date="x")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise StudioError(f"the AI-disclosure text for {lang} is not valid: use {{editor}} and {{date}} only ({exc})") from exc
+        out[lang] = text
+    return out
+
+
+def _disclosure_line(text: LanguageText, ai_template: str) -> str:
+    card = text.revisions[0]
+    editors = ", ".join(dict.fromkeys(r.reviewer for r in text.revisions))
+    by_model = any(r.author_kind == "model" for r in text.revisions)
+    template = ai_template if by_model else PERSON_DISCLOSURE.get(_base(text.language), PERSON_DISCLOSURE["en"])
+    return template.format(editor=editors, date=card.approved_at[:10])
+
+
+def _card_content(item: PackageItem, text: LanguageText) -> CardContent:
+    return CardContent(
+        language=text.language,
+        title=text.title,
+        body=text.body_text,
+        key_facts=tuple(text.key_facts),
+        image_caption=text.image_caption if item.image is not None else "",
+        credit=text.credit or (item.exhibit.identifier or ""),
+        focal=item.focal,
+        label=f"{item.exhibit.title} ({item.slug})",
+    )
+
+
+def _pieces(items: list[PackageItem]) -> list[dict[str, Any]]:
+    out = []
+    for item in items:
+        for r in item.revisions:
+            out.append({"key": f"{item.slug}/{r.kind}/{r.language or '-'}", "item": item.slug, **r.as_dict()})
+    seen: dict[str, dict[str, Any]] = {}
+    for p in out:
+        seen.setdefault(p["key"], p)
+    return sorted(seen.values(), key=lambda p: p["key"])
+
+
+def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None = None) -> ExportResult:
+    started = time.monotonic()
+    if opts.kind not in DEFAULT_TEMPLATES:
+        raise StudioError(f"unknown package kind {opts.kind!r}: choose kiosk or app")
+    languages = [lang.strip() for lang in opts.languages if lang.strip()]
+    if not languages:
+        raise StudioError("name at least one language, e.g. --lang en,zh")
+    opts.languages = languages
+    if opts.idle_seconds <= 0 or opts.attract_seconds <= 0:
+        raise StudioError("idle and attract times must be positive numbers of seconds")
+    try:
+        template_name = opts.template or DEFAULT_TEMPLATES[opts.kind]
+        template = load_template(template_name)
+    except CardError as exc:
+        raise StudioError(str(exc)) from exc
+    out_dir = (opts.out_dir or project.exports_dir).expanduser().resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale_builds(out_dir)
+
+    with project.read() as s:
+        items, omissions = collect(s, languages, opts.exhibit_ids)
+        prev = record.previous(s, opts.kind)
+        disclosures = _disclosures(s, opts)
+        audio_sources = {
+            sid: s.get(Source, sid)
+            for item in items for t in item.texts.values() if (sid := t.audio_source_id) is not None
+        }
+    _progress(ctx, 0.05, f"{len(items)} exhibits with approved content")
+
+    build_root = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{os.getpid()}-", dir=out_dir))
+    try:
+        pkg = build_root / "package"
+        pkg.mkdir()
+        content_root = pkg / "data" if opts.kind == "app" else pkg
+        results = _prepare_all(project, items, audio_sources, template_name, content_root, opts.processes, ctx)
+        items, omissions, warnings = _apply_results(items, results, omissions)
+        pieces = _pieces(items)
+        change = record.diff(prev.items if prev else [], pieces)
+        with project.read() as s:
+            version = opts.version or record.next_version(prev, change)
+            record.parse_semver(version)
+            if record.taken(s, opts.kind, version):
+                raise StudioError(f"a {opts.kind} package version {version} was already exported; choose another version")
+        name = f"{_safe_name(project.name)}-{opts.kind}-{version}"
+        _progress(ctx, 0.8, "writing package files")
+        meta = {
+            "name": name, "kind": opts.kind, "version": version, "languages": languages,
+            "created_at": _now(), "created_by": opts.actor, "template": {"id": template.id, "version": template.version},
+            "project": project.name,
+        }
+        diff_out = {"previous_version": prev.version if prev else None, **change}
+        left_out = [o.as_dict() for o in omissions]
+        _write_content(content_root, items, results, meta, left_out, diff_out, disclosures, opts)
+        if opts.kind == "kiosk":
+            _write_kiosk_player(content_root, items, results, meta, disclosures, opts)
+            manifest_sha = _write_manifest(pkg)
+        else:
+            manifest_sha = _make_bag(pkg, meta, opts)
+        _progress(ctx, 0.92, "zipping")
+        zip_tmp = build_root / f"{name}.zip"
+        _zip(pkg, name, zip_tmp)
+        zip_sha = _sha256_file(zip_tmp)
+        if ctx is not None:
+            ctx.check_cancelled()
+        folder, zip_path = _publish(project, opts.kind, version, pkg, zip_tmp, out_dir / name, out_dir / f"{name}.zip")
+    finally:
+        shutil.rmtree(build_root, ignore_errors=True)
+
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    with project.session() as s:
+        rec = ExportRecord(
+            kind=opts.kind, version=version, name=name, languages_json=json.dumps(languages),
+            folder=str(folder), zip_path=str(zip_path), sha256=zip_sha, manifest_sha256=manifest_sha,
+            size_bytes=size, items_json=json.dumps(pieces, ensure_ascii=False),
+            left_out_json=json.dumps(left_out, ensure_ascii=False), diff_json=json.dumps(change),
+            created_by=opts.actor,
+        )
+        s.add(rec)
+        s.flush()
+        audit.record(s, opts.actor or "export", "export.create", "export", rec.id,
+                     {"kind": opts.kind, "version": version, "sha256": zip_sha, "items": len(items),
+                      "revisions": [p["revision_id"] for p in pieces], **change})
+    _progress(ctx, 1.0, f"exported {name}")
+    return ExportResult(
+        kind=opts.kind, version=version, name=name, folder=folder, zip_path=zip_path, sha256=zip_sha,
+        manifest_sha256=manifest_sha, size_bytes=size, items=len(items), pieces=pieces, left_out=left_out,
+        diff=change, warnings=warnings, seconds=time.monotonic() - started,
+    )
+
+
+def _now() -> str:
+    from studio.models import utcnow
+
+    return utcnow()
+
+
+def _safe_name(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-")
+    return cleaned or "package"
+
+
+def _prepare_all(
+    project: Project,
+    items: list[PackageItem],
+    audio_sources: dict[int, Source | None],
+    template_name: str,
+    content_root: Path,
+    processes: int | None,
+    ctx: JobContext | None,
+) -> dict[str, ItemFiles]:
+    jobs = []
+    for item in items:
+        audio: dict[str, tuple[str, str]] = {}
+        for lang, t in item.texts.items():
+            src = audio_sources.get(t.audio_source_id) if t.audio_source_id is not None else None
+            if src is not None:
+                audio[lang] = (str(project.media.path(src.media_sha256)), src.filename)
+        jobs.append(ItemJob(
+            slug=item.slug, package_dir=str(content_root), template=template_name,
+            image_path=str(project.media.path(item.image.media_sha256)) if item.image else None,
+            image_name=item.image.filename if item.image else "",
+            cards={lang: _card_content(item, t) for lang, t in item.texts.items()},
+            audio=audio,
+        ))
+    results: dict[str, ItemFiles] = {}
+    for n, res in enumerate(_run(jobs, processes)):
+        results[res.slug] = res
+        _progress(ctx, 0.05 + 0.75 * (n + 1) / max(len(jobs), 1), f"prepared {n + 1} of {len(jobs)} exhibits")
+    return results
+
+
+def _run(jobs: list[ItemJob], processes: int | None) -> Iterator[ItemFiles]:
+    workers = max(1, min(processes or os.cpu_count() or 1, len(jobs)))
+    if workers == 1 or len(jobs) < 3:
+        yield from map(prepare, jobs)
+        return
+    # spawn: the desktop app has threads; a forked copy of their locks can hang a worker.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        try:
+            yield from pool.map(prepare, jobs, chunksize=max(1, len(jobs) // (workers * 16)))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _apply_results(
+    items: list[PackageItem], results: dict[str, ItemFiles], omissions: list[Omission]
+) -> tuple[list[PackageItem], list[Omission], list[str]]:
+    kept: list[PackageItem] = []
+    warnings: list[str] = []
+    for item in items:
+        res = results[item.slug]
+        if res.error:
+            for r in item.revisions:
+                omissions.append(Omission(r.draft_id, r.kind, r.language, item.exhibit.title, res.error))
+            continue
+        for lang in list(item.texts):
+            if lang in res.card_errors:
+                for r in item.texts[lang].revisions:
+                    omissions.append(Omission(r.draft_id, r.kind, r.language, item.exhibit.title,
+                                              f"card cannot be rendered: {res.card_errors[lang]}"))
+                del item.texts[lang]
+            elif lang in res.audio_errors:
+                warnings.append(f"{item.slug} {lang}: audio left out: {res.audio_errors[lang]}")
+                item.texts[lang].transcript = []
+        for lang, report in res.card_reports.items():
+            warnings.extend(f"{item.slug} {lang} card: {w}" for w in report.get("warnings", []))
+        if item.texts:
+            kept.append(item)
+    return kept, omissions, warnings
+
+
+def _segments(text: LanguageText) -> list[Segment]:
+    return [Segment(start=s["start"], end=s["end"], text=s["text"], speaker=s["speaker"]) for s in text.transcript]
+
+
+def _item_record(item: PackageItem, res: ItemFiles, disclosures: dict[str, str], opts: ExportOptions) -> dict[str, Any]:
+    texts: dict[str, Any] = {}
+    for lang, t in item.texts.items():
+        entry: dict[str, Any] = {
+            "title": t.title,
+            "body_markdown": t.body_markdown,
+            "body_html": t.body_html,
+            "body_text": t.body_text,
+            "key_facts": t.key_facts,
+            "image_caption": t.image_caption,
+            "alt_text": t.alt_text or t.title,
+            "card": f"cards/{item.slug}.{lang}.png",
+            "card_alt": "\n".join([t.title, t.body_text, *t.key_facts]).strip(),
+            "card_report": res.card_reports.get(lang, {}),
+            "summary": t.summary,
+            "machine_translated": t.machine_translated,
+            "disclosure": _disclosure_line(t, disclosures[lang]),
+        }
+        if t.transcript and lang in res.audio_durations:
+            entry["audio"] = f"audio/{item.slug}.{lang}.mp3"
+            entry["captions"] = f"captions/{item.slug}.{lang}.vtt"
+            entry["transcript"] = f"transcripts/{item.slug}.{lang}.txt"
+        texts[lang] = entry
+    ex = item.exhibit
+    return {
+        "id": item.slug,
+        "exhibit": {k: getattr(ex, k) for k in ("identifier", "title", "creator", "date", "description", "subject", "rights", "language")},
+        "texts": texts,
+        "image": res.image,
+        "credits": {"creator": ex.creator, "date": ex.date, "identifier": ex.identifier or "",
+                    "image": item.image.filename if item.image else ""},
+        "rights": ex.rights,
+        "revisions": [r.as_dict() for r in item.revisions],
+        "cited_sources": item.cited,
+        "iiif": f"iiif/{item.slug}.json",
+        "dublin_core": f"dc/{item.slug}.xml",
+    }
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _write_content(
+    root: Path, items: list[PackageItem], results: dict[str, ItemFiles], meta: dict[str, Any],
+    left_out: list[dict[str, Any]], diff_out: dict[str, Any], disclosures: dict[str, str], opts: ExportOptions,
+) -> None:
+    listing = []
+    kept = {item.slug for item in items}
+    for slug, res in results.items():  # exhibits dropped after their files were prepared
+        if slug not in kept:
+            for rel in res.files:
+                (root / rel).unlink(missing_ok=True)
+    for item in items:
+        res = results[item.slug]
+        rec = _item_record(item, res, disclosures, opts)
+        _write_json(root / "items" / f"{item.slug}.json", rec)
+        audio_tracks = []
+        for lang, t in item.texts.items():
+            entry = rec["texts"][lang]
+            if "audio" in entry:
+                segments = _segments(t)
+                (root / "captions").mkdir(exist_ok=True)
+                (root / entry["captions"]).write_text(to_webvtt(segments), encoding="utf-8")
+                (root / "transcripts").mkdir(exist_ok=True)
+                (root / entry["transcript"]).write_text(to_text(segments, timestamps=True), encoding="utf-8")
+                audio_tracks.append({"language": lang, "path": entry["audio"], "captions": entry["captions"],
+                                     "duration": res.audio_durations[lang]})
+        titles = {lang: t.title for lang, t in item.texts.items()}
+        manifest = iiif.manifest(opts.base_url + "/" + meta["name"], item.slug, item.exhibit, titles, res.image, audio_tracks)
+        _write_json(root / "iiif" / f"{item.slug}.json", manifest)
+        (root / "dc").mkdir(exist_ok=True)
+        summaries = {lang: t.summary.get("short", "") for lang, t in item.texts.items() if t.summary.get("short")}
+        (root / "dc" / f"{item.slug}.xml").write_bytes(dublincore.record(item.exhibit, titles, summaries))
+        listing.append({"id": item.slug, "file": f"items/{item.slug}.json", "languages": list(item.texts),
+                        "title": titles})
+    (root / "schema").mkdir(exist_ok=True)
+    shutil.copyfile(SCHEMA_FILE, root / "schema" / SCHEMA_FILE.name)
+    _write_json(root / "package.json", {
+        "schema_version": SCHEMA_VERSION, "package": meta, "items": listing, "left_out": left_out, "diff": diff_out,
+    })
+
+
+def _write_kiosk_player(
+    root: Path, items: list[PackageItem], results: dict[str, ItemFiles], meta: dict[str, Any],
+    disclosures: dict[str, str], opts: ExportOptions,
+) -> None:
+    for name in PLAYER_FILES:
+        shutil.copyfile(KIOSK_PLAYER / name, root / name)
+    views = []
+    for item in items:
+        rec = json.loads((root / "items" / f"{item.slug}.json").read_text(encoding="utf-8"))
+        langs: dict[str, Any] = {}
+        for lang, t in item.texts.items():
+            e = rec["texts"][lang]
+            v = {
+                "language": lang, "title": e["title"], "body_html": e["body_html"], "key_facts": e["key_facts"],
+                "image_caption": e["image_caption"], "credit": t.credit or (item.exhibit.identifier or ""),
+                "card": e["card"], "card_alt": e["card_alt"], "disclosure": e["disclosure"],
+                "image": rec["image"]["path"] if rec["image"] else None, "image_alt": e["alt_text"],
+            }
+            if "audio" in e:
+                segments = _segments(t)
+                v.update(
+                    audio=e["audio"], vtt=e["captions"], captions_label=LANGUAGE_NAMES.get(_base(lang), lang),
+                    captions=[{"start": c.start, "end": c.end, "text": "\n".join(c.lines)} for c in cues(segments)],
+                    transcript=t.transcript,
+                )
+            langs[lang] = v
+        views.append({"id": item.slug, "languages": langs})
+    config = {
+        "languages": opts.languages, "default_language": opts.languages[0],
+        "idle_seconds": opts.idle_seconds, "attract_seconds": opts.attract_seconds,
+        "language_names": {lang: LANGUAGE_NAMES.get(_base(lang), lang) for lang in opts.languages},
+        "ui": {lang: UI_STRINGS.get(_base(lang), UI_STRINGS["en"]) for lang in opts.languages},
+    }
+    data = {"config": config, "package": {"name": meta["name"], "version": meta["version"]}, "items": views}
+    # ensure_ascii: the file is a script; escaping keeps U+2028 and friends inert.
+    (root / "content.js").write_text(
+        "window.HERITAGE_KIOSK = " + json.dumps(data, ensure_ascii=True, sort_keys=True) + ";\n", encoding="utf-8"
+    )
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_manifest(pkg: Path) -> str:
+    lines = [f"{_sha256_file(p)}  {p.relative_to(pkg).as_posix()}" for p in _files(pkg) if p.name != MANIFEST]
+    text = "\n".join(lines) + "\n"
+    (pkg / MANIFEST).write_text(text, encoding="utf-8")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _make_bag(pkg: Path, meta: dict[str, Any], opts: ExportOptions) -> str:
+    import bagit
+
+    # The content was written under data/ already; bagit wants to move the
+    # folder's contents into data/ itself, so hand it the inner folder's parent.
+    inner = pkg / "data"
+    staging = pkg.parent / "bag"
+    inner.rename(staging)
+    shutil.rmtree(pkg)
+    bag = bagit.make_bag(
+        str(staging),
+        {
+            "Source-Organization": meta["project"],
+            "External-Description": f"Heritage Studio app content package {meta['name']}",
+            "External-Identifier": meta["name"],
+            "Bag-Group-Identifier": f"heritage-studio-app-{meta['project']}",
+            "Package-Version": meta["version"],
+        },
+        processes=max(1, min(opts.processes or os.cpu_count() or 1, 4)),
+        checksums=["sha256"],
+    )
+    staging.rename(pkg)
+    del bag
+    return _sha256_file(pkg / "manifest-sha256.txt")
+
+
+def _zip(pkg: Path, name: str, dest: Path) -> None:
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for path in _files(pkg):
+            info = zipfile.ZipInfo(f"{name}/{path.relative_to(pkg).as_posix()}", date_time=ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_STORED if path.suffix in (".png", ".jpg", ".mp3") else zipfile.ZIP_DEFLATED
+            with open(path, "rb") as src, zf.open(info, "w") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+
+
+def _publish(project: Project, kind: str, version: str, pkg: Path, zip_tmp: Path, folder: Path, zip_path: Path) -> tuple[Path, Path]:
+    with project.read() as s:
+        recorded = {Path(r.folder) for r in record.list_records(s)}
+    if folder.exists():
+        if folder in recorded:
+            raise StudioError(f"{folder} already holds a recorded package; choose another output folder or version")
+        # A package folder nobody recorded is what a process killed after its
+        # final rename leaves; the record is the commit point, so replace it.
+        shutil.rmtree(folder)
+    os.replace(zip_tmp, zip_path)
+    os.rename(pkg, folder)
+    return folder, zip_path

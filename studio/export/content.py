@@ -1,0 +1,278 @@
+"""What goes into a package, read through the review gate's one door.
+
+Every piece of generated text (card text, summaries, captions and alt text,
+translations, transcripts) comes from `review.approved_for_export`, whose
+hash we check again here. Everything else the gate did not let through is
+listed with its reason so the producer sees what was left out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from studio import review
+from studio.errors import IntegrityError
+from studio.export import richtext
+from studio.models import Draft, Exhibit, Passage, Revision, Review, Source
+
+CARD_KINDS = ("card", "audio_card", "translation")  # in order of preference for a card's text
+EXPORTED_KINDS = ("card", "audio_card", "translation", "summary", "caption", "alt_text", "transcript")
+
+
+@dataclass(frozen=True)
+class UsedRevision:
+    """One approved revision in a package: what it is and who approved it."""
+
+    draft_id: int
+    revision_id: int
+    kind: str
+    language: str
+    sha256: str
+    author_kind: str
+    created_by: str
+    engine: str
+    model: str
+    template_id: str
+    template_version: str
+    reviewer: str
+    approved_at: str
+    review_id: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class LanguageText:
+    language: str
+    title: str = ""
+    body_markdown: str = ""
+    key_facts: list[str] = field(default_factory=list)
+    image_caption: str = ""
+    credit: str = ""
+    alt_text: str = ""
+    summary: dict[str, str] = field(default_factory=dict)
+    transcript: list[dict[str, Any]] = field(default_factory=list)  # approved segments
+    audio_source_id: int | None = None
+    machine_translated: bool = False
+    revisions: list[UsedRevision] = field(default_factory=list)
+
+    @property
+    def body_html(self) -> str:
+        return richtext.to_html(self.body_markdown)
+
+    @property
+    def body_text(self) -> str:
+        return richtext.to_plain(self.body_markdown)
+
+
+@dataclass
+class PackageItem:
+    """One exhibit as visitors meet it, in each language that has approved card text."""
+
+    slug: str
+    exhibit: Exhibit
+    texts: dict[str, LanguageText]
+    image: Source | None
+    focal: tuple[float, float]
+    cited: list[dict[str, Any]]
+
+    @property
+    def revisions(self) -> list[UsedRevision]:
+        return [r for t in self.texts.values() for r in t.revisions]
+
+
+@dataclass(frozen=True)
+class Omission:
+    draft_id: int
+    kind: str
+    language: str
+    exhibit: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def slug_for(exhibit: Exhibit) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", (exhibit.identifier or "").lower()).strip("-")
+    return base or f"exhibit-{exhibit.id}"
+
+
+def _used(item: review.ApprovedItem) -> UsedRevision:
+    rev: Revision = item.revision
+    rv: Review = item.review
+    if review.content_sha256(rev.content_json) != rev.sha256 or rv.revision_sha256 != rev.sha256:
+        # The gate already checks this; a package must never rely on one check.
+        raise IntegrityError(f"draft {item.draft.id}: revision {rev.id} no longer matches its approved hash")
+    return UsedRevision(
+        draft_id=int(item.draft.id or 0), revision_id=int(rev.id or 0), kind=item.draft.kind,
+        language=item.draft.language or "", sha256=rev.sha256, author_kind=rev.author_kind,
+        created_by=rev.created_by, engine=rev.engine, model=rev.model, template_id=rev.template_id,
+        template_version=rev.template_version, reviewer=rv.reviewer, approved_at=rv.created_at,
+        review_id=int(rv.id or 0),
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _facts(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [richtext.to_line(str(v)) for v in value if str(v).strip()]
+    if isinstance(value, str):
+        return [richtext.to_line(v) for v in value.splitlines() if v.strip()]
+    return []
+
+
+def _cited(s: Session, revisions: list[tuple[Revision, UsedRevision]]) -> list[dict[str, Any]]:
+    seen: dict[int, dict[str, Any]] = {}
+    for rev, _used_rev in revisions:
+        for passage_id in rev.citations.values():
+            if passage_id in seen:
+                continue
+            passage = s.get(Passage, int(passage_id))
+            if passage is None:
+                continue
+            source = s.get(Source, passage.source_id)
+            seen[passage_id] = {
+                "passage_id": passage.id,
+                "source_id": passage.source_id,
+                "source": source.filename if source else "",
+                "title": source.title if source else "",
+                "excerpt": " ".join(passage.text.split())[:300],
+                "start_s": passage.start_s,
+                "end_s": passage.end_s,
+            }
+    return [seen[k] for k in sorted(seen)]
+
+
+def collect(
+    s: Session, languages: list[str], exhibit_ids: list[int] | None = None
+) -> tuple[list[PackageItem], list[Omission]]:
+    """Approved content grouped by exhibit, plus everything left out and why."""
+    omissions = [
+        Omission(int(lo.draft.id or 0), lo.draft.kind, lo.draft.language or "", _exhibit_name(s, lo.draft), lo.reason)
+        for lo in review.left_out(s, exhibit_ids, EXPORTED_KINDS)
+    ]
+    approved = list(review.approved_for_export(s, exhibit_ids, EXPORTED_KINDS))
+    by_exhibit: dict[int, list[review.ApprovedItem]] = {}
+    for item in approved:
+        if item.draft.language and item.draft.language not in languages:
+            omissions.append(Omission(int(item.draft.id or 0), item.draft.kind, item.draft.language,
+                                      _exhibit_name(s, item.draft), f"language {item.draft.language} not requested"))
+            continue
+        if item.draft.exhibit_id is None:
+            omissions.append(Omission(int(item.draft.id or 0), item.draft.kind, item.draft.language or "", "",
+                                      "not attached to an exhibit"))
+            continue
+        by_exhibit.setdefault(item.draft.exhibit_id, []).append(item)
+
+    items: list[PackageItem] = []
+    for exhibit_id in sorted(by_exhibit):
+        exhibit = s.get(Exhibit, exhibit_id)
+        if exhibit is None:
+            continue
+        built = _build_item(s, exhibit, by_exhibit[exhibit_id], languages)
+        if built is None:
+            for a in by_exhibit[exhibit_id]:
+                omissions.append(Omission(int(a.draft.id or 0), a.draft.kind, a.draft.language or "",
+                                          exhibit.title, "the exhibit has no approved card text in the requested languages"))
+            continue
+        items.append(built)
+    return items, omissions
+
+
+def _exhibit_name(s: Session, draft: Draft) -> str:
+    if draft.exhibit_id is None:
+        return ""
+    exhibit = s.get(Exhibit, draft.exhibit_id)
+    return exhibit.title if exhibit else ""
+
+
+def _build_item(s: Session, exhibit: Exhibit, approved: list[review.ApprovedItem], languages: list[str]) -> PackageItem | None:
+    texts: dict[str, LanguageText] = {}
+    used_pairs: list[tuple[Revision, UsedRevision]] = []
+    ordered = sorted(approved, key=lambda a: (CARD_KINDS.index(a.draft.kind) if a.draft.kind in CARD_KINDS else 9, -int(a.draft.id or 0)))
+    image: Source | None = None
+    focal = (0.5, 0.5)
+    for a in ordered:
+        lang = a.draft.language or ""
+        content = a.revision.content
+        if a.draft.kind in CARD_KINDS:
+            if not lang or lang in texts or not _text(content.get("title")):
+                continue
+            used = _used(a)
+            t = LanguageText(
+                language=lang,
+                title=richtext.to_line(_text(content.get("title"))),
+                body_markdown=_text(content.get("body")),
+                key_facts=_facts(content.get("key_facts")),
+                image_caption=richtext.to_line(_text(content.get("image_caption") or content.get("caption"))),
+                credit=richtext.to_line(_text(content.get("credit"))),
+                machine_translated=bool(content.get("machine_translated")),
+                revisions=[used],
+            )
+            texts[lang] = t
+            used_pairs.append((a.revision, used))
+    if not texts:
+        return None
+    for a in ordered:
+        lang = a.draft.language or ""
+        content = a.revision.content
+        kind = a.draft.kind
+        if kind in CARD_KINDS:
+            continue
+        targets = [texts[lang]] if lang in texts else ([] if lang else list(texts.values()))
+        if not targets:
+            continue
+        used = _used(a)
+        for t in targets:
+            if kind == "summary" and not t.summary:
+                t.summary = {k: richtext.to_plain(_text(v)) for k, v in content.items() if isinstance(v, str) and k in ("short", "long")}
+            elif kind in ("caption", "alt_text"):
+                if content.get("alt_text") and not t.alt_text:
+                    t.alt_text = richtext.to_line(_text(content["alt_text"]))
+                if content.get("caption") and not t.image_caption:
+                    t.image_caption = richtext.to_line(_text(content["caption"]))
+                if a.draft.source_id and image is None:
+                    image = s.get(Source, a.draft.source_id)
+            elif kind == "transcript" and not t.transcript and a.draft.source_id:
+                segments = content.get("segments")
+                if isinstance(segments, list) and segments:
+                    t.transcript = [_segment(seg) for seg in segments if isinstance(seg, dict)]
+                    t.audio_source_id = a.draft.source_id
+            else:
+                continue
+            t.revisions.append(used)
+        used_pairs.append((a.revision, used))
+    if image is None:
+        image = _first_image(s, exhibit)
+    if image is not None:
+        meta = json.loads(image.meta_json or "{}")
+        fp = meta.get("focal") if isinstance(meta, dict) else None
+        if isinstance(fp, list) and len(fp) == 2:
+            focal = (float(fp[0]), float(fp[1]))
+    return PackageItem(slug_for(exhibit), exhibit, texts, image, focal, _cited(s, used_pairs))
+
+
+def _segment(seg: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "start": float(seg.get("start", 0.0)),
+        "end": float(seg.get("end", 0.0)),
+        "speaker": seg.get("speaker") or None,
+        "text": richtext.to_line(str(seg.get("text", ""))),
+    }
+
+
+def _first_image(s: Session, exhibit: Exhibit) -> Source | None:
+    from studio.sources import list_sources
+
+    images = list_sources(s, exhibit.id, "image")
+    return images[0] if images else None
