@@ -64,3 +64,16 @@ def passages_by_id(s: Session, ids: list[int]) -> dict[int, Passage]:
 
 def source_passages(s: Session, source_id: int) -> list[Passage]:
     return list(s.exec(select(Passage).where(Passage.source_id == source_id).order_by(col(Passage.origin), col(Passage.seq))))
+
+
+def draft_grounding(s: Session, draft_id: int) -> list[dict[str, object]]:
+    """The passages as numbered in the prompt of a model-drafted draft ([1] is the first), or []."""
+    import json
+
+    from studio.drafting import DraftRequestRecord
+
+    request = s.exec(select(DraftRequestRecord).where(DraftRequestRecord.draft_id == draft_id)).first()
+    if request is None:
+        return []
+    passages = json.loads(request.grounding_json or "{}").get("passages", [])
+    return [{"n": i, **p} for i, p in enumerate(passages, start=1)]

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from studio import exhibits
 from studio.models import Exhibit
 from studio.queries import EXHIBIT_STATES, ExhibitRow, exhibit_rows
+from ui.drafting_view import DraftingView
 from ui.exhibit_editor import ExhibitEditor
 from ui.glossary_view import GlossaryView
 from ui.i18n import tr
@@ -80,9 +81,11 @@ class CurateView(QWidget):
         self.editor.saved.connect(lambda _id: self.refresh())
         self.sources = SourcesView(state)
         self.glossary = GlossaryView(state)
+        self.drafting = DraftingView(state)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.editor, tr("Description"))
         self.tabs.addTab(self.sources, tr("Sources"))
+        self.tabs.addTab(self.drafting, tr("Drafting"))
         self.tabs.addTab(self.glossary, tr("Glossary"))
         self.tabs.setAccessibleName(tr("Exhibit tabs"))
 

@@ -1,0 +1,150 @@
+"""Curate mode driven through its real widgets over a real sample project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from studio import exhibits, glossary, sources
+from tests.ui_support import app_dirs, sample_master, sample_project, settle, wait_until, window  # noqa: F401
+
+
+def _select(win: Any, title: str) -> None:
+    lst = win.curate.list
+    for i in range(lst.count()):
+        if title in lst.item(i).text():
+            lst.setCurrentRow(i)
+            return
+    raise AssertionError(f"{title} not in the exhibit list")
+
+
+def test_exhibit_list_search_and_status_filter(window: Any, qtbot: Any) -> None:
+    curate = window.curate
+    assert curate.list.count() == 3
+    curate.search.setText("ding")
+    wait_until(qtbot, lambda: curate.list.count() == 1)
+    assert "cauldron" in curate.list.item(0).text()
+    curate.search.clear()
+    wait_until(qtbot, lambda: curate.list.count() == 3)
+    curate.filter.setCurrentIndex(curate.filter.findData("approved"))
+    wait_until(qtbot, lambda: curate.list.count() == 0)
+    curate.filter.setCurrentIndex(curate.filter.findData("no_drafts"))
+    wait_until(qtbot, lambda: curate.list.count() == 3)
+
+
+def test_dublin_core_edit_is_saved_and_undoable(window: Any, qtbot: Any) -> None:
+    curate = window.curate
+    _select(window, "cauldron")
+    settle(qtbot)
+    exhibit_id = curate.editor.exhibit_id
+    creator = curate.editor.inputs["creator"]
+    before = creator.text()
+    creator.setText("Workshop at Anyang")
+    creator.editingFinished.emit()
+    settle(qtbot)
+    with window.state.project.read() as s:
+        assert exhibits.get_exhibit(s, exhibit_id).creator == "Workshop at Anyang"
+    window.undo_action.trigger()
+    settle(qtbot)
+    with window.state.project.read() as s:
+        assert exhibits.get_exhibit(s, exhibit_id).creator == before
+    assert creator.text() == before
+    window.redo_action.trigger()
+    settle(qtbot)
+    with window.state.project.read() as s:
+        assert exhibits.get_exhibit(s, exhibit_id).creator == "Workshop at Anyang"
+
+
+def test_refused_edit_shows_a_message_not_a_traceback(window: Any, qtbot: Any) -> None:
+    shown: list[str] = []
+    window.state.error_shown.connect(shown.append)
+    _select(window, "cauldron")
+    settle(qtbot)
+    title = window.curate.editor.inputs["title"]
+    title.setText("")
+    title.editingFinished.emit()
+    settle(qtbot)
+    assert shown and "needs a title" in shown[0]
+    assert "Traceback" not in shown[0]
+    assert title.text()  # the stored title is shown again
+
+
+def test_sources_show_thumbnails_and_each_viewer(window: Any, qtbot: Any) -> None:
+    curate = window.curate
+    _select(window, "cauldron")
+    curate.tabs.setCurrentWidget(curate.sources)
+    settle(qtbot)
+    names = [curate.sources.list.item(i).text().split("\n")[0] for i in range(curate.sources.list.count())]
+    assert "ding.jpg" in names and "audio_guide_en.mp3" in names
+    viewer = curate.sources.viewer
+    for i, name in enumerate(names):
+        curate.sources.list.setCurrentRow(i)
+        if name.endswith(".jpg"):
+            assert not curate.sources.list.item(i).icon().isNull()
+            assert viewer.currentWidget() is viewer.image and not viewer.image.pixmap().isNull()
+        elif name.endswith(".mp3"):
+            assert viewer.currentWidget() is viewer.audio
+            assert name in viewer.audio.title.text()
+        else:
+            assert viewer.currentWidget() is viewer.text and viewer.text.toPlainText().strip()
+
+
+def _drop(win: Any, paths: list[Path]) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    win.dropEvent(event)
+
+
+def test_drop_a_folder_imports_with_progress_and_failure_summary(window: Any, qtbot: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "note.txt").write_text("A bronze ding cast around 1200 BCE.", encoding="utf-8")
+    (folder / "broken.png").write_bytes(b"not really a picture")
+    (folder / "readme.xyz").write_text("?", encoding="utf-8")
+    _select(window, "bowl")
+    settle(qtbot)
+    exhibit_id = window.curate.current_exhibit_id()
+    _drop(window, [folder])
+    wait_until(qtbot, lambda: window.state.last_import is not None)
+    settle(qtbot)
+    report = window.state.last_import
+    assert len(report["imported"]) == 1
+    assert [Path(f["path"]).name for f in report["failures"]] == ["broken.png"]
+    assert [Path(f["path"]).name for f in report["skipped"]] == ["readme.xyz"]
+    row = window.jobs.rows[0]
+    assert row.job.status == "done" and row.bar.value() == 1000
+    with window.state.project.read() as s:
+        assert "note.txt" in [x.filename for x in sources.list_sources(s, exhibit_id)]
+    from ui.sources_view import import_summary
+
+    assert "broken.png" in import_summary(report)
+
+
+def test_glossary_add_edit_remove(window: Any, qtbot: Any) -> None:
+    view = window.curate.glossary
+    window.curate.tabs.setCurrentWidget(view)
+    view.refresh()
+    settle(qtbot)
+    before = view.table.rowCount()
+    view.new_inputs["term"].setText("leiwen")
+    view.new_inputs["preferred"].setText("leiwen")
+    view.new_inputs["variants"].setText("lei wen, lay when")
+    view.add_term()
+    settle(qtbot)
+    assert view.table.rowCount() == before + 1
+    with window.state.project.read() as s:
+        entry = next(t for t in glossary.list_terms(s) if t.term == "leiwen")
+    assert entry.variants == ["lay when", "lei wen"]
+    row = next(r for r in range(view.table.rowCount()) if view.table.item(r, 0).text() == "leiwen")
+    view.table.item(row, 4).setText("thunder pattern")
+    settle(qtbot)
+    with window.state.project.read() as s:
+        assert next(t for t in glossary.list_terms(s) if t.term == "leiwen").note == "thunder pattern"
+    view.table.selectRow(row)
+    view.remove_selected()
+    settle(qtbot)
+    assert view.table.rowCount() == before

@@ -1,0 +1,92 @@
+"""Helpers shared by the desktop-app tests: a real sample project per test, a real window."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication
+
+from studio import settings
+from studio.project import Project
+from studio.samples import build_sample
+
+
+@pytest.fixture(scope="session")
+def sample_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample project built once through the core, copied for each test."""
+    root = tmp_path_factory.mktemp("sample") / "Bronzes.studio"
+    project, reports = build_sample(root)
+    assert all(r.ok for r in reports)
+    project.close()
+    return root
+
+
+@pytest.fixture
+def sample_project(sample_master: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "Bronzes.studio"
+    shutil.copytree(sample_master, dest)
+    return dest
+
+
+@pytest.fixture
+def app_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Preferences and crash reports go to a temp folder, never the real user's."""
+    monkeypatch.setenv("HERITAGE_STUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("HERITAGE_STUDIO_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+@pytest.fixture
+def window(qtbot: Any, app_dirs: Path, sample_project: Path) -> Iterator[Any]:
+    from ui.app import start
+    from ui.i18n import set_language
+    from ui.prefs import Prefs
+
+    prefs = Prefs(welcomed=True)
+    win = start(str(sample_project), prefs)
+    qtbot.addWidget(win)
+    win.show()
+    settle(qtbot)
+    yield win
+    for job in win.jobs.running():
+        job.cancel()
+    wait_until(qtbot, lambda: not win.jobs.running(), timeout=60)
+    settle(qtbot)
+    set_language("en")
+    if win.state.project is not None:
+        win.state.project.close()
+
+
+def settle(qtbot: Any, timeout: float = 30.0) -> None:
+    """Wait until every background op has finished and its result reached the GUI thread."""
+    deadline = time.monotonic() + timeout
+    pools = [QThreadPool.globalInstance()]
+    from ui.card_preview import render_pool
+
+    pools.append(render_pool())
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        if all(p.activeThreadCount() == 0 for p in pools):
+            qtbot.wait(30)
+            QApplication.processEvents()
+            if all(p.activeThreadCount() == 0 for p in pools):
+                return
+        qtbot.wait(10)
+    raise AssertionError("background work did not finish in time")
+
+
+def wait_until(qtbot: Any, condition: Callable[[], Any], timeout: float = 30.0) -> None:
+    qtbot.waitUntil(lambda: bool(condition()), timeout=int(timeout * 1000))
+
+
+def use_small_model(project_path: Path) -> None:
+    """Drafting tests use the smallest real model (SmolLM2-135M) through the embedded engine."""
+    with Project.open(project_path) as project, project.session() as s:
+        settings.put(s, "llm.model", "smollm2-135m", "test")
+        settings.put(s, "llm.threads", 2, "test")

@@ -1,0 +1,355 @@
+"""Drafting: ask the local model for candidates, watch them stream in side by side, pick one,
+continue one cut off at the length limit, and follow every [n] to the passage it cites."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio import drafting, review, settings, sources
+from studio.models import Exhibit
+from studio.queries import draft_grounding, passages_by_id
+from ui.card_preview import CardPreview
+from ui.i18n import tr
+from ui.ops import JobOp, Op
+from ui.review_view import KIND_LABELS, content_as_text
+from ui.state import AppState
+
+_CITE = re.compile(r"\[(\d+)\]")
+
+
+def linked_citations(text: str) -> str:
+    """HTML of a draft in which every [n] is a link to passage n."""
+    return "<p style='white-space:pre-wrap'>" + _CITE.sub(
+        lambda m: f"<a href='cite:{m.group(1)}'>[{m.group(1)}]</a>", html.escape(text)) + "</p>"
+
+
+class CandidateColumn(QWidget):
+    def __init__(self, index: int, panel: "DraftingView") -> None:
+        super().__init__()
+        self.index = index
+        self.title = QLabel(tr("Candidate {n}").format(n=index + 1))
+        self.stream = QPlainTextEdit()
+        self.stream.setReadOnly(True)
+        self.stream.setAccessibleName(tr("Candidate {n} text").format(n=index + 1))
+        self.text = QTextBrowser()
+        self.text.setOpenLinks(False)
+        self.text.setAccessibleName(tr("Candidate {n} with citations").format(n=index + 1))
+        self.text.anchorClicked.connect(panel.show_citation)
+        self.text.hide()
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        self.pick = QPushButton(tr("Pick"))
+        self.pick.setAccessibleName(tr("Pick candidate {n}").format(n=index + 1))
+        self.pick.clicked.connect(lambda: panel.pick(self.index))
+        self.pick.setEnabled(False)
+        self.more = QPushButton(tr("Continue"))
+        self.more.setAccessibleName(tr("Continue candidate {n}").format(n=index + 1))
+        self.more.setToolTip(tr("The model stopped at the length limit; ask it to go on."))
+        self.more.clicked.connect(lambda: panel.continue_(self.index))
+        self.more.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.pick)
+        buttons.addWidget(self.more)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.stream, 1)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.info)
+        layout.addLayout(buttons)
+        self.view: dict[str, Any] | None = None
+
+    def append(self, piece: str) -> None:
+        self.stream.moveCursor(self.stream.textCursor().MoveOperation.End)
+        self.stream.insertPlainText(piece)
+
+    def show_view(self, view: dict[str, Any], chosen: bool) -> None:
+        self.view = view
+        self.stream.hide()
+        self.text.show()
+        self.text.setHtml(linked_citations(content_as_text(view["content"])))
+        finish = {"stop": tr("finished"), "length": tr("cut off at the length limit"), "cancelled": tr("cancelled")}
+        self.info.setText(tr("{flags} check(s) · {finish} · {tokens} tokens").format(
+            flags=len(view.get("checks", [])), finish=finish.get(view.get("finish_reason", ""), view.get("finish_reason", "")),
+            tokens=view.get("completion_tokens", 0)) + (" · " + tr("chosen") if chosen else ""))
+        self.pick.setEnabled(not chosen)
+        self.more.setEnabled(chosen and view.get("finish_reason") == "length")
+
+
+class DraftingView(QWidget):
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        self.exhibit: Exhibit | None = None
+        self.draft_id: int | None = None
+        self.grounding: list[dict[str, Any]] = []
+        self.kind = QComboBox()
+        self.kind.setAccessibleName(tr("Kind of draft"))
+        for kind in drafting.KINDS:
+            self.kind.addItem(tr(KIND_LABELS.get(kind, kind)), kind)
+        self.language = QComboBox()
+        self.language.setAccessibleName(tr("Language of the draft"))
+        self.language.addItem(tr("English"), "en")
+        self.language.addItem(tr("Simplified Chinese"), "zh-Hans")
+        self.count = QSpinBox()
+        self.count.setRange(1, 8)
+        self.count.setValue(2)
+        self.count.setAccessibleName(tr("Number of candidates"))
+        self.model = QComboBox()
+        self.model.setAccessibleName(tr("Engine and model"))
+        self.model.activated.connect(lambda _i: self._model_chosen())
+        self.source = QComboBox()
+        self.source.setAccessibleName(tr("Source to draft from"))
+        self.from_draft = QComboBox()
+        self.from_draft.setAccessibleName(tr("Draft to translate"))
+        self.instructions = QLineEdit()
+        self.instructions.setPlaceholderText(tr("Extra instructions for the model (optional)"))
+        self.instructions.setAccessibleName(tr("Extra instructions"))
+        self.go = QPushButton(tr("Draft"))
+        self.go.setAccessibleName(tr("Start drafting"))
+        self.go.clicked.connect(self.start)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        form_box = QGroupBox(tr("Ask for a draft"))
+        form = QFormLayout(form_box)
+        form.addRow(tr("Kind"), self.kind)
+        form.addRow(tr("Language"), self.language)
+        form.addRow(tr("Candidates"), self.count)
+        form.addRow(tr("Engine and model"), self.model)
+        form.addRow(tr("From source (captions, audio guide)"), self.source)
+        form.addRow(tr("Translate draft"), self.from_draft)
+        form.addRow(tr("Instructions"), self.instructions)
+        form.addRow(self.go, self.status)
+
+        self.columns_host = QWidget()
+        self.columns = QHBoxLayout(self.columns_host)
+        self.column_widgets: list[CandidateColumn] = []
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.columns_host)
+        self.passage = QTextBrowser()
+        self.passage.setAccessibleName(tr("Cited passage"))
+        self.passage.setPlaceholderText(tr("Click a citation such as [2] to see that passage in its source."))
+        self.preview = CardPreview(state)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.preview)
+        right.addWidget(self.passage)
+        top = QSplitter()
+        left = QWidget()
+        left_box = QVBoxLayout(left)
+        left_box.setContentsMargins(0, 0, 0, 0)
+        left_box.addWidget(form_box)
+        left_box.addWidget(scroll, 1)
+        top.addWidget(left)
+        top.addWidget(right)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(top)
+        state.project_changed.connect(self._fill_models)
+        self.last_outcome: drafting.DraftOutcome | None = None
+
+    # ------------------------------------------------------------------ setup
+    def _fill_models(self) -> None:
+        project = self.state.project
+        self.model.clear()
+        if project is None:
+            return
+        with project.read() as s:
+            cfg = drafting.engine_settings(s)
+        if cfg.engine == "ollama":
+            self.model.addItem(f"Ollama · {cfg.model}", cfg.model)
+        else:
+            from generators import model_files
+
+            for key, spec in model_files.MODELS.items():
+                if spec.kind == "gguf":
+                    self.model.addItem(f"{cfg.engine} · {spec.label}", key)
+        self.model.setCurrentIndex(max(0, self.model.findData(cfg.model)))
+
+    def _model_chosen(self) -> None:
+        value, actor = str(self.model.currentData()), self.state.user_name
+
+        def put(project: Any) -> None:
+            with project.session() as s:
+                settings.put(s, "llm.model", value, actor)
+
+        Op(self.state, put, where="settings.model").run_in_background()
+
+    def show_exhibit(self, exhibit: Exhibit | None) -> None:
+        self.exhibit = exhibit
+        self.go.setEnabled(exhibit is not None)
+        self.source.clear()
+        self.from_draft.clear()
+        self.source.addItem(tr("(all sources of the exhibit)"), None)
+        self.from_draft.addItem(tr("(none)"), None)
+        if exhibit is None or self.state.project is None:
+            return
+        with self.state.project.read() as s:
+            for src in sources.list_sources(s, exhibit.id):
+                if src.kind in ("audio", "image"):
+                    self.source.addItem(f"{src.filename} ({src.kind})", src.id)
+            for d, _r, state in review.list_drafts(s, exhibit.id):
+                self.from_draft.addItem(f"#{d.id} {d.kind} ({d.language}) · {state}", d.id)
+
+    # ---------------------------------------------------------------- drafting
+    def _reset_columns(self, n: int) -> None:
+        for column in self.column_widgets:
+            column.deleteLater()
+        self.column_widgets = [CandidateColumn(i, self) for i in range(n)]
+        for column in self.column_widgets:
+            self.columns.addWidget(column)
+
+    def start(self) -> JobOp | None:
+        if self.exhibit is None:
+            return None
+        exhibit_id, kind = int(self.exhibit.id or 0), str(self.kind.currentData())
+        n, language = self.count.value(), str(self.language.currentData())
+        source_id, from_draft = self.source.currentData(), self.from_draft.currentData()
+        instructions = self.instructions.text().strip()
+        self._reset_columns(n)
+        self.status.setText(tr("Drafting…"))
+        self.go.setEnabled(False)
+
+        def work(project: Any, control: Any) -> drafting.DraftOutcome:
+            user = self.state.user()
+            return drafting.draft(
+                project, exhibit_id, kind, user, n=n, language=language, source_id=source_id, from_draft=from_draft,
+                instructions=instructions, on_token=lambda i, piece: control.emit((i, piece)),
+                on_progress=control.progress, cancel_event=control.cancel_event,
+            )
+
+        op = JobOp(self.state, "draft", work, label="Draft with the local model")
+        op.on_stream(self._token).success(self._drafted).finally_(lambda: self.go.setEnabled(True))
+        op.failure(lambda exc: (self.status.setText(""), self.state.report_error(exc, "draft")))
+        return op.run_in_background()
+
+    def _token(self, item: tuple[int, str]) -> None:
+        index, piece = item
+        if 0 <= index < len(self.column_widgets):
+            self.column_widgets[index].append(piece)
+
+    def _drafted(self, outcome: drafting.DraftOutcome) -> None:
+        self.last_outcome = outcome
+        self.draft_id = outcome.draft_id
+        if len(self.column_widgets) != len(outcome.candidates):
+            self._reset_columns(len(outcome.candidates))
+        note = tr("Draft {id} is waiting for review.").format(id=outcome.draft_id)
+        if outcome.cached:
+            note += " " + tr("(the same request was answered before; shown from the record)")
+        if outcome.dropped:
+            note += " " + outcome.dropped
+        self.status.setText(note)
+        draft_id = outcome.draft_id
+
+        def load(project: Any) -> list[dict[str, Any]]:
+            with project.read() as s:
+                return draft_grounding(s, draft_id)
+
+        Op(self.state, load, where="draft.grounding").success(lambda g: self._show_candidates(outcome, g)).run_in_background()
+
+    def _show_candidates(self, outcome: drafting.DraftOutcome, grounding: list[dict[str, Any]]) -> None:
+        self.grounding = grounding
+        chosen = next((c for c in outcome.candidates if c.get("revision_id") == outcome.revision_id), None)
+        for column, view in zip(self.column_widgets, outcome.candidates):
+            column.show_view(view, view is chosen)
+        if chosen is not None:
+            self._preview(chosen)
+
+    def _preview(self, view: dict[str, Any]) -> None:
+        image = None
+        project = self.state.project
+        if project is not None and self.exhibit is not None:
+            with project.read() as s:
+                pictures = sources.list_sources(s, self.exhibit.id, kind="image")
+            if pictures:
+                image = project.media.path(pictures[0].media_sha256).read_bytes()
+        self.preview.show_content(view["content"], str(self.language.currentData()), view.get("checks", []), image, now=True)
+
+    def pick(self, index: int) -> None:
+        draft_id = self.draft_id
+        if draft_id is None:
+            return
+
+        def work(project: Any) -> int:
+            return int(drafting.pick_candidate(project, draft_id, index, self.state.user()).id or 0)
+
+        def picked(revision_id: int) -> None:
+            outcome = self.last_outcome
+            if outcome is None:
+                return
+            for view in outcome.candidates:
+                view["revision_id"] = revision_id if view["index"] == index else None
+            outcome.revision_id = revision_id
+            self._show_candidates(outcome, self.grounding)
+
+        Op(self.state, work, where="draft.pick").success(picked).run_in_background()
+
+    def continue_(self, index: int) -> JobOp | None:
+        draft_id = self.draft_id
+        if draft_id is None:
+            return None
+        column = self.column_widgets[index]
+        column.text.hide()
+        column.stream.show()
+
+        def work(project: Any, control: Any) -> Any:
+            return drafting.continue_draft(project, draft_id, self.state.user(), on_token=lambda p: control.emit((index, p)),
+                                           on_progress=control.progress, cancel_event=control.cancel_event)
+
+        def continued(revision: Any) -> None:
+            view = dict(column.view or {})
+            params = json.loads(revision.params_json or "{}")
+            view.update(content=revision.content, checks=revision.checks, revision_id=revision.id,
+                        finish_reason=str(params.get("finish_reason", "stop")))
+            column.show_view(view, True)
+            self._preview(view)
+
+        op = JobOp(self.state, "draft.continue", work, label="Continue the draft")
+        return op.on_stream(self._token).success(continued).run_in_background()
+
+    # -------------------------------------------------------------- citations
+    def show_citation(self, url: QUrl) -> None:
+        text = url.toString()
+        if not text.startswith("cite:"):
+            return
+        number = int(text.split(":", 1)[1])
+        entry = next((g for g in self.grounding if g["n"] == number), None)
+        if entry is None:
+            self.passage.setHtml(tr("There is no passage [{n}] in this draft's sources.").format(n=number))
+            return
+        passage_id = entry.get("passage_id")
+        project = self.state.project
+        context = ""
+        if project is not None and passage_id is not None:
+            with project.read() as s:
+                found = passages_by_id(s, [int(passage_id)]).get(int(passage_id))
+                if found is not None:
+                    context = sources.get_source(s, found.source_id).text
+        body = html.escape(str(entry.get("text", "")))
+        if context and str(entry.get("text", "")) in context:
+            before, _, after = context.partition(str(entry["text"]))
+            body = (html.escape(before[-600:]) + f"<span style='background:#fff2a8'>{body}</span>" + html.escape(after[:600]))
+        self.passage.setHtml(f"<p><b>[{number}]</b> <i>{html.escape(str(entry.get('label', '')))}</i></p>"
+                             f"<p style='white-space:pre-wrap'>{body}</p>")
