@@ -25,6 +25,7 @@
 
   var state = { screen: "attract", index: 0, lang: DEFAULT_LANG, attractIndex: 0 };
   var idleTimer = null;
+  var captionTrack = null;
   var attractTimer = null;
 
   function ui(key) {
@@ -144,6 +145,16 @@
     $("caption-line").textContent = "";
     if (!v.audio) { $("audio-section").hidden = true; audio.removeAttribute("src"); return; }
     $("audio-section").hidden = false;
+    // A fresh element per item: text tracks cannot be removed, and a kiosk runs for weeks.
+    var fresh = audio.cloneNode(false);
+    fresh.removeAttribute("src");
+    audio.parentNode.replaceChild(fresh, audio);
+    audio = fresh;
+    audio.addEventListener("timeupdate", function () {
+      showCaption();
+      if (!audio.paused) { touched(); } // someone listening is not idle
+    });
+    audio.addEventListener("seeked", showCaption);
     audio.src = v.audio;
     // Cues come from the same approved transcript as captions/*.vtt; building the
     // track in script avoids a file:// fetch that kiosk browsers refuse.
@@ -152,10 +163,9 @@
     (v.captions || []).forEach(function (c) {
       track.addCue(new VTTCue(c.start, c.end, c.text));
     });
-    track.oncuechange = function () {
-      var active = track.activeCues && track.activeCues.length ? track.activeCues[0].text : "";
-      $("caption-line").textContent = active;
-    };
+    // Looked up by time rather than only on cuechange: a visitor who taps a transcript
+    // line while paused must see that line's caption at once.
+    captionTrack = track;
     (v.transcript || []).forEach(function (seg) {
       var li = document.createElement("li");
       var b = document.createElement("button");
@@ -165,16 +175,29 @@
       t.textContent = clock(seg.start);
       b.appendChild(t);
       b.appendChild(document.createTextNode((seg.speaker ? seg.speaker + ": " : "") + seg.text));
-      b.addEventListener("click", function () { audio.currentTime = seg.start; });
+      b.addEventListener("click", function () { $("item-audio").currentTime = seg.start; });
       li.appendChild(b);
       transcript.appendChild(li);
     });
+  }
+
+  function showCaption() {
+    var audio = $("item-audio");
+    var text = "";
+    if (captionTrack && captionTrack.cues) {
+      for (var i = 0; i < captionTrack.cues.length; i++) {
+        var cue = captionTrack.cues[i];
+        if (cue.startTime <= audio.currentTime && audio.currentTime < cue.endTime) { text = cue.text; break; }
+      }
+    }
+    $("caption-line").textContent = text;
   }
 
   function stopAudio() {
     var audio = $("item-audio");
     if (!audio.paused) { audio.pause(); }
     for (var i = 0; i < audio.textTracks.length; i++) { audio.textTracks[i].mode = "disabled"; }
+    captionTrack = null;
   }
 
   function openItem(i) {
@@ -234,9 +257,6 @@
 
   ["pointerdown", "keydown", "touchstart", "wheel"].forEach(function (type) {
     document.addEventListener(type, touched, { passive: true, capture: true });
-  });
-  $("item-audio").addEventListener("timeupdate", function () {
-    if (!$("item-audio").paused) { touched(); } // someone listening is not idle
   });
 
   $("start-button").addEventListener("click", function () { show("home"); });
