@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import exhibits, settings
+from studio.export import ExportOptions, ExportResult, export_package
 from studio.export.content import Omission, PackageItem, collect
 from studio.export.record import ExportRecord, list_records
 from ui.i18n import tr
@@ -67,6 +68,7 @@ class ExportView(QWidget):
         self.export_button = QPushButton(tr("Export package"))
         self.export_button.setAccessibleName(tr("Export package"))
         self.export_button.clicked.connect(self.export)
+        self.export_button.setEnabled(False)  # until the preview shows something to export
         self.open_folder = QPushButton(tr("Open folder"))
         self.open_folder.setAccessibleName(tr("Open the package folder"))
         self.open_folder.clicked.connect(self._open_folder)
@@ -111,7 +113,7 @@ class ExportView(QWidget):
         self.timer.setInterval(150)
         self.timer.timeout.connect(self.preview)
         self.last_folder: Path | None = None
-        self.last_result: dict[str, Any] | None = None
+        self.last_result: ExportResult | None = None
         state.project_changed.connect(self.refresh)
         self._enable_outputs()
 
@@ -190,24 +192,28 @@ class ExportView(QWidget):
 
     # ----------------------------------------------------------------- export
     def export(self) -> JobOp:
-        from studio.export import build_package
-
         kind, languages, exhibit_ids = str(self.kind.currentData()), self.chosen_languages(), self.chosen_exhibits()
 
-        def work(project: Any, control: Any) -> dict[str, Any]:
-            return build_package(project, kind, languages=languages, exhibit_ids=exhibit_ids,
-                                 actor=control.created_by, cancel_event=control.cancel_event, on_progress=control.progress)
+        def work(project: Any, control: Any) -> ExportResult:
+            opts = ExportOptions(kind=kind, languages=languages, exhibit_ids=exhibit_ids, actor=control.created_by)
+            params = {"kind": kind, "languages": languages, "exhibits": exhibit_ids}
+            return control.recorded(project, "export", params, lambda ctx: export_package(project, opts, ctx))
 
+        self.export_button.setEnabled(False)
         op = JobOp(self.state, "export", work, label="Export package")
-        op.success(self._exported).run_in_background()
+        op.success(self._exported).finally_(lambda: self.export_button.setEnabled(True)).run_in_background()
         return op
 
-    def _exported(self, result: Any) -> None:
-        info = result if isinstance(result, dict) else getattr(result, "__dict__", {})
-        self.last_result = info
-        folder = info.get("folder") or info.get("path")
-        self.last_folder = Path(folder) if folder else None
-        self.status.setText(tr("Exported version {version} to {folder}").format(version=info.get("version", "?"), folder=folder))
+    def _exported(self, result: ExportResult) -> None:
+        self.last_result = result
+        self.last_folder = result.folder
+        changed = "; ".join(f"{tr(k)}: {len(v)}" for k, v in result.diff.items() if v) or tr("nothing changed")
+        lines = [tr("Exported {kind} package version {version} to {folder}").format(
+            kind=result.kind, version=result.version, folder=result.folder),
+            tr("{n} exhibit(s), {m} left out; since the last export: {changed}").format(
+            n=result.items, m=len(result.left_out), changed=changed)]
+        lines += [f"! {w}" for w in result.warnings]
+        self.status.setText("\n".join(lines))
         self._enable_outputs()
         self.refresh()
 
