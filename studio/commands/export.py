@@ -8,8 +8,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from studio import exhibits, jobs
-from studio.commands import actor_name, open_project, table
+from studio import exhibits, jobs, users
+from studio.commands import acting_user, actor_name, open_project, table
 from studio.errors import StudioError
 from studio.export import ExportOptions, export_package, list_records, verify_package
 from studio.project import DB_NAME
@@ -53,6 +53,8 @@ def _disclosures(values: list[str]) -> dict[str, str]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     with open_project(args) as project:
+        if args.user:  # the producer's job; an unknown name or a curator is refused here
+            users.require(acting_user(project, args), "export")
         exhibit_ids = None
         if args.exhibit:
             with project.read() as s:

@@ -355,7 +355,6 @@ def _item_record(item: PackageItem, res: ItemFiles, disclosures: dict[str, str],
     for lang, t in item.texts.items():
         entry: dict[str, Any] = {
             "title": t.title,
-            "body_markdown": t.body_markdown,
             "body_html": t.body_html,
             "body_text": t.body_text,
             "key_facts": t.key_facts,
