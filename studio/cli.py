@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studio.commands.core",
     "studio.commands.review",
     "studio.commands.sample",
+    "studio.commands.draft",
     "studio.commands.export",
 )
 

@@ -112,7 +112,7 @@ class DraftOutcome:
 # ----------------------------------------------------------------- settings
 def engine_settings(s: Session) -> EngineSettings:
     """The project's `llm.*` settings (engine, model, threads, Ollama host...)."""
-    values = {key: str(v) for key in SETTING_KEYS if (v := settings.get(s, key)) is not None}
+    values = {key: str(settings.get(s, key)) for key in SETTING_KEYS}
     try:
         return EngineSettings.from_settings(values)
     except LanguageModelError as exc:
@@ -137,6 +137,23 @@ def planned_identity(cfg: EngineSettings) -> ModelIdentity:
     except model_files.ModelFileError as exc:
         raise StudioError(str(exc)) from None
     return ModelIdentity(cfg.engine, cfg.model, spec.main_file.sha256)
+
+
+def available_models(cfg: EngineSettings) -> list[str]:
+    """What the configured engine can draft with: installed model packages, or the Ollama server's models."""
+    if cfg.engine == "ollama":
+        from generators.llm.ollama_engine import OllamaServer
+
+        try:
+            found = OllamaServer(cfg.ollama_host, timeout_s=10).list_models()
+        except LanguageModelError as exc:
+            raise StudioError(str(exc)) from None
+        return [f"{m.name}  {m.digest[:19]}  {m.size / 1e9:.1f} GB" for m in found] or [f"no models on {cfg.ollama_host}"]
+    return [
+        f"{key}  {spec.label}  {'installed' if model_files.is_installed(key) else 'not installed'}"
+        for key, spec in model_files.MODELS.items()
+        if spec.kind == "gguf"
+    ]
 
 
 # ---------------------------------------------------------------- retrieval
@@ -443,7 +460,8 @@ def draft(
             raise StudioError(str(exc)) from None
         if ctx.cancelled:
             raise Cancelled("cancelled by the user; no draft was made")
-        outcome = _store(project, exhibit, user, lm.identity, cfg, template, prepared, candidates, key, ctx.job_id)
+        outcome = _store(project, exhibit, user, lm.identity, cfg, template, prepared, candidates, key, ctx.job_id,
+                         getattr(lm, "threads", None))
         ctx.progress(1.0, f"draft {outcome.draft_id} is waiting for review")
         return asdict(outcome)
 
@@ -488,7 +506,7 @@ def _grounding_json(prepared: PreparedPrompt) -> str:
 
 def _provenance(
     identity: ModelIdentity, cfg: EngineSettings, template: PromptTemplate, prepared: PreparedPrompt,
-    candidate: Candidate, request_id: int, note: str,
+    candidate: Candidate, request_id: int, note: str, threads: int | None,
 ) -> review.Provenance:
     citations = {str(c["n"]): int(c["passage_id"]) for c in candidate.citations if c.get("passage_id") is not None}
     return review.Provenance(
@@ -498,8 +516,8 @@ def _provenance(
         model_sha256=identity.digest,
         params={
             **candidate.params.as_dict(),
-            "n_ctx": cfg.n_ctx if identity.engine != "scripted" else None,
-            "threads": cfg.threads if identity.engine in ("xllamacpp", "llama-cpp-python") else None,
+            "n_ctx": cfg.n_ctx,
+            "threads": threads,
             "candidate": candidate.index,
             "finish_reason": candidate.finish_reason,
             "prompt_tokens": candidate.prompt_tokens,
@@ -521,6 +539,7 @@ def _provenance(
 def _store(
     project: Any, exhibit: Exhibit, user: User, identity: ModelIdentity, cfg: EngineSettings,
     template: PromptTemplate, prepared: PreparedPrompt, candidates: list[Candidate], key: str, job_id: int,
+    threads: int | None,
 ) -> DraftOutcome:
     # The first revision is the candidate with the fewest flags; the curator can pick another.
     offered = min(candidates, key=lambda c: (len(c.flags), c.index))
@@ -545,7 +564,7 @@ def _store(
             note += "; ended at the length limit: use continue to extend it"
         revision = review.create_draft(
             s, exhibit_id=exhibit.id, kind=prepared.inputs.kind, content=offered.content, created_by=user.name,
-            provenance=_provenance(identity, cfg, template, prepared, offered, rid, note),
+            provenance=_provenance(identity, cfg, template, prepared, offered, rid, note, threads),
             language=prepared.inputs.language, title=str(offered.content.get("title", ""))[:200],
         )
         request.draft_id = revision.draft_id
@@ -711,7 +730,8 @@ def continue_draft(
             revision = review.add_revision(
                 s, draft_id, longer.content, created_by=user.name,
                 provenance=_provenance(lm.identity, cfg, template, prepared, longer, int(request.id or 0),
-                                       f"continued after the length limit (ended by {longer.finish_reason})"),
+                                       f"continued after the length limit (ended by {longer.finish_reason})",
+                                       getattr(lm, "threads", None)),
             )
             row = s.get(DraftCandidateRecord, record.id)
             assert row is not None

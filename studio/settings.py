@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from generators.llm.settings import EngineSettings
 from studio import audit
 from studio.models import Setting
 
@@ -16,6 +17,8 @@ DEFAULTS: dict[str, Any] = {
     "script": "zh-Hans",
     "disclosure": "Drafted with AI assistance from the museum's sources; approved by {editor}, {date}.",
     "disclosure_zh": "本内容由人工智能根据本馆资料辅助起草，经 {editor} 于 {date} 审核批准。",
+    # Which language model drafts: llm.engine, llm.model, llm.n_ctx, llm.threads, llm.ollama_host...
+    **{f"llm.{key}": value for key, value in EngineSettings().__dict__.items()},
 }
 
 

@@ -65,6 +65,7 @@ class LlamaCppPythonModel:
             bos_token=model.token_get_text(bos_id) if bos_id != -1 else "",
         )
         self.identity = identity
+        self.threads = threads
         self._lock = threading.Lock()
 
     def context_length(self) -> int:

@@ -6,6 +6,7 @@ into a loaded engine. Changing engine or model never needs a code change.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
@@ -19,14 +20,14 @@ ENGINES = (*EMBEDDED_ENGINES, "ollama")
 
 @dataclass(frozen=True)
 class EngineSettings:
-    # llama-cpp-python is the default: on this 2-core machine it prefilled a
-    # ~1,200-token card prompt faster than xllamacpp and opens no HTTP port
-    # (figures in docs/BENCHMARKS.md, issue 4).
-    engine: str = "llama-cpp-python"
+    # xllamacpp is the default: measured on this 2-core machine it prefilled and
+    # decoded faster than llama-cpp-python through the same protocol, and it
+    # installs as a prebuilt wheel (figures in docs/BENCHMARKS.md, issue 4).
+    engine: str = "xllamacpp"
     model: str = "qwen2.5-coder-1.5b"  # a model_files key, or an Ollama model name
     n_ctx: int = 4096
-    # Two threads won on an idle 2-core machine; one can win when others load the CPU.
-    threads: int = 2
+    # 0 = decide at load time from the machine's load (see `auto_threads`).
+    threads: int = 0
     ollama_host: str = "http://127.0.0.1:11434"
     ollama_timeout_s: float = 120.0
 
@@ -68,13 +69,27 @@ def open_language_model(settings: EngineSettings) -> LanguageModel:
     if spec.kind != "gguf":
         raise LanguageModelError(f"model {settings.model!r} is a {spec.kind} model, not a language model (GGUF)")
     identity = ModelIdentity(engine=settings.engine, model=settings.model, digest=spec.main_file.sha256)
+    threads = settings.threads if settings.threads > 0 else auto_threads()
     if settings.engine == "xllamacpp":
         from generators.llm.xllamacpp_engine import XLlamaCppModel
 
-        return XLlamaCppModel(path, identity=identity, n_ctx=settings.n_ctx, threads=settings.threads)
+        return XLlamaCppModel(path, identity=identity, n_ctx=settings.n_ctx, threads=threads)
     from generators.llm.llamacpp_python_engine import LlamaCppPythonModel
 
-    return LlamaCppPythonModel(path, identity=identity, n_ctx=settings.n_ctx, threads=settings.threads)
+    return LlamaCppPythonModel(path, identity=identity, n_ctx=settings.n_ctx, threads=threads)
+
+
+def auto_threads() -> int:
+    """llama.cpp's worker threads wait for each other at every layer: when other
+    programs already keep cores busy, a thread that is not scheduled stalls the
+    rest. Measured on 2 cores under load, one thread decoded 10x faster than two;
+    on an idle machine two threads win. So: one thread per core nobody is using."""
+    cores = os.cpu_count() or 1
+    try:
+        busy = int(os.getloadavg()[0])
+    except OSError:
+        busy = 0
+    return max(1, min(cores, cores - busy))
 
 
 _loaded: dict[EngineSettings, LanguageModel] = {}

@@ -67,6 +67,7 @@ class XLlamaCppModel:
         self._base = self._server.listening_address
         self._n_ctx = n_ctx
         self.identity = identity
+        self.threads = threads
         # One llama.cpp slot: serialise requests so a second caller waits instead of failing.
         self._lock = threading.Lock()
 
