@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from generators.drafting.citations import CITATION, cited_numbers, sentences
+from generators.drafting.citations import CITATION, cited_numbers, sentences, strip_citations
 
 FieldValue = str | Sequence[str]
 
@@ -43,7 +43,9 @@ class FieldLimit:
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+# A number may touch Chinese characters or a unit ("重3.42公斤", "3.42kg") but not
+# be the tail of a Latin word or code ("Q4").
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.,])\d[\d,]*(?:\.\d+)?")
 # Capitalised words that are not names, or that open a sentence for grammar's sake.
 _NOT_NAMES = {
     "a", "an", "the", "this", "that", "these", "those", "it", "its", "he", "she", "they", "we", "i",
@@ -64,7 +66,7 @@ def _items(value: FieldValue) -> list[str]:
 
 
 def _norm_number(token: str) -> str:
-    return token.replace(",", "")
+    return token.replace(",", "").rstrip(".")
 
 
 def _numbers(text: str) -> set[str]:
@@ -156,7 +158,7 @@ def doubled(field: str, value: FieldValue) -> list[Flag]:
 def text_length(text: str) -> tuple[int, int]:
     """(characters, words) as a visitor sees them: citation markers do not count.
     A Chinese character counts as one word."""
-    visible = CITATION.sub("", text).strip()
+    visible = strip_citations(text)
     words = len(re.findall(r"[A-Za-z0-9'’\-]+", visible)) + len(_CJK.findall(visible))
     return len(visible), words
 
