@@ -1,0 +1,101 @@
+"""The embedded llama.cpp engines, for real, with SmolLM2-135M (the small test model)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from generators import model_files
+from generators.llm.base import ChatMessage, GenerationParams, LanguageModel, LanguageModelError, ModelIdentity
+from generators.llm.llamacpp_python_engine import LlamaCppPythonModel
+from generators.llm.settings import EngineSettings, open_language_model
+from generators.llm.xllamacpp_engine import XLlamaCppModel
+
+pytestmark = pytest.mark.slow
+KEY = "smollm2-135m"
+MESSAGES = [
+    ChatMessage("system", "You are a museum guide."),
+    ChatMessage("user", "In one sentence, what is a bronze ding?"),
+]
+
+
+@pytest.fixture(scope="module", params=["xllamacpp", "llama-cpp-python"])
+def engine(request: pytest.FixtureRequest) -> Iterator[LanguageModel]:
+    model = open_language_model(EngineSettings(engine=request.param, model=KEY, n_ctx=2048, threads=1))
+    yield model
+    model.close()
+
+
+def test_identity_records_the_verified_file_hash(engine: LanguageModel) -> None:
+    assert engine.identity.model == KEY
+    assert engine.identity.digest == model_files.get_spec(KEY).main_file.sha256
+    assert engine.context_length() == 2048
+
+
+def test_counts_tokens_with_the_chat_template(engine: LanguageModel) -> None:
+    short = engine.count_tokens(MESSAGES)
+    longer = engine.count_tokens([*MESSAGES, ChatMessage("assistant", "A ding is a cauldron on three legs.")])
+    assert 20 < short < longer < short + 30
+
+
+def test_streams_tokens_and_reports_how_it_ended(engine: LanguageModel) -> None:
+    pieces: list[str] = []
+    done = engine.complete(MESSAGES, GenerationParams(max_tokens=12, temperature=0.0, seed=1), on_token=pieces.append)
+    assert pieces and "".join(pieces) == done.text and done.text.strip()
+    assert done.finish_reason in ("stop", "length")
+    assert done.completion_tokens <= 12 and done.prompt_tokens >= engine.count_tokens(MESSAGES) - 2
+    assert done.first_token_s is not None and done.total_s >= done.first_token_s
+    long = engine.complete(
+        [ChatMessage("user", "Count from one to one hundred in words.")], GenerationParams(max_tokens=8, temperature=0.0)
+    )
+    assert long.finish_reason == "length" and long.completion_tokens == 8
+
+
+def test_same_seed_same_text(engine: LanguageModel) -> None:
+    params = GenerationParams(max_tokens=16, temperature=0.8, seed=123)
+    assert engine.complete(MESSAGES, params).text == engine.complete(MESSAGES, params).text
+
+
+def test_cancel_stops_generation_at_once(engine: LanguageModel) -> None:
+    seen: list[str] = []
+    done = engine.complete(
+        [ChatMessage("user", "Write a long story about a museum.")], GenerationParams(max_tokens=200),
+        on_token=seen.append, cancelled=lambda: len(seen) >= 3,
+    )
+    assert done.finish_reason == "cancelled" and len(seen) == 3
+
+
+def test_a_prompt_over_the_context_is_refused_not_truncated(engine: LanguageModel) -> None:
+    huge = [ChatMessage("user", "bronze " * 3000)]
+    assert engine.count_tokens(huge) > engine.context_length()
+    with pytest.raises(LanguageModelError):
+        engine.complete(huge, GenerationParams(max_tokens=4))
+
+
+def test_xllamacpp_listener_is_loopback_only_and_needs_the_key() -> None:
+    path = model_files.model_path(KEY)
+    model = XLlamaCppModel(path, identity=ModelIdentity("xllamacpp", KEY, "x"), n_ctx=512, threads=1)
+    try:
+        base = model._base
+        assert base.startswith("http://127.0.0.1:")
+        request = urllib.request.Request(base + "/tokenize", data=json.dumps({"content": "hi"}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401
+        assert len(model._api_key) >= 32
+    finally:
+        model.close()
+
+
+def test_missing_model_file_is_a_clear_error(tmp_path: object) -> None:
+    with pytest.raises(LanguageModelError, match="model file not found"):
+        LlamaCppPythonModel(tmp_path / "nope.gguf", identity=ModelIdentity("llama-cpp-python", "x", "x"))  # type: ignore[operator]
+    with pytest.raises(LanguageModelError, match="unknown model 'gpt-4'"):
+        open_language_model(EngineSettings(model="gpt-4"))
+    with pytest.raises(LanguageModelError, match="not a language model"):
+        open_language_model(EngineSettings(model="whisper-tiny.en"))
