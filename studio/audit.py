@@ -32,7 +32,7 @@ def record(
     object_id: object = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    last = s.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(1)).first()
+    last_hash = s.exec(select(AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)).first()
     entry = AuditEntry(
         at=utcnow(),
         actor=actor,
@@ -40,7 +40,7 @@ def record(
         object_type=object_type,
         object_id=str(object_id),
         detail_json=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
-        prev_hash=last.hash if last else "",
+        prev_hash=last_hash or "",
     )
     entry.hash = _digest(entry)
     s.add(entry)

@@ -29,12 +29,15 @@ def replace_passages(
     revision_id: int | None = None,
 ) -> list[Passage]:
     """Replace all passages of a source (of one origin) and re-index them, in the caller's transaction."""
-    old_ids = list(
-        s.exec(select(Passage.id).where(Passage.source_id == source.id, Passage.origin == origin))
+    # Plain SQL and executemany below: this runs once per imported file and
+    # per transcript save, and ORM round trips were most of an import's time.
+    s.flush()
+    old = {"source": source.id, "origin": origin}
+    s.execute(
+        sql("DELETE FROM passage_fts WHERE rowid IN (SELECT id FROM passages WHERE source_id = :source AND origin = :origin)"),
+        old,
     )
-    if old_ids:
-        s.execute(sql("DELETE FROM passage_fts WHERE rowid IN (%s)" % ",".join(str(int(i)) for i in old_ids)))
-        s.execute(sql("DELETE FROM passages WHERE id IN (%s)" % ",".join(str(int(i)) for i in old_ids)))
+    s.execute(sql("DELETE FROM passages WHERE source_id = :source AND origin = :origin"), old)
     created: list[Passage] = []
     for seq, piece in enumerate(pieces):
         item = piece if isinstance(piece, PassageText) else PassageText(piece)
@@ -54,10 +57,10 @@ def replace_passages(
         s.add(passage)
         created.append(passage)
     s.flush()
-    for passage in created:
+    if created:
         s.execute(
             sql("INSERT INTO passage_fts (rowid, body) VALUES (:id, :body)"),
-            {"id": passage.id, "body": index_body(passage.text)},
+            [{"id": passage.id, "body": index_body(passage.text)} for passage in created],
         )
     return created
 

@@ -8,7 +8,6 @@ refused with a clear reason rather than guessed into mojibake.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from studio.errors import StudioError
@@ -18,6 +17,9 @@ CJK = (
     "\U00020000-\U0002a6df\U0002a700-\U0002ebef\U00030000-\U0003134f"
 )
 CJK_CHAR = re.compile(f"[{CJK}]")
+# Unicode category Cc (C0, DEL, C1) except tab and newline; a regex instead
+# of a per-character loop, which was a tenth of an import's time.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.!?])(?=\s)")
 
 
@@ -78,7 +80,7 @@ def _is_cjk_punct(ch: str) -> bool:
 def _normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Control characters other than tab/newline are never intended content.
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return _CONTROL.sub("", text)
 
 
 def has_cjk(text: str) -> bool:

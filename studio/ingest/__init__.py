@@ -67,6 +67,12 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
             root = path.resolve()
             for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                # os.walk does not follow folder links; one that leads out is
+                # said so rather than silently dropped.
+                for name in dirnames:
+                    link = Path(dirpath) / name
+                    if link.is_symlink() and root not in link.resolve().parents:
+                        problems.append(Failure(str(link), "a link to a folder outside the one being imported; not followed"))
                 for name in sorted(filenames):
                     if name.startswith("."):
                         continue
