@@ -1,8 +1,8 @@
 """Glossary terms that bias decoding, chosen to fit Whisper's prompt budget.
 
-Whisper keeps at most 223 prompt tokens and silently drops the oldest, so
-the terms are ranked (those the exhibit's own texts mention first) and cut to
-a budget here, where the choice is visible, instead of by truncation.
+Whisper keeps at most 223 tokens of hotwords and cuts the rest, so the terms
+are ranked (those the exhibit's own texts mention first) and cut to a budget
+here, where the choice is visible, instead of by truncation.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from generators.transcription.chinese import (
 )
 
 HOTWORD_BUDGET = 96  # tokens of glossary terms repeated before every 30 s window
-PROMPT_BUDGET = 120  # tokens of the initial prompt (primer + terms)
 
 
 @dataclass(frozen=True)
@@ -89,18 +88,17 @@ def choose_terms(
 def build_bias(
     entries: list[GlossaryEntry], language: str, context: str = "", chinese_script: str = "simplified"
 ) -> GlossaryBias:
-    """Hotwords (repeated before every window) and an initial prompt (primes style and script)."""
-    chinese = is_chinese_language(language)
-    primer = ""
-    if chinese:
+    """Hotwords (repeated before every 30 s window) and, for Chinese, a script primer.
+
+    The terms go in as hotwords only: as an initial prompt, a list of terms
+    leaks into the text ("Glossary: ...") and feeds repetition loops when the
+    audio is unclear; hotwords bias every window without being conditioned on.
+    Chinese terms in the chosen script also prime that script, so the primer
+    sentence is used only when there are none.
+    """
+    terms = choose_terms(entries, language, context, budget=HOTWORD_BUDGET)
+    primer = None
+    if is_chinese_language(language) and not any(has_cjk(t) for t in terms):
         primer = SIMPLIFIED_PRIMER if chinese_script == "simplified" else TRADITIONAL_PRIMER
-    label, sep, stop = ("术语：", "、", "。") if chinese else ("Glossary: ", ", ", ".")
-    room = PROMPT_BUDGET - estimate_tokens(primer + label + stop)
-    prompt_terms = choose_terms(entries, language, context, budget=room)
-    hotwords = choose_terms(entries, language, context, budget=HOTWORD_BUDGET)
-    prompt = primer + (label + sep.join(prompt_terms) + stop if prompt_terms else "")
-    return GlossaryBias(
-        initial_prompt=prompt or None,
-        hotwords=sep.join(hotwords) or None,
-        terms=tuple(hotwords),
-    )
+    sep = "、" if is_chinese_language(language) else ", "
+    return GlossaryBias(initial_prompt=primer, hotwords=sep.join(terms) or None, terms=tuple(terms))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# Whisper follows the style of its prompt; a Simplified sentence nudges it away
-# from Traditional output, and OpenCC converts whatever still slips through.
-SIMPLIFIED_PRIMER = "以下是普通话的句子，使用简体中文。"
-TRADITIONAL_PRIMER = "以下是普通話的句子，使用繁體中文。"
+# Whisper follows the script of its prompt; a short Simplified primer nudges it
+# away from Traditional output (longer ones leak into unclear audio), and
+# OpenCC converts whatever still slips through.
+SIMPLIFIED_PRIMER = "简体中文。"
+TRADITIONAL_PRIMER = "繁體中文。"
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 

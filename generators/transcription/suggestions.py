@@ -75,13 +75,14 @@ def _latin_suggestions(index: int, text: str, entry: GlossaryEntry) -> list[Sugg
     found: list[Suggestion] = []
     spellings = [s for s in entry.spellings if not has_cjk(s)]
     folded = {s.casefold() for s in spellings}
+    correct = _spans_of(text.casefold(), folded)
     for spelling in spellings:
         n = len(_WORD.findall(spelling))
         for size in {max(1, n - 1), n, n + 1}:
             for i in range(len(words) - size + 1):
                 start, end = words[i].start(), words[i + size - 1].end()
                 heard = text[start:end]
-                if len(heard) < 3 or any(f in heard.casefold() for f in folded):
+                if len(heard) < 3 or any(start < e and end > b for b, e in correct):
                     continue
                 if all(w.group().casefold() in _FUNCTION_WORDS for w in words[i : i + size]):
                     continue
@@ -91,14 +92,21 @@ def _latin_suggestions(index: int, text: str, entry: GlossaryEntry) -> list[Sugg
     return found
 
 
+def _spans_of(text: str, needles: set[str]) -> list[tuple[int, int]]:
+    """Where the term is already written right: no suggestion may touch those characters."""
+    return [(m.start(), m.end()) for n in needles for m in re.finditer(re.escape(n), text)]
+
+
 def _chinese_suggestions(index: int, text: str, entry: GlossaryEntry) -> list[Suggestion]:
     found: list[Suggestion] = []
+    correct = _spans_of(text, {s for s in entry.spellings if has_cjk(s)})
     for spelling in (s for s in entry.spellings if has_cjk(s)):
         target = pinyin_syllables(spelling)
         width = len(spelling)
         for start in range(len(text) - width + 1):
             heard = text[start : start + width]
-            if heard in entry.spellings or not all(is_cjk_char(c) for c in heard):
+            overlaps = any(start < e and start + width > b for b, e in correct)
+            if overlaps or not all(is_cjk_char(c) for c in heard):
                 continue
             syllables = pinyin_syllables(heard)
             score = fuzz.ratio(" ".join(syllables), " ".join(target))
