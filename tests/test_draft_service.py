@@ -261,3 +261,48 @@ def test_engine_is_a_setting(project: Project) -> None:
         settings.put(s, "llm.engine", "gpt-cloud", "Lin")
     with project.read() as s, pytest.raises(StudioError, match="choose one of"):
         drafting.engine_settings(s)
+
+
+def test_audio_card_drafts_from_transcript_passages_in_spoken_order(project: Project, tmp_path: Path) -> None:
+    from studio.models import Source
+    from studio.passages import PassageText, replace_passages
+
+    with project.session() as s:
+        eid = exhibits.get_exhibit(s, "RMAA.1987.014").id
+        guide = Source(exhibit_id=eid, kind="audio", filename="audio_guide_en.mp3", media_sha256="0" * 64)
+        s.add(guide)
+        s.flush()
+        replace_passages(s, guide, [
+            PassageText("Welcome. In front of you stands a bronze ding from Anyang.", 0.0, 6.5),
+            PassageText("Look at the three taotie masks around its belly.", 6.5, 12.0),
+        ], origin="transcript", language="en")
+    model = ScriptedModel(CARD_ANSWER)
+    outcome = drafting.draft(project, "RMAA.1987.014", "audio_card", _user(project, "Lin"), n=1, model=model)
+    user_prompt = model.calls[0][0][1].content
+    assert "[1] (audio_guide_en.mp3 00:00-00:06) Welcome." in user_prompt
+    assert "[2] (audio_guide_en.mp3 00:06-00:12) Look at the three taotie masks" in user_prompt
+    with project.read() as s:
+        assert review.get_draft(s, outcome.draft_id).kind == "audio_card"
+        assert review.draft_status(s, outcome.draft_id) == "pending"
+
+
+def test_caption_and_alt_text_come_from_metadata_and_description(project: Project, tmp_path: Path) -> None:
+    from PIL import Image
+
+    with project.session() as s:
+        exhibits.update_exhibit(s, exhibits.get_exhibit(s, "RMAA.1987.014").id,
+                                description="Round bronze cauldron on three legs with two loop handles.")
+    Image.new("RGB", (64, 48), "brown").save(tmp_path / "ding.jpg")
+    with project.read() as s:
+        eid = exhibits.get_exhibit(s, "RMAA.1987.014").id
+    import_paths(project, [tmp_path / "ding.jpg"], exhibit_id=eid, actor="Lin")
+    model = ScriptedModel("CAPTION: A bronze ding on three legs [1].\nALT TEXT: Round bronze cauldron with two loop handles [1].")
+    outcome = drafting.draft(project, "RMAA.1987.014", "caption", _user(project, "Lin"), n=1, model=model)
+    user_prompt = model.calls[0][0][1].content
+    assert "[1] (curator's description of the exhibit) Round bronze cauldron" in user_prompt
+    assert "(metadata of ding.jpg) Image file ding.jpg; titled ding; 64 x 48 pixels" in user_prompt
+    with project.read() as s:
+        rev = review.get_revision(s, outcome.revision_id)
+        assert rev.content == {"caption": "A bronze ding on three legs [1].",
+                               "alt_text": "Round bronze cauldron with two loop handles [1]."}
+        assert not [f for f in rev.checks if f["kind"] in ("uncited_sentence", "missing_field")]
