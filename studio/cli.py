@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studio.commands.sample",
     "studio.commands.draft",
     "studio.commands.export",
+    "studio.commands.transcribe",
 )
 
 EXIT_ERROR = 1

@@ -106,6 +106,15 @@ def test_dismissed_suggestions_stay_dismissed_and_apply_checks_the_text() -> Non
         apply("Notice the mask.", s)
 
 
+def test_forms_to_avoid_are_suggested_even_when_spelled_exactly() -> None:
+    entry = GlossaryEntry("Western Zhou", variants=("Western Chou", "Western June"))
+    [s] = suggest([Segment(0, 2, "Made in the Western June period.")], [entry])
+    assert (s.heard, s.replacement, s.score) == ("Western June", "Western Zhou", 100.0)
+    zh = GlossaryEntry("饕餮", variants=("叨铁",))
+    [z] = suggest([Segment(0, 2, "鼎腹上有叨铁纹。")], [zh])
+    assert (z.heard, z.replacement) == ("叨铁", "饕餮")
+
+
 def test_traditional_output_becomes_simplified() -> None:
     assert to_script("這件青銅器上有饕餮紋", "simplified") == "这件青铜器上有饕餮纹"
     assert to_script("Western Zhou", "simplified") == "Western Zhou"

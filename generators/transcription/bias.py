@@ -35,12 +35,15 @@ class GlossaryEntry:
         return self.preferred.strip() or self.term.strip()
 
     @property
+    def correct_forms(self) -> tuple[str, ...]:
+        """Forms already right where they stand (the preferred one and the term itself)."""
+        return tuple(dict.fromkeys(f.strip() for f in (self.written, self.term) if f.strip()))
+
+    @property
     def spellings(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        for s in (self.written, self.term, *self.variants):
-            if s and s.strip():
-                seen.setdefault(s.strip(), None)
-        return tuple(seen)
+        """Every form the term may be heard or written as, right or to avoid."""
+        forms = (*self.correct_forms, *(v.strip() for v in self.variants if v.strip()))
+        return tuple(dict.fromkeys(forms))
 
 
 @dataclass(frozen=True)

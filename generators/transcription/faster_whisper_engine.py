@@ -75,7 +75,15 @@ class FasterWhisperTranscriber:
         started = time.perf_counter()
         with self._lock:
             self._ensure_worker().send(request)
-            segments, done, load_s = self._collect(info.path.name, progress, cancelled)
+            try:
+                segments, done, load_s = self._collect(info.path.name, progress, cancelled)
+            except (TranscriptionError, TranscriptionCancelled):
+                raise
+            except BaseException:
+                # Ctrl-C or a failing progress callback: the worker would go on
+                # transcribing for nobody; stop it before handing the error on.
+                self._stop_worker(kill=True)
+                raise
         elapsed = time.perf_counter() - started
         used = settings.to_dict() | {"initial_prompt": done["initial_prompt"], "hotwords": done["hotwords"]}
         return TranscriptionResult(

@@ -1,9 +1,11 @@
 """Likely mis-hearings of glossary terms, offered to the curator, never applied silently.
 
 Whisper writes unfamiliar names as familiar words ("Western Jew" for
-Western Zhou, "Taldi" for taotie, 掏贴纹 for 饕餮纹). Latin text is compared
-both as spelled and through a rough sound key; Chinese text is compared by
-toneless pinyin, which is how homophones like these arise.
+Western Zhou, "Taldi" for taotie, 掏贴纹 for 饕餮纹). Text is compared with
+the preferred form and with the glossary's forms to avoid: Latin text both
+as spelled and through a rough sound key, Chinese text by toneless pinyin,
+which is how homophones like these arise. A form to avoid found as is scores
+100; the preferred form where it already stands is never touched.
 """
 
 from __future__ import annotations
@@ -74,8 +76,7 @@ def _latin_suggestions(index: int, text: str, entry: GlossaryEntry) -> list[Sugg
     words = list(_WORD.finditer(text))
     found: list[Suggestion] = []
     spellings = [s for s in entry.spellings if not has_cjk(s)]
-    folded = {s.casefold() for s in spellings}
-    correct = _spans_of(text.casefold(), folded)
+    correct = _spans_of(text.casefold(), {f.casefold() for f in entry.correct_forms if not has_cjk(f)})
     for spelling in spellings:
         n = len(_WORD.findall(spelling))
         for size in {max(1, n - 1), n, n + 1}:
@@ -99,7 +100,7 @@ def _spans_of(text: str, needles: set[str]) -> list[tuple[int, int]]:
 
 def _chinese_suggestions(index: int, text: str, entry: GlossaryEntry) -> list[Suggestion]:
     found: list[Suggestion] = []
-    correct = _spans_of(text, {s for s in entry.spellings if has_cjk(s)})
+    correct = _spans_of(text, {f for f in entry.correct_forms if has_cjk(f)})
     for spelling in (s for s in entry.spellings if has_cjk(s)):
         target = pinyin_syllables(spelling)
         width = len(spelling)
