@@ -43,10 +43,11 @@ def fit_image(
     bw, bh = box
     if mode == "cover":
         window = crop_window(img.size, box, focal)
-        out = img.resize((bw, bh), Image.Resampling.LANCZOS, box=window)
+        # reducing_gap: big photos are first shrunk by whole factors, which is far faster and looks the same.
+        out = img.resize((bw, bh), Image.Resampling.BICUBIC, box=window, reducing_gap=3.0)
         return out, {"fit": "cover", "crop": list(window), "focal": [focal[0], focal[1]]}
     scale = min(bw / img.width, bh / img.height)
     w, h = max(1, round(img.width * scale)), max(1, round(img.height * scale))
     canvas = Image.new("RGB", (bw, bh), fill)
-    canvas.paste(img.resize((w, h), Image.Resampling.LANCZOS), ((bw - w) // 2, (bh - h) // 2))
+    canvas.paste(img.resize((w, h), Image.Resampling.BICUBIC, reducing_gap=3.0), ((bw - w) // 2, (bh - h) // 2))
     return canvas, {"fit": "contain", "placed": [(bw - w) // 2, (bh - h) // 2, w, h]}

@@ -7,6 +7,7 @@ caller gets a CardOverflowError that says by how much it is too long.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from PIL import ImageFont
 
@@ -54,14 +55,22 @@ def _runs(text: str, choice: list[int], start: int, end: int) -> list[Run]:
     return runs
 
 
+@lru_cache(maxsize=65536)
+def _glyph_overhang(ref: FontRef, size: int, ch: str) -> tuple[float, float]:
+    font = truetype(ref, size)
+    left, _top, right, _bottom = font.getbbox(ch, anchor="ls")
+    return max(0.0, -float(left)), max(0.0, float(right) - font.getlength(ch))
+
+
 def _overhang(runs: list[Run], chain: tuple[FontRef, ...], size: int) -> tuple[float, float]:
-    """Ink that pokes out left of the pen start and right of the last advance (e.g. 'j', 'f')."""
+    """Ink that pokes out left of the pen start and right of the last advance (e.g. 'j', 'f').
+
+    Only the first and last glyphs can stick out of a line's advance box.
+    """
     if not runs:
         return 0.0, 0.0
-    first = truetype(chain[runs[0][1]], size)
-    last = truetype(chain[runs[-1][1]], size)
-    left = max(0.0, -float(first.getbbox(runs[0][0], anchor="ls")[0]))
-    right = max(0.0, float(last.getbbox(runs[-1][0], anchor="ls")[2]) - last.getlength(runs[-1][0]))
+    left = _glyph_overhang(chain[runs[0][1]], size, runs[0][0][0])[0]
+    right = _glyph_overhang(chain[runs[-1][1]], size, runs[-1][0][-1])[1]
     return left, right
 
 

@@ -130,13 +130,16 @@ def wrap(
         best = -1
         while pos < len(starts) and starts[pos] <= begin:
             pos += 1
-        probe = pos
-        while probe < len(starts):
-            s, e = span(begin, starts[probe])
-            if measure(s, e) > limit:
-                break
-            best = probe
-            probe += 1
+        # Width grows with every piece added, so the last break that fits is
+        # found by bisection: a few measurements per line instead of one per word.
+        lo, hi = pos, len(starts) - 1
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            s, e = span(begin, starts[mid])
+            if measure(s, e) <= limit:
+                best, lo = mid, mid + 1
+            else:
+                hi = mid - 1
         if best < 0:
             s, e = span(begin, starts[pos])
             return Overflow(text[s:e], measure(s, e))

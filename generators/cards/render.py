@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from PIL import Image, ImageDraw
@@ -20,7 +21,7 @@ from generators.cards.imagefit import fit_image, open_image
 from generators.cards.layout import FieldLayout, layout_field
 from generators.cards.template import FIELD_NAMES, CardTemplate
 
-PNG_COMPRESS_LEVEL = 6
+PNG_COMPRESS_LEVEL = 3  # level 6 is ~25% smaller and ~60% slower to write; export time matters more
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,22 @@ def plan(template: CardTemplate, content: CardContent) -> dict[str, FieldLayout]
     return layouts
 
 
+@lru_cache(maxsize=4)
+def _fitted(
+    image: bytes, box: tuple[int, int], mode: str, focal: tuple[float, float], fill: tuple[int, int, int], label: str
+) -> tuple[Image.Image, dict[str, Any]]:
+    """The same picture is fitted once for all languages of an item (the result is only pasted, never changed)."""
+    return fit_image(open_image(image, f"{label} image"), box, mode, focal, fill)
+
+
 def render_card(template: CardTemplate, content: CardContent) -> RenderedCard:
     layouts = plan(template, content)
     canvas = Image.new("RGB", template.size, template.background)
     ix, iy, iw, ih = template.image_box
     image_report: dict[str, Any] = {"fit": None}
     if content.image is not None:
-        picture = open_image(content.image, f"{content.label} image")
-        fitted, image_report = fit_image(picture, (iw, ih), template.image_fit, content.focal, template.image_fill)
+        fitted, image_report = _fitted(content.image, (iw, ih), template.image_fit, content.focal,
+                                       template.image_fill, content.label)
         canvas.paste(fitted, (ix, iy))
     draw = ImageDraw.Draw(canvas)
     fields: dict[str, Any] = {}

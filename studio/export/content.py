@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlmodel import Session
@@ -62,11 +63,11 @@ class LanguageText:
     machine_translated: bool = False
     revisions: list[UsedRevision] = field(default_factory=list)
 
-    @property
+    @cached_property
     def body_html(self) -> str:
         return richtext.to_html(self.body_markdown)
 
-    @property
+    @cached_property
     def body_text(self) -> str:
         return richtext.to_plain(self.body_markdown)
 

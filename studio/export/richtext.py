@@ -18,6 +18,8 @@ import nh3
 ALLOWED_TAGS = frozenset({"p", "br", "em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "h2", "h3", "h4", "sub", "sup"})
 _CITATION = re.compile(r"\s*\[(?:\d+)(?:\s*[,;–-]\s*\d+)*\]")
 _BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote)>|<br\s*/?>", re.IGNORECASE)
+# Anything Markdown or HTML could read as markup; text without it is already plain.
+_MARKUP = re.compile(r"[*_`\[\]<>&#!\\~|]|^\s*(?:[-+=>]|\d+[.)])|^ {4}|\t", re.MULTILINE)
 
 
 def strip_citations(text: str) -> str:
@@ -32,6 +34,9 @@ def to_html(text: str) -> str:
 
 def to_plain(text: str) -> str:
     """Plain text for cards and short fields: paragraphs kept as line breaks, every tag gone."""
+    text = strip_citations(text or "")
+    if not _MARKUP.search(text):  # most label text: skip the Markdown round trip
+        return "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
     rendered = markdown.markdown(strip_citations(text or ""), output_format="html")
     marked = _BLOCK_END.sub("\n", rendered)
     cleaned = html.unescape(nh3.clean(marked, tags=set(), attributes={}, strip_comments=True))
