@@ -90,3 +90,50 @@ def use_small_model(project_path: Path) -> None:
     with Project.open(project_path) as project, project.session() as s:
         settings.put(s, "llm.model", "smollm2-135m", "test")
         settings.put(s, "llm.threads", 2, "test")
+
+
+class StallMeter:
+    """Longest gap between ticks of a 5 ms GUI timer: how long the event loop was ever blocked."""
+
+    def __init__(self, interval_ms: int = 5) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.last = 0.0
+        self.gaps: list[float] = []
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.last:
+            self.gaps.append(now - self.last)
+        self.last = now
+
+    def start(self) -> "StallMeter":
+        self.last = 0.0
+        self.gaps.clear()
+        self.timer.start()
+        return self
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    @property
+    def longest_ms(self) -> float:
+        return max(self.gaps, default=0.0) * 1000
+
+    def percentile_ms(self, q: float) -> float:
+        if not self.gaps:
+            return 0.0
+        ordered = sorted(self.gaps)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def use_fast_whisper(project_path: Path) -> None:
+    """Transcription tests use Whisper tiny.en, the small English model."""
+    from ui.prefs import Prefs  # noqa: F401 - the app reads the model from its preferences
+
+    with Project.open(project_path) as project, project.session() as s:
+        settings.put(s, "transcription.model", "whisper-tiny.en", "test")
+        settings.put(s, "transcription.beam_size", 1, "test")

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QLibraryInfo, Qt, QTimer, QTranslator
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -38,11 +38,31 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+_qt_translator: QTranslator | None = None
+
+
+def install_qt_translations(language: str) -> None:
+    """Qt's own strings (dialog buttons, dock close buttons) in the UI language too."""
+    global _qt_translator
+    app = QApplication.instance()
+    if app is None:
+        return
+    if _qt_translator is not None:
+        app.removeTranslator(_qt_translator)
+        _qt_translator = None
+    if language == "zh-Hans":
+        translator = QTranslator(app)
+        if translator.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(translator)
+            _qt_translator = translator
+
+
 def create_window(state: AppState):  # type: ignore[no-untyped-def]
     """The main window for a state (the language is chosen before any widget exists)."""
     from ui.main_window import MainWindow
 
     set_language(state.prefs.ui_language)
+    install_qt_translations(state.prefs.ui_language)
     window = MainWindow(state)
     _windows.append(window)
     return window

@@ -30,6 +30,7 @@ from ui.i18n import tr
 from ui.ops import Op
 from ui.sources_view import SourcesView
 from ui.state import AppState
+from ui.transcript_view import TranscriptView
 
 STATE_LABELS = {
     "no_drafts": "No drafts",
@@ -82,9 +83,11 @@ class CurateView(QWidget):
         self.sources = SourcesView(state)
         self.glossary = GlossaryView(state)
         self.drafting = DraftingView(state)
+        self.transcript = TranscriptView(state, self.undo)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.editor, tr("Description"))
         self.tabs.addTab(self.sources, tr("Sources"))
+        self.tabs.addTab(self.transcript, tr("Transcript"))
         self.tabs.addTab(self.drafting, tr("Drafting"))
         self.tabs.addTab(self.glossary, tr("Glossary"))
         self.tabs.setAccessibleName(tr("Exhibit tabs"))

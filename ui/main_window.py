@@ -269,4 +269,5 @@ class MainWindow(QMainWindow):
         for job in self.jobs.running():
             job.cancel()
         self.save_window_state()
+        self.state.close_engines()
         super().closeEvent(event)

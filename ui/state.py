@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -28,6 +30,9 @@ class AppState(QObject):
         self.user_name = ""
         self.window: QWidget | None = None
         self.last_import: dict[str, object] | None = None
+        self._transcriber: Any = None
+        # One Whisper child process per window; transcriptions take turns on it.
+        self.transcriber_lock = threading.Lock()
 
     # --------------------------------------------------------------- project
     def open_project(self, path: str | Path, *, create: bool = False) -> Project:
@@ -66,6 +71,20 @@ class AppState(QObject):
             raise RuntimeError("no project is open")
         with self.project.read() as s:
             return users.get_user(s, self.user_name)
+
+    # ---------------------------------------------------------------- engines
+    def transcriber(self) -> Any:
+        """The Whisper engine (a child process, so cancel stops it for real), started on first use."""
+        if self._transcriber is None:
+            from generators.transcription import FasterWhisperTranscriber
+
+            self._transcriber = FasterWhisperTranscriber()
+        return self._transcriber
+
+    def close_engines(self) -> None:
+        if self._transcriber is not None:
+            self._transcriber.close()
+            self._transcriber = None
 
     # ---------------------------------------------------------------- errors
     def report_error(self, exc: BaseException, where: str = "") -> None:

@@ -9,7 +9,6 @@ to WebVTT and SRT. Every text change goes on the shared undo stack.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -32,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from generators.transcription import GlossaryEntry, Segment, Suggestion, suggest, to_srt, to_webvtt
-from generators.transcription.suggestions import apply as apply_suggestion
 from ui.audio_player import AudioPlayer, clock
 from ui.i18n import tr
 
@@ -136,6 +134,7 @@ def replace_all(segments: list[Segment], find: str, replacement: str, case_sensi
 
 class TranscriptEditor(QWidget):
     dirty_changed = Signal(bool)
+    suggestion_decided = Signal(object, bool)  # Suggestion, accepted?
 
     def __init__(self, undo: QUndoStack) -> None:
         super().__init__()
@@ -278,29 +277,21 @@ class TranscriptEditor(QWidget):
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
     def accept_suggestion(self) -> None:
+        """Ask the owner to accept it through the core (saved, audited, pending review)."""
         suggestion = self._current_suggestion()
-        if suggestion is None:
-            return
-        seg = self.model.segments[suggestion.segment]
-        if seg.text[suggestion.start:suggestion.end] != suggestion.heard:
-            self.refresh_suggestions()  # the text changed under it; offer fresh ones
-            return
-        new = apply_suggestion(seg.text, suggestion)
-        self.undo.push(SetSegments(self, tr("Accept “{replacement}”").format(replacement=suggestion.replacement),
-                                   [(suggestion.segment, "text", seg.text, new)]))
+        if suggestion is not None:
+            self.suggestion_decided.emit(suggestion, True)
 
     def dismiss_suggestion(self) -> None:
         suggestion = self._current_suggestion()
         if suggestion is not None:
-            self.dismissed.append(suggestion.key)
-            self.set_dirty(True)
-            self.refresh_suggestions()
+            self.suggestion_decided.emit(suggestion, False)
 
     # ----------------------------------------------------------------- export
     def caption_text(self, fmt: str) -> str:
         return to_webvtt(self.model.segments) if fmt == "vtt" else to_srt(self.model.segments)
 
-    def export(self, fmt: str, path: str | None = None, chooser: Callable[[], str] | None = None) -> str:
+    def export(self, fmt: str, path: str | None = None) -> str:
         if path is None:
             filters = tr("WebVTT captions (*.vtt)") if fmt == "vtt" else tr("SubRip captions (*.srt)")
             path, _ = QFileDialog.getSaveFileName(self, tr("Export captions"), f"captions.{fmt}", filters)

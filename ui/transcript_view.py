@@ -1,0 +1,161 @@
+"""The Transcript tab: choose an audio source, transcribe it (a job), correct it, save it.
+
+Saving, accepting and dismissing suggestions are single calls into
+`studio.transcripts`; a saved correction is a new revision, pending review.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from generators.transcription import GlossaryEntry, Segment, Suggestion
+from studio import sources, transcripts
+from studio.errors import NotFound
+from studio.models import Exhibit
+from ui.i18n import tr
+from ui.ops import JobOp, Op
+from ui.state import AppState
+from ui.transcript_editor import TranscriptEditor
+
+STATUS = {"pending": "pending review", "approved": "approved", "changes_requested": "changes requested",
+          "rejected": "rejected"}
+
+
+class TranscriptView(QWidget):
+    def __init__(self, state: AppState, undo: Any) -> None:
+        super().__init__()
+        self.state = state
+        self.undo = undo
+        self.draft_id: int | None = None
+        self.source = QComboBox()
+        self.source.setAccessibleName(tr("Audio source"))
+        self.source.currentIndexChanged.connect(lambda _i: self.load())
+        self.transcribe_button = QPushButton(tr("Transcribe"))
+        self.transcribe_button.setAccessibleName(tr("Transcribe the audio source"))
+        self.transcribe_button.clicked.connect(self.transcribe)
+        self.save_button = QPushButton(tr("Save corrections"))
+        self.save_button.setAccessibleName(tr("Save corrections"))
+        self.save_button.setShortcut("Ctrl+S")
+        self.save_button.clicked.connect(self.save)
+        self.save_button.setEnabled(False)
+        self.status = QLabel("")
+        self.editor = TranscriptEditor(undo)
+        self.editor.dirty_changed.connect(lambda dirty: self.save_button.setEnabled(dirty and self.draft_id is not None))
+        self.editor.suggestion_decided.connect(self.decide_suggestion)
+        top = self.editor.top
+        top.addWidget(QLabel(tr("Audio source")))
+        top.addWidget(self.source, 1)
+        top.addWidget(self.transcribe_button)
+        top.addWidget(self.save_button)
+        top.addWidget(self.status, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.editor)
+        self.exhibit: Exhibit | None = None
+
+    def show_exhibit(self, exhibit: Exhibit | None) -> None:
+        self.exhibit = exhibit
+        self.source.blockSignals(True)
+        self.source.clear()
+        if exhibit is not None and self.state.project is not None:
+            with self.state.project.read() as s:
+                for src in sources.list_sources(s, exhibit.id, kind="audio"):
+                    self.source.addItem(src.filename, src.id)
+        self.source.blockSignals(False)
+        self.transcribe_button.setEnabled(self.source.count() > 0)
+        self.load()
+
+    def source_id(self) -> int | None:
+        value = self.source.currentData()
+        return int(value) if value is not None else None
+
+    # ------------------------------------------------------------------- load
+    def load(self) -> None:
+        source_id = self.source_id()
+        if source_id is None or self.state.project is None:
+            self._show(None)
+            return
+
+        def read(project: Any) -> tuple[Any, list[GlossaryEntry], list[str], Any]:
+            with project.read() as s:
+                source = sources.get_source(s, source_id)
+                try:
+                    current = transcripts.transcript_of_source(s, source_id)
+                except NotFound:
+                    return None, [], [], source
+                entries = transcripts.glossary_entries(s)
+                return current, entries, transcripts.dismissed_keys(s, int(current.draft.id or 0)), source
+
+        Op(self.state, read, where="transcript.load").success(self._show).run_in_background()
+
+    def _show(self, loaded: tuple[Any, list[GlossaryEntry], list[str], Any] | None) -> None:
+        current, entries, dismissed, source = loaded if loaded else (None, [], [], None)
+        if source is not None and self.state.project is not None:
+            self.editor.player.load(self.state.project.media.path(source.media_sha256), source.filename, sources.meta(source))
+        if current is None:
+            self.draft_id = None
+            self.editor.set_transcript([], [], [])
+            self.status.setText(tr("Not transcribed yet.") if source is not None else tr("This exhibit has no audio source."))
+            return
+        self.draft_id = int(current.draft.id or 0)
+        language = transcripts.whisper_language(current.language)
+        entries = [e for e in entries if not e.language or transcripts.whisper_language(e.language) == language]
+        self.editor.set_transcript(current.segments, entries, dismissed)
+        self.undo.clear()  # undo history belongs to the text as last saved
+        self.status.setText(tr("Revision {n} · {status} · {engine}").format(
+            n=current.revision.number, status=tr(STATUS.get(current.status, current.status)),
+            engine=current.engine.get("model", "")))
+
+    # ------------------------------------------------------------- transcribe
+    def transcribe(self) -> JobOp | None:
+        source_id = self.source_id()
+        if source_id is None:
+            return None
+        prefs = self.state.prefs
+        overrides = {"model": prefs.whisper_model, "cpu_threads": prefs.threads or None,
+                     "language": None if prefs.whisper_language == "auto" else prefs.whisper_language}
+
+        def work(project: Any, control: Any) -> transcripts.Outcome:
+            user = self.state.user()
+            with self.state.transcriber_lock:
+                return transcripts.transcribe_source(
+                    project, source_id, self.state.transcriber(), user=user, overrides=overrides,
+                    cancel_event=control.cancel_event, on_progress=control.progress)
+
+        self.transcribe_button.setEnabled(False)
+        op = JobOp(self.state, "transcribe", work, label="Transcribe audio")
+        op.success(lambda _o: self.load()).finally_(lambda: self.transcribe_button.setEnabled(True))
+        return op.run_in_background()
+
+    # ------------------------------------------------------------------- save
+    def save(self) -> None:
+        draft_id = self.draft_id
+        if draft_id is None:
+            return
+        segments = self.editor.segments()
+
+        def write(project: Any) -> None:
+            with project.session() as s:
+                transcripts.save_segments(s, draft_id, segments, self.state.user(), note="corrected in the editor")
+
+        Op(self.state, write, where="transcript.save").success(lambda _r: self.load()).run_in_background()
+
+    def decide_suggestion(self, suggestion: Suggestion, accepted: bool) -> None:
+        draft_id = self.draft_id
+        if draft_id is None:
+            return
+        unsaved: list[Segment] | None = self.editor.segments() if self.editor.dirty else None
+
+        def write(project: Any) -> None:
+            user = self.state.user()
+            with project.session() as s:
+                if unsaved is not None:  # keep the curator's unsaved corrections
+                    transcripts.save_segments(s, draft_id, unsaved, user, note="corrected in the editor")
+            with project.session() as s:
+                if accepted:
+                    transcripts.accept_suggestion(s, draft_id, suggestion.key, user)
+                else:
+                    transcripts.dismiss_suggestion(s, draft_id, suggestion.key, user)
+
+        Op(self.state, write, where="transcript.suggestion").finally_(self.load).run_in_background()
