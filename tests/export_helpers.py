@@ -68,7 +68,9 @@ def build(root: Path, *, audio: bool = True) -> Fixture:
     fx = Fixture(project, editor, curator, {"ding": int(ding.id or 0), "bowl": int(bowl.id or 0), "scroll": int(scroll.id or 0)})
     media = root / "media-in"
     media.mkdir()
-    files = [make_picture(media / "ding.jpg")]
+    label = media / "label_en.txt"
+    label.write_text("The cauldron was cast in Anyang in the late Shang dynasty.\n", encoding="utf-8")
+    files = [make_picture(media / "ding.jpg"), label]
     if audio:
         files.append(make_tone(media / "guide_en.wav"))
     import_paths(project, files, exhibit_id=fx.exhibits["ding"], actor="Lin")
@@ -77,9 +79,13 @@ def build(root: Path, *, audio: bool = True) -> Fixture:
         from studio.sources import list_sources
 
         image = list_sources(s, fx.exhibits["ding"], "image")[0]
+        from studio.passages import passages_of_exhibit
+
+        passage = passages_of_exhibit(s, fx.exhibits["ding"])[0]
+        cited = Provenance(**{**MODEL.__dict__, "citations": {"1": int(passage.id or 0)}})
         sound = list_sources(s, fx.exhibits["ding"], "audio")
         r = review.create_draft(s, exhibit_id=fx.exhibits["ding"], kind="card", language="en", created_by="Lin",
-                                provenance=MODEL, content=card(
+                                provenance=cited, content=card(
                                     "Ritual food cauldron", INJECTION + " It was cast in Anyang [1].",
                                     ["Late Shang dynasty", "Cast bronze"], "The cauldron from the front."))
         fx.drafts["ding_en"] = r.draft_id

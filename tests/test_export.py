@@ -83,6 +83,8 @@ def test_app_package_is_a_valid_bag_with_a_valid_schema(packages: dict[str, obje
     assert en["disclosure"].startswith("Drafted with AI assistance") and "Morgan" in en["disclosure"]
     assert {r["reviewer"] for r in ding["revisions"]} == {"Morgan"}
     assert ding["rights"] == "CC0 1.0" and ding["credits"]["identifier"] == "RMAA.1987.014"
+    [source] = ding["cited_sources"]
+    assert source["source"] == "label_en.txt" and source["excerpt"].startswith("The cauldron was cast in Anyang")
     assert (data / en["card"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # Tampering is caught by the bag and by verify.
     (data / "cards" / "rmaa-1992-031.en.png").write_bytes(b"not the card")

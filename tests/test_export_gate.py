@@ -1,0 +1,63 @@
+"""Property: whatever people do to drafts, an export holds only the latest revisions an editor approved."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from studio import exhibits, review, users
+from studio.export.content import collect
+from studio.project import Project
+
+ACTIONS = st.lists(
+    st.tuples(st.sampled_from(["edit", "approve", "reject", "changes", "curator_approve"]), st.integers(0, 2)),
+    max_size=14,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ACTIONS)
+def test_only_latest_editor_approved_revisions_are_collected(actions: list[tuple[str, int]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp, Project.create(Path(tmp) / "P.studio") as project:
+        with project.session() as s:
+            editor = users.add_user(s, "Morgan", "editor")
+            curator = users.add_user(s, "Lin", "curator")
+            ex = exhibits.create_exhibit(s, "Vase")
+            drafts = [
+                review.create_draft(s, exhibit_id=ex.id, kind="card", language=lang, created_by="Lin",
+                                    content={"title": f"T{n}", "body": "b"}).draft_id
+                for n, lang in enumerate(("en", "zh", "fr"))
+            ]
+        for step, (action, which) in enumerate(actions):
+            draft_id = drafts[which]
+            with project.session() as s:
+                latest = review.latest_revision(s, draft_id)
+                assert latest is not None
+                try:
+                    if action == "edit":
+                        review.edit(s, draft_id, {"title": f"T{which}.{step}", "body": "b"}, curator)
+                    elif action == "approve":
+                        review.approve(s, int(latest.id or 0), editor, latest.sha256)
+                    elif action == "reject":
+                        review.reject(s, int(latest.id or 0), editor, "no")
+                    elif action == "changes":
+                        review.request_changes(s, int(latest.id or 0), editor, "shorter")
+                    else:
+                        review.approve(s, int(latest.id or 0), curator, latest.sha256)
+                except Exception:  # a curator may not approve: the gate says no, nothing changes
+                    assert action == "curator_approve"
+        with project.read() as s:
+            items, omissions = collect(s, ["en", "zh", "fr"])
+            exported = {r.draft_id: r for item in items for r in item.revisions}
+            for draft_id in drafts:
+                latest = review.latest_revision(s, draft_id)
+                decision = review.latest_review(s, int(latest.id or 0))  # type: ignore[union-attr]
+                should = decision is not None and decision.decision == "approved" and decision.reviewer_role == "editor"
+                assert (draft_id in exported) == should
+                if should:
+                    assert exported[draft_id].revision_id == latest.id and exported[draft_id].sha256 == latest.sha256  # type: ignore[union-attr]
+                else:
+                    assert any(o.draft_id == draft_id for o in omissions)
