@@ -16,7 +16,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from generators import model_files
 from studio import exhibits, glossary, review, search, settings, sources, users
 from studio.errors import NotFound, StudioError
 from studio.jobs import Cancelled, JobContext, run_job
-from studio.models import Draft, Exhibit, Passage, Revision, Source, User, utcnow
+from studio.models import Exhibit, Passage, Revision, Source, User, utcnow
 
 KINDS = ("card", "summary", "audio_card", "caption", "translation")
 DEFAULT_CARD_TEMPLATE = "kiosk_portrait"

@@ -1,0 +1,199 @@
+"""Language-model benchmark (issue 4). Run as a script:
+
+    .venv/bin/python tests/bench/bench_llm.py [--model qwen2.5-coder-1.5b] [--skip-engines]
+
+Prints, with the machine's load average beside each figure (other engineers
+share these 2 cores):
+1. protocol overhead: decode tokens/s through `LanguageModel.complete` vs the
+   raw engine call, same model, prompt, seed and run (goal ratio >= 0.95);
+2. xllamacpp vs llama-cpp-python prefill and decode speed, threads 1 and 2;
+3. a card draft through the studio with ~1,000 tokens of sources on the
+   default model: time to first token and total (goal TTFT <= 8 s);
+4. the cached repeat of that draft (goal <= 50 ms);
+5. peak memory (max RSS) with the default model loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from generators import model_files  # noqa: E402
+from generators.llm.base import ChatMessage, GenerationParams, ModelIdentity  # noqa: E402
+from generators.llm.llamacpp_python_engine import LlamaCppPythonModel  # noqa: E402
+from generators.llm.xllamacpp_engine import XLlamaCppModel  # noqa: E402
+
+DING = REPO / "projects" / "sample-sources" / "shang-bronze-ding"
+
+
+def load() -> str:
+    return open("/proc/loadavg").read().split()[0]
+
+
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def sources_prompt() -> list[ChatMessage]:
+    text = (DING / "label_en.md").read_text(encoding="utf-8") + "\n\n" + (DING / "catalogue_en.txt").read_text(encoding="utf-8")
+    return [
+        ChatMessage("system", "You write museum cards from the sources you are given."),
+        ChatMessage("user", f"<sources>\n{text}\n</sources>\nWrite a visual card about this object."),
+    ]
+
+
+def raw_xllamacpp(model: XLlamaCppModel, messages: list[ChatMessage], params: GenerationParams) -> tuple[float, float, int]:
+    """The engine's own streaming call, no protocol around it: (ttft, total, tokens)."""
+    request = {"messages": [m.as_dict() for m in messages], "stream": True, "max_tokens": params.max_tokens,
+               "temperature": params.temperature, "top_p": params.top_p, "seed": params.seed}
+    t0 = time.perf_counter()
+    first: list[float] = []
+    timings: dict[str, object] = {}
+
+    def cb(chunk: dict) -> bool:
+        for c in chunk.get("choices") or ():
+            if (c.get("delta") or {}).get("content") and not first:
+                first.append(time.perf_counter() - t0)
+        if chunk.get("timings"):
+            timings.update(chunk["timings"])
+        return False
+
+    model._server.handle_chat_completions(request, cb)
+    return first[0], time.perf_counter() - t0, int(timings.get("predicted_n", 0))
+
+
+def raw_llamacpp_python(model: LlamaCppPythonModel, messages: list[ChatMessage], params: GenerationParams) -> tuple[float, float, int]:
+    t0 = time.perf_counter()
+    first: list[float] = []
+    n = 0
+    for chunk in model._llm.create_chat_completion(
+        messages=[m.as_dict() for m in messages], stream=True, max_tokens=params.max_tokens,
+        temperature=params.temperature, top_p=params.top_p, seed=params.seed,
+    ):
+        if chunk["choices"][0]["delta"].get("content"):
+            n += 1
+            if not first:
+                first.append(time.perf_counter() - t0)
+    return first[0], time.perf_counter() - t0, n
+
+
+def decode_rate(ttft: float, total: float, tokens: int) -> float:
+    return (tokens - 1) / max(1e-9, total - ttft)
+
+
+def bench_engine(engine: str, key: str, threads: int, messages: list[ChatMessage], max_tokens: int) -> dict[str, float]:
+    path = model_files.model_path(key)
+    ident = ModelIdentity(engine, key, model_files.get_spec(key).main_file.sha256)
+    t0 = time.perf_counter()
+    cls = XLlamaCppModel if engine == "xllamacpp" else LlamaCppPythonModel
+    model = cls(path, identity=ident, n_ctx=4096, threads=threads)
+    load_s = time.perf_counter() - t0
+    prompt_tokens = model.count_tokens(messages)
+    params = GenerationParams(max_tokens=max_tokens, temperature=0.0, seed=7)
+    raw = raw_xllamacpp if engine == "xllamacpp" else raw_llamacpp_python
+    # Same run: protocol and raw alternate, twice each; the prompt cache is
+    # cleared by a different short prompt in between so each run prefills.
+    ours_rates, raw_rates, ttfts = [], [], []
+    for _ in range(2):
+        r_ttft, r_total, r_n = raw(model, messages, params)  # type: ignore[arg-type]
+        raw_rates.append(decode_rate(r_ttft, r_total, r_n))
+        ttfts.append(r_ttft)
+        model.complete([ChatMessage("user", "Hello")], GenerationParams(max_tokens=1))
+        done = model.complete(messages, params)
+        ours_rates.append(decode_rate(done.first_token_s or 0, done.total_s, done.completion_tokens))
+        ttfts.append(done.first_token_s or 0)
+        model.complete([ChatMessage("user", "Hello")], GenerationParams(max_tokens=1))
+    model.close()
+    best_ttft = min(ttfts)
+    return {
+        "load_s": round(load_s, 2),
+        "prompt_tokens": prompt_tokens,
+        "prefill_tok_s": round(prompt_tokens / best_ttft, 1),
+        "ttft_s": round(best_ttft, 2),
+        "decode_tok_s_protocol": round(max(ours_rates), 2),
+        "decode_tok_s_raw": round(max(raw_rates), 2),
+        "protocol_ratio": round(max(ours_rates) / max(raw_rates), 3),
+    }
+
+
+def bench_studio_draft(key: str) -> dict[str, float]:
+    """A card draft through the studio (n=1) on the default engine, then its cached repeat."""
+    from studio import drafting, exhibits, settings, users
+    from studio.ingest import import_paths
+    from studio.project import Project
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Project.create(Path(tmp) / "Bench.studio")
+        with project.session() as s:
+            lin = users.add_user(s, "Lin", "curator")
+            exhibit = exhibits.create_exhibit(s, "Ritual food cauldron (ding) with taotie masks",
+                                              identifier="RMAA.1987.014", subject="bronze; ding; taotie")
+            settings.put(s, "llm.model", key, "bench")
+            eid = exhibit.id
+        import_paths(project, [DING / "label_en.md", DING / "catalogue_en.txt"], exhibit_id=eid, actor="Lin")
+        t0 = time.perf_counter()
+        outcome = drafting.draft(project, "RMAA.1987.014", "card", lin, n=1)
+        total = time.perf_counter() - t0
+        cand = outcome.candidates[0]
+        t1 = time.perf_counter()
+        again = drafting.draft(project, "RMAA.1987.014", "card", lin, n=1)
+        cached_ms = (time.perf_counter() - t1) * 1000
+        assert again.cached
+        with project.read() as s:
+            from studio.drafting import DraftRequestRecord
+
+            request = s.get(DraftRequestRecord, outcome.request_id)
+            prompt_tokens = request.prompt_tokens if request else 0
+            threads = json.loads(request.settings_json)["threads"] if request else 0
+        project.close()
+    return {
+        "prompt_tokens": prompt_tokens,
+        "threads_setting": threads,
+        "ttft_s": round(cand["first_token_s"] or 0, 2),
+        "generation_s": round(cand["total_s"], 2),
+        "completion_tokens": cand["completion_tokens"],
+        "finish_reason": cand["finish_reason"],
+        "draft_total_s_incl_model_load": round(total, 2),
+        "cached_repeat_ms": round(cached_ms, 1),
+        "peak_rss_mib": round(rss_mib(), 0),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="qwen2.5-coder-1.5b")
+    parser.add_argument("--max-tokens", type=int, default=96)
+    parser.add_argument("--skip-engines", action="store_true", help="only the studio draft, cache and memory")
+    parser.add_argument("--threads", default="1,2")
+    args = parser.parse_args()
+    print(f"# bench_llm  model={args.model}  cores={os.cpu_count()}  load at start={load()}", flush=True)
+    results: dict[str, object] = {}
+    if not args.skip_engines:
+        messages = sources_prompt()
+        for engine in ("xllamacpp", "llama-cpp-python"):
+            for threads in [int(t) for t in args.threads.split(",")]:
+                before = load()
+                figures = bench_engine(engine, args.model, threads, messages, args.max_tokens)
+                figures["load_before"] = float(before)
+                figures["load_after"] = float(load())
+                results[f"{engine} threads={threads}"] = figures
+                print(f"{engine:17s} threads={threads}: {json.dumps(figures)}", flush=True)
+    before = load()
+    draft = bench_studio_draft(args.model)
+    draft["load_before"], draft["load_after"] = float(before), float(load())
+    results["studio card draft"] = draft
+    print(f"studio card draft (default engine): {json.dumps(draft)}", flush=True)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
