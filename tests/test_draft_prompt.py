@@ -55,10 +55,10 @@ def test_every_packaged_template_loads_and_is_versioned() -> None:
 
 def test_project_override_wins_and_bad_files_are_named(tmp_path: Path) -> None:
     (tmp_path / "prompts").mkdir()
-    text = (PACKAGED_DIR / "card.toml").read_text(encoding="utf-8").replace('version = "1.0"', 'version = "1.0-museum"')
+    text = (PACKAGED_DIR / "card.toml").read_text(encoding="utf-8").replace('version = "1.1"', 'version = "1.1-museum"')
     (tmp_path / "prompts" / "card.toml").write_text(text, encoding="utf-8")
     t = load_template("card", tmp_path)
-    assert (t.version, t.origin) == ("1.0-museum", "project")
+    assert (t.version, t.origin) == ("1.1-museum", "project")
     assert load_template("summary", tmp_path).origin == "packaged"
     bad = tmp_path / "prompts" / "summary.toml"
     bad.write_text("id = 'summary'\nversion = [", encoding="utf-8")
