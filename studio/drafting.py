@@ -262,16 +262,12 @@ def build_inputs(
     if kind == "translation":
         return _translation_inputs(s, exhibit, from_draft, language, label, instructions)
     if kind == "audio_card":
-        passages = ranked_passages(s, exhibit, origins=("transcript",))
-        if source_id is not None:
-            passages = [p for p in passages if p.source_id == source_id]
-        passages.sort(key=lambda p: (p.source_id, p.seq))  # a guide is told in order
-        if not passages:
+        found = _transcript_passages(s, exhibit, source_id)
+        if not found:
             raise StudioError(
                 f"exhibit '{exhibit.title}' has no transcript passages: transcribe its audio guide first "
                 "(heritage-studio transcribe), then draft again"
             )
-        found = _as_source_passages(s, passages)
     elif kind == "caption":
         found = _caption_passages(s, exhibit, source_id)
     else:
@@ -285,6 +281,38 @@ def build_inputs(
         kind=kind, language=language, exhibit=label, passages=found, glossary=_glossary(s, language),
         limits=limits, instructions=instructions,
     )
+
+
+def _transcript_passages(s: Session, exhibit: Exhibit, source_id: int | None) -> list[SourcePassage]:
+    """Passages of each audio guide's approved transcript, or of its latest when none is
+    approved yet, in spoken order. The search index holds the latest revision's text;
+    when an approved revision is older, its own segments are used instead."""
+    from generators.transcription.editing import joiner
+    from studio import transcripts
+
+    out: list[SourcePassage] = []
+    for audio in sources.list_sources(s, exhibit.id, kind="audio"):
+        if source_id is not None and audio.id != source_id:
+            continue
+        indexed = [p for p in _passages_of(s, exhibit) if p.source_id == audio.id and p.origin == "transcript"]
+        transcript = transcripts.transcript_draft(s, int(audio.id or 0))
+        chosen = _approved_or_latest(s, int(transcript.id or 0)) if transcript is not None else None
+        if chosen is None or all(p.revision_id in (None, chosen.id) for p in indexed):
+            out += _as_source_passages(s, sorted(indexed, key=lambda p: p.seq))
+            continue
+        group: list[dict[str, Any]] = []
+        segments = list(chosen.content.get("segments", []))
+        for i, seg in enumerate(segments):
+            group.append(seg)
+            if sum(len(str(g.get("text", ""))) for g in group) >= transcripts.PASSAGE_CHARS or i == len(segments) - 1:
+                start, end = float(group[0].get("start", 0)), float(group[-1].get("end", 0))
+                text = str(group[0].get("text", "")).strip()
+                for g in group[1:]:  # no space between Chinese segments, one between English ones
+                    text += joiner(text, str(g.get("text", "")).strip()) + str(g.get("text", "")).strip()
+                out.append(SourcePassage(text=text, label=f"{audio.filename} {_clock(start)}-{_clock(end)} (approved transcript)",
+                                         source_id=audio.id))
+                group = []
+    return out
 
 
 def _caption_passages(s: Session, exhibit: Exhibit, source_id: int | None) -> list[SourcePassage]:
