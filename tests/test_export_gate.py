@@ -61,3 +61,24 @@ def test_only_latest_editor_approved_revisions_are_collected(actions: list[tuple
                     assert exported[draft_id].revision_id == latest.id and exported[draft_id].sha256 == latest.sha256  # type: ignore[union-attr]
                 else:
                     assert any(o.draft_id == draft_id for o in omissions)
+
+
+def test_script_tagged_languages_count_as_the_requested_language(tmp_path: Path) -> None:
+    with Project.create(tmp_path / "P.studio") as project:
+        with project.session() as s:
+            editor = users.add_user(s, "Morgan", "editor")
+            ex = exhibits.create_exhibit(s, "Vase")
+            zh = review.create_draft(s, exhibit_id=ex.id, kind="card", language="zh-Hans", created_by="Lin",
+                                     content={"title": "青瓷瓶", "body": "正文"})
+            en_tr = review.create_draft(s, exhibit_id=ex.id, kind="transcript", language="en", created_by="Lin",
+                                        content={"segments": [{"start": 0, "end": 1, "text": "Hello"}]})
+            bare = review.create_draft(s, exhibit_id=ex.id, kind="summary", language="", created_by="Lin",
+                                       content={"short": "x"})
+            for rev in (zh, en_tr, bare):
+                review.approve(s, int(rev.id or 0), editor, rev.sha256)
+        with project.read() as s:
+            items, omissions = collect(s, ["en", "zh"])
+    [item] = items
+    assert list(item.texts) == ["zh"] and item.texts["zh"].title == "青瓷瓶"
+    assert item.texts["zh"].transcript == []  # an English transcript never becomes Chinese captions
+    assert {o.reason for o in omissions} == {"no language set on the draft", "the exhibit has no approved card text in en"}

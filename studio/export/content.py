@@ -100,6 +100,16 @@ class Omission:
         return dict(self.__dict__)
 
 
+def requested_language(language: str | None, languages: list[str]) -> str | None:
+    """The requested code a draft's language counts as ('zh-Hans' is 'zh' when 'zh' was asked for)."""
+    if not language:
+        return None
+    if language in languages:
+        return language
+    base = language.split("-")[0].lower()
+    return next((req for req in languages if req.split("-")[0].lower() == base), None)
+
+
 def slug_for(exhibit: Exhibit) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", (exhibit.identifier or "").lower()).strip("-")
     return base or f"exhibit-{exhibit.id}"
@@ -165,9 +175,11 @@ def collect(
     approved = list(review.approved_for_export(s, exhibit_ids, EXPORTED_KINDS))
     by_exhibit: dict[int, list[review.ApprovedItem]] = {}
     for item in approved:
-        if item.draft.language and item.draft.language not in languages:
+        if requested_language(item.draft.language, languages) is None:
             omissions.append(Omission(int(item.draft.id or 0), item.draft.kind, item.draft.language,
-                                      _exhibit_name(s, item.draft), f"language {item.draft.language} not requested"))
+                                      _exhibit_name(s, item.draft),
+                                      f"language {item.draft.language} not requested" if item.draft.language
+                                      else "no language set on the draft"))
             continue
         if item.draft.exhibit_id is None:
             omissions.append(Omission(int(item.draft.id or 0), item.draft.kind, item.draft.language or "", "",
@@ -180,9 +192,12 @@ def collect(
         exhibit = s.get(Exhibit, exhibit_id)
         if exhibit is None:
             continue
-        built = _build_item(s, exhibit, by_exhibit[exhibit_id], languages)
+        built, unattached = _build_item(s, exhibit, by_exhibit[exhibit_id], languages)
+        for a, reason in unattached:
+            omissions.append(Omission(int(a.draft.id or 0), a.draft.kind, a.draft.language or "", exhibit.title, reason))
         if built is None:
-            for a in by_exhibit[exhibit_id]:
+            reported = {id(a) for a, _ in unattached}
+            for a in (a for a in by_exhibit[exhibit_id] if id(a) not in reported):
                 omissions.append(Omission(int(a.draft.id or 0), a.draft.kind, a.draft.language or "",
                                           exhibit.title, "the exhibit has no approved card text in the requested languages"))
             continue
@@ -197,17 +212,26 @@ def _exhibit_name(s: Session, draft: Draft) -> str:
     return exhibit.title if exhibit else ""
 
 
-def _build_item(s: Session, exhibit: Exhibit, approved: list[review.ApprovedItem], languages: list[str]) -> PackageItem | None:
+def _build_item(
+    s: Session, exhibit: Exhibit, approved: list[review.ApprovedItem], languages: list[str]
+) -> tuple[PackageItem | None, list[tuple[review.ApprovedItem, str]]]:
+    """The exhibit's item (None without any card text) and approved pieces that fit no text."""
     texts: dict[str, LanguageText] = {}
     used_pairs: list[tuple[Revision, UsedRevision]] = []
     ordered = sorted(approved, key=lambda a: (CARD_KINDS.index(a.draft.kind) if a.draft.kind in CARD_KINDS else 9, -int(a.draft.id or 0)))
     image: Source | None = None
     focal = (0.5, 0.5)
+    unattached: list[tuple[review.ApprovedItem, str]] = []
     for a in ordered:
-        lang = a.draft.language or ""
+        lang = requested_language(a.draft.language, languages) or ""
         content = a.revision.content
         if a.draft.kind in CARD_KINDS:
-            if not lang or lang in texts or not _text(content.get("title")):
+            if not _text(content.get("title")):
+                unattached.append((a, "the card text has no title"))
+                continue
+            if lang in texts:
+                used_by = texts[lang].revisions[0]
+                unattached.append((a, f"{lang} already comes from {used_by.kind} draft {used_by.draft_id}"))
                 continue
             used = _used(a)
             t = LanguageText(
@@ -223,15 +247,17 @@ def _build_item(s: Session, exhibit: Exhibit, approved: list[review.ApprovedItem
             texts[lang] = t
             used_pairs.append((a.revision, used))
     if not texts:
-        return None
+        return None, unattached
     for a in ordered:
-        lang = a.draft.language or ""
+        lang = requested_language(a.draft.language, languages) or ""
         content = a.revision.content
         kind = a.draft.kind
         if kind in CARD_KINDS:
             continue
-        targets = [texts[lang]] if lang in texts else ([] if lang else list(texts.values()))
+        # Same language only: an English transcript must never be labelled as Chinese captions.
+        targets = [texts[lang]] if lang in texts else []
         if not targets:
+            unattached.append((a, f"the exhibit has no approved card text in {a.draft.language}"))
             continue
         used = _used(a)
         for t in targets:
@@ -260,7 +286,7 @@ def _build_item(s: Session, exhibit: Exhibit, approved: list[review.ApprovedItem
         fp = meta.get("focal") if isinstance(meta, dict) else None
         if isinstance(fp, list) and len(fp) == 2:
             focal = (float(fp[0]), float(fp[1]))
-    return PackageItem(slug_for(exhibit), exhibit, texts, image, focal, _cited(s, used_pairs))
+    return PackageItem(slug_for(exhibit), exhibit, texts, image, focal, _cited(s, used_pairs)), unattached
 
 
 def _segment(seg: dict[str, Any]) -> dict[str, Any]:
