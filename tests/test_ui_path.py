@@ -43,7 +43,6 @@ def _select(win: Any, title: str) -> None:
 @pytest.mark.slow
 def test_import_transcribe_draft_approve_export(window: Any, qtbot: Any, tmp_path: Path) -> None:
     state, curate = window.state, window.curate
-    state.prefs.whisper_model = "whisper-tiny.en"
     state.set_user("Lin")
     # A new exhibit, its sources dropped on the window.
     curate.create_exhibit("Bronze ding (study copy)")

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
+from shiboken6 import isValid
 
 from studio import settings
 from studio.project import Project
@@ -53,14 +54,19 @@ def window(qtbot: Any, app_dirs: Path, sample_project: Path) -> Iterator[Any]:
     qtbot.addWidget(win)
     win.show()
     settle(qtbot)
+    state = win.state
     yield win
-    for job in win.jobs.running():
-        job.cancel()
-    wait_until(qtbot, lambda: not win.jobs.running(), timeout=60)
+    from ui.app import _windows
+
+    for each in [w for w in _windows if isValid(w)]:  # the window may have been rebuilt
+        for job in each.jobs.running():
+            job.cancel()
+        wait_until(qtbot, lambda w=each: not w.jobs.running(), timeout=60)
     settle(qtbot)
     set_language("en")
-    if win.state.project is not None:
-        win.state.project.close()
+    state.close_engines()
+    if state.project is not None:
+        state.project.close()
 
 
 def settle(qtbot: Any, timeout: float = 30.0) -> None:

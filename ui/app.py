@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, Qt, QTimer, QTranslator
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 from ui.errors import install_excepthook
@@ -18,14 +18,49 @@ from ui.state import AppState
 _windows: list[object] = []
 
 
+_theme = "system"
+
+
+def _palette(dark: bool) -> QPalette:
+    if not dark:
+        return QApplication.style().standardPalette()
+    p = QPalette()
+    colours = {
+        QPalette.ColorRole.Window: "#2b2d30", QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1f2023", QPalette.ColorRole.AlternateBase: "#2b2d30",
+        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#35373b",
+        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.Highlight: "#3d7bd9",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#35373b",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6", QPalette.ColorRole.Link: "#7fb2ff",
+        QPalette.ColorRole.PlaceholderText: "#9a9a9a",
+    }
+    for role, colour in colours.items():
+        p.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
+    return p
+
+
+def is_dark(theme: str) -> bool:
+    if theme in ("light", "dark"):
+        return theme == "dark"
+    return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
 def apply_theme(theme: str) -> None:
-    """Light, dark, or whatever the system says (Fusion draws both from the colour scheme)."""
+    """Light, dark, or whatever the system says; Fusion draws both from an explicit palette,
+    so the choice holds on every platform plugin (some cannot switch the scheme themselves)."""
+    global _theme
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         return
+    first = _theme == "system" and not app.property("heritage_theme_hooked")
+    _theme = theme
     app.setStyle("Fusion")
-    scheme = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}.get(theme, Qt.ColorScheme.Unknown)
-    QGuiApplication.styleHints().setColorScheme(scheme)
+    app.setPalette(_palette(is_dark(theme)))
+    if first:
+        app.setProperty("heritage_theme_hooked", True)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: _theme == "system" and apply_theme("system"))
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -82,7 +117,6 @@ def rebuild_window(old: object) -> object:
     window = create_window(state)
     window.show()
     old.close()
-    old.deleteLater()
     if old in _windows:
         _windows.remove(old)
     return window

@@ -252,12 +252,13 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ window state
     def _restore(self) -> None:
         prefs = self.state.prefs
+        self.geometry_restored = self.state_restored = False
         if prefs.window_geometry:
-            self.restoreGeometry(QByteArray(base64.b64decode(prefs.window_geometry)))
-        else:
+            self.geometry_restored = self.restoreGeometry(QByteArray(base64.b64decode(prefs.window_geometry)))
+        if not self.geometry_restored:
             self.resize(1400, 880)
         if prefs.window_state:
-            self.restoreState(QByteArray(base64.b64decode(prefs.window_state)))
+            self.state_restored = self.restoreState(QByteArray(base64.b64decode(prefs.window_state)))
 
     def save_window_state(self) -> None:
         prefs = self.state.prefs

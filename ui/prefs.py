@@ -1,4 +1,5 @@
-"""The user's own preferences (not the project's): a JSON file in the config dir.
+"""The user's own preferences (engines and models are project settings: they travel with it),
+kept as a JSON file in the config dir.
 
 Kept as a plain file rather than QSettings so a curator (or IT) can read and
 back it up, and so tests can point it at a temp folder.
@@ -36,13 +37,6 @@ def data_dir() -> Path:
 class Prefs:
     ui_language: str = "en"  # en | zh-Hans
     theme: str = "system"  # system | light | dark
-    engine: str = "embedded"  # embedded | ollama
-    llm_model: str = "qwen2.5-coder-1.5b"
-    ollama_host: str = "http://127.0.0.1:11434"
-    ollama_model: str = ""
-    whisper_model: str = "whisper-base"
-    whisper_language: str = "auto"
-    threads: int = 0  # 0: automatic
     recent: list[str] = field(default_factory=list)
     users: dict[str, str] = field(default_factory=dict)  # project path -> who last worked in it
     welcomed: bool = False

@@ -53,19 +53,20 @@ class SettingsDialog(QDialog):
         self.engine.setAccessibleName(tr("Drafting engine"))
         self.engine.addItem(tr("Embedded (llama.cpp, no server)"), "embedded")
         self.engine.addItem(tr("Ollama server"), "ollama")
-        self.engine.setCurrentIndex(max(0, self.engine.findData(prefs.engine)))
+        current = self._project_values()
+        self.engine.setCurrentIndex(max(0, self.engine.findData("ollama" if current["llm.engine"] == "ollama" else "embedded")))
         self.llm_model = QComboBox()
         self.llm_model.setAccessibleName(tr("Embedded model"))
         for key, label in models_of("gguf"):
             self.llm_model.addItem(label, key)
-        self.llm_model.setCurrentIndex(max(0, self.llm_model.findData(prefs.llm_model)))
-        self.host = QLineEdit(prefs.ollama_host)
+        self.llm_model.setCurrentIndex(max(0, self.llm_model.findData(current["llm.model"])))
+        self.host = QLineEdit(current["llm.ollama_host"])
         self.host.setAccessibleName(tr("Ollama host"))
         self.ollama_model = QComboBox()
         self.ollama_model.setEditable(True)
         self.ollama_model.setAccessibleName(tr("Ollama model"))
-        if prefs.ollama_model:
-            self.ollama_model.addItem(prefs.ollama_model)
+        if current["llm.engine"] == "ollama":
+            self.ollama_model.addItem(current["llm.model"])
         self.test_button = QPushButton(tr("Test connection"))
         self.test_button.setAccessibleName(tr("Test connection to the Ollama server"))
         self.test_button.clicked.connect(self.test_connection)
@@ -88,16 +89,16 @@ class SettingsDialog(QDialog):
         self.whisper_model.setAccessibleName(tr("Whisper model"))
         for key, label in models_of("whisper-ct2"):
             self.whisper_model.addItem(label, key)
-        self.whisper_model.setCurrentIndex(max(0, self.whisper_model.findData(prefs.whisper_model)))
+        self.whisper_model.setCurrentIndex(max(0, self.whisper_model.findData(current["transcription.model"])))
         self.whisper_language = QComboBox()
         self.whisper_language.setAccessibleName(tr("Transcription language"))
         for code in WHISPER_LANGUAGES:
             self.whisper_language.addItem(tr("Detect automatically") if code == "auto" else code, code)
-        self.whisper_language.setCurrentIndex(max(0, self.whisper_language.findData(prefs.whisper_language)))
+        self.whisper_language.setCurrentIndex(max(0, self.whisper_language.findData(current["transcription.language"])))
         self.threads = QSpinBox()
         self.threads.setRange(0, 64)
         self.threads.setSpecialValueText(tr("Automatic"))
-        self.threads.setValue(prefs.threads)
+        self.threads.setValue(int(current["llm.threads"] or 0))
         self.threads.setAccessibleName(tr("Threads"))
         whisper_box = QGroupBox(tr("Transcription"))
         form = QFormLayout(whisper_box)
@@ -115,6 +116,8 @@ class SettingsDialog(QDialog):
         for key, label in THEMES.items():
             self.theme.addItem(tr(label), key)
         self.theme.setCurrentIndex(max(0, self.theme.findData(prefs.theme)))
+        for box in (engine_box, whisper_box):
+            box.setEnabled(state.project is not None)  # engines are chosen per project (they travel with it)
         look_box = QGroupBox(tr("Appearance"))
         form = QFormLayout(look_box)
         form.addRow(tr("Interface language"), self.ui_language)
@@ -122,14 +125,12 @@ class SettingsDialog(QDialog):
 
         self.four_eyes = QCheckBox(tr("Four-eyes rule: nobody approves a revision they wrote or requested"))
         self.four_eyes.setAccessibleName(tr("Four-eyes rule"))
-        self.four_eyes_before: bool | None = None
         project_box = QGroupBox(tr("This project"))
         QVBoxLayout(project_box).addWidget(self.four_eyes)
         project_box.setEnabled(state.project is not None)
         if state.project is not None:
             with state.project.read() as s:
-                self.four_eyes_before = bool(project_settings.get(s, "four_eyes"))
-            self.four_eyes.setChecked(self.four_eyes_before)
+                self.four_eyes.setChecked(bool(project_settings.get(s, "four_eyes")))
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("OK"))
@@ -142,6 +143,20 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self.engine.currentIndexChanged.connect(lambda _i: self._engine_changed())
         self._engine_changed()
+
+    def _project_values(self) -> dict[str, Any]:
+        from generators.llm.settings import EngineSettings
+        from generators.transcription.settings import DEFAULT_MODEL
+
+        values: dict[str, Any] = {f"llm.{k}": v for k, v in EngineSettings().__dict__.items()}
+        values.update({"transcription.model": DEFAULT_MODEL, "transcription.language": "auto"})
+        if self.state.project is not None:
+            with self.state.project.read() as s:
+                for key in list(values):
+                    stored = project_settings.get(s, key)
+                    if stored not in (None, ""):
+                        values[key] = stored
+        return values
 
     def _engine_changed(self) -> None:
         ollama = self.engine.currentData() == "ollama"
@@ -169,19 +184,32 @@ class SettingsDialog(QDialog):
         """Store the choices; returns what changed that the window must act on."""
         prefs = self.state.prefs
         before = (prefs.ui_language, prefs.theme)
-        prefs.engine = str(self.engine.currentData())
-        prefs.llm_model = str(self.llm_model.currentData())
-        prefs.ollama_host = self.host.text().strip()
-        prefs.ollama_model = self.ollama_model.currentText().strip()
-        prefs.whisper_model = str(self.whisper_model.currentData())
-        prefs.whisper_language = str(self.whisper_language.currentData())
-        prefs.threads = self.threads.value()
         prefs.ui_language = str(self.ui_language.currentData())
         prefs.theme = str(self.theme.currentData())
         prefs.save()
-        if self.state.project is not None and self.four_eyes_before is not None \
-                and self.four_eyes.isChecked() != self.four_eyes_before:
-            value, actor = self.four_eyes.isChecked(), self.state.user_name
-            with self.state.project.session() as s:
-                project_settings.put(s, "four_eyes", value, actor)
+        project = self.state.project
+        if project is not None:
+            ollama = self.engine.currentData() == "ollama"
+            wanted: dict[str, Any] = {
+                "llm.engine": "ollama" if ollama else _embedded_engine(self._project_values()["llm.engine"]),
+                "llm.model": self.ollama_model.currentText().strip() if ollama else str(self.llm_model.currentData()),
+                "llm.ollama_host": self.host.text().strip(),
+                "transcription.model": str(self.whisper_model.currentData()),
+                "transcription.language": str(self.whisper_language.currentData()),
+                "four_eyes": self.four_eyes.isChecked(),
+            }
+            if self.threads.value():
+                wanted["llm.threads"] = self.threads.value()
+                wanted["transcription.cpu_threads"] = self.threads.value()
+            actor = self.state.user_name
+            with project.session() as s:
+                for key, value in wanted.items():
+                    if project_settings.get(s, key) != value:
+                        project_settings.put(s, key, value, actor)
         return {"language": before[0] != prefs.ui_language, "theme": before[1] != prefs.theme}
+
+
+def _embedded_engine(current: str) -> str:
+    from generators.llm.settings import EMBEDDED_ENGINES
+
+    return current if current in EMBEDDED_ENGINES else EMBEDDED_ENGINES[0]

@@ -112,15 +112,11 @@ class TranscriptView(QWidget):
         source_id = self.source_id()
         if source_id is None:
             return None
-        prefs = self.state.prefs
-        overrides = {"model": prefs.whisper_model, "cpu_threads": prefs.threads or None,
-                     "language": None if prefs.whisper_language == "auto" else prefs.whisper_language}
-
         def work(project: Any, control: Any) -> transcripts.Outcome:
             user = self.state.user()
             with self.state.transcriber_lock:
                 return transcripts.transcribe_source(
-                    project, source_id, self.state.transcriber(), user=user, overrides=overrides,
+                    project, source_id, self.state.transcriber(), user=user,
                     cancel_event=control.cancel_event, on_progress=control.progress)
 
         self.transcribe_button.setEnabled(False)

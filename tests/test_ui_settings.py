@@ -1,0 +1,174 @@
+"""Settings, welcome, window state, readable errors and crash reports."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from studio import settings as project_settings
+from tests.ui_support import app_dirs, sample_master, sample_project, settle, wait_until, window  # noqa: F401
+
+
+class _Tags(BaseHTTPRequestHandler):
+    """Just enough of Ollama's documented /api/tags for the connection test."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server API
+        body = json.dumps({"models": [{"name": "llama3.2:3b", "model": "llama3.2:3b", "digest": "sha256:" + "a" * 64,
+                                       "size": 2_000_000_000, "modified_at": "2026-01-01T00:00:00Z"}]}).encode()
+        self.send_response(200 if self.path == "/api/tags" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def ollama_like() -> Any:
+    server = HTTPServer(("127.0.0.1", 0), _Tags)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_settings_write_project_engines_and_test_connection(window: Any, qtbot: Any, ollama_like: str) -> None:
+    from ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(window.state, window)
+    qtbot.addWidget(dialog)
+    dialog.engine.setCurrentIndex(dialog.engine.findData("ollama"))
+    assert dialog.host.isEnabled() and not dialog.llm_model.isEnabled()
+    dialog.host.setText("http://127.0.0.1:9")  # nothing listens there
+    dialog.test_connection()
+    wait_until(qtbot, lambda: "Could not connect" in dialog.test_result.text(), timeout=30)
+    assert "Traceback" not in dialog.test_result.text()
+    dialog.host.setText(ollama_like)
+    dialog.test_connection()
+    wait_until(qtbot, lambda: "Connected" in dialog.test_result.text(), timeout=30)
+    assert dialog.ollama_model.currentText() == "llama3.2:3b"
+    dialog.whisper_model.setCurrentIndex(dialog.whisper_model.findData("whisper-tiny.en"))
+    dialog.threads.setValue(1)
+    dialog.four_eyes.setChecked(False)
+    changed = dialog.apply()
+    assert changed == {"language": False, "theme": False}
+    with window.state.project.read() as s:
+        assert project_settings.get(s, "llm.engine") == "ollama"
+        assert project_settings.get(s, "llm.model") == "llama3.2:3b"
+        assert project_settings.get(s, "llm.ollama_host") == ollama_like
+        assert project_settings.get(s, "transcription.model") == "whisper-tiny.en"
+        assert project_settings.get(s, "transcription.cpu_threads") == 1
+        assert project_settings.get(s, "four_eyes") is False
+
+
+def test_language_and_theme_switch_rebuild_the_window(window: Any, qtbot: Any) -> None:
+    from ui.app import _windows
+    from ui.i18n import set_language
+    from ui.settings_dialog import SettingsDialog
+
+    try:
+        dialog = SettingsDialog(window.state, window)
+        dialog.ui_language.setCurrentIndex(dialog.ui_language.findData("zh-Hans"))
+        dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+        window._settings_applied(dialog.apply())
+        settle(qtbot)
+        new = _windows[-1]
+        qtbot.addWidget(new)
+        assert new is not window
+        assert new.modes.button(1).text() == "审核"
+        from PySide6.QtGui import QPalette
+
+        assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 80
+        assert new.state.project is not None and new.curate.list.count() == 3
+        from ui.prefs import Prefs
+
+        assert Prefs.load().ui_language == "zh-Hans"
+    finally:
+        set_language("en")
+        from ui.app import apply_theme, install_qt_translations
+
+        install_qt_translations("en")
+        apply_theme("system")
+
+
+def test_window_state_is_restored(window: Any, qtbot: Any) -> None:
+    from ui.app import start
+    from ui.prefs import Prefs
+
+    window.resize(1111, 777)
+    window.set_mode(2)
+    window.jobs_dock.hide()
+    settle(qtbot)
+    window.close()
+    prefs = Prefs.load()
+    assert prefs.mode == 2 and prefs.window_geometry
+    again = start(None, prefs)
+    qtbot.addWidget(again)
+    again.show()
+    settle(qtbot)
+    assert again.stack.currentIndex() == 2
+    # The offscreen platform clamps sizes to its virtual screen, so compare what was restored.
+    assert again.geometry_restored and again.state_restored
+    assert again.jobs_dock.isHidden()
+    assert again.state.project is not None  # the last project reopened
+    again.state.project.close()
+
+
+def test_first_run_welcome_opens_the_sample(qtbot: Any, app_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ui.welcome
+    from ui.app import start
+    from ui.prefs import Prefs
+
+    monkeypatch.setattr(ui.welcome, "SAMPLE_PROJECT", app_dirs / "Bronzes.studio")
+    win = start(None, Prefs())
+    qtbot.addWidget(win)
+    win.show()
+    wait_until(qtbot, lambda: isinstance(QApplication.activeModalWidget(), ui.welcome.WelcomeDialog)
+               or any(isinstance(w, ui.welcome.WelcomeDialog) and w.isVisible() for w in QApplication.topLevelWidgets()))
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ui.welcome.WelcomeDialog) and w.isVisible())
+    assert Prefs.load().welcomed
+    dialog._sample()
+    wait_until(qtbot, lambda: win.state.project is not None, timeout=120)
+    settle(qtbot)
+    assert win.state.project.root == (app_dirs / "Bronzes.studio").resolve()
+    assert win.curate.list.count() == 3
+    win.state.project.close()
+
+
+def test_unexpected_errors_write_a_crash_report_and_show_no_traceback(window: Any, qtbot: Any, app_dirs: Path) -> None:
+    from ui.errors import message_for
+    from ui.ops import Op
+
+    shown: list[str] = []
+    window.state.error_shown.connect(shown.append)
+
+    def broken(_project: Any) -> None:
+        return {}["missing"]  # a bug, not a user error
+
+    Op(window.state, broken, where="test.bug").run_in_background()
+    settle(qtbot)
+    assert shown and "Traceback" not in shown[0] and "report was written" in shown[0]
+    reports = list((app_dirs / "data" / "crash-reports").glob("crash-*.txt"))
+    assert len(reports) == 1 and "KeyError" in reports[0].read_text(encoding="utf-8")
+    assert message_for(OSError("disk full while writing x.png")) == "disk full while writing x.png"
+    for box in window.findChildren(QMessageBox):
+        box.close()
+
+
+def test_opening_a_folder_that_is_not_a_project_says_why(window: Any, qtbot: Any, tmp_path: Path) -> None:
+    shown: list[str] = []
+    window.state.error_shown.connect(shown.append)
+    folder = tmp_path / "holiday photos"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(b"x")
+    window.open_project(folder)
+    assert shown and "not a Heritage Studio project" in shown[0]
+    assert window.state.project is not None  # the open project stays open
