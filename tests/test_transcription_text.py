@@ -66,7 +66,7 @@ def test_bias_prefers_terms_the_exhibit_mentions_and_keeps_the_budget() -> None:
 def test_bias_primes_the_chinese_script_and_filters_by_language() -> None:
     entries = [GlossaryEntry("饕餮纹", language="zh"), GlossaryEntry("taotie", language="en")]
     zh = build_bias(entries, "zh")
-    assert zh.terms == ("饕餮纹",) and zh.hotwords == "饕餮纹" and zh.initial_prompt is None
+    assert zh.terms == ("饕餮纹",) and zh.hotwords == "饕餮纹" and zh.initial_prompt == "简体中文。"
     assert build_bias([], "zh").initial_prompt == "简体中文。"
     assert build_bias([], "zh", chinese_script="traditional").initial_prompt == "繁體中文。"
     assert build_bias(entries, "en").terms == ("taotie",)
@@ -201,3 +201,32 @@ def test_srt_and_plain_text() -> None:
     assert txt == "Narrator: Welcome.\n\nRoom two.\n\nCurator: Thank you.\n"
     assert to_text(segments, timestamps=True).splitlines()[2] == "[00:01:01] Room two."
     assert to_webvtt([]) == "WEBVTT\n"
+
+
+# --- editing ------------------------------------------------------------------
+
+def test_edit_keeps_segment_times_and_estimates_words_when_they_no_longer_line_up() -> None:
+    from generators.transcription import editing
+
+    seg = Segment(1.0, 3.0, "the Taldi mask", (Word(1.0, 1.4, " the"), Word(1.4, 2.2, " Taldi"), Word(2.2, 3.0, " mask")))
+    [same] = editing.edit_text([seg], 0, "the taotie mask")
+    assert (same.start, same.end) == (1.0, 3.0) and [w.start for w in same.words] == [1.0, 1.4, 2.2]
+    [more] = editing.edit_text([seg], 0, "the fierce taotie mask")
+    assert (more.start, more.end) == (1.0, 3.0) and len(more.words) == 4
+    assert more.words[0].start == 1.0 and more.words[-1].end == pytest.approx(3.0)
+    assert all(w.probability == 0.0 for w in more.words)  # estimated, not heard
+    with pytest.raises(ValueError, match="cannot be empty"):
+        editing.edit_text([seg], 0, "   ")
+
+
+def test_chinese_split_and_merge_join_without_spaces() -> None:
+    from generators.transcription import editing
+
+    seg = Segment(0.0, 4.0, "这是鼎。它很古老。")
+    left, right = editing.split([seg], 0, 4)
+    assert (left.text, right.text) == ("这是鼎。", "它很古老。")
+    assert left.end == right.start and 0.0 < left.end < 4.0
+    [joined] = editing.merge([left, right], 0)
+    assert (joined.text, joined.start, joined.end) == ("这是鼎。它很古老。", 0.0, 4.0)
+    with pytest.raises(ValueError, match="split inside the text"):
+        editing.split([seg], 0, 0)

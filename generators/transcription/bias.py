@@ -95,13 +95,13 @@ def build_bias(
 
     The terms go in as hotwords only: as an initial prompt, a list of terms
     leaks into the text ("Glossary: ...") and feeds repetition loops when the
-    audio is unclear; hotwords bias every window without being conditioned on.
-    Chinese terms in the chosen script also prime that script, so the primer
-    sentence is used only when there are none.
+    audio is unclear; hotwords bias every window without being conditioned
+    on. Chinese always gets the short primer: Chinese hotwords alone neither
+    fix the script nor keep base from looping on one character.
     """
     terms = choose_terms(entries, language, context, budget=HOTWORD_BUDGET)
+    chinese = is_chinese_language(language)
     primer = None
-    if is_chinese_language(language) and not any(has_cjk(t) for t in terms):
+    if chinese:
         primer = SIMPLIFIED_PRIMER if chinese_script == "simplified" else TRADITIONAL_PRIMER
-    sep = "、" if is_chinese_language(language) else ", "
-    return GlossaryBias(initial_prompt=primer, hotwords=sep.join(terms) or None, terms=tuple(terms))
+    return GlossaryBias(initial_prompt=primer, hotwords=("、" if chinese else ", ").join(terms) or None, terms=tuple(terms))

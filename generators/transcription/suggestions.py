@@ -60,7 +60,7 @@ def sound_key(text: str) -> str:
     s = re.sub(r"[^a-z]", "", text.casefold())
     for a, b in (("zh", "j"), ("ch", "j"), ("sh", "s"), ("x", "s"), ("q", "j"), ("ph", "f"), ("ck", "k")):
         s = s.replace(a, b)
-    s = s.translate(str.maketrans("dbgvzcy", "tpkfski"))
+    s = s.translate(str.maketrans("dbgvzcyl", "tpkfskir"))  # l/r: the confusion runs both ways
     s = re.sub(r"(?<=[aeiou])[lr](?=[^aeiou]|$)", "", s)  # swallowed l/r after a vowel
     s = re.sub(r"[aeiouw]+", "a", s)
     return re.sub(r"(.)\1+", r"\1", s)
@@ -72,18 +72,23 @@ def _latin_score(heard: str, spelling: str) -> float:
     return (plain + sound) / 2
 
 
-def _latin_suggestions(index: int, text: str, entry: GlossaryEntry) -> list[Suggestion]:
+def _latin_suggestions(
+    index: int, text: str, entry: GlossaryEntry, correct: list[tuple[int, int]]
+) -> list[Suggestion]:
     words = list(_WORD.finditer(text))
     found: list[Suggestion] = []
     spellings = [s for s in entry.spellings if not has_cjk(s)]
-    correct = _spans_of(text.casefold(), {f.casefold() for f in entry.correct_forms if not has_cjk(f)})
     for spelling in spellings:
         n = len(_WORD.findall(spelling))
-        for size in {max(1, n - 1), n, n + 1}:
+        # one word more catches a name heard as two ("tau tie"); fewer words
+        # would only match pieces of the term itself ("dynasty")
+        for size in (n, n + 1):
             for i in range(len(words) - size + 1):
                 start, end = words[i].start(), words[i + size - 1].end()
                 heard = text[start:end]
                 if len(heard) < 3 or any(start < e and end > b for b, e in correct):
+                    continue
+                if not 0.6 <= len(heard) / len(spelling) <= 1.6:
                     continue
                 if all(w.group().casefold() in _FUNCTION_WORDS for w in words[i : i + size]):
                     continue
@@ -98,9 +103,10 @@ def _spans_of(text: str, needles: set[str]) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for n in needles for m in re.finditer(re.escape(n), text)]
 
 
-def _chinese_suggestions(index: int, text: str, entry: GlossaryEntry) -> list[Suggestion]:
+def _chinese_suggestions(
+    index: int, text: str, entry: GlossaryEntry, correct: list[tuple[int, int]]
+) -> list[Suggestion]:
     found: list[Suggestion] = []
-    correct = _spans_of(text, {f for f in entry.correct_forms if has_cjk(f)})
     for spelling in (s for s in entry.spellings if has_cjk(s)):
         target = pinyin_syllables(spelling)
         width = len(spelling)
@@ -129,10 +135,14 @@ def suggest(
 ) -> list[Suggestion]:
     """Every likely mis-hearing of a glossary term, best match per place, minus dismissed keys."""
     found: list[Suggestion] = []
+    latin_forms = {f.casefold() for e in glossary for f in e.correct_forms if not has_cjk(f)}
+    chinese_forms = {f for e in glossary for f in e.correct_forms if has_cjk(f)}
     for index, segment in enumerate(segments):
+        # any glossary term already written right is left alone, whichever entry is being matched
+        correct = _spans_of(segment.text.casefold(), latin_forms) + _spans_of(segment.text, chinese_forms)
         for entry in glossary:
-            found.extend(_latin_suggestions(index, segment.text, entry))
-            found.extend(_chinese_suggestions(index, segment.text, entry))
+            found.extend(_latin_suggestions(index, segment.text, entry, correct))
+            found.extend(_chinese_suggestions(index, segment.text, entry, correct))
     skip = set(dismissed)
     return [s for s in _best_non_overlapping(found) if s.key not in skip]
 
