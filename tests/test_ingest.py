@@ -423,7 +423,7 @@ def test_a_process_killed_mid_import_leaves_a_consistent_project(tmp_path: Path)
     Project.create(root).close()
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(400):
+    for i in range(200):
         body = (f"Catalogue entry {i}. " + LABEL_EN + " ") * 8 + "\n\n" + LABEL_ZH * 6
         (folder / f"entry_{i:04d}.txt").write_text(body, encoding="utf-8")
     proc = subprocess.Popen(
@@ -442,7 +442,7 @@ def test_a_process_killed_mid_import_leaves_a_consistent_project(tmp_path: Path)
                 committed = 0
             finally:
                 conn.close()
-            if committed >= 40:
+            if committed >= 30:
                 break
             time.sleep(0.02)
         assert proc.poll() is None, f"import finished before it could be killed: {proc.stderr.read()!r}"  # type: ignore[union-attr]
@@ -454,7 +454,7 @@ def test_a_process_killed_mid_import_leaves_a_consistent_project(tmp_path: Path)
         assert p.integrity_check() == "ok"
         with p.read() as s:
             rows = list(s.exec(select(Source)))
-            assert 40 <= len(rows) < 400
+            assert 30 <= len(rows) < 200
             for row in rows:
                 assert p.media.read_verified(row.media_sha256)
             conn = s.connection()
@@ -472,8 +472,8 @@ def test_a_process_killed_mid_import_leaves_a_consistent_project(tmp_path: Path)
         # Running the same import again finishes the batch: what was there is a duplicate.
         report = import_paths(p, [folder], exhibit_id=None, actor="Lin")
         assert report.ok
-        assert len(report.duplicates) + len(report.imported) == 400
+        assert len(report.duplicates) + len(report.imported) == 200
         assert len(report.duplicates) >= len(rows)
         with p.read() as s:
-            assert len(list(s.exec(select(Source)))) == 400
+            assert len(list(s.exec(select(Source)))) == 200
     assert os.path.exists(db)
