@@ -104,3 +104,25 @@ def test_qwen_half_b_drafts_a_cited_card(tmp_path: Path) -> None:
         assert all(isinstance(pid, int) for pid in rev.citations.values())
         # a small model may forget citations: then the checks must say so to the reviewer
         assert rev.citations or any(f["kind"] == "uncited_sentence" for f in rev.checks), rev.content
+
+
+def test_smollm2_length_end_is_continued_with_a_project_template(tmp_path: Path) -> None:
+    from generators.drafting.prompts import PACKAGED_DIR
+
+    project = _project(tmp_path, "smollm2-135m")
+    (project.root / "prompts").mkdir()
+    text = (PACKAGED_DIR / "summary.toml").read_text(encoding="utf-8")
+    text = text.replace("max_tokens = 450", "max_tokens = 24").replace('version = "1.1"', 'version = "1.1-short"')
+    (project.root / "prompts" / "summary.toml").write_text(text, encoding="utf-8")
+    outcome = drafting.draft(project, "RMAA.1987.014", "summary", _lin(project), n=1)
+    assert outcome.finish_reason == "length"
+    with project.read() as s:
+        first = review.get_revision(s, outcome.revision_id)
+        assert first.template_version == "1.1-short"
+        assert json.loads(first.params_json)["template_origin"] == "project"
+    streamed: list[str] = []
+    longer = drafting.continue_draft(project, outcome.draft_id, _lin(project), on_token=streamed.append)
+    assert streamed and longer.number == 2 and longer.parent_id == first.id
+    assert json.loads(longer.params_json)["completion_tokens"] > json.loads(first.params_json)["completion_tokens"]
+    with project.read() as s:
+        assert review.draft_status(s, outcome.draft_id) == "pending"

@@ -43,10 +43,12 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def sources_prompt() -> list[ChatMessage]:
+def sources_prompt(run: int) -> list[ChatMessage]:
+    """The run number opens the prompt so no run can reuse another's prefill
+    (llama.cpp keeps earlier prompts in a RAM cache and would skip it)."""
     text = (DING / "label_en.md").read_text(encoding="utf-8") + "\n\n" + (DING / "catalogue_en.txt").read_text(encoding="utf-8")
     return [
-        ChatMessage("system", "You write museum cards from the sources you are given."),
+        ChatMessage("system", f"Run {run}. You write museum cards from the sources you are given."),
         ChatMessage("user", f"<sources>\n{text}\n</sources>\nWrite a visual card about this object."),
     ]
 
@@ -90,28 +92,25 @@ def decode_rate(ttft: float, total: float, tokens: int) -> float:
     return (tokens - 1) / max(1e-9, total - ttft)
 
 
-def bench_engine(engine: str, key: str, threads: int, messages: list[ChatMessage], max_tokens: int) -> dict[str, float]:
+def bench_engine(engine: str, key: str, threads: int, max_tokens: int) -> dict[str, float]:
     path = model_files.model_path(key)
     ident = ModelIdentity(engine, key, model_files.get_spec(key).main_file.sha256)
     t0 = time.perf_counter()
     cls = XLlamaCppModel if engine == "xllamacpp" else LlamaCppPythonModel
     model = cls(path, identity=ident, n_ctx=4096, threads=threads)
     load_s = time.perf_counter() - t0
-    prompt_tokens = model.count_tokens(messages)
+    prompt_tokens = model.count_tokens(sources_prompt(0))
     params = GenerationParams(max_tokens=max_tokens, temperature=0.0, seed=7)
     raw = raw_xllamacpp if engine == "xllamacpp" else raw_llamacpp_python
-    # Same run: protocol and raw alternate, twice each; the prompt cache is
-    # cleared by a different short prompt in between so each run prefills.
+    # Same model and run: raw and protocol alternate, twice each, each on a fresh prompt.
     ours_rates, raw_rates, ttfts = [], [], []
-    for _ in range(2):
-        r_ttft, r_total, r_n = raw(model, messages, params)  # type: ignore[arg-type]
+    for run in range(2):
+        r_ttft, r_total, r_n = raw(model, sources_prompt(2 * run + 1), params)  # type: ignore[arg-type]
         raw_rates.append(decode_rate(r_ttft, r_total, r_n))
         ttfts.append(r_ttft)
-        model.complete([ChatMessage("user", "Hello")], GenerationParams(max_tokens=1))
-        done = model.complete(messages, params)
+        done = model.complete(sources_prompt(2 * run + 2), params)
         ours_rates.append(decode_rate(done.first_token_s or 0, done.total_s, done.completion_tokens))
         ttfts.append(done.first_token_s or 0)
-        model.complete([ChatMessage("user", "Hello")], GenerationParams(max_tokens=1))
     model.close()
     best_ttft = min(ttfts)
     return {
@@ -178,11 +177,10 @@ def main() -> None:
     print(f"# bench_llm  model={args.model}  cores={os.cpu_count()}  load at start={load()}", flush=True)
     results: dict[str, object] = {}
     if not args.skip_engines:
-        messages = sources_prompt()
         for engine in ("xllamacpp", "llama-cpp-python"):
             for threads in [int(t) for t in args.threads.split(",")]:
                 before = load()
-                figures = bench_engine(engine, args.model, threads, messages, args.max_tokens)
+                figures = bench_engine(engine, args.model, threads, args.max_tokens)
                 figures["load_before"] = float(before)
                 figures["load_after"] = float(load())
                 results[f"{engine} threads={threads}"] = figures
