@@ -140,6 +140,22 @@ def test_images_keep_dimensions_exif_and_get_a_thumbnail(project: Project, tmp_p
         assert max(thumb.size) == 512 and thumb.size == (512, 384)
 
 
+def test_a_16_bit_greyscale_scan_gets_a_thumbnail_with_its_tones(project: Project, tmp_path: Path) -> None:
+    """Archival TIFF masters are often 16-bit; a plain 8-bit convert clipped them to white."""
+    ramp = Image.linear_gradient("L").resize((600, 400)).convert("I").point(lambda v: v * 257).convert("I;16")
+    scan = tmp_path / "master.tif"
+    ramp.save(scan)
+    report = run(project, scan)
+    assert report.ok and report.imported, report.as_dict()
+    (source,) = sources(project)
+    assert meta(source)["mode"] == "I;16"
+    with Image.open(io.BytesIO(project.media.read_verified(source.thumbnail_sha256 or ""))) as thumb:
+        grey = thumb.convert("L")
+        assert grey.getextrema() == (0, 255)
+        histogram = grey.histogram()
+        assert sum(histogram[:128]) > 0.4 * sum(histogram)  # half the ramp is dark, not clipped to white
+
+
 def test_a_100_megapixel_scan_is_accepted(project: Project, tmp_path: Path) -> None:
     """Large gallery scans pass (Pillow's own warning at ~89 MP used to refuse them)."""
     scan = make_huge_png(tmp_path / "scan.png", 10_000, 10_000)

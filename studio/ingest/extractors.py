@@ -169,6 +169,8 @@ def _image(path: Path, kind: str) -> Extracted:
     if fmt not in ("JPEG", "PNG", "WEBP", "TIFF", "MPO"):
         raise StudioError(f"{path.name}: is a {fmt or 'unknown'} image; import JPEG, PNG, WebP or TIFF")
     thumb.thumbnail(THUMBNAIL_SIZE)
+    if thumb.mode.startswith("I") or thumb.mode == "F":
+        thumb = _to_8bit(thumb)
     if thumb.mode not in ("RGB", "L"):
         thumb = thumb.convert("RGBA").convert("RGB") if "A" in thumb.mode or thumb.mode == "P" else thumb.convert("RGB")
     buf = io.BytesIO()
@@ -176,6 +178,18 @@ def _image(path: Path, kind: str) -> Extracted:
     mime = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff"}[fmt]
     meta = {"width": width, "height": height, "format": fmt, "mode": mode, "frames": frames, "exif": exif}
     return Extracted(kind, mime, "", "", meta, buf.getvalue())
+
+
+def _to_8bit(img: Image.Image) -> Image.Image:
+    """16-bit and float scans (archival TIFF masters) stretched into 8 bits.
+
+    A plain convert clips every value above 255, which turns a 16-bit
+    greyscale scan into an all-white thumbnail.
+    """
+    wide = img.convert("F")
+    low, high = wide.getextrema()
+    scale = 255.0 / (high - low) if high > low else 0.0
+    return wide.point(lambda v: (v - low) * scale).convert("L")
 
 
 def _exif(img: Image.Image) -> dict[str, str]:
