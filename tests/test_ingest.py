@@ -151,7 +151,8 @@ def test_a_16_bit_greyscale_scan_gets_a_thumbnail_with_its_tones(project: Projec
     assert meta(source)["mode"] == "I;16"
     with Image.open(io.BytesIO(project.media.read_verified(source.thumbnail_sha256 or ""))) as thumb:
         grey = thumb.convert("L")
-        assert grey.getextrema() == (0, 255)
+        low, high = grey.getextrema()
+        assert low < 5 and high > 250  # JPEG may round the ends by one
         histogram = grey.histogram()
         assert sum(histogram[:128]) > 0.4 * sum(histogram)  # half the ramp is dark, not clipped to white
 
