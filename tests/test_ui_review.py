@@ -161,3 +161,21 @@ def test_audit_log_view_lists_decisions(window: Any, qtbot: Any) -> None:
     assert "intact" in audit_view.status.text()
     with window.state.project.read() as s:
         assert users.get_user(s, "Morgan").role == "editor"
+
+
+def test_a_transcript_is_approved_as_it_is_not_reparsed(window: Any, qtbot: Any) -> None:
+    segments = [{"start": 0.0, "end": 2.5, "text": "This ding held food.", "words": [], "speaker": "Narrator"}]
+    with Project.open(window.state.project.root) as project, project.session() as s:
+        rev = review.create_draft(s, exhibit_id=2, kind="transcript", created_by="Lin", language="en",
+                                  content={"segments": segments, "language": "en", "duration": 2.5})
+    _as(window, qtbot, "Morgan")
+    window.set_mode(1)
+    settle(qtbot)
+    view = window.review
+    assert "[00:00.0] Narrator: This ding held food." in view.editor.toPlainText()
+    assert view.editor.isReadOnly() and not view.edit_approve_button.isEnabled()
+    view.approve()
+    settle(qtbot)
+    with window.state.project.read() as s:
+        assert review.draft_status(s, rev.draft_id) == "approved"
+        assert review.latest_revision(s, rev.draft_id).id == rev.id

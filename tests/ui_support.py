@@ -143,3 +143,60 @@ def use_fast_whisper(project_path: Path) -> None:
     with Project.open(project_path) as project, project.session() as s:
         settings.put(s, "transcription.model", "whisper-tiny.en", "test")
         settings.put(s, "transcription.beam_size", 1, "test")
+
+
+def pump_until(condition: Callable[[], Any], timeout: float) -> None:
+    """Run the event loop until `condition` holds (usable outside pytest-qt, e.g. in benchmarks)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the background jobs")
+        QApplication.processEvents()
+        time.sleep(0.002)
+
+
+def approve_a_card(path: Path) -> None:
+    """One approved card (written by the curator, approved by an editor) so an export has content."""
+    from studio import review, users
+
+    content = {"title": "Ritual food cauldron", "body": "A bronze ding of the late Shang dynasty [1].",
+               "key_facts": ["Bronze [1]"], "image_caption": "The ding [1]."}
+    with Project.open(path) as project, project.session() as s:
+        rev = review.create_draft(s, exhibit_id=2, kind="card", content=content, created_by="Lin", language="en")
+        review.approve(s, rev.id, users.get_user(s, "Morgan"), rev.sha256)
+
+
+def run_three_jobs(win: Any, timeout: float = 900.0) -> dict[str, Any]:
+    """Transcribe, draft and export at the same time from the real widgets, measuring GUI stalls."""
+    curate = win.curate
+    win.state.set_user("Lin")
+    for i in range(curate.list.count()):
+        if "cauldron" in curate.list.item(i).text():
+            curate.list.setCurrentRow(i)
+    pump_until(lambda: curate.transcript.source.count() > 0, 30)
+    meter = StallMeter().start()
+    started = time.perf_counter()
+    transcribe = curate.transcript.transcribe()
+    curate.drafting.count.setValue(1)
+    draft = curate.drafting.start()
+    win.state.set_user("Priya")
+    export = win.export.export()
+    ops = {"transcribe": transcribe, "draft": draft, "export": export}
+    finished: dict[str, float] = {}
+
+    def all_done() -> bool:
+        for name, op in ops.items():
+            if op.running.status != "running" and name not in finished:
+                finished[name] = time.perf_counter() - started
+        return len(finished) == len(ops)
+
+    pump_until(all_done, timeout)
+    meter.stop()
+    return {
+        "status": {name: op.running.status for name, op in ops.items()},
+        "messages": {name: op.running.message for name, op in ops.items()},
+        "seconds": finished,
+        "longest_stall_ms": meter.longest_ms,
+        "p99_gap_ms": meter.percentile_ms(0.99),
+        "ticks": len(meter.gaps),
+    }

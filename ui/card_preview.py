@@ -126,6 +126,17 @@ class CardPreview(QWidget):
         self.content, self.language, self.text_checks, self.image_bytes = content, language or "en", checks, image
         self.schedule(now)
 
+    def show_nothing(self, checks: list[dict[str, Any]]) -> None:
+        """Content that is not a card (a transcript): no card, only its checks."""
+        self.generation += 1
+        self.timer.stop()
+        self.image.setPixmap(QPixmap())
+        self.image.setText(tr("Not shown on a card."))
+        self.checks.clear()
+        self.checks.addItem(QListWidgetItem(tr("No problems found.")) if not checks else QListWidgetItem(check_line(checks[0])))
+        for flag in checks[1:]:
+            self.checks.addItem(QListWidgetItem(check_line(flag)))
+
     def schedule(self, now: bool = False) -> None:
         self.generation += 1
         self.timer.start(0 if now else DEBOUNCE_MS)

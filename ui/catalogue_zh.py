@@ -228,6 +228,7 @@ ZH: dict[str, str] = {
     # card preview and checks
     "Card template": "卡片模板",
     "No card yet.": "尚无卡片。",
+    "Not shown on a card.": "不在卡片上显示。",
     "Rendered card": "渲染出的卡片",
     "Checks": "检查",
     "No problems found.": "未发现问题。",

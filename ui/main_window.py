@@ -125,6 +125,9 @@ class MainWindow(QMainWindow):
             self._action(view, tr(name), None, lambda _c=False, i=index: self.set_mode(i))
         view.addAction(self.jobs_dock.toggleViewAction())
         self._action(view, tr("Audit log"), QKeySequence("Ctrl+L"), self.show_audit)
+        view.addSeparator()
+        self._action(view, tr("Search exhibits"), QKeySequence.StandardKey.Find, self.focus_search)
+        self._action(view, tr("Ask for a draft"), QKeySequence("Ctrl+D"), self.show_drafting)
         help_menu = self.menuBar().addMenu(tr("&Help"))
         self._action(help_menu, tr("Welcome"), None, self.show_welcome)
 
@@ -153,6 +156,15 @@ class MainWindow(QMainWindow):
         view = self.stack.currentWidget()
         if hasattr(view, "refresh") and self.state.project is not None:
             view.refresh()
+
+    def focus_search(self) -> None:
+        self.set_mode(0)
+        self.curate.search.setFocus()
+        self.curate.search.selectAll()
+
+    def show_drafting(self) -> None:
+        self.set_mode(0)
+        self.curate.tabs.setCurrentWidget(self.curate.drafting)
 
     def show_audit(self) -> None:
         self.set_mode(1)

@@ -56,7 +56,23 @@ class ReviewItem:
     image: bytes | None = None
 
 
+def is_text_content(content: dict[str, Any]) -> bool:
+    """Drafts made of text fields (cards, summaries, captions) are edited here; transcripts
+    (timed segments) are corrected in the transcript editor, which keeps their timings."""
+    return "segments" not in content and all(
+        isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
+        for v in content.values() if not isinstance(v, (bool, int, float)) and v is not None
+    )
+
+
 def content_as_text(content: dict[str, Any]) -> str:
+    if "segments" in content:
+        lines = []
+        for seg in content.get("segments", []):
+            start = float(seg.get("start", 0.0))
+            speaker = f"{seg['speaker']}: " if seg.get("speaker") else ""
+            lines.append(f"[{int(start // 60):02d}:{start % 60:04.1f}] {speaker}{seg.get('text', '')}")
+        return "\n".join(lines)
     return render_labelled(content, fields_of(content))
 
 
@@ -241,8 +257,9 @@ class ReviewView(QWidget):
         self._enable()
 
     def _enable(self) -> None:
-        for button in (self.approve_button, self.edit_approve_button, self.changes_button, self.reject_button):
+        for button in (self.approve_button, self.changes_button, self.reject_button):
             button.setEnabled(self.item is not None)
+        self.edit_approve_button.setEnabled(self.item is not None and is_text_content(self.item.revision.content))
 
     def move(self, step: int) -> None:
         if self.queue:
@@ -264,11 +281,16 @@ class ReviewView(QWidget):
         )
         self._loading = True
         self.editor.setPlainText(content_as_text(rev.content))
+        editable = is_text_content(rev.content)
+        self.editor.setReadOnly(not editable)
         self._loading = False
         self.diff.setHtml(diff_html(content_as_text(item.model_revision.content), content_as_text(rev.content))
                           if item.model_revision else tr("A person wrote this draft; there is no model text to compare."))
         self.passages.setHtml(self._passages_html(item, cited_numbers(self.editor.toPlainText())))
-        self.preview.show_content(rev.content, item.draft.language, rev.checks, item.image, now=True)
+        if editable:
+            self.preview.show_content(rev.content, item.draft.language, rev.checks, item.image, now=True)
+        else:
+            self.preview.show_nothing(rev.checks)
         self._enable()
 
     def _passages_html(self, item: ReviewItem, cited: list[int]) -> str:
@@ -286,14 +308,14 @@ class ReviewView(QWidget):
         return "".join(parts)
 
     def _edited(self) -> None:
-        if self._loading or self.item is None:
+        if self._loading or self.item is None or not is_text_content(self.item.revision.content):
             return
         content = text_as_content(self.editor.toPlainText(), self.item.revision.content)
         self.preview.show_content(content, self.item.draft.language, self.item.revision.checks, self.item.image)
 
     # -------------------------------------------------------------- decisions
     def _edited_content(self) -> dict[str, Any] | None:
-        if self.item is None:
+        if self.item is None or not is_text_content(self.item.revision.content):
             return None
         content = text_as_content(self.editor.toPlainText(), self.item.revision.content)
         return None if content == self.item.revision.content else content

@@ -1,0 +1,171 @@
+"""Screenshots of each mode of the desktop app, for the README: docs/screenshots/*.png.
+
+Builds a fresh copy of the sample project through the core, gives it real content
+(a Whisper tiny.en transcript of the ding's audio guide, drafts written and
+decided by the sample people, one kiosk export), then grabs the real window
+offscreen (fonts from fontconfig, Noto CJK for Chinese).
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--draft]
+
+--draft also asks SmolLM2-135M for two card candidates to show the drafting panel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+CARD_EN = {
+    "title": "Ritual food cauldron (ding)",
+    "body": "This bronze ding was cast in the late Shang dynasty, around 1200 BCE [1]. "
+            "It held meat offered to the ancestors [2]. A taotie mask runs round the belly [1].",
+    "key_facts": ["Bronze, cast in piece-moulds [1]", "Late Shang dynasty [1]", "Taotie mask décor [1]"],
+    "image_caption": "The ding, front view [1].",
+}
+CARD_ZH = {
+    "title": "商代晚期青铜鼎",
+    "body": "这件青铜鼎铸造于商代晚期，约公元前1200年[1]。鼎用于盛放祭祀祖先的肉食[2]。腹部饰饕餮纹[1]。",
+    "key_facts": ["青铜，块范法铸造[1]", "商代晚期[1]", "饕餮纹[1]"],
+    "image_caption": "青铜鼎正面[1]。",
+}
+
+
+def pump(app: object, seconds: float) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def prepare(path: Path, draft_with_model: bool) -> None:
+    from generators.transcription import FasterWhisperTranscriber
+    from studio import review, settings, sources, transcripts, users
+    from studio.export import ExportOptions, export_package
+    from studio.models import Passage
+    from studio.samples import build_sample
+    from sqlmodel import select
+
+    project, _ = build_sample(path)
+    with project.session() as s:
+        settings.put(s, "transcription.model", "whisper-tiny.en", "sample")
+        settings.put(s, "llm.model", "smollm2-135m", "sample")
+        lin, morgan = users.get_user(s, "Lin"), users.get_user(s, "Morgan")
+        audio = sources.list_sources(s, 2, kind="audio")
+        english_audio = next(a for a in audio if a.filename.endswith("_en.mp3"))
+    with FasterWhisperTranscriber() as whisper:
+        transcripts.transcribe_source(project, int(english_audio.id or 0), whisper, user=lin)
+    with project.session() as s:
+        approved = review.create_draft(s, exhibit_id=2, kind="card", content=CARD_EN, created_by="Lin", language="en")
+        review.approve(s, approved.id, morgan, approved.sha256)
+        zh = review.create_draft(s, exhibit_id=2, kind="card", content=CARD_ZH, created_by="Lin", language="zh-Hans")
+        review.approve(s, zh.id, morgan, zh.sha256)
+        cited = [p.id for p in s.exec(select(Passage).where(Passage.exhibit_id == 1).order_by(Passage.id)).all()[:2]]
+        review.create_draft(
+            s, exhibit_id=1, kind="card", created_by="Lin", language="en",
+            provenance=review.Provenance(author_kind="person", citations={"1": cited[0], "2": cited[1]}),
+            content={
+                "title": "Scholar's Retreat among Autumn Mountains",
+                "body": "Lu Qiyuan painted this hanging scroll in 1534 [1]. A scholar sits in a thatched pavilion "
+                        "beneath two pines while a servant crosses the plank bridge [2].",
+                "key_facts": ["Ink on silk [1]", "Dated 1534 [1]", "Zhe school manner [2]"],
+                "image_caption": "The scroll, detail of the pavilion [2].",
+            })
+        bowl = review.create_draft(s, exhibit_id=3, kind="card", created_by="Lin", language="en", content={
+            "title": "Lotus-petal bowl", "body": "A Longquan celadon bowl [1].", "key_facts": [], "image_caption": ""})
+        review.request_changes(s, bowl.id, morgan, "Add the date and the kiln site from the catalogue entry")
+    export_package(project, ExportOptions(kind="kiosk", languages=["en", "zh-Hans"], actor="Priya"))
+    project.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--draft", action="store_true")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="screenshots-"))
+    os.environ["HERITAGE_STUDIO_CONFIG_DIR"] = str(work / "config")
+    os.environ["HERITAGE_STUDIO_DATA_DIR"] = str(work / "data")
+    from ui.app import make_app, start
+    from ui.prefs import Prefs
+
+    app = make_app([sys.argv[0]])
+    path = work / "Bronzes.studio"
+    prepare(path, args.draft)
+    shots: list[str] = []
+
+    def shoot(win: object, name: str, wait: float = 1.5) -> None:
+        pump(app, wait)
+        target = out / f"{name}.png"
+        win.grab().save(str(target))  # type: ignore[attr-defined]
+        shots.append(target.name)
+
+    def select(win: object, text: str) -> None:
+        lst = win.curate.list  # type: ignore[attr-defined]
+        for i in range(lst.count()):
+            if text in lst.item(i).text():
+                lst.setCurrentRow(i)
+        pump(app, 0.8)
+
+    try:
+        for language in ("en", "zh-Hans"):
+            win = start(str(path), Prefs(welcomed=True, ui_language=language))
+            win.resize(1600, 1000)
+            win.show()
+            suffix = "" if language == "en" else "-zh"
+            win.state.set_user("Lin")
+            select(win, "cauldron")
+            curate = win.curate
+            curate.tabs.setCurrentWidget(curate.sources)
+            rows = [curate.sources.list.item(i).text() for i in range(curate.sources.list.count())]
+            curate.sources.list.setCurrentRow(next(i for i, r in enumerate(rows) if r.startswith("ding.jpg")))
+            shoot(win, f"curate-sources{suffix}")
+            if language == "en":
+                curate.tabs.setCurrentWidget(curate.editor)
+                shoot(win, "curate-description")
+                curate.tabs.setCurrentWidget(curate.transcript)
+                shoot(win, "curate-transcript", 2.5)
+                curate.tabs.setCurrentWidget(curate.glossary)
+                curate.glossary.refresh()
+                shoot(win, "curate-glossary")
+                curate.tabs.setCurrentWidget(curate.drafting)
+                if args.draft:
+                    curate.drafting.count.setValue(2)
+                    op = curate.drafting.start()
+                    while op is not None and op.running.status == "running":
+                        pump(app, 0.5)
+                shoot(win, "curate-drafting", 2.5)
+            win.state.set_user("Sam")
+            win.set_mode(1)
+            shoot(win, f"review{suffix}", 2.5)
+            if language == "en":
+                win.review.tabs.setCurrentWidget(win.review.audit)
+                shoot(win, "audit-log")
+                win.review.tabs.setCurrentIndex(0)
+            win.state.set_user("Priya")
+            win.set_mode(2)
+            shoot(win, f"export{suffix}", 2.0)
+            win.close()
+            win.state.close_engines()
+            win.state.project.close()
+            pump(app, 0.3)
+        print("screenshots: " + ", ".join(shots) + f" in {out}")
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
