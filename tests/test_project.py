@@ -343,3 +343,66 @@ def test_project_is_usable_from_a_second_process_at_the_same_time(project: Proje
         )
         assert out.stdout.strip() == "1"
     assert os.path.exists(project.db_path)
+
+
+def test_run_job_records_progress_result_and_failure(project: Project) -> None:
+    from studio import jobs
+
+    seen: list[tuple[float, str]] = []
+
+    def work(ctx: jobs.JobContext) -> dict[str, int]:
+        ctx.progress(0.5, "halfway")
+        with project.read() as s:  # the record is visible to other readers while the job runs
+            assert s.get(Job, ctx.job_id).status == "running"  # type: ignore[union-attr]
+        return {"imported": 3}
+
+    assert jobs.run_job(project, "import", {"paths": ["a"]}, work, created_by="Lin",
+                        on_progress=lambda f, m: seen.append((f, m))) == {"imported": 3}
+    assert seen == [(0.5, "halfway")]
+
+    def broken(ctx: jobs.JobContext) -> None:
+        raise StudioError("label.txt: the file is empty")
+
+    with pytest.raises(StudioError, match="the file is empty"):
+        jobs.run_job(project, "import", {"paths": ["b"]}, broken)
+
+    def buggy(ctx: jobs.JobContext) -> None:
+        raise ZeroDivisionError("oops")
+
+    with pytest.raises(ZeroDivisionError):
+        jobs.run_job(project, "draft", {}, buggy)
+    with project.read() as s:
+        done, failed, crashed = sorted(s.exec(select(Job)), key=lambda j: j.id or 0)
+        assert (done.status, done.progress, done.result_json, done.created_by) == ("done", 1.0, '{"imported": 3}', "Lin")
+        assert (failed.status, failed.error) == ("failed", "label.txt: the file is empty")
+        assert crashed.status == "failed" and crashed.error.startswith("internal error: ZeroDivisionError: oops")
+        assert jobs.restart_params(s, int(failed.id or 0)) == ("import", {"paths": ["b"]})
+
+
+def test_a_cancelled_import_stops_between_files_and_is_recorded(project: Project, tmp_path: Path) -> None:
+    import threading
+
+    from studio import jobs
+    from studio.ingest import import_paths
+    from studio.models import Source
+
+    folder = tmp_path / "labels"
+    folder.mkdir()
+    for i in range(20):
+        (folder / f"label_{i:02d}.txt").write_text(f"label number {i}", encoding="utf-8")
+    cancel = threading.Event()
+
+    def work(ctx: jobs.JobContext) -> object:
+        def progress(done: int, total: int, name: str) -> None:
+            if done == 5:
+                cancel.set()  # as the Cancel button does, from another thread
+
+        return import_paths(project, [folder], exhibit_id=None, actor="Lin", progress=progress, cancel=ctx.cancel_event)
+
+    with pytest.raises(jobs.Cancelled, match="import cancelled after 6 of 20 files"):
+        jobs.run_job(project, "import", {}, work, cancel_event=cancel)
+    with project.read() as s:
+        (job,) = list(s.exec(select(Job)))
+        assert job.status == "cancelled"
+        assert len(list(s.exec(select(Source)))) == 6  # the file in hand when cancel came is finished, no more
+    assert project.integrity_check() == "ok"
