@@ -1,7 +1,7 @@
 """The project's tables, named in the museum's words.
 
 The migrations in `studio/migrations/` create these tables with frozen SQL;
-`tests/test_schema.py` checks that the two agree. Timestamps are ISO-8601 UTC
+`tests/test_project.py` checks that the two agree. Timestamps are ISO-8601 UTC
 strings so that what is hashed (revisions, the audit chain) is exactly what
 is stored, with no driver-dependent datetime round trips.
 """
