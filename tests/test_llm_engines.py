@@ -99,3 +99,15 @@ def test_missing_model_file_is_a_clear_error(tmp_path: object) -> None:
         open_language_model(EngineSettings(model="gpt-4"))
     with pytest.raises(LanguageModelError, match="not a language model"):
         open_language_model(EngineSettings(model="whisper-tiny.en"))
+
+
+def test_threads_follow_the_machine_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    from generators.llm import settings as llm_settings
+
+    monkeypatch.setattr(llm_settings.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(llm_settings.os, "getloadavg", lambda: (0.4, 0.0, 0.0))
+    assert llm_settings.auto_threads() == 2
+    monkeypatch.setattr(llm_settings.os, "getloadavg", lambda: (1.3, 0.0, 0.0))
+    assert llm_settings.auto_threads() == 1
+    monkeypatch.setattr(llm_settings.os, "getloadavg", lambda: (9.0, 0.0, 0.0))
+    assert llm_settings.auto_threads() == 1
