@@ -53,6 +53,15 @@ def update_term(s: Session, term_id: int, actor: str = "", **fields: object) -> 
     entry = s.get(GlossaryTerm, term_id)
     if entry is None:
         raise NotFound(f"no glossary entry {term_id}")
+    term = str(fields.get("term", entry.term)).strip()
+    language = str(fields.get("language", entry.language)).strip()
+    with s.no_autoflush:  # check before the changed entry is written, so the reason is ours
+        clash = s.exec(
+            select(GlossaryTerm).where(GlossaryTerm.term == term, GlossaryTerm.language == language,
+                                       GlossaryTerm.id != term_id)
+        ).first()
+    if clash is not None:
+        raise StudioError(f"the glossary already has '{term}' ({language or 'any language'})")
     for key, value in fields.items():
         if key == "variants":
             entry.variants_json = json.dumps(sorted({str(v).strip() for v in value if str(v).strip()}), ensure_ascii=False)  # type: ignore[union-attr]

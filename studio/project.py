@@ -56,11 +56,16 @@ class Project:
         root = Path(path).expanduser().resolve()
         if (root / DB_NAME).exists():
             raise StudioError(f"{root} already holds a project; open it instead")
+        if root.exists() and not root.is_dir():
+            raise StudioError(f"{root} is a file; choose a new folder for the project")
         if root.exists() and any(root.iterdir()):
             raise StudioError(f"{root} exists and is not empty; choose a new folder for the project")
-        root.mkdir(parents=True, exist_ok=True)
-        (root / MEDIA_DIR).mkdir(exist_ok=True)
-        (root / EXPORTS_DIR).mkdir(exist_ok=True)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            (root / MEDIA_DIR).mkdir(exist_ok=True)
+            (root / EXPORTS_DIR).mkdir(exist_ok=True)
+        except OSError as exc:
+            raise StudioError(f"cannot create the project folder {root} ({exc.strerror or exc})") from exc
         return cls._open(root, None, create=True)
 
     @classmethod

@@ -33,9 +33,18 @@ def load_glossary_file(s: Session, path: Path, actor: str) -> tuple[int, int]:
         raise StudioError(f"{path.name}: expected a JSON list of entries")
     added = skipped = 0
     existing = {(t.term, t.language) for t in glossary.list_terms(s)}
-    for item in entries:
+    for number, item in enumerate(entries, 1):
         if not isinstance(item, dict) or not item.get("term"):
             raise StudioError(f"{path.name}: every entry needs a 'term'")
+        texts = ("term", "preferred", "language", "note")
+        variants = item.get("variants", [])
+        if any(not isinstance(item.get(k, ""), str) for k in texts) or not (
+            isinstance(variants, list) and all(isinstance(v, str) for v in variants)
+        ):
+            raise StudioError(
+                f"{path.name}: entry {number} ('{item['term']}'): term, preferred, language and note must be "
+                "text and variants a list of texts"
+            )
         if (item["term"], item.get("language", "")) in existing:
             skipped += 1
             continue
