@@ -177,7 +177,7 @@ def _get(s: Session, job_id: int) -> Job:
     return job
 
 
-def list_jobs(s: Session, statuses: tuple[str, ...] | None = None, limit: int = 100) -> list[Job]:
+def list_jobs(s: Session, statuses: tuple[str, ...] | None = None, limit: int | None = 100) -> list[Job]:
     query = select(Job).order_by(col(Job.id).desc()).limit(limit)
     if statuses:
         query = query.where(col(Job.status).in_(statuses))

@@ -299,6 +299,13 @@ def test_settings_and_jobs(cli: Cli, tmp_path: Path) -> None:
     cli("import", str(sources_folder(tmp_path)), user="Lin")
     code, out, _ = cli("jobs")
     assert code == 0 and "import" in out and "done" in out
+    from studio.models import Job
+
+    with Project.open(cli.root) as project, project.session() as s:
+        for _ in range(25):
+            s.add(Job(kind="render", status="done"))
+    assert len(cli("jobs")[1].splitlines()) == 2 + 20  # header, rule, the 20 most recent
+    assert len(cli("jobs", "--all")[1].splitlines()) == 2 + 26
 
 
 def test_sample_build(tmp_path: Path, capsys: pytest.CaptureFixture[str], env_clean: None) -> None:

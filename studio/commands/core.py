@@ -92,7 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.set_defaults(func=cmd_settings_set)
 
     p = sub.add_parser("jobs", help="background jobs and what a crash left behind")
-    p.add_argument("--all", action="store_true")
+    p.add_argument("--all", action="store_true", help="every job, not only the 20 most recent")
     p.set_defaults(func=cmd_jobs)
 
     p = sub.add_parser("audit", help="the append-only audit log")
@@ -286,7 +286,7 @@ def cmd_settings_set(args: argparse.Namespace) -> int:
 def cmd_jobs(args: argparse.Namespace) -> int:
     with open_project(args) as project, project.read() as s:
         rows = [[str(j.id), j.kind, j.status, f"{j.progress:.0%}", (j.error or j.message)[:60], j.created_at[:19]]
-                for j in jobs.list_jobs(s, None if args.all else None)]
+                for j in jobs.list_jobs(s, limit=None if args.all else 20)]
     print(table(rows, ["id", "kind", "status", "done", "message", "created"]) if rows else "no jobs")
     return 0
 
