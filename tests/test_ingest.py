@@ -494,3 +494,60 @@ def test_a_process_killed_mid_import_leaves_a_consistent_project(tmp_path: Path)
         with p.read() as s:
             assert len(list(s.exec(select(Source)))) == 200
     assert os.path.exists(db)
+
+
+# ============================================================ concurrency
+WORKER = """
+import sys
+from pathlib import Path
+from studio.ingest import import_paths
+from studio.project import Project
+with Project.open(sys.argv[1]) as project:
+    report = import_paths(project, [Path(sys.argv[2])], exhibit_id=None, actor=sys.argv[3])
+    sys.exit(0 if report.ok and len(report.imported) == int(sys.argv[4]) else 3)
+"""
+
+
+def _labels(folder: Path, prefix: str, count: int) -> Path:
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"{prefix}_{i:03d}.txt").write_text(f"{prefix} label {i}: {LABEL_EN} {LABEL_ZH}", encoding="utf-8")
+    return folder
+
+
+def test_two_processes_importing_at_once_keep_the_project_and_audit_chain_whole(tmp_path: Path) -> None:
+    from studio import audit
+
+    root = tmp_path / "Shared.studio"
+    Project.create(root).close()
+    workers = [
+        subprocess.Popen([sys.executable, "-c", WORKER, str(root), str(_labels(tmp_path / who, who, 40)), who, "40"],
+                         cwd=REPO, stderr=subprocess.PIPE)
+        for who in ("lin", "sam")
+    ]
+    for worker in workers:
+        assert worker.wait(timeout=120) == 0, worker.stderr.read()  # type: ignore[union-attr]
+    with Project.open(root) as p, p.read() as s:
+        assert p.integrity_check() == "ok"
+        assert len(list(s.exec(select(Source)))) == 80
+        assert audit.verify(s) == []
+        actors = [e.actor for e in audit.entries(s)]
+        assert actors.count("lin") == 40 and actors.count("sam") == 40
+
+
+def test_threads_sharing_one_project_keep_the_audit_chain_whole(project: Project, tmp_path: Path) -> None:
+    import threading
+
+    from studio import audit
+
+    folders = [_labels(tmp_path / f"t{i}", f"t{i}", 15) for i in range(3)]
+    reports: list[ImportReport] = []
+    threads = [threading.Thread(target=lambda f=f: reports.append(run(project, f))) for f in folders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert [len(r.imported) for r in reports] == [15, 15, 15]
+    with project.read() as s:
+        assert audit.verify(s) == []
+        assert len(list(s.exec(select(Source)))) == 45
