@@ -125,6 +125,9 @@ def run_job(
     except StudioError as exc:
         status, error = "failed", str(exc)
         raise
+    except KeyboardInterrupt:  # Ctrl-C in the terminal is the person cancelling, not a bug
+        status, error = "cancelled", "interrupted by the user"
+        raise
     except BaseException as exc:
         status = "failed"
         error = f"internal error: {exc.__class__.__name__}: {exc}\n{traceback.format_exc(limit=8)}"

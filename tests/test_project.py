@@ -406,3 +406,16 @@ def test_a_cancelled_import_stops_between_files_and_is_recorded(project: Project
         assert job.status == "cancelled"
         assert len(list(s.exec(select(Source)))) == 6  # the file in hand when cancel came is finished, no more
     assert project.integrity_check() == "ok"
+
+
+def test_ctrl_c_during_a_job_is_recorded_as_cancelled(project: Project) -> None:
+    from studio import jobs
+
+    def work(ctx: jobs.JobContext) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        jobs.run_job(project, "import", {}, work)
+    with project.read() as s:
+        (job,) = list(s.exec(select(Job)))
+    assert (job.status, job.error) == ("cancelled", "interrupted by the user")

@@ -123,7 +123,7 @@ def import_paths(
             report.failures.append(Failure(str(path), "permission denied: the studio may not read this file"))
             continue
         except OSError as exc:
-            report.failures.append(Failure(str(path), f"could not be read ({exc.strerror or exc})"))
+            report.failures.append(Failure(str(path), f"could not be read or stored ({exc.strerror or exc})"))
             continue
         except Exception as exc:  # a reader library's surprise must not end the whole batch
             report.failures.append(
