@@ -415,6 +415,22 @@ def test_a_password_protected_pdf_is_refused(project: Project, tmp_path: Path) -
                            r"m_locked\.pdf: the PDF is password-protected")
 
 
+def test_a_pdf_protected_only_against_editing_is_read(project: Project, tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    plain = make_pdf(tmp_path / "plain.pdf", ["Loan agreement for the ding."])
+    writer = PdfWriter()
+    for page in PdfReader(str(plain)).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="", owner_password="registrar-only")
+    locked = tmp_path / "loan.pdf"
+    with open(locked, "wb") as fh:
+        writer.write(fh)
+    report = run(project, locked)
+    assert report.ok and report.imported, report.as_dict()
+    assert "Loan agreement for the ding." in sources(project)[0].text
+
+
 def test_a_reader_crash_is_a_listed_failure_not_the_end_of_the_batch(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -85,7 +85,9 @@ def _pdf(path: Path, kind: str) -> Extracted:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             reader = PdfReader(str(path), strict=False)
-            if reader.is_encrypted:
+            # Many PDFs are "protected" only against editing or printing and
+            # open with an empty password; only a real password stops us.
+            if reader.is_encrypted and not reader.decrypt(""):
                 raise StudioError(f"{path.name}: the PDF is password-protected; save an unprotected copy")
             pages = [page.extract_text() or "" for page in reader.pages]
     except StudioError:
