@@ -48,6 +48,15 @@ def pump(app: object, seconds: float) -> None:
         time.sleep(0.01)
 
 
+def wait_for(condition: object, timeout: float = 60.0) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    end = time.monotonic() + timeout
+    while not condition() and time.monotonic() < end:  # type: ignore[operator]
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
 def prepare(path: Path, draft_with_model: bool) -> None:
     from generators.transcription import FasterWhisperTranscriber
     from studio import review, settings, sources, transcripts, users
@@ -114,6 +123,7 @@ def main() -> int:
 
     def select(win: object, text: str) -> None:
         lst = win.curate.list  # type: ignore[attr-defined]
+        wait_for(lambda: lst.count() > 0)
         for i in range(lst.count()):
             if text in lst.item(i).text():
                 lst.setCurrentRow(i)
@@ -129,6 +139,7 @@ def main() -> int:
             select(win, "cauldron")
             curate = win.curate
             curate.tabs.setCurrentWidget(curate.sources)
+            wait_for(lambda: curate.sources.list.count() > 3)
             rows = [curate.sources.list.item(i).text() for i in range(curate.sources.list.count())]
             curate.sources.list.setCurrentRow(next(i for i, r in enumerate(rows) if r.startswith("ding.jpg")))
             shoot(win, f"curate-sources{suffix}")
@@ -149,6 +160,9 @@ def main() -> int:
                 shoot(win, "curate-drafting", 2.5)
             win.state.set_user("Sam")
             win.set_mode(1)
+            queue = win.review.list
+            wait_for(lambda: queue.count() > 1)
+            queue.setCurrentRow(next(i for i in range(queue.count()) if "Scholar" in queue.item(i).text()))
             shoot(win, f"review{suffix}", 2.5)
             if language == "en":
                 win.review.tabs.setCurrentWidget(win.review.audit)

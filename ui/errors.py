@@ -66,6 +66,7 @@ def install_excepthook() -> None:
     def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if exc.__traceback__ is None:
             exc = exc.with_traceback(tb)
+        sys.__excepthook__(kind, exc, tb)  # the terminal (and logs) keep the details; people get a sentence
         from PySide6.QtWidgets import QApplication
 
         app = QApplication.instance()
