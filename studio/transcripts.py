@@ -106,7 +106,7 @@ def list_transcripts(s: Session, exhibit_id: int | None = None) -> list[tuple[Dr
 
 # ------------------------------------------------------------------ settings
 def transcription_settings(s: Session, source: Source | None = None, **overrides: Any) -> TranscriptionSettings:
-    """Project defaults (settings "transcription.*"), the source's language, then explicit choices."""
+    """Project defaults (settings "transcription.*"), then the source's language, then explicit choices."""
     values: dict[str, Any] = {}
     for name in TranscriptionSettings.__dataclass_fields__:
         stored = settings.get(s, SETTINGS_PREFIX + name)
@@ -114,7 +114,8 @@ def transcription_settings(s: Session, source: Source | None = None, **overrides
             values[name] = stored
     script = str(settings.get(s, "script") or "zh-Hans")
     values.setdefault("chinese_script", "traditional" if script.lower() == "zh-hant" else "simplified")
-    if source is not None and source.language and "language" not in values:
+    if source is not None and source.language:
+        # a language set on the source (by the curator at import) beats the project's default
         values["language"] = whisper_language(source.language)
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:

@@ -118,13 +118,14 @@ def test_windows_cover_a_three_hour_file_with_bounded_memory(tmp_path: Path) -> 
         for _ in range(18):
             w.writeframes(block)
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from generators.transcription.audio import probe, stream_windows\n"
+        "from generators.transcription.worker import peak_rss_mb\n"
         "info = probe(sys.argv[1]); total = 0.0; longest = 0.0; expect = 0.0\n"
         "for win in stream_windows(info, 300):\n"
         "    assert abs(win.offset - expect) < 1e-6; expect += win.duration\n"
         "    total += win.duration; longest = max(longest, win.duration)\n"
-        "print(info.duration, total, longest, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        "print(info.duration, total, longest, peak_rss_mb())\n"
     )
     out = subprocess.run([sys.executable, "-c", code, str(long)], cwd=ROOT, capture_output=True, text=True, check=True)
     declared, total, longest, peak_mb = (float(x) for x in out.stdout.split())
@@ -281,3 +282,29 @@ def test_models_load_with_the_network_cut(english_guide, tmp_path: Path, network
         pytest.skip("network namespaces are not allowed here; the in-process socket guard still applies")
     assert out.returncode == 0, out.stderr
     assert "welcome" in out.stdout.lower()
+
+
+@pytest.mark.slow
+def test_the_worker_stops_when_the_studio_is_killed(audio_dir: Path) -> None:
+    path = audio_dir / "kill.wav"
+    guide(path, [" ".join(SENTENCES)] * 4, gap_s=1.0)
+    code = (
+        "import sys, threading\n"
+        "from generators.transcription import FasterWhisperTranscriber, TranscriptionSettings\n"
+        "t = FasterWhisperTranscriber()\n"
+        "def report(f, m):\n"
+        "    if t.worker_pid and f > 0: print(t.worker_pid, flush=True)\n"
+        "t.transcribe(sys.argv[1], TranscriptionSettings(model='whisper-tiny.en'), progress=report)\n"
+        "threading.Event().wait()\n"
+    )
+    studio = subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    assert studio.stdout is not None
+    worker = int(studio.stdout.readline())
+    studio.kill()
+    studio.wait()
+    deadline = time.monotonic() + 3
+    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    gone = not Path(f"/proc/{worker}").exists() or ") Z " in Path(f"/proc/{worker}/stat").read_text()
+    assert gone, "the inference process outlived the studio"

@@ -11,8 +11,10 @@ Messages to the parent: ("loaded", {...}), ("segment", {...}),
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
+import threading
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -135,14 +137,39 @@ def _transcribe(conn: Channel, request: dict[str, Any], models: dict[tuple[str, 
         "language_probability": round(float(language_probability), 4),
         "initial_prompt": bias.initial_prompt if bias else None,
         "hotwords": bias.hotwords if bias else None,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": peak_rss_mb(),
     }))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux carries
+    ru_maxrss over from the parent through fork and exec, so a worker started by
+    a large studio process would report the studio's peak as its own."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Stop when the studio is gone (killed, crashed): nobody would read the result.
+
+    The worker runs in its own session so a terminal's Ctrl-C reaches only the
+    parent; without this watch, a killed studio would leave it transcribing.
+    """
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(3)
 
 
 def main(argv: list[str]) -> None:
     """Entry point: argv holds the inherited pipe descriptors (read from parent, write to parent)."""
     reader = Connection(int(argv[0]), writable=False)
     writer = Connection(int(argv[1]), readable=False)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     serve(_Duplex(reader, writer))
 
 

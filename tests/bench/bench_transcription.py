@@ -33,8 +33,9 @@ from studio.project import Project  # noqa: E402
 GUIDE = ROOT / "projects" / "sample-sources" / "shang-bronze-ding" / "audio_guide_en.mp3"
 
 DIRECT = r"""
-import json, resource, sys, time
+import json, sys, time
 from faster_whisper import WhisperModel
+from generators.transcription.worker import peak_rss_mb
 model_dir, audio, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
 t0 = time.perf_counter()
 model = WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=threads, local_files_only=True)
@@ -44,7 +45,7 @@ segments, info = model.transcribe(audio, beam_size=5, temperature=0.0, word_time
 n = len(list(segments))
 t2 = time.perf_counter()
 print(json.dumps({"load_s": t1 - t0, "transcribe_s": t2 - t1, "segments": n, "duration": info.duration,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": peak_rss_mb()}))
 """
 
 
@@ -55,7 +56,7 @@ def load() -> str:
 def direct(model: str, audio: Path, threads: int) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-c", DIRECT, str(model_files.model_dir(model)), str(audio), str(threads)],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, cwd=ROOT,
     )
     return json.loads(out.stdout)
 
