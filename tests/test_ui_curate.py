@@ -82,6 +82,7 @@ def test_sources_show_thumbnails_and_each_viewer(window: Any, qtbot: Any) -> Non
     viewer = curate.sources.viewer
     for i, name in enumerate(names):
         curate.sources.list.setCurrentRow(i)
+        settle(qtbot)
         if name.endswith(".jpg"):
             assert not curate.sources.list.item(i).icon().isNull()
             assert viewer.currentWidget() is viewer.image and not viewer.image.pixmap().isNull()

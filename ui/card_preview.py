@@ -145,20 +145,27 @@ class CardPreview(QWidget):
         generation = self.generation
         template = str(self.template.currentData())
         content = card_content(self.content, self.language, self.image_bytes, tr("preview"))
-        op = Op(self.state, lambda _project: render_preview(template, content), where="card.preview")
+        box = self.image.size()
+
+        def work(_project: Any) -> tuple[bytes | None, list[dict[str, str]], QImage | None]:
+            png, flags = render_preview(template, content)
+            # Decoding and scaling a 1080-pixel card takes tens of milliseconds: not on the GUI thread.
+            scaled = QImage.fromData(png).scaled(box, Qt.AspectRatioMode.KeepAspectRatio,
+                                                 Qt.TransformationMode.SmoothTransformation) if png else None
+            return png, flags, scaled
+
+        op = Op(self.state, work, where="card.preview")
         op.pool = render_pool()
         op.success(lambda result: self._show(generation, result)).run_in_background()
 
-    def _show(self, generation: int, result: tuple[bytes | None, list[dict[str, str]]]) -> None:
+    def _show(self, generation: int, result: tuple[bytes | None, list[dict[str, str]], QImage | None]) -> None:
         if generation != self.generation:
             return  # a newer edit is already being rendered
-        png, render_flags = result
+        png, render_flags, scaled = result
         self.renders += 1
         self.last_png = png
-        if png is not None:
-            pixmap = QPixmap.fromImage(QImage.fromData(png))
-            self.image.setPixmap(pixmap.scaled(self.image.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                               Qt.TransformationMode.SmoothTransformation))
+        if scaled is not None:
+            self.image.setPixmap(QPixmap.fromImage(scaled))
         else:
             self.image.setPixmap(QPixmap())
             self.image.setText(tr("The card cannot be rendered; see the checks."))

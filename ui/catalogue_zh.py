@@ -120,6 +120,7 @@ ZH: dict[str, str] = {
     "Source text": "资料文本",
     "Source image": "资料图片",
     "No source selected.": "未选择资料。",
+    "Loading…": "正在加载…",
     "(no text could be extracted from this file)": "（无法从此文件中提取文本）",
     "Import finished": "导入完成",
     "{n} imported, {d} already in the project.": "已导入 {n} 个，{d} 个已在项目中。",

@@ -102,10 +102,20 @@ class SourceViewer(QStackedWidget):
             self.setCurrentWidget(self.image)
             return
         if source.kind == "image":
-            pixmap = QPixmap(str(project.media.path(source.media_sha256)))
-            self.image.setPixmap(pixmap.scaled(QSize(900, 700), Qt.AspectRatioMode.KeepAspectRatio,
-                                               Qt.TransformationMode.SmoothTransformation))
+            path = project.media.path(source.media_sha256)
+
+            def load(_project: Any) -> QImage:
+                # Gallery scans can be tens of megapixels: decode and scale off the GUI thread.
+                return QImage(str(path)).scaled(QSize(900, 700), Qt.AspectRatioMode.KeepAspectRatio,
+                                                Qt.TransformationMode.SmoothTransformation)
+
+            def shown(image: QImage) -> None:
+                if self.source is source:
+                    self.image.setPixmap(QPixmap.fromImage(image))
+
+            self.image.setText(tr("Loading…"))
             self.setCurrentWidget(self.image)
+            Op(self.state, load, where="source.image").success(shown).run_in_background()
         elif source.kind == "audio":
             meta = sources.meta(source)
             self.audio.load(project.media.path(source.media_sha256), source.filename, meta)
