@@ -1,0 +1,1 @@
+"""Language-model engines behind one protocol (`base.LanguageModel`): embedded llama.cpp and Ollama."""

@@ -1,0 +1,1 @@
+"""Grounded drafting: prompt templates, numbered passages and glossary, citations, candidates."""
