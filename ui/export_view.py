@@ -138,14 +138,16 @@ class ExportView(QWidget):
 
     def _fill(self, result: tuple[list[tuple[int, str]], list[str], list[ExportRecord]]) -> None:
         rows, _languages, records = result
-        checked = set(self.chosen_exhibits()) if self.exhibit_list.count() else {r[0] for r in rows}
+        # Remember what the producer unticked; exhibits added since are included by default.
+        unticked = {int(self.exhibit_list.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.exhibit_list.count())
+                    if self.exhibit_list.item(i).checkState() != Qt.CheckState.Checked}
         self.exhibit_list.blockSignals(True)
         self.exhibit_list.clear()
         for exhibit_id, title in rows:
             item = QListWidgetItem(title)
             item.setData(Qt.ItemDataRole.UserRole, exhibit_id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if exhibit_id in checked or not checked else Qt.CheckState.Unchecked)
+            item.setCheckState(Qt.CheckState.Unchecked if exhibit_id in unticked else Qt.CheckState.Checked)
             self.exhibit_list.addItem(item)
         self.exhibit_list.blockSignals(False)
         self.history.clear()
