@@ -193,7 +193,8 @@ class SourcesView(QWidget):
         self.rows = [source for source, _ in rows]
         chosen = None
         for source, thumb in rows:
-            item = QListWidgetItem(f"{source.filename}\n{tr(KIND_LABELS.get(source.kind, source.kind))} · {source.language}")
+            kind = tr(KIND_LABELS.get(source.kind, source.kind))
+            item = QListWidgetItem(f"{source.filename}\n{kind} · {source.language}" if source.language else f"{source.filename}\n{kind}")
             item.setData(Qt.ItemDataRole.UserRole, source.id)
             if thumb:
                 item.setIcon(QIcon(QPixmap.fromImage(QImage.fromData(thumb))))
