@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from generators import model_files
+from generators.llm.settings import default_engine
 from studio import drafting, exhibits, review, settings, users
 from studio.ingest import import_paths
 from studio.project import Project
@@ -57,7 +58,7 @@ def test_smollm2_card_is_pending_with_provenance_and_injection_changes_nothing(t
     assert tokens and not outcome.cached and len(outcome.candidates) == 2
     with project.read() as s:
         rev = review.get_revision(s, outcome.revision_id)
-        assert rev.author_kind == "model" and rev.engine == "xllamacpp" and rev.model == "smollm2-135m"
+        assert rev.author_kind == "model" and rev.engine == default_engine() and rev.model == "smollm2-135m"
         assert rev.model_sha256 == model_files.get_spec("smollm2-135m").main_file.sha256
         assert rev.template_id == "card" and rev.template_version
         params = json.loads(rev.params_json)

@@ -6,10 +6,11 @@ into a loaded engine. Changing engine or model never needs a code change.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from generators import model_files
 from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity
@@ -18,12 +19,20 @@ EMBEDDED_ENGINES = ("llama-cpp-python", "xllamacpp")
 ENGINES = (*EMBEDDED_ENGINES, "ollama")
 
 
+def default_engine() -> str:
+    """llama-cpp-python when it is installed, else xllamacpp.
+
+    Measured here on Qwen2.5-Coder-1.5B with one thread each, llama-cpp-python
+    (built for this CPU, AVX-512 VNNI) prefilled ~30% and decoded ~15% faster
+    than the xllamacpp wheel (generic AVX2), and it opens no port. But it
+    compiles for minutes at install, so the set-up may leave it out; xllamacpp
+    is a prebuilt wheel that is always there. Figures: docs/BENCHMARKS.md, issue 4."""
+    return "llama-cpp-python" if importlib.util.find_spec("llama_cpp") is not None else "xllamacpp"
+
+
 @dataclass(frozen=True)
 class EngineSettings:
-    # xllamacpp is the default: measured on this 2-core machine it prefilled and
-    # decoded faster than llama-cpp-python through the same protocol, and it
-    # installs as a prebuilt wheel (figures in docs/BENCHMARKS.md, issue 4).
-    engine: str = "xllamacpp"
+    engine: str = field(default_factory=default_engine)
     model: str = "qwen2.5-coder-1.5b"  # a model_files key, or an Ollama model name
     n_ctx: int = 4096
     # 0 = decide at load time from the machine's load (see `auto_threads`).
@@ -48,8 +57,6 @@ class EngineSettings:
             raise LanguageModelError(f"setting llm.engine={settings.engine!r}: choose one of {', '.join(ENGINES)}")
         return settings
 
-    def as_settings(self) -> dict[str, str]:
-        return {f"llm.{k}": str(v) for k, v in asdict(self).items()}
 
 
 def open_language_model(settings: EngineSettings) -> LanguageModel:

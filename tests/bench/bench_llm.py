@@ -152,9 +152,11 @@ def bench_studio_draft(key: str) -> dict[str, float]:
 
             request = s.get(DraftRequestRecord, outcome.request_id)
             prompt_tokens = request.prompt_tokens if request else 0
+            engine = request.engine if request else ""
             threads = json.loads(request.settings_json)["threads"] if request else 0
         project.close()
     return {
+        "engine": engine,
         "prompt_tokens": prompt_tokens,
         "threads_setting": threads,
         "ttft_s": round(cand["first_token_s"] or 0, 2),
@@ -173,11 +175,12 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--skip-engines", action="store_true", help="only the studio draft, cache and memory")
     parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--engines", default="xllamacpp,llama-cpp-python")
     args = parser.parse_args()
     print(f"# bench_llm  model={args.model}  cores={os.cpu_count()}  load at start={load()}", flush=True)
     results: dict[str, object] = {}
     if not args.skip_engines:
-        for engine in ("xllamacpp", "llama-cpp-python"):
+        for engine in args.engines.split(","):
             for threads in [int(t) for t in args.threads.split(",")]:
                 before = load()
                 figures = bench_engine(engine, args.model, threads, args.max_tokens)
@@ -187,7 +190,7 @@ def main() -> None:
                 print(f"{engine:17s} threads={threads}: {json.dumps(figures)}", flush=True)
     before = load()
     draft = bench_studio_draft(args.model)
-    draft["load_before"], draft["load_after"] = float(before), float(load())
+    draft["load_before"], draft["load_after"] = before, load()
     results["studio card draft"] = draft
     print(f"studio card draft (default engine): {json.dumps(draft)}", flush=True)
     print(json.dumps(results))
