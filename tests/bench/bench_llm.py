@@ -103,12 +103,20 @@ def bench_engine(engine: str, key: str, threads: int, max_tokens: int) -> dict[s
     params = GenerationParams(max_tokens=max_tokens, temperature=0.0, seed=7)
     raw = raw_xllamacpp if engine == "xllamacpp" else raw_llamacpp_python
     # Same model and run: raw and protocol alternate, twice each, each on a fresh prompt.
-    ours_rates, raw_rates, ttfts = [], [], []
+    # CPU seconds do not depend on what else the machine runs (with one thread
+    # nothing spins waiting), so they compare engines fairly under load.
+    ours_rates, raw_rates, ttfts, prefill_cpu, decode_cpu = [], [], [], [], []
     for run in range(2):
         r_ttft, r_total, r_n = raw(model, sources_prompt(2 * run + 1), params)  # type: ignore[arg-type]
         raw_rates.append(decode_rate(r_ttft, r_total, r_n))
         ttfts.append(r_ttft)
-        done = model.complete(sources_prompt(2 * run + 2), params)
+        cpu_marks: list[float] = []
+        cpu0 = time.process_time()
+        done = model.complete(sources_prompt(2 * run + 2), params,
+                              on_token=lambda _t: cpu_marks.append(time.process_time()) if not cpu_marks else None)
+        cpu_end = time.process_time()
+        prefill_cpu.append(cpu_marks[0] - cpu0)
+        decode_cpu.append((cpu_end - cpu_marks[0]) / max(1, done.completion_tokens - 1))
         ours_rates.append(decode_rate(done.first_token_s or 0, done.total_s, done.completion_tokens))
         ttfts.append(done.first_token_s or 0)
     model.close()
@@ -121,6 +129,8 @@ def bench_engine(engine: str, key: str, threads: int, max_tokens: int) -> dict[s
         "decode_tok_s_protocol": round(max(ours_rates), 2),
         "decode_tok_s_raw": round(max(raw_rates), 2),
         "protocol_ratio": round(max(ours_rates) / max(raw_rates), 3),
+        "prefill_tok_per_cpu_s": round(prompt_tokens / min(prefill_cpu), 1),
+        "decode_cpu_ms_per_tok": round(1000 * min(decode_cpu), 1),
     }
 
 
@@ -143,6 +153,8 @@ def bench_studio_draft(key: str) -> dict[str, float]:
         outcome = drafting.draft(project, "RMAA.1987.014", "card", lin, n=1)
         total = time.perf_counter() - t0
         cand = outcome.candidates[0]
+        print("draft content:", json.dumps(cand["content"], ensure_ascii=False)[:600], flush=True)
+        print("draft flags:", sorted({f["kind"] for f in cand["checks"]}), flush=True)
         t1 = time.perf_counter()
         again = drafting.draft(project, "RMAA.1987.014", "card", lin, n=1)
         cached_ms = (time.perf_counter() - t1) * 1000
@@ -176,6 +188,7 @@ def main() -> None:
     parser.add_argument("--skip-engines", action="store_true", help="only the studio draft, cache and memory")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--engines", default="xllamacpp,llama-cpp-python")
+    parser.add_argument("--skip-draft", action="store_true", help="only the engine comparison")
     args = parser.parse_args()
     print(f"# bench_llm  model={args.model}  cores={os.cpu_count()}  load at start={load()}", flush=True)
     results: dict[str, object] = {}
@@ -188,11 +201,12 @@ def main() -> None:
                 figures["load_after"] = float(load())
                 results[f"{engine} threads={threads}"] = figures
                 print(f"{engine:17s} threads={threads}: {json.dumps(figures)}", flush=True)
-    before = load()
-    draft = bench_studio_draft(args.model)
-    draft["load_before"], draft["load_after"] = before, load()
-    results["studio card draft"] = draft
-    print(f"studio card draft (default engine): {json.dumps(draft)}", flush=True)
+    if not args.skip_draft:
+        before = load()
+        draft = bench_studio_draft(args.model)
+        draft["load_before"], draft["load_after"] = before, load()
+        results["studio card draft"] = draft
+        print(f"studio card draft (default engine): {json.dumps(draft)}", flush=True)
     print(json.dumps(results))
 
 
