@@ -151,14 +151,17 @@ def edit(
     note: str = "",
 ) -> Revision:
     """A person's edit: a new revision by that person, pending again."""
-    users.require(user, "edit")
+    # The stored person, as for decisions: the author's name is what the
+    # four-eyes rule compares, so it must not come from an unchecked object.
+    person = _stored_person(s, user, "edit")
+    users.require(person, "edit")
     previous = latest_revision(s, draft_id)
     citations = previous.citations if previous else {}
     return add_revision(
         s,
         draft_id,
         content,
-        created_by=user.name,
+        created_by=person.name,
         provenance=Provenance(author_kind="person", citations=citations, checks=checks or [], note=note),
     )
 
@@ -184,11 +187,7 @@ def reject(s: Session, revision_id: int, user: User, reason: str) -> Review:
 def _decide(
     s: Session, revision_id: int, user: User, decision: str, reason: str, expected_sha256: str | None
 ) -> Review:
-    # Re-read the user: a role changed in another window counts now, and an
-    # object that is not a stored person cannot decide.
-    person = s.get(User, user.id) if user.id is not None else None
-    if person is None or person.name != user.name:
-        raise PermissionDenied("only a person registered in this project can review")
+    person = _stored_person(s, user, "review")
     users.require(person, "review")
     revision = get_revision(s, revision_id)
     latest = latest_revision(s, revision.draft_id)
@@ -226,6 +225,15 @@ def _decide(
         {"draft": revision.draft_id, "sha256": revision.sha256, "reason": reason},
     )
     return review
+
+
+def _stored_person(s: Session, user: User, action: str) -> User:
+    # Re-read the user: a role changed in another window counts now, and an
+    # object that is not a stored person cannot act.
+    person = s.get(User, user.id) if user.id is not None else None
+    if person is None or person.name != user.name:
+        raise PermissionDenied(f"only a person registered in this project can {action}")
+    return person
 
 
 # --------------------------------------------------------------------- reads

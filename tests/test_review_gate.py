@@ -475,3 +475,15 @@ class ReviewGate(RuleBasedStateMachine):
 
 ReviewGate.TestCase.settings = hsettings(max_examples=50, stateful_step_count=15, deadline=None)
 TestReviewGateProperties = ReviewGate.TestCase
+
+
+def test_an_edit_is_credited_to_the_stored_person_only(project: Project, people: dict[str, User]) -> None:
+    """A made-up User object cannot write under another name (and so dodge the four-eyes rule)."""
+    rev = new_draft(project, by="Morgan")
+    for impostor in (User(name="Sam", role="editor"), User(id=people["Morgan"].id, name="Sam", role="editor")):
+        with pytest.raises(PermissionDenied, match="only a person registered in this project can edit"):
+            with project.session() as s:
+                review.edit(s, rev.draft_id, {"title": "x"}, impostor)
+    with project.session() as s:
+        edited = review.edit(s, rev.draft_id, {"title": "y"}, people["Sam"])
+    assert edited.created_by == "Sam"
