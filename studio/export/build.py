@@ -19,7 +19,7 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from generators.cards import CardContent, CardError, load_template
 from generators.transcription.captions import cues, to_text, to_webvtt
@@ -30,7 +30,7 @@ from studio.export import dublincore, iiif, record
 from studio.export.content import LanguageText, Omission, PackageItem, collect
 from studio.export.record import ExportRecord
 from studio.export.work import ItemFiles, ItemJob, prepare
-from studio.jobs import Cancelled, JobContext
+from studio.jobs import JobContext
 from studio.models import Source
 from studio.project import Project
 
@@ -228,7 +228,7 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
         left_out = [o.as_dict() for o in omissions]
         _write_content(content_root, items, results, meta, left_out, diff_out, disclosures, opts)
         if opts.kind == "kiosk":
-            _write_kiosk_player(content_root, items, results, meta, disclosures, opts)
+            _write_kiosk_player(content_root, items, meta, opts)
             manifest_sha = _write_manifest(pkg)
         else:
             manifest_sha = _make_bag(pkg, meta, opts)
@@ -350,7 +350,7 @@ def _segments(text: LanguageText) -> list[Segment]:
     return [Segment(start=s["start"], end=s["end"], text=s["text"], speaker=s["speaker"]) for s in text.transcript]
 
 
-def _item_record(item: PackageItem, res: ItemFiles, disclosures: dict[str, str], opts: ExportOptions) -> dict[str, Any]:
+def _item_record(item: PackageItem, res: ItemFiles, disclosures: dict[str, str]) -> dict[str, Any]:
     texts: dict[str, Any] = {}
     for lang, t in item.texts.items():
         entry: dict[str, Any] = {
@@ -405,7 +405,7 @@ def _write_content(
                 (root / rel).unlink(missing_ok=True)
     for item in items:
         res = results[item.slug]
-        rec = _item_record(item, res, disclosures, opts)
+        rec = _item_record(item, res, disclosures)
         _write_json(root / "items" / f"{item.slug}.json", rec)
         audio_tracks = []
         for lang, t in item.texts.items():
@@ -434,8 +434,7 @@ def _write_content(
 
 
 def _write_kiosk_player(
-    root: Path, items: list[PackageItem], results: dict[str, ItemFiles], meta: dict[str, Any],
-    disclosures: dict[str, str], opts: ExportOptions,
+    root: Path, items: list[PackageItem], meta: dict[str, Any], opts: ExportOptions
 ) -> None:
     for name in PLAYER_FILES:
         shutil.copyfile(KIOSK_PLAYER / name, root / name)
