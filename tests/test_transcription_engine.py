@@ -308,3 +308,18 @@ def test_the_worker_stops_when_the_studio_is_killed(audio_dir: Path) -> None:
         time.sleep(0.1)
     gone = not Path(f"/proc/{worker}").exists() or ") Z " in Path(f"/proc/{worker}/stat").read_text()
     assert gone, "the inference process outlived the studio"
+
+
+@pytest.mark.slow
+def test_windows_join_into_one_timed_transcript(transcriber: FasterWhisperTranscriber, audio_dir: Path) -> None:
+    path = audio_dir / "windows.wav"
+    spans = guide(path, SENTENCES * 4, gap_s=1.0)  # decoded in two 30 s windows cut at a pause
+    assert spans[-1][1] > 35
+    result = transcriber.transcribe(path, TranscriptionSettings(model="whisper-tiny.en", window_s=30))
+    words = [w for s in result.segments for w in s.words]
+    assert [_norm(w.text) for w in words].count("welcome") == 4, result.text
+    starts = [w.start for w in words]
+    assert starts == sorted(starts) and words[-1].end <= result.duration + 0.05
+    welcome = [w for w in words if _norm(w.text) == "welcome"]
+    for w, (start, _end) in zip(welcome, spans[::3]):
+        assert abs(w.start - start) <= 0.5, (w, start)

@@ -14,7 +14,6 @@ import webvtt
 from sqlmodel import select
 
 from generators.transcription import (
-    FasterWhisperTranscriber,
     GlossaryEntry,
     Segment,
     TranscriptionCancelled,
@@ -256,8 +255,7 @@ def test_a_batch_goes_on_after_a_bad_file(studio, tmp_path: Path) -> None:  # ty
     other = tmp_path / "two.wav"
     guide(other, ["Second stop."])
     second, _, _ = import_file(project, other, exhibit_id=exhibit_id, actor="Lin")
-    with project.read() as s:
-        text_source = import_file(project, _text(tmp_path), exhibit_id=exhibit_id, actor="Lin")[0]
+    text_source = import_file(project, _text(tmp_path), exhibit_id=exhibit_id, actor="Lin")[0]
     seen: list[tuple[int, float]] = []
     outcomes = transcripts.transcribe_many(
         project, [source_id, text_source, second], ScriptedTranscriber(), user=curator,

@@ -99,6 +99,7 @@ class FasterWhisperTranscriber:
                 "load_s": round(load_s, 3),
                 "rtf": round(elapsed / info.duration, 4),
                 "worker_peak_rss_mb": done["peak_rss_mb"],
+                "worker_cpu_s": done["cpu_s"],
             },
         )
 

@@ -72,6 +72,7 @@ def _transcribe(conn: Channel, request: dict[str, Any], models: dict[tuple[str, 
     settings = TranscriptionSettings.from_dict(request["settings"])
     info = AudioInfo(**{**request["audio_info"], "path": Path(request["audio"])})
     glossary = [GlossaryEntry(**{**g, "variants": tuple(g.get("variants", ()))}) for g in request["glossary"]]
+    cpu_start = _cpu_seconds()
     model, load_s = _load(models, request["model_dir"], settings)
     conn.send(("loaded", {"load_s": load_s}))
 
@@ -98,6 +99,8 @@ def _transcribe(conn: Channel, request: dict[str, Any], models: dict[tuple[str, 
             beam_size=settings.beam_size,
             temperature=settings.temperature,
             word_timestamps=True,
+            # Each window starts fresh: prompting it with the previous window's
+            # text made Whisper collapse timestamps and repeat that text.
             initial_prompt=bias.initial_prompt,
             hotwords=bias.hotwords,
             vad_filter=settings.vad_filter,
@@ -138,7 +141,14 @@ def _transcribe(conn: Channel, request: dict[str, Any], models: dict[tuple[str, 
         "initial_prompt": bias.initial_prompt if bias else None,
         "hotwords": bias.hotwords if bias else None,
         "peak_rss_mb": peak_rss_mb(),
+        "cpu_s": round(_cpu_seconds() - cpu_start, 2),
     }))
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process (all inference threads) and of its finished ffmpeg decoders."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def peak_rss_mb() -> float:

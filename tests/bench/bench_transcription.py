@@ -40,11 +40,13 @@ model_dir, audio, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
 t0 = time.perf_counter()
 model = WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=threads, local_files_only=True)
 t1 = time.perf_counter()
+c1 = time.process_time()
 segments, info = model.transcribe(audio, beam_size=5, temperature=0.0, word_timestamps=True,
                                   language="en", condition_on_previous_text=True)
 n = len(list(segments))
 t2 = time.perf_counter()
 print(json.dumps({"load_s": t1 - t0, "transcribe_s": t2 - t1, "segments": n, "duration": info.duration,
+                  "cpu_s": time.process_time() - c1,
                   "peak_rss_mb": peak_rss_mb()}))
 """
 
@@ -72,7 +74,8 @@ def ours(project: Project, source_id: int, engine: FasterWhisperTranscriber, mod
     total = time.perf_counter() - t0
     with project.read() as s:
         job = json.loads(next(j for j in jobs.list_jobs(s) if j.id == outcome.job_id).result_json)
-    return {"total_s": total, "load_s": job["load_s"], "peak_rss_mb": job["worker_peak_rss_mb"], "segments": job["segments"]}
+    return {"total_s": total, "load_s": job["load_s"], "peak_rss_mb": job["worker_peak_rss_mb"],
+            "segments": job["segments"], "cpu_s": job["worker_cpu_s"]}
 
 
 def make_long(src: Path, dest: Path, minutes: float) -> Path:
@@ -115,13 +118,16 @@ def run(quick: bool = False) -> list[dict[str, object]]:
                     "model": model, "audio": key, "audio_s": round(audio_s, 1), "threads": threads,
                     "direct_load_s": round(d["load_s"], 2), "direct_transcribe_s": round(d["transcribe_s"], 2),
                     "direct_rtf": round(d["transcribe_s"] / audio_s, 3), "direct_peak_mb": round(d["peak_rss_mb"]),
+                    "direct_cpu_s": round(d["cpu_s"], 1),
                     "ours_cold_s": round(cold["total_s"], 2), "ours_load_s": round(cold["load_s"], 2),
-                    "ours_peak_mb": round(cold["peak_rss_mb"]),
+                    "ours_peak_mb": round(cold["peak_rss_mb"]), "ours_cold_cpu_s": cold["cpu_s"],
                     "cold_ratio": round(cold["total_s"] / (d["load_s"] + d["transcribe_s"]), 3),
                     "load_before": before, "load_after": load(),
                 }
                 if warm is not None:
                     row.update({"ours_warm_s": round(warm["total_s"], 2), "ours_rtf": round(warm["total_s"] / audio_s, 3),
+                                "ours_warm_cpu_s": warm["cpu_s"],
+                                "warm_cpu_ratio": round(warm["cpu_s"] / d["cpu_s"], 3),
                                 "warm_ratio": round(warm["total_s"] / d["transcribe_s"], 3)})
                 else:
                     row["ours_rtf"] = round((cold["total_s"] - cold["load_s"]) / audio_s, 3)
