@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO, Callable
 
@@ -76,6 +77,27 @@ class MediaStore:
         except BaseException:
             Path(tmpname).unlink(missing_ok=True)
             raise
+
+    def sweep_stale_temp_files(self, older_than_s: float = 3600.0) -> int:
+        """Remove half-written imports left by a killed process.
+
+        Only files untouched for an hour go: another process may be copying
+        a large recording into the store right now, and its file's mtime
+        moves with every block written.
+        """
+        folder = self.root / "tmp"
+        if not folder.is_dir():
+            return 0
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for leftover in folder.glob("import-*"):
+            try:
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def open(self, sha256: str) -> BinaryIO:
         return open(self.path(sha256), "rb")

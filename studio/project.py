@@ -111,6 +111,7 @@ class Project:
         if migrate_to is None:
             with project.session() as s:
                 jobs.mark_orphans_interrupted(s)
+        project.media.sweep_stale_temp_files()
         return project
 
     @staticmethod

@@ -419,3 +419,23 @@ def test_ctrl_c_during_a_job_is_recorded_as_cancelled(project: Project) -> None:
     with project.read() as s:
         (job,) = list(s.exec(select(Job)))
     assert (job.status, job.error) == ("cancelled", "interrupted by the user")
+
+
+def test_opening_sweeps_half_written_imports_a_killed_process_left(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from studio.project import Project as _Project
+
+    project = _Project.create(tmp_path / "Sweep.studio")
+    tmp = project.root / "media" / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    stale, fresh = tmp / "import-stale", tmp / "import-fresh"
+    stale.write_bytes(b"half a file")
+    fresh.write_bytes(b"being written now")
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    project.close()
+    _Project.open(project.root).close()
+    assert not stale.exists()
+    assert fresh.exists()
