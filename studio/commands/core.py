@@ -10,7 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from studio import audit, exhibits, glossary, jobs, search, settings, sources, users
-from studio.commands import actor_name, open_project, table
+from studio.commands import acting_user, actor_name, open_project, table
 from studio.errors import StudioError
 from studio.ingest import import_paths
 from studio.project import Project
@@ -165,6 +165,8 @@ def cmd_exhibit_edit(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     with open_project(args) as project:
+        if args.user:  # a named person must exist and be allowed to import
+            users.require(acting_user(project, args), "import")
         exhibit_id = None
         if args.exhibit:
             with project.read() as s:
