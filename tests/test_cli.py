@@ -95,6 +95,10 @@ def test_init_users_and_import_with_a_progress_bar_in_real_processes(tmp_path: P
 
     folder = sources_folder(tmp_path)
     done = studio_process("--project", str(root), "--user", "Lin", "import", str(folder))
+    assert done.returncode == 1 and "no user named 'Lin'" in done.stderr  # a named actor must exist
+    done = studio_process("--project", str(root), "user", "add", "Lin", "--role", "curator")
+    assert done.returncode == 0, done.stderr
+    done = studio_process("--project", str(root), "--user", "Lin", "import", str(folder))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "imported 3 source(s)"
     assert "3/3" in done.stderr and "file" in done.stderr  # tqdm's bar: count and unit
