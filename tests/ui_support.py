@@ -170,6 +170,7 @@ def run_three_jobs(win: Any, timeout: float = 900.0) -> dict[str, Any]:
     """Transcribe, draft and export at the same time from the real widgets, measuring GUI stalls."""
     curate = win.curate
     win.state.set_user("Lin")
+    pump_until(lambda: curate.list.count() > 0, 30)
     for i in range(curate.list.count()):
         if "cauldron" in curate.list.item(i).text():
             curate.list.setCurrentRow(i)

@@ -224,6 +224,7 @@ class DraftingView(QWidget):
     def start(self) -> JobOp | None:
         if self.exhibit is None:
             return None
+        actor = self.state.user_name  # who asked, even if someone else takes the seat meanwhile
         exhibit_id, kind = int(self.exhibit.id or 0), str(self.kind.currentData())
         n, language = self.count.value(), str(self.language.currentData())
         source_id, from_draft = self.source.currentData(), self.from_draft.currentData()
@@ -233,7 +234,7 @@ class DraftingView(QWidget):
         self.go.setEnabled(False)
 
         def work(project: Any, control: Any) -> drafting.DraftOutcome:
-            user = self.state.user()
+            user = self.state.user(actor)
             return drafting.draft(
                 project, exhibit_id, kind, user, n=n, language=language, source_id=source_id, from_draft=from_draft,
                 instructions=instructions, on_token=lambda i, piece: control.emit((i, piece)),
@@ -291,9 +292,10 @@ class DraftingView(QWidget):
         draft_id = self.draft_id
         if draft_id is None:
             return
+        actor = self.state.user_name  # who asked, even if someone else takes the seat meanwhile
 
         def work(project: Any) -> int:
-            return int(drafting.pick_candidate(project, draft_id, index, self.state.user()).id or 0)
+            return int(drafting.pick_candidate(project, draft_id, index, self.state.user(actor)).id or 0)
 
         def picked(revision_id: int) -> None:
             outcome = self.last_outcome
@@ -310,12 +312,13 @@ class DraftingView(QWidget):
         draft_id = self.draft_id
         if draft_id is None:
             return None
+        actor = self.state.user_name  # who asked, even if someone else takes the seat meanwhile
         column = self.column_widgets[index]
         column.text.hide()
         column.stream.show()
 
         def work(project: Any, control: Any) -> Any:
-            return drafting.continue_draft(project, draft_id, self.state.user(), on_token=lambda p: control.emit((index, p)),
+            return drafting.continue_draft(project, draft_id, self.state.user(actor), on_token=lambda p: control.emit((index, p)),
                                            on_progress=control.progress, cancel_event=control.cancel_event)
 
         def continued(revision: Any) -> None:

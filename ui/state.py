@@ -65,12 +65,13 @@ class AppState(QObject):
             self.prefs.save()
         self.user_changed.emit()
 
-    def user(self) -> User:
-        """The person acting, re-read from the project (roles may change)."""
+    def user(self, name: str | None = None) -> User:
+        """The person acting, re-read from the project (roles may change). Work started in the
+        background passes the name captured when it was asked for, not whoever is acting now."""
         if self.project is None:
             raise RuntimeError("no project is open")
         with self.project.read() as s:
-            return users.get_user(s, self.user_name)
+            return users.get_user(s, name if name is not None else self.user_name)
 
     # ---------------------------------------------------------------- engines
     def transcriber(self) -> Any:

@@ -112,8 +112,9 @@ class TranscriptView(QWidget):
         source_id = self.source_id()
         if source_id is None:
             return None
+        actor = self.state.user_name  # who asked, even if someone else takes the seat meanwhile
         def work(project: Any, control: Any) -> transcripts.Outcome:
-            user = self.state.user()
+            user = self.state.user(actor)
             with self.state.transcriber_lock:
                 return transcripts.transcribe_source(
                     project, source_id, self.state.transcriber(), user=user,
@@ -129,11 +130,12 @@ class TranscriptView(QWidget):
         draft_id = self.draft_id
         if draft_id is None:
             return
+        actor = self.state.user_name  # who asked, even if someone else takes the seat meanwhile
         segments = self.editor.segments()
 
         def write(project: Any) -> None:
             with project.session() as s:
-                transcripts.save_segments(s, draft_id, segments, self.state.user(), note="corrected in the editor")
+                transcripts.save_segments(s, draft_id, segments, self.state.user(actor), note="corrected in the editor")
 
         Op(self.state, write, where="transcript.save").success(lambda _r: self.load()).run_in_background()
 
@@ -141,10 +143,11 @@ class TranscriptView(QWidget):
         draft_id = self.draft_id
         if draft_id is None:
             return
+        actor = self.state.user_name  # who asked, even if someone else takes the seat meanwhile
         unsaved: list[Segment] | None = self.editor.segments() if self.editor.dirty else None
 
         def write(project: Any) -> None:
-            user = self.state.user()
+            user = self.state.user(actor)
             with project.session() as s:
                 if unsaved is not None:  # keep the curator's unsaved corrections
                     transcripts.save_segments(s, draft_id, unsaved, user, note="corrected in the editor")
