@@ -50,3 +50,25 @@ def test_pinned_model_requirements_match_the_model_table() -> None:
     needed = {req for spec in model_files.MODELS.values() for req in spec.requirements}
     assert pinned == needed
     assert all("==" in req for req in pinned)
+
+
+def test_every_runtime_dependency_is_pinned_for_the_set_up_script() -> None:
+    # pyproject says what the code needs; requirements/app.txt is what a fresh
+    # machine installs. A dependency added to one and not the other would pass
+    # here and fail on CI's clean machine.
+    import re
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    meta = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    wanted = list(meta["dependencies"])
+    for extra in ("transcription", "llm", "llm-cpp-python", "iiif", "ui"):
+        wanted += meta["optional-dependencies"][extra]
+
+    def name(req: str) -> str:
+        return re.split(r"[<>=!~;\[ ]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+    pins = [line.split("#")[0].strip() for line in (root / "requirements" / "app.txt").read_text().splitlines()]
+    pinned = {name(p) for p in pins if p}
+    assert {name(w) for w in wanted} - pinned == set()
+    assert all("==" in p for p in pins if p)
