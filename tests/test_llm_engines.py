@@ -115,3 +115,17 @@ def test_threads_follow_the_machine_load(monkeypatch: pytest.MonkeyPatch) -> Non
     assert llm_settings.auto_threads() == 1
     monkeypatch.setattr(llm_settings.os, "getloadavg", lambda: (9.0, 0.0, 0.0))
     assert llm_settings.auto_threads() == 1
+
+
+def test_an_error_in_the_token_sink_stops_generation_and_is_raised(engine: LanguageModel) -> None:
+    # xllamacpp swallows exceptions raised inside its callback; the adapter must not.
+    seen: list[str] = []
+
+    def sink(piece: str) -> None:
+        seen.append(piece)
+        if len(seen) == 2:
+            raise BrokenPipeError("the terminal went away")
+
+    with pytest.raises(BrokenPipeError, match="terminal went away"):
+        engine.complete([ChatMessage("user", "Tell a long story.")], GenerationParams(max_tokens=40), on_token=sink)
+    assert len(seen) == 2

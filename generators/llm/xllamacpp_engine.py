@@ -109,11 +109,19 @@ class XLlamaCppModel:
             "stop": list(params.stop),
         }
         pieces: list[str] = []
-        state: dict[str, object] = {"finish": None, "cancelled": False, "timings": {}, "error": None}
+        state: dict[str, object] = {"finish": None, "cancelled": False, "timings": {}, "error": None, "raised": None}
         clock = StreamClock()
 
         def on_chunk(chunk: object) -> bool:
             # Returning True tells llama.cpp to stop generating: that is our cancel.
+            # The library swallows exceptions raised in here, so keep them for later.
+            try:
+                return handle(chunk)
+            except BaseException as exc:
+                state["raised"] = exc
+                return True
+
+        def handle(chunk: object) -> bool:
             if isinstance(chunk, str):
                 chunk = json.loads(chunk)
             if not isinstance(chunk, dict):
@@ -139,6 +147,8 @@ class XLlamaCppModel:
 
         with self._lock:
             result = self._server.handle_chat_completions(request, on_chunk)
+        if isinstance(state["raised"], BaseException):
+            raise state["raised"]
         if isinstance(result, dict) and "error" in result:
             state["error"] = result["error"]
         if state["error"]:
