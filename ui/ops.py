@@ -9,6 +9,8 @@ remaining time, cancel through a threading.Event the work checks).
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +34,27 @@ class _Signals(QObject):
     stream = Signal(object)
 
 
+BACKGROUND_NICE = 10
+
+
+def lower_this_thread() -> None:
+    """Run background work below the GUI thread's CPU priority (Linux: per thread).
+
+    Engines compute on every core; at equal priority the scheduler gives the GUI
+    thread no better than a share of a busy core, and the window stutters. Threads
+    and processes the engines start from here (llama.cpp's workers, the Whisper
+    child) inherit the lower priority.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    tid = threading.get_native_id()
+    try:
+        if os.getpriority(os.PRIO_PROCESS, tid) < BACKGROUND_NICE:
+            os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICE)
+    except OSError:
+        pass  # not allowed here: run at normal priority
+
+
 class _Task(QRunnable):
     def __init__(self, fn: Callable[[], Any], signals: _Signals) -> None:
         super().__init__()
@@ -40,6 +63,7 @@ class _Task(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        lower_this_thread()
         try:
             result = self.fn()
         except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread to show
