@@ -45,6 +45,10 @@ KIND_LABELS = {
 }
 
 
+# The order a visitor reads a card in (stored content is key-sorted for its hash).
+FIELD_ORDER = ["title", "short", "long", "body", "key_facts", "image_caption", "caption", "alt_text", "credit"]
+
+
 @dataclass
 class ReviewItem:
     draft: Draft
@@ -73,7 +77,8 @@ def content_as_text(content: dict[str, Any]) -> str:
             speaker = f"{seg['speaker']}: " if seg.get("speaker") else ""
             lines.append(f"[{int(start // 60):02d}:{start % 60:04.1f}] {speaker}{seg.get('text', '')}")
         return "\n".join(lines)
-    return render_labelled(content, fields_of(content))
+    ordered = {k: content[k] for k in sorted(content, key=lambda k: (FIELD_ORDER.index(k) if k in FIELD_ORDER else len(FIELD_ORDER), k))}
+    return render_labelled(ordered, fields_of(ordered))
 
 
 def text_as_content(text: str, like: dict[str, Any]) -> dict[str, Any]:
@@ -211,6 +216,7 @@ class ReviewView(QWidget):
         layout.addWidget(tabs)
         state.project_changed.connect(self.refresh)
         self._loading = False
+        self._wanted: int | None = None
 
     # ------------------------------------------------------------------ queue
     def refresh(self) -> None:
@@ -269,9 +275,12 @@ class ReviewView(QWidget):
         if not 0 <= row < len(self.queue):
             return
         draft_id = self.queue[row][0]
+        self._wanted = draft_id
         Op(self.state, lambda project: load_item(project, draft_id), where="review.item").success(self.show_item).run_in_background()
 
     def show_item(self, item: ReviewItem) -> None:
+        if self._wanted is not None and item.draft.id != self._wanted:
+            return  # the reviewer has already moved on to another revision
         self.item = item
         rev = item.revision
         who = tr("model {model}").format(model=rev.model) if rev.author_kind == "model" else rev.created_by
