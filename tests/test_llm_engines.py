@@ -15,7 +15,8 @@ from generators.llm.llamacpp_python_engine import LlamaCppPythonModel
 from generators.llm.settings import EngineSettings, open_language_model
 from generators.llm.xllamacpp_engine import XLlamaCppModel
 
-pytestmark = pytest.mark.slow
+# A hang (seen twice while another suite loaded models at the same time) fails in minutes, not at 15.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 KEY = "smollm2-135m"
 MESSAGES = [
     ChatMessage("system", "You are a museum guide."),
