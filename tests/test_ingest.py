@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from studio import search
+from studio import search, users
 from studio.ingest import ImportReport, import_paths
 from studio.models import Job, Passage, Source
 from studio.project import Project
@@ -453,7 +453,8 @@ def test_a_reader_crash_is_a_listed_failure_not_the_end_of_the_batch(
 # ======================================================== a killed process
 def test_a_process_killed_mid_import_leaves_a_consistent_project(tmp_path: Path) -> None:
     root = tmp_path / "Kill.studio"
-    Project.create(root).close()
+    with Project.create(root) as created, created.session() as s:
+        users.add_user(s, "Lin", "curator")
     folder = tmp_path / "many"
     folder.mkdir()
     for i in range(200):
