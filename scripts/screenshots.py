@@ -162,6 +162,7 @@ def main() -> int:
             win.set_mode(1)
             queue = win.review.list
             wait_for(lambda: queue.count() > 1)
+            pump(app, 1.5)  # let the queue's first load settle before moving in it
             queue.setCurrentRow(next(i for i in range(queue.count()) if "Scholar" in queue.item(i).text()))
             shoot(win, f"review{suffix}", 2.5)
             if language == "en":
