@@ -393,4 +393,8 @@ class ReviewView(QWidget):
             self.reason.clear()
             self.decided.emit(decision)
 
+        # The decided item leaves the editor's hands at once: a second
+        # Ctrl+Enter before the queue reloads must not decide it again.
+        self.item = None
+        self._enable()
         Op(self.state, work, where=f"review.{decision}").success(done).finally_(self.refresh).run_in_background()
