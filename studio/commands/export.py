@@ -11,7 +11,6 @@ from tqdm import tqdm
 from studio import exhibits, jobs, users
 from studio.commands import acting_user, actor_name, open_project, table
 from studio.errors import StudioError
-from studio.export import ExportOptions, export_package, list_records, verify_package
 from studio.project import DB_NAME
 
 
@@ -52,6 +51,10 @@ def _disclosures(values: list[str]) -> dict[str, str]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    # Imported here: the export stack (numpy, iiif-prezi3, jsonschema) would
+    # otherwise slow every CLI start, export or not.
+    from studio.export import ExportOptions, export_package
+
     with open_project(args) as project:
         if args.user:  # the producer's job; an unknown name or a curator is refused here
             users.require(acting_user(project, args), "export")
@@ -100,6 +103,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_exports(args: argparse.Namespace) -> int:
+    from studio.export import list_records
+
     with open_project(args) as project, project.read() as s:
         rows = [[str(r.id), r.kind, r.version, r.created_at[:19], str(len(r.items)),
                  "+{} ~{} -{}".format(*(len(r.diff.get(k, [])) for k in ("added", "changed", "removed"))),
@@ -110,6 +115,8 @@ def cmd_exports(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from studio.export import verify_package
+
     project = None
     if args.project or (Path.cwd() / DB_NAME).exists():
         project = open_project(args)
