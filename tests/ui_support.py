@@ -53,6 +53,10 @@ def window(qtbot: Any, app_dirs: Path, sample_project: Path) -> Iterator[Any]:
     win = start(str(sample_project), prefs)
     qtbot.addWidget(win)
     win.show()
+    # Keyboard shortcuts only fire in the active window; on a busy machine
+    # activation can lag the show, and a shortcut test would then miss.
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=10_000)
     settle(qtbot)
     state = win.state
     yield win
