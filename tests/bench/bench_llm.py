@@ -134,7 +134,7 @@ def bench_engine(engine: str, key: str, threads: int, max_tokens: int) -> dict[s
     }
 
 
-def bench_studio_draft(key: str) -> dict[str, float]:
+def bench_studio_draft(key: str, threads: int = 0) -> dict[str, float]:
     """A card draft through the studio (n=1) on the default engine, then its cached repeat."""
     from studio import drafting, exhibits, settings, users
     from studio.ingest import import_paths
@@ -147,6 +147,7 @@ def bench_studio_draft(key: str) -> dict[str, float]:
             exhibit = exhibits.create_exhibit(s, "Ritual food cauldron (ding) with taotie masks",
                                               identifier="RMAA.1987.014", subject="bronze; ding; taotie")
             settings.put(s, "llm.model", key, "bench")
+            settings.put(s, "llm.threads", threads, "bench")  # 0: as the studio chooses from the load
             eid = exhibit.id
         import_paths(project, [DING / "label_en.md", DING / "catalogue_en.txt"], exhibit_id=eid, actor="Lin")
         t0 = time.perf_counter()
@@ -187,6 +188,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--skip-engines", action="store_true", help="only the studio draft, cache and memory")
     parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--draft-threads", type=int, default=0, help="llm.threads for the studio draft (0: automatic)")
     parser.add_argument("--engines", default="xllamacpp,llama-cpp-python")
     parser.add_argument("--skip-draft", action="store_true", help="only the engine comparison")
     args = parser.parse_args()
@@ -203,7 +205,7 @@ def main() -> None:
                 print(f"{engine:17s} threads={threads}: {json.dumps(figures)}", flush=True)
     if not args.skip_draft:
         before = load()
-        draft = bench_studio_draft(args.model)
+        draft = bench_studio_draft(args.model, args.draft_threads)
         draft["load_before"], draft["load_after"] = before, load()
         results["studio card draft"] = draft
         print(f"studio card draft (default engine): {json.dumps(draft)}", flush=True)
