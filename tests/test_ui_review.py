@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from studio import review, users
 from studio.project import Project
-from tests.ui_support import app_dirs, sample_master, sample_project, settle, wait_until, window  # noqa: F401
+from tests.ui_support import activate, app_dirs, sample_master, sample_project, settle, wait_until, window  # noqa: F401
 
 CARD = {
     "title": "Ritual food cauldron",
@@ -46,6 +46,7 @@ def test_queue_counts_and_keyboard_approve(window: Any, qtbot: Any, sample_proje
     settle(qtbot)
     assert view.preview.renders >= 1 and view.preview.last_png is not None  # the card was rendered
     first = view.item.draft.id
+    assert activate(qtbot, window, timeout_ms=10_000), "the window never became active"
     qtbot.keyClick(view.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot)
     with window.state.project.read() as s:
