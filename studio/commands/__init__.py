@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from studio.errors import StudioError
 from studio.models import User
 from studio.project import DB_NAME, Project
+
+T = TypeVar("T")
 
 
 def open_project(args: argparse.Namespace) -> Project:
@@ -48,3 +54,32 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def run_cancellable(work: Callable[[threading.Event], T], name: str = "job") -> T:
+    """Run `work` on a thread; Ctrl-C sets its cancel event and waits for it to stop.
+
+    The engines check the event between tokens or audio windows, so the job
+    record ends as "cancelled" rather than the process dying mid-write.
+    """
+    cancel = threading.Event()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = work(cancel)
+        except BaseException as exc:  # handed to the main thread below
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.2)
+    except KeyboardInterrupt:
+        cancel.set()
+        print("\ncancelling…", file=sys.stderr)
+        thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from studio import drafting, users
-from studio.commands import open_project, table
+from studio.commands import open_project, run_cancellable, table
 from studio.errors import StudioError
 from studio.models import User
 
-T = TypeVar("T")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -65,29 +62,6 @@ def _person(project: Any, args: argparse.Namespace) -> User:
         return users.get_user(s, args.user)
 
 
-def _run_cancellable(work: Callable[[threading.Event], T]) -> T:
-    """Run `work` on a thread; Ctrl-C sets its cancel event and waits for it to stop."""
-    cancel = threading.Event()
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["result"] = work(cancel)
-        except BaseException as exc:  # handed to the main thread below
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="draft", daemon=True)
-    thread.start()
-    try:
-        while thread.is_alive():
-            thread.join(0.2)
-    except KeyboardInterrupt:
-        cancel.set()
-        print("\ncancelling…", file=sys.stderr)
-        thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
 
 
 class _Stream:
@@ -129,7 +103,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
     with open_project(args) as project:
         person = _person(project, args)
         stream = _Stream(args.quiet)
-        outcome = _run_cancellable(
+        outcome = run_cancellable(
             lambda cancel: drafting.draft(
                 project, args.exhibit, args.kind, person, n=args.candidates, language=args.language,
                 source_id=args.source, from_draft=args.from_draft, card_template=args.card_template,
@@ -156,7 +130,7 @@ def cmd_continue(args: argparse.Namespace) -> int:
             sys.stdout.write(piece)
             sys.stdout.flush()
 
-        revision = _run_cancellable(
+        revision = run_cancellable(
             lambda cancel: drafting.continue_draft(project, args.draft, person, on_token=write, cancel_event=cancel)
         )
         print(f"\ndraft {args.draft}: revision {revision.id}, pending review")

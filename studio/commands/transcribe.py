@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from tqdm import tqdm
 
 from generators.transcription import FasterWhisperTranscriber, Segment, to_srt, to_text, to_webvtt
 from generators.transcription.settings import COMPUTE_TYPES
 from studio import exhibits, review, sources, transcripts
-from studio.commands import acting_user, open_project, table
+from studio.commands import acting_user, open_project, run_cancellable, table
 from studio.errors import StudioError
 from studio.project import Project
 
-T = TypeVar("T")
 WRITERS: dict[str, Callable[..., str]] = {"vtt": to_webvtt, "srt": to_srt, "txt": to_text}
 
 
@@ -89,29 +87,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         a.set_defaults(func=cmd_accept if name == "accept" else cmd_dismiss)
 
 
-def _run_cancellable(work: Callable[[threading.Event], T]) -> T:
-    """Run `work` on a thread; Ctrl-C sets its cancel event and waits for it to stop."""
-    cancel = threading.Event()
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["result"] = work(cancel)
-        except BaseException as exc:  # handed to the main thread below
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="transcribe", daemon=True)
-    thread.start()
-    try:
-        while thread.is_alive():
-            thread.join(0.2)
-    except KeyboardInterrupt:
-        cancel.set()
-        print("\ncancelling…", file=sys.stderr)
-        thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
 
 
 def _queue(project: Project, args: argparse.Namespace) -> list[int]:
@@ -156,11 +131,11 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         with FasterWhisperTranscriber() as engine:
             try:
                 if args.restart:
-                    outcomes = [_run_cancellable(lambda cancel: transcripts.restart(
+                    outcomes = [run_cancellable(lambda cancel: transcripts.restart(
                         project, args.restart, engine, user=person, cancel_event=cancel,
                         on_progress=lambda f, m: show(0, f, m)))]
                 else:
-                    outcomes = _run_cancellable(lambda cancel: transcripts.transcribe_many(
+                    outcomes = run_cancellable(lambda cancel: transcripts.transcribe_many(
                         project, ids, engine, user=person, overrides=overrides, speaker=args.speaker,
                         cancel_event=cancel, on_progress=show))
             finally:
