@@ -172,3 +172,29 @@ def test_opening_a_folder_that_is_not_a_project_says_why(window: Any, qtbot: Any
     window.open_project(folder)
     assert shown and "not a Heritage Studio project" in shown[0]
     assert window.state.project is not None  # the open project stays open
+
+
+def test_a_refresh_that_finishes_late_does_not_overwrite_a_newer_one(window: Any, qtbot: Any) -> None:
+    """Reads run on a thread pool and can finish out of order; a list shows the newest read."""
+    from ui.ops import Op
+
+    delivered: list[str] = []
+    second_done = threading.Event()
+    owner = object()
+
+    def slow_old(_project: Any) -> str:
+        second_done.wait(10)  # finishes only after the newer read has been delivered
+        return "old"
+
+    def fast_new(_project: Any) -> str:
+        return "new"
+
+    Op(window.state, slow_old, where="t").latest(owner, "list").success(delivered.append).run_in_background()
+    newer = Op(window.state, fast_new, where="t").latest(owner, "list").success(delivered.append)
+    newer.finally_(second_done.set).run_in_background()
+    settle(qtbot)
+    assert delivered == ["new"]
+    # another owner's list is not affected by this owner's refreshes
+    Op(window.state, fast_new, where="t").latest(object(), "list").success(delivered.append).run_in_background()
+    settle(qtbot)
+    assert delivered == ["new", "new"]

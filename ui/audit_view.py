@@ -44,7 +44,7 @@ class AuditView(QWidget):
                 return audit.entries(s, limit=SHOWN), audit.verify(s)
 
         if self.state.project is not None:
-            Op(self.state, load, where="audit.list").success(self._fill).run_in_background()
+            Op(self.state, load, where="audit.list").latest(self, "audit.list").success(self._fill).run_in_background()
 
     def _fill(self, result: tuple[list[AuditEntry], list[str]]) -> None:
         entries, problems = result

@@ -134,7 +134,7 @@ class ExportView(QWidget):
                 rows = [(int(e.id or 0), e.title) for e in exhibits.list_exhibits(s)]
                 return rows, list(settings.get(s, "languages") or []), list_records(s)
 
-        Op(self.state, load, where="export.list").success(self._fill).run_in_background()
+        Op(self.state, load, where="export.list").latest(self, "export.list").success(self._fill).run_in_background()
 
     def _fill(self, result: tuple[list[tuple[int, str]], list[str], list[ExportRecord]]) -> None:
         rows, _languages, records = result
@@ -172,7 +172,7 @@ class ExportView(QWidget):
                 return collect(s, languages, exhibit_ids)
 
         if self.state.project is not None:
-            Op(self.state, load, where="export.preview").success(self._show_preview).run_in_background()
+            Op(self.state, load, where="export.preview").latest(self, "export.preview").success(self._show_preview).run_in_background()
 
     def _show_preview(self, result: tuple[list[PackageItem], list[Omission]]) -> None:
         items, omissions = result

@@ -70,7 +70,7 @@ class GlossaryView(QWidget):
                 return glossary.list_terms(s)
 
         if self.state.project is not None:
-            Op(self.state, load, where="glossary.list").success(self._fill).run_in_background()
+            Op(self.state, load, where="glossary.list").latest(self, "glossary.list").success(self._fill).run_in_background()
 
     def _fill(self, terms: list[GlossaryTerm]) -> None:
         self.table.blockSignals(True)

@@ -73,6 +73,10 @@ class _Task(QRunnable):
 
 
 _live: set["Op"] = set()  # keep ops (and their signal objects) alive until they finish
+# Per (owner, key): the generation of the newest op. Reads run on a pool of
+# threads and can finish out of order; a list refreshed twice must show the
+# second read, never the first one arriving late.
+_generations: dict[tuple[int, str], int] = {}
 
 
 class Op:
@@ -90,7 +94,19 @@ class Op:
         self._success: Callable[[Any], None] | None = None
         self._failure: Callable[[BaseException], None] | None = None
         self._finally: Callable[[], None] | None = None
+        self._latest: tuple[tuple[int, str], int] | None = None
         self.signals = _Signals()
+
+    def latest(self, owner: object, key: str) -> "Op":
+        """Deliver the result only if no newer op was started for this owner and key."""
+        slot = (id(owner), key)
+        generation = _generations.get(slot, 0) + 1
+        _generations[slot] = generation
+        self._latest = (slot, generation)
+        return self
+
+    def superseded(self) -> bool:
+        return self._latest is not None and _generations.get(self._latest[0]) != self._latest[1]
 
     def success(self, cb: Callable[[Any], None]) -> "Op":
         self._success = cb
@@ -119,7 +135,7 @@ class Op:
 
     def _on_done(self, result: Any) -> None:
         try:
-            if self._success is not None:
+            if self._success is not None and not self.superseded():
                 self._success(result)
         finally:
             self._end()

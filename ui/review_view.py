@@ -232,7 +232,7 @@ class ReviewView(QWidget):
                     for d, r in review.pending_revisions(s)
                 ]
 
-        Op(self.state, load, where="review.queue").success(self._fill).run_in_background()
+        Op(self.state, load, where="review.queue").latest(self, "review.queue").success(self._fill).run_in_background()
 
     def _fill(self, queue: list[tuple[int, str]]) -> None:
         current = self.item.draft.id if self.item else None
@@ -276,7 +276,7 @@ class ReviewView(QWidget):
             return
         draft_id = self.queue[row][0]
         self._wanted = draft_id
-        Op(self.state, lambda project: load_item(project, draft_id), where="review.item").success(self.show_item).run_in_background()
+        Op(self.state, lambda project: load_item(project, draft_id), where="review.item").latest(self, "review.item").success(self.show_item).run_in_background()
 
     def show_item(self, item: ReviewItem) -> None:
         if self._wanted is not None and item.draft.id != self._wanted:

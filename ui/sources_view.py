@@ -184,7 +184,7 @@ class SourcesView(QWidget):
                 out.append((source, thumb))
             return out
 
-        Op(self.state, load, where="sources.list").success(self._fill).run_in_background()
+        Op(self.state, load, where="sources.list").latest(self, "sources.list").success(self._fill).run_in_background()
 
     def _fill(self, rows: list[tuple[Source, bytes | None]]) -> None:
         current = self.viewer.source.id if self.viewer.source else None

@@ -87,7 +87,7 @@ class TranscriptView(QWidget):
                 entries = transcripts.glossary_entries(s)
                 return current, entries, transcripts.dismissed_keys(s, int(current.draft.id or 0)), source
 
-        Op(self.state, read, where="transcript.load").success(self._show).run_in_background()
+        Op(self.state, read, where="transcript.load").latest(self, "transcript.load").success(self._show).run_in_background()
 
     def _show(self, loaded: tuple[Any, list[GlossaryEntry], list[str], Any] | None) -> None:
         current, entries, dismissed, source = loaded if loaded else (None, [], [], None)

@@ -6,7 +6,9 @@ so the count the drafting budget relies on is the count the engine will see.
 
 from __future__ import annotations
 
+import atexit
 import threading
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +23,17 @@ from generators.llm.base import (
     TokenSink,
     normalise_finish,
 )
+
+
+_open_models: "weakref.WeakSet[LlamaCppPythonModel]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_models() -> None:
+    # llama-cpp-python frees its model in __del__, which at interpreter exit runs
+    # after ctypes is torn down and prints a TypeError; free them while we still can.
+    for model in list(_open_models):
+        model.close()
 
 
 class LlamaCppPythonModel:
@@ -67,6 +80,7 @@ class LlamaCppPythonModel:
         self.identity = identity
         self.threads = threads
         self._lock = threading.Lock()
+        _open_models.add(self)
 
     def context_length(self) -> int:
         return int(self._llm.n_ctx())
@@ -127,4 +141,6 @@ class LlamaCppPythonModel:
     def close(self) -> None:
         llm = getattr(self, "_llm", None)
         if llm is not None:
+            self._llm = None
             llm.close()
+        _open_models.discard(self)
