@@ -149,3 +149,23 @@ def test_glossary_add_edit_remove(window: Any, qtbot: Any) -> None:
     view.remove_selected()
     settle(qtbot)
     assert view.table.rowCount() == before
+
+
+def test_glossary_suggestions_are_computed_off_the_gui_thread_and_the_newest_wins(window: Any, qtbot: Any) -> None:
+    from generators.transcription import GlossaryEntry, Segment
+
+    editor = window.curate.transcript.editor
+    terms = [GlossaryEntry("Western Zhou", "Western Zhou", ("Western Chou",), "en"),
+             GlossaryEntry("taotie", "taotie", ("tao tie",), "en")]
+    first = [Segment(0.0, 4.0, "A bronze of the Western Jew period.")]
+    second = [Segment(0.0, 4.0, "The taudi mask of the Western Jew period.")]
+    editor.set_transcript(first, terms, [])
+    editor.set_transcript(second, terms, [])  # replaces the first before its suggestions arrive
+    settle(qtbot)
+    shown = [editor.suggestions.item(i).data(Qt.ItemDataRole.UserRole) for i in range(editor.suggestions.count())]
+    assert {s.replacement for s in shown} == {"Western Zhou", "taotie"}
+    assert editor.segments() == second  # nothing was rewritten: suggestions wait for the curator
+    editor.set_transcript(second, terms, [s.key for s in shown if s.replacement == "taotie"])
+    settle(qtbot)
+    assert [editor.suggestions.item(i).data(Qt.ItemDataRole.UserRole).replacement
+            for i in range(editor.suggestions.count())] == ["Western Zhou"]

@@ -156,6 +156,41 @@ class Op:
         _live.discard(self)
 
 
+def compute(owner: object, key: str, fn: Callable[[], Any], done: Callable[[Any], None],
+            failed: Callable[[BaseException], None] | None = None) -> None:
+    """Run a pure computation (no project, no writes) off the GUI thread; newest result wins.
+
+    For work that reads only what the widget hands it (e.g. glossary suggestions
+    over the segments on screen), so it does not announce a data change the way
+    an `Op` does.
+    """
+    slot = (id(owner), key)
+    generation = _generations.get(slot, 0) + 1
+    _generations[slot] = generation
+    signals = _Signals()
+    holder: dict[str, Any] = {"signals": signals}
+
+    def finished(result: Any) -> None:
+        _holders.remove(holder)
+        if _generations.get(slot) == generation:
+            done(result)
+
+    def broke(exc: BaseException) -> None:
+        _holders.remove(holder)
+        if failed is not None and _generations.get(slot) == generation:
+            failed(exc)
+        elif failed is None:
+            sys.excepthook(type(exc), exc, exc.__traceback__)  # a bug: the crash reporter takes it
+
+    _holders.append(holder)
+    signals.done.connect(finished)
+    signals.failed.connect(broke)
+    QThreadPool.globalInstance().start(_Task(fn, signals))
+
+
+_holders: list[dict[str, Any]] = []  # signal objects of running computations
+
+
 class RunningJob(QObject):
     """What the job panel shows for one job in this window."""
 

@@ -9,6 +9,8 @@ to WebVTT and SRT. Every text change goes on the shared undo stack.
 
 from __future__ import annotations
 
+import copy
+
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 from generators.transcription import GlossaryEntry, Segment, Suggestion, suggest, to_srt, to_webvtt
 from ui.audio_player import AudioPlayer, clock
 from ui.i18n import tr
+from ui.ops import compute
 
 Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("Start", "End", "Speaker", "Text")
@@ -265,8 +268,15 @@ class TranscriptEditor(QWidget):
 
     # ------------------------------------------------------------ suggestions
     def refresh_suggestions(self) -> None:
+        """Recompute glossary suggestions off the GUI thread: fuzzy and sound-key
+        matching over a long transcript takes long enough to stall the window."""
+        # a copy: the curator may edit the segments on screen while this runs
+        segments, glossary, dismissed = copy.deepcopy(self.model.segments), list(self.glossary), list(self.dismissed)
+        compute(self, "suggestions", lambda: suggest(segments, glossary, dismissed), self._show_suggestions)
+
+    def _show_suggestions(self, found: list[Suggestion]) -> None:
         self.suggestions.clear()
-        for item in suggest(self.model.segments, self.glossary, self.dismissed):
+        for item in found:
             row = QListWidgetItem(tr("Segment {n}: “{heard}” → “{replacement}”").format(
                 n=item.segment + 1, heard=item.heard, replacement=item.replacement))
             row.setData(Qt.ItemDataRole.UserRole, item)
