@@ -1,7 +1,7 @@
 """Benchmark: the longest stall of the GUI event loop while a transcription (Whisper tiny.en),
 a drafting job (SmolLM2-135M) and a kiosk export run at once. Goal: <= 50 ms.
 
-    .venv/bin/python tests/bench/bench_ui_stall.py [--runs 3]
+    .venv/bin/python tests/bench/bench_ui_stall.py [--runs 3] [--model qwen2.5-coder-1.5b]
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--model", default="smollm2-135m",
+                        help="drafting model (default: the fast test model; qwen2.5-coder-1.5b is the studio default)")
     args = parser.parse_args()
     from studio.samples import build_sample
     from tests.ui_support import approve_a_card, run_three_jobs, use_fast_whisper, use_small_model
@@ -38,6 +40,12 @@ def main() -> int:
             project, _ = build_sample(path)
             project.close()
             use_small_model(path)
+            if args.model != "smollm2-135m":
+                from studio import settings
+                from studio.project import Project
+
+                with Project.open(path) as opened, opened.session() as s:
+                    settings.put(s, "llm.model", args.model, "bench")
             use_fast_whisper(path)
             approve_a_card(path)
             win = start(str(path), Prefs(welcomed=True))
