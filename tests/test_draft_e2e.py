@@ -127,3 +127,24 @@ def test_smollm2_length_end_is_continued_with_a_project_template(tmp_path: Path)
     assert json.loads(longer.params_json)["completion_tokens"] > json.loads(first.params_json)["completion_tokens"]
     with project.read() as s:
         assert review.draft_status(s, outcome.draft_id) == "pending"
+
+
+def test_prewarm_reads_the_draft_prompt_ahead_and_writes_nothing(tmp_path: Path) -> None:
+    from generators.llm.scripted import ScriptedModel
+    from studio import jobs
+
+    project = _project(tmp_path, "smollm2-135m")
+    ready = drafting.prewarm(project, "RMAA.1987.014", "card")
+    assert ready.prompt_tokens > 500 and ready.cached_tokens == ready.prompt_tokens - 1 and not ready.reason
+    # the draft's own prompt is the one read ahead: nothing of it is read again
+    again = drafting.prewarm(project, "RMAA.1987.014", "card", cancelled=lambda: True)
+    assert again.cached_tokens == ready.cached_tokens
+    outcome = drafting.draft(project, "RMAA.1987.014", "card", _lin(project), n=1)
+    with project.read() as s:
+        assert s.get(drafting.DraftRequestRecord, outcome.request_id).prompt_tokens == ready.prompt_tokens
+        assert [j.kind for j in jobs.list_jobs(s)] == ["draft"]  # the prewarm recorded no job
+        assert len(review.list_drafts(s)) == 1
+    # an engine without a prompt cache reads nothing and says why
+    double = drafting.prewarm(project, "RMAA.1987.014", "card", model=ScriptedModel("TITLE: x"))
+    assert double.prompt_tokens == 0 and "cache" in double.reason
+    project.close()

@@ -130,3 +130,72 @@ def test_an_error_in_the_token_sink_stops_generation_and_is_raised(engine: Langu
     with pytest.raises(BrokenPipeError, match="terminal went away"):
         engine.complete([ChatMessage("user", "Tell a long story.")], GenerationParams(max_tokens=40), on_token=sink)
     assert len(seen) == 2
+
+
+@pytest.fixture(scope="module")
+def embedded() -> Iterator[LlamaCppPythonModel]:
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+    model = open_language_model(EngineSettings(engine="llama-cpp-python", model=KEY, n_ctx=2048, threads=1))
+    assert isinstance(model, LlamaCppPythonModel)
+    yield model
+    model.close()
+
+
+def _count_evaluated(model: LlamaCppPythonModel, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Tokens llama.cpp evaluates, call by call (prompt chunks and generated tokens)."""
+    evaluated: list[int] = []
+    real_eval = model._llm.eval
+
+    def counting(tokens: list[int]) -> None:
+        evaluated.append(len(tokens))
+        real_eval(tokens)
+
+    monkeypatch.setattr(model._llm, "eval", counting)
+    return evaluated
+
+
+LONG = [
+    ChatMessage("system", "You are a museum guide. Use only the passages."),
+    ChatMessage("user", "Passages:\n" + "\n".join(
+        f"[{i}] The bronze ding number {i} stood on three legs and held meat for the ancestors." for i in range(1, 25))
+        + "\nIn one sentence, what is a ding?"),
+]
+
+
+def test_prefill_reads_the_prompt_so_the_completion_only_generates(
+    embedded: LlamaCppPythonModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generators.llm import llamacpp_python_engine
+    from generators.llm.base import Prefiller, prefill
+
+    assert isinstance(embedded, Prefiller)
+    evaluated = _count_evaluated(embedded, monkeypatch)
+    cached, total = prefill(embedded, LONG)
+    assert total == embedded.count_tokens(LONG) > 3 * llamacpp_python_engine.PREFILL_CHUNK
+    assert cached == total - 1  # the last token is left for the completion, which needs its logits
+    assert max(evaluated) <= llamacpp_python_engine.PREFILL_CHUNK and sum(evaluated) == cached
+    evaluated.clear()
+    done = embedded.complete(LONG, GenerationParams(max_tokens=12, temperature=0.0))
+    assert done.text.strip() and done.prompt_tokens == total
+    # only the prompt's last token and then one token per step: the prompt was not read again
+    assert set(evaluated) == {1} and len(evaluated) <= 12 + 1
+    evaluated.clear()
+    again, _ = prefill(embedded, LONG)
+    assert again == total - 1 and evaluated == []  # still cached after the completion
+
+
+def test_a_cancelled_prefill_stops_between_chunks_and_keeps_what_it_read(
+    embedded: LlamaCppPythonModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generators.llm import llamacpp_python_engine
+
+    other = [LONG[0], ChatMessage("user", LONG[1].content.replace("ding", "gui"))]  # shares only the start
+    evaluated = _count_evaluated(embedded, monkeypatch)
+    cached, total = embedded.prefill(other, cancelled=lambda: len(evaluated) >= 2)
+    assert len(evaluated) == 2 and cached < total - 1
+    evaluated.clear()
+    done = embedded.complete(other, GenerationParams(max_tokens=4, temperature=0.0), cancelled=lambda: len(evaluated) >= 1)
+    assert done.finish_reason == "cancelled" and done.text == "" and len(evaluated) == 1
+    evaluated.clear()
+    rest, _ = embedded.prefill(other)
+    assert rest == total - 1 and sum(evaluated) == total - 1 - cached - llamacpp_python_engine.PREFILL_CHUNK

@@ -38,3 +38,50 @@ def test_cancel_really_stops_drafting(window: Any, qtbot: Any) -> None:
     assert op.running.status == "cancelled"
     with window.state.project.read() as s:
         assert review.list_drafts(s) == []
+
+
+@pytest.mark.slow
+def test_the_exhibit_prompt_is_read_ahead_and_the_draft_continues_from_it(window: Any, qtbot: Any) -> None:
+    from generators.llm import settings as engines
+    from ui.ops import RunningJob
+
+    curate = window.curate
+    panel = curate.drafting
+    window.state.prefs.prewarm = True
+    curate.tabs.setCurrentWidget(panel)
+    panel.kind.setCurrentIndex(panel.kind.findData("card"))
+    panel.count.setValue(1)
+    wait_until(qtbot, lambda: "drafting starts at once" in panel.readiness.text(), timeout=300)
+    settle(qtbot)
+    (model,) = engines._loaded.values()
+    evaluated: list[int] = []
+    real_eval = model._llm.eval
+
+    def counting(tokens: list[int]) -> None:
+        evaluated.append(len(tokens))
+        real_eval(tokens)
+
+    model._llm.eval = counting
+    try:
+        op = panel.start()
+        wait_until(qtbot, lambda: op.running.status != "running", timeout=300)
+        settle(qtbot)
+    finally:
+        del model._llm.eval
+    assert op.running.status == "done"
+    # the prompt was read before the click: the draft evaluated one token at a time
+    assert evaluated and set(evaluated) == {1}
+
+    # any job starting stops a prewarm at once (it wants the cores)
+    panel.kind.setCurrentIndex(panel.kind.findData("summary"))
+    panel._prewarm_timer.stop()
+    prewarm = panel.prewarm()
+    assert prewarm is not None
+    cancel = panel._prewarm_cancel
+    assert cancel is not None and not cancel.is_set()
+    job = RunningJob("export", "Export")
+    window.state.job_started.emit(job)
+    assert cancel.is_set() and panel.prewarm() is None  # nothing new starts while a job runs
+    job.status = "done"
+    job.finished.emit("done")
+    settle(qtbot)

@@ -49,7 +49,9 @@ def window(qtbot: Any, app_dirs: Path, sample_project: Path) -> Iterator[Any]:
     from ui.i18n import set_language
     from ui.prefs import Prefs
 
-    prefs = Prefs(welcomed=True)
+    # Reading prompts ahead would load a model in every test that shows the drafting
+    # tab; the tests of that feature turn it on.
+    prefs = Prefs(welcomed=True, prewarm=False)
     win = start(str(sample_project), prefs)
     qtbot.addWidget(win)
     win.show()

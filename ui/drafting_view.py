@@ -6,9 +6,10 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -31,7 +32,7 @@ from studio.models import Exhibit
 from studio.queries import draft_grounding, passages_by_id
 from ui.card_preview import CardPreview
 from ui.i18n import tr
-from ui.ops import JobOp, Op
+from ui.ops import JobOp, Op, RunningJob
 from ui.review_view import KIND_LABELS, content_as_text
 from ui.state import AppState
 
@@ -96,6 +97,9 @@ class CandidateColumn(QWidget):
         self.more.setEnabled(chosen and view.get("finish_reason") == "length")
 
 
+PREWARM_DELAY_MS = 1500  # the curator has settled on an exhibit and kind
+
+
 class DraftingView(QWidget):
     def __init__(self, state: AppState) -> None:
         super().__init__()
@@ -140,6 +144,10 @@ class DraftingView(QWidget):
         form.addRow(tr("Translate draft"), self.from_draft)
         form.addRow(tr("Instructions"), self.instructions)
         form.addRow(self.go, self.status)
+        self.readiness = QLabel("")
+        self.readiness.setAccessibleName(tr("Model readiness"))
+        self.readiness.setWordWrap(True)
+        form.addRow(self.readiness)
 
         self.columns_host = QWidget()
         self.columns = QHBoxLayout(self.columns_host)
@@ -169,6 +177,7 @@ class DraftingView(QWidget):
         layout.addWidget(top)
         state.project_changed.connect(self._fill_models)
         self.last_outcome: drafting.DraftOutcome | None = None
+        self._setup_prewarm()
 
     # ------------------------------------------------------------------ setup
     def _fill_models(self) -> None:
@@ -198,6 +207,7 @@ class DraftingView(QWidget):
         Op(self.state, put, where="settings.model").run_in_background()
 
     def show_exhibit(self, exhibit: Exhibit | None) -> None:
+        self._stop_prewarm()
         self.exhibit = exhibit
         self.go.setEnabled(exhibit is not None)
         self.source.clear()
@@ -212,6 +222,91 @@ class DraftingView(QWidget):
                     self.source.addItem(f"{src.filename} ({src.kind})", src.id)
             for d, _r, state in review.list_drafts(s, exhibit.id):
                 self.from_draft.addItem(f"#{d.id} {d.kind} ({d.language}) · {state}", d.id)
+        self._schedule_prewarm()
+
+    # ----------------------------------------------------------------- prewarm
+    # Reading ~1,350 prompt tokens into the default model takes ~15 s on two
+    # cores, nearly all of the wait for the first token. While the curator looks
+    # at an exhibit on this tab and nothing else runs, the prompt the Draft
+    # button would send is read into the engine's cache; any job starting stops
+    # it within one chunk, and what was read is kept for the draft.
+    def _setup_prewarm(self) -> None:
+        self._prewarm_timer = QTimer(self)
+        self._prewarm_timer.setSingleShot(True)
+        self._prewarm_timer.setInterval(PREWARM_DELAY_MS)
+        self._prewarm_timer.timeout.connect(self.prewarm)
+        self._prewarm_cancel: threading.Event | None = None
+        self._jobs: set[RunningJob] = set()
+        self.state.job_started.connect(self._job_started)
+        for box in (self.kind, self.language, self.source, self.from_draft):
+            box.currentIndexChanged.connect(lambda _i: self._schedule_prewarm())
+        self.instructions.editingFinished.connect(self._schedule_prewarm)
+        self.model.activated.connect(lambda _i: self._schedule_prewarm())
+
+    def _request(self) -> tuple[Any, ...] | None:
+        """What the Draft button would ask for now (None: nothing to prewarm)."""
+        if self.exhibit is None:
+            return None
+        kind = str(self.kind.currentData())
+        if kind == "translation":
+            return None  # its prompt is the draft being translated, chosen at the last moment
+        return (int(self.exhibit.id or 0), kind, str(self.language.currentData()), self.source.currentData(),
+                self.instructions.text().strip(), str(self.model.currentData()))
+
+    def _schedule_prewarm(self) -> None:
+        self._stop_prewarm()
+        if self.state.prefs.prewarm and self._request() is not None:
+            self._prewarm_timer.start()
+
+    def _stop_prewarm(self) -> None:
+        self._prewarm_timer.stop()
+        self.readiness.setText("")
+        if self._prewarm_cancel is not None:
+            self._prewarm_cancel.set()
+            self._prewarm_cancel = None
+
+    def _job_started(self, job: RunningJob) -> None:
+        self._stop_prewarm()  # a job wants the cores; the draft itself continues from what was read
+        self._jobs.add(job)
+        job.finished.connect(lambda _status, job=job: self._job_finished(job))
+
+    def _job_finished(self, job: RunningJob) -> None:
+        self._jobs.discard(job)
+        if not self._jobs and self.isVisible():
+            self._schedule_prewarm()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self._schedule_prewarm()
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        self._stop_prewarm()
+        super().hideEvent(event)
+
+    def prewarm(self) -> Op | None:
+        request = self._request()
+        # Asked again after a draft or another exhibit: cheap when the cache already
+        # holds this prompt (the engine compares tokens and reads nothing).
+        if request is None or self._jobs or not self.isVisible() or self.state.project is None:
+            return None
+        exhibit_id, kind, language, source_id, instructions, _model = request
+        cancel = self._prewarm_cancel = threading.Event()
+
+        def work(project: Any) -> drafting.Prewarmed:
+            return drafting.prewarm(project, exhibit_id, kind, language=language, source_id=source_id,
+                                    instructions=instructions, cancelled=cancel.is_set)
+
+        def done(result: drafting.Prewarmed) -> None:
+            if result.prompt_tokens and result.cached_tokens >= result.prompt_tokens - 1:
+                self.readiness.setText(tr("The model has read this exhibit's sources: drafting starts at once."))
+            else:
+                self.readiness.setText("")
+
+        self.readiness.setText(tr("Reading this exhibit's sources into the model…"))
+        op = Op(self.state, work, where="prewarm").latest(self, "prewarm").success(done)
+        # Nothing to tell the curator: the Draft button reports the same problem when pressed.
+        op.failure(lambda _exc: self.readiness.setText(""))
+        return op.run_in_background()
 
     # ---------------------------------------------------------------- drafting
     def _reset_columns(self, n: int) -> None:

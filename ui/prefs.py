@@ -43,6 +43,7 @@ class Prefs:
     window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
     window_state: str = ""
     mode: int = 0
+    prewarm: bool = True  # read the exhibit's prompt into the model while the curator looks at it
 
     @classmethod
     def load(cls) -> "Prefs":

@@ -122,6 +122,10 @@ class SettingsDialog(QDialog):
         form = QFormLayout(look_box)
         form.addRow(tr("Interface language"), self.ui_language)
         form.addRow(tr("Theme"), self.theme)
+        self.prewarm = QCheckBox(tr("Prepare the model while I look at an exhibit (faster first words, uses the processor)"))
+        self.prewarm.setAccessibleName(tr("Prepare the model in advance"))
+        self.prewarm.setChecked(prefs.prewarm)
+        form.addRow(self.prewarm)
 
         self.four_eyes = QCheckBox(tr("Four-eyes rule: nobody approves a revision they wrote or requested"))
         self.four_eyes.setAccessibleName(tr("Four-eyes rule"))
@@ -186,6 +190,7 @@ class SettingsDialog(QDialog):
         before = (prefs.ui_language, prefs.theme)
         prefs.ui_language = str(self.ui_language.currentData())
         prefs.theme = str(self.theme.currentData())
+        prefs.prewarm = self.prewarm.isChecked()
         prefs.save()
         project = self.state.project
         if project is not None:

@@ -95,6 +95,28 @@ class LanguageModel(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class Prefiller(Protocol):
+    """An engine that can read a prompt into its cache ahead of `complete`.
+
+    Prefill (reading the prompt) is most of the wait for the first token on a
+    CPU; an engine that keeps its cache between calls can do it while the
+    curator is still looking at the exhibit, and the draft then starts at once.
+    """
+
+    def prefill(self, messages: Sequence[ChatMessage], *, cancelled: CancelCheck | None = None) -> tuple[int, int]:
+        """Read the prompt of `messages` into the cache, stopping early once
+        `cancelled()` is true; returns (prompt tokens now cached, prompt tokens)."""
+        ...
+
+
+def prefill(model: LanguageModel, messages: Sequence[ChatMessage], *, cancelled: CancelCheck | None = None) -> tuple[int, int]:
+    """Prefill where the engine can; (0, 0) where it cannot (it then reads the prompt in `complete`)."""
+    if isinstance(model, Prefiller):
+        return model.prefill(messages, cancelled=cancelled)
+    return 0, 0
+
+
 class StreamClock:
     """Measures first-token and total time the same way for every engine."""
 
