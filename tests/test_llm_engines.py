@@ -106,16 +106,45 @@ def test_missing_model_file_is_a_clear_error(tmp_path: object) -> None:
         open_language_model(EngineSettings(model="whisper-tiny.en"))
 
 
-def test_threads_follow_the_machine_load(monkeypatch: pytest.MonkeyPatch) -> None:
-    from generators.llm import settings as llm_settings
+def test_threads_follow_the_cores_free_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    from generators.llm import threads
 
-    monkeypatch.setattr(llm_settings.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(llm_settings.os, "getloadavg", lambda: (0.4, 0.0, 0.0))
-    assert llm_settings.auto_threads() == 2
-    monkeypatch.setattr(llm_settings.os, "getloadavg", lambda: (1.3, 0.0, 0.0))
-    assert llm_settings.auto_threads() == 1
-    monkeypatch.setattr(llm_settings.os, "getloadavg", lambda: (9.0, 0.0, 0.0))
-    assert llm_settings.auto_threads() == 1
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 2)
+    assert threads.auto_threads(busy=0.3) == 2
+    assert threads.auto_threads(busy=0.6) == 1  # a core more than half busy is taken
+    assert threads.auto_threads(busy=9.0) == 1
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 8)
+    assert threads.auto_threads(busy=2.2) == 6
+    # measured from /proc/stat over a short window, not the 1-minute load average
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (9.0, 9.0, 9.0))
+    samples = iter([(1000, 4000), (1180, 4200)])  # 180 of 200 jiffies busy: 7.2 of 8 cores
+    monkeypatch.setattr(threads, "_cpu_jiffies", lambda: next(samples))
+    assert threads.busy_cores(window_s=0) == pytest.approx(7.2)
+    samples = iter([(1000, 4000), (1010, 4200)])
+    assert threads.auto_threads() == 8
+    monkeypatch.setattr(threads, "_cpu_jiffies", lambda: None)  # not Linux: the load average
+    assert threads.auto_threads() == 1
+
+
+def test_real_proc_stat_reading() -> None:
+    from generators.llm import threads
+
+    busy = threads.busy_cores(window_s=0.05)
+    assert busy is not None and 0.0 <= busy <= (threads.os.cpu_count() or 1) + 1e-9
+
+
+def test_automatic_threads_are_chosen_again_for_each_prompt(
+    embedded: LlamaCppPythonModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generators.llm import llamacpp_python_engine
+
+    chosen = iter([1, 2])
+    monkeypatch.setattr(llamacpp_python_engine, "choose_threads", lambda: next(chosen))
+    monkeypatch.setattr(embedded, "_auto_threads", True)
+    embedded.complete(MESSAGES, GenerationParams(max_tokens=2, temperature=0.0))
+    assert embedded.threads == 1 and embedded._llm.n_threads == 1
+    embedded.complete(MESSAGES, GenerationParams(max_tokens=2, temperature=0.0))
+    assert embedded.threads == 2 and embedded._llm.n_threads == 2
 
 
 def test_an_error_in_the_token_sink_stops_generation_and_is_raised(engine: LanguageModel) -> None:
@@ -169,6 +198,7 @@ def test_prefill_reads_the_prompt_so_the_completion_only_generates(
     from generators.llm.base import Prefiller, prefill
 
     assert isinstance(embedded, Prefiller)
+    embedded._llm.reset()  # start from an empty cache whatever earlier tests left there
     evaluated = _count_evaluated(embedded, monkeypatch)
     cached, total = prefill(embedded, LONG)
     assert total == embedded.count_tokens(LONG) > 3 * llamacpp_python_engine.PREFILL_CHUNK

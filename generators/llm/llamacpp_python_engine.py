@@ -23,6 +23,7 @@ from generators.llm.base import (
     TokenSink,
     normalise_finish,
 )
+from generators.llm.threads import auto_threads as choose_threads
 
 
 PREFILL_CHUNK = 64  # tokens per evaluation while reading a prompt: bounds the wait for a cancel
@@ -49,6 +50,7 @@ class LlamaCppPythonModel:
         n_ctx: int = 4096,
         threads: int = 2,
         threads_batch: int | None = None,
+        auto_threads: bool = False,
     ) -> None:
         try:
             from llama_cpp import Llama, llama_chat_format
@@ -80,7 +82,8 @@ class LlamaCppPythonModel:
             bos_token=model.token_get_text(bos_id) if bos_id != -1 else "",
         )
         self.identity = identity
-        self.threads = threads
+        self.threads = threads  # what the last prompt ran with (revisions record it)
+        self._auto_threads = auto_threads
         self._lock = threading.Lock()
         _open_models.add(self)
 
@@ -108,6 +111,8 @@ class LlamaCppPythonModel:
         (~0.7 s for 64 tokens of the 1.5B model on two cores). What was read
         stays cached, so a cancelled prefill still shortens the next one."""
         llm = self._llm
+        if self._auto_threads:
+            self._choose_threads()
         if len(tokens) >= llm.n_ctx():
             raise LanguageModelError(
                 f"the prompt is {len(tokens)} tokens but the model's context holds {llm.n_ctx()}; "
@@ -129,6 +134,13 @@ class LlamaCppPythonModel:
             llm.eval(chunk)
             cached += len(chunk)
         return cached
+
+    def _choose_threads(self) -> None:
+        threads = choose_threads()
+        if threads != self.threads:
+            self._llm._ctx.set_n_threads(threads, threads)
+            self._llm.n_threads = self._llm.n_threads_batch = threads
+            self.threads = threads
 
     def complete(
         self,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 
 from generators import model_files
 from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity
+from generators.llm.threads import auto_threads
 
 EMBEDDED_ENGINES = ("llama-cpp-python", "xllamacpp")
 ENGINES = (*EMBEDDED_ENGINES, "ollama")
@@ -35,7 +36,7 @@ class EngineSettings:
     engine: str = field(default_factory=default_engine)
     model: str = "qwen2.5-coder-1.5b"  # a model_files key, or an Ollama model name
     n_ctx: int = 4096
-    # 0 = decide at load time from the machine's load (see `auto_threads`).
+    # 0 = automatic: one per core that is free when a prompt starts (see generators.llm.threads).
     threads: int = 0
     ollama_host: str = "http://127.0.0.1:11434"
     ollama_timeout_s: float = 120.0
@@ -76,27 +77,17 @@ def open_language_model(settings: EngineSettings) -> LanguageModel:
     if spec.kind != "gguf":
         raise LanguageModelError(f"model {settings.model!r} is a {spec.kind} model, not a language model (GGUF)")
     identity = ModelIdentity(engine=settings.engine, model=settings.model, digest=spec.main_file.sha256)
-    threads = settings.threads if settings.threads > 0 else auto_threads()
+    automatic = settings.threads <= 0
+    threads = auto_threads() if automatic else settings.threads
     if settings.engine == "xllamacpp":
         from generators.llm.xllamacpp_engine import XLlamaCppModel
 
         return XLlamaCppModel(path, identity=identity, n_ctx=settings.n_ctx, threads=threads)
     from generators.llm.llamacpp_python_engine import LlamaCppPythonModel
 
-    return LlamaCppPythonModel(path, identity=identity, n_ctx=settings.n_ctx, threads=threads)
-
-
-def auto_threads() -> int:
-    """llama.cpp's worker threads wait for each other at every layer: when other
-    programs already keep cores busy, a thread that is not scheduled stalls the
-    rest. Measured on 2 cores under load, one thread decoded 10x faster than two;
-    on an idle machine two threads win. So: one thread per core nobody is using."""
-    cores = os.cpu_count() or 1
-    try:
-        busy = int(os.getloadavg()[0])
-    except OSError:
-        busy = 0
-    return max(1, min(cores, cores - busy))
+    # In-process llama.cpp can change its thread count per call, so "automatic"
+    # is decided again at each prompt; the xllamacpp server keeps its start value.
+    return LlamaCppPythonModel(path, identity=identity, n_ctx=settings.n_ctx, threads=threads, auto_threads=automatic)
 
 
 _loaded: dict[EngineSettings, LanguageModel] = {}
