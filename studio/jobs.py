@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session, col, select
 
+from studio import audit
 from studio.errors import NotFound, StudioError
 from studio.models import Job, utcnow
 
@@ -29,6 +30,7 @@ T = TypeVar("T")
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "failed", "cancelled", "interrupted")
 PROGRESS_WRITE_INTERVAL_S = 0.5
+CANCEL_POLL_INTERVAL_S = 0.5  # how often a running job looks for a stop asked from another process
 
 
 class Cancelled(StudioError):
@@ -108,11 +110,17 @@ def run_job(
         job.error = ""
         job.progress = 0.0
         job.pid = os.getpid()
+        job.cancel_requested_at = None  # a restarted job starts with no stop request
+        job.cancel_requested_by = ""
         s.add(job)
         s.flush()
         jid = int(job.id or 0)
     ctx = JobContext(project, jid, cancel_event or threading.Event(), on_progress)
     status, error, result_json = "done", "", "{}"
+    finished = threading.Event()
+    watcher = threading.Thread(target=_watch_for_cancel, args=(project, jid, ctx.cancel_event, finished),
+                               name=f"job-{jid}-cancel-watch", daemon=True)
+    watcher.start()
     try:
         result = work(ctx)
         if ctx.cancelled:
@@ -133,6 +141,7 @@ def run_job(
         error = f"internal error: {exc.__class__.__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         raise
     finally:
+        finished.set()
         with project.session() as s:
             job = s.get(Job, jid)
             if job is not None:
@@ -143,6 +152,36 @@ def run_job(
                     job.progress = 1.0
                     job.result_json = result_json
                 s.add(job)
+
+
+def _watch_for_cancel(project: "Project", job_id: int, cancel_event: threading.Event, finished: threading.Event) -> None:
+    """Turn a stop asked through the database into this process's cancel event."""
+    while not finished.wait(CANCEL_POLL_INTERVAL_S):
+        if cancel_event.is_set():
+            return
+        try:
+            with project.read() as s:
+                job = s.get(Job, job_id)
+                asked = job is not None and job.cancel_requested_at is not None
+        except Exception:  # noqa: BLE001 - a busy or closing database: look again next time
+            continue
+        if asked:
+            cancel_event.set()
+            return
+
+
+def request_cancel(s: Session, job_id: int, actor: str) -> Job:
+    """Ask a running job to stop, whichever process runs it; it stops within about a second
+    (plus what its work needs to notice a cancel)."""
+    job = _get(s, job_id)
+    if job.status not in ACTIVE:
+        raise StudioError(f"job {job_id} is not running (it is {job.status})")
+    if job.cancel_requested_at is None:
+        job.cancel_requested_at = utcnow()
+        job.cancel_requested_by = actor
+        s.add(job)
+        audit.record(s, actor, "job.cancel", "job", str(job_id), {"kind": job.kind, "pid": job.pid})
+    return job
 
 
 def mark_orphans_interrupted(s: Session) -> list[int]:

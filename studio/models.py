@@ -205,3 +205,7 @@ class Job(SQLModel, table=True):
     started_at: str | None = None
     finished_at: str | None = None
     pid: int | None = None
+    # Set by whoever asks the job to stop; the process running it polls this
+    # (a job started in the terminal can be cancelled from the window, and back).
+    cancel_requested_at: str | None = None
+    cancel_requested_by: str = ""

@@ -106,3 +106,35 @@ def truncate(path: Path, fraction: float = 0.5) -> Path:
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * fraction)])
     return path
+
+
+_WAITING_JOB = """
+import sys, time
+from studio import jobs
+from studio.project import Project
+with Project.open(sys.argv[1]) as p:
+    def work(ctx):
+        ctx.progress(0.1, 'waiting to be stopped')
+        deadline = time.monotonic() + 60
+        while not ctx.cancelled and time.monotonic() < deadline:
+            time.sleep(0.05)
+    try:
+        jobs.run_job(p, 'transcribe', {'source': 1}, work, created_by='Lin')
+    except jobs.Cancelled:
+        print('cancelled')
+"""
+
+
+def runner_env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+
+def start_a_job_that_waits_to_be_stopped(root: Path) -> "subprocess.Popen[str]":
+    """Another process (like `heritage-studio transcribe` in a terminal) running a job on the
+    project until it is cancelled (then it prints 'cancelled'), or for at most a minute."""
+    import sys
+
+    return subprocess.Popen([sys.executable, "-c", _WAITING_JOB, str(root)], env=runner_env(),
+                            stdout=subprocess.PIPE, text=True)

@@ -24,6 +24,7 @@ from studio.migrations import Migration
 from studio.models import Exhibit, Job
 from studio.project import DB_NAME, Project
 from tests.makers import project  # noqa: F401  (fixture)
+from tests.makers import runner_env, start_a_job_that_waits_to_be_stopped
 
 
 def raw(db: Path) -> sqlite3.Connection:
@@ -439,3 +440,37 @@ def test_opening_sweeps_half_written_imports_a_killed_process_left(tmp_path: Pat
     _Project.open(project.root).close()
     assert not stale.exists()
     assert fresh.exists()
+
+
+def test_a_job_can_be_stopped_from_another_process(tmp_path: Path) -> None:
+    """A job started in the terminal is cancelled through the database by another process (here: the CLI)."""
+    import time
+
+    from studio import audit, jobs
+    root = tmp_path / "Jobs.studio"
+    Project.create(root).close()
+    runner = start_a_job_that_waits_to_be_stopped(root)
+    try:
+        job_id = None
+        for _ in range(400):
+            with Project.open(root) as p, p.read() as s:
+                running = jobs.list_jobs(s, ("running",))
+                if running:
+                    job_id = running[0].id
+                    break
+            time.sleep(0.05)
+        assert job_id is not None, "the job did not start"
+        cli = subprocess.run([sys.executable, "-m", "studio", "--project", str(root), "--user", "Morgan",
+                              "jobs", "--cancel", str(job_id)], env=runner_env(), capture_output=True, text=True, timeout=120)
+        assert cli.returncode == 0, cli.stderr
+        assert f"asked job {job_id}" in cli.stdout
+        out, _ = runner.communicate(timeout=30)
+    finally:
+        runner.kill()
+    assert out.strip() == "cancelled"
+    with Project.open(root) as p, p.read() as s:
+        job = s.get(Job, job_id)
+        assert job.status == "cancelled" and job.cancel_requested_by == "Morgan"
+        assert audit.entries(s, limit=1)[0].action == "job.cancel"
+        with pytest.raises(StudioError, match="not running"):
+            jobs.request_cancel(s, job_id, "Morgan")

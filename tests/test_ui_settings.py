@@ -198,3 +198,25 @@ def test_a_refresh_that_finishes_late_does_not_overwrite_a_newer_one(window: Any
     Op(window.state, fast_new, where="t").latest(object(), "list").success(delivered.append).run_in_background()
     settle(qtbot)
     assert delivered == ["new", "new"]
+
+
+def test_the_job_panel_shows_and_cancels_a_job_run_from_the_terminal(window: Any, qtbot: Any) -> None:
+    from tests.makers import start_a_job_that_waits_to_be_stopped
+    from ui.jobs_panel import OutsideJob
+
+    panel = window.jobs
+    runner = start_a_job_that_waits_to_be_stopped(window.state.project.root)
+    try:
+        wait_until(qtbot, lambda: any(isinstance(r.job, OutsideJob) for r in panel.rows), timeout=60)
+        row = next(r for r in panel.rows if isinstance(r.job, OutsideJob))
+        assert "another window or the terminal" in row.title.text()
+        wait_until(qtbot, lambda: "waiting to be stopped" in row.detail.text(), timeout=30)
+        assert panel.running() == []  # not this window's to wait for
+        row.cancel.click()
+        out, _ = runner.communicate(timeout=60)
+    finally:
+        runner.kill()
+    assert out.strip() == "cancelled"
+    wait_until(qtbot, lambda: row.job.status == "cancelled", timeout=30)
+    assert not row.cancel.isEnabled()
+    settle(qtbot)

@@ -332,6 +332,7 @@ ZH: dict[str, str] = {
     "Transcription": "转写",
     "Interface language": "界面语言",
     "Theme": "主题",
+    "in another window or the terminal (process {pid})": "在另一个窗口或终端中运行（进程 {pid}）",
     "Prepare the model while I look at an exhibit (faster first words, uses the processor)": "浏览展品时预先让模型读取资料（起草出字更快，会占用处理器）",
     "Prepare the model in advance": "预先准备模型",
     "Model readiness": "模型准备情况",

@@ -1,8 +1,17 @@
-"""The job panel: every background job of this window, with progress, time left and cancel."""
+"""The job panel: every background job on the project, with progress, time left and cancel.
+
+Jobs of this window report through their ops; jobs run by another process on
+the same project (a second window, `heritage-studio transcribe` in a terminal)
+are read from the project's job records every second, and their Cancel asks
+through the database (`studio.jobs.request_cancel`).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import os
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -13,11 +22,55 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio import jobs
+from studio.models import Job
 from ui.i18n import tr
-from ui.ops import RunningJob
+from ui.ops import Op, RunningJob
 from ui.state import AppState
 
 KEEP_FINISHED = 6
+POLL_MS = 1000
+# The labels this window gives its own jobs, for the same kinds run elsewhere.
+KIND_LABELS = {
+    "draft": "Draft with the local model",
+    "draft.continue": "Continue the draft",
+    "export": "Export package",
+    "export.kiosk": "Export package",
+    "export.app": "Export package",
+    "transcribe": "Transcribe audio",
+    "import": "Import sources",
+}
+
+
+class OutsideJob(RunningJob):
+    """A job another process runs on this project, as read from its record."""
+
+    def __init__(self, state: AppState, job_id: int, kind: str, pid: int | None) -> None:
+        super().__init__(kind, KIND_LABELS.get(kind, kind))
+        self.state = state
+        self.job_id = job_id
+        self.pid = pid
+
+    def cancel(self) -> None:
+        actor, job_id = self.state.user_name or "studio", self.job_id
+
+        def ask(project: Any) -> None:
+            with project.session() as s:
+                jobs.request_cancel(s, job_id, actor)
+
+        super().cancel()
+        Op(self.state, ask, where="jobs.cancel").run_in_background()
+
+    def update(self, fraction: float, message: str, status: str) -> None:
+        self.fraction = fraction
+        if not self.cancel_event.is_set():
+            self.message = message
+        if status == "running":
+            self.changed.emit()
+        elif self.status == "running":
+            self.status = status if status in ("done", "failed", "cancelled") else "cancelled"
+            self.message = message
+            self.finished.emit(self.status)
 
 
 def format_remaining(seconds: float | None) -> str:
@@ -32,7 +85,10 @@ class JobRow(QWidget):
     def __init__(self, job: RunningJob) -> None:
         super().__init__()
         self.job = job
-        self.title = QLabel(tr(job.label))
+        title = tr(job.label)
+        if isinstance(job, OutsideJob):
+            title += " · " + tr("in another window or the terminal (process {pid})").format(pid=job.pid or "?")
+        self.title = QLabel(title)
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setAccessibleName(tr("Progress of {job}").format(job=tr(job.label)))
@@ -81,6 +137,48 @@ class JobPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
         state.job_started.connect(self.add)
+        self.state = state
+        self.outside: dict[int, OutsideJob] = {}
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(POLL_MS)
+        self.poll_timer.timeout.connect(self.poll)
+        self.poll_timer.start()
+        state.project_changed.connect(self._project_changed)
+
+    def _project_changed(self) -> None:
+        for job in self.outside.values():
+            job.update(job.fraction, "", "cancelled")  # another project's job: no longer ours to show
+        self.outside.clear()
+
+    def poll(self) -> Op | None:
+        """Show jobs other processes run on this project (read off the GUI thread)."""
+        if self.state.project is None:
+            return None
+        mine = os.getpid()
+        watched = list(self.outside)
+
+        def read(project: Any) -> list[tuple[int, str, str, float, str, int | None]]:
+            with project.read() as s:
+                rows = [j for j in jobs.list_jobs(s, jobs.ACTIVE, limit=50) if j.pid != mine]
+                seen = {int(j.id or 0) for j in rows}
+                rows += [j for jid in watched if jid not in seen and (j := s.get(Job, jid)) is not None]
+                return [(int(j.id or 0), j.kind, j.status, j.progress, j.error or j.message, j.pid) for j in rows]
+
+        op = Op(self.state, read, where="jobs.poll").latest(self, "poll").success(self._polled)
+        op.failure(lambda _exc: None)  # best effort: a project closing under the read is looked at again next second
+        return op.run_in_background()
+
+    def _polled(self, rows: list[tuple[int, str, str, float, str, int | None]]) -> None:
+        for job_id, kind, status, fraction, message, pid in rows:
+            job = self.outside.get(job_id)
+            if job is None:
+                if status not in jobs.ACTIVE:
+                    continue
+                job = self.outside[job_id] = OutsideJob(self.state, job_id, kind, pid)
+                self.add(job)
+            job.update(fraction, message, "running" if status in jobs.ACTIVE else status)
+            if job.status != "running":
+                self.outside.pop(job_id, None)
 
     def add(self, job: RunningJob) -> None:
         self.empty.hide()
@@ -93,4 +191,5 @@ class JobPanel(QWidget):
             old.deleteLater()
 
     def running(self) -> list[RunningJob]:
-        return [r.job for r in self.rows if r.job.status == "running"]
+        """This window's own running jobs (those it can wait for and cancel directly)."""
+        return [r.job for r in self.rows if r.job.status == "running" and not isinstance(r.job, OutsideJob)]

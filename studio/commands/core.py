@@ -93,6 +93,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("jobs", help="background jobs and what a crash left behind")
     p.add_argument("--all", action="store_true", help="every job, not only the 20 most recent")
+    p.add_argument("--cancel", type=int, metavar="ID",
+                   help="ask a running job to stop, in whichever window or terminal runs it")
     p.set_defaults(func=cmd_jobs)
 
     p = sub.add_parser("audit", help="the append-only audit log")
@@ -286,6 +288,11 @@ def cmd_settings_set(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
+    if args.cancel is not None:
+        with open_project(args) as project, project.session() as s:
+            job = jobs.request_cancel(s, args.cancel, actor_name(args))
+            print(f"asked job {job.id} ({job.kind}, process {job.pid}) to stop")
+        return 0
     with open_project(args) as project, project.read() as s:
         rows = [[str(j.id), j.kind, j.status, f"{j.progress:.0%}", (j.error or j.message)[:60], j.created_at[:19]]
                 for j in jobs.list_jobs(s, limit=None if args.all else 20)]
