@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 from studio import audit, settings, users
 from studio.errors import IntegrityError, NotFound, PermissionDenied, StudioError
 from studio.models import Draft, Review, Revision, User
+from studio.reasons import why
 
 DECISIONS = ("approved", "changes_requested", "rejected")
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -324,23 +325,23 @@ class LeftOut:
 def _verdict(s: Session, draft: Draft) -> tuple[ApprovedItem | None, str]:
     revision = latest_revision(s, int(draft.id or 0))
     if revision is None:
-        return None, "has no revision"
+        return None, why("no_revision")
     review = latest_review(s, int(revision.id or 0))
     if review is None:
         earlier = [r for r in revisions(s, int(draft.id or 0)) if r.id != revision.id]
         if any((rv := latest_review(s, int(r.id or 0))) and rv.decision == "approved" for r in earlier):
-            return None, f"edited after approval: revision {revision.number} is pending review"
-        return None, f"revision {revision.number} is pending review"
+            return None, why("edited_after_approval", number=revision.number)
+        return None, why("pending", number=revision.number)
     if review.decision == "rejected":
-        return None, f"rejected by {review.reviewer}: {review.reason}"
+        return None, why("rejected", reviewer=review.reviewer, reason=review.reason)
     if review.decision == "changes_requested":
-        return None, f"changes requested by {review.reviewer}: {review.reason}"
+        return None, why("changes_requested", reviewer=review.reviewer, reason=review.reason)
     if review.revision_sha256 != revision.sha256:
-        return None, "approval does not match the revision's hash"
+        return None, why("approval_hash")
     if content_sha256(revision.content_json) != revision.sha256:
-        return None, "content was altered after approval (hash mismatch)"
+        return None, why("content_altered")
     if review.reviewer_role != "editor":
-        return None, f"approved by {review.reviewer}, who was not an editor"
+        return None, why("not_editor", reviewer=review.reviewer)
     return ApprovedItem(draft, revision, review), ""
 
 

@@ -487,3 +487,15 @@ def test_an_edit_is_credited_to_the_stored_person_only(project: Project, people:
     with project.session() as s:
         edited = review.edit(s, rev.draft_id, {"title": "y"}, people["Sam"])
     assert edited.created_by == "Sam"
+
+
+def test_every_left_out_reason_can_be_recognised_from_its_text() -> None:
+    import string
+
+    from studio.reasons import LEFT_OUT, parse, why
+
+    for code, template in LEFT_OUT.items():
+        names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
+        # a person's name has no ": "; the reason they typed (always last) may have anything
+        params = {f: "Morgan Li" if f == "reviewer" else f"<{f}: spaces, colons: and 'quotes'>" for f in names}
+        assert parse(why(code, **params)) == (code, params), code

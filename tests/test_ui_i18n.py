@@ -114,3 +114,19 @@ def test_the_window_in_chinese_shows_no_untranslated_labels(qtbot: Any, app_dirs
     finally:
         set_language("en")
         install_qt_translations("en")
+
+
+def test_left_out_reasons_from_the_core_are_shown_in_chinese() -> None:
+    from studio.reasons import LEFT_OUT, why
+    from ui.i18n import set_language, tr_reason
+
+    assert sorted(t for t in LEFT_OUT.values() if t not in ZH) == []
+    set_language("zh-Hans")
+    try:
+        assert tr_reason(why("rejected", reviewer="Morgan", reason="wrong date: 1046 BCE")) == \
+            "已被 Morgan 拒绝：wrong date: 1046 BCE"
+        assert tr_reason(why("pending", number=3)) == "修订版 3 正在等待审核"
+        assert tr_reason("a reason nobody templated") == "a reason nobody templated"
+    finally:
+        set_language("en")
+    assert tr_reason(why("pending", number=3)) == "revision 3 is pending review"

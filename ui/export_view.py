@@ -30,7 +30,7 @@ from studio import exhibits, settings
 from studio.export import ExportOptions, ExportResult, export_package
 from studio.export.content import Omission, PackageItem, collect
 from studio.export.record import ExportRecord, list_records
-from ui.i18n import tr
+from ui.i18n import tr, tr_reason
 from ui.ops import JobOp, Op
 from ui.state import AppState
 
@@ -185,7 +185,7 @@ class ExportView(QWidget):
             top.setExpanded(True)
         self.left_out.clear()
         for o in omissions:
-            self.left_out.addTopLevelItem(QTreeWidgetItem([f"{o.exhibit} — {o.kind} ({o.language})", o.reason]))
+            self.left_out.addTopLevelItem(QTreeWidgetItem([f"{o.exhibit} — {o.kind} ({o.language})", tr_reason(o.reason)]))
         self.included.resizeColumnToContents(0)
         self.left_out.resizeColumnToContents(0)
         self.export_button.setEnabled(bool(items))

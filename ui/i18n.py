@@ -25,3 +25,14 @@ def tr(text: str) -> str:
     if _current == "zh-Hans":
         return ZH.get(text, text)
     return text
+
+
+def tr_reason(text: str) -> str:
+    """A left-out reason from the core, in the UI's language (unknown text as it came)."""
+    from studio.reasons import LEFT_OUT, parse
+
+    found = parse(text)
+    if found is None:
+        return text
+    code, details = found
+    return tr(LEFT_OUT[code]).format(**details)

@@ -33,6 +33,7 @@ from studio.export.work import ItemFiles, ItemJob, prepare
 from studio.jobs import JobContext
 from studio.models import Source
 from studio.project import Project
+from studio.reasons import why
 
 REPO = Path(__file__).resolve().parents[2]
 KIOSK_PLAYER = REPO / "assets" / "kiosk"
@@ -334,7 +335,7 @@ def _apply_results(
             if lang in res.card_errors:
                 for r in item.texts[lang].revisions:
                     omissions.append(Omission(r.draft_id, r.kind, r.language, item.exhibit.title,
-                                              f"card cannot be rendered: {res.card_errors[lang]}"))
+                                              why("card_unrenderable", error=res.card_errors[lang])))
                 del item.texts[lang]
             elif lang in res.audio_errors:
                 warnings.append(f"{item.slug} {lang}: audio left out: {res.audio_errors[lang]}")

@@ -20,6 +20,7 @@ from studio import review
 from studio.errors import IntegrityError
 from studio.export import richtext
 from studio.models import Draft, Exhibit, Passage, Revision, Review, Source
+from studio.reasons import why
 
 CARD_KINDS = ("card", "audio_card", "translation")  # in order of preference for a card's text
 EXPORTED_KINDS = ("card", "audio_card", "translation", "summary", "caption", "alt_text", "transcript")
@@ -178,12 +179,12 @@ def collect(
         if requested_language(item.draft.language, languages) is None:
             omissions.append(Omission(int(item.draft.id or 0), item.draft.kind, item.draft.language,
                                       _exhibit_name(s, item.draft),
-                                      f"language {item.draft.language} not requested" if item.draft.language
-                                      else "no language set on the draft"))
+                                      why("language_not_requested", language=item.draft.language) if item.draft.language
+                                      else why("no_language")))
             continue
         if item.draft.exhibit_id is None:
             omissions.append(Omission(int(item.draft.id or 0), item.draft.kind, item.draft.language or "", "",
-                                      "not attached to an exhibit"))
+                                      why("no_exhibit")))
             continue
         by_exhibit.setdefault(item.draft.exhibit_id, []).append(item)
 
@@ -227,11 +228,11 @@ def _build_item(
         content = a.revision.content
         if a.draft.kind in CARD_KINDS:
             if not _text(content.get("title")):
-                unattached.append((a, "the card text has no title"))
+                unattached.append((a, why("card_no_title")))
                 continue
             if lang in texts:
                 used_by = texts[lang].revisions[0]
-                unattached.append((a, f"{lang} already comes from {used_by.kind} draft {used_by.draft_id}"))
+                unattached.append((a, why("language_taken", language=lang, kind=used_by.kind, draft_id=used_by.draft_id)))
                 continue
             used = _used(a)
             t = LanguageText(
@@ -257,7 +258,7 @@ def _build_item(
         # Same language only: an English transcript must never be labelled as Chinese captions.
         targets = [texts[lang]] if lang in texts else []
         if not targets:
-            unattached.append((a, f"the exhibit has no approved card text in {a.draft.language}"))
+            unattached.append((a, why("no_card_text", language=a.draft.language)))
             continue
         used = _used(a)
         for t in targets:

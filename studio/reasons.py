@@ -1,0 +1,56 @@
+"""Why a draft is left out of a package: one template per reason.
+
+The core writes reasons in English (packages, reports and the CLI keep them
+so). Because every reason is formatted from a template here, the app can
+recognise a reason and show it in the curator's language without the core
+knowing about languages.
+"""
+
+from __future__ import annotations
+
+import re
+
+LEFT_OUT: dict[str, str] = {
+    "no_revision": "has no revision",
+    "pending": "revision {number} is pending review",
+    "edited_after_approval": "edited after approval: revision {number} is pending review",
+    "rejected": "rejected by {reviewer}: {reason}",
+    "changes_requested": "changes requested by {reviewer}: {reason}",
+    "approval_hash": "approval does not match the revision's hash",
+    "content_altered": "content was altered after approval (hash mismatch)",
+    "not_editor": "approved by {reviewer}, who was not an editor",
+    "language_not_requested": "language {language} not requested",
+    "no_language": "no language set on the draft",
+    "no_exhibit": "not attached to an exhibit",
+    "card_no_title": "the card text has no title",
+    "language_taken": "{language} already comes from {kind} draft {draft_id}",
+    "no_card_text": "the exhibit has no approved card text in {language}",
+    "card_unrenderable": "card cannot be rendered: {error}",
+}
+
+
+def why(code: str, **params: object) -> str:
+    """The English reason for `code` with its details filled in."""
+    return LEFT_OUT[code].format(**params)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+    return re.compile(f"^{regex}$", re.DOTALL)
+
+
+_PATTERNS = [(code, _pattern(template)) for code, template in LEFT_OUT.items()]
+
+
+def parse(text: str) -> tuple[str, dict[str, str]] | None:
+    """(code, details) of a reason written by `why`, or None for any other text.
+
+    Details match as little as they can, so only the last one (e.g. the
+    reviewer's free-text reason) may itself contain the text that follows an
+    earlier one; user names do not contain ": "."""
+    for code, pattern in _PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return code, match.groupdict()
+    return None
