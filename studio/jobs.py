@@ -188,7 +188,7 @@ def mark_orphans_interrupted(s: Session) -> list[int]:
     """Jobs whose process is gone are shown as interrupted (they can be restarted)."""
     marked: list[int] = []
     for job in s.exec(select(Job).where(col(Job.status).in_(ACTIVE))):
-        if job.pid is not None and job.pid != os.getpid() and _alive(job.pid):
+        if job.pid is not None and job.pid != os.getpid() and process_alive(job.pid):
             continue
         if job.pid == os.getpid():
             continue
@@ -200,7 +200,8 @@ def mark_orphans_interrupted(s: Session) -> list[int]:
     return marked
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (jobs and export builds are marked with theirs)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -208,7 +209,7 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     # A recycled pid could belong to another program; good enough to avoid
-    # marking a sibling studio process's live job as interrupted.
+    # treating a sibling studio process's live work as abandoned.
     return True
 
 

@@ -30,7 +30,7 @@ from studio.export import dublincore, iiif, record
 from studio.export.content import LanguageText, Omission, PackageItem, collect
 from studio.export.record import ExportRecord
 from studio.export.work import ItemFiles, ItemJob, prepare
-from studio.jobs import JobContext
+from studio.jobs import JobContext, process_alive
 from studio.models import Source
 from studio.project import Project
 from studio.reasons import why
@@ -112,21 +112,11 @@ def clean_stale_builds(out_dir: Path) -> list[Path]:
             pid = int(path.name[len(BUILD_PREFIX):].split("-")[0])
         except ValueError:
             continue
-        if pid != os.getpid() and _alive(pid):
+        if pid != os.getpid() and process_alive(pid):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _disclosures(s: Any, opts: ExportOptions) -> dict[str, str]:
