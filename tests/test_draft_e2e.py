@@ -113,13 +113,13 @@ def test_smollm2_length_end_is_continued_with_a_project_template(tmp_path: Path)
     project = _project(tmp_path, "smollm2-135m")
     (project.root / "prompts").mkdir()
     text = (PACKAGED_DIR / "summary.toml").read_text(encoding="utf-8")
-    text = text.replace("max_tokens = 450", "max_tokens = 24").replace('version = "1.1"', 'version = "1.1-short"')
+    text = text.replace("max_tokens = 450", "max_tokens = 24").replace('version = "1.2"', 'version = "1.2-short"')
     (project.root / "prompts" / "summary.toml").write_text(text, encoding="utf-8")
     outcome = drafting.draft(project, "RMAA.1987.014", "summary", _lin(project), n=1)
     assert outcome.finish_reason == "length"
     with project.read() as s:
         first = review.get_revision(s, outcome.revision_id)
-        assert first.template_version == "1.1-short"
+        assert first.template_version == "1.2-short"
         assert json.loads(first.params_json)["template_origin"] == "project"
     streamed: list[str] = []
     longer = drafting.continue_draft(project, outcome.draft_id, _lin(project), on_token=streamed.append)

@@ -55,10 +55,10 @@ def test_every_packaged_template_loads_and_is_versioned() -> None:
 
 def test_project_override_wins_and_bad_files_are_named(tmp_path: Path) -> None:
     (tmp_path / "prompts").mkdir()
-    text = (PACKAGED_DIR / "card.toml").read_text(encoding="utf-8").replace('version = "1.1"', 'version = "1.1-museum"')
+    text = (PACKAGED_DIR / "card.toml").read_text(encoding="utf-8").replace('version = "1.2"', 'version = "1.2-museum"')
     (tmp_path / "prompts" / "card.toml").write_text(text, encoding="utf-8")
     t = load_template("card", tmp_path)
-    assert (t.version, t.origin) == ("1.1-museum", "project")
+    assert (t.version, t.origin) == ("1.2-museum", "project")
     assert load_template("summary", tmp_path).origin == "packaged"
     bad = tmp_path / "prompts" / "summary.toml"
     bad.write_text("id = 'summary'\nversion = [", encoding="utf-8")
@@ -84,6 +84,9 @@ def test_prompt_numbers_passages_fences_them_and_lists_only_glossary_that_occurs
     assert "TITLE: a short title (at most 24 characters, no citation)" in user  # the card template's limit
     assert "at most 90 words" in user  # the prompt template's default where the card sets none
     assert prepared.grounding.dropped == [] and prepared.prompt_tokens == model.count_tokens(prepared.messages)
+    # the worked example comes after the sources, fenced and marked as not a source of facts
+    assert user.index("</sources>") < user.index("made-up object") < user.index("lacquered box")
+    assert "never use its facts" in user
 
 
 def test_a_source_cannot_close_the_fence() -> None:
@@ -199,3 +202,13 @@ def test_translation_prompt_carries_the_original_and_checks_numbers() -> None:
     content, _c, flags = assess(prepared, answer)
     assert content == {"title": "礼器鼎", "body": "重3.4公斤[3]。", "key_facts": ["铸于安阳[1]。"]}
     assert [f.kind for f in flags] == ["number_changed", "number_changed"]
+
+
+def test_the_worked_example_follows_the_draft_language() -> None:
+    card = load_template("card")
+    assert "[1]" in card.example_for("en") and "TITLE:" in card.example_for("en")
+    assert "漆盒" in card.example_for("zh-Hans")  # zh-Hans uses the "zh" example
+    assert card.example_for("fr") == ""  # no example rather than one in the wrong language
+    for template_id in ("card", "audio_card", "summary", "caption"):
+        t = load_template(template_id)
+        assert "$example" in t.user and t.example_for("en") and t.example_for("zh")

@@ -80,6 +80,18 @@ def _language_name(code: str) -> str:
         raise GroundingError(f"language {code!r} is not supported (use one of {', '.join(LANGUAGE_NAMES)})") from None
 
 
+def _example(template: PromptTemplate, language: str) -> str:
+    example = template.example_for(language)
+    if not example:
+        return ""
+    # Measured on the sample ding (docs/BENCHMARKS.md): with this example the 1.5B
+    # model's cards finish and cite (7-9 citations, 3 uncited sentences) instead
+    # of running to the token limit with none. Fencing it in <example> tags made
+    # the 0.5B model stop after the title, so it is plain text.
+    return ("For example, an answer about a different, made-up object looks like this "
+            f"(never use its facts):\n\n{example}\n")
+
+
 def prepare(model: LanguageModel, template: PromptTemplate, inputs: DraftInputs) -> PreparedPrompt:
     """Render the template with as many passages as fit; refuse with a reason otherwise."""
     fields = template.fields
@@ -98,6 +110,7 @@ def prepare(model: LanguageModel, template: PromptTemplate, inputs: DraftInputs)
         "language_name": _language_name(inputs.language),
         "exhibit": inputs.exhibit,
         "instructions": f"\nCurator's note: {inputs.instructions}\n" if inputs.instructions else "",
+        "example": _example(template, inputs.language),
         **limits_placeholders(limits),
         **extra,
     }

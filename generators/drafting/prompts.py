@@ -48,6 +48,12 @@ class PromptTemplate:
     origin: str  # "packaged" | "project"
     path: Path
     notes: Mapping[str, str] = field(default_factory=dict)
+    examples: Mapping[str, str] = field(default_factory=dict)  # language ("en", "zh") -> a worked answer
+
+    def example_for(self, language: str) -> str:
+        """The worked example for a draft language ('zh-Hans' uses 'zh'), or ''."""
+        base = language.split("-")[0].lower()
+        return self.examples.get(language, self.examples.get(base, ""))
 
     def render(self, values: Mapping[str, str]) -> tuple[str, str]:
         """(system, user) with `$name` placeholders filled. `string.Template`
@@ -106,6 +112,7 @@ def load_template_file(path: Path, origin: str) -> PromptTemplate:
             origin=origin,
             path=path,
             notes={str(k): str(v) for k, v in data.get("notes", {}).items()},
+            examples={str(k): str(v) for k, v in data.get("examples", {}).items()},
         )
     except KeyError as exc:
         raise PromptTemplateError(f"{path}: missing key {exc}") from None
