@@ -18,7 +18,7 @@ FieldValue = str | Sequence[str]
 
 @dataclass(frozen=True)
 class Flag:
-    kind: str  # uncited_sentence | unsupported_fact | unknown_citation | glossary_variant | doubled | over_length | missing_field
+    kind: str  # uncited_sentence | unsupported_fact | unknown_citation | glossary_variant | doubled | over_length | missing_field | wrong_language
     field: str
     message: str
     excerpt: str = ""
@@ -155,6 +155,31 @@ def doubled(field: str, value: FieldValue) -> list[Flag]:
     return flags
 
 
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_LANGUAGE_NAMES = {"zh": "Chinese", "en": "English"}
+
+
+def wrong_language(field: str, value: FieldValue, language: str) -> list[Flag]:
+    """A text mostly in another script than the one asked for (a model given only
+    English sources often answers in English when Chinese was asked for).
+
+    A Chinese character carries about as much as a short English word, so the
+    scripts are compared as CJK characters against Latin letters / 4; names
+    and terms in the other script (饕餮 in an English card) stay well below that."""
+    base = language.split("-")[0].lower()
+    if base not in _LANGUAGE_NAMES:
+        return []
+    text = strip_citations(" ".join(_items(value)))
+    cjk, latin = len(_CJK.findall(text)), len(_LATIN_LETTER.findall(text))
+    if cjk + latin / 4 < 6:  # a few words prove nothing (a title that is a name)
+        return []
+    found = "zh" if cjk > latin / 4 else "en"
+    if found == base:
+        return []
+    return [Flag("wrong_language", field,
+                 f"written in {_LANGUAGE_NAMES[found]}, but {_LANGUAGE_NAMES[base]} was asked for", text[:60])]
+
+
 def text_length(text: str) -> tuple[int, int]:
     """(characters, words) as a visitor sees them: citation markers do not count.
     A Chinese character counts as one word."""
@@ -185,6 +210,7 @@ def check_content(
     limits: Mapping[str, FieldLimit] | None = None,
     cited_fields: Sequence[str] = (),
     required_fields: Sequence[str] = (),
+    language: str | None = None,
 ) -> list[Flag]:
     """Every check on every text field. `cited_fields` must carry a citation per
     sentence; facts are checked against `passages` (numbered as in the prompt)."""
@@ -205,6 +231,8 @@ def check_content(
         flags += doubled(field, value)
         if field in limits:
             flags += over_length(field, value, limits[field])
+        if language:
+            flags += wrong_language(field, value, language)
     return flags
 
 

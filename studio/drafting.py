@@ -861,7 +861,7 @@ def proofread(project: Any, draft_id: int, content: dict[str, Any]) -> list[dict
             return [f.as_dict() for f in flags]
         rules = [e.rule() for e in _glossary(s, draft_row.language or "en")]
     text_fields = {k: v for k, v in content.items() if isinstance(v, (str, list))}
-    return [f.as_dict() for f in check_content(text_fields, passages={}, glossary=rules)]
+    return [f.as_dict() for f in check_content(text_fields, passages={}, glossary=rules, language=draft_row.language)]
 
 
 # ------------------------------------------------------------------ feedback

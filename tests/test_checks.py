@@ -126,3 +126,22 @@ def test_check_content_returns_flags_and_never_changes_the_text() -> None:
         "doubled", "glossary_variant", "missing_field", "over_length", "uncited_sentence", "unsupported_fact",
     ]
     assert all(set(f.as_dict()) == {"kind", "field", "message", "excerpt"} for f in flags)
+
+
+def test_a_text_in_the_other_language_is_flagged() -> None:
+    from generators.checks import check_content, wrong_language
+
+    english = "This three-legged cauldron was made to cook meat for the ancestors [2]."
+    chinese = "这件三足鼎用来烹煮祭祀祖先的肉食 [2]。"
+    assert [f.kind for f in wrong_language("body", english, "zh-Hans")] == ["wrong_language"]
+    assert "English, but Chinese" in wrong_language("body", english, "zh-Hans")[0].message
+    assert [f.kind for f in wrong_language("body", chinese, "en")] == ["wrong_language"]
+    assert wrong_language("body", english, "en") == [] and wrong_language("body", chinese, "zh-Hans") == []
+    # terms from the other script inside a text are normal
+    assert wrong_language("body", "Its belly carries taotie (饕餮) masks in flat relief [2].", "en") == []
+    assert wrong_language("body", "腹部饰有饕餮纹，即 taotie 纹样 [2]。", "zh-Hans") == []
+    # too little text to tell (a title that is a name), or a language the check does not know
+    assert wrong_language("title", "Anyang", "zh-Hans") == [] and wrong_language("body", english, "fr") == []
+    flags = check_content({"body": english, "key_facts": ["Cast bronze for ancestral rites [1]"]},
+                          passages={1: "cast bronze", 2: "cauldron"}, language="zh-Hans")
+    assert sorted(f.field for f in flags if f.kind == "wrong_language") == ["body", "key_facts"]

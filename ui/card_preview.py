@@ -33,6 +33,7 @@ CHECK_LABELS = {
     "overflow": "Does not fit the card",
     "low_contrast": "Low contrast",
     "translation_drift": "Translation lost a number or citation",
+    "wrong_language": "Written in another language",
 }
 
 _pool: QThreadPool | None = None

@@ -161,7 +161,7 @@ def assess_content(prepared: PreparedPrompt, content: Mapping[str, object]) -> t
     text_fields = {k: v for k, v in content.items() if isinstance(v, (str, list))}
     if inputs.kind == "translation":
         flags = check_content(text_fields, passages={}, glossary=rules, limits=prepared.limits,
-                              required_fields=[f.key for f in prepared.fields])
+                              required_fields=[f.key for f in prepared.fields], language=inputs.language)
         for key, original in (inputs.translate_from or {}).items():
             if isinstance(original, (str, list)) and key in text_fields:
                 flags += translation_drift(key, original, text_fields[key])  # type: ignore[arg-type]
@@ -178,6 +178,7 @@ def assess_content(prepared: PreparedPrompt, content: Mapping[str, object]) -> t
         limits=prepared.limits,
         cited_fields=[f.key for f in prepared.fields if f.cited],
         required_fields=[f.key for f in prepared.fields if f.required],
+        language=inputs.language,
     )
     return citations, flags
 
