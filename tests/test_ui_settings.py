@@ -212,6 +212,7 @@ def test_the_job_panel_shows_and_cancels_a_job_run_from_the_terminal(window: Any
         assert "another window or the terminal" in row.title.text()
         wait_until(qtbot, lambda: "waiting to be stopped" in row.detail.text(), timeout=30)
         assert panel.running() == []  # not this window's to wait for
+        assert row.job in window.curate.drafting._jobs  # no reading ahead while it uses the cores
         row.cancel.click()
         out, _ = runner.communicate(timeout=60)
     finally:

@@ -175,7 +175,9 @@ class JobPanel(QWidget):
                 if status not in jobs.ACTIVE:
                     continue
                 job = self.outside[job_id] = OutsideJob(self.state, job_id, kind, pid)
-                self.add(job)
+                # announced like this window's jobs: the row appears here, and the
+                # drafting panel stops reading ahead while someone else uses the cores
+                self.state.job_started.emit(job)
             job.update(fraction, message, "running" if status in jobs.ACTIVE else status)
             if job.status != "running":
                 self.outside.pop(job_id, None)
