@@ -18,7 +18,7 @@ FieldValue = str | Sequence[str]
 
 @dataclass(frozen=True)
 class Flag:
-    kind: str  # uncited_sentence | unsupported_fact | unknown_citation | glossary_variant | doubled | over_length | missing_field | wrong_language
+    kind: str  # uncited_sentence | unsupported_fact | unknown_citation | glossary_variant | doubled | over_length | missing_field | wrong_language | copied_example
     field: str
     message: str
     excerpt: str = ""
@@ -180,6 +180,41 @@ def wrong_language(field: str, value: FieldValue, language: str) -> list[Flag]:
                  f"written in {_LANGUAGE_NAMES[found]}, but {_LANGUAGE_NAMES[base]} was asked for", text[:60])]
 
 
+_WORD = re.compile(r"[A-Za-z0-9À-ɏ'’]+")
+_LABEL_LINE = re.compile(r"^[A-Z][A-Z ]+:\s*", re.MULTILINE)
+
+
+def _shingles(text: str) -> tuple[set[tuple[str, ...]], set[str], list[str]]:
+    """Word 5-grams, CJK character 5-grams, and the words of `text`."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    cjk = "".join(_CJK.findall(text))
+    return ({tuple(words[i : i + 5]) for i in range(len(words) - 4)},
+            {cjk[i : i + 5] for i in range(len(cjk) - 4)}, words)
+
+
+def copied_example(field: str, value: FieldValue, example: str) -> list[Flag]:
+    """Text taken from the prompt's worked example instead of the sources.
+
+    The example is about a made-up object and its facts are wrong for every
+    exhibit; a small model sometimes copies it whole, citations and all, and
+    then no other check fires. Five words in a row (five CJK characters)
+    shared with the example, or a three- or four-word item that is one of its
+    phrases, is flagged; shorter common phrases ("red lacquer", "the lid of
+    the ding") are left alone, as a real exhibit may well use them."""
+    reference = strip_citations(_LABEL_LINE.sub("", example))
+    ref_words, ref_cjk, _ = _shingles(reference)
+    ref_text = " ".join(w.lower() for w in _WORD.findall(reference))
+    flags = []
+    for item in _items(value):
+        text = strip_citations(item)
+        words, cjk, plain = _shingles(text)
+        short_copy = 3 <= len(plain) < 5 and f" {' '.join(plain)} " in f" {ref_text} "
+        if words & ref_words or cjk & ref_cjk or short_copy:
+            flags.append(Flag("copied_example", field,
+                              "copies the prompt's format example (a made-up object), not the sources", text[:60]))
+    return flags
+
+
 def text_length(text: str) -> tuple[int, int]:
     """(characters, words) as a visitor sees them: citation markers do not count.
     A Chinese character counts as one word."""
@@ -211,6 +246,7 @@ def check_content(
     cited_fields: Sequence[str] = (),
     required_fields: Sequence[str] = (),
     language: str | None = None,
+    example: str = "",
 ) -> list[Flag]:
     """Every check on every text field. `cited_fields` must carry a citation per
     sentence; facts are checked against `passages` (numbered as in the prompt)."""
@@ -233,6 +269,8 @@ def check_content(
             flags += over_length(field, value, limits[field])
         if language:
             flags += wrong_language(field, value, language)
+        if example:
+            flags += copied_example(field, value, example)
     return flags
 
 

@@ -145,3 +145,24 @@ def test_a_text_in_the_other_language_is_flagged() -> None:
     flags = check_content({"body": english, "key_facts": ["Cast bronze for ancestral rites [1]"]},
                           passages={1: "cast bronze", 2: "cauldron"}, language="zh-Hans")
     assert sorted(f.field for f in flags if f.kind == "wrong_language") == ["body", "key_facts"]
+
+
+def test_text_copied_from_the_prompts_example_is_flagged() -> None:
+    from generators.checks import copied_example
+    from generators.drafting.prompts import load_template
+
+    card = load_template("card")
+    example_en, example_zh = card.example_for("en"), card.example_for("zh")
+    # what SmolLM2 wrote for a bronze ding, citations and all
+    copied = {"title": "A lacquered box for letters", "body": "This box was carved from pine [1].",
+              "key_facts": ["Carved from pine [1]", "Cast in bronze [2]"]}
+    flagged = {(f.field, f.excerpt) for k, v in copied.items() for f in copied_example(k, v, example_en)}
+    assert flagged == {("title", "A lacquered box for letters"), ("body", "This box was carved from pine."),
+                       ("key_facts", "Carved from pine")}
+    assert copied_example("body", "盒子以松木雕成，外髹红漆 [1]。", example_zh)
+    # a real card about the ding shares no phrase with the example
+    own = ["This three-legged cauldron held meat offered to the ancestors [2].", "Red lacquer [1]",
+           "The lid of the ding is lost [3].",
+           "A band of taotie masks runs round the belly [1].", "Cast bronze [1]", "Made for the ancestors [2]"]
+    assert [copied_example("body", text, example_en) for text in own] == [[]] * len(own)
+    assert copied_example("body", "这件三足鼎用来烹煮祭祀祖先的肉食 [2]。", example_zh) == []

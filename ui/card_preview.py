@@ -34,6 +34,7 @@ CHECK_LABELS = {
     "low_contrast": "Low contrast",
     "translation_drift": "Translation lost a number or citation",
     "wrong_language": "Written in another language",
+    "copied_example": "Copied from the prompt's example, not the sources",
 }
 
 _pool: QThreadPool | None = None

@@ -333,6 +333,7 @@ ZH: dict[str, str] = {
     "Interface language": "界面语言",
     "Theme": "主题",
     "Written in another language": "语言与要求不符",
+    "Copied from the prompt's example, not the sources": "照抄了提示中的示例，而非展品资料",
     # left-out reasons (studio/reasons.py)
     "has no revision": "没有任何修订版本",
     "revision {number} is pending review": "修订版 {number} 正在等待审核",

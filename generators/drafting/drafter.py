@@ -179,6 +179,7 @@ def assess_content(prepared: PreparedPrompt, content: Mapping[str, object]) -> t
         cited_fields=[f.key for f in prepared.fields if f.cited],
         required_fields=[f.key for f in prepared.fields if f.required],
         language=inputs.language,
+        example=prepared.template.example_for(inputs.language),
     )
     return citations, flags
 
