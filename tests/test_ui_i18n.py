@@ -130,3 +130,20 @@ def test_left_out_reasons_from_the_core_are_shown_in_chinese() -> None:
     finally:
         set_language("en")
     assert tr_reason(why("pending", number=3)) == "revision 3 is pending review"
+
+
+def test_check_lines_name_each_kind_of_check_in_the_ui_language() -> None:
+    from generators.checks import Flag
+    from ui.card_preview import CHECK_LABELS, check_line
+    from ui.i18n import set_language
+
+    drafting_flag = Flag("missing_field", "body", "the draft left this field empty").as_dict()
+    assert check_line(drafting_flag) == "Missing part [body]: the draft left this field empty"
+    assert check_line({"code": "overflow", "field": "", "message": "body does not fit"}) == \
+        "Does not fit the card: body does not fit"
+    set_language("zh-Hans")
+    try:
+        assert check_line(drafting_flag).startswith(ZH["Missing part"])
+    finally:
+        set_language("en")
+    assert all(label in ZH for label in CHECK_LABELS.values())

@@ -79,7 +79,9 @@ def render_preview(template_id: str, content: CardContent) -> tuple[bytes | None
 
 
 def check_line(flag: dict[str, Any]) -> str:
-    label = tr(CHECK_LABELS.get(str(flag.get("code")), str(flag.get("code"))))
+    # Render findings say "code"; the drafting checks (generators.checks.Flag) say "kind".
+    kind = str(flag.get("code") or flag.get("kind") or "")
+    label = tr(CHECK_LABELS.get(kind, kind))
     where = f" [{flag['field']}]" if flag.get("field") else ""
     excerpt = f" — “{flag['excerpt']}”" if flag.get("excerpt") else ""
     return f"{label}{where}: {flag.get('message', '')}{excerpt}"
