@@ -18,7 +18,7 @@ FieldValue = str | Sequence[str]
 
 @dataclass(frozen=True)
 class Flag:
-    kind: str  # uncited_sentence | unsupported_fact | unknown_citation | glossary_variant | doubled | over_length | missing_field | wrong_language | copied_example
+    kind: str  # uncited_sentence | unsupported_fact | unknown_citation | glossary_variant | doubled | over_length | missing_field | wrong_language | copied_example | weak_support
     field: str
     message: str
     excerpt: str = ""
@@ -43,6 +43,7 @@ class FieldLimit:
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
 # A number may touch Chinese characters or a unit ("重3.42公斤", "3.42kg") but not
 # be the tail of a Latin word or code ("Q4").
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.,])\d[\d,]*(?:\.\d+)?")
@@ -116,6 +117,70 @@ def unsupported_facts(field: str, value: FieldValue, passages: Mapping[int, str]
     return flags
 
 
+SUPPORT_MIN = 0.34  # share of a sentence's content words found in what it cites
+_STOPWORDS = frozenset("""
+a about above after again against all also among an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have having he
+her here hers him his how i if in into is it its itself just more most much must my no nor not now of off on
+once only or other our out over own same she should so some such than that the their them then there these
+they this those through to too under until up upon very was we were what when where which while who whom why
+will with would you your one two three
+""".split())
+
+
+def _stem(word: str) -> str:
+    """Crude suffix stripping: enough for "cast"/"casting", "mask"/"masks"."""
+    word = word.lower().replace("’", "'").removesuffix("'s")
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _content_words(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(text) if len(w) > 2 and w.lower() not in _STOPWORDS}
+
+
+def _cjk_bigrams(text: str) -> set[str]:
+    runs = re.findall(r"[㐀-鿿]+", text)
+    return {run[i : i + 2] for run in runs for i in range(len(run) - 1)}
+
+
+def weak_support(field: str, value: FieldValue, passages: Mapping[int, str]) -> list[Flag]:
+    """A cited sentence most of whose words are not in the passages it cites.
+
+    Numbers and names have their own check; this one catches the rest of an
+    invented sentence ("It was used to store wine [2]" when [2] speaks of meat).
+    It compares within one script only: a Chinese sentence drafted from an
+    English passage cannot be judged by shared words and is left alone."""
+    flags = []
+    for item in _items(value):
+        for sentence in sentences(item):
+            cited = [n for n in cited_numbers(sentence) if n in passages]
+            if not cited:
+                continue  # uncited and unknown citations have their own flags
+            evidence = " ".join(passages[n] for n in cited)
+            body = strip_citations(sentence)
+            if len(_CJK.findall(body)) * 4 > len(_LATIN_LETTER.findall(body)):
+                words_of, comparable = _cjk_bigrams, len(_CJK.findall(evidence)) >= 10
+            else:
+                words_of, comparable = _content_words, len(_LATIN_LETTER.findall(evidence)) >= 40
+            mine, theirs = words_of(body), words_of(evidence)
+            if not comparable or len(mine) < 3:
+                continue
+            share = len(mine & theirs) / len(mine)
+            if share < SUPPORT_MIN:
+                cites = ", ".join(f"[{n}]" for n in cited)
+                message = f"only {share:.0%} of its words are in {cites}: check that the passage says this"
+                # Often the fact is right and the number wrong: say which passage has it.
+                best = max(passages, key=lambda n: len(mine & words_of(passages[n])))
+                best_share = len(mine & words_of(passages[best])) / len(mine)
+                if best not in cited and best_share >= 2 * SUPPORT_MIN:
+                    message += f" (passage [{best}] has {best_share:.0%} of them)"
+                flags.append(Flag("weak_support", field, message, body[:60]))
+    return flags
+
+
 def _contains(text: str, phrase: str) -> list[int]:
     """Where `phrase` occurs: whole words for Latin script, anywhere for Chinese."""
     if not phrase:
@@ -155,7 +220,6 @@ def doubled(field: str, value: FieldValue) -> list[Flag]:
     return flags
 
 
-_LATIN_LETTER = re.compile(r"[A-Za-z]")
 _LANGUAGE_NAMES = {"zh": "Chinese", "en": "English"}
 
 
@@ -263,6 +327,8 @@ def check_content(
             flags += unknown_citations(field, value, passages)
         if passages:
             flags += unsupported_facts(field, value, passages)
+        if passages and field in cited_fields:
+            flags += weak_support(field, value, passages)
         flags += glossary_variants(field, value, glossary)
         flags += doubled(field, value)
         if field in limits:

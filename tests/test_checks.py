@@ -124,6 +124,7 @@ def test_check_content_returns_flags_and_never_changes_the_text() -> None:
     assert repr(content) == before
     assert sorted(set(kinds(flags))) == [
         "doubled", "glossary_variant", "missing_field", "over_length", "uncited_sentence", "unsupported_fact",
+        "weak_support",  # "A tao-tie mask [1]": passage 1 says nothing of masks
     ]
     assert all(set(f.as_dict()) == {"kind", "field", "message", "excerpt"} for f in flags)
 
@@ -166,3 +167,25 @@ def test_text_copied_from_the_prompts_example_is_flagged() -> None:
            "A band of taotie masks runs round the belly [1].", "Cast bronze [1]", "Made for the ancestors [2]"]
     assert [copied_example("body", text, example_en) for text in own] == [[]] * len(own)
     assert copied_example("body", "这件三足鼎用来烹煮祭祀祖先的肉食 [2]。", example_zh) == []
+
+
+def test_a_cited_sentence_its_passage_does_not_support_is_flagged() -> None:
+    from generators.checks import weak_support
+
+    passages = {
+        1: "Ritual food cauldron (ding). Cast bronze, late Shang dynasty. The belly carries a band of taotie masks.",
+        2: "A ding was used for cooking and presenting meat offerings to the ancestors at ritual banquets.",
+        3: "这件青铜鼎用于烹煮和盛放祭祀祖先的肉食，腹部饰有饕餮纹。",
+    }
+    supported = ["This cauldron held meat offered to the ancestors [2].",
+                 "Taotie masks run in a band round its belly [1].",
+                 "鼎用于盛放祭祀祖先的肉食 [3]。",
+                 "这件鼎腹部饰有饕餮纹 [1]。"]  # Chinese citing English: cannot be judged, left alone
+    assert [weak_support("body", s, passages) for s in supported] == [[]] * len(supported)
+    invented = weak_support("body", "It was used to store rice wine for weddings [2].", passages)
+    assert [f.kind for f in invented] == ["weak_support"] and "[2]" in invented[0].message
+    assert weak_support("body", "This box was carved from pine [1].", passages)  # the example, copied
+    wrong_number = weak_support("body", "It presented meat offerings to the ancestors [1].", passages)
+    assert wrong_number and wrong_number[0].message.endswith("(passage [2] has 100% of them)")
+    assert weak_support("body", "这件漆盒以松木雕成 [3]。", passages)
+    assert weak_support("body", "Cast bronze [1]", passages) == []  # too short to judge

@@ -35,6 +35,7 @@ CHECK_LABELS = {
     "translation_drift": "Translation lost a number or citation",
     "wrong_language": "Written in another language",
     "copied_example": "Copied from the prompt's example, not the sources",
+    "weak_support": "The cited passage may not say this",
 }
 
 _pool: QThreadPool | None = None
