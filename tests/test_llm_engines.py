@@ -229,3 +229,21 @@ def test_a_cancelled_prefill_stops_between_chunks_and_keeps_what_it_read(
     evaluated.clear()
     rest, _ = embedded.prefill(other)
     assert rest == total - 1 and sum(evaluated) == total - 1 - cached - llamacpp_python_engine.PREFILL_CHUNK
+
+
+def test_recent_prompts_come_back_without_being_read_again(
+    embedded: LlamaCppPythonModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A curator moving between exhibits: each exhibit's prompt is restored, not re-read."""
+    exhibit_a = LONG
+    exhibit_b = [LONG[0], ChatMessage("user", LONG[1].content.replace("ding", "gui"))]
+    embedded._llm.reset()
+    embedded._states.clear()
+    evaluated = _count_evaluated(embedded, monkeypatch)
+    cached_a, total_a = embedded.prefill(exhibit_a)
+    embedded.prefill(exhibit_b)  # replaces A in the live cache
+    evaluated.clear()
+    again, _ = embedded.prefill(exhibit_a)
+    assert again == cached_a == total_a - 1 and evaluated == []  # restored from the kept state
+    done = embedded.complete(exhibit_a, GenerationParams(max_tokens=8, temperature=0.0))
+    assert done.text.strip() and set(evaluated) == {1}  # only the last prompt token and generation

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +28,11 @@ from generators.llm.threads import auto_threads as choose_threads
 
 
 PREFILL_CHUNK = 64  # tokens per evaluation while reading a prompt: bounds the wait for a cancel
+# Prompts read lately, kept as llama.cpp sequence states (the KV cells only,
+# ~28 KB per token for the 1.5B model: ~40 MB for a card prompt). A curator moving between a few exhibits
+# gets each one's prompt back at once instead of reading it again for 15 s.
+PROMPT_STATES = 4
+RESTORE_MIN_TOKENS = 32  # restoring costs a copy; below this, reading again is as quick
 
 _open_models: "weakref.WeakSet[LlamaCppPythonModel]" = weakref.WeakSet()
 
@@ -37,6 +43,15 @@ def _close_open_models() -> None:
     # after ctypes is torn down and prints a TypeError; free them while we still can.
     for model in list(_open_models):
         model.close()
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 class LlamaCppPythonModel:
@@ -85,6 +100,7 @@ class LlamaCppPythonModel:
         self.threads = threads  # what the last prompt ran with (revisions record it)
         self._auto_threads = auto_threads
         self._lock = threading.Lock()
+        self._states: OrderedDict[tuple[int, ...], bytes] = OrderedDict()  # prompt tokens -> KV of sequence 0
         _open_models.add(self)
 
     def context_length(self) -> int:
@@ -117,23 +133,61 @@ class LlamaCppPythonModel:
             raise LanguageModelError(
                 f"the prompt is {len(tokens)} tokens but the model's context holds {llm.n_ctx()}; "
                 "use fewer sources or a larger context (llm.n_ctx)")
-        cached = 0
-        for have, want in zip(llm.input_ids[: llm.n_tokens].tolist(), tokens):
-            if have != want:
-                break
-            cached += 1
+        cached = _common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        kept = max(self._states, key=lambda key: _common_prefix(key, tokens), default=None)
+        if kept is not None and _common_prefix(kept, tokens) > cached + RESTORE_MIN_TOKENS:
+            self._states.move_to_end(kept)
+            if self._restore(kept, self._states[kept]):
+                cached = _common_prefix(kept, tokens)
+            else:
+                cached = 0
         # Leave the last token for the completion to evaluate: it needs that
         # token's logits, which a restored prefix does not carry.
         cached = min(cached, len(tokens) - 1)
         if cached < llm.n_tokens:
             llm.n_tokens = cached  # eval() drops the KV cells past n_tokens
+        read = 0
         while cached < len(tokens) - 1:
             if cancelled is not None and cancelled():
                 break
             chunk = tokens[cached : min(len(tokens) - 1, cached + PREFILL_CHUNK)]
             llm.eval(chunk)
             cached += len(chunk)
+            read += len(chunk)
+        if read and cached == len(tokens) - 1:
+            self._keep(tuple(tokens[:cached]))
         return cached
+
+    def _keep(self, tokens: tuple[int, ...]) -> None:
+        # Sequence state, not Llama.save_state(): that also copies the logits
+        # buffer (n_batch x vocabulary floats, 311 MB for Qwen) with every prompt.
+        import ctypes
+
+        import llama_cpp
+
+        ctx = self._llm._ctx.ctx
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
+        if written:
+            self._states[tokens] = bytes(memoryview(buffer)[:written])
+            while len(self._states) > PROMPT_STATES:
+                self._states.popitem(last=False)
+
+    def _restore(self, tokens: tuple[int, ...], data: bytes) -> bool:
+        import ctypes
+
+        import llama_cpp
+
+        llm = self._llm
+        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        llm.n_tokens = 0
+        buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if not llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buffer, len(data), 0):
+            return False  # read the prompt again instead
+        llm.input_ids[: len(tokens)] = tokens
+        llm.n_tokens = len(tokens)
+        return True
 
     def _choose_threads(self) -> None:
         threads = choose_threads()
@@ -204,6 +258,7 @@ class LlamaCppPythonModel:
             llm = getattr(self, "_llm", None)
             if llm is not None and (acquired or lock is None):
                 self._llm = None
+                self._states.clear()
                 llm.close()
         finally:
             if acquired:
