@@ -237,6 +237,10 @@ def test_recent_prompts_come_back_without_being_read_again(
     """A curator moving between exhibits: each exhibit's prompt is restored, not re-read."""
     exhibit_a = LONG
     exhibit_b = [LONG[0], ChatMessage("user", LONG[1].content.replace("ding", "gui"))]
+    greedy = GenerationParams(max_tokens=8, temperature=0.0)
+    embedded._llm.reset()
+    embedded._states.clear()
+    fresh = embedded.complete(exhibit_a, greedy).text
     embedded._llm.reset()
     embedded._states.clear()
     evaluated = _count_evaluated(embedded, monkeypatch)
@@ -245,5 +249,6 @@ def test_recent_prompts_come_back_without_being_read_again(
     evaluated.clear()
     again, _ = embedded.prefill(exhibit_a)
     assert again == cached_a == total_a - 1 and evaluated == []  # restored from the kept state
-    done = embedded.complete(exhibit_a, GenerationParams(max_tokens=8, temperature=0.0))
-    assert done.text.strip() and set(evaluated) == {1}  # only the last prompt token and generation
+    done = embedded.complete(exhibit_a, greedy)
+    assert set(evaluated) == {1}  # only the last prompt token and generation
+    assert done.text == fresh and fresh.strip()  # the restored prompt is the same prompt
