@@ -13,7 +13,7 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -168,6 +168,35 @@ def _watch_for_cancel(project: "Project", job_id: int, cancel_event: threading.E
         if asked:
             cancel_event.set()
             return
+
+
+@dataclass(frozen=True)
+class JobView:
+    """What a window shows of a job another process runs."""
+
+    id: int
+    kind: str
+    status: str
+    progress: float
+    message: str
+    pid: int | None
+
+
+def jobs_elsewhere(s: Session, watched: Sequence[int] = ()) -> list[JobView]:
+    """Active jobs of other processes on this project, plus the current state of
+    `watched` ones (so a window sees how they ended). A job whose process has
+    died is shown as interrupted, as the next open of the project will mark it."""
+    mine = os.getpid()
+    rows = [j for j in list_jobs(s, ACTIVE, limit=50) if j.pid != mine]
+    seen = {int(j.id or 0) for j in rows}
+    rows += [j for jid in watched if jid not in seen and (j := s.get(Job, jid)) is not None]
+    out = []
+    for j in rows:
+        status = j.status
+        if status in ACTIVE and j.pid is not None and not process_alive(j.pid):
+            status = "interrupted"
+        out.append(JobView(int(j.id or 0), j.kind, status, j.progress, j.error or j.message, j.pid))
+    return out
 
 
 def request_cancel(s: Session, job_id: int, actor: str) -> Job:

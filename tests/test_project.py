@@ -474,3 +474,42 @@ def test_a_job_can_be_stopped_from_another_process(tmp_path: Path) -> None:
         assert audit.entries(s, limit=1)[0].action == "job.cancel"
         with pytest.raises(StudioError, match="not running"):
             jobs.request_cancel(s, job_id, "Morgan")
+
+
+def test_jobs_of_other_processes_are_listed_and_a_dead_ones_shows_as_interrupted(tmp_path: Path) -> None:
+    import time
+
+    from studio import jobs
+
+    root = tmp_path / "Elsewhere.studio"
+    Project.create(root).close()
+    runner = start_a_job_that_waits_to_be_stopped(root)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    try:
+        with Project.open(root) as p:
+            views: dict[str, jobs.JobView] = {}
+            for _ in range(400):
+                with p.read() as s:
+                    views = {v.kind: v for v in jobs.jobs_elsewhere(s)}
+                if "transcribe" in views:
+                    break
+                time.sleep(0.05)
+            assert views["transcribe"].status == "running" and views["transcribe"].pid == runner.pid
+            # added after the runner opened the project (opening marks dead processes' jobs itself)
+            with p.session() as s:
+                own = jobs.create_job(s, "draft", {})
+                gone = jobs.create_job(s, "export", {})
+                own.status, gone.status, gone.pid = "running", "running", int(dead.stdout)
+                s.add_all([own, gone])
+            with p.read() as s:
+                views = {v.kind: v for v in jobs.jobs_elsewhere(s)}
+            assert views["export"].status == "interrupted"  # its process has exited
+            assert "draft" not in views  # this process's own job is shown by its op, not here
+            with p.session() as s:
+                jobs.request_cancel(s, views["transcribe"].id, "Morgan")
+            assert runner.communicate(timeout=30)[0].strip() == "cancelled"
+            with p.read() as s:  # a watched job is reported once more, as it ended
+                (ended,) = [v for v in jobs.jobs_elsewhere(s, [views["transcribe"].id]) if v.kind == "transcribe"]
+            assert ended.status == "cancelled"
+    finally:
+        runner.kill()

@@ -332,6 +332,7 @@ ZH: dict[str, str] = {
     "Transcription": "转写",
     "Interface language": "界面语言",
     "Theme": "主题",
+    "interrupted: its process stopped": "已中断：运行它的进程已停止",
     "Written in another language": "语言与要求不符",
     "Copied from the prompt's example, not the sources": "照抄了提示中的示例，而非展品资料",
     "The cited passage may not say this": "所引段落可能并未这样说",

@@ -8,7 +8,6 @@ through the database (`studio.jobs.request_cancel`).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from studio import jobs
-from studio.models import Job
 from ui.i18n import tr
 from ui.ops import Op, RunningJob
 from ui.state import AppState
@@ -68,7 +66,7 @@ class OutsideJob(RunningJob):
         if status == "running":
             self.changed.emit()
         elif self.status == "running":
-            self.status = status if status in ("done", "failed", "cancelled") else "cancelled"
+            self.status = status if status in ("done", "failed", "cancelled", "interrupted") else "cancelled"
             self.message = message
             self.finished.emit(self.status)
 
@@ -115,7 +113,8 @@ class JobRow(QWidget):
         if job.status == "running":
             self.detail.setText(f"{job.message}  ·  {format_remaining(job.remaining_s())}".strip(" ·"))
         else:
-            words = {"done": tr("done"), "failed": tr("failed"), "cancelled": tr("cancelled")}
+            words = {"done": tr("done"), "failed": tr("failed"), "cancelled": tr("cancelled"),
+                     "interrupted": tr("interrupted: its process stopped")}
             self.detail.setText(f"{words.get(job.status, job.status)}  {job.message if job.status == 'failed' else ''}".strip())
             self.cancel.setEnabled(False)
 
@@ -154,33 +153,29 @@ class JobPanel(QWidget):
         """Show jobs other processes run on this project (read off the GUI thread)."""
         if self.state.project is None:
             return None
-        mine = os.getpid()
         watched = list(self.outside)
 
-        def read(project: Any) -> list[tuple[int, str, str, float, str, int | None]]:
+        def read(project: Any) -> list[jobs.JobView]:
             with project.read() as s:
-                rows = [j for j in jobs.list_jobs(s, jobs.ACTIVE, limit=50) if j.pid != mine]
-                seen = {int(j.id or 0) for j in rows}
-                rows += [j for jid in watched if jid not in seen and (j := s.get(Job, jid)) is not None]
-                return [(int(j.id or 0), j.kind, j.status, j.progress, j.error or j.message, j.pid) for j in rows]
+                return jobs.jobs_elsewhere(s, watched)
 
         op = Op(self.state, read, where="jobs.poll").latest(self, "poll").success(self._polled)
         op.failure(lambda _exc: None)  # best effort: a project closing under the read is looked at again next second
         return op.run_in_background()
 
-    def _polled(self, rows: list[tuple[int, str, str, float, str, int | None]]) -> None:
-        for job_id, kind, status, fraction, message, pid in rows:
-            job = self.outside.get(job_id)
+    def _polled(self, rows: list[jobs.JobView]) -> None:
+        for row in rows:
+            job = self.outside.get(row.id)
             if job is None:
-                if status not in jobs.ACTIVE:
+                if row.status not in jobs.ACTIVE:
                     continue
-                job = self.outside[job_id] = OutsideJob(self.state, job_id, kind, pid)
+                job = self.outside[row.id] = OutsideJob(self.state, row.id, row.kind, row.pid)
                 # announced like this window's jobs: the row appears here, and the
                 # drafting panel stops reading ahead while someone else uses the cores
                 self.state.job_started.emit(job)
-            job.update(fraction, message, "running" if status in jobs.ACTIVE else status)
+            job.update(row.progress, row.message, "running" if row.status in jobs.ACTIVE else row.status)
             if job.status != "running":
-                self.outside.pop(job_id, None)
+                self.outside.pop(row.id, None)
 
     def add(self, job: RunningJob) -> None:
         self.empty.hide()
