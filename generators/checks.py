@@ -49,10 +49,57 @@ _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.,])\d[\d,]*(?:\.\d+)?")
 # Capitalised words that are not names, or that open a sentence for grammar's sake.
 _NOT_NAMES = {
-    "a", "an", "the", "this", "that", "these", "those", "it", "its", "he", "she", "they", "we", "i",
-    "his", "her", "their", "our", "in", "on", "at", "of", "for", "from", "with", "by", "and", "but",
-    "or", "as", "after", "before", "during", "when", "while", "although", "today", "here", "there",
-    "visitors", "some", "many", "one", "two", "three", "each", "every", "both", "made", "key", "facts",
+    "a",
+    "an",
+    "the",
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "its",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "his",
+    "her",
+    "their",
+    "our",
+    "in",
+    "on",
+    "at",
+    "of",
+    "for",
+    "from",
+    "with",
+    "by",
+    "and",
+    "but",
+    "or",
+    "as",
+    "after",
+    "before",
+    "during",
+    "when",
+    "while",
+    "although",
+    "today",
+    "here",
+    "there",
+    "visitors",
+    "some",
+    "many",
+    "one",
+    "two",
+    "three",
+    "each",
+    "every",
+    "both",
+    "made",
+    "key",
+    "facts",
 }
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+\b")
 # Chinese characters that are never written twice in a row (unlike 常常 or 人人).
@@ -88,7 +135,9 @@ def unknown_citations(field: str, value: FieldValue, passages: Mapping[int, str]
     for item in _items(value):
         for n in cited_numbers(item):
             if n not in passages:
-                flags.append(Flag("unknown_citation", field, f"cites [{n}], which is not one of the passages", f"[{n}]"))
+                flags.append(
+                    Flag("unknown_citation", field, f"cites [{n}], which is not one of the passages", f"[{n}]")
+                )
     return flags
 
 
@@ -118,14 +167,16 @@ def unsupported_facts(field: str, value: FieldValue, passages: Mapping[int, str]
 
 
 SUPPORT_MIN = 0.34  # share of a sentence's content words found in what it cites
-_STOPWORDS = frozenset("""
+_STOPWORDS = frozenset(
+    """
 a about above after again against all also among an and any are as at be because been before being below
 between both but by can could did do does doing down during each few for from further had has have having he
 her here hers him his how i if in into is it its itself just more most much must my no nor not now of off on
 once only or other our out over own same she should so some such than that the their them then there these
 they this those through to too under until up upon very was we were what when where which while who whom why
 will with would you your one two three
-""".split())
+""".split()
+)
 
 
 def _stem(word: str) -> str:
@@ -195,9 +246,7 @@ def glossary_variants(field: str, value: FieldValue, rules: Sequence[GlossaryRul
     flags = []
     for item in _items(value):
         for rule in rules:
-            preferred_spans = {
-                (start, start + len(rule.preferred)) for start in _contains(item, rule.preferred)
-            }
+            preferred_spans = {(start, start + len(rule.preferred)) for start in _contains(item, rule.preferred)}
             for variant in rule.variants:
                 if variant.casefold() == rule.preferred.casefold():
                     continue
@@ -240,8 +289,14 @@ def wrong_language(field: str, value: FieldValue, language: str) -> list[Flag]:
     found = "zh" if cjk > latin / 4 else "en"
     if found == base:
         return []
-    return [Flag("wrong_language", field,
-                 f"written in {_LANGUAGE_NAMES[found]}, but {_LANGUAGE_NAMES[base]} was asked for", text[:60])]
+    return [
+        Flag(
+            "wrong_language",
+            field,
+            f"written in {_LANGUAGE_NAMES[found]}, but {_LANGUAGE_NAMES[base]} was asked for",
+            text[:60],
+        )
+    ]
 
 
 _WORD = re.compile(r"[A-Za-z0-9À-ɏ'’]+")
@@ -252,8 +307,11 @@ def _shingles(text: str) -> tuple[set[tuple[str, ...]], set[str], list[str]]:
     """Word 5-grams, CJK character 5-grams, and the words of `text`."""
     words = [w.lower() for w in _WORD.findall(text)]
     cjk = "".join(_CJK.findall(text))
-    return ({tuple(words[i : i + 5]) for i in range(len(words) - 4)},
-            {cjk[i : i + 5] for i in range(len(cjk) - 4)}, words)
+    return (
+        {tuple(words[i : i + 5]) for i in range(len(words) - 4)},
+        {cjk[i : i + 5] for i in range(len(cjk) - 4)},
+        words,
+    )
 
 
 def copied_example(field: str, value: FieldValue, example: str) -> list[Flag]:
@@ -274,8 +332,14 @@ def copied_example(field: str, value: FieldValue, example: str) -> list[Flag]:
         words, cjk, plain = _shingles(text)
         short_copy = 3 <= len(plain) < 5 and f" {' '.join(plain)} " in f" {ref_text} "
         if words & ref_words or cjk & ref_cjk or short_copy:
-            flags.append(Flag("copied_example", field,
-                              "copies the prompt's format example (a made-up object), not the sources", text[:60]))
+            flags.append(
+                Flag(
+                    "copied_example",
+                    field,
+                    "copies the prompt's format example (a made-up object), not the sources",
+                    text[:60],
+                )
+            )
     return flags
 
 
@@ -295,7 +359,9 @@ def over_length(field: str, value: FieldValue, limit: FieldLimit) -> list[Flag]:
     for item in items:
         chars, words = text_length(item)
         if limit.max_chars is not None and chars > limit.max_chars:
-            flags.append(Flag("over_length", field, f"{chars} characters; the template allows {limit.max_chars}", item[:60]))
+            flags.append(
+                Flag("over_length", field, f"{chars} characters; the template allows {limit.max_chars}", item[:60])
+            )
         if limit.max_words is not None and words > limit.max_words:
             flags.append(Flag("over_length", field, f"{words} words; the template allows {limit.max_words}", item[:60]))
     return flags

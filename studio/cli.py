@@ -36,12 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Heritage Studio: grounded, reviewed visitor content from a museum's own sources.",
     )
     parser.add_argument(
-        "-p", "--project",
+        "-p",
+        "--project",
         default=os.environ.get("HERITAGE_STUDIO_PROJECT"),
         help="project folder (default: $HERITAGE_STUDIO_PROJECT, or the current folder if it is a project)",
     )
     parser.add_argument(
-        "-u", "--user",
+        "-u",
+        "--user",
         default=os.environ.get("HERITAGE_STUDIO_USER"),
         help="who is acting (a user of the project; default: $HERITAGE_STUDIO_USER)",
     )

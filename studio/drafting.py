@@ -148,7 +148,9 @@ def available_models(cfg: EngineSettings) -> list[str]:
             found = OllamaServer(cfg.ollama_host, timeout_s=10).list_models()
         except LanguageModelError as exc:
             raise StudioError(str(exc)) from None
-        return [f"{m.name}  {m.digest[:19]}  {m.size / 1e9:.1f} GB" for m in found] or [f"no models on {cfg.ollama_host}"]
+        return [f"{m.name}  {m.digest[:19]}  {m.size / 1e9:.1f} GB" for m in found] or [
+            f"no models on {cfg.ollama_host}"
+        ]
     return [
         f"{key}  {spec.label}  {'installed' if model_files.is_installed(key) else 'not installed'}"
         for key, spec in model_files.MODELS.items()
@@ -203,7 +205,9 @@ def _as_source_passages(s: Session, passages: list[Passage]) -> list[SourcePassa
     for p in passages:
         if p.source_id not in cache:
             cache[p.source_id] = s.get(Source, p.source_id)
-        out.append(SourcePassage(text=p.text, label=_label(cache[p.source_id], p), passage_id=p.id, source_id=p.source_id))
+        out.append(
+            SourcePassage(text=p.text, label=_label(cache[p.source_id], p), passage_id=p.id, source_id=p.source_id)
+        )
     return out
 
 
@@ -229,7 +233,9 @@ def card_limits(template_id: str, language: str) -> dict[str, FieldLimit]:
     out = {}
     for name, raw in section.items():
         if isinstance(raw, dict):
-            out[name] = FieldLimit(**{k: int(v) for k, v in raw.items() if k in ("max_chars", "max_words", "max_items")})
+            out[name] = FieldLimit(
+                **{k: int(v) for k, v in raw.items() if k in ("max_chars", "max_words", "max_items")}
+            )
     return out
 
 
@@ -278,8 +284,13 @@ def build_inputs(
             "import its label, catalogue entry or audio guide first"
         )
     return DraftInputs(
-        kind=kind, language=language, exhibit=label, passages=found, glossary=_glossary(s, language),
-        limits=limits, instructions=instructions,
+        kind=kind,
+        language=language,
+        exhibit=label,
+        passages=found,
+        glossary=_glossary(s, language),
+        limits=limits,
+        instructions=instructions,
     )
 
 
@@ -309,8 +320,13 @@ def _transcript_passages(s: Session, exhibit: Exhibit, source_id: int | None) ->
                 text = str(group[0].get("text", "")).strip()
                 for g in group[1:]:  # no space between Chinese segments, one between English ones
                     text += joiner(text, str(g.get("text", "")).strip()) + str(g.get("text", "")).strip()
-                out.append(SourcePassage(text=text, label=f"{audio.filename} {_clock(start)}-{_clock(end)} (approved transcript)",
-                                         source_id=audio.id))
+                out.append(
+                    SourcePassage(
+                        text=text,
+                        label=f"{audio.filename} {_clock(start)}-{_clock(end)} (approved transcript)",
+                        source_id=audio.id,
+                    )
+                )
                 group = []
     return out
 
@@ -337,7 +353,9 @@ def _caption_passages(s: Session, exhibit: Exhibit, source_id: int | None) -> li
                 facts.append(f"{key}: {value}")
         if meta.get("description"):
             facts.append(f"description: {meta['description']}")
-        out.append(SourcePassage(text="; ".join(facts) + ".", label=f"metadata of {image.filename}", source_id=image.id))
+        out.append(
+            SourcePassage(text="; ".join(facts) + ".", label=f"metadata of {image.filename}", source_id=image.id)
+        )
         if image.text.strip():
             out.append(SourcePassage(text=image.text, label=f"text of {image.filename}", source_id=image.id))
     if not out:
@@ -358,11 +376,21 @@ def _translation_inputs(
     if revision is None:
         raise StudioError(f"draft {from_draft} has no text to translate")
     source_language = original.language or "en"
-    target = language if language and language != source_language else ("en" if source_language.startswith("zh") else "zh-Hans")
+    target = (
+        language
+        if language and language != source_language
+        else ("en" if source_language.startswith("zh") else "zh-Hans")
+    )
     content = {k: v for k, v in revision.content.items() if isinstance(v, (str, list)) and k != "machine_translated"}
     return DraftInputs(
-        kind="translation", language=target, exhibit=label, passages=(), glossary=_glossary(s, target),
-        instructions=instructions, translate_from=content, source_language=source_language,
+        kind="translation",
+        language=target,
+        exhibit=label,
+        passages=(),
+        glossary=_glossary(s, target),
+        instructions=instructions,
+        translate_from=content,
+        source_language=source_language,
     )
 
 
@@ -381,9 +409,14 @@ def cache_key(
     """Everything that decides what the model is asked: engine, model hash,
     template version (and exact file), the inputs and the sampling plan."""
     payload = {
-        "engine": identity.engine, "model": identity.model, "digest": identity.digest, "n_ctx": cfg.n_ctx,
+        "engine": identity.engine,
+        "model": identity.model,
+        "digest": identity.digest,
+        "n_ctx": cfg.n_ctx,
         "template": [template.id, template.version, template.sha256],
-        "inputs": asdict(inputs), "n": n, "seed": seed,
+        "inputs": asdict(inputs),
+        "n": n,
+        "seed": seed,
     }
     blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -402,23 +435,38 @@ def _cached(s: Session, key: str) -> DraftOutcome | None:
     if first is None:
         return None
     return DraftOutcome(
-        request_id=int(request.id or 0), draft_id=int(request.draft_id or 0), revision_id=int(first.revision_id or 0),
-        cached=True, candidates=[_candidate_view(c) for c in candidates],
-        dropped=json.loads(request.grounding_json).get("dropped_note", ""), finish_reason=first.finish_reason,
+        request_id=int(request.id or 0),
+        draft_id=int(request.draft_id or 0),
+        revision_id=int(first.revision_id or 0),
+        cached=True,
+        candidates=[_candidate_view(c) for c in candidates],
+        dropped=json.loads(request.grounding_json).get("dropped_note", ""),
+        finish_reason=first.finish_reason,
     )
 
 
 def _candidates_of(s: Session, request_id: int) -> list[DraftCandidateRecord]:
     return list(
-        s.exec(select(DraftCandidateRecord).where(DraftCandidateRecord.request_id == request_id).order_by(col(DraftCandidateRecord.idx)))
+        s.exec(
+            select(DraftCandidateRecord)
+            .where(DraftCandidateRecord.request_id == request_id)
+            .order_by(col(DraftCandidateRecord.idx))
+        )
     )
 
 
 def _candidate_view(c: DraftCandidateRecord) -> dict[str, Any]:
     return {
-        "index": c.idx, "status": c.status, "finish_reason": c.finish_reason, "content": json.loads(c.content_json),
-        "checks": json.loads(c.checks_json), "params": json.loads(c.params_json), "revision_id": c.revision_id,
-        "first_token_s": c.first_token_s, "total_s": c.total_s, "completion_tokens": c.completion_tokens,
+        "index": c.idx,
+        "status": c.status,
+        "finish_reason": c.finish_reason,
+        "content": json.loads(c.content_json),
+        "checks": json.loads(c.checks_json),
+        "params": json.loads(c.params_json),
+        "revision_id": c.revision_id,
+        "first_token_s": c.first_token_s,
+        "total_s": c.total_s,
+        "completion_tokens": c.completion_tokens,
     }
 
 
@@ -449,8 +497,17 @@ def draft(
     users.require(user, "draft")
     if not 1 <= n <= 8:
         raise StudioError("ask for between 1 and 8 candidates")
-    plan = _plan(project, exhibit_ref, kind, language=language, source_id=source_id, from_draft=from_draft,
-                 card_template=card_template, instructions=instructions, model=model)
+    plan = _plan(
+        project,
+        exhibit_ref,
+        kind,
+        language=language,
+        source_id=source_id,
+        from_draft=from_draft,
+        card_template=card_template,
+        instructions=instructions,
+        model=model,
+    )
     exhibit, cfg, inputs, template, identity = plan.exhibit, plan.cfg, plan.inputs, plan.template, plan.identity
     key = cache_key(identity, cfg, template, inputs, n, seed)
     if not fresh:
@@ -458,8 +515,16 @@ def draft(
             hit = _cached(s, key)
         if hit is not None:
             return hit
-    params = {"exhibit": exhibit.id, "kind": kind, "language": inputs.language, "n": n, "fresh": fresh,
-              "engine": identity.engine, "model": identity.model, "template": f"{template.id}@{template.version}"}
+    params = {
+        "exhibit": exhibit.id,
+        "kind": kind,
+        "language": inputs.language,
+        "n": n,
+        "fresh": fresh,
+        "engine": identity.engine,
+        "model": identity.model,
+        "template": f"{template.id}@{template.version}",
+    }
 
     def work(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(0.0, f"loading {identity.engine} model {identity.model}")
@@ -476,17 +541,32 @@ def draft(
             ctx.progress(min(0.99, produced[0] / (n * prepared.max_tokens)), f"candidate {index + 1} of {n}")
 
         try:
-            candidates = generate_candidates(lm, prepared, n, base_seed=seed, on_token=sink, cancelled=lambda: ctx.cancelled)
+            candidates = generate_candidates(
+                lm, prepared, n, base_seed=seed, on_token=sink, cancelled=lambda: ctx.cancelled
+            )
         except LanguageModelError as exc:
             raise StudioError(str(exc)) from None
         if ctx.cancelled:
             raise Cancelled("cancelled by the user; no draft was made")
-        outcome = _store(project, exhibit, user, lm.identity, cfg, template, prepared, candidates, key, ctx.job_id,
-                         getattr(lm, "threads", None))
+        outcome = _store(
+            project,
+            exhibit,
+            user,
+            lm.identity,
+            cfg,
+            template,
+            prepared,
+            candidates,
+            key,
+            ctx.job_id,
+            getattr(lm, "threads", None),
+        )
         ctx.progress(1.0, f"draft {outcome.draft_id} is waiting for review")
         return asdict(outcome)
 
-    result = run_job(project, "draft", params, work, created_by=user.name, cancel_event=cancel_event, on_progress=on_progress)
+    result = run_job(
+        project, "draft", params, work, created_by=user.name, cancel_event=cancel_event, on_progress=on_progress
+    )
     return DraftOutcome(**result)
 
 
@@ -500,8 +580,16 @@ class _Plan:
 
 
 def _plan(
-    project: Any, exhibit_ref: int | str, kind: str, *, language: str | None, source_id: int | None,
-    from_draft: int | None, card_template: str | None, instructions: str, model: LanguageModel | None,
+    project: Any,
+    exhibit_ref: int | str,
+    kind: str,
+    *,
+    language: str | None,
+    source_id: int | None,
+    from_draft: int | None,
+    card_template: str | None,
+    instructions: str,
+    model: LanguageModel | None,
 ) -> _Plan:
     """What a draft request reads from the project: the same for a draft and its prewarm."""
     with project.read() as s:
@@ -509,8 +597,14 @@ def _plan(
         s.expunge(exhibit)  # a plain snapshot for the job thread; the read transaction ends here
         cfg = engine_settings(s)
         inputs = build_inputs(
-            s, exhibit, kind, language=language, source_id=source_id, from_draft=from_draft,
-            card_template=card_template, instructions=instructions,
+            s,
+            exhibit,
+            kind,
+            language=language,
+            source_id=source_id,
+            from_draft=from_draft,
+            card_template=card_template,
+            instructions=instructions,
         )
     template = _template(kind, project.root)
     identity = model.identity if model is not None else planned_identity(cfg)
@@ -545,8 +639,17 @@ def prewarm(
     draft; a cancel stops it within one chunk and keeps what it read. Engines
     that cannot keep a cache (Ollama, xllamacpp) read nothing here.
     """
-    plan = _plan(project, exhibit_ref, kind, language=language, source_id=source_id, from_draft=None,
-                 card_template=card_template, instructions=instructions, model=model)
+    plan = _plan(
+        project,
+        exhibit_ref,
+        kind,
+        language=language,
+        source_id=source_id,
+        from_draft=None,
+        card_template=card_template,
+        instructions=instructions,
+        model=model,
+    )
     lm = model if model is not None else _load(plan.cfg)
     prepared = _prepare(lm, plan.template, plan.inputs)
     try:
@@ -593,8 +696,14 @@ def _grounding_json(prepared: PreparedPrompt) -> str:
 
 
 def _provenance(
-    identity: ModelIdentity, cfg: EngineSettings, template: PromptTemplate, prepared: PreparedPrompt,
-    candidate: Candidate, request_id: int, note: str, threads: int | None,
+    identity: ModelIdentity,
+    cfg: EngineSettings,
+    template: PromptTemplate,
+    prepared: PreparedPrompt,
+    candidate: Candidate,
+    request_id: int,
+    note: str,
+    threads: int | None,
 ) -> review.Provenance:
     citations = {str(c["n"]): int(c["passage_id"]) for c in candidate.citations if c.get("passage_id") is not None}
     return review.Provenance(
@@ -625,21 +734,38 @@ def _provenance(
 
 
 def _store(
-    project: Any, exhibit: Exhibit, user: User, identity: ModelIdentity, cfg: EngineSettings,
-    template: PromptTemplate, prepared: PreparedPrompt, candidates: list[Candidate], key: str, job_id: int,
+    project: Any,
+    exhibit: Exhibit,
+    user: User,
+    identity: ModelIdentity,
+    cfg: EngineSettings,
+    template: PromptTemplate,
+    prepared: PreparedPrompt,
+    candidates: list[Candidate],
+    key: str,
+    job_id: int,
     threads: int | None,
 ) -> DraftOutcome:
     # The first revision is the candidate with the fewest flags; the curator can pick another.
     offered = min(candidates, key=lambda c: (len(c.flags), c.index))
     with project.session() as s:
         request = DraftRequestRecord(
-            cache_key=key, exhibit_id=exhibit.id, kind=prepared.inputs.kind, language=prepared.inputs.language,
-            engine=identity.engine, model=identity.model, model_sha256=identity.digest,
-            template_id=template.id, template_version=template.version, template_sha256=template.sha256,
+            cache_key=key,
+            exhibit_id=exhibit.id,
+            kind=prepared.inputs.kind,
+            language=prepared.inputs.language,
+            engine=identity.engine,
+            model=identity.model,
+            model_sha256=identity.digest,
+            template_id=template.id,
+            template_version=template.version,
+            template_sha256=template.sha256,
             messages_json=json.dumps([m.as_dict() for m in prepared.messages], ensure_ascii=False),
             grounding_json=_grounding_json(prepared),
             limits_json=json.dumps({k: asdict(v) for k, v in prepared.limits.items()}),
-            settings_json=json.dumps(asdict(cfg)), prompt_tokens=prepared.prompt_tokens, job_id=job_id,
+            settings_json=json.dumps(asdict(cfg)),
+            prompt_tokens=prepared.prompt_tokens,
+            job_id=job_id,
             created_by=user.name,
         )
         s.add(request)
@@ -651,30 +777,46 @@ def _store(
         if offered.finish_reason == "length":
             note += "; ended at the length limit: use continue to extend it"
         revision = review.create_draft(
-            s, exhibit_id=exhibit.id, kind=prepared.inputs.kind, content=offered.content, created_by=user.name,
+            s,
+            exhibit_id=exhibit.id,
+            kind=prepared.inputs.kind,
+            content=offered.content,
+            created_by=user.name,
             provenance=_provenance(identity, cfg, template, prepared, offered, rid, note, threads),
-            language=prepared.inputs.language, title=str(offered.content.get("title", ""))[:200],
+            language=prepared.inputs.language,
+            title=str(offered.content.get("title", ""))[:200],
         )
         request.draft_id = revision.draft_id
         s.add(request)
         records = []
         for c in candidates:
             record = DraftCandidateRecord(
-                request_id=rid, idx=c.index, params_json=json.dumps(c.params.as_dict()), text=c.text,
+                request_id=rid,
+                idx=c.index,
+                params_json=json.dumps(c.params.as_dict()),
+                text=c.text,
                 content_json=json.dumps(c.content, ensure_ascii=False),
                 citations_json=json.dumps(c.citations, ensure_ascii=False),
                 checks_json=json.dumps([f.as_dict() for f in c.flags], ensure_ascii=False),
-                finish_reason=c.finish_reason, prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
-                first_token_s=c.first_token_s, total_s=c.total_s,
+                finish_reason=c.finish_reason,
+                prompt_tokens=c.prompt_tokens,
+                completion_tokens=c.completion_tokens,
+                first_token_s=c.first_token_s,
+                total_s=c.total_s,
                 revision_id=revision.id if c is offered else None,
             )
             s.add(record)
             records.append(record)
         s.flush()
         return DraftOutcome(
-            request_id=rid, draft_id=revision.draft_id, revision_id=int(revision.id or 0), cached=False,
-            candidates=[_candidate_view(r) for r in records], dropped=prepared.grounding.dropped_note(),
-            job_id=job_id, finish_reason=offered.finish_reason,
+            request_id=rid,
+            draft_id=revision.draft_id,
+            revision_id=int(revision.id or 0),
+            cached=False,
+            candidates=[_candidate_view(r) for r in records],
+            dropped=prepared.grounding.dropped_note(),
+            job_id=job_id,
+            finish_reason=offered.finish_reason,
         )
 
 
@@ -704,18 +846,35 @@ def pick_candidate(project: Any, draft_id: int, index: int, user: User) -> Revis
         else:
             cfg = json.loads(request.settings_json)
             params = {
-                **json.loads(chosen.params_json), "n_ctx": cfg.get("n_ctx"), "threads": cfg.get("threads"),
-                "candidate": chosen.idx, "finish_reason": chosen.finish_reason,
-                "prompt_tokens": chosen.prompt_tokens, "completion_tokens": chosen.completion_tokens,
-                "template_sha256": request.template_sha256, "request_id": request.id,
+                **json.loads(chosen.params_json),
+                "n_ctx": cfg.get("n_ctx"),
+                "threads": cfg.get("threads"),
+                "candidate": chosen.idx,
+                "finish_reason": chosen.finish_reason,
+                "prompt_tokens": chosen.prompt_tokens,
+                "completion_tokens": chosen.completion_tokens,
+                "template_sha256": request.template_sha256,
+                "request_id": request.id,
                 "sources_cited": json.loads(chosen.citations_json),
             }
             revision = review.add_revision(
-                s, draft_id, content, created_by=user.name,
+                s,
+                draft_id,
+                content,
+                created_by=user.name,
                 provenance=review.Provenance(
-                    author_kind="model", engine=request.engine, model=request.model, model_sha256=request.model_sha256,
-                    params=params, template_id=request.template_id, template_version=request.template_version,
-                    citations={str(c["n"]): int(c["passage_id"]) for c in json.loads(chosen.citations_json) if c.get("passage_id") is not None},
+                    author_kind="model",
+                    engine=request.engine,
+                    model=request.model,
+                    model_sha256=request.model_sha256,
+                    params=params,
+                    template_id=request.template_id,
+                    template_version=request.template_version,
+                    citations={
+                        str(c["n"]): int(c["passage_id"])
+                        for c in json.loads(chosen.citations_json)
+                        if c.get("passage_id") is not None
+                    },
                     checks=json.loads(chosen.checks_json),
                     note=f"candidate {chosen.idx + 1} of {len(candidates)}, picked by {user.name}",
                 ),
@@ -739,13 +898,20 @@ def _rebuild(s: Session, request: DraftRequestRecord, project_root: Path) -> Pre
     grounding = json.loads(request.grounding_json)
     stored = grounding["inputs"]
     inputs = DraftInputs(
-        kind=stored["kind"], language=stored["language"], exhibit=stored["exhibit"],
+        kind=stored["kind"],
+        language=stored["language"],
+        exhibit=stored["exhibit"],
         passages=[SourcePassage(**p) for p in grounding["passages"]],
         glossary=[GlossaryEntry(**{**e, "variants": tuple(e["variants"])}) for e in stored["glossary"]],
-        instructions=stored["instructions"], translate_from=stored["translate_from"],
+        instructions=stored["instructions"],
+        translate_from=stored["translate_from"],
         source_language=stored["source_language"],
     )
-    fields = fields_of(dict(inputs.translate_from)) if inputs.kind == "translation" and inputs.translate_from else template.fields
+    fields = (
+        fields_of(dict(inputs.translate_from))
+        if inputs.kind == "translation" and inputs.translate_from
+        else template.fields
+    )
     return PreparedPrompt(
         template=template,
         messages=[ChatMessage(m["role"], m["content"]) for m in json.loads(request.messages_json)],
@@ -777,21 +943,32 @@ def continue_draft(
     with project.read() as s:
         request = _request_for_draft(s, draft_id)
         latest = review.latest_revision(s, draft_id)
-        record = next((c for c in _candidates_of(s, int(request.id or 0)) if latest and c.revision_id == latest.id), None)
+        record = next(
+            (c for c in _candidates_of(s, int(request.id or 0)) if latest and c.revision_id == latest.id), None
+        )
         if record is None or latest is None or latest.author_kind != "model":
             raise StudioError(f"draft {draft_id}'s latest revision is not a model answer; there is nothing to continue")
         if record.finish_reason != "length":
-            raise StudioError(f"draft {draft_id} ended by '{record.finish_reason}', not at the length limit; nothing to continue")
+            raise StudioError(
+                f"draft {draft_id} ended by '{record.finish_reason}', not at the length limit; nothing to continue"
+            )
         prepared = _rebuild(s, request, project.root)
         cfg = EngineSettings(**json.loads(request.settings_json))
         s.expunge(request)  # plain snapshots for the job; the read transaction ends here
         s.expunge(record)
     params = json.loads(record.params_json)
     candidate = Candidate(
-        index=record.idx, params=_params(params), text=record.text, content=json.loads(record.content_json),
-        citations=json.loads(record.citations_json), flags=[], finish_reason="length",
-        prompt_tokens=record.prompt_tokens, completion_tokens=record.completion_tokens,
-        first_token_s=record.first_token_s, total_s=record.total_s,
+        index=record.idx,
+        params=_params(params),
+        text=record.text,
+        content=json.loads(record.content_json),
+        citations=json.loads(record.citations_json),
+        flags=[],
+        finish_reason="length",
+        prompt_tokens=record.prompt_tokens,
+        completion_tokens=record.completion_tokens,
+        first_token_s=record.first_token_s,
+        total_s=record.total_s,
     )
 
     def work(ctx: JobContext) -> int:
@@ -816,10 +993,20 @@ def continue_draft(
         with project.session() as s:
             template = prepared.template
             revision = review.add_revision(
-                s, draft_id, longer.content, created_by=user.name,
-                provenance=_provenance(lm.identity, cfg, template, prepared, longer, int(request.id or 0),
-                                       f"continued after the length limit (ended by {longer.finish_reason})",
-                                       getattr(lm, "threads", None)),
+                s,
+                draft_id,
+                longer.content,
+                created_by=user.name,
+                provenance=_provenance(
+                    lm.identity,
+                    cfg,
+                    template,
+                    prepared,
+                    longer,
+                    int(request.id or 0),
+                    f"continued after the length limit (ended by {longer.finish_reason})",
+                    getattr(lm, "threads", None),
+                ),
             )
             row = s.get(DraftCandidateRecord, record.id)
             assert row is not None
@@ -834,8 +1021,15 @@ def continue_draft(
             s.add(row)
             return int(revision.id or 0)
 
-    revision_id = run_job(project, "draft.continue", {"draft": draft_id}, work, created_by=user.name,
-                          cancel_event=cancel_event, on_progress=on_progress)
+    revision_id = run_job(
+        project,
+        "draft.continue",
+        {"draft": draft_id},
+        work,
+        created_by=user.name,
+        cancel_event=cancel_event,
+        on_progress=on_progress,
+    )
     with project.session() as s:  # session(), not read(): its objects stay loaded after it ends
         return review.get_revision(s, revision_id)
 
@@ -844,8 +1038,11 @@ def _params(raw: dict[str, Any]) -> Any:
     from generators.llm.base import GenerationParams
 
     return GenerationParams(
-        max_tokens=int(raw["max_tokens"]), temperature=float(raw["temperature"]), top_p=float(raw["top_p"]),
-        seed=int(raw["seed"]), stop=tuple(raw.get("stop", ())),
+        max_tokens=int(raw["max_tokens"]),
+        temperature=float(raw["temperature"]),
+        top_p=float(raw["top_p"]),
+        seed=int(raw["seed"]),
+        stop=tuple(raw.get("stop", ())),
     )
 
 
@@ -869,7 +1066,9 @@ def feedback_records(s: Session) -> Iterator[dict[str, Any]]:
     """One record per model request that became a draft: prompt, candidates,
     the pick, what was passed over, every human edit, and the approved text."""
     requests = s.exec(
-        select(DraftRequestRecord).where(col(DraftRequestRecord.draft_id).is_not(None)).order_by(col(DraftRequestRecord.id))
+        select(DraftRequestRecord)
+        .where(col(DraftRequestRecord.draft_id).is_not(None))
+        .order_by(col(DraftRequestRecord.id))
     )
     for request in requests:
         draft_id = int(request.draft_id or 0)
@@ -889,18 +1088,30 @@ def feedback_records(s: Session) -> Iterator[dict[str, Any]]:
             "engine": request.engine,
             "model": request.model,
             "model_sha256": request.model_sha256,
-            "template": {"id": request.template_id, "version": request.template_version, "sha256": request.template_sha256},
+            "template": {
+                "id": request.template_id,
+                "version": request.template_version,
+                "sha256": request.template_sha256,
+            },
             "prompt": json.loads(request.messages_json),
             "candidates": [
-                {"index": c.idx, "text": c.text, "content": json.loads(c.content_json), "params": json.loads(c.params_json),
-                 "checks": json.loads(c.checks_json), "finish_reason": c.finish_reason, "status": c.status}
+                {
+                    "index": c.idx,
+                    "text": c.text,
+                    "content": json.loads(c.content_json),
+                    "params": json.loads(c.params_json),
+                    "checks": json.loads(c.checks_json),
+                    "finish_reason": c.finish_reason,
+                    "status": c.status,
+                }
                 for c in candidates
             ],
             "chosen": picked[0] if picked else None,
             "rejected": [c.idx for c in candidates if c.status == "passed_over"],
             "human_edits": [
                 {"revision": r.number, "by": r.created_by, "at": r.created_at, "content": r.content}
-                for r in history if r.author_kind == "person"
+                for r in history
+                if r.author_kind == "person"
             ],
             "final_approved": approved.content if is_approved and approved else None,
             "status": review.draft_status(s, draft_id),
@@ -919,4 +1130,3 @@ def feedback_export(project: Any, out: Path) -> int:
             count += 1
     tmp.replace(out)
     return count
-

@@ -57,14 +57,17 @@ def update_term(s: Session, term_id: int, actor: str = "", **fields: object) -> 
     language = str(fields.get("language", entry.language)).strip()
     with s.no_autoflush:  # check before the changed entry is written, so the reason is ours
         clash = s.exec(
-            select(GlossaryTerm).where(GlossaryTerm.term == term, GlossaryTerm.language == language,
-                                       GlossaryTerm.id != term_id)
+            select(GlossaryTerm).where(
+                GlossaryTerm.term == term, GlossaryTerm.language == language, GlossaryTerm.id != term_id
+            )
         ).first()
     if clash is not None:
         raise StudioError(f"the glossary already has '{term}' ({language or 'any language'})")
     for key, value in fields.items():
         if key == "variants":
-            entry.variants_json = json.dumps(sorted({str(v).strip() for v in value if str(v).strip()}), ensure_ascii=False)  # type: ignore[union-attr]
+            entry.variants_json = json.dumps(
+                sorted({str(v).strip() for v in value if str(v).strip()}), ensure_ascii=False
+            )  # type: ignore[union-attr]
         elif key in ("term", "preferred", "language", "note"):
             setattr(entry, key, str(value).strip())
         else:

@@ -118,8 +118,12 @@ def run_job(
     ctx = JobContext(project, jid, cancel_event or threading.Event(), on_progress)
     status, error, result_json = "done", "", "{}"
     finished = threading.Event()
-    watcher = threading.Thread(target=_watch_for_cancel, args=(project, jid, ctx.cancel_event, finished),
-                               name=f"job-{jid}-cancel-watch", daemon=True)
+    watcher = threading.Thread(
+        target=_watch_for_cancel,
+        args=(project, jid, ctx.cancel_event, finished),
+        name=f"job-{jid}-cancel-watch",
+        daemon=True,
+    )
     watcher.start()
     try:
         result = work(ctx)
@@ -154,7 +158,9 @@ def run_job(
                 s.add(job)
 
 
-def _watch_for_cancel(project: "Project", job_id: int, cancel_event: threading.Event, finished: threading.Event) -> None:
+def _watch_for_cancel(
+    project: "Project", job_id: int, cancel_event: threading.Event, finished: threading.Event
+) -> None:
     """Turn a stop asked through the database into this process's cancel event."""
     while not finished.wait(CANCEL_POLL_INTERVAL_S):
         if cancel_event.is_set():

@@ -34,7 +34,9 @@ def replace_passages(
     s.flush()
     old = {"source": source.id, "origin": origin}
     s.execute(
-        sql("DELETE FROM passage_fts WHERE rowid IN (SELECT id FROM passages WHERE source_id = :source AND origin = :origin)"),
+        sql(
+            "DELETE FROM passage_fts WHERE rowid IN (SELECT id FROM passages WHERE source_id = :source AND origin = :origin)"
+        ),
         old,
     )
     s.execute(sql("DELETE FROM passages WHERE source_id = :source AND origin = :origin"), old)

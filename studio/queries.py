@@ -63,7 +63,9 @@ def passages_by_id(s: Session, ids: list[int]) -> dict[int, Passage]:
 
 
 def source_passages(s: Session, source_id: int) -> list[Passage]:
-    return list(s.exec(select(Passage).where(Passage.source_id == source_id).order_by(col(Passage.origin), col(Passage.seq))))
+    return list(
+        s.exec(select(Passage).where(Passage.source_id == source_id).order_by(col(Passage.origin), col(Passage.seq)))
+    )
 
 
 def draft_grounding(s: Session, draft_id: int) -> list[dict[str, object]]:

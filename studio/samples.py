@@ -49,14 +49,21 @@ def load_glossary_file(s: Session, path: Path, actor: str) -> tuple[int, int]:
             skipped += 1
             continue
         glossary.add_term(
-            s, item["term"], item.get("preferred", ""), item.get("variants", []),
-            item.get("language", ""), item.get("note", ""), actor,
+            s,
+            item["term"],
+            item.get("preferred", ""),
+            item.get("variants", []),
+            item.get("language", ""),
+            item.get("note", ""),
+            actor,
         )
         added += 1
     return added, skipped
 
 
-def build_sample(dest: Path = SAMPLE_PROJECT, sources: Path = SAMPLE_SOURCES, force: bool = False) -> tuple[Project, list[ImportReport]]:
+def build_sample(
+    dest: Path = SAMPLE_PROJECT, sources: Path = SAMPLE_SOURCES, force: bool = False
+) -> tuple[Project, list[ImportReport]]:
     if dest.exists():
         if not force:
             raise StudioError(f"{dest} exists; pass --force to rebuild it")

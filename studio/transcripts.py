@@ -70,9 +70,7 @@ class Transcript:
 
 
 def transcript_draft(s: Session, source_id: int) -> Draft | None:
-    return s.exec(
-        select(Draft).where(Draft.kind == KIND, Draft.source_id == source_id).order_by(col(Draft.id))
-    ).first()
+    return s.exec(select(Draft).where(Draft.kind == KIND, Draft.source_id == source_id).order_by(col(Draft.id))).first()
 
 
 def get_transcript(s: Session, draft_id: int) -> Transcript:
@@ -185,12 +183,12 @@ def _reindex(s: Session, draft: Draft, revision: Revision, segments: Sequence[Se
     if draft.source_id is None:
         return
     source = get_source(s, draft.source_id)
-    replace_passages(
-        s, source, _passages(segments), origin="transcript", language=language, revision_id=revision.id
-    )
+    replace_passages(s, source, _passages(segments), origin="transcript", language=language, revision_id=revision.id)
 
 
-def store_result(s: Session, source: Source, result: TranscriptionResult, actor: str, speaker: str | None = None) -> Revision:
+def store_result(
+    s: Session, source: Source, result: TranscriptionResult, actor: str, speaker: str | None = None
+) -> Revision:
     """Save what the engine heard as a new, pending model revision of the source's transcript."""
     language = project_language(s, result.language)
     segments = list(result.segments)
@@ -207,14 +205,24 @@ def store_result(s: Session, source: Source, result: TranscriptionResult, actor:
     }
     content = _content(segments, language, engine, result.duration)
     provenance = review.Provenance(
-        author_kind="model", engine=ENGINE, model=result.model, model_sha256=result.model_sha256,
-        params=result.settings, note=f"transcribed {source.filename}",
+        author_kind="model",
+        engine=ENGINE,
+        model=result.model,
+        model_sha256=result.model_sha256,
+        params=result.settings,
+        note=f"transcribed {source.filename}",
     )
     draft = transcript_draft(s, int(source.id or 0))
     if draft is None:
         revision = review.create_draft(
-            s, exhibit_id=source.exhibit_id, kind=KIND, content=content, created_by=actor,
-            provenance=provenance, language=language, source_id=source.id,
+            s,
+            exhibit_id=source.exhibit_id,
+            kind=KIND,
+            content=content,
+            created_by=actor,
+            provenance=provenance,
+            language=language,
+            source_id=source.id,
             title=f"Transcript of {source.filename}",
         )
         draft = review.get_draft(s, revision.draft_id)
@@ -254,7 +262,9 @@ def _check_segments(segments: Sequence[Segment]) -> None:
         previous = seg.start
 
 
-def _edited(s: Session, draft_id: int, user: User, change: Callable[[list[Segment]], list[Segment]], note: str) -> Revision:
+def _edited(
+    s: Session, draft_id: int, user: User, change: Callable[[list[Segment]], list[Segment]], note: str
+) -> Revision:
     current = get_transcript(s, draft_id)
     try:
         segments = change(current.segments)
@@ -273,11 +283,14 @@ def split_segment(s: Session, draft_id: int, index: int, at_char: int, user: Use
 
 
 def merge_segments(s: Session, draft_id: int, index: int, user: User) -> Revision:
-    return _edited(s, draft_id, user, lambda segs: editing.merge(segs, index), f"merged segments {index + 1}-{index + 2}")
+    return _edited(
+        s, draft_id, user, lambda segs: editing.merge(segs, index), f"merged segments {index + 1}-{index + 2}"
+    )
 
 
 def name_speaker(s: Session, draft_id: int, indexes: Sequence[int] | None, name: str, user: User) -> Revision:
     """Name the speaker of some segments (all when indexes is None); the name is kept for the project."""
+
     def change(segs: list[Segment]) -> list[Segment]:
         return editing.set_speaker(segs, range(len(segs)) if indexes is None else indexes, name)
 
@@ -286,15 +299,14 @@ def name_speaker(s: Session, draft_id: int, indexes: Sequence[int] | None, name:
 
 # ------------------------------------------------------------------ suggestions
 def glossary_entries(s: Session) -> list[GlossaryEntry]:
-    return [
-        GlossaryEntry(t.term, t.preferred, tuple(t.variants), t.language) for t in glossary.list_terms(s)
-    ]
+    return [GlossaryEntry(t.term, t.preferred, tuple(t.variants), t.language) for t in glossary.list_terms(s)]
 
 
 def dismissed_keys(s: Session, draft_id: int) -> list[str]:
     rows = s.exec(
         select(AuditEntry.detail_json).where(
-            AuditEntry.action == DISMISS_ACTION, AuditEntry.object_type == "draft",
+            AuditEntry.action == DISMISS_ACTION,
+            AuditEntry.object_type == "draft",
             AuditEntry.object_id == str(draft_id),
         )
     )
@@ -350,7 +362,9 @@ def _context(s: Session, source: Source) -> str:
 def _audio_source(s: Session, source_id: int) -> Source:
     source = get_source(s, source_id)
     if source.kind != "audio":
-        raise StudioError(f"source {source_id} ({source.filename}) is {source.kind}, not audio; only audio can be transcribed")
+        raise StudioError(
+            f"source {source_id} ({source.filename}) is {source.kind}, not audio; only audio can be transcribed"
+        )
     return source
 
 
@@ -395,7 +409,10 @@ def transcribe_source(
         recorded["job"] = ctx.job_id
         try:
             result = transcriber.transcribe(
-                Path(blob), chosen, entries, context,
+                Path(blob),
+                chosen,
+                entries,
+                context,
                 progress=lambda f, m: ctx.progress(f, m.replace(blob.name, source.filename)),
                 cancelled=lambda: ctx.cancelled,
             )
@@ -405,14 +422,25 @@ def transcribe_source(
             raise StudioError(str(exc).replace(blob.name, source.filename)) from None
         with project.session() as s:
             revision = store_result(s, _audio_source(s, source_id), result, user.name, speaker)
-            out = {"draft_id": revision.draft_id, "revision_id": revision.id, "segments": len(result.segments),
-                   "language": result.language, **result.stats}
+            out = {
+                "draft_id": revision.draft_id,
+                "revision_id": revision.id,
+                "segments": len(result.segments),
+                "language": result.language,
+                **result.stats,
+            }
         return out
 
     try:
         done = jobs.run_job(
-            project, JOB_KIND, params, work, created_by=user.name, cancel_event=cancel_event,
-            on_progress=on_progress, job_id=job_id,
+            project,
+            JOB_KIND,
+            params,
+            work,
+            created_by=user.name,
+            cancel_event=cancel_event,
+            on_progress=on_progress,
+            job_id=job_id,
         )
     except StudioError as exc:
         exc.job_id = recorded.get("job")  # type: ignore[attr-defined]  # for the queue's report
@@ -440,10 +468,18 @@ def transcribe_many(
             continue
         report = (lambda f, m, n=n: on_progress(n, f, m)) if on_progress else None
         try:
-            outcomes.append(transcribe_source(
-                project, source_id, transcriber, user=user, overrides=overrides, speaker=speaker,
-                cancel_event=cancel_event, on_progress=report,
-            ))
+            outcomes.append(
+                transcribe_source(
+                    project,
+                    source_id,
+                    transcriber,
+                    user=user,
+                    overrides=overrides,
+                    speaker=speaker,
+                    cancel_event=cancel_event,
+                    on_progress=report,
+                )
+            )
         except jobs.Cancelled as exc:
             outcomes.append(Outcome(source_id, getattr(exc, "job_id", None), cancelled=True, error=str(exc)))
         except StudioError as exc:
@@ -466,6 +502,13 @@ def restart(
     if kind != JOB_KIND:
         raise StudioError(f"job {job_id} is a {kind} job, not a transcription")
     return transcribe_source(
-        project, int(params["source_id"]), transcriber, user=user, overrides=params.get("settings") or {},
-        speaker=params.get("speaker"), cancel_event=cancel_event, on_progress=on_progress, job_id=job_id,
+        project,
+        int(params["source_id"]),
+        transcriber,
+        user=user,
+        overrides=params.get("settings") or {},
+        speaker=params.get("speaker"),
+        cancel_event=cancel_event,
+        on_progress=on_progress,
+        job_id=job_id,
     )

@@ -37,7 +37,9 @@ def add_user(s: Session, name: str, role: str, actor: str = "") -> User:
 def get_user(s: Session, name: str) -> User:
     user = s.exec(select(User).where(User.name == name)).first()
     if user is None:
-        raise NotFound(f"no user named '{name}' in this project (add one with: heritage-studio user add NAME --role editor)")
+        raise NotFound(
+            f"no user named '{name}' in this project (add one with: heritage-studio user add NAME --role editor)"
+        )
     return user
 
 

@@ -15,7 +15,9 @@ from studio.project import Project
 from studio.review import Provenance
 
 INJECTION = 'A bronze <script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2"> vessel.'
-MODEL = Provenance(author_kind="model", engine="llama.cpp", model="qwen2.5-0.5b", template_id="card", template_version="1.0")
+MODEL = Provenance(
+    author_kind="model", engine="llama.cpp", model="qwen2.5-0.5b", template_id="card", template_version="1.0"
+)
 
 
 @dataclass
@@ -37,8 +39,21 @@ def make_picture(path: Path, size: tuple[int, int] = (1200, 800)) -> Path:
 
 def make_tone(path: Path, seconds: float = 3.0) -> Path:
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
-         "-ac", "1", "-ar", "16000", str(path)],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:duration={seconds}",
+            "-ac",
+            "1",
+            "-ar",
+            "16000",
+            str(path),
+        ],
         check=True,
     )
     return path
@@ -60,12 +75,21 @@ def build(root: Path, *, audio: bool = True) -> Fixture:
         editor = users.add_user(s, "Morgan", "editor")
         curator = users.add_user(s, "Lin", "curator")
         users.add_user(s, "Priya", "producer")
-        ding = exhibits.create_exhibit(s, "Ritual food cauldron (ding)", identifier="RMAA.1987.014",
-                                       creator="Anyang foundry", date="about 1200 BCE", rights="CC0 1.0", language="en",
-                                       subject="bronze; ritual vessel")
+        ding = exhibits.create_exhibit(
+            s,
+            "Ritual food cauldron (ding)",
+            identifier="RMAA.1987.014",
+            creator="Anyang foundry",
+            date="about 1200 BCE",
+            rights="CC0 1.0",
+            language="en",
+            subject="bronze; ritual vessel",
+        )
         bowl = exhibits.create_exhibit(s, "Lotus-petal bowl", identifier="RMAA.1992.031", rights="CC0 1.0")
         scroll = exhibits.create_exhibit(s, "Autumn Mountains scroll", identifier="RMAA.2004.007")
-    fx = Fixture(project, editor, curator, {"ding": int(ding.id or 0), "bowl": int(bowl.id or 0), "scroll": int(scroll.id or 0)})
+    fx = Fixture(
+        project, editor, curator, {"ding": int(ding.id or 0), "bowl": int(bowl.id or 0), "scroll": int(scroll.id or 0)}
+    )
     media = root / "media-in"
     media.mkdir()
     label = media / "label_en.txt"
@@ -84,38 +108,99 @@ def build(root: Path, *, audio: bool = True) -> Fixture:
         passage = passages_of_exhibit(s, fx.exhibits["ding"])[0]
         cited = Provenance(**{**MODEL.__dict__, "citations": {"1": int(passage.id or 0)}})
         sound = list_sources(s, fx.exhibits["ding"], "audio")
-        r = review.create_draft(s, exhibit_id=fx.exhibits["ding"], kind="card", language="en", created_by="Lin",
-                                provenance=cited, content=card(
-                                    "Ritual food cauldron", INJECTION + " It was cast in Anyang [1].",
-                                    ["Late Shang dynasty", "Cast bronze"], "The cauldron from the front."))
+        r = review.create_draft(
+            s,
+            exhibit_id=fx.exhibits["ding"],
+            kind="card",
+            language="en",
+            created_by="Lin",
+            provenance=cited,
+            content=card(
+                "Ritual food cauldron",
+                INJECTION + " It was cast in Anyang [1].",
+                ["Late Shang dynasty", "Cast bronze"],
+                "The cauldron from the front.",
+            ),
+        )
         fx.drafts["ding_en"] = r.draft_id
-        r2 = review.create_draft(s, exhibit_id=fx.exhibits["ding"], kind="card", language="zh", created_by="Lin",
-                                 provenance=MODEL, content=card("饕餮纹青铜鼎", "这件青铜鼎铸造于安阳（约公元前1200年）。", ["商代晚期", "青铜铸造"]))
+        r2 = review.create_draft(
+            s,
+            exhibit_id=fx.exhibits["ding"],
+            kind="card",
+            language="zh",
+            created_by="Lin",
+            provenance=MODEL,
+            content=card("饕餮纹青铜鼎", "这件青铜鼎铸造于安阳（约公元前1200年）。", ["商代晚期", "青铜铸造"]),
+        )
         fx.drafts["ding_zh"] = r2.draft_id
-        r3 = review.create_draft(s, exhibit_id=fx.exhibits["ding"], kind="caption", language="en", created_by="Lin",
-                                 provenance=MODEL, source_id=image.id,
-                                 content={"caption": "The ding on its stand.", "alt_text": "A round bronze cauldron on three legs."})
+        r3 = review.create_draft(
+            s,
+            exhibit_id=fx.exhibits["ding"],
+            kind="caption",
+            language="en",
+            created_by="Lin",
+            provenance=MODEL,
+            source_id=image.id,
+            content={"caption": "The ding on its stand.", "alt_text": "A round bronze cauldron on three legs."},
+        )
         fx.drafts["ding_alt"] = r3.draft_id
         rt = None
         if sound:
-            rt = review.create_draft(s, exhibit_id=fx.exhibits["ding"], kind="transcript", language="en", created_by="Lin",
-                                     provenance=Provenance(author_kind="model", engine="faster-whisper", model="tiny.en"),
-                                     source_id=sound[0].id, content={"segments": [
-                                         {"start": 0.0, "end": 1.4, "speaker": "Guide", "text": "Welcome to the bronze gallery."},
-                                         {"start": 1.4, "end": 2.9, "speaker": None, "text": "This ding held <b>food</b> & wine."},
-                                     ]})
+            rt = review.create_draft(
+                s,
+                exhibit_id=fx.exhibits["ding"],
+                kind="transcript",
+                language="en",
+                created_by="Lin",
+                provenance=Provenance(author_kind="model", engine="faster-whisper", model="tiny.en"),
+                source_id=sound[0].id,
+                content={
+                    "segments": [
+                        {"start": 0.0, "end": 1.4, "speaker": "Guide", "text": "Welcome to the bronze gallery."},
+                        {"start": 1.4, "end": 2.9, "speaker": None, "text": "This ding held <b>food</b> & wine."},
+                    ]
+                },
+            )
             fx.drafts["ding_transcript"] = rt.draft_id
-        b1 = review.create_draft(s, exhibit_id=fx.exhibits["bowl"], kind="card", language="en", created_by="Lin",
-                                 provenance=MODEL, content=card("Lotus-petal bowl", "A **celadon** bowl from Longquan.", ["Southern Song"]))
+        b1 = review.create_draft(
+            s,
+            exhibit_id=fx.exhibits["bowl"],
+            kind="card",
+            language="en",
+            created_by="Lin",
+            provenance=MODEL,
+            content=card("Lotus-petal bowl", "A **celadon** bowl from Longquan.", ["Southern Song"]),
+        )
         fx.drafts["bowl_en"] = b1.draft_id
-        b2 = review.create_draft(s, exhibit_id=fx.exhibits["bowl"], kind="card", language="zh", created_by="Lin",
-                                 provenance=MODEL, content=card("龙泉窑莲瓣纹碗", "待审核的文字。", []))
+        b2 = review.create_draft(
+            s,
+            exhibit_id=fx.exhibits["bowl"],
+            kind="card",
+            language="zh",
+            created_by="Lin",
+            provenance=MODEL,
+            content=card("龙泉窑莲瓣纹碗", "待审核的文字。", []),
+        )
         fx.drafts["bowl_zh_pending"] = b2.draft_id
-        b3 = review.create_draft(s, exhibit_id=fx.exhibits["bowl"], kind="summary", language="en", created_by="Lin",
-                                 provenance=MODEL, content={"short": "Rejected summary.", "long": "Rejected."})
+        b3 = review.create_draft(
+            s,
+            exhibit_id=fx.exhibits["bowl"],
+            kind="summary",
+            language="en",
+            created_by="Lin",
+            provenance=MODEL,
+            content={"short": "Rejected summary.", "long": "Rejected."},
+        )
         fx.drafts["bowl_summary_rejected"] = b3.draft_id
-        c1 = review.create_draft(s, exhibit_id=fx.exhibits["scroll"], kind="card", language="en", created_by="Lin",
-                                 provenance=MODEL, content=card("Autumn Mountains", "Approved once.", []))
+        c1 = review.create_draft(
+            s,
+            exhibit_id=fx.exhibits["scroll"],
+            kind="card",
+            language="en",
+            created_by="Lin",
+            provenance=MODEL,
+            content=card("Autumn Mountains", "Approved once.", []),
+        )
         fx.drafts["scroll_edited"] = c1.draft_id
         ids = [r.id, r2.id, r3.id, b1.id, c1.id] + ([rt.id] if rt else [])
         rejected = b3.id

@@ -95,8 +95,23 @@ AUDIO_CODECS = {
 
 def make_audio(path: Path, seconds: float = 2.0, rate: int = 22050, channels: int = 1, freq: int = 440) -> Path:
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency={freq}:duration={seconds}",
-         "-ar", str(rate), "-ac", str(channels), *AUDIO_CODECS[path.suffix.lower()], str(path)],
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency={freq}:duration={seconds}",
+            "-ar",
+            str(rate),
+            "-ac",
+            str(channels),
+            *AUDIO_CODECS[path.suffix.lower()],
+            str(path),
+        ],
         check=True,
     )
     return path
@@ -136,5 +151,6 @@ def start_a_job_that_waits_to_be_stopped(root: Path) -> "subprocess.Popen[str]":
     project until it is cancelled (then it prints 'cancelled'), or for at most a minute."""
     import sys
 
-    return subprocess.Popen([sys.executable, "-c", _WAITING_JOB, str(root)], env=runner_env(),
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", _WAITING_JOB, str(root)], env=runner_env(), stdout=subprocess.PIPE, text=True
+    )

@@ -11,8 +11,15 @@ from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
 from generators.cards import (
-    CardContent, CardOverflowError, GlyphMissingError, TemplateError, available_templates,
-    load_template, plan, render_card, render_many,
+    CardContent,
+    CardOverflowError,
+    GlyphMissingError,
+    TemplateError,
+    available_templates,
+    load_template,
+    plan,
+    render_card,
+    render_many,
 )
 from generators.cards.contrast import ratio
 from generators.cards.imagefit import crop_window
@@ -40,11 +47,20 @@ def _photo() -> bytes:
 
 def _content(lang: str, image: bytes | None = None, **over: object) -> CardContent:
     base = {
-        "en": dict(title="Celadon Vase with Peony Scroll", body=EN_BODY,
-                   key_facts=("Longquan kilns, Zhejiang", "Southern Song, 13th century"),
-                   image_caption="The vase seen from the front.", credit="Gift of the Lee family, 1962"),
-        "zh": dict(title="龙泉窑青釉牡丹纹瓶", body=ZH_BODY, key_facts=("浙江龙泉窑", "南宋，十三世纪"),
-                   image_caption="瓶的正面。", credit="李氏家族捐赠，1962年"),
+        "en": dict(
+            title="Celadon Vase with Peony Scroll",
+            body=EN_BODY,
+            key_facts=("Longquan kilns, Zhejiang", "Southern Song, 13th century"),
+            image_caption="The vase seen from the front.",
+            credit="Gift of the Lee family, 1962",
+        ),
+        "zh": dict(
+            title="龙泉窑青釉牡丹纹瓶",
+            body=ZH_BODY,
+            key_facts=("浙江龙泉窑", "南宋，十三世纪"),
+            image_caption="瓶的正面。",
+            credit="李氏家族捐赠，1962年",
+        ),
     }[lang]
     base.update(over)
     return CardContent(language=lang, image=image, label=f"test-{lang}", **base)  # type: ignore[arg-type]
@@ -124,8 +140,14 @@ def test_english_words_are_never_split_and_mixed_script_uses_fallback() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(list("文物青瓷龙泉窑") + list("。，、；：？！）》（《") + ["word", " ", "ab"]), min_size=1, max_size=60),
-       st.integers(min_value=6, max_value=20))
+@given(
+    st.lists(
+        st.sampled_from(list("文物青瓷龙泉窑") + list("。，、；：？！）》（《") + ["word", " ", "ab"]),
+        min_size=1,
+        max_size=60,
+    ),
+    st.integers(min_value=6, max_value=20),
+)
 def test_wrap_property_kinsoku_and_no_text_lost(pieces: list[str], width: int) -> None:
     text = "".join(pieces)
     spans = wrap(text, width, width, lambda s, e: float(e - s))
@@ -223,14 +245,22 @@ def test_text_at_the_drafting_limits_fits(name: str, lang: str) -> None:
     content = _content(
         lang,
         _photo(),
-        title=cut("Celadon Vase Peony Scroll Longquan Southern Song " if lang == "en" else long_zh, lim["title"]["max_chars"]),
+        title=cut(
+            "Celadon Vase Peony Scroll Longquan Southern Song " if lang == "en" else long_zh, lim["title"]["max_chars"]
+        ),
         body=cut(src, lim["body"]["max_chars"]),
         key_facts=tuple(
-            cut("Stoneware with celadon glaze, Longquan kilns " if lang == "en" else long_zh, lim["key_facts"]["max_chars"])
+            cut(
+                "Stoneware with celadon glaze, Longquan kilns " if lang == "en" else long_zh,
+                lim["key_facts"]["max_chars"],
+            )
             for _ in range(lim["key_facts"]["max_items"])
         ),
         image_caption=cut(src, lim["image_caption"]["max_chars"]),
-        credit=cut("Gift of the Lee family in memory of their parents " if lang == "en" else long_zh, lim["credit"]["max_chars"]),
+        credit=cut(
+            "Gift of the Lee family in memory of their parents " if lang == "en" else long_zh,
+            lim["credit"]["max_chars"],
+        ),
     )
     card = render_card(tpl, content)
     assert card.report["wcag_aa"] is True

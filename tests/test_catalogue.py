@@ -20,9 +20,17 @@ from tests.makers import project  # noqa: F401  (fixture)
 def test_exhibit_dublin_core_round_trip(project: Project) -> None:
     with project.session() as s:
         exhibit = exhibits.create_exhibit(
-            s, " Ritual ding ", actor="Lin", identifier="RMAA.1987.014", creator="Shang workshop",
-            date="c. 1200 BCE", subject=["bronze", " ritual vessel ", ""], rights="CC BY 4.0", language="en",
-            description="A cauldron on three legs.", notes="Gallery 3",
+            s,
+            " Ritual ding ",
+            actor="Lin",
+            identifier="RMAA.1987.014",
+            creator="Shang workshop",
+            date="c. 1200 BCE",
+            subject=["bronze", " ritual vessel ", ""],
+            rights="CC BY 4.0",
+            language="en",
+            description="A cauldron on three legs.",
+            notes="Gallery 3",
         )
     with project.read() as s:
         stored = exhibits.get_exhibit(s, "RMAA.1987.014")
@@ -30,8 +38,13 @@ def test_exhibit_dublin_core_round_trip(project: Project) -> None:
         assert exhibits.get_exhibit(s, "Ritual ding").id == exhibit.id
         record = exhibits.dublin_core(stored)
     assert record == {
-        "identifier": "RMAA.1987.014", "title": "Ritual ding", "creator": "Shang workshop", "date": "c. 1200 BCE",
-        "description": "A cauldron on three legs.", "subject": ["bronze", "ritual vessel"], "rights": "CC BY 4.0",
+        "identifier": "RMAA.1987.014",
+        "title": "Ritual ding",
+        "creator": "Shang workshop",
+        "date": "c. 1200 BCE",
+        "description": "A cauldron on three legs.",
+        "subject": ["bronze", "ritual vessel"],
+        "rights": "CC BY 4.0",
         "language": "en",
     }
 

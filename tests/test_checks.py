@@ -71,8 +71,11 @@ def test_numbers_dates_and_names_must_be_in_the_cited_passages() -> None:
 
 
 def test_glossary_variant_instead_of_preferred() -> None:
-    rules = [GlossaryRule("taotie", ("tao-tie", "t'ao-t'ieh")), GlossaryRule("饕餮", ("饕餐",)),
-             GlossaryRule("Shang dynasty", ("Shang-Yin",))]
+    rules = [
+        GlossaryRule("taotie", ("tao-tie", "t'ao-t'ieh")),
+        GlossaryRule("饕餮", ("饕餐",)),
+        GlossaryRule("Shang dynasty", ("Shang-Yin",)),
+    ]
     flags = glossary_variants("body", "A tao-tie mask of the Shang-Yin period; 饕餐纹.", rules)
     assert sorted(f.excerpt for f in flags) == ["Shang-Yin", "tao-tie", "饕餐"]
     assert "write 'taotie' instead of 'tao-tie'" in [f.message for f in flags]
@@ -123,7 +126,12 @@ def test_check_content_returns_flags_and_never_changes_the_text() -> None:
     )
     assert repr(content) == before
     assert sorted(set(kinds(flags))) == [
-        "doubled", "glossary_variant", "missing_field", "over_length", "uncited_sentence", "unsupported_fact",
+        "doubled",
+        "glossary_variant",
+        "missing_field",
+        "over_length",
+        "uncited_sentence",
+        "unsupported_fact",
         "weak_support",  # "A tao-tie mask [1]": passage 1 says nothing of masks
     ]
     assert all(set(f.as_dict()) == {"kind", "field", "message", "excerpt"} for f in flags)
@@ -143,8 +151,11 @@ def test_a_text_in_the_other_language_is_flagged() -> None:
     assert wrong_language("body", "腹部饰有饕餮纹，即 taotie 纹样 [2]。", "zh-Hans") == []
     # too little text to tell (a title that is a name), or a language the check does not know
     assert wrong_language("title", "Anyang", "zh-Hans") == [] and wrong_language("body", english, "fr") == []
-    flags = check_content({"body": english, "key_facts": ["Cast bronze for ancestral rites [1]"]},
-                          passages={1: "cast bronze", 2: "cauldron"}, language="zh-Hans")
+    flags = check_content(
+        {"body": english, "key_facts": ["Cast bronze for ancestral rites [1]"]},
+        passages={1: "cast bronze", 2: "cauldron"},
+        language="zh-Hans",
+    )
     assert sorted(f.field for f in flags if f.kind == "wrong_language") == ["body", "key_facts"]
 
 
@@ -155,16 +166,27 @@ def test_text_copied_from_the_prompts_example_is_flagged() -> None:
     card = load_template("card")
     example_en, example_zh = card.example_for("en"), card.example_for("zh")
     # what SmolLM2 wrote for a bronze ding, citations and all
-    copied = {"title": "A lacquered box for letters", "body": "This box was carved from pine [1].",
-              "key_facts": ["Carved from pine [1]", "Cast in bronze [2]"]}
+    copied = {
+        "title": "A lacquered box for letters",
+        "body": "This box was carved from pine [1].",
+        "key_facts": ["Carved from pine [1]", "Cast in bronze [2]"],
+    }
     flagged = {(f.field, f.excerpt) for k, v in copied.items() for f in copied_example(k, v, example_en)}
-    assert flagged == {("title", "A lacquered box for letters"), ("body", "This box was carved from pine."),
-                       ("key_facts", "Carved from pine")}
+    assert flagged == {
+        ("title", "A lacquered box for letters"),
+        ("body", "This box was carved from pine."),
+        ("key_facts", "Carved from pine"),
+    }
     assert copied_example("body", "盒子以松木雕成，外髹红漆 [1]。", example_zh)
     # a real card about the ding shares no phrase with the example
-    own = ["This three-legged cauldron held meat offered to the ancestors [2].", "Red lacquer [1]",
-           "The lid of the ding is lost [3].",
-           "A band of taotie masks runs round the belly [1].", "Cast bronze [1]", "Made for the ancestors [2]"]
+    own = [
+        "This three-legged cauldron held meat offered to the ancestors [2].",
+        "Red lacquer [1]",
+        "The lid of the ding is lost [3].",
+        "A band of taotie masks runs round the belly [1].",
+        "Cast bronze [1]",
+        "Made for the ancestors [2]",
+    ]
     assert [copied_example("body", text, example_en) for text in own] == [[]] * len(own)
     assert copied_example("body", "这件三足鼎用来烹煮祭祀祖先的肉食 [2]。", example_zh) == []
 
@@ -177,10 +199,12 @@ def test_a_cited_sentence_its_passage_does_not_support_is_flagged() -> None:
         2: "A ding was used for cooking and presenting meat offerings to the ancestors at ritual banquets.",
         3: "这件青铜鼎用于烹煮和盛放祭祀祖先的肉食，腹部饰有饕餮纹。",
     }
-    supported = ["This cauldron held meat offered to the ancestors [2].",
-                 "Taotie masks run in a band round its belly [1].",
-                 "鼎用于盛放祭祀祖先的肉食 [3]。",
-                 "这件鼎腹部饰有饕餮纹 [1]。"]  # Chinese citing English: cannot be judged, left alone
+    supported = [
+        "This cauldron held meat offered to the ancestors [2].",
+        "Taotie masks run in a band round its belly [1].",
+        "鼎用于盛放祭祀祖先的肉食 [3]。",
+        "这件鼎腹部饰有饕餮纹 [1]。",
+    ]  # Chinese citing English: cannot be judged, left alone
     assert [weak_support("body", s, passages) for s in supported] == [[]] * len(supported)
     invented = weak_support("body", "It was used to store rice wine for weddings [2].", passages)
     assert [f.kind for f in invented] == ["weak_support"] and "[2]" in invented[0].message

@@ -34,8 +34,9 @@ def studio_process(*args: str, cwd: Path = REPO, state: Path | None = None) -> s
     env["PYTHONPATH"] = str(REPO)  # run from any folder, installed or not
     if state is not None:
         env["XDG_STATE_HOME"] = str(state)
-    done = subprocess.run([sys.executable, "-m", "studio", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "studio", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
     assert "internal error" not in done.stderr, done.stderr
     return done
 
@@ -71,9 +72,27 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], env_clean: None) -> 
     assert code == 0
     for name, role in (("Morgan", "editor"), ("Sam", "editor"), ("Lin", "curator"), ("Priya", "producer")):
         assert run("user", "add", name, "--role", role, user="Lin")[0] == 0
-    code, out, _ = run("exhibit", "add", "--title", "Ritual ding with taotie mask", "--identifier", "RMAA.1987.014",
-                       "--creator", "Unknown Shang workshop", "--date", "c. 1200 BCE", "--subject", "bronze; ritual vessel",
-                       "--rights", "CC BY 4.0", "--language", "en", "--notes", "Gallery 3", user="Lin")
+    code, out, _ = run(
+        "exhibit",
+        "add",
+        "--title",
+        "Ritual ding with taotie mask",
+        "--identifier",
+        "RMAA.1987.014",
+        "--creator",
+        "Unknown Shang workshop",
+        "--date",
+        "c. 1200 BCE",
+        "--subject",
+        "bronze; ritual vessel",
+        "--rights",
+        "CC BY 4.0",
+        "--language",
+        "en",
+        "--notes",
+        "Gallery 3",
+        user="Lin",
+    )
     assert (code, out.strip()) == (0, "exhibit 1: Ritual ding with taotie mask")
     yield run
 
@@ -145,7 +164,11 @@ def test_the_project_can_be_the_current_folder_or_must_be_named(
 def test_users_and_exhibits(cli: Cli) -> None:
     code, out, _ = cli("user", "list")
     assert code == 0 and [line.split()[:2] for line in out.splitlines()[2:]] == [
-        ["Lin", "curator"], ["Morgan", "editor"], ["Priya", "producer"], ["Sam", "editor"]]
+        ["Lin", "curator"],
+        ["Morgan", "editor"],
+        ["Priya", "producer"],
+        ["Sam", "editor"],
+    ]
     code, _, err = cli("user", "add", "Lin", "--role", "editor")
     assert code == 1 and "a user named 'Lin' already exists" in err
 
@@ -164,8 +187,12 @@ def test_users_and_exhibits(cli: Cli) -> None:
 
 
 def test_unknown_exhibit_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
-    for args in (("exhibit", "show", "RMAA.9999"), ("import", str(tmp_path), "--exhibit", "RMAA.9999"),
-                 ("search", "ding", "--exhibit", "RMAA.9999"), ("drafts", "list", "--exhibit", "RMAA.9999")):
+    for args in (
+        ("exhibit", "show", "RMAA.9999"),
+        ("import", str(tmp_path), "--exhibit", "RMAA.9999"),
+        ("search", "ding", "--exhibit", "RMAA.9999"),
+        ("drafts", "list", "--exhibit", "RMAA.9999"),
+    ):
         code, _, err = cli(*args, user="Lin")
         assert code == 1, args
         assert err.strip() == "heritage-studio: error: no exhibit 'RMAA.9999' (see: heritage-studio exhibit list)"
@@ -190,15 +217,33 @@ def test_import_sources_and_search_in_english_and_chinese(cli: Cli, tmp_path: Pa
 
 
 def test_glossary_add_list_import(cli: Cli, tmp_path: Path) -> None:
-    code, out, _ = cli("glossary", "add", "taotie", "--preferred", "taotie", "--variants", "t'ao-t'ieh, taotie mask ",
-                       "--language", "en", "--note", "zoomorphic mask motif", user="Lin")
+    code, out, _ = cli(
+        "glossary",
+        "add",
+        "taotie",
+        "--preferred",
+        "taotie",
+        "--variants",
+        "t'ao-t'ieh, taotie mask ",
+        "--language",
+        "en",
+        "--note",
+        "zoomorphic mask motif",
+        user="Lin",
+    )
     assert code == 0 and out.strip() == "glossary entry 1: taotie → taotie"
     entries = tmp_path / "glossary.json"
-    entries.write_text(json.dumps([
-        {"term": "饕餮", "preferred": "饕餮", "language": "zh", "note": "兽面纹"},
-        {"term": "ding", "preferred": "ding", "variants": ["ting"], "language": "en"},
-        {"term": "taotie", "language": "en"},
-    ], ensure_ascii=False), encoding="utf-8")
+    entries.write_text(
+        json.dumps(
+            [
+                {"term": "饕餮", "preferred": "饕餮", "language": "zh", "note": "兽面纹"},
+                {"term": "ding", "preferred": "ding", "variants": ["ting"], "language": "en"},
+                {"term": "taotie", "language": "en"},
+            ],
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     code, out, _ = cli("glossary", "import", str(entries), user="Lin")
     assert (code, out.strip()) == (0, "added 2 entries; 1 already present")
     code, out, _ = cli("glossary", "list")
@@ -213,14 +258,37 @@ def test_glossary_add_list_import(cli: Cli, tmp_path: Path) -> None:
 
 def _make_drafts(root: Path) -> tuple[review.Revision, review.Revision, review.Revision]:
     """Drafting is another engine's job; here drafts come from the core API, as the drafting service makes them."""
-    model = review.Provenance(author_kind="model", engine="llama.cpp", model="qwen", template_id="card", template_version="1")
+    model = review.Provenance(
+        author_kind="model", engine="llama.cpp", model="qwen", template_id="card", template_version="1"
+    )
     with Project.open(root) as project, project.session() as s:
-        a = review.create_draft(s, exhibit_id=1, kind="card", content={"title": "Ding", "body": "A ding [1]."},
-                                created_by="Lin", provenance=model, language="en")
-        b = review.create_draft(s, exhibit_id=1, kind="caption", content={"caption": "饕餮纹青铜鼎"},
-                                created_by="Morgan", provenance=model, language="zh")
-        c = review.create_draft(s, exhibit_id=1, kind="alt_text", content={"alt_text": "A three-legged bronze pot."},
-                                created_by="Lin", provenance=model, language="en")
+        a = review.create_draft(
+            s,
+            exhibit_id=1,
+            kind="card",
+            content={"title": "Ding", "body": "A ding [1]."},
+            created_by="Lin",
+            provenance=model,
+            language="en",
+        )
+        b = review.create_draft(
+            s,
+            exhibit_id=1,
+            kind="caption",
+            content={"caption": "饕餮纹青铜鼎"},
+            created_by="Morgan",
+            provenance=model,
+            language="zh",
+        )
+        c = review.create_draft(
+            s,
+            exhibit_id=1,
+            kind="alt_text",
+            content={"alt_text": "A three-legged bronze pot."},
+            created_by="Lin",
+            provenance=model,
+            language="en",
+        )
     return a, b, c
 
 

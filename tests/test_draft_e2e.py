@@ -32,8 +32,12 @@ def _project(tmp_path: Path, model: str) -> Project:
     with project.session() as s:
         users.add_user(s, "Lin", "curator")
         users.add_user(s, "Morgan", "editor")
-        exhibit = exhibits.create_exhibit(s, "Ritual food cauldron (ding) with taotie masks",
-                                          identifier="RMAA.1987.014", subject="bronze; ding; taotie; Anyang")
+        exhibit = exhibits.create_exhibit(
+            s,
+            "Ritual food cauldron (ding) with taotie masks",
+            identifier="RMAA.1987.014",
+            subject="bronze; ding; taotie; Anyang",
+        )
         settings.put(s, "llm.model", model, "Lin")
         settings.put(s, "llm.threads", 1, "Lin")
         settings.put(s, "llm.n_ctx", 4096, "Lin")
@@ -53,8 +57,9 @@ def _lin(project: Project):
 def test_smollm2_card_is_pending_with_provenance_and_injection_changes_nothing(tmp_path: Path) -> None:
     project = _project(tmp_path, "smollm2-135m")
     tokens: list[str] = []
-    outcome = drafting.draft(project, "RMAA.1987.014", "card", _lin(project), n=2,
-                             on_token=lambda _i, t: tokens.append(t))
+    outcome = drafting.draft(
+        project, "RMAA.1987.014", "card", _lin(project), n=2, on_token=lambda _i, t: tokens.append(t)
+    )
     assert tokens and not outcome.cached and len(outcome.candidates) == 2
     with project.read() as s:
         rev = review.get_revision(s, outcome.revision_id)
@@ -76,8 +81,12 @@ def test_smollm2_card_is_pending_with_provenance_and_injection_changes_nothing(t
 def test_cli_streams_a_summary_and_answers_a_repeat_from_the_cache(tmp_path: Path) -> None:
     project = _project(tmp_path, "smollm2-135m")
     project.close()
-    env = {**os.environ, "HERITAGE_STUDIO_PROJECT": str(tmp_path / "E2E.studio"), "HERITAGE_STUDIO_USER": "Lin",
-           "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "HERITAGE_STUDIO_PROJECT": str(tmp_path / "E2E.studio"),
+        "HERITAGE_STUDIO_USER": "Lin",
+        "PYTHONPATH": str(REPO),
+    }
     cmd = [sys.executable, "-m", "studio", "draft", "RMAA.1987.014", "--kind", "summary", "-n", "1"]
     first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stderr
@@ -85,13 +94,23 @@ def test_cli_streams_a_summary_and_answers_a_repeat_from_the_cache(tmp_path: Pat
     second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0 and "answered from the cache" in second.stdout
     out = tmp_path / "feedback.jsonl"
-    exported = subprocess.run([sys.executable, "-m", "studio", "feedback", "export", "-o", str(out)],
-                              env=env, capture_output=True, text=True, timeout=120)
+    exported = subprocess.run(
+        [sys.executable, "-m", "studio", "feedback", "export", "-o", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert exported.returncode == 0 and "wrote 1 record" in exported.stdout
     record = json.loads(out.read_text(encoding="utf-8"))
     assert record["kind"] == "summary" and record["final_approved"] is None and len(record["candidates"]) == 1
-    refused = subprocess.run([sys.executable, "-m", "studio", "draft", "NOPE", "--kind", "card"],
-                             env=env, capture_output=True, text=True, timeout=120)
+    refused = subprocess.run(
+        [sys.executable, "-m", "studio", "draft", "NOPE", "--kind", "card"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert refused.returncode == 1 and "no exhibit 'NOPE'" in refused.stderr
 
 

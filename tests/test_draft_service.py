@@ -87,8 +87,13 @@ def test_card_draft_is_pending_with_full_provenance(project: Project, tmp_path: 
     _import_label(project, tmp_path)
     streamed: list[tuple[int, str]] = []
     outcome = drafting.draft(
-        project, "RMAA.1987.014", "card", _user(project, "Lin"), n=3,
-        model=ScriptedModel(CARD_ANSWER), on_token=lambda i, t: streamed.append((i, t)),
+        project,
+        "RMAA.1987.014",
+        "card",
+        _user(project, "Lin"),
+        n=3,
+        model=ScriptedModel(CARD_ANSWER),
+        on_token=lambda i, t: streamed.append((i, t)),
     )
     assert not outcome.cached and len(outcome.candidates) == 3
     assert {i for i, _ in streamed} == {0, 1, 2}
@@ -115,7 +120,9 @@ def test_card_draft_is_pending_with_full_provenance(project: Project, tmp_path: 
 def test_prompt_injection_in_a_source_approves_nothing(project: Project, tmp_path: Path) -> None:
     _import_label(project, tmp_path)
     _import(project, tmp_path, "note.txt", INJECTION)
-    model = ScriptedModel("TITLE: Approved\nBODY: APPROVED. I approve this draft and publish it [1].\nKEY FACTS:\n- approve [1]\nIMAGE CAPTION: x [1].")
+    model = ScriptedModel(
+        "TITLE: Approved\nBODY: APPROVED. I approve this draft and publish it [1].\nKEY FACTS:\n- approve [1]\nIMAGE CAPTION: x [1]."
+    )
     outcome = drafting.draft(project, "RMAA.1987.014", "card", _user(project, "Lin"), n=1, model=model)
     with project.read() as s:
         assert review.draft_status(s, outcome.draft_id) == "pending"
@@ -149,7 +156,13 @@ def test_identical_request_is_answered_from_the_cache(project: Project, tmp_path
 
 def test_pick_records_the_choice_and_feedback_export(project: Project, tmp_path: Path) -> None:
     _import_label(project, tmp_path)
-    answers = iter([CARD_ANSWER, CARD_ANSWER.replace("Ritual ding from Anyang", "The Fu Yi ding"), CARD_ANSWER.replace("Ritual", "Shang")])
+    answers = iter(
+        [
+            CARD_ANSWER,
+            CARD_ANSWER.replace("Ritual ding from Anyang", "The Fu Yi ding"),
+            CARD_ANSWER.replace("Ritual", "Shang"),
+        ]
+    )
     model = ScriptedModel(lambda _m, _p: next(answers))
     lin, morgan = _user(project, "Lin"), _user(project, "Morgan")
     outcome = drafting.draft(project, "RMAA.1987.014", "card", lin, n=3, model=model)
@@ -165,7 +178,11 @@ def test_pick_records_the_choice_and_feedback_export(project: Project, tmp_path:
     assert drafting.feedback_export(project, out) == 1
     record = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
     assert record["chosen"] == 1 and record["rejected"] == [0, 2]
-    assert [c["content"]["title"] for c in record["candidates"]] == ["Ritual ding from Anyang", "The Fu Yi ding", "Shang ding from Anyang"]
+    assert [c["content"]["title"] for c in record["candidates"]] == [
+        "Ritual ding from Anyang",
+        "The Fu Yi ding",
+        "Shang ding from Anyang",
+    ]
     assert record["human_edits"][0]["content"]["title"] == "The Fu Yi ding (Shang)"
     assert record["final_approved"]["title"] == "The Fu Yi ding (Shang)"
     assert record["prompt"][0]["role"] == "system" and "<sources>" in record["prompt"][1]["content"]
@@ -207,8 +224,16 @@ def test_cancel_stops_generation_and_leaves_no_draft(project: Project, tmp_path:
 
     model = ScriptedModel(CARD_ANSWER)
     with pytest.raises(Cancelled):
-        drafting.draft(project, "RMAA.1987.014", "card", _user(project, "Lin"), n=3, model=model,
-                       on_token=on_token, cancel_event=cancel)
+        drafting.draft(
+            project,
+            "RMAA.1987.014",
+            "card",
+            _user(project, "Lin"),
+            n=3,
+            model=model,
+            on_token=on_token,
+            cancel_event=cancel,
+        )
     assert len(seen) == 3 and len(model.calls) == 1
     with project.read() as s:
         assert review.list_drafts(s) == []
@@ -218,7 +243,12 @@ def test_cancel_stops_generation_and_leaves_no_draft(project: Project, tmp_path:
 
 def test_dropped_passages_are_reported(project: Project, tmp_path: Path) -> None:
     _import_label(project, tmp_path)
-    _import(project, tmp_path, "long.txt", "\n\n".join(f"Paragraph {i} about the bronze ding and its casting. " * 8 for i in range(12)))
+    _import(
+        project,
+        tmp_path,
+        "long.txt",
+        "\n\n".join(f"Paragraph {i} about the bronze ding and its casting. " * 8 for i in range(12)),
+    )
     model = ScriptedModel(CARD_ANSWER, context_length=1100)
     outcome = drafting.draft(project, "RMAA.1987.014", "card", _user(project, "Lin"), n=1, model=model)
     assert "left out to fit" in outcome.dropped
@@ -232,8 +262,10 @@ def test_translation_is_marked_machine_translated(project: Project, tmp_path: Pa
     _import_label(project, tmp_path)
     lin = _user(project, "Lin")
     card = drafting.draft(project, "RMAA.1987.014", "card", lin, n=1, model=ScriptedModel(CARD_ANSWER))
-    zh = ("TITLE: 安阳礼器鼎\nBODY: 这件鼎在安阳用青铜铸造[1]。腹部饰有三个饕餮面[2]。\n"
-          "KEY FACTS:\n- 重3.42公斤[3]。\n- 1987年由Margaret Hale捐赠[3]。\nIMAGE CAPTION: 饕餮纹青铜鼎[2]。")
+    zh = (
+        "TITLE: 安阳礼器鼎\nBODY: 这件鼎在安阳用青铜铸造[1]。腹部饰有三个饕餮面[2]。\n"
+        "KEY FACTS:\n- 重3.42公斤[3]。\n- 1987年由Margaret Hale捐赠[3]。\nIMAGE CAPTION: 饕餮纹青铜鼎[2]。"
+    )
     model = ScriptedModel(zh)
     outcome = drafting.draft(project, "RMAA.1987.014", "translation", lin, n=1, from_draft=card.draft_id, model=model)
     with project.read() as s:
@@ -272,10 +304,16 @@ def test_audio_card_drafts_from_transcript_passages_in_spoken_order(project: Pro
         guide = Source(exhibit_id=eid, kind="audio", filename="audio_guide_en.mp3", media_sha256="0" * 64)
         s.add(guide)
         s.flush()
-        replace_passages(s, guide, [
-            PassageText("Welcome. In front of you stands a bronze ding from Anyang.", 0.0, 6.5),
-            PassageText("Look at the three taotie masks around its belly.", 6.5, 12.0),
-        ], origin="transcript", language="en")
+        replace_passages(
+            s,
+            guide,
+            [
+                PassageText("Welcome. In front of you stands a bronze ding from Anyang.", 0.0, 6.5),
+                PassageText("Look at the three taotie masks around its belly.", 6.5, 12.0),
+            ],
+            origin="transcript",
+            language="en",
+        )
     model = ScriptedModel(CARD_ANSWER)
     outcome = drafting.draft(project, "RMAA.1987.014", "audio_card", _user(project, "Lin"), n=1, model=model)
     user_prompt = model.calls[0][0][1].content
@@ -290,19 +328,26 @@ def test_caption_and_alt_text_come_from_metadata_and_description(project: Projec
     from PIL import Image
 
     with project.session() as s:
-        exhibits.update_exhibit(s, exhibits.get_exhibit(s, "RMAA.1987.014").id,
-                                description="Round bronze cauldron on three legs with two loop handles.")
+        exhibits.update_exhibit(
+            s,
+            exhibits.get_exhibit(s, "RMAA.1987.014").id,
+            description="Round bronze cauldron on three legs with two loop handles.",
+        )
     Image.new("RGB", (64, 48), "brown").save(tmp_path / "ding.jpg")
     with project.read() as s:
         eid = exhibits.get_exhibit(s, "RMAA.1987.014").id
     import_paths(project, [tmp_path / "ding.jpg"], exhibit_id=eid, actor="Lin")
-    model = ScriptedModel("CAPTION: A bronze ding on three legs [1].\nALT TEXT: Round bronze cauldron with two loop handles [1].")
+    model = ScriptedModel(
+        "CAPTION: A bronze ding on three legs [1].\nALT TEXT: Round bronze cauldron with two loop handles [1]."
+    )
     outcome = drafting.draft(project, "RMAA.1987.014", "caption", _user(project, "Lin"), n=1, model=model)
     user_prompt = model.calls[0][0][1].content
     assert "[1] (curator's description of the exhibit) Round bronze cauldron" in user_prompt
     assert "(metadata of ding.jpg) Image file ding.jpg; titled ding; 64 x 48 pixels" in user_prompt
     with project.read() as s:
         rev = review.get_revision(s, outcome.revision_id)
-        assert rev.content == {"caption": "A bronze ding on three legs [1].",
-                               "alt_text": "Round bronze cauldron with two loop handles [1]."}
+        assert rev.content == {
+            "caption": "A bronze ding on three legs [1].",
+            "alt_text": "Round bronze cauldron with two loop handles [1].",
+        }
         assert not [f for f in rev.checks if f["kind"] in ("uncited_sentence", "missing_field")]

@@ -50,8 +50,11 @@ def test_only_approved_revisions_reach_the_packages(fx: Fixture, packages: dict[
     for kind, result in packages.items():
         keys = [p["key"] for p in result.pieces]  # type: ignore[attr-defined]
         assert keys == [
-            "rmaa-1987-014/caption/en", "rmaa-1987-014/card/en", "rmaa-1987-014/card/zh",
-            "rmaa-1987-014/transcript/en", "rmaa-1992-031/card/en",
+            "rmaa-1987-014/caption/en",
+            "rmaa-1987-014/card/en",
+            "rmaa-1987-014/card/zh",
+            "rmaa-1987-014/transcript/en",
+            "rmaa-1992-031/card/en",
         ], kind
         reasons = {o["draft_id"]: o["reason"] for o in result.left_out}  # type: ignore[attr-defined]
         assert reasons[fx.drafts["bowl_zh_pending"]] == "revision 1 is pending review"
@@ -121,20 +124,40 @@ def test_iiif_manifest_validates_with_painting_and_supplementing_annotations(pac
 def test_captions_are_valid_webvtt_from_the_approved_transcript_and_audio_is_mp3(packages: dict[str, object]) -> None:
     root: Path = packages["kiosk"].folder  # type: ignore[attr-defined]
     captions = webvtt.read(str(root / "captions" / "rmaa-1987-014.en.vtt"))
-    assert [c.text for c in captions] == ["Welcome to the bronze gallery.", "This ding held food &amp; wine."]  # escaped per WebVTT
+    assert [c.text for c in captions] == [
+        "Welcome to the bronze gallery.",
+        "This ding held food &amp; wine.",
+    ]  # escaped per WebVTT
     assert captions[0].voice == "Guide" and captions[1].start == "00:00:01.400"
     transcript = (root / "transcripts" / "rmaa-1987-014.en.txt").read_text(encoding="utf-8")
     assert "Guide: Welcome to the bronze gallery." in transcript
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name:format=duration", "-of", "json",
-                            str(root / "audio" / "rmaa-1987-014.en.mp3")], capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name:format=duration",
+            "-of",
+            "json",
+            str(root / "audio" / "rmaa-1987-014.en.mp3"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     info = json.loads(probe.stdout)
     assert info["streams"][0]["codec_name"] == "mp3" and abs(float(info["format"]["duration"]) - 3.0) < 0.2
     assert not (root / "captions" / "rmaa-1987-014.zh.vtt").exists()  # no approved zh transcript
     dc = (root / "dc" / "rmaa-1987-014.xml").read_text(encoding="utf-8")
-    assert '<dc:title xml:lang="zh">饕餮纹青铜鼎</dc:title>' in dc and "<dc:identifier>RMAA.1987.014</dc:identifier>" in dc
+    assert (
+        '<dc:title xml:lang="zh">饕餮纹青铜鼎</dc:title>' in dc and "<dc:identifier>RMAA.1987.014</dc:identifier>" in dc
+    )
 
 
-def test_kiosk_manifest_and_verify_catch_tampering_and_revoked_approval(fx: Fixture, packages: dict[str, object]) -> None:
+def test_kiosk_manifest_and_verify_catch_tampering_and_revoked_approval(
+    fx: Fixture, packages: dict[str, object]
+) -> None:
     kiosk = packages["kiosk"]
     report = verify_package(kiosk.folder, fx.project)  # type: ignore[attr-defined]
     assert report.ok, report.problems
@@ -174,7 +197,13 @@ def test_versions_and_diff_follow_what_changed(fx: Fixture, tmp_path: Path) -> N
     assert changed.diff == {"added": ["rmaa-1992-031/card/en"], "changed": [], "removed": []}  # type: ignore[attr-defined]
     with fx.project.read() as s:
         records = list_records(s, "app")
-    assert [r.version for r in records][-5:] == [first.version, same.version, added.version, removed.version, changed.version]  # type: ignore[attr-defined]
+    assert [r.version for r in records][-5:] == [
+        first.version,
+        same.version,
+        added.version,
+        removed.version,
+        changed.version,
+    ]  # type: ignore[attr-defined]
     assert records[-1].sha256 == changed.sha256 and records[-1].items[0]["revision_id"] > 0  # type: ignore[attr-defined]
     # The previous package now holds a text that is no longer the approved one.
     stale = verify_package(removed.folder, fx.project)  # type: ignore[attr-defined]
@@ -204,8 +233,26 @@ def test_cli_export_and_verify(fx: Fixture, tmp_path: Path, capsys: pytest.Captu
     out = tmp_path / "cli"
     assert cli(["-p", root, "-u", "Lin", "export", "kiosk", "--out", str(out), "--no-progress"]) == 1
     assert "only producers may export" in capsys.readouterr().err
-    assert cli(["-p", root, "-u", "Priya", "export", "kiosk", "--lang", "zh,en", "--out", str(out), "--no-progress",
-                "--disclosure", "zh=AI辅助起草，{editor}批准（{date}）"]) == 0
+    assert (
+        cli(
+            [
+                "-p",
+                root,
+                "-u",
+                "Priya",
+                "export",
+                "kiosk",
+                "--lang",
+                "zh,en",
+                "--out",
+                str(out),
+                "--no-progress",
+                "--disclosure",
+                "zh=AI辅助起草，{editor}批准（{date}）",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "left out (" in printed and "edited after approval: revision 2 is pending review" in printed
     folder = next(p for p in out.iterdir() if p.is_dir())
@@ -226,5 +273,7 @@ def test_bad_options_fail_clearly(fx: Fixture, tmp_path: Path) -> None:
     with pytest.raises(StudioError, match="not semantic versioning"):
         export_package(fx.project, ExportOptions(kind="app", languages=["en"], out_dir=tmp_path, version="v2"))
     with pytest.raises(StudioError, match="disclosure text for en is not valid"):
-        export_package(fx.project, ExportOptions(kind="app", languages=["en"], out_dir=tmp_path, disclosure={"en": "{who}"}))
+        export_package(
+            fx.project, ExportOptions(kind="app", languages=["en"], out_dir=tmp_path, disclosure={"en": "{who}"})
+        )
     assert not any(tmp_path.iterdir())

@@ -23,8 +23,15 @@ def _more_exhibits(project: Project, editor: object, count: int) -> None:
     with project.session() as s:
         for n in range(count):
             ex = exhibits.create_exhibit(s, f"Object {n}", identifier=f"TEST.{n:03d}")
-            rev = review.create_draft(s, exhibit_id=ex.id, kind="card", language="en", created_by="Lin", provenance=MODEL,
-                                      content=card(f"Object {n}", "A long enough text about this object. " * 6, ["Bronze", "Song"]))
+            rev = review.create_draft(
+                s,
+                exhibit_id=ex.id,
+                kind="card",
+                language="en",
+                created_by="Lin",
+                provenance=MODEL,
+                content=card(f"Object {n}", "A long enough text about this object. " * 6, ["Bronze", "Song"]),
+            )
             revision_ids.append(int(rev.id or 0))
     for rid in revision_ids:
         approve(project, editor, rid)  # type: ignore[arg-type]
@@ -36,8 +43,24 @@ def test_killed_export_leaves_no_partial_package_and_the_next_one_works(tmp_path
     project_root = fx.project.root
     fx.project.close()
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "studio", "-p", str(project_root), "-u", "Priya", "export", "app",
-           "--lang", "en,zh", "--out", str(out), "--processes", "1", "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "studio",
+        "-p",
+        str(project_root),
+        "-u",
+        "Priya",
+        "export",
+        "app",
+        "--lang",
+        "en,zh",
+        "--out",
+        str(out),
+        "--processes",
+        "1",
+        "--no-progress",
+    ]
     proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
@@ -91,8 +114,14 @@ def test_cancelled_export_stops_and_leaves_nothing(tmp_path: Path) -> None:
 
     opts = ExportOptions(kind="kiosk", languages=["en"], out_dir=out, processes=1)
     with pytest.raises(Cancelled):
-        run_job(fx.project, "export.kiosk", {}, lambda ctx: export_package(fx.project, opts, ctx),
-                cancel_event=cancel, on_progress=progress)
+        run_job(
+            fx.project,
+            "export.kiosk",
+            {},
+            lambda ctx: export_package(fx.project, opts, ctx),
+            cancel_event=cancel,
+            on_progress=progress,
+        )
     assert list(out.iterdir()) == [] and max(seen) < 0.8
     with fx.project.read() as s:
         assert s.get(Job, 1).status == "cancelled"  # type: ignore[union-attr]

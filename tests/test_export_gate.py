@@ -27,8 +27,14 @@ def test_only_latest_editor_approved_revisions_are_collected(actions: list[tuple
             curator = users.add_user(s, "Lin", "curator")
             ex = exhibits.create_exhibit(s, "Vase")
             drafts = [
-                review.create_draft(s, exhibit_id=ex.id, kind="card", language=lang, created_by="Lin",
-                                    content={"title": f"T{n}", "body": "b"}).draft_id
+                review.create_draft(
+                    s,
+                    exhibit_id=ex.id,
+                    kind="card",
+                    language=lang,
+                    created_by="Lin",
+                    content={"title": f"T{n}", "body": "b"},
+                ).draft_id
                 for n, lang in enumerate(("en", "zh", "fr"))
             ]
         for step, (action, which) in enumerate(actions):
@@ -68,12 +74,25 @@ def test_script_tagged_languages_count_as_the_requested_language(tmp_path: Path)
         with project.session() as s:
             editor = users.add_user(s, "Morgan", "editor")
             ex = exhibits.create_exhibit(s, "Vase")
-            zh = review.create_draft(s, exhibit_id=ex.id, kind="card", language="zh-Hans", created_by="Lin",
-                                     content={"title": "青瓷瓶", "body": "正文"})
-            en_tr = review.create_draft(s, exhibit_id=ex.id, kind="transcript", language="en", created_by="Lin",
-                                        content={"segments": [{"start": 0, "end": 1, "text": "Hello"}]})
-            bare = review.create_draft(s, exhibit_id=ex.id, kind="summary", language="", created_by="Lin",
-                                       content={"short": "x"})
+            zh = review.create_draft(
+                s,
+                exhibit_id=ex.id,
+                kind="card",
+                language="zh-Hans",
+                created_by="Lin",
+                content={"title": "青瓷瓶", "body": "正文"},
+            )
+            en_tr = review.create_draft(
+                s,
+                exhibit_id=ex.id,
+                kind="transcript",
+                language="en",
+                created_by="Lin",
+                content={"segments": [{"start": 0, "end": 1, "text": "Hello"}]},
+            )
+            bare = review.create_draft(
+                s, exhibit_id=ex.id, kind="summary", language="", created_by="Lin", content={"short": "x"}
+            )
             for rev in (zh, en_tr, bare):
                 review.approve(s, int(rev.id or 0), editor, rev.sha256)
         with project.read() as s:
@@ -81,4 +100,7 @@ def test_script_tagged_languages_count_as_the_requested_language(tmp_path: Path)
     [item] = items
     assert list(item.texts) == ["zh"] and item.texts["zh"].title == "青瓷瓶"
     assert item.texts["zh"].transcript == []  # an English transcript never becomes Chinese captions
-    assert {o.reason for o in omissions} == {"no language set on the draft", "the exhibit has no approved card text in en"}
+    assert {o.reason for o in omissions} == {
+        "no language set on the draft",
+        "the exhibit has no approved card text in en",
+    }

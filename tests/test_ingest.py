@@ -102,7 +102,9 @@ def test_text_markdown_and_gb18030_import_with_indexed_passages(project: Project
 
 
 def test_pdf_text_layer_is_extracted(project: Project, tmp_path: Path) -> None:
-    pdf = make_pdf(tmp_path / "condition_report.pdf", ["Condition report: the ding is stable.", "Minor corrosion on one leg."])
+    pdf = make_pdf(
+        tmp_path / "condition_report.pdf", ["Condition report: the ding is stable.", "Minor corrosion on one leg."]
+    )
     report = run(project, pdf)
     assert report.ok and report.imported
     (source,) = sources(project)
@@ -114,7 +116,9 @@ def test_pdf_text_layer_is_extracted(project: Project, tmp_path: Path) -> None:
 
 
 def test_docx_text_is_extracted(project: Project, tmp_path: Path) -> None:
-    docx = make_docx(tmp_path / "provenance.docx", ["Provenance", "Acquired in 1987 from a private collection.", "青铜鼎"])
+    docx = make_docx(
+        tmp_path / "provenance.docx", ["Provenance", "Acquired in 1987 from a private collection.", "青铜鼎"]
+    )
     report = run(project, docx)
     assert report.ok and report.imported
     (source,) = sources(project)
@@ -124,7 +128,9 @@ def test_docx_text_is_extracted(project: Project, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("suffix,fmt", [(".jpg", "JPEG"), (".png", "PNG"), (".webp", "WEBP"), (".tif", "TIFF")])
-def test_images_keep_dimensions_exif_and_get_a_thumbnail(project: Project, tmp_path: Path, suffix: str, fmt: str) -> None:
+def test_images_keep_dimensions_exif_and_get_a_thumbnail(
+    project: Project, tmp_path: Path, suffix: str, fmt: str
+) -> None:
     img = make_image(tmp_path / f"ding{suffix}", size=(1200, 900), camera="Museum Camera")
     report = run(project, img)
     assert report.ok and report.imported, report.as_dict()
@@ -257,8 +263,12 @@ def test_a_truncated_file_is_refused_and_the_batch_goes_on(project: Project, tmp
 def test_a_text_file_cut_mid_character_is_refused(project: Project, tmp_path: Path) -> None:
     bad = tmp_path / "m_label.txt"
     bad.write_bytes((LABEL_ZH * 3).encode("utf-8")[:-1])
-    assert_only_bad_failed(project, batch(project, tmp_path / "good", bad), bad,
-                           r"m_label\.txt: damaged UTF-8 text at byte \d+ \(it ends in the middle of a character")
+    assert_only_bad_failed(
+        project,
+        batch(project, tmp_path / "good", bad),
+        bad,
+        r"m_label\.txt: damaged UTF-8 text at byte \d+ \(it ends in the middle of a character",
+    )
 
 
 def test_a_docx_with_corrupt_compressed_data_is_refused(project: Project, tmp_path: Path) -> None:
@@ -270,8 +280,9 @@ def test_a_docx_with_corrupt_compressed_data_is_refused(project: Project, tmp_pa
     for i in range(start, start + 200):
         data[i] ^= 0x5A
     bad.write_bytes(bytes(data))
-    assert_only_bad_failed(project, batch(project, tmp_path / "good", bad), bad,
-                           r"m_corrupt\.docx: (not a valid \.docx|damaged \.docx)")
+    assert_only_bad_failed(
+        project, batch(project, tmp_path / "good", bad), bad, r"m_corrupt\.docx: (not a valid \.docx|damaged \.docx)"
+    )
 
 
 def test_a_docx_zip_bomb_is_refused(project: Project, tmp_path: Path) -> None:
@@ -279,8 +290,12 @@ def test_a_docx_zip_bomb_is_refused(project: Project, tmp_path: Path) -> None:
     with zipfile.ZipFile(bad, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("word/media/padding.bin", b"\0" * (310 << 20))
     assert bad.stat().st_size < 2 << 20
-    assert_only_bad_failed(project, batch(project, tmp_path / "good", bad), bad,
-                           r"m_bomb\.docx: unpacks to 31\d MB, over the 300 MB limit \(a decompression bomb")
+    assert_only_bad_failed(
+        project,
+        batch(project, tmp_path / "good", bad),
+        bad,
+        r"m_bomb\.docx: unpacks to 31\d MB, over the 300 MB limit \(a decompression bomb",
+    )
 
 
 def test_an_image_header_claiming_ten_gigapixels_is_refused(project: Project, tmp_path: Path) -> None:
@@ -289,23 +304,34 @@ def test_an_image_header_claiming_ten_gigapixels_is_refused(project: Project, tm
 
     bad = tmp_path / "m_bomb.png"
     ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
-    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b""))
-    assert_only_bad_failed(project, batch(project, tmp_path / "good", bad), bad,
-                           r"m_bomb\.png: refused as a decompression bomb")
+    bad.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b"")
+    )
+    assert_only_bad_failed(
+        project, batch(project, tmp_path / "good", bad), bad, r"m_bomb\.png: refused as a decompression bomb"
+    )
 
 
 def test_a_real_image_over_the_megapixel_limit_is_refused(project: Project, tmp_path: Path) -> None:
     bad = make_huge_png(tmp_path / "m_huge.png", 14_000, 12_000)  # 168 MP, a 30 KB file
     assert bad.stat().st_size < 1 << 20
-    assert_only_bad_failed(project, batch(project, tmp_path / "good", bad), bad,
-                           r"m_huge\.png: 14000×12000 pixels is over the 150 megapixel limit")
+    assert_only_bad_failed(
+        project,
+        batch(project, tmp_path / "good", bad),
+        bad,
+        r"m_huge\.png: 14000×12000 pixels is over the 150 megapixel limit",
+    )
 
 
 def test_text_that_is_neither_utf8_nor_gb18030_is_refused(project: Project, tmp_path: Path) -> None:
     bad = tmp_path / "m_latin1.txt"
     bad.write_bytes("Vase à décor floral, acquis en 1932 à Montréal.".encode("latin-1"))
-    assert_only_bad_failed(project, batch(project, tmp_path / "good", bad), bad,
-                           r"m_latin1\.txt: not valid UTF-8 \(bad byte at position \d+\).*save it as UTF-8")
+    assert_only_bad_failed(
+        project,
+        batch(project, tmp_path / "good", bad),
+        bad,
+        r"m_latin1\.txt: not valid UTF-8 \(bad byte at position \d+\).*save it as UTF-8",
+    )
 
 
 def test_an_empty_text_file_is_refused(project: Project, tmp_path: Path) -> None:
@@ -321,8 +347,9 @@ def test_a_100_mb_text_file_is_refused_and_nothing_is_stored(project: Project, t
         fh.truncate(100 << 20)  # sparse: instant to make, 100 MB to the studio
     assert bad.stat().st_size == 100 << 20
     report = batch(project, tmp_path / "good", bad)
-    assert_only_bad_failed(project, report, bad,
-                           r"m_huge\.txt: 100\.0 MB is over the 20 MB limit for text sources; split the text")
+    assert_only_bad_failed(
+        project, report, bad, r"m_huge\.txt: 100\.0 MB is over the 20 MB limit for text sources; split the text"
+    )
     assert not list((project.root / "media" / "tmp").glob("*"))
 
 
@@ -348,8 +375,9 @@ def test_a_link_leading_out_of_the_imported_folder_is_refused(project: Project, 
 def test_a_dangling_link_is_refused(project: Project, tmp_path: Path) -> None:
     bad = tmp_path / "m_dangling.txt"
     bad.symlink_to(tmp_path / "gone.txt")
-    assert_only_bad_failed(project, batch(project, tmp_path / "good", bad), bad,
-                           r"m_dangling\.txt: a link to a file that does not exist")
+    assert_only_bad_failed(
+        project, batch(project, tmp_path / "good", bad), bad, r"m_dangling\.txt: a link to a file that does not exist"
+    )
 
 
 def test_a_missing_path_is_listed(project: Project, tmp_path: Path) -> None:
@@ -376,22 +404,34 @@ def test_a_file_that_vanishes_mid_import(project: Project, tmp_path: Path) -> No
 def test_a_jpeg_renamed_mp3_is_refused(project: Project, tmp_path: Path) -> None:
     bad = tmp_path / "m_guide.mp3"
     bad.write_bytes(make_image(tmp_path / "photo.jpg").read_bytes())
-    assert_only_bad_failed(project, batch(project, tmp_path / "good", bad), bad,
-                           r"m_guide\.mp3: has no audio stream \(ffmpeg reads it as '[a-z0-9_,]+'\); is it really audio\?")
+    assert_only_bad_failed(
+        project,
+        batch(project, tmp_path / "good", bad),
+        bad,
+        r"m_guide\.mp3: has no audio stream \(ffmpeg reads it as '[a-z0-9_,]+'\); is it really audio\?",
+    )
 
 
 def test_an_mp3_renamed_jpg_is_refused(project: Project, tmp_path: Path) -> None:
     bad = tmp_path / "m_photo.jpg"
     bad.write_bytes(make_audio(tmp_path / "guide.mp3").read_bytes())
-    assert_only_bad_failed(project, batch(project, tmp_path / "good", bad), bad,
-                           r"m_photo\.jpg: not an image Pillow can read \(damaged, or another file type renamed\)")
+    assert_only_bad_failed(
+        project,
+        batch(project, tmp_path / "good", bad),
+        bad,
+        r"m_photo\.jpg: not an image Pillow can read \(damaged, or another file type renamed\)",
+    )
 
 
 def test_a_gif_named_png_is_refused(project: Project, tmp_path: Path) -> None:
     bad = tmp_path / "m_anim.png"
     Image.new("P", (32, 32)).save(bad, "GIF")
-    assert_only_bad_failed(project, batch(project, tmp_path / "good", bad), bad,
-                           r"m_anim\.png: is a GIF image; import JPEG, PNG, WebP or TIFF")
+    assert_only_bad_failed(
+        project,
+        batch(project, tmp_path / "good", bad),
+        bad,
+        r"m_anim\.png: is a GIF image; import JPEG, PNG, WebP or TIFF",
+    )
 
 
 def test_an_empty_audio_file_is_refused(project: Project, tmp_path: Path) -> None:
@@ -411,8 +451,9 @@ def test_a_password_protected_pdf_is_refused(project: Project, tmp_path: Path) -
     bad = tmp_path / "m_locked.pdf"
     with open(bad, "wb") as fh:
         writer.write(fh)
-    assert_only_bad_failed(project, batch(project, tmp_path / "good", bad), bad,
-                           r"m_locked\.pdf: the PDF is password-protected")
+    assert_only_bad_failed(
+        project, batch(project, tmp_path / "good", bad), bad, r"m_locked\.pdf: the PDF is password-protected"
+    )
 
 
 def test_a_pdf_protected_only_against_editing_is_read(project: Project, tmp_path: Path) -> None:
@@ -446,8 +487,12 @@ def test_a_reader_crash_is_a_listed_failure_not_the_end_of_the_batch(
 
     monkeypatch.setattr(ingest, "extract", flaky)
     bad = make_pdf(tmp_path / "m_nested.pdf", ["deep"])
-    assert_only_bad_failed(project, batch(project, tmp_path / "good", bad), bad,
-                           r"could not be imported \(unexpected RecursionError: maximum recursion depth")
+    assert_only_bad_failed(
+        project,
+        batch(project, tmp_path / "good", bad),
+        bad,
+        r"could not be imported \(unexpected RecursionError: maximum recursion depth",
+    )
 
 
 # ======================================================== a killed process
@@ -461,8 +506,21 @@ def test_a_process_killed_mid_import_leaves_a_consistent_project(tmp_path: Path)
         body = (f"Catalogue entry {i}. " + LABEL_EN + " ") * 8 + "\n\n" + LABEL_ZH * 6
         (folder / f"entry_{i:04d}.txt").write_text(body, encoding="utf-8")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "studio", "--project", str(root), "--user", "Lin", "import", str(folder), "--no-progress"],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "studio",
+            "--project",
+            str(root),
+            "--user",
+            "Lin",
+            "import",
+            str(folder),
+            "--no-progress",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     db = root / "project.db"
     deadline = time.monotonic() + 60
@@ -493,9 +551,11 @@ def test_a_process_killed_mid_import_leaves_a_consistent_project(tmp_path: Path)
                 assert p.media.read_verified(row.media_sha256)
             conn = s.connection()
             orphans = conn.exec_driver_sql(
-                "SELECT count(*) FROM passages WHERE id NOT IN (SELECT rowid FROM passage_fts)").scalar()
+                "SELECT count(*) FROM passages WHERE id NOT IN (SELECT rowid FROM passage_fts)"
+            ).scalar()
             ghosts = conn.exec_driver_sql(
-                "SELECT count(*) FROM passage_fts WHERE rowid NOT IN (SELECT id FROM passages)").scalar()
+                "SELECT count(*) FROM passage_fts WHERE rowid NOT IN (SELECT id FROM passages)"
+            ).scalar()
             assert (orphans, ghosts) == (0, 0)
             assert conn.exec_driver_sql("SELECT count(*) FROM passages").scalar() >= 2 * len(rows)
             # FTS5's own check: raises if the index and the passages disagree
@@ -538,8 +598,11 @@ def test_two_processes_importing_at_once_keep_the_project_and_audit_chain_whole(
     root = tmp_path / "Shared.studio"
     Project.create(root).close()
     workers = [
-        subprocess.Popen([sys.executable, "-c", WORKER, str(root), str(_labels(tmp_path / who, who, 40)), who, "40"],
-                         cwd=REPO, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(root), str(_labels(tmp_path / who, who, 40)), who, "40"],
+            cwd=REPO,
+            stderr=subprocess.PIPE,
+        )
         for who in ("lin", "sam")
     ]
     for worker in workers:

@@ -13,8 +13,15 @@ from studio.export import ExportOptions, export_package
 from tests.export_helpers import Fixture, build
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = [
     pytest.mark.slow,
@@ -26,8 +33,17 @@ pytestmark = [
 def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fixture, Path]]:
     root = tmp_path_factory.mktemp("kiosk")
     fx = build(root)
-    result = export_package(fx.project, ExportOptions(kind="kiosk", languages=["en", "zh"], out_dir=root / "out",
-                                                      idle_seconds=600, attract_seconds=0.5, actor="Priya"))
+    result = export_package(
+        fx.project,
+        ExportOptions(
+            kind="kiosk",
+            languages=["en", "zh"],
+            out_dir=root / "out",
+            idle_seconds=600,
+            attract_seconds=0.5,
+            actor="Priya",
+        ),
+    )
     yield fx, result.folder
     fx.project.close()
     shutil.rmtree(root, ignore_errors=True)
@@ -51,7 +67,10 @@ class Page:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.requests: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        self.page.on(
+            "console",
+            lambda m: self.errors.append(f"console.{m.type}: {m.text}") if m.type in ("error", "warning") else None,
+        )
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.goto((folder / "index.html").as_uri() + query)
@@ -164,7 +183,9 @@ def test_injected_script_and_onerror_do_not_run(kiosk: tuple[Fixture, Path], bro
         k.close()
 
 
-def test_idle_time_resets_to_the_attract_loop_in_the_default_language(kiosk: tuple[Fixture, Path], browser: object) -> None:
+def test_idle_time_resets_to_the_attract_loop_in_the_default_language(
+    kiosk: tuple[Fixture, Path], browser: object
+) -> None:
     _fx, folder = kiosk
     k = Page(browser, folder, "?idle=1.5")
     page = k.page

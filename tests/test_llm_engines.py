@@ -54,7 +54,8 @@ def test_streams_tokens_and_reports_how_it_ended(engine: LanguageModel) -> None:
     assert done.completion_tokens <= 12 and done.prompt_tokens >= engine.count_tokens(MESSAGES) - 2
     assert done.first_token_s is not None and done.total_s >= done.first_token_s
     long = engine.complete(
-        [ChatMessage("user", "Count from one to one hundred in words.")], GenerationParams(max_tokens=8, temperature=0.0)
+        [ChatMessage("user", "Count from one to one hundred in words.")],
+        GenerationParams(max_tokens=8, temperature=0.0),
     )
     assert long.finish_reason == "length" and long.completion_tokens == 8
 
@@ -67,8 +68,10 @@ def test_same_seed_same_text(engine: LanguageModel) -> None:
 def test_cancel_stops_generation_at_once(engine: LanguageModel) -> None:
     seen: list[str] = []
     done = engine.complete(
-        [ChatMessage("user", "Write a long story about a museum.")], GenerationParams(max_tokens=200),
-        on_token=seen.append, cancelled=lambda: len(seen) >= 3,
+        [ChatMessage("user", "Write a long story about a museum.")],
+        GenerationParams(max_tokens=200),
+        on_token=seen.append,
+        cancelled=lambda: len(seen) >= 3,
     )
     assert done.finish_reason == "cancelled" and len(seen) == 3
 
@@ -86,8 +89,11 @@ def test_xllamacpp_listener_is_loopback_only_and_needs_the_key() -> None:
     try:
         base = model._base
         assert base.startswith("http://127.0.0.1:")
-        request = urllib.request.Request(base + "/tokenize", data=json.dumps({"content": "hi"}).encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            base + "/tokenize",
+            data=json.dumps({"content": "hi"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=10)
         assert refused.value.code == 401
@@ -185,9 +191,15 @@ def _count_evaluated(model: LlamaCppPythonModel, monkeypatch: pytest.MonkeyPatch
 
 LONG = [
     ChatMessage("system", "You are a museum guide. Use only the passages."),
-    ChatMessage("user", "Passages:\n" + "\n".join(
-        f"[{i}] The bronze ding number {i} stood on three legs and held meat for the ancestors." for i in range(1, 25))
-        + "\nIn one sentence, what is a ding?"),
+    ChatMessage(
+        "user",
+        "Passages:\n"
+        + "\n".join(
+            f"[{i}] The bronze ding number {i} stood on three legs and held meat for the ancestors."
+            for i in range(1, 25)
+        )
+        + "\nIn one sentence, what is a ding?",
+    ),
 ]
 
 
@@ -224,7 +236,9 @@ def test_a_cancelled_prefill_stops_between_chunks_and_keeps_what_it_read(
     cached, total = embedded.prefill(other, cancelled=lambda: len(evaluated) >= 2)
     assert len(evaluated) == 2 and cached < total - 1
     evaluated.clear()
-    done = embedded.complete(other, GenerationParams(max_tokens=4, temperature=0.0), cancelled=lambda: len(evaluated) >= 1)
+    done = embedded.complete(
+        other, GenerationParams(max_tokens=4, temperature=0.0), cancelled=lambda: len(evaluated) >= 1
+    )
     assert done.finish_reason == "cancelled" and done.text == "" and len(evaluated) == 1
     evaluated.clear()
     rest, _ = embedded.prefill(other)

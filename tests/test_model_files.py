@@ -20,7 +20,10 @@ def test_parts_are_joined_once_and_a_damaged_join_is_rebuilt(tmp_path: Path, mon
     folder = model_files.model_dir("whisper-base")
     joined = folder / "model.bin"
     assert {p.name for p in folder.iterdir() if not p.name.endswith(".sha256ok")} >= {
-        "model.bin", "config.json", "tokenizer.json", "vocabulary.txt"
+        "model.bin",
+        "config.json",
+        "tokenizer.json",
+        "vocabulary.txt",
     }
     # Damage the joined file (same size, so only the hash can tell): it must be rebuilt.
     data = bytearray(joined.read_bytes()[:16])

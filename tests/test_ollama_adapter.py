@@ -23,8 +23,16 @@ from generators.llm.ollama_engine import OllamaServer
 from generators.llm.settings import EngineSettings, open_language_model
 
 DIGEST = "sha256:" + "ab" * 32
-MODELS = [{"name": "qwen2.5:0.5b", "model": "qwen2.5:0.5b", "size": 397821319, "digest": DIGEST,
-           "modified_at": "2026-01-01T00:00:00Z", "details": {"family": "qwen2", "parameter_size": "494M"}}]
+MODELS = [
+    {
+        "name": "qwen2.5:0.5b",
+        "model": "qwen2.5:0.5b",
+        "size": 397821319,
+        "digest": DIGEST,
+        "modified_at": "2026-01-01T00:00:00Z",
+        "details": {"family": "qwen2", "parameter_size": "494M"},
+    }
+]
 WORDS = ["The", " ding", " was", " cast", " at", " Anyang", " [1]", "."]
 
 
@@ -71,12 +79,17 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/api/show":
             if body.get("model") not in known:
                 return self._json(404, {"error": f"model '{body.get('model')}' not found"})
-            return self._json(200, {
-                "modelfile": "FROM qwen2.5", "parameters": "", "template": "{{ .Prompt }}",
-                "details": {"family": "qwen2"},
-                "model_info": {"general.architecture": "qwen2", "qwen2.context_length": 32768},
-                "capabilities": ["completion"],
-            })
+            return self._json(
+                200,
+                {
+                    "modelfile": "FROM qwen2.5",
+                    "parameters": "",
+                    "template": "{{ .Prompt }}",
+                    "details": {"family": "qwen2"},
+                    "model_info": {"general.architecture": "qwen2", "qwen2.context_length": 32768},
+                    "capabilities": ["completion"],
+                },
+            )
         if self.path == "/api/chat":
             if self.server.chat_status != 200 or body.get("model") not in known:
                 return self._json(404, {"error": f"model '{body.get('model')}' not found, try pulling it first"})
@@ -88,16 +101,26 @@ class _Handler(BaseHTTPRequestHandler):
             words = WORDS[:limit]
             try:
                 for w in words:
-                    line = {"model": body["model"], "created_at": "2026-01-01T00:00:00Z",
-                            "message": {"role": "assistant", "content": w}, "done": False}
+                    line = {
+                        "model": body["model"],
+                        "created_at": "2026-01-01T00:00:00Z",
+                        "message": {"role": "assistant", "content": w},
+                        "done": False,
+                    }
                     self.wfile.write((json.dumps(line) + "\n").encode())
                     self.wfile.flush()
                     self.server.chunks_sent += 1
                     time.sleep(0.01)
-                final = {"model": body["model"], "created_at": "2026-01-01T00:00:01Z",
-                         "message": {"role": "assistant", "content": ""}, "done": True,
-                         "done_reason": "length" if limit < len(WORDS) else "stop",
-                         "total_duration": 1000, "prompt_eval_count": 42, "eval_count": len(words)}
+                final = {
+                    "model": body["model"],
+                    "created_at": "2026-01-01T00:00:01Z",
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    "done_reason": "length" if limit < len(WORDS) else "stop",
+                    "total_duration": 1000,
+                    "prompt_eval_count": 42,
+                    "eval_count": len(words),
+                }
                 self.wfile.write((json.dumps(final) + "\n").encode())
             except (BrokenPipeError, ConnectionResetError):
                 return None
@@ -131,8 +154,9 @@ def test_streams_chat_with_num_ctx_set_explicitly(ollama: FakeOllama) -> None:
     assert isinstance(model, LanguageModel)
     assert model.identity.digest == DIGEST and model.context_length() == 4096
     pieces: list[str] = []
-    done = model.complete([ChatMessage("user", "Describe the ding.")], GenerationParams(max_tokens=64, seed=7),
-                          on_token=pieces.append)
+    done = model.complete(
+        [ChatMessage("user", "Describe the ding.")], GenerationParams(max_tokens=64, seed=7), on_token=pieces.append
+    )
     assert pieces == WORDS and done.text == "".join(WORDS)
     assert (done.finish_reason, done.prompt_tokens, done.completion_tokens) == ("stop", 42, len(WORDS))
     chat = [body for path, body in ollama.requests if path == "POST /api/chat"][0]
@@ -154,8 +178,9 @@ def test_length_is_reported(ollama: FakeOllama) -> None:
 def test_cancel_closes_the_stream(ollama: FakeOllama) -> None:
     model = OllamaServer(ollama.url).open("qwen2.5:0.5b")
     got: list[str] = []
-    done = model.complete([ChatMessage("user", "x")], GenerationParams(), on_token=got.append,
-                          cancelled=lambda: len(got) >= 2)
+    done = model.complete(
+        [ChatMessage("user", "x")], GenerationParams(), on_token=got.append, cancelled=lambda: len(got) >= 2
+    )
     assert done.finish_reason == "cancelled" and done.text == "The ding"
 
 
@@ -175,7 +200,9 @@ def test_unreachable_server_is_a_clear_error() -> None:
 
 
 def test_missing_model_names_what_is_there(ollama: FakeOllama) -> None:
-    with pytest.raises(LanguageModelError, match=r"has no model 'llama3'.*models there: qwen2.5:0.5b.*ollama pull llama3"):
+    with pytest.raises(
+        LanguageModelError, match=r"has no model 'llama3'.*models there: qwen2.5:0.5b.*ollama pull llama3"
+    ):
         OllamaServer(ollama.url).open("llama3")
 
 
@@ -194,7 +221,8 @@ def test_slow_server_times_out_with_a_clear_error(ollama: FakeOllama) -> None:
 
 
 def test_engine_setting_opens_ollama(ollama: FakeOllama) -> None:
-    cfg = EngineSettings.from_settings({"llm.engine": "ollama", "llm.model": "qwen2.5:0.5b",
-                                        "llm.ollama_host": ollama.url, "llm.n_ctx": "2048"})
+    cfg = EngineSettings.from_settings(
+        {"llm.engine": "ollama", "llm.model": "qwen2.5:0.5b", "llm.ollama_host": ollama.url, "llm.n_ctx": "2048"}
+    )
     model = open_language_model(cfg)
     assert (model.identity.engine, model.identity.model, model.context_length()) == ("ollama", "qwen2.5:0.5b", 2048)

@@ -179,7 +179,9 @@ def test_open_can_hold_a_project_at_an_older_schema(tmp_path: Path) -> None:
     assert raw(root / DB_NAME).execute("PRAGMA user_version").fetchone()[0] == 1
 
 
-def test_a_failing_migration_leaves_the_previous_version_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_migration_leaves_the_previous_version_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     Project.create(tmp_path / "P.studio").close()
     latest = migrations.latest_version()
 
@@ -337,10 +339,16 @@ def test_project_is_usable_from_a_second_process_at_the_same_time(project: Proje
         s.add(Exhibit(title="uncommitted yet"))
         s.flush()
         out = subprocess.run(
-            [sys.executable, "-c",
-             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('select count(*) from exhibits').fetchone()[0])",
-             str(project.db_path)],
-            capture_output=True, text=True, timeout=30, check=True,
+            [
+                sys.executable,
+                "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('select count(*) from exhibits').fetchone()[0])",
+                str(project.db_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
         )
         assert out.stdout.strip() == "1"
     assert os.path.exists(project.db_path)
@@ -357,8 +365,9 @@ def test_run_job_records_progress_result_and_failure(project: Project) -> None:
             assert s.get(Job, ctx.job_id).status == "running"  # type: ignore[union-attr]
         return {"imported": 3}
 
-    assert jobs.run_job(project, "import", {"paths": ["a"]}, work, created_by="Lin",
-                        on_progress=lambda f, m: seen.append((f, m))) == {"imported": 3}
+    assert jobs.run_job(
+        project, "import", {"paths": ["a"]}, work, created_by="Lin", on_progress=lambda f, m: seen.append((f, m))
+    ) == {"imported": 3}
     assert seen == [(0.5, "halfway")]
 
     def broken(ctx: jobs.JobContext) -> None:
@@ -374,7 +383,12 @@ def test_run_job_records_progress_result_and_failure(project: Project) -> None:
         jobs.run_job(project, "draft", {}, buggy)
     with project.read() as s:
         done, failed, crashed = sorted(s.exec(select(Job)), key=lambda j: j.id or 0)
-        assert (done.status, done.progress, done.result_json, done.created_by) == ("done", 1.0, '{"imported": 3}', "Lin")
+        assert (done.status, done.progress, done.result_json, done.created_by) == (
+            "done",
+            1.0,
+            '{"imported": 3}',
+            "Lin",
+        )
         assert (failed.status, failed.error) == ("failed", "label.txt: the file is empty")
         assert crashed.status == "failed" and crashed.error.startswith("internal error: ZeroDivisionError: oops")
         assert jobs.restart_params(s, int(failed.id or 0)) == ("import", {"paths": ["b"]})
@@ -447,6 +461,7 @@ def test_a_job_can_be_stopped_from_another_process(tmp_path: Path) -> None:
     import time
 
     from studio import audit, jobs
+
     root = tmp_path / "Jobs.studio"
     Project.create(root).close()
     runner = start_a_job_that_waits_to_be_stopped(root)
@@ -460,8 +475,24 @@ def test_a_job_can_be_stopped_from_another_process(tmp_path: Path) -> None:
                     break
             time.sleep(0.05)
         assert job_id is not None, "the job did not start"
-        cli = subprocess.run([sys.executable, "-m", "studio", "--project", str(root), "--user", "Morgan",
-                              "jobs", "--cancel", str(job_id)], env=runner_env(), capture_output=True, text=True, timeout=120)
+        cli = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "studio",
+                "--project",
+                str(root),
+                "--user",
+                "Morgan",
+                "jobs",
+                "--cancel",
+                str(job_id),
+            ],
+            env=runner_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert cli.returncode == 0, cli.stderr
         assert f"asked job {job_id}" in cli.stdout
         out, _ = runner.communicate(timeout=30)

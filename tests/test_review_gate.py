@@ -22,8 +22,14 @@ from studio.review import Provenance
 from tests.makers import project  # noqa: F401  (fixture)
 
 MODEL = Provenance(
-    author_kind="model", engine="llama.cpp", model="qwen2.5-0.5b", model_sha256="ab" * 32,
-    params={"temperature": 0.2}, template_id="card", template_version="3", citations={"1": 7},
+    author_kind="model",
+    engine="llama.cpp",
+    model="qwen2.5-0.5b",
+    model_sha256="ab" * 32,
+    params={"temperature": 0.2},
+    template_id="card",
+    template_version="3",
+    citations={"1": 7},
 )
 CARD = {"title": "Ding", "body": "A Shang bronze ding with a taotie mask [1]."}
 
@@ -37,10 +43,13 @@ def people(project: Project) -> dict[str, User]:
         }
 
 
-def new_draft(project: Project, content: dict[str, str] = CARD, by: str = "Lin", provenance: Provenance = MODEL) -> Revision:
+def new_draft(
+    project: Project, content: dict[str, str] = CARD, by: str = "Lin", provenance: Provenance = MODEL
+) -> Revision:
     with project.session() as s:
-        return review.create_draft(s, exhibit_id=None, kind="card", content=content, created_by=by,
-                                   provenance=provenance, language="en")
+        return review.create_draft(
+            s, exhibit_id=None, kind="card", content=content, created_by=by, provenance=provenance, language="en"
+        )
 
 
 def exported(project: Project) -> list[int]:
@@ -73,7 +82,12 @@ def test_a_draft_starts_pending_with_its_provenance(project: Project, people: di
         assert [r.id for _, r in review.pending_revisions(s)] == [rev.id]
         stored = review.get_revision(s, int(rev.id or 0))
     assert stored.content == CARD and stored.sha256 == review.content_sha256(review.canonical_json(CARD))
-    assert (stored.author_kind, stored.engine, stored.model, stored.template_version) == ("model", "llama.cpp", "qwen2.5-0.5b", "3")
+    assert (stored.author_kind, stored.engine, stored.model, stored.template_version) == (
+        "model",
+        "llama.cpp",
+        "qwen2.5-0.5b",
+        "3",
+    )
     assert stored.citations == {"1": 7}
     assert exported(project) == []
     assert "pending review" in left_out(project)[rev.draft_id]
@@ -144,8 +158,11 @@ def test_only_editors_decide(project: Project, people: dict[str, User], who: str
 
 def test_a_person_not_in_the_project_or_a_forged_user_cannot_decide(project: Project, people: dict[str, User]) -> None:
     rev = new_draft(project)
-    for impostor in (User(name="Ghost", role="editor"), User(id=people["Lin"].id, name="Lin", role="editor"),
-                     User(id=people["Morgan"].id, name="Mallory", role="editor")):
+    for impostor in (
+        User(name="Ghost", role="editor"),
+        User(id=people["Lin"].id, name="Lin", role="editor"),
+        User(id=people["Morgan"].id, name="Mallory", role="editor"),
+    ):
         with pytest.raises(PermissionDenied), project.session() as s:
             review.approve(s, int(rev.id or 0), impostor)
     assert exported(project) == []
@@ -215,7 +232,9 @@ def test_a_producer_cannot_edit(project: Project, people: dict[str, User]) -> No
 def test_a_superseded_revision_cannot_be_decided(project: Project, people: dict[str, User]) -> None:
     rev1 = new_draft(project)
     with project.session() as s:
-        rev2 = review.add_revision(s, rev1.draft_id, {"title": "Ding", "body": "regenerated"}, created_by="Lin", provenance=MODEL)
+        rev2 = review.add_revision(
+            s, rev1.draft_id, {"title": "Ding", "body": "regenerated"}, created_by="Lin", provenance=MODEL
+        )
     with pytest.raises(StudioError, match=rf"revision {rev1.id} has been superseded by revision {rev2.id}"):
         with project.session() as s:
             review.approve(s, int(rev1.id or 0), people["Morgan"])
@@ -249,7 +268,9 @@ def test_unknown_draft_kind_or_anonymous_revision_is_refused(project: Project, p
 
 
 # ------------------------------------------------------------------ tampering
-def test_content_changed_by_hand_after_approval_is_excluded_and_reported(project: Project, people: dict[str, User]) -> None:
+def test_content_changed_by_hand_after_approval_is_excluded_and_reported(
+    project: Project, people: dict[str, User]
+) -> None:
     rev = new_draft(project)
     with project.session() as s:
         review.approve(s, int(rev.id or 0), people["Morgan"])
@@ -258,7 +279,10 @@ def test_content_changed_by_hand_after_approval_is_excluded_and_reported(project
     assert exported(project) == []
     assert left_out(project)[rev.draft_id] == "content was altered after approval (hash mismatch)"
     with project.read() as s:
-        assert review.verify_approved(s, int(rev.id or 0), rev.sha256) == "content was altered after approval (hash mismatch)"
+        assert (
+            review.verify_approved(s, int(rev.id or 0), rev.sha256)
+            == "content was altered after approval (hash mismatch)"
+        )
     with pytest.raises(IntegrityError, match="does not match its hash"), project.session() as s:
         review.approve(s, int(rev.id or 0), people["Sam"])
 
@@ -268,8 +292,13 @@ def test_content_and_hash_changed_together_are_still_excluded(project: Project, 
     with project.session() as s:
         review.approve(s, int(rev.id or 0), people["Morgan"])
     forged = review.canonical_json({**CARD, "body": "Forged, with a matching hash."})
-    hand_edit(project, "UPDATE revisions SET content_json = ?, sha256 = ? WHERE id = ?",
-              forged, review.content_sha256(forged), rev.id)
+    hand_edit(
+        project,
+        "UPDATE revisions SET content_json = ?, sha256 = ? WHERE id = ?",
+        forged,
+        review.content_sha256(forged),
+        rev.id,
+    )
     assert exported(project) == []
     assert left_out(project)[rev.draft_id] == "approval does not match the revision's hash"
 
@@ -279,7 +308,9 @@ def test_an_approval_by_a_non_editor_slipped_in_by_hand_is_excluded(project: Pro
     conn = raw(project)
     conn.execute(
         "INSERT INTO reviews (revision_id, revision_sha256, decision, reviewer, reviewer_role, created_at) "
-        "VALUES (?, ?, 'approved', 'Lin', 'curator', '2024-01-01')", (rev.id, rev.sha256))
+        "VALUES (?, ?, 'approved', 'Lin', 'curator', '2024-01-01')",
+        (rev.id, rev.sha256),
+    )
     conn.close()
     assert exported(project) == []
     assert left_out(project)[rev.draft_id] == "approved by Lin, who was not an editor"
@@ -390,8 +421,14 @@ class ReviewGate(RuleBasedStateMachine):
     @rule(target=drafts, by=st.sampled_from(sorted(NAMES)), model=st.booleans())
     def create(self, by: str, model: bool) -> int:
         with self.project.session() as s:
-            rev = review.create_draft(s, exhibit_id=None, kind="card", content=self._content(), created_by=by,
-                                      provenance=MODEL if model else review.PERSON)
+            rev = review.create_draft(
+                s,
+                exhibit_id=None,
+                kind="card",
+                content=self._content(),
+                created_by=by,
+                provenance=MODEL if model else review.PERSON,
+            )
         self._record(rev.draft_id, rev)
         return rev.draft_id
 
@@ -411,9 +448,14 @@ class ReviewGate(RuleBasedStateMachine):
             rev = review.edit(s, draft, self._content(), self.people[by])
         self._record(draft, rev)
 
-    @rule(draft=drafts, by=st.sampled_from(sorted(NAMES)), decision=st.sampled_from(review.DECISIONS),
-          pick=st.integers(min_value=0, max_value=5), reason=st.sampled_from(["", "  ", "wrong date"]),
-          with_hash=st.booleans())
+    @rule(
+        draft=drafts,
+        by=st.sampled_from(sorted(NAMES)),
+        decision=st.sampled_from(review.DECISIONS),
+        pick=st.integers(min_value=0, max_value=5),
+        reason=st.sampled_from(["", "  ", "wrong date"]),
+        with_hash=st.booleans(),
+    )
     def decide(self, draft: int, by: str, decision: str, pick: int, reason: str, with_hash: bool) -> None:
         history = self.revisions[draft]
         rev_id, sha, _content, author = history[-1 - min(pick, len(history) - 1)] if pick else history[-1]
@@ -425,6 +467,7 @@ class ReviewGate(RuleBasedStateMachine):
             and (decision == "approved" or reason.strip() != "")
             and not (decision == "approved" and self.four_eyes and author == by)
         )
+
         def act(s: object) -> Review:
             if decision == "approved":
                 return review.approve(s, rev_id, user, sha if with_hash else None)  # type: ignore[arg-type]

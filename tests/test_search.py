@@ -116,7 +116,9 @@ def test_search_within_one_exhibit_and_by_origin(project: Project) -> None:
         source = Source(kind="audio", filename="guide.mp3", media_sha256="1" * 64, exhibit_id=ding)
         s.add(source)
         s.flush()
-        (spoken,) = replace_passages(s, source, [PassageText("the bronze ding was cast", 1.5, 4.0)], origin="transcript")
+        (spoken,) = replace_passages(
+            s, source, [PassageText("the bronze ding was cast", 1.5, 4.0)], origin="transcript"
+        )
     assert found(project, "bronze", exhibit_id=ding, origins=("transcript",)) == [spoken.id]
     with project.read() as s:
         (hit,) = search.search(s, "cast", origins=("transcript",))
@@ -143,11 +145,49 @@ def test_limit(project: Project) -> None:
 
 
 NASTY = [
-    '"', '""', '"bronze', 'bronze"', "bronze AND ding", "bronze OR", "OR", "AND", "NOT", "NOT bronze",
-    "NEAR(bronze ding)", "NEAR(bronze ding, 2)", "bronze NEAR ding", "bronz*", "*", "**", "^bronze",
-    "body:bronze", "passage_fts:bronze", "{body}: bronze", "(bronze", "bronze)", "()", "-bronze", "+bronze",
-    "bronze -ding", "'; DROP TABLE passages; --", "饕餮\"", "\"饕餮", "青铜鼎 OR 饕餮", "饕餮*", "_", "__init__",
-    ":", "@#$%^&", "\x00", "bronze\x00ding", "é", "e\u0301", "🏺 bronze", "", "   ", "\n\t",
+    '"',
+    '""',
+    '"bronze',
+    'bronze"',
+    "bronze AND ding",
+    "bronze OR",
+    "OR",
+    "AND",
+    "NOT",
+    "NOT bronze",
+    "NEAR(bronze ding)",
+    "NEAR(bronze ding, 2)",
+    "bronze NEAR ding",
+    "bronz*",
+    "*",
+    "**",
+    "^bronze",
+    "body:bronze",
+    "passage_fts:bronze",
+    "{body}: bronze",
+    "(bronze",
+    "bronze)",
+    "()",
+    "-bronze",
+    "+bronze",
+    "bronze -ding",
+    "'; DROP TABLE passages; --",
+    '饕餮"',
+    '"饕餮',
+    "青铜鼎 OR 饕餮",
+    "饕餮*",
+    "_",
+    "__init__",
+    ":",
+    "@#$%^&",
+    "\x00",
+    "bronze\x00ding",
+    "é",
+    "e\u0301",
+    "🏺 bronze",
+    "",
+    "   ",
+    "\n\t",
 ]
 
 

@@ -60,7 +60,9 @@ def test_utf8_cut_mid_character_is_refused_not_read_as_gb18030() -> None:
     for text in ("湃枛虝檅宝胸唵顓鳤暜", LABEL_ZH.rstrip("。") * 5, "青铜器铭文记载了祭祀"):
         data = text.encode("utf-8")
         for cut in (1, 2):
-            with pytest.raises(StudioError, match=r"label\.txt: damaged UTF-8 text at byte \d+ \(it ends in the middle"):
+            with pytest.raises(
+                StudioError, match=r"label\.txt: damaged UTF-8 text at byte \d+ \(it ends in the middle"
+            ):
                 decode_text(data[:-cut], "label.txt")
 
 

@@ -73,6 +73,7 @@ def _check_sentence_timings(result, spans: list[tuple[float, float]]) -> None:  
 
 # --- bad input: clear messages, no inference started ------------------------------
 
+
 def test_empty_file(tmp_path: Path) -> None:
     empty = tmp_path / "tour.mp3"
     empty.write_bytes(b"")
@@ -143,6 +144,7 @@ def test_unsupported_language_fails_before_any_work(english_guide) -> None:  # t
 
 
 # --- real inference ---------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_silence_is_a_clear_message(transcriber: FasterWhisperTranscriber, tmp_path: Path) -> None:
@@ -243,8 +245,9 @@ def test_cancel_stops_the_inference_process_within_two_seconds(audio_dir: Path) 
 
     def run() -> None:
         try:
-            engine.transcribe(path, TranscriptionSettings(model="whisper-base"), progress=on_progress,
-                              cancelled=cancel.is_set)
+            engine.transcribe(
+                path, TranscriptionSettings(model="whisper-base"), progress=on_progress, cancelled=cancel.is_set
+            )
         except BaseException as exc:  # noqa: BLE001 - the test inspects it
             outcome["error"] = exc
         outcome["ended"] = time.monotonic()
@@ -297,8 +300,7 @@ def test_the_worker_stops_when_the_studio_is_killed(audio_dir: Path) -> None:
         "t.transcribe(sys.argv[1], TranscriptionSettings(model='whisper-tiny.en'), progress=report)\n"
         "threading.Event().wait()\n"
     )
-    studio = subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=ROOT,
-                              stdout=subprocess.PIPE, text=True)
+    studio = subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert studio.stdout is not None
     worker = int(studio.stdout.readline())
     studio.kill()

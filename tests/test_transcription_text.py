@@ -28,6 +28,7 @@ GLOSSARY = [GlossaryEntry("taotie"), GlossaryEntry("Western Zhou"), GlossaryEntr
 
 # --- settings -----------------------------------------------------------------
 
+
 def test_defaults_are_deterministic_int8_beam_five() -> None:
     s = TranscriptionSettings().validated()
     assert (s.model, s.compute_type, s.beam_size, s.temperature, s.language) == ("whisper-base", "int8", 5, 0.0, "auto")
@@ -52,6 +53,7 @@ def test_language_code_is_normalised_and_unknown_model_named() -> None:
 
 
 # --- glossary bias ------------------------------------------------------------
+
 
 def test_bias_prefers_terms_the_exhibit_mentions_and_keeps_the_budget() -> None:
     many = [GlossaryEntry(f"Term number {i}") for i in range(200)] + [GlossaryEntry("taotie")]
@@ -81,6 +83,7 @@ def test_preferred_spelling_is_what_bias_and_suggestions_write() -> None:
 
 
 # --- suggestions ----------------------------------------------------------------
+
 
 def test_mis_hearings_are_suggested_in_english_and_chinese() -> None:
     segments = [
@@ -205,10 +208,13 @@ def test_srt_and_plain_text() -> None:
 
 # --- editing ------------------------------------------------------------------
 
+
 def test_edit_keeps_segment_times_and_estimates_words_when_they_no_longer_line_up() -> None:
     from generators.transcription import editing
 
-    seg = Segment(1.0, 3.0, "the Taldi mask", (Word(1.0, 1.4, " the"), Word(1.4, 2.2, " Taldi"), Word(2.2, 3.0, " mask")))
+    seg = Segment(
+        1.0, 3.0, "the Taldi mask", (Word(1.0, 1.4, " the"), Word(1.4, 2.2, " Taldi"), Word(2.2, 3.0, " mask"))
+    )
     [same] = editing.edit_text([seg], 0, "the taotie mask")
     assert (same.start, same.end) == (1.0, 3.0) and [w.start for w in same.words] == [1.0, 1.4, 2.2]
     [more] = editing.edit_text([seg], 0, "the fierce taotie mask")

@@ -34,10 +34,21 @@ from tests.test_transcription_text import assert_valid_webvtt
 from tests.transcription_speech import guide
 
 HEARD = (
-    Segment(0.3, 2.2, "Welcome to the bronze gallery.", tuple(
-        Word(a, b, t) for a, b, t in ((0.3, 0.9, " Welcome"), (0.9, 1.1, " to"), (1.1, 1.3, " the"),
-                                      (1.3, 1.7, " bronze"), (1.7, 2.2, " gallery."))
-    )),
+    Segment(
+        0.3,
+        2.2,
+        "Welcome to the bronze gallery.",
+        tuple(
+            Word(a, b, t)
+            for a, b, t in (
+                (0.3, 0.9, " Welcome"),
+                (0.9, 1.1, " to"),
+                (1.1, 1.3, " the"),
+                (1.3, 1.7, " bronze"),
+                (1.7, 2.2, " gallery."),
+            )
+        ),
+    ),
     Segment(3.2, 6.0, "This ding was cast in the Western Jew dynasty.", ()),
     Segment(7.0, 9.5, "Notice the Taldi mask on its side.", ()),
 )
@@ -50,9 +61,15 @@ class ScriptedTranscriber:
         self.segments, self.fail, self.wait_for_cancel = tuple(segments), fail, wait_for_cancel
         self.calls: list[tuple[Path, TranscriptionSettings, list[GlossaryEntry], str]] = []
 
-    def transcribe(self, audio: Path, settings: TranscriptionSettings | None = None,
-                   glossary: Sequence[GlossaryEntry] = (), context: str = "",
-                   progress: ProgressFn | None = None, cancelled: CancelledFn | None = None) -> TranscriptionResult:
+    def transcribe(
+        self,
+        audio: Path,
+        settings: TranscriptionSettings | None = None,
+        glossary: Sequence[GlossaryEntry] = (),
+        context: str = "",
+        progress: ProgressFn | None = None,
+        cancelled: CancelledFn | None = None,
+    ) -> TranscriptionResult:
         assert settings is not None and audio.is_file()
         self.calls.append((audio, settings, list(glossary), context))
         if progress:
@@ -79,7 +96,9 @@ def studio(tmp_path: Path) -> Iterator[tuple[Project, User, User, int, int]]:
             editor = users.add_user(s, "Morgan", "editor")
             from studio.exhibits import create_exhibit
 
-            exhibit_id = int(create_exhibit(s, "Bronze ding", actor="Lin", description="A ding with a taotie mask").id or 0)
+            exhibit_id = int(
+                create_exhibit(s, "Bronze ding", actor="Lin", description="A ding with a taotie mask").id or 0
+            )
             glossary.add_term(s, "Western Zhou", variants=["Western Chou"], language="en", actor="Lin")
             glossary.add_term(s, "taotie", language="en", actor="Lin")
         source_id, _, _ = import_file(project, wav, exhibit_id=exhibit_id, actor="Lin", language="en")
@@ -258,7 +277,10 @@ def test_a_batch_goes_on_after_a_bad_file(studio, tmp_path: Path) -> None:  # ty
     text_source = import_file(project, _text(tmp_path), exhibit_id=exhibit_id, actor="Lin")[0]
     seen: list[tuple[int, float]] = []
     outcomes = transcripts.transcribe_many(
-        project, [source_id, text_source, second], ScriptedTranscriber(), user=curator,
+        project,
+        [source_id, text_source, second],
+        ScriptedTranscriber(),
+        user=curator,
         on_progress=lambda n, f, _m: seen.append((n, f)),
     )
     assert [bool(o.error) for o in outcomes] == [False, True, False]
@@ -278,8 +300,21 @@ def test_real_whisper_through_the_job_and_the_cli(studio, tmp_path: Path, capsys
     root = str(project.root)
     project.close()
     args = ["-p", root, "-u", "Lin"]
-    assert cli([*args, "transcribe", str(source_id), "--model", "whisper-tiny.en", "--speaker", "Narrator",
-                "--no-progress"]) == 0
+    assert (
+        cli(
+            [
+                *args,
+                "transcribe",
+                str(source_id),
+                "--model",
+                "whisper-tiny.en",
+                "--speaker",
+                "Narrator",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert "pending review" in capsys.readouterr().out
     assert cli([*args, "transcript", "show", str(source_id)]) == 0
     shown = capsys.readouterr().out.lower()

@@ -96,7 +96,9 @@ def test_sources_show_thumbnails_and_each_viewer(window: Any, qtbot: Any) -> Non
 def _drop(win: Any, paths: list[Path]) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     win.dropEvent(event)
 
 
@@ -155,8 +157,10 @@ def test_glossary_suggestions_are_computed_off_the_gui_thread_and_the_newest_win
     from generators.transcription import GlossaryEntry, Segment
 
     editor = window.curate.transcript.editor
-    terms = [GlossaryEntry("Western Zhou", "Western Zhou", ("Western Chou",), "en"),
-             GlossaryEntry("taotie", "taotie", ("tao tie",), "en")]
+    terms = [
+        GlossaryEntry("Western Zhou", "Western Zhou", ("Western Chou",), "en"),
+        GlossaryEntry("taotie", "taotie", ("tao tie",), "en"),
+    ]
     first = [Segment(0.0, 4.0, "A bronze of the Western Jew period.")]
     second = [Segment(0.0, 4.0, "The taudi mask of the Western Jew period.")]
     editor.set_transcript(first, terms, [])
@@ -167,5 +171,6 @@ def test_glossary_suggestions_are_computed_off_the_gui_thread_and_the_newest_win
     assert editor.segments() == second  # nothing was rewritten: suggestions wait for the curator
     editor.set_transcript(second, terms, [s.key for s in shown if s.replacement == "taotie"])
     settle(qtbot)
-    assert [editor.suggestions.item(i).data(Qt.ItemDataRole.UserRole).replacement
-            for i in range(editor.suggestions.count())] == ["Western Zhou"]
+    assert [
+        editor.suggestions.item(i).data(Qt.ItemDataRole.UserRole).replacement for i in range(editor.suggestions.count())
+    ] == ["Western Zhou"]

@@ -15,8 +15,9 @@ def approved_and_pending(path: Path) -> tuple[int, int]:
     with Project.open(path) as project, project.session() as s:
         approved = review.create_draft(s, exhibit_id=2, kind="card", content=CARD, created_by="Lin", language="en")
         review.approve(s, approved.id, users.get_user(s, "Morgan"), approved.sha256)
-        pending = review.create_draft(s, exhibit_id=3, kind="card", content=dict(CARD, title="Lotus bowl"),
-                                      created_by="Lin", language="en")
+        pending = review.create_draft(
+            s, exhibit_id=3, kind="card", content=dict(CARD, title="Lotus bowl"), created_by="Lin", language="en"
+        )
         return approved.draft_id, pending.draft_id
 
 

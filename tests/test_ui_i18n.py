@@ -30,18 +30,55 @@ from tests.ui_support import app_dirs, sample_master, sample_project, settle  # 
 UI = Path(__file__).resolve().parents[1] / "ui"
 # Labels kept in tables and passed to tr() by name.
 TABLES = [
-    (curate_view, "STATE_LABELS"), (review_view, "KIND_LABELS"), (export_view, "PACKAGES"),
-    (export_view, "LANGUAGE_NAMES"), (settings_dialog, "THEMES"), (card_preview, "CHECK_LABELS"),
-    (exhibit_editor, "LABELS"), (glossary_view, "HEADERS"), (audit_view, "HEADERS"), (main_window, "MODES"),
-    (transcript_editor, "HEADERS"), (transcript_view, "STATUS"), (sources_view, "KIND_LABELS"),
+    (curate_view, "STATE_LABELS"),
+    (review_view, "KIND_LABELS"),
+    (export_view, "PACKAGES"),
+    (export_view, "LANGUAGE_NAMES"),
+    (settings_dialog, "THEMES"),
+    (card_preview, "CHECK_LABELS"),
+    (exhibit_editor, "LABELS"),
+    (glossary_view, "HEADERS"),
+    (audit_view, "HEADERS"),
+    (main_window, "MODES"),
+    (transcript_editor, "HEADERS"),
+    (transcript_view, "STATUS"),
+    (sources_view, "KIND_LABELS"),
 ]
 # Words that reach tr() from data: roles, job labels, export diff keys, job states.
-FROM_DATA = ["curator", "editor", "producer", "added", "changed", "removed", "Import sources",
-             "Draft with the local model", "Continue the draft", "Transcribe audio", "Export package",
-             "Build the sample project", "done", "failed", "cancelled"]
+FROM_DATA = [
+    "curator",
+    "editor",
+    "producer",
+    "added",
+    "changed",
+    "removed",
+    "Import sources",
+    "Draft with the local model",
+    "Continue the draft",
+    "Transcribe audio",
+    "Export package",
+    "Build the sample project",
+    "done",
+    "failed",
+    "cancelled",
+]
 # Qt calls whose first argument is shown to people and so must go through tr().
-SHOWN = {"setText", "setWindowTitle", "setPlaceholderText", "setToolTip", "addTab", "setAccessibleName",
-         "QLabel", "QPushButton", "QCheckBox", "QGroupBox", "QAction", "addMenu", "QMenu", "QDockWidget"}
+SHOWN = {
+    "setText",
+    "setWindowTitle",
+    "setPlaceholderText",
+    "setToolTip",
+    "addTab",
+    "setAccessibleName",
+    "QLabel",
+    "QPushButton",
+    "QCheckBox",
+    "QGroupBox",
+    "QAction",
+    "addMenu",
+    "QMenu",
+    "QDockWidget",
+}
 
 
 def literal_tr_strings() -> set[str]:
@@ -83,8 +120,12 @@ def test_no_visible_text_bypasses_tr() -> None:
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             first = node.args[0] if name != "addTab" or len(node.args) < 2 else node.args[1]
-            if name in SHOWN and isinstance(first, ast.Constant) and isinstance(first.value, str) \
-                    and re.search(r"[A-Za-z]{2}", first.value):
+            if (
+                name in SHOWN
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and re.search(r"[A-Za-z]{2}", first.value)
+            ):
                 offenders.append(f"{path.name}:{node.lineno} {name}({first.value!r})")
     assert offenders == []
 
@@ -123,8 +164,10 @@ def test_left_out_reasons_from_the_core_are_shown_in_chinese() -> None:
     assert sorted(t for t in LEFT_OUT.values() if t not in ZH) == []
     set_language("zh-Hans")
     try:
-        assert tr_reason(why("rejected", reviewer="Morgan", reason="wrong date: 1046 BCE")) == \
-            "已被 Morgan 拒绝：wrong date: 1046 BCE"
+        assert (
+            tr_reason(why("rejected", reviewer="Morgan", reason="wrong date: 1046 BCE"))
+            == "已被 Morgan 拒绝：wrong date: 1046 BCE"
+        )
         assert tr_reason(why("pending", number=3)) == "修订版 3 正在等待审核"
         assert tr_reason("a reason nobody templated") == "a reason nobody templated"
     finally:
@@ -139,8 +182,10 @@ def test_check_lines_name_each_kind_of_check_in_the_ui_language() -> None:
 
     drafting_flag = Flag("missing_field", "body", "the draft left this field empty").as_dict()
     assert check_line(drafting_flag) == "Missing part [body]: the draft left this field empty"
-    assert check_line({"code": "overflow", "field": "", "message": "body does not fit"}) == \
-        "Does not fit the card: body does not fit"
+    assert (
+        check_line({"code": "overflow", "field": "", "message": "body does not fit"})
+        == "Does not fit the card: body does not fit"
+    )
     set_language("zh-Hans")
     try:
         assert check_line(drafting_flag).startswith(ZH["Missing part"])

@@ -76,7 +76,9 @@ def test_import_transcribe_draft_approve_export(window: Any, qtbot: Any, tmp_pat
     view.editor.replace.setText("Revised")
     assert view.editor.replace_all() == 1
     vtt = view.editor.export("vtt", str(tmp_path / "guide.vtt"))
-    assert Path(vtt).read_text(encoding="utf-8").startswith("WEBVTT") and "Revised opening line." in Path(vtt).read_text(encoding="utf-8")
+    assert Path(vtt).read_text(encoding="utf-8").startswith("WEBVTT") and "Revised opening line." in Path(
+        vtt
+    ).read_text(encoding="utf-8")
     view.save()
     settle(qtbot)
     with state.project.read() as s:

@@ -167,8 +167,14 @@ def test_audit_log_view_lists_decisions(window: Any, qtbot: Any) -> None:
 def test_a_transcript_is_approved_as_it_is_not_reparsed(window: Any, qtbot: Any) -> None:
     segments = [{"start": 0.0, "end": 2.5, "text": "This ding held food.", "words": [], "speaker": "Narrator"}]
     with Project.open(window.state.project.root) as project, project.session() as s:
-        rev = review.create_draft(s, exhibit_id=2, kind="transcript", created_by="Lin", language="en",
-                                  content={"segments": segments, "language": "en", "duration": 2.5})
+        rev = review.create_draft(
+            s,
+            exhibit_id=2,
+            kind="transcript",
+            created_by="Lin",
+            language="en",
+            content={"segments": segments, "language": "en", "duration": 2.5},
+        )
     _as(window, qtbot, "Morgan")
     window.set_mode(1)
     settle(qtbot)

@@ -19,8 +19,19 @@ class _Tags(BaseHTTPRequestHandler):
     """Just enough of Ollama's documented /api/tags for the connection test."""
 
     def do_GET(self) -> None:  # noqa: N802 - http.server API
-        body = json.dumps({"models": [{"name": "llama3.2:3b", "model": "llama3.2:3b", "digest": "sha256:" + "a" * 64,
-                                       "size": 2_000_000_000, "modified_at": "2026-01-01T00:00:00Z"}]}).encode()
+        body = json.dumps(
+            {
+                "models": [
+                    {
+                        "name": "llama3.2:3b",
+                        "model": "llama3.2:3b",
+                        "digest": "sha256:" + "a" * 64,
+                        "size": 2_000_000_000,
+                        "modified_at": "2026-01-01T00:00:00Z",
+                    }
+                ]
+            }
+        ).encode()
         self.send_response(200 if self.path == "/api/tags" else 404)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -131,9 +142,16 @@ def test_first_run_welcome_opens_the_sample(qtbot: Any, app_dirs: Path, monkeypa
     win = start(None, Prefs())
     qtbot.addWidget(win)
     win.show()
-    wait_until(qtbot, lambda: isinstance(QApplication.activeModalWidget(), ui.welcome.WelcomeDialog)
-               or any(isinstance(w, ui.welcome.WelcomeDialog) and w.isVisible() for w in QApplication.topLevelWidgets()))
-    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ui.welcome.WelcomeDialog) and w.isVisible())
+    wait_until(
+        qtbot,
+        lambda: (
+            isinstance(QApplication.activeModalWidget(), ui.welcome.WelcomeDialog)
+            or any(isinstance(w, ui.welcome.WelcomeDialog) and w.isVisible() for w in QApplication.topLevelWidgets())
+        ),
+    )
+    dialog = next(
+        w for w in QApplication.topLevelWidgets() if isinstance(w, ui.welcome.WelcomeDialog) and w.isVisible()
+    )
     assert Prefs.load().welcomed
     dialog._sample()
     wait_until(qtbot, lambda: win.state.project is not None, timeout=120)

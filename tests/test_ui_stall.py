@@ -31,8 +31,10 @@ def _prepared(sample_project: Path) -> None:
 @pytest.mark.slow
 def test_event_loop_keeps_running_during_transcription_drafting_and_export(window: Any) -> None:
     figures = run_three_jobs(window)
-    print(f"\nGUI stall while transcribing, drafting and exporting: longest {figures['longest_stall_ms']:.1f} ms, "
-          f"p99 {figures['p99_gap_ms']:.1f} ms, {figures['ticks']} ticks, jobs {figures['seconds']}")
+    print(
+        f"\nGUI stall while transcribing, drafting and exporting: longest {figures['longest_stall_ms']:.1f} ms, "
+        f"p99 {figures['p99_gap_ms']:.1f} ms, {figures['ticks']} ticks, jobs {figures['seconds']}"
+    )
     assert figures["status"] == {"transcribe": "done", "draft": "done", "export": "done"}, figures["messages"]
     # A 5 ms timer that ticked all along: the loop was never handed to an engine.
     assert figures["ticks"] > 10 * max(figures["seconds"].values())

@@ -174,8 +174,12 @@ def approve_a_card(path: Path) -> None:
     """One approved card (written by the curator, approved by an editor) so an export has content."""
     from studio import review, users
 
-    content = {"title": "Ritual food cauldron", "body": "A bronze ding of the late Shang dynasty [1].",
-               "key_facts": ["Bronze [1]"], "image_caption": "The ding [1]."}
+    content = {
+        "title": "Ritual food cauldron",
+        "body": "A bronze ding of the late Shang dynasty [1].",
+        "key_facts": ["Bronze [1]"],
+        "image_caption": "The ding [1].",
+    }
     with Project.open(path) as project, project.session() as s:
         rev = review.create_draft(s, exhibit_id=2, kind="card", content=content, created_by="Lin", language="en")
         review.approve(s, rev.id, users.get_user(s, "Morgan"), rev.sha256)

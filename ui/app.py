@@ -26,12 +26,18 @@ def _palette(dark: bool) -> QPalette:
         return QApplication.style().standardPalette()
     p = QPalette()
     colours = {
-        QPalette.ColorRole.Window: "#2b2d30", QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#1f2023", QPalette.ColorRole.AlternateBase: "#2b2d30",
-        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#35373b",
-        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.Highlight: "#3d7bd9",
-        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#35373b",
-        QPalette.ColorRole.ToolTipText: "#e6e6e6", QPalette.ColorRole.Link: "#7fb2ff",
+        QPalette.ColorRole.Window: "#2b2d30",
+        QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1f2023",
+        QPalette.ColorRole.AlternateBase: "#2b2d30",
+        QPalette.ColorRole.Text: "#e6e6e6",
+        QPalette.ColorRole.Button: "#35373b",
+        QPalette.ColorRole.ButtonText: "#e6e6e6",
+        QPalette.ColorRole.Highlight: "#3d7bd9",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#35373b",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6",
+        QPalette.ColorRole.Link: "#7fb2ff",
         QPalette.ColorRole.PlaceholderText: "#9a9a9a",
     }
     for role, colour in colours.items():
@@ -60,7 +66,9 @@ def apply_theme(theme: str) -> None:
     app.setPalette(_palette(is_dark(theme)))
     if first:
         app.setProperty("heritage_theme_hooked", True)
-        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: _theme == "system" and apply_theme("system"))
+        QGuiApplication.styleHints().colorSchemeChanged.connect(
+            lambda _scheme: _theme == "system" and apply_theme("system")
+        )
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:

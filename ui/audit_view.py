@@ -48,10 +48,15 @@ class AuditView(QWidget):
 
     def _fill(self, result: tuple[list[AuditEntry], list[str]]) -> None:
         entries, problems = result
-        self.status.setText(tr("Chain intact: every entry matches its hash.") if not problems
-                            else tr("The audit chain is broken:") + " " + "; ".join(problems[:3]))
+        self.status.setText(
+            tr("Chain intact: every entry matches its hash.")
+            if not problems
+            else tr("The audit chain is broken:") + " " + "; ".join(problems[:3])
+        )
         self.table.setRowCount(len(entries))
         for r, e in enumerate(entries):
-            for c, value in enumerate((e.at[:19].replace("T", " "), e.actor, e.action, f"{e.object_type} {e.object_id}", e.detail_json)):
+            for c, value in enumerate(
+                (e.at[:19].replace("T", " "), e.actor, e.action, f"{e.object_type} {e.object_id}", e.detail_json)
+            ):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()

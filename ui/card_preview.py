@@ -126,8 +126,14 @@ class CardPreview(QWidget):
         self.text_checks: list[dict[str, Any]] = []
         self.last_png: bytes | None = None
 
-    def show_content(self, content: dict[str, Any], language: str, checks: list[dict[str, Any]],
-                     image: bytes | None = None, now: bool = False) -> None:
+    def show_content(
+        self,
+        content: dict[str, Any],
+        language: str,
+        checks: list[dict[str, Any]],
+        image: bytes | None = None,
+        now: bool = False,
+    ) -> None:
         self.content, self.language, self.text_checks, self.image_bytes = content, language or "en", checks, image
         self.schedule(now)
 
@@ -138,7 +144,9 @@ class CardPreview(QWidget):
         self.image.setPixmap(QPixmap())
         self.image.setText(tr("Not shown on a card."))
         self.checks.clear()
-        self.checks.addItem(QListWidgetItem(tr("No problems found.")) if not checks else QListWidgetItem(check_line(checks[0])))
+        self.checks.addItem(
+            QListWidgetItem(tr("No problems found.")) if not checks else QListWidgetItem(check_line(checks[0]))
+        )
         for flag in checks[1:]:
             self.checks.addItem(QListWidgetItem(check_line(flag)))
 
@@ -155,8 +163,13 @@ class CardPreview(QWidget):
         def work(_project: Any) -> tuple[bytes | None, list[dict[str, str]], QImage | None]:
             png, flags = render_preview(template, content)
             # Decoding and scaling a 1080-pixel card takes tens of milliseconds: not on the GUI thread.
-            scaled = QImage.fromData(png).scaled(box, Qt.AspectRatioMode.KeepAspectRatio,
-                                                 Qt.TransformationMode.SmoothTransformation) if png else None
+            scaled = (
+                QImage.fromData(png).scaled(
+                    box, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                )
+                if png
+                else None
+            )
             return png, flags, scaled
 
         op = Op(self.state, work, where="card.preview")

@@ -48,8 +48,7 @@ ZH: dict[str, str] = {
     "producer": "制作人",
     "no project folder at {path}": "{path} 处没有项目文件夹",
     # errors
-    "Something went wrong inside the studio. Nothing was lost. A report was written to {path}":
-        "工作室内部出现问题，未丢失任何内容。报告已写入 {path}",
+    "Something went wrong inside the studio. Nothing was lost. A report was written to {path}": "工作室内部出现问题，未丢失任何内容。报告已写入 {path}",
     "Error message": "错误信息",
     # jobs
     "No background jobs.": "没有后台任务。",
@@ -71,14 +70,13 @@ ZH: dict[str, str] = {
     "Building the sample project…": "正在生成示例项目…",
     # welcome
     "Welcome to Heritage Studio": "欢迎使用文博工作室",
-    "Heritage Studio turns what your gallery already has — labels, catalogue entries, photographs, documents and recorded audio guides — into visual cards, summaries, captions and alt text.\n\nA local language model drafts from your own sources; an editor approves every piece in the Review queue before anything is exported. Nothing leaves the building.\n\nCurate: import sources (drop files on the window), correct transcripts, keep the glossary, ask for drafts.\nReview: read each draft beside the passages it cites; approve with Ctrl+Enter.\nExport: make a kiosk or app package of what was approved.":
-        "文博工作室把展厅已有的资料——展签、藏品目录条目、照片、文档和录制的语音导览——"
-        "变成图文卡片、摘要、图片说明和替代文本。\n\n"
-        "本地语言模型只依据本馆资料起草；每一份内容都须经审核编辑在审核队列中批准后才能导出。"
-        "任何数据都不会离开本馆。\n\n"
-        "整理：导入资料（把文件拖到窗口上）、校对转写稿、维护术语表、请求起草。\n"
-        "审核：对照草稿引用的段落阅读每份草稿；按 Ctrl+Enter 批准。\n"
-        "导出：把已批准的内容制作成展厅触屏包或应用内容包。",
+    "Heritage Studio turns what your gallery already has — labels, catalogue entries, photographs, documents and recorded audio guides — into visual cards, summaries, captions and alt text.\n\nA local language model drafts from your own sources; an editor approves every piece in the Review queue before anything is exported. Nothing leaves the building.\n\nCurate: import sources (drop files on the window), correct transcripts, keep the glossary, ask for drafts.\nReview: read each draft beside the passages it cites; approve with Ctrl+Enter.\nExport: make a kiosk or app package of what was approved.": "文博工作室把展厅已有的资料——展签、藏品目录条目、照片、文档和录制的语音导览——"
+    "变成图文卡片、摘要、图片说明和替代文本。\n\n"
+    "本地语言模型只依据本馆资料起草；每一份内容都须经审核编辑在审核队列中批准后才能导出。"
+    "任何数据都不会离开本馆。\n\n"
+    "整理：导入资料（把文件拖到窗口上）、校对转写稿、维护术语表、请求起草。\n"
+    "审核：对照草稿引用的段落阅读每份草稿；按 Ctrl+Enter 批准。\n"
+    "导出：把已批准的内容制作成展厅触屏包或应用内容包。",
     "Close": "关闭",
     # curate
     "Search exhibits": "搜索展品",

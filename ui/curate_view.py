@@ -119,7 +119,9 @@ class CurateView(QWidget):
                 return exhibit_rows(s, text, state_filter)
 
         if self.state.project is not None:
-            Op(self.state, load, where="exhibits.list").latest(self, "exhibits.list").success(self._fill).run_in_background()
+            Op(self.state, load, where="exhibits.list").latest(self, "exhibits.list").success(
+                self._fill
+            ).run_in_background()
 
     def _fill(self, rows: list[ExhibitRow]) -> None:
         current = self.current_exhibit_id()

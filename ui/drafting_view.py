@@ -41,8 +41,11 @@ _CITE = re.compile(r"\[(\d+)\]")
 
 def linked_citations(text: str) -> str:
     """HTML of a draft in which every [n] is a link to passage n."""
-    return "<p style='white-space:pre-wrap'>" + _CITE.sub(
-        lambda m: f"<a href='cite:{m.group(1)}'>[{m.group(1)}]</a>", html.escape(text)) + "</p>"
+    return (
+        "<p style='white-space:pre-wrap'>"
+        + _CITE.sub(lambda m: f"<a href='cite:{m.group(1)}'>[{m.group(1)}]</a>", html.escape(text))
+        + "</p>"
+    )
 
 
 class CandidateColumn(QWidget):
@@ -90,9 +93,14 @@ class CandidateColumn(QWidget):
         self.text.show()
         self.text.setHtml(linked_citations(content_as_text(view["content"])))
         finish = {"stop": tr("finished"), "length": tr("cut off at the length limit"), "cancelled": tr("cancelled")}
-        self.info.setText(tr("{flags} check(s) · {finish} · {tokens} tokens").format(
-            flags=len(view.get("checks", [])), finish=finish.get(view.get("finish_reason", ""), view.get("finish_reason", "")),
-            tokens=view.get("completion_tokens", 0)) + (" · " + tr("chosen") if chosen else ""))
+        self.info.setText(
+            tr("{flags} check(s) · {finish} · {tokens} tokens").format(
+                flags=len(view.get("checks", [])),
+                finish=finish.get(view.get("finish_reason", ""), view.get("finish_reason", "")),
+                tokens=view.get("completion_tokens", 0),
+            )
+            + (" · " + tr("chosen") if chosen else "")
+        )
         self.pick.setEnabled(not chosen)
         self.more.setEnabled(chosen and view.get("finish_reason") == "length")
 
@@ -250,8 +258,14 @@ class DraftingView(QWidget):
         kind = str(self.kind.currentData())
         if kind == "translation":
             return None  # its prompt is the draft being translated, chosen at the last moment
-        return (int(self.exhibit.id or 0), kind, str(self.language.currentData()), self.source.currentData(),
-                self.instructions.text().strip(), str(self.model.currentData()))
+        return (
+            int(self.exhibit.id or 0),
+            kind,
+            str(self.language.currentData()),
+            self.source.currentData(),
+            self.instructions.text().strip(),
+            str(self.model.currentData()),
+        )
 
     def _schedule_prewarm(self) -> None:
         self._stop_prewarm()
@@ -293,8 +307,15 @@ class DraftingView(QWidget):
         cancel = self._prewarm_cancel = threading.Event()
 
         def work(project: Any) -> drafting.Prewarmed:
-            return drafting.prewarm(project, exhibit_id, kind, language=language, source_id=source_id,
-                                    instructions=instructions, cancelled=cancel.is_set)
+            return drafting.prewarm(
+                project,
+                exhibit_id,
+                kind,
+                language=language,
+                source_id=source_id,
+                instructions=instructions,
+                cancelled=cancel.is_set,
+            )
 
         def done(result: drafting.Prewarmed) -> None:
             if result.prompt_tokens and result.cached_tokens >= result.prompt_tokens - 1:
@@ -331,9 +352,18 @@ class DraftingView(QWidget):
         def work(project: Any, control: Any) -> drafting.DraftOutcome:
             user = self.state.user(actor)
             return drafting.draft(
-                project, exhibit_id, kind, user, n=n, language=language, source_id=source_id, from_draft=from_draft,
-                instructions=instructions, on_token=lambda i, piece: control.emit((i, piece)),
-                on_progress=control.progress, cancel_event=control.cancel_event,
+                project,
+                exhibit_id,
+                kind,
+                user,
+                n=n,
+                language=language,
+                source_id=source_id,
+                from_draft=from_draft,
+                instructions=instructions,
+                on_token=lambda i, piece: control.emit((i, piece)),
+                on_progress=control.progress,
+                cancel_event=control.cancel_event,
             )
 
         op = JobOp(self.state, "draft", work, label="Draft with the local model")
@@ -363,7 +393,9 @@ class DraftingView(QWidget):
             with project.read() as s:
                 return draft_grounding(s, draft_id)
 
-        Op(self.state, load, where="draft.grounding").success(lambda g: self._show_candidates(outcome, g)).run_in_background()
+        Op(self.state, load, where="draft.grounding").success(
+            lambda g: self._show_candidates(outcome, g)
+        ).run_in_background()
 
     def _show_candidates(self, outcome: drafting.DraftOutcome, grounding: list[dict[str, Any]]) -> None:
         self.grounding = grounding
@@ -381,7 +413,9 @@ class DraftingView(QWidget):
                 pictures = sources.list_sources(s, self.exhibit.id, kind="image")
             if pictures:
                 image = project.media.path(pictures[0].media_sha256).read_bytes()
-        self.preview.show_content(view["content"], str(self.language.currentData()), view.get("checks", []), image, now=True)
+        self.preview.show_content(
+            view["content"], str(self.language.currentData()), view.get("checks", []), image, now=True
+        )
 
     def pick(self, index: int) -> None:
         draft_id = self.draft_id
@@ -413,14 +447,24 @@ class DraftingView(QWidget):
         column.stream.show()
 
         def work(project: Any, control: Any) -> Any:
-            return drafting.continue_draft(project, draft_id, self.state.user(actor), on_token=lambda p: control.emit((index, p)),
-                                           on_progress=control.progress, cancel_event=control.cancel_event)
+            return drafting.continue_draft(
+                project,
+                draft_id,
+                self.state.user(actor),
+                on_token=lambda p: control.emit((index, p)),
+                on_progress=control.progress,
+                cancel_event=control.cancel_event,
+            )
 
         def continued(revision: Any) -> None:
             view = dict(column.view or {})
             params = json.loads(revision.params_json or "{}")
-            view.update(content=revision.content, checks=revision.checks, revision_id=revision.id,
-                        finish_reason=str(params.get("finish_reason", "stop")))
+            view.update(
+                content=revision.content,
+                checks=revision.checks,
+                revision_id=revision.id,
+                finish_reason=str(params.get("finish_reason", "stop")),
+            )
             column.show_view(view, True)
             self._preview(view)
 
@@ -448,6 +492,12 @@ class DraftingView(QWidget):
         body = html.escape(str(entry.get("text", "")))
         if context and str(entry.get("text", "")) in context:
             before, _, after = context.partition(str(entry["text"]))
-            body = (html.escape(before[-600:]) + f"<span style='background:#fff2a8'>{body}</span>" + html.escape(after[:600]))
-        self.passage.setHtml(f"<p><b>[{number}]</b> <i>{html.escape(str(entry.get('label', '')))}</i></p>"
-                             f"<p style='white-space:pre-wrap'>{body}</p>")
+            body = (
+                html.escape(before[-600:])
+                + f"<span style='background:#fff2a8'>{body}</span>"
+                + html.escape(after[:600])
+            )
+        self.passage.setHtml(
+            f"<p><b>[{number}]</b> <i>{html.escape(str(entry.get('label', '')))}</i></p>"
+            f"<p style='white-space:pre-wrap'>{body}</p>"
+        )

@@ -49,7 +49,9 @@ def message_for(exc: BaseException, where: str = "") -> str:
     if is_readable(exc):
         return str(exc)
     report = write_crash_report(exc, where)
-    return tr("Something went wrong inside the studio. Nothing was lost. A report was written to {path}").format(path=report)
+    return tr("Something went wrong inside the studio. Nothing was lost. A report was written to {path}").format(
+        path=report
+    )
 
 
 def show_error(parent: QWidget | None, exc: BaseException, where: str = "") -> str:

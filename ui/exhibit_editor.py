@@ -117,9 +117,12 @@ class ExhibitEditor(QWidget):
 
     def _failed(self, exc: BaseException, exhibit_id: int) -> None:
         self.state.report_error(exc, "exhibit.update")
+
         # Show what is really stored again (the core refused the change).
         def reload(project: Any) -> Exhibit:
             with project.read() as s:
                 return exhibits.get_exhibit(s, exhibit_id)
 
-        Op(self.state, reload).success(lambda ex: self.show_exhibit(ex) if ex.id == self.exhibit_id else None).run_in_background()
+        Op(self.state, reload).success(
+            lambda ex: self.show_exhibit(ex) if ex.id == self.exhibit_id else None
+        ).run_in_background()

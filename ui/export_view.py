@@ -122,8 +122,11 @@ class ExportView(QWidget):
         return [code for code, box in self.languages.items() if box.isChecked()]
 
     def chosen_exhibits(self) -> list[int]:
-        return [int(self.exhibit_list.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.exhibit_list.count())
-                if self.exhibit_list.item(i).checkState() == Qt.CheckState.Checked]
+        return [
+            int(self.exhibit_list.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.exhibit_list.count())
+            if self.exhibit_list.item(i).checkState() == Qt.CheckState.Checked
+        ]
 
     def refresh(self) -> None:
         if self.state.project is None:
@@ -139,8 +142,11 @@ class ExportView(QWidget):
     def _fill(self, result: tuple[list[tuple[int, str]], list[str], list[ExportRecord]]) -> None:
         rows, _languages, records = result
         # Remember what the producer unticked; exhibits added since are included by default.
-        unticked = {int(self.exhibit_list.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.exhibit_list.count())
-                    if self.exhibit_list.item(i).checkState() != Qt.CheckState.Checked}
+        unticked = {
+            int(self.exhibit_list.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.exhibit_list.count())
+            if self.exhibit_list.item(i).checkState() != Qt.CheckState.Checked
+        }
         self.exhibit_list.blockSignals(True)
         self.exhibit_list.clear()
         for exhibit_id, title in rows:
@@ -154,8 +160,9 @@ class ExportView(QWidget):
         for record in sorted(records, key=lambda r: r.id or 0, reverse=True):
             change = record.diff
             summary = "; ".join(f"{tr(k)}: {len(v)}" for k, v in change.items() if v) or tr("nothing changed")
-            item = QTreeWidgetItem([record.kind, record.version, record.created_at[:16].replace("T", " "),
-                                    record.created_by, summary])
+            item = QTreeWidgetItem(
+                [record.kind, record.version, record.created_at[:16].replace("T", " "), record.created_by, summary]
+            )
             item.setData(0, Qt.ItemDataRole.UserRole, record.folder)
             item.setToolTip(4, json.dumps(change, ensure_ascii=False, indent=1)[:2000])
             self.history.addTopLevelItem(item)
@@ -172,7 +179,9 @@ class ExportView(QWidget):
                 return collect(s, languages, exhibit_ids)
 
         if self.state.project is not None:
-            Op(self.state, load, where="export.preview").latest(self, "export.preview").success(self._show_preview).run_in_background()
+            Op(self.state, load, where="export.preview").latest(self, "export.preview").success(
+                self._show_preview
+            ).run_in_background()
 
     def _show_preview(self, result: tuple[list[PackageItem], list[Omission]]) -> None:
         items, omissions = result
@@ -180,17 +189,22 @@ class ExportView(QWidget):
         for item in items:
             top = QTreeWidgetItem([item.exhibit.title, ""])
             for used in item.revisions:
-                QTreeWidgetItem(top, [f"{used.kind} ({used.language}) · {tr('rev.')} {used.revision_id}", used.reviewer])
+                QTreeWidgetItem(
+                    top, [f"{used.kind} ({used.language}) · {tr('rev.')} {used.revision_id}", used.reviewer]
+                )
             self.included.addTopLevelItem(top)
             top.setExpanded(True)
         self.left_out.clear()
         for o in omissions:
-            self.left_out.addTopLevelItem(QTreeWidgetItem([f"{o.exhibit} — {o.kind} ({o.language})", tr_reason(o.reason)]))
+            self.left_out.addTopLevelItem(
+                QTreeWidgetItem([f"{o.exhibit} — {o.kind} ({o.language})", tr_reason(o.reason)])
+            )
         self.included.resizeColumnToContents(0)
         self.left_out.resizeColumnToContents(0)
         self.export_button.setEnabled(bool(items))
-        self.status.setText(tr("{n} exhibit(s) will be exported; {m} draft(s) are left out.").format(
-            n=len(items), m=len(omissions)))
+        self.status.setText(
+            tr("{n} exhibit(s) will be exported; {m} draft(s) are left out.").format(n=len(items), m=len(omissions))
+        )
 
     # ----------------------------------------------------------------- export
     def export(self) -> JobOp:
@@ -210,10 +224,14 @@ class ExportView(QWidget):
         self.last_result = result
         self.last_folder = result.folder
         changed = "; ".join(f"{tr(k)}: {len(v)}" for k, v in result.diff.items() if v) or tr("nothing changed")
-        lines = [tr("Exported {kind} package version {version} to {folder}").format(
-            kind=result.kind, version=result.version, folder=result.folder),
+        lines = [
+            tr("Exported {kind} package version {version} to {folder}").format(
+                kind=result.kind, version=result.version, folder=result.folder
+            ),
             tr("{n} exhibit(s), {m} left out; since the last export: {changed}").format(
-            n=result.items, m=len(result.left_out), changed=changed)]
+                n=result.items, m=len(result.left_out), changed=changed
+            ),
+        ]
         lines += [f"! {w}" for w in result.warnings]
         self.status.setText("\n".join(lines))
         self._enable_outputs()
@@ -230,7 +248,9 @@ class ExportView(QWidget):
     def _enable_outputs(self) -> None:
         ready = self.last_folder is not None and self.last_folder.exists()
         self.open_folder.setEnabled(ready)
-        self.preview_button.setEnabled(ready and (self.last_folder / "index.html").exists() if self.last_folder else False)
+        self.preview_button.setEnabled(
+            ready and (self.last_folder / "index.html").exists() if self.last_folder else False
+        )
 
     def _open_folder(self) -> None:
         if self.last_folder is not None:

@@ -70,7 +70,9 @@ class GlossaryView(QWidget):
                 return glossary.list_terms(s)
 
         if self.state.project is not None:
-            Op(self.state, load, where="glossary.list").latest(self, "glossary.list").success(self._fill).run_in_background()
+            Op(self.state, load, where="glossary.list").latest(self, "glossary.list").success(
+                self._fill
+            ).run_in_background()
 
     def _fill(self, terms: list[GlossaryTerm]) -> None:
         self.table.blockSignals(True)
@@ -90,8 +92,15 @@ class GlossaryView(QWidget):
 
         def add(project: Any) -> None:
             with project.session() as s:
-                glossary.add_term(s, values["term"], values["preferred"], split_variants(values["variants"]),
-                                  values["language"], values["note"], actor)
+                glossary.add_term(
+                    s,
+                    values["term"],
+                    values["preferred"],
+                    split_variants(values["variants"]),
+                    values["language"],
+                    values["note"],
+                    actor,
+                )
 
         def added(_: Any) -> None:
             for w in self.new_inputs.values():

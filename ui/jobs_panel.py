@@ -113,9 +113,15 @@ class JobRow(QWidget):
         if job.status == "running":
             self.detail.setText(f"{job.message}  ·  {format_remaining(job.remaining_s())}".strip(" ·"))
         else:
-            words = {"done": tr("done"), "failed": tr("failed"), "cancelled": tr("cancelled"),
-                     "interrupted": tr("interrupted: its process stopped")}
-            self.detail.setText(f"{words.get(job.status, job.status)}  {job.message if job.status == 'failed' else ''}".strip())
+            words = {
+                "done": tr("done"),
+                "failed": tr("failed"),
+                "cancelled": tr("cancelled"),
+                "interrupted": tr("interrupted: its process stopped"),
+            }
+            self.detail.setText(
+                f"{words.get(job.status, job.status)}  {job.message if job.status == 'failed' else ''}".strip()
+            )
             self.cancel.setEnabled(False)
 
 

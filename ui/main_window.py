@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
             return
         name, ok = QInputDialog.getText(self, tr("Who are you?"), tr("Your name (you will be this project's editor)"))
         if ok and name.strip():
+
             def add(project: Any) -> str:
                 with project.session() as s:
                     return users.add_user(s, name.strip(), "editor").name

@@ -156,8 +156,13 @@ class Op:
         _live.discard(self)
 
 
-def compute(owner: object, key: str, fn: Callable[[], Any], done: Callable[[Any], None],
-            failed: Callable[[BaseException], None] | None = None) -> None:
+def compute(
+    owner: object,
+    key: str,
+    fn: Callable[[], Any],
+    done: Callable[[Any], None],
+    failed: Callable[[BaseException], None] | None = None,
+) -> None:
     """Run a pure computation (no project, no writes) off the GUI thread; newest result wins.
 
     For work that reads only what the widget hands it (e.g. glossary suggestions
@@ -235,10 +240,19 @@ class JobControl:
     def emit(self, piece: Any) -> None:
         self._op.signals.stream.emit(piece)
 
-    def recorded(self, project: Project, kind: str, params: dict[str, Any], work: Callable[[jobs.JobContext], Any]) -> Any:
+    def recorded(
+        self, project: Project, kind: str, params: dict[str, Any], work: Callable[[jobs.JobContext], Any]
+    ) -> Any:
         """Run `work` as a job record, for core calls that do not record themselves."""
-        return jobs.run_job(project, kind, params, work, created_by=self.created_by,
-                            cancel_event=self.cancel_event, on_progress=self.progress)
+        return jobs.run_job(
+            project,
+            kind,
+            params,
+            work,
+            created_by=self.created_by,
+            cancel_event=self.cancel_event,
+            on_progress=self.progress,
+        )
 
 
 class JobOp(Op):
@@ -248,7 +262,9 @@ class JobOp(Op):
     to the core call (which records the job with `studio.jobs.run_job`).
     """
 
-    def __init__(self, state: "AppState", kind: str, work: Callable[[Project, JobControl], Any], *, label: str = "") -> None:
+    def __init__(
+        self, state: "AppState", kind: str, work: Callable[[Project, JobControl], Any], *, label: str = ""
+    ) -> None:
         super().__init__(state, lambda project: None, where=kind)
         self.kind = kind
         self.work = work

@@ -40,8 +40,13 @@ from ui.ops import Op
 from ui.state import AppState
 
 KIND_LABELS = {
-    "card": "Visual card", "summary": "Summary", "audio_card": "Audio guide → card", "caption": "Caption",
-    "alt_text": "Alt text", "translation": "Translation", "transcript": "Transcript",
+    "card": "Visual card",
+    "summary": "Summary",
+    "audio_card": "Audio guide → card",
+    "caption": "Caption",
+    "alt_text": "Alt text",
+    "translation": "Translation",
+    "transcript": "Transcript",
 }
 
 
@@ -65,7 +70,8 @@ def is_text_content(content: dict[str, Any]) -> bool:
     (timed segments) are corrected in the transcript editor, which keeps their timings."""
     return "segments" not in content and all(
         isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
-        for v in content.values() if not isinstance(v, (bool, int, float)) and v is not None
+        for v in content.values()
+        if not isinstance(v, (bool, int, float)) and v is not None
     )
 
 
@@ -77,7 +83,10 @@ def content_as_text(content: dict[str, Any]) -> str:
             speaker = f"{seg['speaker']}: " if seg.get("speaker") else ""
             lines.append(f"[{int(start // 60):02d}:{start % 60:04.1f}] {speaker}{seg.get('text', '')}")
         return "\n".join(lines)
-    ordered = {k: content[k] for k in sorted(content, key=lambda k: (FIELD_ORDER.index(k) if k in FIELD_ORDER else len(FIELD_ORDER), k))}
+    ordered = {
+        k: content[k]
+        for k in sorted(content, key=lambda k: (FIELD_ORDER.index(k) if k in FIELD_ORDER else len(FIELD_ORDER), k))
+    }
     return render_labelled(ordered, fields_of(ordered))
 
 
@@ -166,9 +175,14 @@ class ReviewView(QWidget):
         following = QPushButton(tr("Next (Alt+Down)"))
         following.setAccessibleName(tr("Next revision"))
         following.clicked.connect(lambda: self.move(1))
-        for keys, slot in (("Ctrl+Return", self.approve), ("Ctrl+Enter", self.approve),
-                           ("Ctrl+Shift+Return", self.edit_then_approve), ("Alt+Up", lambda: self.move(-1)),
-                           ("Alt+Down", lambda: self.move(1)), ("Ctrl+Shift+R", lambda: self.decide("changes_requested"))):
+        for keys, slot in (
+            ("Ctrl+Return", self.approve),
+            ("Ctrl+Enter", self.approve),
+            ("Ctrl+Shift+Return", self.edit_then_approve),
+            ("Alt+Up", lambda: self.move(-1)),
+            ("Alt+Down", lambda: self.move(1)),
+            ("Ctrl+Shift+R", lambda: self.decide("changes_requested")),
+        ):
             QShortcut(QKeySequence(keys), self, slot)
 
         queue_box = QVBoxLayout()
@@ -227,8 +241,11 @@ class ReviewView(QWidget):
             with project.read() as s:
                 titles = {e.id: e.title for e in exhibits.list_exhibits(s)}
                 return [
-                    (int(d.id or 0), f"{titles.get(d.exhibit_id, '')} — {tr(KIND_LABELS.get(d.kind, d.kind))} "
-                     f"({d.language or '?'}) · {tr('rev.')} {r.number} · {r.created_by}")
+                    (
+                        int(d.id or 0),
+                        f"{titles.get(d.exhibit_id, '')} — {tr(KIND_LABELS.get(d.kind, d.kind))} "
+                        f"({d.language or '?'}) · {tr('rev.')} {r.number} · {r.created_by}",
+                    )
                     for d, r in review.pending_revisions(s)
                 ]
 
@@ -276,7 +293,9 @@ class ReviewView(QWidget):
             return
         draft_id = self.queue[row][0]
         self._wanted = draft_id
-        Op(self.state, lambda project: load_item(project, draft_id), where="review.item").latest(self, "review.item").success(self.show_item).run_in_background()
+        Op(self.state, lambda project: load_item(project, draft_id), where="review.item").latest(
+            self, "review.item"
+        ).success(self.show_item).run_in_background()
 
     def show_item(self, item: ReviewItem) -> None:
         if self._wanted is not None and item.draft.id != self._wanted:
@@ -293,8 +312,11 @@ class ReviewView(QWidget):
         editable = is_text_content(rev.content)
         self.editor.setReadOnly(not editable)
         self._loading = False
-        self.diff.setHtml(diff_html(content_as_text(item.model_revision.content), content_as_text(rev.content))
-                          if item.model_revision else tr("A person wrote this draft; there is no model text to compare."))
+        self.diff.setHtml(
+            diff_html(content_as_text(item.model_revision.content), content_as_text(rev.content))
+            if item.model_revision
+            else tr("A person wrote this draft; there is no model text to compare.")
+        )
         self.passages.setHtml(self._passages_html(item, cited_numbers(self.editor.toPlainText())))
         if editable:
             self.preview.show_content(rev.content, item.draft.language, rev.checks, item.image, now=True)
@@ -312,8 +334,10 @@ class ReviewView(QWidget):
             where = item.source_names.get(p.source_id, "")
             if p.start_s is not None:
                 where += f" @ {p.start_s:.1f}s"
-            parts.append(f"<p id='p{number}' style='{mark}'><b>[{number}]</b> <i>{html.escape(where)}</i><br>"
-                         f"{html.escape(p.text)}</p>")
+            parts.append(
+                f"<p id='p{number}' style='{mark}'><b>[{number}]</b> <i>{html.escape(where)}</i><br>"
+                f"{html.escape(p.text)}</p>"
+            )
         return "".join(parts)
 
     def _edited(self) -> None:

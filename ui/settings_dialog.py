@@ -54,7 +54,9 @@ class SettingsDialog(QDialog):
         self.engine.addItem(tr("Embedded (llama.cpp, no server)"), "embedded")
         self.engine.addItem(tr("Ollama server"), "ollama")
         current = self._project_values()
-        self.engine.setCurrentIndex(max(0, self.engine.findData("ollama" if current["llm.engine"] == "ollama" else "embedded")))
+        self.engine.setCurrentIndex(
+            max(0, self.engine.findData("ollama" if current["llm.engine"] == "ollama" else "embedded"))
+        )
         self.llm_model = QComboBox()
         self.llm_model.setAccessibleName(tr("Embedded model"))
         for key, label in models_of("gguf"):
@@ -122,7 +124,9 @@ class SettingsDialog(QDialog):
         form = QFormLayout(look_box)
         form.addRow(tr("Interface language"), self.ui_language)
         form.addRow(tr("Theme"), self.theme)
-        self.prewarm = QCheckBox(tr("Prepare the model while I look at an exhibit (faster first words, uses the processor)"))
+        self.prewarm = QCheckBox(
+            tr("Prepare the model while I look at an exhibit (faster first words, uses the processor)")
+        )
         self.prewarm.setAccessibleName(tr("Prepare the model in advance"))
         self.prewarm.setChecked(prefs.prewarm)
         form.addRow(self.prewarm)

@@ -30,12 +30,21 @@ from ui.i18n import tr
 from ui.ops import JobOp, Op
 from ui.state import AppState
 
-KIND_LABELS = {"text": "Text", "markdown": "Text", "pdf": "PDF", "docx": "Word document", "image": "Image", "audio": "Audio"}
+KIND_LABELS = {
+    "text": "Text",
+    "markdown": "Text",
+    "pdf": "PDF",
+    "docx": "Word document",
+    "image": "Image",
+    "audio": "Audio",
+}
 
 
 def import_summary(report: dict[str, Any]) -> str:
     """What the curator reads after an import: counts, then every file that did not make it and why."""
-    lines = [tr("{n} imported, {d} already in the project.").format(n=len(report["imported"]), d=len(report["duplicates"]))]
+    lines = [
+        tr("{n} imported, {d} already in the project.").format(n=len(report["imported"]), d=len(report["duplicates"]))
+    ]
     if report["failures"]:
         lines.append(tr("Could not import:"))
         lines += [f"  • {Path(f['path']).name}: {f['reason']}" for f in report["failures"]]
@@ -64,8 +73,13 @@ def start_import(state: AppState, paths: list[str], exhibit_id: int | None, done
     def finished(report: dict[str, Any]) -> None:
         state.last_import = report
         if report["failures"] or report["skipped"] or report["warnings"]:
-            box = QMessageBox(QMessageBox.Icon.Information, tr("Import finished"), import_summary(report),
-                              QMessageBox.StandardButton.Ok, state.window)
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                tr("Import finished"),
+                import_summary(report),
+                QMessageBox.StandardButton.Ok,
+                state.window,
+            )
             box.open()
         if done is not None:
             done(report)
@@ -106,8 +120,9 @@ class SourceViewer(QStackedWidget):
 
             def load(_project: Any) -> QImage:
                 # Gallery scans can be tens of megapixels: decode and scale off the GUI thread.
-                return QImage(str(path)).scaled(QSize(900, 700), Qt.AspectRatioMode.KeepAspectRatio,
-                                                Qt.TransformationMode.SmoothTransformation)
+                return QImage(str(path)).scaled(
+                    QSize(900, 700), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                )
 
             def shown(image: QImage) -> None:
                 if self.source is source:
@@ -194,7 +209,9 @@ class SourcesView(QWidget):
         chosen = None
         for source, thumb in rows:
             kind = tr(KIND_LABELS.get(source.kind, source.kind))
-            item = QListWidgetItem(f"{source.filename}\n{kind} · {source.language}" if source.language else f"{source.filename}\n{kind}")
+            item = QListWidgetItem(
+                f"{source.filename}\n{kind} · {source.language}" if source.language else f"{source.filename}\n{kind}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, source.id)
             if thumb:
                 item.setIcon(QIcon(QPixmap.fromImage(QImage.fromData(thumb))))

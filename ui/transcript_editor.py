@@ -89,8 +89,13 @@ class SegmentModel(QAbstractTableModel):
 
     def set_field(self, row: int, field: str, value: Any) -> None:
         seg = self.segments[row]
-        self.segments[row] = Segment(seg.start, seg.end, value if field == "text" else seg.text, seg.words,
-                                     value if field == "speaker" else seg.speaker)
+        self.segments[row] = Segment(
+            seg.start,
+            seg.end,
+            value if field == "text" else seg.text,
+            seg.words,
+            value if field == "speaker" else seg.speaker,
+        )
         col = 3 if field == "text" else 2
         self.dataChanged.emit(self.index(row, col), self.index(row, col))
 
@@ -120,7 +125,9 @@ class SetSegments(QUndoCommand):
         self.editor.mark_dirty()
 
 
-def replace_all(segments: list[Segment], find: str, replacement: str, case_sensitive: bool = False) -> list[tuple[int, str, str, str]]:
+def replace_all(
+    segments: list[Segment], find: str, replacement: str, case_sensitive: bool = False
+) -> list[tuple[int, str, str, str]]:
     """(row, 'text', old, new) for every segment whose text contains `find`; timings untouched."""
     import re
 
@@ -146,8 +153,11 @@ class TranscriptEditor(QWidget):
         self.glossary: list[GlossaryEntry] = []
         self.dismissed: list[str] = []
         self.model = SegmentModel()
-        self.model.edited.connect(lambda row, field, old, new: self.undo.push(
-            SetSegments(self, tr("Edit segment {n}").format(n=row + 1), [(row, field, old, new)])))
+        self.model.edited.connect(
+            lambda row, field, old, new: self.undo.push(
+                SetSegments(self, tr("Edit segment {n}").format(n=row + 1), [(row, field, old, new)])
+            )
+        )
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName(tr("Transcript segments"))
@@ -277,8 +287,11 @@ class TranscriptEditor(QWidget):
     def _show_suggestions(self, found: list[Suggestion]) -> None:
         self.suggestions.clear()
         for item in found:
-            row = QListWidgetItem(tr("Segment {n}: “{heard}” → “{replacement}”").format(
-                n=item.segment + 1, heard=item.heard, replacement=item.replacement))
+            row = QListWidgetItem(
+                tr("Segment {n}: “{heard}” → “{replacement}”").format(
+                    n=item.segment + 1, heard=item.heard, replacement=item.replacement
+                )
+            )
             row.setData(Qt.ItemDataRole.UserRole, item)
             self.suggestions.addItem(row)
 

@@ -19,8 +19,12 @@ from ui.ops import JobOp, Op
 from ui.state import AppState
 from ui.transcript_editor import TranscriptEditor
 
-STATUS = {"pending": "pending review", "approved": "approved", "changes_requested": "changes requested",
-          "rejected": "rejected"}
+STATUS = {
+    "pending": "pending review",
+    "approved": "approved",
+    "changes_requested": "changes requested",
+    "rejected": "rejected",
+}
 
 
 class TranscriptView(QWidget):
@@ -42,7 +46,9 @@ class TranscriptView(QWidget):
         self.save_button.setEnabled(False)
         self.status = QLabel("")
         self.editor = TranscriptEditor(undo)
-        self.editor.dirty_changed.connect(lambda dirty: self.save_button.setEnabled(dirty and self.draft_id is not None))
+        self.editor.dirty_changed.connect(
+            lambda dirty: self.save_button.setEnabled(dirty and self.draft_id is not None)
+        )
         self.editor.suggestion_decided.connect(self.decide_suggestion)
         top = self.editor.top
         top.addWidget(QLabel(tr("Audio source")))
@@ -87,25 +93,35 @@ class TranscriptView(QWidget):
                 entries = transcripts.glossary_entries(s)
                 return current, entries, transcripts.dismissed_keys(s, int(current.draft.id or 0)), source
 
-        Op(self.state, read, where="transcript.load").latest(self, "transcript.load").success(self._show).run_in_background()
+        Op(self.state, read, where="transcript.load").latest(self, "transcript.load").success(
+            self._show
+        ).run_in_background()
 
     def _show(self, loaded: tuple[Any, list[GlossaryEntry], list[str], Any] | None) -> None:
         current, entries, dismissed, source = loaded if loaded else (None, [], [], None)
         if source is not None and self.state.project is not None:
-            self.editor.player.load(self.state.project.media.path(source.media_sha256), source.filename, sources.meta(source))
+            self.editor.player.load(
+                self.state.project.media.path(source.media_sha256), source.filename, sources.meta(source)
+            )
         if current is None:
             self.draft_id = None
             self.editor.set_transcript([], [], [])
-            self.status.setText(tr("Not transcribed yet.") if source is not None else tr("This exhibit has no audio source."))
+            self.status.setText(
+                tr("Not transcribed yet.") if source is not None else tr("This exhibit has no audio source.")
+            )
             return
         self.draft_id = int(current.draft.id or 0)
         language = transcripts.whisper_language(current.language)
         entries = [e for e in entries if not e.language or transcripts.whisper_language(e.language) == language]
         self.editor.set_transcript(current.segments, entries, dismissed)
         self.undo.clear()  # undo history belongs to the text as last saved
-        self.status.setText(tr("Revision {n} · {status} · {engine}").format(
-            n=current.revision.number, status=tr(STATUS.get(current.status, current.status)),
-            engine=current.engine.get("model", "")))
+        self.status.setText(
+            tr("Revision {n} · {status} · {engine}").format(
+                n=current.revision.number,
+                status=tr(STATUS.get(current.status, current.status)),
+                engine=current.engine.get("model", ""),
+            )
+        )
 
     # ------------------------------------------------------------- transcribe
     def transcribe(self) -> JobOp | None:
@@ -113,12 +129,18 @@ class TranscriptView(QWidget):
         if source_id is None:
             return None
         actor = self.state.user_name  # who asked, even if someone else takes the seat meanwhile
+
         def work(project: Any, control: Any) -> transcripts.Outcome:
             user = self.state.user(actor)
             with self.state.transcriber_lock:
                 return transcripts.transcribe_source(
-                    project, source_id, self.state.transcriber(), user=user,
-                    cancel_event=control.cancel_event, on_progress=control.progress)
+                    project,
+                    source_id,
+                    self.state.transcriber(),
+                    user=user,
+                    cancel_event=control.cancel_event,
+                    on_progress=control.progress,
+                )
 
         self.transcribe_button.setEnabled(False)
         op = JobOp(self.state, "transcribe", work, label="Transcribe audio")

@@ -42,8 +42,9 @@ def open_sample(state: AppState) -> None:
         running.finished.emit("failed")
         state.report_error(exc, "sample.build")
 
-    Op(state, lambda _p: build(_Progress(running)), where="sample.build", needs_project=False).success(
-        done).failure(failed).run_in_background()
+    Op(state, lambda _p: build(_Progress(running)), where="sample.build", needs_project=False).success(done).failure(
+        failed
+    ).run_in_background()
 
 
 class _Progress:
@@ -59,15 +60,17 @@ class WelcomeDialog(QDialog):
         super().__init__(parent)
         self.state = state
         self.setWindowTitle(tr("Welcome to Heritage Studio"))
-        text = QLabel(tr(
-            "Heritage Studio turns what your gallery already has — labels, catalogue entries, photographs, "
-            "documents and recorded audio guides — into visual cards, summaries, captions and alt text.\n\n"
-            "A local language model drafts from your own sources; an editor approves every piece in the "
-            "Review queue before anything is exported. Nothing leaves the building.\n\n"
-            "Curate: import sources (drop files on the window), correct transcripts, keep the glossary, ask for drafts.\n"
-            "Review: read each draft beside the passages it cites; approve with Ctrl+Enter.\n"
-            "Export: make a kiosk or app package of what was approved."
-        ))
+        text = QLabel(
+            tr(
+                "Heritage Studio turns what your gallery already has — labels, catalogue entries, photographs, "
+                "documents and recorded audio guides — into visual cards, summaries, captions and alt text.\n\n"
+                "A local language model drafts from your own sources; an editor approves every piece in the "
+                "Review queue before anything is exported. Nothing leaves the building.\n\n"
+                "Curate: import sources (drop files on the window), correct transcripts, keep the glossary, ask for drafts.\n"
+                "Review: read each draft beside the passages it cites; approve with Ctrl+Enter.\n"
+                "Export: make a kiosk or app package of what was approved."
+            )
+        )
         text.setWordWrap(True)
         sample = QPushButton(tr("Open the sample project"))
         sample.setAccessibleName(tr("Open the sample project"))

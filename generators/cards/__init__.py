@@ -8,7 +8,16 @@ from generators.cards.render import CardContent, RenderedCard, plan, render_card
 from generators.cards.template import CardTemplate, available_templates, load_template
 
 __all__ = [
-    "CardContent", "CardError", "CardOverflowError", "CardTemplate", "GlyphMissingError",
-    "RenderedCard", "TemplateError", "available_templates", "load_template", "plan",
-    "render_card", "render_many",
+    "CardContent",
+    "CardError",
+    "CardOverflowError",
+    "CardTemplate",
+    "GlyphMissingError",
+    "RenderedCard",
+    "TemplateError",
+    "available_templates",
+    "load_template",
+    "plan",
+    "render_card",
+    "render_many",
 ]

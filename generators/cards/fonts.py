@@ -22,7 +22,12 @@ _ASSET_FONTS = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 
 def font_dirs() -> list[Path]:
     extra = [Path(p) for p in os.environ.get("HERITAGE_FONT_DIRS", "").split(os.pathsep) if p]
-    return extra + [_ASSET_FONTS, Path.home() / ".local/share/fonts", Path("/usr/local/share/fonts"), Path("/usr/share/fonts")]
+    return extra + [
+        _ASSET_FONTS,
+        Path.home() / ".local/share/fonts",
+        Path("/usr/local/share/fonts"),
+        Path("/usr/share/fonts"),
+    ]
 
 
 @lru_cache(maxsize=None)

@@ -25,15 +25,15 @@ NO_END = frozenset("（《「『【〔〈〖〘〚｛［“‘«‹([{\uff08")
 def is_cjk(ch: str) -> bool:
     cp = ord(ch)
     return (
-        0x2E80 <= cp <= 0x303F      # radicals, CJK symbols and punctuation
-        or 0x3040 <= cp <= 0x30FF   # kana
-        or 0x3100 <= cp <= 0x31FF   # bopomofo etc.
+        0x2E80 <= cp <= 0x303F  # radicals, CJK symbols and punctuation
+        or 0x3040 <= cp <= 0x30FF  # kana
+        or 0x3100 <= cp <= 0x31FF  # bopomofo etc.
         or 0x3400 <= cp <= 0x4DBF
         or 0x4E00 <= cp <= 0x9FFF
-        or 0xAC00 <= cp <= 0xD7AF   # hangul syllables
+        or 0xAC00 <= cp <= 0xD7AF  # hangul syllables
         or 0xF900 <= cp <= 0xFAFF
-        or 0xFE30 <= cp <= 0xFE4F   # vertical forms
-        or 0xFF00 <= cp <= 0xFFEF   # full-width forms
+        or 0xFE30 <= cp <= 0xFE4F  # vertical forms
+        or 0xFF00 <= cp <= 0xFFEF  # full-width forms
         or 0x20000 <= cp <= 0x3FFFF
     )
 

@@ -80,8 +80,9 @@ def render_card(template: CardTemplate, content: CardContent) -> RenderedCard:
     ix, iy, iw, ih = template.image_box
     image_report: dict[str, Any] = {"fit": None}
     if content.image is not None:
-        fitted, image_report = _fitted(content.image, (iw, ih), template.image_fit, content.focal,
-                                       template.image_fill, content.label)
+        fitted, image_report = _fitted(
+            content.image, (iw, ih), template.image_fit, content.focal, template.image_fill, content.label
+        )
         canvas.paste(fitted, (ix, iy))
     draw = ImageDraw.Draw(canvas)
     fields: dict[str, Any] = {}

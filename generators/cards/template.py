@@ -129,19 +129,30 @@ def parse_template(data: dict[str, Any], source_name: str) -> CardTemplate:
                 # Below 1.2 accents and descenders of neighbouring lines collide.
                 raise TemplateError(f"{where}: line_height {line_height} is below 1.2")
             fields[name] = FieldStyle(
-                name=name, box=box, font=spec["font"], size_max=smax, size_min=smin,
-                line_height=line_height, color=parse_colour(spec["color"], where),
+                name=name,
+                box=box,
+                font=spec["font"],
+                size_max=smax,
+                size_min=smin,
+                line_height=line_height,
+                color=parse_colour(spec["color"], where),
                 bullet=str(spec.get("bullet", "")),
             )
         fit = str(image.get("fit", "cover"))
         if fit not in ("cover", "contain"):
             raise TemplateError(f"{source_name} image: fit must be 'cover' or 'contain', got {fit!r}")
         return CardTemplate(
-            id=str(data["id"]), version=str(data["version"]), size=size, margins=margins,
+            id=str(data["id"]),
+            version=str(data["version"]),
+            size=size,
+            margins=margins,
             background=parse_colour(data["background"], f"{source_name} background"),
-            fonts=fonts, image_box=image_box,
+            fonts=fonts,
+            image_box=image_box,
             image_fill=parse_colour(image.get("fill", data["background"]), f"{source_name} image fill"),
-            image_fit=fit, fields=fields, limits=dict(data.get("limits", {})),
+            image_fit=fit,
+            fields=fields,
+            limits=dict(data.get("limits", {})),
             source=json.dumps(data, sort_keys=True, ensure_ascii=False),
         )
     except KeyError as exc:

@@ -41,7 +41,7 @@ def sentences(text: str) -> list[str]:
             while j + 1 < n and text[j + 1] in ".!?。！？\"'”’）)":
                 j += 1
             if ch in "。！？" or j + 1 == n or text[j + 1].isspace():
-                word = re.split(r"\s", text[start : i].strip())[-1].lower() if ch == "." else ""
+                word = re.split(r"\s", text[start:i].strip())[-1].lower() if ch == "." else ""
                 if word not in _ABBREVIATIONS:
                     ahead = _CITATION_AHEAD.match(text, j + 1)
                     end = ahead.end() if ahead else j + 1

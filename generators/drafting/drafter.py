@@ -40,7 +40,9 @@ class DraftInputs:
     exhibit: str  # how the prompt names the exhibit, e.g. "Blue-and-white vase (1982.14)"
     passages: Sequence[SourcePassage]  # best-ranked first
     glossary: Sequence[GlossaryEntry] = ()
-    limits: Mapping[str, FieldLimit] = field(default_factory=dict)  # from the card template; overrides the prompt's defaults
+    limits: Mapping[str, FieldLimit] = field(
+        default_factory=dict
+    )  # from the card template; overrides the prompt's defaults
     instructions: str = ""
     translate_from: Mapping[str, object] | None = None  # content of the revision being translated
     source_language: str = "en"
@@ -88,8 +90,10 @@ def _example(template: PromptTemplate, language: str) -> str:
     # model's cards finish and cite (7-9 citations, 3 uncited sentences) instead
     # of running to the token limit with none. Fencing it in <example> tags made
     # the 0.5B model stop after the title, so it is plain text.
-    return ("For example, an answer about a different, made-up object looks like this "
-            f"(never use its facts):\n\n{example}\n")
+    return (
+        "For example, an answer about a different, made-up object looks like this "
+        f"(never use its facts):\n\n{example}\n"
+    )
 
 
 def prepare(model: LanguageModel, template: PromptTemplate, inputs: DraftInputs) -> PreparedPrompt:
@@ -119,7 +123,11 @@ def prepare(model: LanguageModel, template: PromptTemplate, inputs: DraftInputs)
 
     def messages_for(grounding: Grounding) -> list[ChatMessage]:
         system, user = template.render(
-            {**values_base, "passages": format_passages(grounding.passages), "glossary": format_glossary(grounding.glossary)}
+            {
+                **values_base,
+                "passages": format_passages(grounding.passages),
+                "glossary": format_glossary(grounding.glossary),
+            }
         )
         return [ChatMessage("system", system), ChatMessage("user", user)]
 
@@ -155,13 +163,21 @@ def assess(prepared: PreparedPrompt, text: str) -> tuple[dict[str, object], list
     return content, *assess_content(prepared, content)  # type: ignore[return-value]
 
 
-def assess_content(prepared: PreparedPrompt, content: Mapping[str, object]) -> tuple[list[dict[str, object]], list[Flag]]:
+def assess_content(
+    prepared: PreparedPrompt, content: Mapping[str, object]
+) -> tuple[list[dict[str, object]], list[Flag]]:
     inputs = prepared.inputs
     rules = [e.rule() for e in prepared.grounding.glossary] or [e.rule() for e in inputs.glossary]
     text_fields = {k: v for k, v in content.items() if isinstance(v, (str, list))}
     if inputs.kind == "translation":
-        flags = check_content(text_fields, passages={}, glossary=rules, limits=prepared.limits,
-                              required_fields=[f.key for f in prepared.fields], language=inputs.language)
+        flags = check_content(
+            text_fields,
+            passages={},
+            glossary=rules,
+            limits=prepared.limits,
+            required_fields=[f.key for f in prepared.fields],
+            language=inputs.language,
+        )
         for key, original in (inputs.translate_from or {}).items():
             if isinstance(original, (str, list)) and key in text_fields:
                 flags += translation_drift(key, original, text_fields[key])  # type: ignore[arg-type]
@@ -184,15 +200,24 @@ def assess_content(prepared: PreparedPrompt, content: Mapping[str, object]) -> t
     return citations, flags
 
 
-def _candidate(prepared: PreparedPrompt, index: int, params: GenerationParams, text: str, done: Completion,
-               prompt_tokens: int) -> Candidate:
+def _candidate(
+    prepared: PreparedPrompt, index: int, params: GenerationParams, text: str, done: Completion, prompt_tokens: int
+) -> Candidate:
     content, citations, flags = assess(prepared, text)
     if prepared.inputs.kind == "translation":
         content["machine_translated"] = True
     return Candidate(
-        index=index, params=params, text=text, content=content, citations=citations, flags=flags,
-        finish_reason=done.finish_reason, prompt_tokens=prompt_tokens, completion_tokens=done.completion_tokens,
-        first_token_s=done.first_token_s, total_s=done.total_s,
+        index=index,
+        params=params,
+        text=text,
+        content=content,
+        citations=citations,
+        flags=flags,
+        finish_reason=done.finish_reason,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=done.completion_tokens,
+        first_token_s=done.first_token_s,
+        total_s=done.total_s,
     )
 
 
@@ -238,8 +263,11 @@ def continue_candidate(
     # The model resumes mid-sentence, often mid-word: join without adding anything.
     text = candidate.text + done.text
     merged = Completion(
-        text=text, finish_reason=done.finish_reason, prompt_tokens=done.prompt_tokens,
+        text=text,
+        finish_reason=done.finish_reason,
+        prompt_tokens=done.prompt_tokens,
         completion_tokens=candidate.completion_tokens + done.completion_tokens,
-        first_token_s=done.first_token_s, total_s=candidate.total_s + done.total_s,
+        first_token_s=done.first_token_s,
+        total_s=candidate.total_s + done.total_s,
     )
     return _candidate(prepared, candidate.index, params, text, merged, prepared.prompt_tokens)

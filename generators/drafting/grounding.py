@@ -81,7 +81,7 @@ def format_glossary(entries: Sequence[GlossaryEntry]) -> str:
     lines = []
     for e in entries:
         avoid = [v for v in (e.term, *e.variants) if v and v != e.preferred]
-        line = f"- write \"{e.preferred}\""
+        line = f'- write "{e.preferred}"'
         if avoid:
             line += " (not " + ", ".join(f'"{v}"' for v in avoid) + ")"
         if e.note:

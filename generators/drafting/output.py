@@ -18,9 +18,7 @@ _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
 def _label_pattern(fields: Sequence[OutputField]) -> re.Pattern[str]:
     labels = sorted((re.escape(f.label) for f in fields), key=len, reverse=True)
     # Models decorate labels: "**Title:**", "## BODY", "Key facts -".
-    return re.compile(
-        r"^[ \t>#*_]*(" + "|".join(labels) + r")[ \t*_]*[:：\-–][ \t*_]*", re.IGNORECASE | re.MULTILINE
-    )
+    return re.compile(r"^[ \t>#*_]*(" + "|".join(labels) + r")[ \t*_]*[:：\-–][ \t*_]*", re.IGNORECASE | re.MULTILINE)
 
 
 def parse_labelled(text: str, fields: Sequence[OutputField]) -> dict[str, str | list[str]]:

@@ -110,7 +110,9 @@ class Prefiller(Protocol):
         ...
 
 
-def prefill(model: LanguageModel, messages: Sequence[ChatMessage], *, cancelled: CancelCheck | None = None) -> tuple[int, int]:
+def prefill(
+    model: LanguageModel, messages: Sequence[ChatMessage], *, cancelled: CancelCheck | None = None
+) -> tuple[int, int]:
     """Prefill where the engine can; (0, 0) where it cannot (it then reads the prompt in `complete`)."""
     if isinstance(model, Prefiller):
         return model.prefill(messages, cancelled=cancelled)

@@ -70,7 +70,9 @@ class LlamaCppPythonModel:
         try:
             from llama_cpp import Llama, llama_chat_format
         except ImportError as exc:  # pragma: no cover - the venv ships it
-            raise LanguageModelError("the llama-cpp-python engine is not installed (pip install llama-cpp-python)") from exc
+            raise LanguageModelError(
+                "the llama-cpp-python engine is not installed (pip install llama-cpp-python)"
+            ) from exc
         if not Path(model_path).is_file():
             raise LanguageModelError(f"model file not found: {model_path}")
         try:
@@ -132,7 +134,8 @@ class LlamaCppPythonModel:
         if len(tokens) >= llm.n_ctx():
             raise LanguageModelError(
                 f"the prompt is {len(tokens)} tokens but the model's context holds {llm.n_ctx()}; "
-                "use fewer sources or a larger context (llm.n_ctx)")
+                "use fewer sources or a larger context (llm.n_ctx)"
+            )
         cached = _common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
         kept = max(self._states, key=lambda key: _common_prefix(key, tokens), default=None)
         if kept is not None and _common_prefix(kept, tokens) > cached + RESTORE_MIN_TOKENS:
@@ -212,8 +215,14 @@ class LlamaCppPythonModel:
         with self._lock:
             self._prefill_locked(tokens, cancelled)
             if cancelled is not None and cancelled():
-                return Completion(text="", finish_reason="cancelled", prompt_tokens=len(tokens),
-                                  completion_tokens=0, first_token_s=None, total_s=clock.total())
+                return Completion(
+                    text="",
+                    finish_reason="cancelled",
+                    prompt_tokens=len(tokens),
+                    completion_tokens=0,
+                    first_token_s=None,
+                    total_s=clock.total(),
+                )
             try:
                 stream = self._llm.create_chat_completion(
                     messages=[m.as_dict() for m in messages],  # type: ignore[misc]

@@ -67,8 +67,7 @@ class OllamaServer:
         except ollama.ResponseError as exc:
             raise LanguageModelError(f"the Ollama server at {self.host} answered: {exc.error}") from exc
         return [
-            OllamaModelInfo(name=m.model or "", digest=m.digest or "", size=int(m.size or 0))
-            for m in listing.models
+            OllamaModelInfo(name=m.model or "", digest=m.digest or "", size=int(m.size or 0)) for m in listing.models
         ]
 
     def open(self, model: str, *, num_ctx: int = 4096) -> OllamaModel:

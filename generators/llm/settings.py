@@ -59,7 +59,6 @@ class EngineSettings:
         return settings
 
 
-
 def open_language_model(settings: EngineSettings) -> LanguageModel:
     """Load the engine the settings name (model files verified by sha256 first)."""
     if settings.engine == "ollama":

@@ -52,8 +52,13 @@ def probe(path: Path) -> AudioInfo:
     if path.stat().st_size == 0:
         raise TranscriptionError(f"{name}: the file is empty (0 bytes); nothing to transcribe")
     cmd = [
-        _tool("ffprobe"), "-v", "error", "-of", "json",
-        "-show_entries", "format=duration,format_name:stream=codec_type,codec_name,sample_rate,channels,duration",
+        _tool("ffprobe"),
+        "-v",
+        "error",
+        "-of",
+        "json",
+        "-show_entries",
+        "format=duration,format_name:stream=codec_type,codec_name,sample_rate,channels,duration",
         str(path),
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
@@ -67,9 +72,11 @@ def probe(path: Path) -> AudioInfo:
     fmt = data.get("format", {})
     if not audio:
         kinds = ", ".join(f"{s.get('codec_type')} ({s.get('codec_name')})" for s in streams) or "nothing"
-        hint = " — it is an image, not a recording" if any(
-            s.get("codec_name") in ("mjpeg", "png", "gif", "webp", "bmp", "tiff") for s in streams
-        ) else ""
+        hint = (
+            " — it is an image, not a recording"
+            if any(s.get("codec_name") in ("mjpeg", "png", "gif", "webp", "bmp", "tiff") for s in streams)
+            else ""
+        )
         raise TranscriptionError(f"{name}: contains no audio stream (found {kinds}){hint}")
     stream = audio[0]
     duration = _float(fmt.get("duration")) or _float(stream.get("duration"))
@@ -121,8 +128,21 @@ def _quiet_cut(pcm: np.ndarray) -> int:
 def stream_windows(info: AudioInfo, window_s: float) -> Iterator[Window]:
     """Decode info.path window by window; raise TranscriptionError if the file ends early."""
     cmd = [
-        _tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(info.path),
-        "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-",
+        _tool("ffmpeg"),
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        str(info.path),
+        "-map",
+        "0:a:0",
+        "-ac",
+        "1",
+        "-ar",
+        str(SAMPLE_RATE),
+        "-f",
+        "s16le",
+        "-",
     ]
     # stderr goes to a file: a damaged file can make ffmpeg complain faster than
     # a pipe drains, and a full stderr pipe would stall the audio pipe.

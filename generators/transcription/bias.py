@@ -104,4 +104,6 @@ def build_bias(
     primer = None
     if chinese:
         primer = SIMPLIFIED_PRIMER if chinese_script == "simplified" else TRADITIONAL_PRIMER
-    return GlossaryBias(initial_prompt=primer, hotwords=("、" if chinese else ", ").join(terms) or None, terms=tuple(terms))
+    return GlossaryBias(
+        initial_prompt=primer, hotwords=("、" if chinese else ", ").join(terms) or None, terms=tuple(terms)
+    )

@@ -84,7 +84,9 @@ def merge(segments: Sequence[Segment], index: int) -> list[Segment]:
     first, second = _at(out, index), _at(out, index + 1)
     text = first.text + joiner(first.text, second.text) + second.text
     out[index : index + 2] = [
-        Segment(first.start, max(first.end, second.end), text, first.words + second.words, first.speaker or second.speaker)
+        Segment(
+            first.start, max(first.end, second.end), text, first.words + second.words, first.speaker or second.speaker
+        )
     ]
     return out
 

@@ -157,7 +157,9 @@ class FasterWhisperTranscriber:
         # the parent, which then stops the worker itself.
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "generators.transcription.worker", str(to_child_r), str(from_child_w)],
-            pass_fds=(to_child_r, from_child_w), env=env, stdin=subprocess.DEVNULL,
+            pass_fds=(to_child_r, from_child_w),
+            env=env,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
         os.close(to_child_r)

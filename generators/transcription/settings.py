@@ -79,7 +79,6 @@ class TranscriptionSettings:
                 )
             if spec.meta.get("multilingual") == "no" and lang != "en":
                 raise TranscriptionError(
-                    f"the model '{self.model}' understands English only; "
-                    f"choose whisper-base for language '{lang}'"
+                    f"the model '{self.model}' understands English only; choose whisper-base for language '{lang}'"
                 )
         return self if lang == self.language else replace(self, language=lang)

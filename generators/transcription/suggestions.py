@@ -72,9 +72,7 @@ def _latin_score(heard: str, spelling: str) -> float:
     return (plain + sound) / 2
 
 
-def _latin_suggestions(
-    index: int, text: str, entry: GlossaryEntry, correct: list[tuple[int, int]]
-) -> list[Suggestion]:
+def _latin_suggestions(index: int, text: str, entry: GlossaryEntry, correct: list[tuple[int, int]]) -> list[Suggestion]:
     words = list(_WORD.finditer(text))
     found: list[Suggestion] = []
     spellings = [s for s in entry.spellings if not has_cjk(s)]
@@ -150,7 +148,5 @@ def suggest(
 def apply(segment_text: str, suggestion: Suggestion) -> str:
     """The segment text with the heard span replaced (the caller checks it still matches)."""
     if segment_text[suggestion.start : suggestion.end] != suggestion.heard:
-        raise ValueError(
-            f"the text changed since the suggestion was made ('{suggestion.heard}' is no longer there)"
-        )
+        raise ValueError(f"the text changed since the suggestion was made ('{suggestion.heard}' is no longer there)")
     return segment_text[: suggestion.start] + suggestion.replacement + segment_text[suggestion.end :]

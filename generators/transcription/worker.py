@@ -61,8 +61,12 @@ def _load(models: dict[tuple[str, str, int], Any], model_dir: str, s: Transcript
     t0 = time.perf_counter()
     # A folder path, never a hub name, and local_files_only: nothing can be fetched.
     model = WhisperModel(
-        model_dir, device="cpu", compute_type=s.compute_type, cpu_threads=s.cpu_threads,
-        num_workers=1, local_files_only=True,
+        model_dir,
+        device="cpu",
+        compute_type=s.compute_type,
+        cpu_threads=s.cpu_threads,
+        num_workers=1,
+        local_files_only=True,
     )
     models[key] = model
     return model, time.perf_counter() - t0
@@ -121,12 +125,17 @@ def _transcribe(conn: Channel, request: dict[str, Any], models: dict[tuple[str, 
                 }
                 for w in (seg.words or ())
             ]
-            conn.send(("segment", {
-                "start": round(window.offset + seg.start, 3),
-                "end": round(window.offset + seg.end, 3),
-                "text": text,
-                "words": words,
-            }))
+            conn.send(
+                (
+                    "segment",
+                    {
+                        "start": round(window.offset + seg.start, 3),
+                        "end": round(window.offset + seg.end, 3),
+                        "text": text,
+                        "words": words,
+                    },
+                )
+            )
             count += 1
             conn.send(("progress", min(1.0, (window.offset + seg.end) / info.duration)))
         conn.send(("progress", min(1.0, (window.offset + window.duration) / info.duration)))
@@ -135,14 +144,19 @@ def _transcribe(conn: Channel, request: dict[str, Any], models: dict[tuple[str, 
         raise TranscriptionError(f"{name}: the recording is silent (no sound above -50 dBFS); nothing to transcribe")
     if count == 0:
         raise TranscriptionError(f"{name}: no speech was recognised in {info.duration:.1f} s of audio")
-    conn.send(("done", {
-        "language": language,
-        "language_probability": round(float(language_probability), 4),
-        "initial_prompt": bias.initial_prompt if bias else None,
-        "hotwords": bias.hotwords if bias else None,
-        "peak_rss_mb": peak_rss_mb(),
-        "cpu_s": round(_cpu_seconds() - cpu_start, 2),
-    }))
+    conn.send(
+        (
+            "done",
+            {
+                "language": language,
+                "language_probability": round(float(language_probability), 4),
+                "initial_prompt": bias.initial_prompt if bias else None,
+                "hotwords": bias.hotwords if bias else None,
+                "peak_rss_mb": peak_rss_mb(),
+                "cpu_s": round(_cpu_seconds() - cpu_start, 2),
+            },
+        )
+    )
 
 
 def _cpu_seconds() -> float:

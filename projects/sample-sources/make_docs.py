@@ -100,9 +100,21 @@ def write_condition_report(path: Path) -> None:
 
 
 PROVENANCE_CHAIN = [
-    ("19th century", "Wang Shouyi 王守一, Suzhou", "Two collector's seals, lower left; owner identified from the seal legends."),
-    ("by 1928", "Dealer's shop, Shanghai", "Remounted in Shanghai in the 1920s (mounting silk and brocade of that date)."),
-    ("1928", "Rev. Thomas Ashdown (1876-1949)", "Bought in Shanghai; letter to his sister, 3 May 1928, describes 'a tall painting of autumn hills'."),
+    (
+        "19th century",
+        "Wang Shouyi 王守一, Suzhou",
+        "Two collector's seals, lower left; owner identified from the seal legends.",
+    ),
+    (
+        "by 1928",
+        "Dealer's shop, Shanghai",
+        "Remounted in Shanghai in the 1920s (mounting silk and brocade of that date).",
+    ),
+    (
+        "1928",
+        "Rev. Thomas Ashdown (1876-1949)",
+        "Bought in Shanghai; letter to his sister, 3 May 1928, describes 'a tall painting of autumn hills'.",
+    ),
     ("1949-1979", "By descent in the Ashdown family", "Kept rolled in its original box."),
     ("1979", "Sold at auction, London, lot 214", "Catalogued as 'Zhe school, Ming dynasty'."),
     ("1979-2004", "Private collection, Vancouver", ""),

@@ -241,10 +241,7 @@ def draw_scroll() -> Image.Image:
 
     def ridge(base: float, bumps: list[tuple[float, float, float]]) -> list[float]:
         """Skyline of one mountain range as a sum of rounded peaks (centre, height, width)."""
-        return [
-            base - sum(h * math.exp(-(((x / S) - c) / w) ** 2) for c, h, w in bumps)
-            for x in range(pw)
-        ]
+        return [base - sum(h * math.exp(-((((x / S) - c) / w) ** 2)) for c, h, w in bumps) for x in range(pw)]
 
     ranges = [
         (330, 0.22, [(40, 120, 30), (120, 200, 28), (170, 140, 22)]),

@@ -93,8 +93,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("jobs", help="background jobs and what a crash left behind")
     p.add_argument("--all", action="store_true", help="every job, not only the 20 most recent")
-    p.add_argument("--cancel", type=int, metavar="ID",
-                   help="ask a running job to stop, in whichever window or terminal runs it")
+    p.add_argument(
+        "--cancel", type=int, metavar="ID", help="ask a running job to stop, in whichever window or terminal runs it"
+    )
     p.set_defaults(func=cmd_jobs)
 
     p = sub.add_parser("audit", help="the append-only audit log")
@@ -173,8 +174,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.exhibit:
             with project.read() as s:
                 exhibit_id = exhibits.get_exhibit(s, args.exhibit).id
-        bar = tqdm(total=0, unit="file", disable=args.no_progress,
-                   file=sys.stderr, dynamic_ncols=True)
+        bar = tqdm(total=0, unit="file", disable=args.no_progress, file=sys.stderr, dynamic_ncols=True)
 
         def progress(done: int, total: int, name: str) -> None:
             bar.total = total
@@ -188,17 +188,25 @@ def cmd_import(args: argparse.Namespace) -> int:
                 ctx.progress(done / total if total else 1.0, name)
 
             return import_paths(
-                project, args.paths, exhibit_id=exhibit_id, actor=actor_name(args),
-                language=args.language, progress=both, cancel=ctx.cancel_event,
+                project,
+                args.paths,
+                exhibit_id=exhibit_id,
+                actor=actor_name(args),
+                language=args.language,
+                progress=both,
+                cancel=ctx.cancel_event,
             ).as_dict()
 
         try:
-            result = jobs.run_job(project, "import", {"paths": args.paths, "exhibit": exhibit_id}, work,
-                                  created_by=actor_name(args))
+            result = jobs.run_job(
+                project, "import", {"paths": args.paths, "exhibit": exhibit_id}, work, created_by=actor_name(args)
+            )
         finally:
             bar.close()
-    print(f"imported {len(result['imported'])} source(s)"  # type: ignore[arg-type]
-          + (f", {len(result['duplicates'])} already in the project" if result["duplicates"] else ""))  # type: ignore[arg-type]
+    print(
+        f"imported {len(result['imported'])} source(s)"  # type: ignore[arg-type]
+        + (f", {len(result['duplicates'])} already in the project" if result["duplicates"] else "")
+    )  # type: ignore[arg-type]
     for warning in result["warnings"]:  # type: ignore[attr-defined]
         print(f"warning: {warning}")
     for item in result["skipped"]:  # type: ignore[attr-defined]
@@ -215,8 +223,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_sources(args: argparse.Namespace) -> int:
     with open_project(args) as project, project.read() as s:
         exhibit_id = exhibits.get_exhibit(s, args.exhibit).id if args.exhibit else None
-        rows = [[str(x.id), str(x.exhibit_id or ""), x.kind, x.language, x.filename, _summary(x)]
-                for x in sources.list_sources(s, exhibit_id)]
+        rows = [
+            [str(x.id), str(x.exhibit_id or ""), x.kind, x.language, x.filename, _summary(x)]
+            for x in sources.list_sources(s, exhibit_id)
+        ]
     print(table(rows, ["id", "exhibit", "kind", "lang", "file", "details"]) if rows else "no sources")
     return 0
 
@@ -254,8 +264,10 @@ def cmd_glossary_add(args: argparse.Namespace) -> int:
 
 def cmd_glossary_list(args: argparse.Namespace) -> int:
     with open_project(args) as project, project.read() as s:
-        rows = [[str(t.id), t.term, t.preferred, ", ".join(t.variants), t.language, t.note[:40]]
-                for t in glossary.list_terms(s, args.language)]
+        rows = [
+            [str(t.id), t.term, t.preferred, ", ".join(t.variants), t.language, t.note[:40]]
+            for t in glossary.list_terms(s, args.language)
+        ]
     print(table(rows, ["id", "term", "preferred", "avoid", "lang", "note"]) if rows else "the glossary is empty")
     return 0
 
@@ -294,8 +306,10 @@ def cmd_jobs(args: argparse.Namespace) -> int:
             print(f"asked job {job.id} ({job.kind}, process {job.pid}) to stop")
         return 0
     with open_project(args) as project, project.read() as s:
-        rows = [[str(j.id), j.kind, j.status, f"{j.progress:.0%}", (j.error or j.message)[:60], j.created_at[:19]]
-                for j in jobs.list_jobs(s, limit=None if args.all else 20)]
+        rows = [
+            [str(j.id), j.kind, j.status, f"{j.progress:.0%}", (j.error or j.message)[:60], j.created_at[:19]]
+            for j in jobs.list_jobs(s, limit=None if args.all else 20)
+        ]
     print(table(rows, ["id", "kind", "status", "done", "message", "created"]) if rows else "no jobs")
     return 0
 
@@ -311,7 +325,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
             print("audit log intact")
             return 0
         for e in reversed(audit.entries(s, args.limit)):
-            print(f"{e.id:>5} {e.at[:19]} {e.actor:<12} {e.action:<24} {e.object_type} {e.object_id} {e.detail_json[:80]}")
+            print(
+                f"{e.id:>5} {e.at[:19]} {e.actor:<12} {e.action:<24} {e.object_type} {e.object_id} {e.detail_json[:80]}"
+            )
     return 0
 
 

@@ -18,7 +18,6 @@ from studio.errors import StudioError
 from studio.models import User
 
 
-
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("draft", help="draft visitor content from an exhibit's sources (pending review)")
     p.add_argument("exhibit", help="exhibit id, identifier or title")
@@ -27,7 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--language", choices=["en", "zh-Hans"], help="language of the draft (default: the exhibit's)")
     p.add_argument("--source", type=int, help="the image (caption) or audio guide (audio_card) to use")
     p.add_argument("--from-draft", type=int, help="translation: the draft to translate")
-    p.add_argument("--card-template", help=f"card template whose limits apply (default {drafting.DEFAULT_CARD_TEMPLATE})")
+    p.add_argument(
+        "--card-template", help=f"card template whose limits apply (default {drafting.DEFAULT_CARD_TEMPLATE})"
+    )
     p.add_argument("--note", default="", help="an instruction from the curator, e.g. 'for children'")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--fresh", action="store_true", help="ask the model again even if an identical request is cached")
@@ -62,8 +63,6 @@ def _person(project: Any, args: argparse.Namespace) -> User:
         return users.get_user(s, args.user)
 
 
-
-
 class _Stream:
     """Prints each candidate's text as it arrives, under a heading per candidate."""
 
@@ -84,7 +83,9 @@ class _Stream:
 def _print_outcome(outcome: drafting.DraftOutcome) -> None:
     print()
     if outcome.cached:
-        print(f"(answered from the cache: an identical request made draft {outcome.draft_id}; use --fresh to ask again)")
+        print(
+            f"(answered from the cache: an identical request made draft {outcome.draft_id}; use --fresh to ask again)"
+        )
     if outcome.dropped:
         print(f"note: {outcome.dropped}")
     rows = []
@@ -93,8 +94,10 @@ def _print_outcome(outcome: drafting.DraftOutcome) -> None:
         flags = ", ".join(sorted({f["kind"] for f in c["checks"]})) or "none"
         rows.append([str(c["index"] + 1), c["finish_reason"], str(len(c["checks"])), flags[:60], kept])
     print(table(rows, ["candidate", "ended", "flags", "kinds of flag", ""]))
-    print(f"draft {outcome.draft_id}, revision {outcome.revision_id}: pending review "
-          f"(heritage-studio drafts show {outcome.draft_id}; draft-pick {outcome.draft_id} N to keep another candidate)")
+    print(
+        f"draft {outcome.draft_id}, revision {outcome.revision_id}: pending review "
+        f"(heritage-studio drafts show {outcome.draft_id}; draft-pick {outcome.draft_id} N to keep another candidate)"
+    )
     if outcome.finish_reason == "length":
         print(f"the kept candidate ended at the length limit: heritage-studio draft-continue {outcome.draft_id}")
 
@@ -105,9 +108,19 @@ def cmd_draft(args: argparse.Namespace) -> int:
         stream = _Stream(args.quiet)
         outcome = run_cancellable(
             lambda cancel: drafting.draft(
-                project, args.exhibit, args.kind, person, n=args.candidates, language=args.language,
-                source_id=args.source, from_draft=args.from_draft, card_template=args.card_template,
-                instructions=args.note, fresh=args.fresh, seed=args.seed, on_token=stream.token,
+                project,
+                args.exhibit,
+                args.kind,
+                person,
+                n=args.candidates,
+                language=args.language,
+                source_id=args.source,
+                from_draft=args.from_draft,
+                card_template=args.card_template,
+                instructions=args.note,
+                fresh=args.fresh,
+                seed=args.seed,
+                on_token=stream.token,
                 cancel_event=cancel,
             )
         )

@@ -17,16 +17,27 @@ from studio.project import DB_NAME
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("export", help="export approved content as a kiosk package or an app package")
     p.add_argument("kind", choices=("kiosk", "app"))
-    p.add_argument("--lang", default="en,zh", help="comma-separated languages, first is the kiosk default (default: en,zh)")
+    p.add_argument(
+        "--lang", default="en,zh", help="comma-separated languages, first is the kiosk default (default: en,zh)"
+    )
     p.add_argument("--out", help="folder for the package and its zip (default: the project's exports/)")
     p.add_argument("--exhibit", action="append", help="only this exhibit (repeatable; id, identifier or title)")
-    p.add_argument("--template", help="card template id from assets/cards or a path (default: kiosk_portrait / app_card)")
+    p.add_argument(
+        "--template", help="card template id from assets/cards or a path (default: kiosk_portrait / app_card)"
+    )
     p.add_argument("--version", help="package version (semver); default: next after the last export")
     p.add_argument("--idle-seconds", type=float, default=90.0, help="kiosk: back to the start after this idle time")
     p.add_argument("--attract-seconds", type=float, default=6.0, help="kiosk: seconds per item in the attract loop")
-    p.add_argument("--disclosure", action="append", default=[], metavar="LANG=TEXT",
-                   help="AI-disclosure line for a language, with {editor} and {date} (default: project setting)")
-    p.add_argument("--base-url", default="https://museum.example/heritage", help="where the app serves packages (IIIF ids)")
+    p.add_argument(
+        "--disclosure",
+        action="append",
+        default=[],
+        metavar="LANG=TEXT",
+        help="AI-disclosure line for a language, with {editor} and {date} (default: project setting)",
+    )
+    p.add_argument(
+        "--base-url", default="https://museum.example/heritage", help="where the app serves packages (IIIF ids)"
+    )
     p.add_argument("--processes", type=int, help="worker processes (default: all cores)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_export)
@@ -45,7 +56,9 @@ def _disclosures(values: list[str]) -> dict[str, str]:
     for value in values:
         lang, sep, text = value.partition("=")
         if not sep or not lang.strip() or not text.strip():
-            raise StudioError(f"--disclosure {value!r}: write it as LANG=TEXT, e.g. en='Drafted with AI; approved by {{editor}}'")
+            raise StudioError(
+                f"--disclosure {value!r}: write it as LANG=TEXT, e.g. en='Drafted with AI; approved by {{editor}}'"
+            )
         out[lang.strip()] = text.strip()
     return out
 
@@ -63,10 +76,17 @@ def cmd_export(args: argparse.Namespace) -> int:
             with project.read() as s:
                 exhibit_ids = [int(exhibits.get_exhibit(s, ref).id or 0) for ref in args.exhibit]
         opts = ExportOptions(
-            kind=args.kind, languages=args.lang.split(","), out_dir=Path(args.out) if args.out else None,
-            template=args.template, version=args.version, exhibit_ids=exhibit_ids,
-            idle_seconds=args.idle_seconds, attract_seconds=args.attract_seconds,
-            disclosure=_disclosures(args.disclosure), base_url=args.base_url, processes=args.processes,
+            kind=args.kind,
+            languages=args.lang.split(","),
+            out_dir=Path(args.out) if args.out else None,
+            template=args.template,
+            version=args.version,
+            exhibit_ids=exhibit_ids,
+            idle_seconds=args.idle_seconds,
+            attract_seconds=args.attract_seconds,
+            disclosure=_disclosures(args.disclosure),
+            base_url=args.base_url,
+            processes=args.processes,
             actor=actor_name(args),
         )
         bar = tqdm(total=100, unit="%", disable=args.no_progress, file=sys.stderr, dynamic_ncols=True)
@@ -76,20 +96,34 @@ def cmd_export(args: argparse.Namespace) -> int:
             bar.set_postfix_str(message[:40], refresh=False)
             bar.refresh()
 
-        params = {"kind": args.kind, "languages": opts.languages, "out": args.out, "exhibits": exhibit_ids,
-                  "version": args.version}
+        params = {
+            "kind": args.kind,
+            "languages": opts.languages,
+            "out": args.out,
+            "exhibits": exhibit_ids,
+            "version": args.version,
+        }
         try:
-            result = jobs.run_job(project, f"export.{args.kind}", params,
-                                  lambda ctx: export_package(project, opts, ctx), created_by=actor_name(args),
-                                  on_progress=progress)
+            result = jobs.run_job(
+                project,
+                f"export.{args.kind}",
+                params,
+                lambda ctx: export_package(project, opts, ctx),
+                created_by=actor_name(args),
+                on_progress=progress,
+            )
         finally:
             bar.close()
-    print(f"exported {result.name}: {result.items} exhibit(s), {len(result.pieces)} approved piece(s), "
-          f"{result.size_bytes / 1e6:.1f} MB in {result.seconds:.1f} s")
+    print(
+        f"exported {result.name}: {result.items} exhibit(s), {len(result.pieces)} approved piece(s), "
+        f"{result.size_bytes / 1e6:.1f} MB in {result.seconds:.1f} s"
+    )
     print(f"folder: {result.folder}")
     print(f"zip:    {result.zip_path} (sha256 {result.sha256})")
     d = result.diff
-    print(f"since the previous export: {len(d['added'])} added, {len(d['changed'])} changed, {len(d['removed'])} removed")
+    print(
+        f"since the previous export: {len(d['added'])} added, {len(d['changed'])} changed, {len(d['removed'])} removed"
+    )
     for key in ("added", "changed", "removed"):
         for piece in d[key]:
             print(f"  {key}: {piece}")
@@ -106,11 +140,24 @@ def cmd_exports(args: argparse.Namespace) -> int:
     from studio.export import list_records
 
     with open_project(args) as project, project.read() as s:
-        rows = [[str(r.id), r.kind, r.version, r.created_at[:19], str(len(r.items)),
-                 "+{} ~{} -{}".format(*(len(r.diff.get(k, [])) for k in ("added", "changed", "removed"))),
-                 r.sha256[:12], r.name]
-                for r in list_records(s, args.kind)]
-    print(table(rows, ["id", "kind", "version", "created", "pieces", "diff", "sha256", "name"]) if rows else "no exports yet")
+        rows = [
+            [
+                str(r.id),
+                r.kind,
+                r.version,
+                r.created_at[:19],
+                str(len(r.items)),
+                "+{} ~{} -{}".format(*(len(r.diff.get(k, [])) for k in ("added", "changed", "removed"))),
+                r.sha256[:12],
+                r.name,
+            ]
+            for r in list_records(s, args.kind)
+        ]
+    print(
+        table(rows, ["id", "kind", "version", "created", "pieces", "diff", "sha256", "name"])
+        if rows
+        else "no exports yet"
+    )
     return 0
 
 
@@ -125,11 +172,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     finally:
         if project is not None:
             project.close()
-    print(f"{report.package}: {report.kind} package {report.version}, {report.items} item(s), {report.revisions} revision(s)")
+    print(
+        f"{report.package}: {report.kind} package {report.version}, {report.items} item(s), {report.revisions} revision(s)"
+    )
     if project is None:
         print("note: no project given (--project), so approval of the revisions was not checked", file=sys.stderr)
     if report.ok:
-        print("OK: checksums, schema and IIIF manifests are valid" + ("; every revision is still approved" if project else ""))
+        print(
+            "OK: checksums, schema and IIIF manifests are valid"
+            + ("; every revision is still approved" if project else "")
+        )
         return 0
     print(f"FAILED: {len(report.problems)} problem(s)", file=sys.stderr)
     for problem in report.problems:

@@ -41,11 +41,18 @@ def cmd_drafts_list(args: argparse.Namespace) -> int:
         exhibit_id = exhibits.get_exhibit(s, args.exhibit).id if args.exhibit else None
         rows = []
         for draft, revision, state in review.list_drafts(s, exhibit_id, status=args.status):
-            rows.append([
-                str(draft.id), str(draft.exhibit_id or ""), draft.kind, draft.language, state,
-                str(revision.id if revision else ""), (revision.author_kind if revision else ""),
-                _preview(revision.content if revision else {}),
-            ])
+            rows.append(
+                [
+                    str(draft.id),
+                    str(draft.exhibit_id or ""),
+                    draft.kind,
+                    draft.language,
+                    state,
+                    str(revision.id if revision else ""),
+                    (revision.author_kind if revision else ""),
+                    _preview(revision.content if revision else {}),
+                ]
+            )
     print(table(rows, ["draft", "exhibit", "kind", "lang", "status", "rev", "by", "text"]) if rows else "no drafts")
     return 0
 
@@ -60,8 +67,10 @@ def _preview(content: dict[str, object]) -> str:
 def cmd_drafts_show(args: argparse.Namespace) -> int:
     with open_project(args) as project, project.read() as s:
         draft = review.get_draft(s, args.draft)
-        print(f"draft {draft.id} · {draft.kind} · {draft.language} · exhibit {draft.exhibit_id} · "
-              f"status {review.draft_status(s, args.draft)}")
+        print(
+            f"draft {draft.id} · {draft.kind} · {draft.language} · exhibit {draft.exhibit_id} · "
+            f"status {review.draft_status(s, args.draft)}"
+        )
         for revision in review.revisions(s, args.draft):
             who = f"{revision.author_kind} {revision.created_by}"
             if revision.author_kind == "model":
@@ -80,9 +89,13 @@ def cmd_drafts_show(args: argparse.Namespace) -> int:
 def cmd_queue(args: argparse.Namespace) -> int:
     with open_project(args) as project, project.read() as s:
         exhibit_id = exhibits.get_exhibit(s, args.exhibit).id if args.exhibit else None
-        rows = [[str(r.id), str(d.id), d.kind, d.language, str(d.exhibit_id or ""), r.created_by, _preview(r.content)]
-                for d, r in review.pending_revisions(s, exhibit_id)]
-    print(table(rows, ["rev", "draft", "kind", "lang", "exhibit", "by", "text"]) if rows else "nothing waiting for review")
+        rows = [
+            [str(r.id), str(d.id), d.kind, d.language, str(d.exhibit_id or ""), r.created_by, _preview(r.content)]
+            for d, r in review.pending_revisions(s, exhibit_id)
+        ]
+    print(
+        table(rows, ["rev", "draft", "kind", "lang", "exhibit", "by", "text"]) if rows else "nothing waiting for review"
+    )
     return 0
 
 

@@ -53,6 +53,8 @@ def cmd_walkthrough(args: argparse.Namespace) -> int:
                 print(f"\nSearch {query!r}: passage {hits[0].passage_id}: {search.highlight(text, query)}")
         queue = review.pending_revisions(s)
         print(f"\nReview queue: {len(queue)} revision(s) waiting for an editor.")
-    print("\nNext: heritage-studio --project PATH --user Lin draft EXHIBIT --kind card; "
-          "heritage-studio --user Morgan review queue")
+    print(
+        "\nNext: heritage-studio --project PATH --user Lin draft EXHIBIT --kind card; "
+        "heritage-studio --user Morgan review queue"
+    )
     return 0

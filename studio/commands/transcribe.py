@@ -54,8 +54,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("source", type=int)
     a.add_argument("--format", choices=sorted(WRITERS), default="vtt")
     a.add_argument("-o", "--output", help="file to write (default: standard output)")
-    a.add_argument("--latest", action="store_true",
-                   help="export the latest revision even if no editor approved it (for proofreading only)")
+    a.add_argument(
+        "--latest",
+        action="store_true",
+        help="export the latest revision even if no editor approved it (for proofreading only)",
+    )
     a.set_defaults(func=cmd_export)
     a = s.add_parser("edit", help="correct the words of a segment (its times stay)")
     a.add_argument("source", type=int)
@@ -80,13 +83,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a = s.add_parser("suggestions", help="likely mis-hearings of glossary terms")
     a.add_argument("source", type=int)
     a.set_defaults(func=cmd_suggestions)
-    for name, helptext in (("accept", "write the glossary form (a new revision)"), ("dismiss", "keep the text as heard")):
+    for name, helptext in (
+        ("accept", "write the glossary form (a new revision)"),
+        ("dismiss", "keep the text as heard"),
+    ):
         a = s.add_parser(name, help=helptext)
         a.add_argument("source", type=int)
         a.add_argument("suggestion", help="number from `transcript suggestions`, or its key")
         a.set_defaults(func=cmd_accept if name == "accept" else cmd_dismiss)
-
-
 
 
 def _queue(project: Project, args: argparse.Namespace) -> list[int]:
@@ -97,7 +101,8 @@ def _queue(project: Project, args: argparse.Namespace) -> list[int]:
             ids += [int(src.id or 0) for src in sources.list_sources(s, exhibit.id, "audio")]
         if args.all:
             ids += [
-                int(src.id or 0) for src in sources.list_sources(s, kind="audio")
+                int(src.id or 0)
+                for src in sources.list_sources(s, kind="audio")
                 if transcripts.transcript_draft(s, int(src.id or 0)) is None
             ]
         names = {int(src.id or 0): src.filename for src in sources.list_sources(s)}
@@ -109,8 +114,9 @@ def _queue(project: Project, args: argparse.Namespace) -> list[int]:
 
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
-    overrides = {k: getattr(args, k) for k in
-                 ("model", "language", "beam_size", "cpu_threads", "compute_type", "temperature")}
+    overrides = {
+        k: getattr(args, k) for k in ("model", "language", "beam_size", "cpu_threads", "compute_type", "temperature")
+    }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     with open_project(args) as project:
         person = acting_user(project, args)
@@ -119,8 +125,14 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
             raise StudioError("nothing to transcribe: give source ids, --exhibit, --all or --restart JOB")
         with project.read() as s:
             names = {int(src.id or 0): src.filename for src in sources.list_sources(s)}
-        bar = tqdm(total=100, unit="%", disable=args.no_progress, file=sys.stderr, dynamic_ncols=True,
-                   bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+        bar = tqdm(
+            total=100,
+            unit="%",
+            disable=args.no_progress,
+            file=sys.stderr,
+            dynamic_ncols=True,
+            bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}",
+        )
         total = max(1, len(ids))
 
         def show(n: int, fraction: float, message: str) -> None:
@@ -131,13 +143,31 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         with FasterWhisperTranscriber() as engine:
             try:
                 if args.restart:
-                    outcomes = [run_cancellable(lambda cancel: transcripts.restart(
-                        project, args.restart, engine, user=person, cancel_event=cancel,
-                        on_progress=lambda f, m: show(0, f, m)))]
+                    outcomes = [
+                        run_cancellable(
+                            lambda cancel: transcripts.restart(
+                                project,
+                                args.restart,
+                                engine,
+                                user=person,
+                                cancel_event=cancel,
+                                on_progress=lambda f, m: show(0, f, m),
+                            )
+                        )
+                    ]
                 else:
-                    outcomes = run_cancellable(lambda cancel: transcripts.transcribe_many(
-                        project, ids, engine, user=person, overrides=overrides, speaker=args.speaker,
-                        cancel_event=cancel, on_progress=show))
+                    outcomes = run_cancellable(
+                        lambda cancel: transcripts.transcribe_many(
+                            project,
+                            ids,
+                            engine,
+                            user=person,
+                            overrides=overrides,
+                            speaker=args.speaker,
+                            cancel_event=cancel,
+                            on_progress=show,
+                        )
+                    )
             finally:
                 bar.close()
     failed = 0
@@ -145,11 +175,16 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         name = names.get(o.source_id, f"source {o.source_id}")
         if o.error:
             failed += 1
-            print(f"{'cancelled' if o.cancelled else 'failed'}: {o.error}"
-                  + (f" (job {o.job_id}; restart with --restart {o.job_id})" if o.job_id else ""), file=sys.stderr)
+            print(
+                f"{'cancelled' if o.cancelled else 'failed'}: {o.error}"
+                + (f" (job {o.job_id}; restart with --restart {o.job_id})" if o.job_id else ""),
+                file=sys.stderr,
+            )
         else:
-            print(f"transcribed {name}: transcript draft {o.draft_id}, revision {o.revision_id} "
-                  f"(pending review; job {o.job_id})")
+            print(
+                f"transcribed {name}: transcript draft {o.draft_id}, revision {o.revision_id} "
+                f"(pending review; job {o.job_id})"
+            )
     if failed and len(outcomes) == 1:
         raise StudioError(outcomes[0].error)
     return 1 if failed else 0
@@ -170,8 +205,16 @@ def cmd_list(args: argparse.Namespace) -> int:
         exhibit_id = exhibits.get_exhibit(s, args.exhibit).id if args.exhibit else None
         rows = []
         for draft, revision, state in transcripts.list_transcripts(s, exhibit_id):
-            rows.append([str(draft.source_id), str(draft.id), draft.language, str(revision.number if revision else "-"),
-                         state, draft.title])
+            rows.append(
+                [
+                    str(draft.source_id),
+                    str(draft.id),
+                    draft.language,
+                    str(revision.number if revision else "-"),
+                    state,
+                    draft.title,
+                ]
+            )
     print(table(rows, ["source", "draft", "lang", "rev", "status", "title"]) if rows else "no transcripts yet")
     return 0
 
@@ -179,8 +222,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     with open_project(args) as project, project.read() as s:
         t = transcripts.transcript_of_source(s, args.source)
-    print(f"{t.draft.title} · revision {t.revision.number} · {t.status} · {t.language} · "
-          f"{t.engine.get('model', '?')}")
+    print(f"{t.draft.title} · revision {t.revision.number} · {t.status} · {t.language} · {t.engine.get('model', '?')}")
     for n, seg in enumerate(t.segments, start=1):
         who = f"{seg.speaker}: " if seg.speaker else ""
         print(f"{n:>3}  {_clock(seg.start)} → {_clock(seg.end)}  {who}{seg.text}")
@@ -195,8 +237,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.latest:
             segments = t.segments
             if t.status != "approved":
-                print(f"note: revision {t.revision.number} is {t.status}, not approved; for proofreading only",
-                      file=sys.stderr)
+                print(
+                    f"note: revision {t.revision.number} is {t.status}, not approved; for proofreading only",
+                    file=sys.stderr,
+                )
         else:
             approved = [a for a in review.approved_for_export(s, kinds=[transcripts.KIND]) if a.draft.id == t.draft.id]
             if not approved:
@@ -264,8 +308,10 @@ def cmd_suggestions(args: argparse.Namespace) -> int:
         print("no suggestions")
     for n, item in enumerate(found, start=1):
         seg = segments[item.segment]
-        print(f"{n:>2}. segment {item.segment + 1} at {_clock(seg.start)}: '{item.heard}' → '{item.replacement}' "
-              f"(score {item.score:.0f}; key: {item.key})")
+        print(
+            f"{n:>2}. segment {item.segment + 1} at {_clock(seg.start)}: '{item.heard}' → '{item.replacement}' "
+            f"(score {item.score:.0f}; key: {item.key})"
+        )
     return 0
 
 

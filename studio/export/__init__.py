@@ -10,6 +10,12 @@ from studio.export.record import ExportRecord, list_records
 from studio.export.verify import VerifyReport, verify_package
 
 __all__ = [
-    "ExportOptions", "ExportRecord", "ExportResult", "VerifyReport", "clean_stale_builds",
-    "export_package", "list_records", "verify_package",
+    "ExportOptions",
+    "ExportRecord",
+    "ExportResult",
+    "VerifyReport",
+    "clean_stale_builds",
+    "export_package",
+    "list_records",
+    "verify_package",
 ]

@@ -50,12 +50,28 @@ PERSON_DISCLOSURE = {
     "zh": "本内容由本馆工作人员撰写，经 {editor} 于 {date} 审核批准。",
 }
 UI_STRINGS = {
-    "en": {"home": "Home", "previous": "Previous", "next": "Next", "start": "Touch to explore",
-           "switch_language": "Switch language", "audio_guide": "Audio guide", "show_transcript": "Show transcript",
-           "hide_transcript": "Hide transcript", "title": "Gallery guide"},
-    "zh": {"home": "首页", "previous": "上一件", "next": "下一件", "start": "轻触屏幕开始探索",
-           "switch_language": "切换语言", "audio_guide": "语音导览", "show_transcript": "显示文字稿",
-           "hide_transcript": "隐藏文字稿", "title": "展厅导览"},
+    "en": {
+        "home": "Home",
+        "previous": "Previous",
+        "next": "Next",
+        "start": "Touch to explore",
+        "switch_language": "Switch language",
+        "audio_guide": "Audio guide",
+        "show_transcript": "Show transcript",
+        "hide_transcript": "Hide transcript",
+        "title": "Gallery guide",
+    },
+    "zh": {
+        "home": "首页",
+        "previous": "上一件",
+        "next": "下一件",
+        "start": "轻触屏幕开始探索",
+        "switch_language": "切换语言",
+        "audio_guide": "语音导览",
+        "show_transcript": "显示文字稿",
+        "hide_transcript": "隐藏文字稿",
+        "title": "展厅导览",
+    },
 }
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
@@ -109,7 +125,7 @@ def clean_stale_builds(out_dir: Path) -> list[Path]:
     removed: list[Path] = []
     for path in out_dir.glob(BUILD_PREFIX + "*"):
         try:
-            pid = int(path.name[len(BUILD_PREFIX):].split("-")[0])
+            pid = int(path.name[len(BUILD_PREFIX) :].split("-")[0])
         except ValueError:
             continue
         if pid != os.getpid() and process_alive(pid):
@@ -128,7 +144,9 @@ def _disclosures(s: Any, opts: ExportOptions) -> dict[str, str]:
         try:
             text.format(editor="x", date="x")
         except (KeyError, IndexError, ValueError) as exc:
-            raise StudioError(f"the AI-disclosure text for {lang} is not valid: use {{editor}} and {{date}} only ({exc})") from exc
+            raise StudioError(
+                f"the AI-disclosure text for {lang} is not valid: use {{editor}} and {{date}} only ({exc})"
+            ) from exc
         out[lang] = text
     return out
 
@@ -190,7 +208,9 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
         disclosures = _disclosures(s, opts)
         audio_sources = {
             sid: s.get(Source, sid)
-            for item in items for t in item.texts.values() if (sid := t.audio_source_id) is not None
+            for item in items
+            for t in item.texts.values()
+            if (sid := t.audio_source_id) is not None
         }
     _progress(ctx, 0.05, f"{len(items)} exhibits with approved content")
 
@@ -207,12 +227,19 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
             version = opts.version or record.next_version(prev, change)
             record.parse_semver(version)
             if record.taken(s, opts.kind, version):
-                raise StudioError(f"a {opts.kind} package version {version} was already exported; choose another version")
+                raise StudioError(
+                    f"a {opts.kind} package version {version} was already exported; choose another version"
+                )
         name = f"{_safe_name(project.name)}-{opts.kind}-{version}"
         _progress(ctx, 0.8, "writing package files")
         meta = {
-            "name": name, "kind": opts.kind, "version": version, "languages": languages,
-            "created_at": _now(), "created_by": opts.actor, "template": {"id": template.id, "version": template.version},
+            "name": name,
+            "kind": opts.kind,
+            "version": version,
+            "languages": languages,
+            "created_at": _now(),
+            "created_by": opts.actor,
+            "template": {"id": template.id, "version": template.version},
             "project": project.name,
         }
         diff_out = {"previous_version": prev.version if prev else None, **change}
@@ -236,22 +263,53 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     with project.session() as s:
         rec = ExportRecord(
-            kind=opts.kind, version=version, name=name, languages_json=json.dumps(languages),
-            folder=str(folder), zip_path=str(zip_path), sha256=zip_sha, manifest_sha256=manifest_sha,
-            size_bytes=size, items_json=json.dumps(pieces, ensure_ascii=False),
-            left_out_json=json.dumps(left_out, ensure_ascii=False), diff_json=json.dumps(change),
+            kind=opts.kind,
+            version=version,
+            name=name,
+            languages_json=json.dumps(languages),
+            folder=str(folder),
+            zip_path=str(zip_path),
+            sha256=zip_sha,
+            manifest_sha256=manifest_sha,
+            size_bytes=size,
+            items_json=json.dumps(pieces, ensure_ascii=False),
+            left_out_json=json.dumps(left_out, ensure_ascii=False),
+            diff_json=json.dumps(change),
             created_by=opts.actor,
         )
         s.add(rec)
         s.flush()
-        audit.record(s, opts.actor or "export", "export.create", "export", rec.id,
-                     {"kind": opts.kind, "version": version, "sha256": zip_sha, "items": len(items),
-                      "revisions": [p["revision_id"] for p in pieces], **change})
+        audit.record(
+            s,
+            opts.actor or "export",
+            "export.create",
+            "export",
+            rec.id,
+            {
+                "kind": opts.kind,
+                "version": version,
+                "sha256": zip_sha,
+                "items": len(items),
+                "revisions": [p["revision_id"] for p in pieces],
+                **change,
+            },
+        )
     _progress(ctx, 1.0, f"exported {name}")
     return ExportResult(
-        kind=opts.kind, version=version, name=name, folder=folder, zip_path=zip_path, sha256=zip_sha,
-        manifest_sha256=manifest_sha, size_bytes=size, items=len(items), pieces=pieces, left_out=left_out,
-        diff=change, warnings=warnings, seconds=time.monotonic() - started,
+        kind=opts.kind,
+        version=version,
+        name=name,
+        folder=folder,
+        zip_path=zip_path,
+        sha256=zip_sha,
+        manifest_sha256=manifest_sha,
+        size_bytes=size,
+        items=len(items),
+        pieces=pieces,
+        left_out=left_out,
+        diff=change,
+        warnings=warnings,
+        seconds=time.monotonic() - started,
     )
 
 
@@ -282,13 +340,17 @@ def _prepare_all(
             src = audio_sources.get(t.audio_source_id) if t.audio_source_id is not None else None
             if src is not None:
                 audio[lang] = (str(project.media.path(src.media_sha256)), src.filename)
-        jobs.append(ItemJob(
-            slug=item.slug, package_dir=str(content_root), template=template_name,
-            image_path=str(project.media.path(item.image.media_sha256)) if item.image else None,
-            image_name=item.image.filename if item.image else "",
-            cards={lang: _card_content(item, t) for lang, t in item.texts.items()},
-            audio=audio,
-        ))
+        jobs.append(
+            ItemJob(
+                slug=item.slug,
+                package_dir=str(content_root),
+                template=template_name,
+                image_path=str(project.media.path(item.image.media_sha256)) if item.image else None,
+                image_name=item.image.filename if item.image else "",
+                cards={lang: _card_content(item, t) for lang, t in item.texts.items()},
+                audio=audio,
+            )
+        )
     results: dict[str, ItemFiles] = {}
     for n, res in enumerate(_run(jobs, processes)):
         results[res.slug] = res
@@ -324,8 +386,15 @@ def _apply_results(
         for lang in list(item.texts):
             if lang in res.card_errors:
                 for r in item.texts[lang].revisions:
-                    omissions.append(Omission(r.draft_id, r.kind, r.language, item.exhibit.title,
-                                              why("card_unrenderable", error=res.card_errors[lang])))
+                    omissions.append(
+                        Omission(
+                            r.draft_id,
+                            r.kind,
+                            r.language,
+                            item.exhibit.title,
+                            why("card_unrenderable", error=res.card_errors[lang]),
+                        )
+                    )
                 del item.texts[lang]
             elif lang in res.audio_errors:
                 warnings.append(f"{item.slug} {lang}: audio left out: {res.audio_errors[lang]}")
@@ -366,11 +435,18 @@ def _item_record(item: PackageItem, res: ItemFiles, disclosures: dict[str, str])
     ex = item.exhibit
     return {
         "id": item.slug,
-        "exhibit": {k: getattr(ex, k) for k in ("identifier", "title", "creator", "date", "description", "subject", "rights", "language")},
+        "exhibit": {
+            k: getattr(ex, k)
+            for k in ("identifier", "title", "creator", "date", "description", "subject", "rights", "language")
+        },
         "texts": texts,
         "image": res.image,
-        "credits": {"creator": ex.creator, "date": ex.date, "identifier": ex.identifier or "",
-                    "image": item.image.filename if item.image else ""},
+        "credits": {
+            "creator": ex.creator,
+            "date": ex.date,
+            "identifier": ex.identifier or "",
+            "image": item.image.filename if item.image else "",
+        },
         "rights": ex.rights,
         "revisions": [r.as_dict() for r in item.revisions],
         "cited_sources": item.cited,
@@ -385,8 +461,14 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _write_content(
-    root: Path, items: list[PackageItem], results: dict[str, ItemFiles], meta: dict[str, Any],
-    left_out: list[dict[str, Any]], diff_out: dict[str, Any], disclosures: dict[str, str], opts: ExportOptions,
+    root: Path,
+    items: list[PackageItem],
+    results: dict[str, ItemFiles],
+    meta: dict[str, Any],
+    left_out: list[dict[str, Any]],
+    diff_out: dict[str, Any],
+    disclosures: dict[str, str],
+    opts: ExportOptions,
 ) -> None:
     listing = []
     kept = {item.slug for item in items}
@@ -407,26 +489,40 @@ def _write_content(
                 (root / entry["captions"]).write_text(to_webvtt(segments), encoding="utf-8")
                 (root / "transcripts").mkdir(exist_ok=True)
                 (root / entry["transcript"]).write_text(to_text(segments, timestamps=True), encoding="utf-8")
-                audio_tracks.append({"language": lang, "path": entry["audio"], "captions": entry["captions"],
-                                     "duration": res.audio_durations[lang]})
+                audio_tracks.append(
+                    {
+                        "language": lang,
+                        "path": entry["audio"],
+                        "captions": entry["captions"],
+                        "duration": res.audio_durations[lang],
+                    }
+                )
         titles = {lang: t.title for lang, t in item.texts.items()}
-        manifest = iiif.manifest(opts.base_url + "/" + meta["name"], item.slug, item.exhibit, titles, res.image, audio_tracks)
+        manifest = iiif.manifest(
+            opts.base_url + "/" + meta["name"], item.slug, item.exhibit, titles, res.image, audio_tracks
+        )
         _write_json(root / "iiif" / f"{item.slug}.json", manifest)
         (root / "dc").mkdir(exist_ok=True)
         summaries = {lang: t.summary.get("short", "") for lang, t in item.texts.items() if t.summary.get("short")}
         (root / "dc" / f"{item.slug}.xml").write_bytes(dublincore.record(item.exhibit, titles, summaries))
-        listing.append({"id": item.slug, "file": f"items/{item.slug}.json", "languages": list(item.texts),
-                        "title": titles})
+        listing.append(
+            {"id": item.slug, "file": f"items/{item.slug}.json", "languages": list(item.texts), "title": titles}
+        )
     (root / "schema").mkdir(exist_ok=True)
     shutil.copyfile(SCHEMA_FILE, root / "schema" / SCHEMA_FILE.name)
-    _write_json(root / "package.json", {
-        "schema_version": SCHEMA_VERSION, "package": meta, "items": listing, "left_out": left_out, "diff": diff_out,
-    })
+    _write_json(
+        root / "package.json",
+        {
+            "schema_version": SCHEMA_VERSION,
+            "package": meta,
+            "items": listing,
+            "left_out": left_out,
+            "diff": diff_out,
+        },
+    )
 
 
-def _write_kiosk_player(
-    root: Path, items: list[PackageItem], meta: dict[str, Any], opts: ExportOptions
-) -> None:
+def _write_kiosk_player(root: Path, items: list[PackageItem], meta: dict[str, Any], opts: ExportOptions) -> None:
     for name in PLAYER_FILES:
         shutil.copyfile(KIOSK_PLAYER / name, root / name)
     views = []
@@ -436,23 +532,34 @@ def _write_kiosk_player(
         for lang, t in item.texts.items():
             e = rec["texts"][lang]
             v = {
-                "language": lang, "title": e["title"], "body_html": e["body_html"], "key_facts": e["key_facts"],
-                "image_caption": e["image_caption"], "credit": t.credit or (item.exhibit.identifier or ""),
-                "card": e["card"], "card_alt": e["card_alt"], "disclosure": e["disclosure"],
-                "image": rec["image"]["path"] if rec["image"] else None, "image_alt": e["alt_text"],
+                "language": lang,
+                "title": e["title"],
+                "body_html": e["body_html"],
+                "key_facts": e["key_facts"],
+                "image_caption": e["image_caption"],
+                "credit": t.credit or (item.exhibit.identifier or ""),
+                "card": e["card"],
+                "card_alt": e["card_alt"],
+                "disclosure": e["disclosure"],
+                "image": rec["image"]["path"] if rec["image"] else None,
+                "image_alt": e["alt_text"],
             }
             if "audio" in e:
                 segments = _segments(t)
                 v.update(
-                    audio=e["audio"], vtt=e["captions"], captions_label=LANGUAGE_NAMES.get(_base(lang), lang),
+                    audio=e["audio"],
+                    vtt=e["captions"],
+                    captions_label=LANGUAGE_NAMES.get(_base(lang), lang),
                     captions=[{"start": c.start, "end": c.end, "text": "\n".join(c.lines)} for c in cues(segments)],
                     transcript=t.transcript,
                 )
             langs[lang] = v
         views.append({"id": item.slug, "languages": langs})
     config = {
-        "languages": opts.languages, "default_language": opts.languages[0],
-        "idle_seconds": opts.idle_seconds, "attract_seconds": opts.attract_seconds,
+        "languages": opts.languages,
+        "default_language": opts.languages[0],
+        "idle_seconds": opts.idle_seconds,
+        "attract_seconds": opts.attract_seconds,
         "language_names": {lang: LANGUAGE_NAMES.get(_base(lang), lang) for lang in opts.languages},
         "ui": {lang: UI_STRINGS.get(_base(lang), UI_STRINGS["en"]) for lang in opts.languages},
     }
@@ -518,7 +625,9 @@ def _zip(pkg: Path, name: str, dest: Path) -> None:
                 shutil.copyfileobj(src, out, 1 << 20)
 
 
-def _publish(project: Project, kind: str, version: str, pkg: Path, zip_tmp: Path, folder: Path, zip_path: Path) -> tuple[Path, Path]:
+def _publish(
+    project: Project, kind: str, version: str, pkg: Path, zip_tmp: Path, folder: Path, zip_path: Path
+) -> tuple[Path, Path]:
     with project.read() as s:
         recorded = {Path(r.folder) for r in record.list_records(s)}
     if folder.exists():

@@ -123,10 +123,19 @@ def _used(item: review.ApprovedItem) -> UsedRevision:
         # The gate already checks this; a package must never rely on one check.
         raise IntegrityError(f"draft {item.draft.id}: revision {rev.id} no longer matches its approved hash")
     return UsedRevision(
-        draft_id=int(item.draft.id or 0), revision_id=int(rev.id or 0), kind=item.draft.kind,
-        language=item.draft.language or "", sha256=rev.sha256, author_kind=rev.author_kind,
-        created_by=rev.created_by, engine=rev.engine, model=rev.model, template_id=rev.template_id,
-        template_version=rev.template_version, reviewer=rv.reviewer, approved_at=rv.created_at,
+        draft_id=int(item.draft.id or 0),
+        revision_id=int(rev.id or 0),
+        kind=item.draft.kind,
+        language=item.draft.language or "",
+        sha256=rev.sha256,
+        author_kind=rev.author_kind,
+        created_by=rev.created_by,
+        engine=rev.engine,
+        model=rev.model,
+        template_id=rev.template_id,
+        template_version=rev.template_version,
+        reviewer=rv.reviewer,
+        approved_at=rv.created_at,
         review_id=int(rv.id or 0),
     )
 
@@ -177,14 +186,22 @@ def collect(
     by_exhibit: dict[int, list[review.ApprovedItem]] = {}
     for item in approved:
         if requested_language(item.draft.language, languages) is None:
-            omissions.append(Omission(int(item.draft.id or 0), item.draft.kind, item.draft.language,
-                                      _exhibit_name(s, item.draft),
-                                      why("language_not_requested", language=item.draft.language) if item.draft.language
-                                      else why("no_language")))
+            omissions.append(
+                Omission(
+                    int(item.draft.id or 0),
+                    item.draft.kind,
+                    item.draft.language,
+                    _exhibit_name(s, item.draft),
+                    why("language_not_requested", language=item.draft.language)
+                    if item.draft.language
+                    else why("no_language"),
+                )
+            )
             continue
         if item.draft.exhibit_id is None:
-            omissions.append(Omission(int(item.draft.id or 0), item.draft.kind, item.draft.language or "", "",
-                                      why("no_exhibit")))
+            omissions.append(
+                Omission(int(item.draft.id or 0), item.draft.kind, item.draft.language or "", "", why("no_exhibit"))
+            )
             continue
         by_exhibit.setdefault(item.draft.exhibit_id, []).append(item)
 
@@ -195,12 +212,21 @@ def collect(
             continue
         built, unattached = _build_item(s, exhibit, by_exhibit[exhibit_id], languages)
         for a, reason in unattached:
-            omissions.append(Omission(int(a.draft.id or 0), a.draft.kind, a.draft.language or "", exhibit.title, reason))
+            omissions.append(
+                Omission(int(a.draft.id or 0), a.draft.kind, a.draft.language or "", exhibit.title, reason)
+            )
         if built is None:
             reported = {id(a) for a, _ in unattached}
             for a in (a for a in by_exhibit[exhibit_id] if id(a) not in reported):
-                omissions.append(Omission(int(a.draft.id or 0), a.draft.kind, a.draft.language or "",
-                                          exhibit.title, "the exhibit has no approved card text in the requested languages"))
+                omissions.append(
+                    Omission(
+                        int(a.draft.id or 0),
+                        a.draft.kind,
+                        a.draft.language or "",
+                        exhibit.title,
+                        "the exhibit has no approved card text in the requested languages",
+                    )
+                )
             continue
         items.append(built)
     return items, omissions
@@ -219,7 +245,10 @@ def _build_item(
     """The exhibit's item (None without any card text) and approved pieces that fit no text."""
     texts: dict[str, LanguageText] = {}
     used_pairs: list[tuple[Revision, UsedRevision]] = []
-    ordered = sorted(approved, key=lambda a: (CARD_KINDS.index(a.draft.kind) if a.draft.kind in CARD_KINDS else 9, -int(a.draft.id or 0)))
+    ordered = sorted(
+        approved,
+        key=lambda a: (CARD_KINDS.index(a.draft.kind) if a.draft.kind in CARD_KINDS else 9, -int(a.draft.id or 0)),
+    )
     image: Source | None = None
     focal = (0.5, 0.5)
     unattached: list[tuple[review.ApprovedItem, str]] = []
@@ -232,7 +261,9 @@ def _build_item(
                 continue
             if lang in texts:
                 used_by = texts[lang].revisions[0]
-                unattached.append((a, why("language_taken", language=lang, kind=used_by.kind, draft_id=used_by.draft_id)))
+                unattached.append(
+                    (a, why("language_taken", language=lang, kind=used_by.kind, draft_id=used_by.draft_id))
+                )
                 continue
             used = _used(a)
             t = LanguageText(
@@ -263,7 +294,11 @@ def _build_item(
         used = _used(a)
         for t in targets:
             if kind == "summary" and not t.summary:
-                t.summary = {k: richtext.to_plain(_text(v)) for k, v in content.items() if isinstance(v, str) and k in ("short", "long")}
+                t.summary = {
+                    k: richtext.to_plain(_text(v))
+                    for k, v in content.items()
+                    if isinstance(v, str) and k in ("short", "long")
+                }
             elif kind in ("caption", "alt_text"):
                 if content.get("alt_text") and not t.alt_text:
                     t.alt_text = richtext.to_line(_text(content["alt_text"]))

@@ -45,6 +45,10 @@ def audio_to_mp3(src: Path, dest: Path, name: str) -> float:
     except (CouldntDecodeError, IndexError, OSError) as exc:
         raise StudioError(f"{name}: the audio cannot be decoded ({exc})") from exc
     # -map_metadata -1: no tags from the original recording; bitexact keeps re-exports identical.
-    audio.export(str(dest), format="mp3", bitrate=MP3_BITRATE,
-                 parameters=["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact"])
+    audio.export(
+        str(dest),
+        format="mp3",
+        bitrate=MP3_BITRATE,
+        parameters=["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact"],
+    )
     return len(audio) / 1000.0

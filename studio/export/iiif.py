@@ -33,8 +33,12 @@ def manifest(
     base = base_url.rstrip("/") + "/"
     metadata = [
         iiif.KeyValueString(label={"en": [name.capitalize()]}, value={"none": [value]})
-        for name, value in (("identifier", exhibit.identifier or ""), ("creator", exhibit.creator),
-                            ("date", exhibit.date), ("subject", exhibit.subject))
+        for name, value in (
+            ("identifier", exhibit.identifier or ""),
+            ("creator", exhibit.creator),
+            ("date", exhibit.date),
+            ("subject", exhibit.subject),
+        )
         if value
     ]
     fields: dict[str, Any] = {
@@ -52,10 +56,15 @@ def manifest(
     if image is not None:
         cid = f"{base}iiif/{slug}/canvas/image"
         canvas = iiif.Canvas(id=cid, width=image["width"], height=image["height"], label={"none": [exhibit.title]})
-        body = iiif.AnnotationBody(id=base + image["path"], type="Image", format="image/jpeg",
-                                   width=image["width"], height=image["height"])
-        canvas.items = [iiif.AnnotationPage(id=f"{cid}/page", items=[
-            iiif.Annotation(id=f"{cid}/page/1", motivation="painting", target=cid, body=body)])]
+        body = iiif.AnnotationBody(
+            id=base + image["path"], type="Image", format="image/jpeg", width=image["width"], height=image["height"]
+        )
+        canvas.items = [
+            iiif.AnnotationPage(
+                id=f"{cid}/page",
+                items=[iiif.Annotation(id=f"{cid}/page/1", motivation="painting", target=cid, body=body)],
+            )
+        ]
         canvases.append(canvas)
     for track in audio:
         lang = track["language"]
@@ -63,12 +72,21 @@ def manifest(
         duration = max(float(track["duration"]), 0.001)
         canvas = iiif.Canvas(id=cid, duration=duration, label={lang: [titles.get(lang) or exhibit.title]})
         sound = iiif.AnnotationBody(id=base + track["path"], type="Sound", format="audio/mpeg", duration=duration)
-        canvas.items = [iiif.AnnotationPage(id=f"{cid}/page", items=[
-            iiif.Annotation(id=f"{cid}/page/1", motivation="painting", target=cid, body=sound)])]
-        vtt = iiif.AnnotationBody(id=base + track["captions"], type="Text", format="text/vtt", language=lang,
-                                  label={lang: ["captions"]})
-        canvas.annotations = [iiif.AnnotationPage(id=f"{cid}/captions", items=[
-            iiif.Annotation(id=f"{cid}/captions/1", motivation="supplementing", target=cid, body=vtt)])]
+        canvas.items = [
+            iiif.AnnotationPage(
+                id=f"{cid}/page",
+                items=[iiif.Annotation(id=f"{cid}/page/1", motivation="painting", target=cid, body=sound)],
+            )
+        ]
+        vtt = iiif.AnnotationBody(
+            id=base + track["captions"], type="Text", format="text/vtt", language=lang, label={lang: ["captions"]}
+        )
+        canvas.annotations = [
+            iiif.AnnotationPage(
+                id=f"{cid}/captions",
+                items=[iiif.Annotation(id=f"{cid}/captions/1", motivation="supplementing", target=cid, body=vtt)],
+            )
+        ]
         canvases.append(canvas)
     m.items = canvases
     return dict(json.loads(m.json()))

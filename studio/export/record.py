@@ -81,7 +81,10 @@ def next_version(prev: ExportRecord | None, change: dict[str, list[str]]) -> str
 
 
 def taken(s: Session, kind: str, version: str) -> bool:
-    return s.exec(select(ExportRecord).where(ExportRecord.kind == kind, ExportRecord.version == version)).first() is not None
+    return (
+        s.exec(select(ExportRecord).where(ExportRecord.kind == kind, ExportRecord.version == version)).first()
+        is not None
+    )
 
 
 def list_records(s: Session, kind: str | None = None) -> list[ExportRecord]:

@@ -15,7 +15,9 @@ import nh3
 
 # Block and inline elements a label text needs; no links (a kiosk must not
 # navigate away), no images, no attributes at all.
-ALLOWED_TAGS = frozenset({"p", "br", "em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "h2", "h3", "h4", "sub", "sup"})
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "h2", "h3", "h4", "sub", "sup"}
+)
 _CITATION = re.compile(r"\s*\[(?:\d+)(?:\s*[,;–-]\s*\d+)*\]")
 _BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote)>|<br\s*/?>", re.IGNORECASE)
 # Anything Markdown or HTML could read as markup; text without it is already plain.
@@ -29,7 +31,9 @@ def strip_citations(text: str) -> str:
 
 def to_html(text: str) -> str:
     rendered = markdown.markdown(strip_citations(text or ""), output_format="html")
-    return nh3.clean(rendered, tags=set(ALLOWED_TAGS), attributes={}, url_schemes=set(), link_rel=None, strip_comments=True)
+    return nh3.clean(
+        rendered, tags=set(ALLOWED_TAGS), attributes={}, url_schemes=set(), link_rel=None, strip_comments=True
+    )
 
 
 def to_plain(text: str) -> str:

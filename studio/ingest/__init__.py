@@ -72,7 +72,9 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
                 for name in dirnames:
                     link = Path(dirpath) / name
                     if link.is_symlink() and root not in link.resolve().parents:
-                        problems.append(Failure(str(link), "a link to a folder outside the one being imported; not followed"))
+                        problems.append(
+                            Failure(str(link), "a link to a folder outside the one being imported; not followed")
+                        )
                 for name in sorted(filenames):
                     if name.startswith("."):
                         continue
@@ -80,7 +82,11 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
                     if child.is_symlink():
                         target = child.resolve()
                         if root not in target.parents:
-                            problems.append(Failure(str(child), "a link that points outside the folder being imported; not followed"))
+                            problems.append(
+                                Failure(
+                                    str(child), "a link that points outside the folder being imported; not followed"
+                                )
+                            )
                             continue
                     files.append(child)
         elif path.exists() or path.is_symlink():
@@ -109,7 +115,9 @@ def import_paths(
         if progress is not None:
             progress(index, total, path.name)
         if kind_of(path) is None:
-            report.skipped.append(Failure(str(path), f"not a source type the studio reads ({path.suffix or 'no extension'})"))
+            report.skipped.append(
+                Failure(str(path), f"not a source type the studio reads ({path.suffix or 'no extension'})")
+            )
             continue
         try:
             outcome = import_file(project, path, exhibit_id=exhibit_id, actor=actor, language=language)
@@ -174,9 +182,7 @@ def import_file(
     sha = project.media.put_file(path, max_bytes=limit)
     thumb_sha = project.media.put_bytes(extracted.thumbnail) if extracted.thumbnail else None
     with project.session() as s:
-        existing = s.exec(
-            select(Source).where(Source.media_sha256 == sha, Source.exhibit_id == exhibit_id)
-        ).first()
+        existing = s.exec(select(Source).where(Source.media_sha256 == sha, Source.exhibit_id == exhibit_id)).first()
         if existing is not None:
             return int(existing.id or 0), True, extracted.warnings
         source = Source(

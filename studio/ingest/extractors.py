@@ -37,8 +37,14 @@ MAX_DOCX_UNZIPPED = 300 << 20
 THUMBNAIL_SIZE = (512, 512)
 FULL_DECODE_LIMIT_S = 1800.0  # longer recordings: check head and tail only
 
-MAX_BYTES = {"text": MAX_TEXT_BYTES, "markdown": MAX_TEXT_BYTES, "pdf": MAX_DOC_BYTES, "docx": MAX_DOC_BYTES,
-             "image": MAX_IMAGE_BYTES, "audio": MAX_AUDIO_BYTES}
+MAX_BYTES = {
+    "text": MAX_TEXT_BYTES,
+    "markdown": MAX_TEXT_BYTES,
+    "pdf": MAX_DOC_BYTES,
+    "docx": MAX_DOC_BYTES,
+    "image": MAX_IMAGE_BYTES,
+    "audio": MAX_AUDIO_BYTES,
+}
 
 
 @dataclass
@@ -134,8 +140,13 @@ def _docx(path: Path, kind: str) -> Extracted:
         raise StudioError(f"{path.name}: the document has no text")
     props = document.core_properties
     meta = {k: str(getattr(props, k) or "") for k in ("title", "author", "created") if getattr(props, k, None)}
-    return Extracted(kind, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", text,
-                     guess_language(text), meta)
+    return Extracted(
+        kind,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        text,
+        guess_language(text),
+        meta,
+    )
 
 
 def _image(path: Path, kind: str) -> Extracted:
@@ -177,7 +188,9 @@ def _image(path: Path, kind: str) -> Extracted:
         thumb = thumb.convert("RGBA").convert("RGB") if "A" in thumb.mode or thumb.mode == "P" else thumb.convert("RGB")
     buf = io.BytesIO()
     thumb.save(buf, "JPEG", quality=85, optimize=True)
-    mime = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff"}[fmt]
+    mime = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff"}[
+        fmt
+    ]
     meta = {"width": width, "height": height, "format": fmt, "mode": mode, "frames": frames, "exif": exif}
     return Extracted(kind, mime, "", "", meta, buf.getvalue())
 
@@ -246,8 +259,12 @@ def _audio(path: Path, kind: str) -> Extracted:
         "bit_rate": int(info.get("format", {}).get("bit_rate") or 0),
     }
     mime = {
-        ".mp3": "audio/mpeg", ".wav": "audio/wav", ".m4a": "audio/mp4", ".ogg": "audio/ogg",
-        ".oga": "audio/ogg", ".flac": "audio/flac",
+        ".mp3": "audio/mpeg",
+        ".wav": "audio/wav",
+        ".m4a": "audio/mp4",
+        ".ogg": "audio/ogg",
+        ".oga": "audio/ogg",
+        ".flac": "audio/flac",
     }.get(path.suffix.lower(), "audio/*")
     return Extracted(kind, mime, "", "", meta)
 
@@ -259,7 +276,9 @@ def _ffprobe(path: Path) -> tuple[dict[str, Any], bool]:
     try:
         proc = subprocess.run(
             ["ffprobe", "-v", "warning", "-of", "json", "-show_format", "-show_streams", str(path)],
-            capture_output=True, timeout=60, check=False,
+            capture_output=True,
+            timeout=60,
+            check=False,
         )
     except FileNotFoundError as exc:
         raise StudioError("ffprobe (ffmpeg) is not installed; run the set-up script") from exc
@@ -284,16 +303,35 @@ def _decode_check(path: Path, duration: float) -> float | None:
     decoded: float | None = None
     for args in windows:
         proc = subprocess.run(
-            ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-nostats", *args, "-map", "0:a:0",
-             "-f", "null", "-", "-progress", "pipe:1"],
-            capture_output=True, timeout=600, check=False,
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-hide_banner",
+                "-v",
+                "error",
+                "-nostats",
+                *args,
+                "-map",
+                "0:a:0",
+                "-f",
+                "null",
+                "-",
+                "-progress",
+                "pipe:1",
+            ],
+            capture_output=True,
+            timeout=600,
+            check=False,
         )
         errors = proc.stderr.decode("utf-8", "replace").strip()
         if proc.returncode != 0 or errors:
             first = errors.splitlines()[0] if errors else f"ffmpeg exit {proc.returncode}"
             raise StudioError(f"{path.name}: damaged or truncated audio ({first})")
-        times = [line.split("=", 1)[1] for line in proc.stdout.decode("ascii", "replace").splitlines()
-                 if line.startswith("out_time_us=")]
+        times = [
+            line.split("=", 1)[1]
+            for line in proc.stdout.decode("ascii", "replace").splitlines()
+            if line.startswith("out_time_us=")
+        ]
         if full and times and times[-1].strip().lstrip("-").isdigit():
             decoded = max(0, int(times[-1])) / 1_000_000
     return decoded

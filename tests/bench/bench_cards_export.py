@@ -27,9 +27,11 @@ from studio.models import Source  # noqa: E402
 from studio.project import Project  # noqa: E402
 from studio.review import Provenance  # noqa: E402
 
-EN = ("This vase was made in the kilns of Longquan during the Southern Song dynasty. Its thick blue-green glaze "
-      "imitates jade, a stone prized in China for its beauty and its association with virtue. The peony scroll "
-      "carved under the glaze was a symbol of wealth and honour.")
+EN = (
+    "This vase was made in the kilns of Longquan during the Southern Song dynasty. Its thick blue-green glaze "
+    "imitates jade, a stone prized in China for its beauty and its association with virtue. The peony scroll "
+    "carved under the glaze was a symbol of wealth and honour."
+)
 ZH = "此瓶为南宋龙泉窑所烧制。厚润的青绿色釉仿玉质感，玉在中国因其温润之美及与美德的联系而备受珍视。釉下刻划的缠枝牡丹纹象征富贵与荣华。"
 MODEL = Provenance(author_kind="model", engine="llama.cpp", model="bench", template_id="card", template_version="1.0")
 
@@ -46,9 +48,18 @@ def picture(seed: int, size: tuple[int, int] = (1200, 800)) -> bytes:
 def bench_cards(n: int = 40) -> dict[str, float]:
     tpl = load_template("kiosk_portrait")
     images = [picture(i) for i in range(n // 2 + 1)]  # one picture per exhibit, shared by its two languages
-    contents = [CardContent("en" if i % 2 else "zh", f"Celadon vase {i}" if i % 2 else f"青瓷瓶{i}",
-                            EN if i % 2 else ZH, ("Longquan kilns", "Southern Song"), "The vase.", "RMAA.1992.031",
-                            images[i // 2]) for i in range(n)]
+    contents = [
+        CardContent(
+            "en" if i % 2 else "zh",
+            f"Celadon vase {i}" if i % 2 else f"青瓷瓶{i}",
+            EN if i % 2 else ZH,
+            ("Longquan kilns", "Southern Song"),
+            "The vase.",
+            "RMAA.1992.031",
+            images[i // 2],
+        )
+        for i in range(n)
+    ]
     render_card(tpl, contents[0])
     render_card(tpl, contents[1])  # fonts loaded and cached before timing
     t, cpu = time.perf_counter(), time.process_time()
@@ -60,8 +71,12 @@ def bench_cards(n: int = 40) -> dict[str, float]:
     t = time.perf_counter()
     render_many(jobs, processes=2)
     two = len(jobs) / (time.perf_counter() - t)
-    return {"cards_per_s_1_core": round(one, 1), "cards_per_cpu_second": round(per_cpu_s, 1), "cards_per_s_2_processes": round(two, 1),
-            "cards_per_s_per_core_2_processes": round(two / 2, 1)}
+    return {
+        "cards_per_s_1_core": round(one, 1),
+        "cards_per_cpu_second": round(per_cpu_s, 1),
+        "cards_per_s_2_processes": round(two, 1),
+        "cards_per_s_per_core_2_processes": round(two / 2, 1),
+    }
 
 
 def make_project(root: Path, items: int) -> Project:
@@ -73,13 +88,30 @@ def make_project(root: Path, items: int) -> Project:
         for n in range(items):
             ex = exhibits.create_exhibit(s, f"Object {n}", identifier=f"BENCH.{n:04d}", rights="CC0 1.0")
             sha = project.media.put_bytes(picture(n))
-            s.add(Source(exhibit_id=ex.id, kind="image", filename=f"object{n}.jpg", media_sha256=sha,
-                         meta_json=json.dumps({"width": 1200, "height": 800})))
+            s.add(
+                Source(
+                    exhibit_id=ex.id,
+                    kind="image",
+                    filename=f"object{n}.jpg",
+                    media_sha256=sha,
+                    meta_json=json.dumps({"width": 1200, "height": 800}),
+                )
+            )
             for lang, title, body in (("en", f"Celadon vase number {n}", EN), ("zh", f"青瓷瓶第{n}号", ZH)):
-                rev = review.create_draft(s, exhibit_id=ex.id, kind="card", language=lang, created_by="Lin",
-                                          provenance=MODEL, content={"title": title, "body": body,
-                                                                     "key_facts": ["Longquan kilns", "Southern Song"],
-                                                                     "image_caption": "The vase from the front."})
+                rev = review.create_draft(
+                    s,
+                    exhibit_id=ex.id,
+                    kind="card",
+                    language=lang,
+                    created_by="Lin",
+                    provenance=MODEL,
+                    content={
+                        "title": title,
+                        "body": body,
+                        "key_facts": ["Longquan kilns", "Southern Song"],
+                        "image_caption": "The vase from the front.",
+                    },
+                )
                 revs.append(int(rev.id or 0))
         for rid in revs:
             review.approve(s, rid, editor)
@@ -100,8 +132,10 @@ def bench_export(items: int, processes: int) -> dict[str, float]:
         figures: dict[str, float] = {"items": items, "setup_s": round(setup, 1)}
         for kind in ("kiosk", "app"):
             t, cpu = time.perf_counter(), _cpu()
-            result = export_package(project, ExportOptions(kind=kind, languages=["en", "zh"], out_dir=Path(tmp) / "out",
-                                                           processes=processes))
+            result = export_package(
+                project,
+                ExportOptions(kind=kind, languages=["en", "zh"], out_dir=Path(tmp) / "out", processes=processes),
+            )
             took = time.perf_counter() - t
             assert result.items == items
             figures[f"{kind}_export_s"] = round(took, 1)

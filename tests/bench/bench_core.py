@@ -92,9 +92,11 @@ def bench_import(work: Path, count: int, profile: bool) -> Project:
     assert report.ok and len(report.imported) == count, report.failures[:3]
     with project.read() as s:
         passages = s.exec(select(func.count()).select_from(Passage)).one()
-    print(f"import: {count} text sources ({size / 1e6:.1f} MB, {passages} passages) in {elapsed:.2f} s "
-          f"= {1000 * elapsed / count:.1f} ms per file, {count / elapsed:.0f} files/s "
-          f"(this process's CPU: {1000 * cpu / count:.1f} ms per file)")
+    print(
+        f"import: {count} text sources ({size / 1e6:.1f} MB, {passages} passages) in {elapsed:.2f} s "
+        f"= {1000 * elapsed / count:.1f} ms per file, {count / elapsed:.0f} files/s "
+        f"(this process's CPU: {1000 * cpu / count:.1f} ms per file)"
+    )
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     return project
@@ -112,7 +114,7 @@ def bench_search(work: Path, target_passages: int) -> None:
         have = 0
     while have < target_passages:
         for _ in range(200):
-            text = (english_text(rng, 2600) if i % 2 else chinese_text(rng, 1400))
+            text = english_text(rng, 2600) if i % 2 else chinese_text(rng, 1400)
             path = folder / f"s_{i:05d}.txt"
             path.write_text(text, encoding="utf-8")
             batch.append(path)
@@ -122,13 +124,56 @@ def bench_search(work: Path, target_passages: int) -> None:
         with project.read() as s:
             have = s.exec(select(func.count()).select_from(Passage)).one()
     queries = [
-        "bronze ding", "taotie mask", "celadon glaze", "Ming scroll", "ritual vessel", "casting mould",
-        "inscription", "ancestor offering", "kiln", "provenance Anyang", "conservation corrosion",
-        "bronzes", "vessels", "landscape", "seal colophon", "silk painting", "tomb", "museum visitor",
-        "Song bowl crackle", "scholar pavilion", "quantum", "ding legs flange", "patina", "label catalogue",
-        "饕餮", "青铜鼎", "礼器", "商代晚期", "龙泉窑", "青瓷", "山水画", "题跋", "印章", "博物馆", "安阳",
-        "祭祀祖先", "铭文", "开片", "绢本", "装裱", "锈蚀", "出土", "宋代碗", "明代", "观众", "恐龙",
-        "bronze 青铜鼎", "taotie 饕餮", "celadon 青瓷", "Ming 明代 scroll",
+        "bronze ding",
+        "taotie mask",
+        "celadon glaze",
+        "Ming scroll",
+        "ritual vessel",
+        "casting mould",
+        "inscription",
+        "ancestor offering",
+        "kiln",
+        "provenance Anyang",
+        "conservation corrosion",
+        "bronzes",
+        "vessels",
+        "landscape",
+        "seal colophon",
+        "silk painting",
+        "tomb",
+        "museum visitor",
+        "Song bowl crackle",
+        "scholar pavilion",
+        "quantum",
+        "ding legs flange",
+        "patina",
+        "label catalogue",
+        "饕餮",
+        "青铜鼎",
+        "礼器",
+        "商代晚期",
+        "龙泉窑",
+        "青瓷",
+        "山水画",
+        "题跋",
+        "印章",
+        "博物馆",
+        "安阳",
+        "祭祀祖先",
+        "铭文",
+        "开片",
+        "绢本",
+        "装裱",
+        "锈蚀",
+        "出土",
+        "宋代碗",
+        "明代",
+        "观众",
+        "恐龙",
+        "bronze 青铜鼎",
+        "taotie 饕餮",
+        "celadon 青瓷",
+        "Ming 明代 scroll",
     ]
     latencies: list[float] = []
     hits: list[int] = []
@@ -142,9 +187,11 @@ def bench_search(work: Path, target_passages: int) -> None:
             hits.append(len(found))
     latencies.sort()
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
-    print(f"search: {len(queries)} queries (English, Chinese, mixed) on {have} passages: "
-          f"median {statistics.median(latencies):.2f} ms, p95 {p95:.2f} ms, max {latencies[-1]:.2f} ms; "
-          f"{sum(1 for h in hits if h)} queries found passages")
+    print(
+        f"search: {len(queries)} queries (English, Chinese, mixed) on {have} passages: "
+        f"median {statistics.median(latencies):.2f} ms, p95 {p95:.2f} ms, max {latencies[-1]:.2f} ms; "
+        f"{sum(1 for h in hits if h)} queries found passages"
+    )
     project.close()
 
 

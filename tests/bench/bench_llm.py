@@ -46,17 +46,29 @@ def rss_mib() -> float:
 def sources_prompt(run: int) -> list[ChatMessage]:
     """The run number opens the prompt so no run can reuse another's prefill
     (llama.cpp keeps earlier prompts in a RAM cache and would skip it)."""
-    text = (DING / "label_en.md").read_text(encoding="utf-8") + "\n\n" + (DING / "catalogue_en.txt").read_text(encoding="utf-8")
+    text = (
+        (DING / "label_en.md").read_text(encoding="utf-8")
+        + "\n\n"
+        + (DING / "catalogue_en.txt").read_text(encoding="utf-8")
+    )
     return [
         ChatMessage("system", f"Run {run}. You write museum cards from the sources you are given."),
         ChatMessage("user", f"<sources>\n{text}\n</sources>\nWrite a visual card about this object."),
     ]
 
 
-def raw_xllamacpp(model: XLlamaCppModel, messages: list[ChatMessage], params: GenerationParams) -> tuple[float, float, int]:
+def raw_xllamacpp(
+    model: XLlamaCppModel, messages: list[ChatMessage], params: GenerationParams
+) -> tuple[float, float, int]:
     """The engine's own streaming call, no protocol around it: (ttft, total, tokens)."""
-    request = {"messages": [m.as_dict() for m in messages], "stream": True, "max_tokens": params.max_tokens,
-               "temperature": params.temperature, "top_p": params.top_p, "seed": params.seed}
+    request = {
+        "messages": [m.as_dict() for m in messages],
+        "stream": True,
+        "max_tokens": params.max_tokens,
+        "temperature": params.temperature,
+        "top_p": params.top_p,
+        "seed": params.seed,
+    }
     t0 = time.perf_counter()
     first: list[float] = []
     timings: dict[str, object] = {}
@@ -73,13 +85,19 @@ def raw_xllamacpp(model: XLlamaCppModel, messages: list[ChatMessage], params: Ge
     return first[0], time.perf_counter() - t0, int(timings.get("predicted_n", 0))
 
 
-def raw_llamacpp_python(model: LlamaCppPythonModel, messages: list[ChatMessage], params: GenerationParams) -> tuple[float, float, int]:
+def raw_llamacpp_python(
+    model: LlamaCppPythonModel, messages: list[ChatMessage], params: GenerationParams
+) -> tuple[float, float, int]:
     t0 = time.perf_counter()
     first: list[float] = []
     n = 0
     for chunk in model._llm.create_chat_completion(
-        messages=[m.as_dict() for m in messages], stream=True, max_tokens=params.max_tokens,
-        temperature=params.temperature, top_p=params.top_p, seed=params.seed,
+        messages=[m.as_dict() for m in messages],
+        stream=True,
+        max_tokens=params.max_tokens,
+        temperature=params.temperature,
+        top_p=params.top_p,
+        seed=params.seed,
     ):
         if chunk["choices"][0]["delta"].get("content"):
             n += 1
@@ -112,8 +130,11 @@ def bench_engine(engine: str, key: str, threads: int, max_tokens: int) -> dict[s
         ttfts.append(r_ttft)
         cpu_marks: list[float] = []
         cpu0 = time.process_time()
-        done = model.complete(sources_prompt(2 * run + 2), params,
-                              on_token=lambda _t: cpu_marks.append(time.process_time()) if not cpu_marks else None)
+        done = model.complete(
+            sources_prompt(2 * run + 2),
+            params,
+            on_token=lambda _t: cpu_marks.append(time.process_time()) if not cpu_marks else None,
+        )
         cpu_end = time.process_time()
         prefill_cpu.append(cpu_marks[0] - cpu0)
         decode_cpu.append((cpu_end - cpu_marks[0]) / max(1, done.completion_tokens - 1))
@@ -144,8 +165,12 @@ def bench_studio_draft(key: str, threads: int = 0) -> dict[str, float]:
         project = Project.create(Path(tmp) / "Bench.studio")
         with project.session() as s:
             lin = users.add_user(s, "Lin", "curator")
-            exhibit = exhibits.create_exhibit(s, "Ritual food cauldron (ding) with taotie masks",
-                                              identifier="RMAA.1987.014", subject="bronze; ding; taotie")
+            exhibit = exhibits.create_exhibit(
+                s,
+                "Ritual food cauldron (ding) with taotie masks",
+                identifier="RMAA.1987.014",
+                subject="bronze; ding; taotie",
+            )
             settings.put(s, "llm.model", key, "bench")
             settings.put(s, "llm.threads", threads, "bench")  # 0: as the studio chooses from the load
             eid = exhibit.id
@@ -163,11 +188,17 @@ def bench_studio_draft(key: str, threads: int = 0) -> dict[str, float]:
         # The app reads the prompt of the exhibit on screen into the model while
         # the curator looks at it (drafting.prewarm); time that, then the draft.
         with project.session() as s:
-            bowl = exhibits.create_exhibit(s, "Celadon bowl with lotus petals", identifier="RMAA.2003.051",
-                                           subject="celadon; Longquan; Southern Song")
+            bowl = exhibits.create_exhibit(
+                s,
+                "Celadon bowl with lotus petals",
+                identifier="RMAA.2003.051",
+                subject="celadon; Longquan; Southern Song",
+            )
             bowl_id = bowl.id
         bowl_dir = DING.parent / "song-celadon-bowl"
-        import_paths(project, [bowl_dir / "label_en.md", bowl_dir / "catalogue_en.txt"], exhibit_id=bowl_id, actor="Lin")
+        import_paths(
+            project, [bowl_dir / "label_en.md", bowl_dir / "catalogue_en.txt"], exhibit_id=bowl_id, actor="Lin"
+        )
         t2 = time.perf_counter()
         ready = drafting.prewarm(project, "RMAA.2003.051", "card")
         prewarm_s = time.perf_counter() - t2

@@ -58,38 +58,70 @@ def load() -> str:
 def direct(model: str, audio: Path, threads: int) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-c", DIRECT, str(model_files.model_dir(model)), str(audio), str(threads)],
-        capture_output=True, text=True, check=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
     return json.loads(out.stdout)
 
 
-def ours(project: Project, source_id: int, engine: FasterWhisperTranscriber, model: str, threads: int) -> dict[str, float]:
+def ours(
+    project: Project, source_id: int, engine: FasterWhisperTranscriber, model: str, threads: int
+) -> dict[str, float]:
     with project.read() as s:
         person = users.get_user(s, "Bench")
     t0 = time.perf_counter()
     outcome = transcripts.transcribe_source(
-        project, source_id, engine, user=person,
+        project,
+        source_id,
+        engine,
+        user=person,
         overrides={"model": model, "cpu_threads": threads, "language": "en"},
     )
     total = time.perf_counter() - t0
     with project.read() as s:
         job = json.loads(next(j for j in jobs.list_jobs(s) if j.id == outcome.job_id).result_json)
-    return {"total_s": total, "load_s": job["load_s"], "peak_rss_mb": job["worker_peak_rss_mb"],
-            "segments": job["segments"], "cpu_s": job["worker_cpu_s"]}
+    return {
+        "total_s": total,
+        "load_s": job["load_s"],
+        "peak_rss_mb": job["worker_peak_rss_mb"],
+        "segments": job["segments"],
+        "cpu_s": job["worker_cpu_s"],
+    }
 
 
 def make_long(src: Path, dest: Path, minutes: float) -> Path:
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-stream_loop", "-1", "-i", str(src), "-t", str(minutes * 60),
-         "-c:a", "libmp3lame", "-b:a", "64k", str(dest)],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-stream_loop",
+            "-1",
+            "-i",
+            str(src),
+            "-t",
+            str(minutes * 60),
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "64k",
+            str(dest),
+        ],
         check=True,
     )
     return dest
 
 
 def duration(path: Path) -> float:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(out.stdout)
 
 
@@ -103,7 +135,9 @@ def run(quick: bool = False) -> list[dict[str, object]]:
         with Project.create(tmpdir / "Bench.studio") as project:
             with project.session() as s:
                 users.add_user(s, "Bench", "curator")
-            ids = {k: import_file(project, p, exhibit_id=None, actor="Bench", language="en")[0] for k, p in files.items()}
+            ids = {
+                k: import_file(project, p, exhibit_id=None, actor="Bench", language="en")[0] for k, p in files.items()
+            }
             cases = [("whisper-base", "guide", 2), ("whisper-tiny.en", "guide", 2), ("whisper-base", "guide", 1)]
             if not quick:
                 cases += [("whisper-base", "10min", 2), ("whisper-tiny.en", "10min", 2)]
@@ -115,20 +149,33 @@ def run(quick: bool = False) -> list[dict[str, object]]:
                     cold = ours(project, ids[key], engine, model, threads)
                     warm = ours(project, ids[key], engine, model, threads) if key == "guide" else None
                 row: dict[str, object] = {
-                    "model": model, "audio": key, "audio_s": round(audio_s, 1), "threads": threads,
-                    "direct_load_s": round(d["load_s"], 2), "direct_transcribe_s": round(d["transcribe_s"], 2),
-                    "direct_rtf": round(d["transcribe_s"] / audio_s, 3), "direct_peak_mb": round(d["peak_rss_mb"]),
+                    "model": model,
+                    "audio": key,
+                    "audio_s": round(audio_s, 1),
+                    "threads": threads,
+                    "direct_load_s": round(d["load_s"], 2),
+                    "direct_transcribe_s": round(d["transcribe_s"], 2),
+                    "direct_rtf": round(d["transcribe_s"] / audio_s, 3),
+                    "direct_peak_mb": round(d["peak_rss_mb"]),
                     "direct_cpu_s": round(d["cpu_s"], 1),
-                    "ours_cold_s": round(cold["total_s"], 2), "ours_load_s": round(cold["load_s"], 2),
-                    "ours_peak_mb": round(cold["peak_rss_mb"]), "ours_cold_cpu_s": cold["cpu_s"],
+                    "ours_cold_s": round(cold["total_s"], 2),
+                    "ours_load_s": round(cold["load_s"], 2),
+                    "ours_peak_mb": round(cold["peak_rss_mb"]),
+                    "ours_cold_cpu_s": cold["cpu_s"],
                     "cold_ratio": round(cold["total_s"] / (d["load_s"] + d["transcribe_s"]), 3),
-                    "load_before": before, "load_after": load(),
+                    "load_before": before,
+                    "load_after": load(),
                 }
                 if warm is not None:
-                    row.update({"ours_warm_s": round(warm["total_s"], 2), "ours_rtf": round(warm["total_s"] / audio_s, 3),
-                                "ours_warm_cpu_s": warm["cpu_s"],
-                                "warm_cpu_ratio": round(warm["cpu_s"] / d["cpu_s"], 3),
-                                "warm_ratio": round(warm["total_s"] / d["transcribe_s"], 3)})
+                    row.update(
+                        {
+                            "ours_warm_s": round(warm["total_s"], 2),
+                            "ours_rtf": round(warm["total_s"] / audio_s, 3),
+                            "ours_warm_cpu_s": warm["cpu_s"],
+                            "warm_cpu_ratio": round(warm["cpu_s"] / d["cpu_s"], 3),
+                            "warm_ratio": round(warm["total_s"] / d["transcribe_s"], 3),
+                        }
+                    )
                 else:
                     row["ours_rtf"] = round((cold["total_s"] - cold["load_s"]) / audio_s, 3)
                 rows.append(row)

@@ -21,8 +21,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--model", default="smollm2-135m",
-                        help="drafting model (default: the fast test model; qwen2.5-coder-1.5b is the studio default)")
+    parser.add_argument(
+        "--model",
+        default="smollm2-135m",
+        help="drafting model (default: the fast test model; qwen2.5-coder-1.5b is the studio default)",
+    )
     args = parser.parse_args()
     from studio.samples import build_sample
     from tests.ui_support import approve_a_card, run_three_jobs, use_fast_whisper, use_small_model
@@ -52,15 +55,20 @@ def main() -> int:
             win.show()
             figures = run_three_jobs(win)
             results.append(figures)
-            print(f"run {run + 1}: longest stall {figures['longest_stall_ms']:.1f} ms, p99 gap {figures['p99_gap_ms']:.1f} ms, "
-                  f"{figures['ticks']} ticks; jobs {figures['status']} in "
-                  + ", ".join(f"{k} {v:.1f} s" for k, v in figures["seconds"].items()), flush=True)
+            print(
+                f"run {run + 1}: longest stall {figures['longest_stall_ms']:.1f} ms, p99 gap {figures['p99_gap_ms']:.1f} ms, "
+                f"{figures['ticks']} ticks; jobs {figures['status']} in "
+                + ", ".join(f"{k} {v:.1f} s" for k, v in figures["seconds"].items()),
+                flush=True,
+            )
             win.close()
             win.state.project.close()
             app.processEvents()
         worst = max(r["longest_stall_ms"] for r in results)
-        print(f"longest GUI stall over {len(results)} run(s): {worst:.1f} ms (goal <= 50 ms): "
-              f"{'met' if worst <= 50 else 'NOT met'}")
+        print(
+            f"longest GUI stall over {len(results)} run(s): {worst:.1f} ms (goal <= 50 ms): "
+            f"{'met' if worst <= 50 else 'NOT met'}"
+        )
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
