@@ -87,8 +87,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s = p.add_subparsers(dest="action", required=True)
     s.add_parser("list").set_defaults(func=cmd_settings_list)
     a = s.add_parser("set")
-    a.add_argument("key", choices=sorted(settings.DEFAULTS))
-    a.add_argument("value", help="a JSON value, e.g. true")
+    a.add_argument("key", help="a setting's name (settings list shows them)")
+    a.add_argument("value", help='a JSON value: true, 4096, ["en", "zh"]; plain text for a text setting')
     a.set_defaults(func=cmd_settings_set)
 
     p = sub.add_parser("jobs", help="background jobs and what a crash left behind")
@@ -289,10 +289,7 @@ def cmd_settings_list(args: argparse.Namespace) -> int:
 
 
 def cmd_settings_set(args: argparse.Namespace) -> int:
-    try:
-        value = json.loads(args.value)
-    except ValueError:
-        value = args.value
+    value = settings.parse(args.key, args.value)  # before opening: a typo changes nothing
     with open_project(args) as project, project.session() as s:
         settings.put(s, args.key, value, actor_name(args))
     print(f"{args.key} = {json.dumps(value, ensure_ascii=False)}")
