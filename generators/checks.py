@@ -11,14 +11,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from generators.drafting.citations import CITATION, cited_numbers, sentences, strip_citations
+from generators.drafting.citations import cited_numbers, sentences, strip_citations
+from generators.quality.text import LOOP_REPEATS, chinese_names, english_names, foreign_runs, is_loop, numbers
 
 FieldValue = str | Sequence[str]
 
 
 @dataclass(frozen=True)
 class Flag:
-    kind: str  # uncited_sentence | unsupported_fact | unknown_citation | glossary_variant | doubled | over_length | missing_field | wrong_language | copied_example | weak_support
+    kind: str  # uncited_sentence | unsupported_fact | unknown_citation | glossary_variant | doubled | over_length | missing_field | wrong_language | copied_example | weak_support | mixed_script | loop
     field: str
     message: str
     excerpt: str = ""
@@ -44,64 +45,6 @@ class FieldLimit:
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
-# A number may touch Chinese characters or a unit ("重3.42公斤", "3.42kg") but not
-# be the tail of a Latin word or code ("Q4").
-_NUMBER = re.compile(r"(?<![A-Za-z0-9_.,])\d[\d,]*(?:\.\d+)?")
-# Capitalised words that are not names, or that open a sentence for grammar's sake.
-_NOT_NAMES = {
-    "a",
-    "an",
-    "the",
-    "this",
-    "that",
-    "these",
-    "those",
-    "it",
-    "its",
-    "he",
-    "she",
-    "they",
-    "we",
-    "i",
-    "his",
-    "her",
-    "their",
-    "our",
-    "in",
-    "on",
-    "at",
-    "of",
-    "for",
-    "from",
-    "with",
-    "by",
-    "and",
-    "but",
-    "or",
-    "as",
-    "after",
-    "before",
-    "during",
-    "when",
-    "while",
-    "although",
-    "today",
-    "here",
-    "there",
-    "visitors",
-    "some",
-    "many",
-    "one",
-    "two",
-    "three",
-    "each",
-    "every",
-    "both",
-    "made",
-    "key",
-    "facts",
-}
-_NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+\b")
 # Chinese characters that are never written twice in a row (unlike 常常 or 人人).
 _NEVER_DOUBLED_ZH = "的了是在和与及或也就都而之其于把被对从向为这那着吗呢吧"
 _DOUBLED_ZH = re.compile(f"([{_NEVER_DOUBLED_ZH}])\\1")
@@ -111,14 +54,6 @@ _DOUBLED_PUNCT = re.compile(r"([,，;；:：。、])\1")
 
 def _items(value: FieldValue) -> list[str]:
     return [value] if isinstance(value, str) else [str(v) for v in value]
-
-
-def _norm_number(token: str) -> str:
-    return token.replace(",", "").rstrip(".")
-
-
-def _numbers(text: str) -> set[str]:
-    return {_norm_number(m.group(0)) for m in _NUMBER.finditer(CITATION.sub(" ", text))}
 
 
 def uncited_sentences(field: str, value: FieldValue) -> list[Flag]:
@@ -143,26 +78,27 @@ def unknown_citations(field: str, value: FieldValue, passages: Mapping[int, str]
 
 def unsupported_facts(field: str, value: FieldValue, passages: Mapping[int, str]) -> list[Flag]:
     """Numbers, dates and proper names must appear in the passages the sentence
-    cites (or, for an uncited sentence, in some passage)."""
+    cites (or, for an uncited sentence, in some passage).
+
+    Numbers are compared whichever way they are written (1987 and 一九八七年,
+    76.5 and 七十六点五); Chinese names (陕西, 李明) are judged only against
+    passages that have Chinese text, as a name cannot be matched across scripts."""
     flags = []
     for item in _items(value):
         for sentence in sentences(item):
             cited = [passages[n] for n in cited_numbers(sentence) if n in passages]
             evidence = " ".join(cited) if cited else " ".join(passages.values())
             where = "the cited passages" if cited else "any passage"
-            evidence_numbers = _numbers(evidence)
-            for number in sorted(_numbers(sentence) - evidence_numbers):
+            for number in sorted(numbers(sentence) - numbers(evidence)):
                 flags.append(Flag("unsupported_fact", field, f"number or date {number} is not in {where}", number))
             lowered = evidence.lower()
-            body = CITATION.sub(" ", sentence)
-            for i, match in enumerate(_NAME.finditer(body)):
-                word = match.group(0)
-                if word.lower() in _NOT_NAMES:
-                    continue
-                if i == 0 and match.start() == len(body) - len(body.lstrip()):
-                    continue  # a sentence's first word is capitalised anyway
+            for word in english_names(sentence):
                 if word.lower() not in lowered:
                     flags.append(Flag("unsupported_fact", field, f"name '{word}' is not in {where}", word))
+            if _CJK.search(evidence):
+                for name in sorted(chinese_names(sentence)):
+                    if name not in evidence:
+                        flags.append(Flag("unsupported_fact", field, f"name '{name}' is not in {where}", name))
     return flags
 
 
@@ -299,6 +235,33 @@ def wrong_language(field: str, value: FieldValue, language: str) -> list[Flag]:
     ]
 
 
+def mixed_script(field: str, value: FieldValue, language: str, allowed: set[str]) -> list[Flag]:
+    """Chinese characters inside an English field, or an English phrase inside a
+    Chinese one (the 1.5B model put 18 Chinese characters in an English body).
+    Glossary terms in `allowed` (饕餮 in an English card) are fine."""
+    flags = []
+    for item in _items(value):
+        for run in foreign_runs(item, language, allowed):
+            flags.append(Flag("mixed_script", field, f"'{run[:20]}' is in another script than the card", run[:60]))
+    return flags
+
+
+def looping(field: str, value: FieldValue) -> list[Flag]:
+    """The same sentence or item over and over: the model was stuck, and a looped
+    draft is worse than any single flagged sentence."""
+    items = [i for i in _items(value) if i.strip()]
+    if not items or not is_loop(items):
+        return []
+    return [
+        Flag(
+            "loop",
+            field,
+            f"the text repeats itself (a sentence or item {LOOP_REPEATS} times or more, or half its phrases)",
+            items[0][:60],
+        )
+    ]
+
+
 _WORD = re.compile(r"[A-Za-z0-9À-ɏ'’]+")
 _LABEL_LINE = re.compile(r"^[A-Z][A-Z ]+:\s*", re.MULTILINE)
 
@@ -381,6 +344,7 @@ def check_content(
     """Every check on every text field. `cited_fields` must carry a citation per
     sentence; facts are checked against `passages` (numbered as in the prompt)."""
     limits = limits or {}
+    allowed = {form for rule in glossary for form in (rule.preferred, *rule.variants)}
     flags: list[Flag] = []
     for field in required_fields:
         if not any(i.strip() for i in _items(content.get(field, ""))):
@@ -401,6 +365,8 @@ def check_content(
             flags += over_length(field, value, limits[field])
         if language:
             flags += wrong_language(field, value, language)
+            flags += mixed_script(field, value, language, allowed)
+        flags += looping(field, value)
         if example:
             flags += copied_example(field, value, example)
     return flags
@@ -410,9 +376,9 @@ def translation_drift(field: str, original: FieldValue, translated: FieldValue) 
     """A translation must keep every number and citation marker of the original."""
     flags = []
     before, after = " ".join(_items(original)), " ".join(_items(translated))
-    for number in sorted(_numbers(before) - _numbers(after)):
+    for number in sorted(numbers(before) - numbers(after)):
         flags.append(Flag("number_changed", field, f"the original's {number} is missing from the translation", number))
-    for number in sorted(_numbers(after) - _numbers(before)):
+    for number in sorted(numbers(after) - numbers(before)):
         flags.append(Flag("number_changed", field, f"{number} is not in the original", number))
     if set(cited_numbers(before)) != set(cited_numbers(after)):
         flags.append(Flag("citation_changed", field, "the translation's citation markers differ from the original's"))

@@ -36,6 +36,8 @@ CHECK_LABELS = {
     "wrong_language": "Written in another language",
     "copied_example": "Copied from the prompt's example, not the sources",
     "weak_support": "The cited passage may not say this",
+    "mixed_script": "Another script inside the text",
+    "loop": "The text repeats itself",
 }
 
 _pool: QThreadPool | None = None

@@ -334,6 +334,8 @@ ZH: dict[str, str] = {
     "Written in another language": "语言与要求不符",
     "Copied from the prompt's example, not the sources": "照抄了提示中的示例，而非展品资料",
     "The cited passage may not say this": "所引段落可能并未这样说",
+    "Another script inside the text": "文中夹杂另一种文字",
+    "The text repeats itself": "文字重复循环",
     # left-out reasons (studio/reasons.py)
     "has no revision": "没有任何修订版本",
     "revision {number} is pending review": "修订版 {number} 正在等待审核",
