@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from studio.errors import StudioError
+from studio.jobs import Cancelled
 
 COMMAND_MODULES: tuple[str, ...] = (
     "studio.commands.core",
@@ -28,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_CANCELLED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,15 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = args.func(args)
         return int(result or 0)
+    except (KeyboardInterrupt, Cancelled):  # the person stopped it (Ctrl-C here, or a cancel from elsewhere)
+        print("heritage-studio: cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
     except StudioError as exc:
         print(f"heritage-studio: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("heritage-studio: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         return 0
-    except Exception:  # a bug: say so plainly, keep the details for the report
+    except Exception:  # noqa: BLE001 - a bug: say so plainly, keep the details for the report
         report = _crash_report(traceback.format_exc())
         print(
             f"heritage-studio: internal error (this is a bug). Details were written to {report}",

@@ -60,26 +60,41 @@ def run_cancellable(work: Callable[[threading.Event], T], name: str = "job") -> 
     """Run `work` on a thread; Ctrl-C sets its cancel event and waits for it to stop.
 
     The engines check the event between tokens or audio windows, so the job
-    record ends as "cancelled" rather than the process dying mid-write.
+    record ends as "cancelled" rather than the process dying mid-write. After a
+    Ctrl-C this raises KeyboardInterrupt once the work has stopped, whatever it
+    returned, so the command ends as cancelled (exit 130).
+
+    The wait is on an Event set by the thread itself, not on Thread.join: a
+    Ctrl-C that lands inside join() can leave the thread looking finished while
+    it still runs (CPython 3.11), which once made this return before the work
+    had a result.
     """
     cancel = threading.Event()
+    done = threading.Event()
     box: dict[str, Any] = {}
 
     def target() -> None:
         try:
             box["result"] = work(cancel)
-        except BaseException as exc:  # handed to the main thread below
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread below
             box["error"] = exc
+        finally:
+            done.set()
 
     thread = threading.Thread(target=target, name=name, daemon=True)
     thread.start()
-    try:
-        while thread.is_alive():
-            thread.join(0.2)
-    except KeyboardInterrupt:
-        cancel.set()
-        print("\ncancelling…", file=sys.stderr)
-        thread.join()
+    interrupted = False
+    while not done.is_set():
+        try:
+            done.wait(0.2)
+        except KeyboardInterrupt:
+            if interrupted:  # a second Ctrl-C: stop now; the job shows as interrupted
+                raise
+            interrupted = True
+            cancel.set()
+            print("\ncancelling… (Ctrl-C again to stop at once)", file=sys.stderr)
+    if interrupted:
+        raise KeyboardInterrupt
     if "error" in box:
         raise box["error"]
-    return box["result"]
+    return box["result"]  # type: ignore[no-any-return]
