@@ -4,6 +4,7 @@ Chinese), proper names (English and Chinese) and repetition."""
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from functools import lru_cache
 
@@ -36,7 +37,9 @@ def _chinese_numbers(text: str) -> frozenset[str]:
     if not _CHINESE_NUMERAL.search(text):
         return frozenset()
     try:
-        converted = cn2an.transform(text, "cn2an")
+        with warnings.catch_warnings():  # cn2an warns about runs it leaves alone (a lone 万)
+            warnings.simplefilter("ignore")
+            converted = cn2an.transform(text, "cn2an")
     except (ValueError, KeyError, IndexError):  # cn2an refuses odd runs such as 点点; keep what we have
         return frozenset()
     found = {_norm_number(m.group(0)) for m in _ARABIC.finditer(converted)}
