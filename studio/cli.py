@@ -20,6 +20,7 @@ from studio.jobs import Cancelled
 
 COMMAND_MODULES: tuple[str, ...] = (
     "studio.commands.core",
+    "studio.commands.source",
     "studio.commands.review",
     "studio.commands.sample",
     "studio.commands.draft",

@@ -67,6 +67,14 @@ class Source(SQLModel, table=True):
     thumbnail_sha256: str | None = None
     created_at: str = Field(default_factory=utcnow)
     created_by: str = ""
+    # public: may be quoted and linked in a package; internal (e.g. a condition
+    # report) and restricted (by rights) may ground drafts but never leave.
+    visibility: str = "public"
+    retired_at: str | None = None
+    retired_by: str = ""
+    retired_reason: str = ""
+    replaces_id: int | None = Field(default=None, foreign_key="sources.id")
+    replaced_by_id: int | None = Field(default=None, foreign_key="sources.id")
 
 
 class Passage(SQLModel, table=True):
@@ -83,6 +91,35 @@ class Passage(SQLModel, table=True):
     start_s: float | None = None
     end_s: float | None = None
     revision_id: int | None = None
+    sha256: str = Field(default="", index=True)  # identity: source version + text (studio.passages.passage_sha256)
+
+
+class PassageText(SQLModel, table=True):
+    """Every passage text ever indexed, by hash (append-only), so a changed citation can show what it cited."""
+
+    __tablename__ = "passage_texts"
+    sha256: str = Field(primary_key=True)
+    passage_id: int
+    source_id: int = Field(foreign_key="sources.id", index=True)
+    seq: int
+    origin: str = "source"
+    text: str
+    version: str = ""
+    created_at: str = Field(default_factory=utcnow)
+
+
+class GroundConfirmation(SQLModel, table=True):
+    """A person's decision that a revision is still true although what it cites changed."""
+
+    __tablename__ = "ground_confirmations"
+    id: int | None = Field(default=None, primary_key=True)
+    revision_id: int = Field(foreign_key="revisions.id", index=True)
+    revision_sha256: str
+    grounds_json: str = "{}"
+    note: str = ""
+    confirmed_by: str
+    confirmed_role: str
+    created_at: str = Field(default_factory=utcnow)
 
 
 class GlossaryTerm(SQLModel, table=True):
@@ -139,6 +176,13 @@ class Revision(SQLModel, table=True):
     parent_id: int | None = None
     note: str = ""
     created_at: str = Field(default_factory=utcnow)
+    # {"passages": {"1": sha256, ...}, "transcript": {"draft_id", "revision_id", "sha256"}}
+    # as they were when the revision was made (studio.staleness reads it).
+    grounds_json: str = "{}"
+
+    @property
+    def grounds(self) -> dict[str, Any]:
+        return dict(loads(self.grounds_json, {}))
 
     @property
     def content(self) -> dict[str, Any]:

@@ -1,14 +1,23 @@
-"""Passages: what drafting retrieves and cites, kept in step with the FTS index."""
+"""Passages: what drafting retrieves and cites, kept in step with the FTS index.
+
+A passage's identity is its hash (`passage_sha256`: the source version and the
+text), not its row id: replacing a source's passages deletes rows, and SQLite
+may hand a deleted id to new text. Every text indexed is also kept by hash in
+`passage_texts`, so a revision that cites a passage which has since changed
+can still show what it cited.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
-from studio.models import Passage, Source
+from studio.models import Passage, Revision, Source, utcnow
+from studio.models import PassageText as PassageTextRecord
 from studio.search import index_body
 
 
@@ -17,6 +26,31 @@ class PassageText:
     text: str
     start_s: float | None = None
     end_s: float | None = None
+
+
+def passage_sha256(version: str, text: str) -> str:
+    """A passage's identity: the version of what it comes from (a file's hash, a
+    transcript revision's hash) and its exact text."""
+    return hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()
+
+
+def source_version(s: Session, source: Source, origin: str, revision_id: int | None) -> str:
+    """What a passage's hash names as its version: the transcript revision for
+    transcript passages, the file itself otherwise."""
+    if origin == "transcript" and revision_id is not None:
+        revision = s.get(Revision, revision_id)
+        return revision.sha256 if revision is not None else ""
+    return source.media_sha256
+
+
+def remove_passages(s: Session, source_id: int, origin: str | None = None) -> int:
+    """Take a source's passages out of retrieval and the index (their texts stay in passage_texts)."""
+    s.flush()
+    where = "source_id = :source" + (" AND origin = :origin" if origin else "")
+    params = {"source": source_id, "origin": origin}
+    s.execute(sql(f"DELETE FROM passage_fts WHERE rowid IN (SELECT id FROM passages WHERE {where})"), params)
+    result = s.execute(sql(f"DELETE FROM passages WHERE {where}"), params)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def replace_passages(
@@ -31,21 +65,26 @@ def replace_passages(
     """Replace all passages of a source (of one origin) and re-index them, in the caller's transaction."""
     # Plain SQL and executemany below: this runs once per imported file and
     # per transcript save, and ORM round trips were most of an import's time.
-    s.flush()
-    old = {"source": source.id, "origin": origin}
-    s.execute(
-        sql(
-            "DELETE FROM passage_fts WHERE rowid IN (SELECT id FROM passages WHERE source_id = :source AND origin = :origin)"
-        ),
-        old,
+    remove_passages(s, int(source.id or 0), origin)
+    version = source_version(s, source, origin, revision_id)
+    # Ids above any ever used (passage_texts remembers them all), so an id a
+    # revision recorded never comes back holding other text.
+    next_id = int(
+        s.execute(
+            sql(
+                "SELECT max(coalesce((SELECT max(id) FROM passages), 0), coalesce((SELECT max(passage_id) FROM passage_texts), 0))"
+            )
+        ).scalar()
+        or 0
     )
-    s.execute(sql("DELETE FROM passages WHERE source_id = :source AND origin = :origin"), old)
     created: list[Passage] = []
     for seq, piece in enumerate(pieces):
         item = piece if isinstance(piece, PassageText) else PassageText(piece)
         if not item.text.strip():
             continue
+        next_id += 1
         passage = Passage(
+            id=next_id,
             source_id=int(source.id or 0),
             exhibit_id=source.exhibit_id,
             seq=seq,
@@ -55,6 +94,7 @@ def replace_passages(
             start_s=item.start_s,
             end_s=item.end_s,
             revision_id=revision_id,
+            sha256=passage_sha256(version, item.text),
         )
         s.add(passage)
         created.append(passage)
@@ -64,7 +104,36 @@ def replace_passages(
             sql("INSERT INTO passage_fts (rowid, body) VALUES (:id, :body)"),
             [{"id": passage.id, "body": index_body(passage.text)} for passage in created],
         )
+        s.execute(
+            sql(
+                "INSERT OR IGNORE INTO passage_texts (sha256, passage_id, source_id, seq, origin, text, version, created_at)"
+                " VALUES (:sha, :id, :source, :seq, :origin, :text, :version, :at)"
+            ),
+            [
+                {
+                    "sha": p.sha256,
+                    "id": p.id,
+                    "source": p.source_id,
+                    "seq": p.seq,
+                    "origin": p.origin,
+                    "text": p.text,
+                    "version": version,
+                    "at": utcnow(),
+                }
+                for p in created
+            ],
+        )
     return created
+
+
+def live_passage(s: Session, sha256: str) -> Passage | None:
+    """The passage with this identity if it is still retrievable (its source not retired or replaced)."""
+    return s.exec(select(Passage).where(Passage.sha256 == sha256).limit(1)).first()
+
+
+def passage_text_of(s: Session, sha256: str) -> PassageTextRecord | None:
+    """The text a hash named when it was indexed, even if its source has changed since."""
+    return s.get(PassageTextRecord, sha256)
 
 
 def passages_of_source(s: Session, source_id: int, origin: str | None = None) -> list[Passage]:

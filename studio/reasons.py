@@ -19,6 +19,7 @@ LEFT_OUT: dict[str, str] = {
     "approval_hash": "approval does not match the revision's hash",
     "content_altered": "content was altered after approval (hash mismatch)",
     "not_editor": "approved by {reviewer}, who was not an editor",
+    "stale": "stale: {changes}; confirm it is still true or revise it",
     "language_not_requested": "language {language} not requested",
     "no_language": "no language set on the draft",
     "no_exhibit": "not attached to an exhibit",

@@ -7,8 +7,9 @@
 - Editing makes a new revision, which is pending again.
 - `approved_for_export` is the only door to a package: it yields the latest
   revision of each draft only when its latest decision is "approved", the
-  decision names that revision's hash, and the stored content still hashes
-  to it.
+  decision names that revision's hash, the stored content still hashes
+  to it, and nothing it cites has changed since (studio.staleness): a stale
+  approval stays out until a person revises it or confirms it is still true.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from studio import audit, settings, users
+from studio import audit, settings, staleness, users
 from studio.errors import IntegrityError, NotFound, PermissionDenied, StudioError
-from studio.models import Draft, Review, Revision, User
+from studio.models import Draft, GroundConfirmation, Review, Revision, User
 from studio.reasons import why
 
 DECISIONS = ("approved", "changes_requested", "rejected")
@@ -54,6 +55,9 @@ class Provenance:
     citations: dict[str, int] = field(default_factory=dict)
     checks: list[dict[str, Any]] = field(default_factory=list)
     note: str = ""
+    # The passage hashes (and transcript revision) relied on; None: derived
+    # from `citations` as the passages stand when the revision is added.
+    grounds: dict[str, Any] | None = None
 
 
 PERSON = Provenance()
@@ -104,6 +108,7 @@ def add_revision(
     draft = get_draft(s, draft_id)
     previous = latest_revision(s, draft_id)
     content_json = canonical_json(content)
+    grounds = provenance.grounds if provenance.grounds is not None else staleness.grounds_of(s, provenance.citations)
     revision = Revision(
         draft_id=int(draft.id or 0),
         number=(previous.number + 1) if previous else 1,
@@ -121,6 +126,7 @@ def add_revision(
         checks_json=json.dumps(provenance.checks, ensure_ascii=False),
         parent_id=previous.id if previous else None,
         note=provenance.note,
+        grounds_json=json.dumps(grounds, ensure_ascii=False, sort_keys=True),
     )
     s.add(revision)
     s.flush()
@@ -158,12 +164,17 @@ def edit(
     users.require(person, "edit")
     previous = latest_revision(s, draft_id)
     citations = previous.citations if previous else {}
+    # The edit relies on what the previous revision relied on (as last confirmed),
+    # not on whatever its passage ids hold now.
+    grounds = staleness.effective_grounds(s, previous) if previous else {}
     return add_revision(
         s,
         draft_id,
         content,
         created_by=person.name,
-        provenance=Provenance(author_kind="person", citations=citations, checks=checks or [], note=note),
+        provenance=Provenance(
+            author_kind="person", citations=citations, checks=checks or [], note=note, grounds=grounds
+        ),
     )
 
 
@@ -203,6 +214,12 @@ def _decide(
             f"revision {revision_id} is not the text you reviewed (hash {revision.sha256[:12]}…, "
             f"you saw {expected_sha256[:12]}…)"
         )
+    if decision == "approved" and (changes := staleness.stale(s, revision)):
+        raise StudioError(
+            f"revision {revision_id} is stale: "
+            + "; ".join(c.describe() for c in changes)
+            + ". Look at what changed, then confirm it is still true (review confirm) or revise it"
+        )
     if decision == "approved" and settings.get(s, "four_eyes") and revision.created_by == person.name:
         raise PermissionDenied(
             f"four-eyes rule: {person.name} wrote or requested this revision, so another editor must approve it"
@@ -226,6 +243,48 @@ def _decide(
         {"draft": revision.draft_id, "sha256": revision.sha256, "reason": reason},
     )
     return review
+
+
+def confirm_still_true(s: Session, revision_id: int, user: User, note: str = "") -> GroundConfirmation:
+    """A person's decision that a revision is still true although what it cites has
+    changed: it now relies on what stands in place of each changed passage."""
+    person = _stored_person(s, user, "review")
+    users.require(person, "review")
+    revision = get_revision(s, revision_id)
+    latest = latest_revision(s, revision.draft_id)
+    if latest is None or latest.id != revision.id:
+        raise StudioError(f"revision {revision_id} has been superseded; confirm the latest one")
+    if content_sha256(revision.content_json) != revision.sha256:
+        raise IntegrityError(f"revision {revision_id}: stored content does not match its hash")
+    grounds = staleness.effective_grounds(s, revision)
+    changes = staleness.changed(s, grounds)
+    if not changes:
+        raise StudioError(f"nothing revision {revision_id} cites has changed: there is nothing to confirm")
+    renewed = staleness.renewed(s, grounds)
+    confirmation = GroundConfirmation(
+        revision_id=int(revision.id or 0),
+        revision_sha256=revision.sha256,
+        grounds_json=json.dumps(renewed, ensure_ascii=False, sort_keys=True),
+        note=note.strip(),
+        confirmed_by=person.name,
+        confirmed_role=person.role,
+    )
+    s.add(confirmation)
+    s.flush()
+    audit.record(
+        s,
+        person.name,
+        "review.confirm_still_true",
+        "revision",
+        revision.id,
+        {
+            "draft": revision.draft_id,
+            "sha256": revision.sha256,
+            "changed": [c.describe() for c in changes],
+            "note": note.strip(),
+        },
+    )
+    return confirmation
 
 
 def _stored_person(s: Session, user: User, action: str) -> User:
@@ -309,6 +368,7 @@ class ApprovedItem:
     draft: Draft
     revision: Revision
     review: Review
+    grounds: dict[str, Any] = field(default_factory=dict)  # what it relies on now (staleness.effective_grounds)
 
     @property
     def content(self) -> dict[str, Any]:
@@ -342,7 +402,11 @@ def _verdict(s: Session, draft: Draft) -> tuple[ApprovedItem | None, str]:
         return None, why("content_altered")
     if review.reviewer_role != "editor":
         return None, why("not_editor", reviewer=review.reviewer)
-    return ApprovedItem(draft, revision, review), ""
+    grounds = staleness.effective_grounds(s, revision)
+    changes = staleness.changed(s, grounds)
+    if changes:
+        return None, why("stale", changes="; ".join(c.describe() for c in changes))
+    return ApprovedItem(draft, revision, review, grounds), ""
 
 
 def approved_for_export(

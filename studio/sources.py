@@ -1,4 +1,10 @@
-"""Sources of an exhibit: listing, reading, attaching to another exhibit."""
+"""Sources of an exhibit: listing, reading, attaching, visibility, replacing and retiring.
+
+A source is never deleted: replacing it (a corrected label, a new scan) adds a
+new version that points back at the old one, and retiring it takes its passages
+out of retrieval. Either makes every revision that cited its passages stale
+(studio.staleness) until a person confirms or revises it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from studio import audit
-from studio.errors import NotFound
-from studio.models import Source
+from studio.errors import NotFound, StudioError
+from studio.models import Source, utcnow
+from studio.passages import remove_passages
+
+VISIBILITIES = ("public", "internal", "restricted")
 
 
 def get_source(s: Session, source_id: int) -> Source:
@@ -19,8 +28,12 @@ def get_source(s: Session, source_id: int) -> Source:
     return source
 
 
-def list_sources(s: Session, exhibit_id: int | None = None, kind: str | None = None) -> list[Source]:
+def list_sources(
+    s: Session, exhibit_id: int | None = None, kind: str | None = None, *, include_retired: bool = False
+) -> list[Source]:
     query = select(Source).order_by(col(Source.id))
+    if not include_retired:
+        query = query.where(col(Source.retired_at).is_(None))
     if exhibit_id is not None:
         query = query.where(Source.exhibit_id == exhibit_id)
     if kind is not None:
@@ -44,3 +57,61 @@ def attach(s: Session, source_id: int, exhibit_id: int | None, actor: str) -> So
         s.add(passage)
     audit.record(s, actor, "source.attach", "source", source_id, {"exhibit": exhibit_id})
     return source
+
+
+def is_public(source: Source | None) -> bool:
+    """May a package quote or link this source? Only a public, current one."""
+    return source is not None and source.visibility == "public" and source.retired_at is None
+
+
+def set_visibility(s: Session, source_id: int, visibility: str, actor: str) -> Source:
+    if visibility not in VISIBILITIES:
+        raise StudioError(f"visibility must be one of: {', '.join(VISIBILITIES)}")
+    source = get_source(s, source_id)
+    if source.visibility != visibility:
+        audit.record(s, actor, "source.visibility", "source", source_id, {"from": source.visibility, "to": visibility})
+        source.visibility = visibility
+        s.add(source)
+    return source
+
+
+def retire(s: Session, source_id: int, actor: str, reason: str = "") -> Source:
+    """Take a source out of use: its passages leave retrieval; the file and its history stay."""
+    source = get_source(s, source_id)
+    if source.retired_at is not None:
+        raise StudioError(f"source {source_id} ({source.filename}) was already retired on {source.retired_at[:10]}")
+    source.retired_at = utcnow()
+    source.retired_by = actor
+    source.retired_reason = reason.strip()
+    s.add(source)
+    removed = remove_passages(s, source_id)
+    audit.record(s, actor, "source.retire", "source", source_id, {"reason": reason, "passages": removed})
+    return source
+
+
+def link_replacement(s: Session, old_id: int, new_id: int, actor: str) -> Source:
+    """`new_id` is the next version of `old_id`: same exhibit and visibility; the old one is retired."""
+    old, new = get_source(s, old_id), get_source(s, new_id)
+    if old_id == new_id:
+        raise StudioError(f"{new.filename} is the same file as source {old_id}: nothing to replace")
+    if old.retired_at is not None:
+        raise StudioError(f"source {old_id} ({old.filename}) is retired; replace its current version instead")
+    new.replaces_id = old_id
+    new.visibility = old.visibility
+    old.replaced_by_id = new_id
+    s.add(new)
+    s.add(old)
+    retire(s, old_id, actor, f"replaced by source {new_id} ({new.filename})")
+    audit.record(s, actor, "source.replace", "source", old_id, {"by": new_id, "file": new.filename})
+    return new
+
+
+def versions(s: Session, source_id: int) -> list[Source]:
+    """The version chain a source belongs to, oldest first."""
+    source = get_source(s, source_id)
+    while source.replaces_id is not None:
+        source = get_source(s, source.replaces_id)
+    chain = [source]
+    while chain[-1].replaced_by_id is not None:
+        chain.append(get_source(s, int(chain[-1].replaced_by_id)))
+    return chain

@@ -345,6 +345,7 @@ ZH: dict[str, str] = {
     "approval does not match the revision's hash": "批准记录与该修订版的哈希值不符",
     "content was altered after approval (hash mismatch)": "批准后内容被改动（哈希值不符）",
     "approved by {reviewer}, who was not an editor": "由 {reviewer} 批准，但此人不是编辑",
+    "stale: {changes}; confirm it is still true or revise it": "已过时：{changes}；请确认内容仍然属实，或修改它",
     "language {language} not requested": "未选择语言 {language}",
     "no language set on the draft": "草稿未设置语言",
     "not attached to an exhibit": "未关联任何展品",

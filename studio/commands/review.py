@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from studio import exhibits, review
+from studio import exhibits, review, staleness
 from studio.commands import acting_user, open_project, table
 
 
@@ -29,6 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("revision", type=int)
     a.add_argument("--sha256", help="the hash you reviewed (as printed by drafts show); refuses if the text changed")
     a.set_defaults(func=cmd_approve)
+    a = s.add_parser("confirm", help="a stale revision is still true: rely on the current passages (shows the diff)")
+    a.add_argument("revision", type=int)
+    a.add_argument("--note", default="")
+    a.set_defaults(func=cmd_confirm)
     for name, func in (("request-changes", cmd_request_changes), ("reject", cmd_reject)):
         a = s.add_parser(name)
         a.add_argument("revision", type=int)
@@ -81,6 +85,9 @@ def cmd_drafts_show(args: argparse.Namespace) -> int:
                 print(f"   cites passages: {revision.citations}")
             for flag in revision.checks:
                 print(f"   check: {flag.get('kind', '')}: {flag.get('message', '')}")
+            for change in staleness.stale(s, revision):
+                print(f"   STALE: {change.describe()}")
+                print(f"     {change.diff()}")
             for decision in review.reviews_of(s, int(revision.id or 0)):
                 print(f"   {decision.decision} by {decision.reviewer} at {decision.created_at[:19]} {decision.reason}")
     return 0
@@ -105,6 +112,19 @@ def cmd_approve(args: argparse.Namespace) -> int:
         with project.session() as s:
             decision = review.approve(s, args.revision, user, args.sha256)
     print(f"approved revision {args.revision} (sha256 {decision.revision_sha256[:12]}…) as {user.name}")
+    return 0
+
+
+def cmd_confirm(args: argparse.Namespace) -> int:
+    with open_project(args) as project:
+        user = acting_user(project, args)
+        with project.session() as s:
+            revision = review.get_revision(s, args.revision)
+            changes = staleness.stale(s, revision)
+            for change in changes:
+                print(f"{change.describe()}\n  {change.diff()}")
+            review.confirm_still_true(s, args.revision, user, args.note)
+    print(f"confirmed revision {args.revision} is still true ({len(changes)} change(s) accepted) as {user.name}")
     return 0
 
 

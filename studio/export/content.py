@@ -19,8 +19,10 @@ from sqlmodel import Session
 from studio import review
 from studio.errors import IntegrityError
 from studio.export import richtext
-from studio.models import Draft, Exhibit, Passage, Revision, Review, Source
+from studio.models import Draft, Exhibit, Review, Revision, Source
+from studio.passages import live_passage
 from studio.reasons import why
+from studio.sources import is_public
 
 CARD_KINDS = ("card", "audio_card", "translation")  # in order of preference for a card's text
 EXPORTED_KINDS = ("card", "audio_card", "translation", "summary", "caption", "alt_text", "transcript")
@@ -44,6 +46,9 @@ class UsedRevision:
     reviewer: str
     approved_at: str
     review_id: int
+    # The passage hashes (and transcript revision) this text relies on, so
+    # `verify` can tell later whether any of them has changed.
+    grounds: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -137,6 +142,7 @@ def _used(item: review.ApprovedItem) -> UsedRevision:
         reviewer=rv.reviewer,
         approved_at=rv.created_at,
         review_id=int(rv.id or 0),
+        grounds=item.grounds,
     )
 
 
@@ -153,17 +159,21 @@ def _facts(value: Any) -> list[str]:
 
 
 def _cited(s: Session, revisions: list[tuple[Revision, UsedRevision]]) -> list[dict[str, Any]]:
+    """The passages the texts cite, by hash (never by a row id that may hold other
+    text now), and only from public sources: an internal or restricted source
+    may ground a text but is never quoted or named in a package."""
     seen: dict[int, dict[str, Any]] = {}
-    for rev, _used_rev in revisions:
-        for passage_id in rev.citations.values():
-            if passage_id in seen:
-                continue
-            passage = s.get(Passage, int(passage_id))
-            if passage is None:
+    for _rev, used_rev in revisions:
+        for sha in (used_rev.grounds.get("passages") or {}).values():
+            passage = live_passage(s, str(sha))
+            if passage is None or int(passage.id or 0) in seen:
                 continue
             source = s.get(Source, passage.source_id)
-            seen[passage_id] = {
+            if not is_public(source):
+                continue
+            seen[int(passage.id or 0)] = {
                 "passage_id": passage.id,
+                "passage_sha256": passage.sha256,
                 "source_id": passage.source_id,
                 "source": source.filename if source else "",
                 "title": source.title if source else "",

@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema
 
-from studio import review
+from studio import review, staleness
 from studio.errors import StudioError
 from studio.export import iiif
 from studio.export.build import MANIFEST, SCHEMA_FILE
@@ -27,6 +27,7 @@ class VerifyReport:
     items: int = 0
     revisions: int = 0
     problems: list[str] = field(default_factory=list)
+    stale: list[dict[str, Any]] = field(default_factory=list)  # changed passages, with old and new text
 
     @property
     def ok(self) -> bool:
@@ -140,9 +141,15 @@ def verify_package(path: Path, project: Project | None) -> VerifyReport:
     if project is not None:
         with project.read() as s:
             for rev in revisions:
+                label = f"draft {rev.get('draft_id')} ({rev.get('kind')}, {rev.get('language') or '-'})"
                 why = review.verify_approved(s, int(rev.get("revision_id", 0)), str(rev.get("sha256", "")))
                 if why:
-                    report.problems.append(
-                        f"draft {rev.get('draft_id')} ({rev.get('kind')}, {rev.get('language') or '-'}): {why}"
-                    )
+                    report.problems.append(f"{label}: {why}")
+                # What the package itself says it relied on, compared with the project now:
+                # a later confirmation does not make an older package's text current.
+                grounds = rev.get("grounds")
+                if isinstance(grounds, dict):
+                    for change in staleness.changed(s, grounds):
+                        report.problems.append(f"{label}: stale: {change.describe()}")
+                        report.stale.append({"draft_id": rev.get("draft_id"), **change.as_dict()})
     return report

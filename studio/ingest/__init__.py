@@ -205,3 +205,20 @@ def import_file(
             replace_passages(s, source, split_passages(extracted.text), language=source.language)
         audit.record(s, actor, "source.import", "source", source.id, {"file": path.name, "sha256": sha, "kind": kind})
         return int(source.id or 0), False, extracted.warnings
+
+
+def replace_file(project: Project, source_id: int, path: Path, *, actor: str) -> tuple[int, list[str]]:
+    """A new version of source `source_id` (a corrected label, a better scan): imported
+    beside it, same exhibit and visibility; the old version is retired, history kept,
+    and every revision citing its passages becomes stale."""
+    from studio import sources
+
+    with project.read() as s:
+        old = sources.get_source(s, source_id)
+        exhibit_id, language = old.exhibit_id, old.language
+    new_id, existed, warnings = import_file(project, Path(path), exhibit_id=exhibit_id, actor=actor, language=language)
+    with project.session() as s:
+        if existed and new_id == source_id:
+            raise StudioError(f"{Path(path).name} is the same file as source {source_id}: nothing to replace")
+        sources.link_replacement(s, source_id, new_id, actor)
+    return new_id, warnings
