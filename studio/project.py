@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from studio import migrations
+from studio import anchor, migrations
 from studio.errors import StudioError
 from studio.media import MediaStore
 
@@ -111,6 +111,7 @@ class Project:
         if migrate_to is None:
             with project.session() as s:
                 jobs.mark_orphans_interrupted(s)
+                anchor.start(s, root)
         project.media.sweep_stale_temp_files()
         return project
 
@@ -160,6 +161,8 @@ class Project:
                 except BaseException:
                     s.rollback()
                     raise
+                if s.info.pop("audit_grew", False):
+                    anchor.advance(self.root, self.engine)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

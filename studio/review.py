@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from studio import audit, settings, staleness, users
+from studio import audit, evidence, settings, staleness, users
 from studio.errors import IntegrityError, NotFound, PermissionDenied, StudioError
 from studio.models import Draft, GroundConfirmation, Review, Revision, User
 from studio.reasons import why
@@ -240,7 +240,14 @@ def _decide(
         f"review.{decision}",
         "revision",
         revision.id,
-        {"draft": revision.draft_id, "sha256": revision.sha256, "reason": reason},
+        # The binding makes this entry the proof of the row: `check` refuses a
+        # review whose row differs from it or that has no such entry.
+        {
+            "draft": revision.draft_id,
+            "sha256": revision.sha256,
+            "reason": reason,
+            "binding": evidence.review_binding(s, int(review.id or 0)),
+        },
     )
     return review
 

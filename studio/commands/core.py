@@ -103,7 +103,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--verify", action="store_true", help="check the hash chain")
     p.set_defaults(func=cmd_audit)
 
-    p = sub.add_parser("check", help="database integrity and audit chain")
+    p = sub.add_parser(
+        "check", help="prove every approval was really made: database, audit chain and anchor, reviews, media"
+    )
     p.set_defaults(func=cmd_check)
 
 
@@ -312,27 +314,39 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    with open_project(args) as project, project.read() as s:
+    from studio import evidence
+
+    with open_project(args) as project:
         if args.verify:
-            problems = audit.verify(s)
+            # The chain alone cannot show a removed tail, a recomputed history
+            # or a decision inserted beside it; the anchor and bindings can.
+            problems = evidence.check(project, media=False)
             if problems:
                 for p in problems:
                     print(p, file=sys.stderr)
                 return 1
             print("audit log intact")
             return 0
-        for e in reversed(audit.entries(s, args.limit)):
-            print(
-                f"{e.id:>5} {e.at[:19]} {e.actor:<12} {e.action:<24} {e.object_type} {e.object_id} {e.detail_json[:80]}"
-            )
+        with project.read() as s:
+            for e in reversed(audit.entries(s, args.limit)):
+                print(
+                    f"{e.id:>5} {e.at[:19]} {e.actor:<12} {e.action:<24} {e.object_type} {e.object_id} "
+                    f"{e.detail_json[:80]}"
+                )
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from studio import evidence
+
     with open_project(args) as project:
-        result = project.integrity_check()
-        with project.read() as s:
-            problems = audit.verify(s)
-    print(f"database: {result}")
-    print("audit log: " + ("intact" if not problems else "; ".join(problems)))
-    return 0 if result == "ok" and not problems else 1
+        problems = evidence.check(project)
+    if not problems:
+        print("database: ok")
+        print("audit log: intact, and its head matches the anchor")
+        print("reviews, revisions and media: each matches its record")
+        return 0
+    print(f"FAILED: {len(problems)} problem(s)")
+    for problem in problems:
+        print(f"  {problem}")
+    return 1

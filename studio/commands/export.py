@@ -48,6 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("verify", help="check a package: checksums, schema, and that its revisions are still approved")
     p.add_argument("package", help="package folder or zip")
+    p.add_argument(
+        "--public-key",
+        help="the project's public key (base64, or a file holding it, e.g. signing-key.pub): the package must be "
+        "signed with it; without a project this is how an app team proves where a package came from",
+    )
     p.set_defaults(func=cmd_verify)
 
 
@@ -167,8 +172,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     project = None
     if args.project or (Path.cwd() / DB_NAME).exists():
         project = open_project(args)
+    public_key = args.public_key
+    if public_key and Path(public_key).is_file():
+        public_key = Path(public_key).read_text(encoding="ascii").strip()
     try:
-        report = verify_package(Path(args.package), project)
+        report = verify_package(Path(args.package), project, public_key)
     finally:
         if project is not None:
             project.close()
@@ -177,10 +185,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     )
     if project is None:
         print("note: no project given (--project), so approval of the revisions was not checked", file=sys.stderr)
+        if not public_key:
+            print(
+                "note: no --public-key given, so the signature was checked against the key inside the package only",
+                file=sys.stderr,
+            )
     if report.ok:
         print(
-            "OK: checksums, schema and IIIF manifests are valid"
-            + ("; every revision is still approved" if project else "")
+            "OK: checksums, schema, IIIF manifests and signature are valid"
+            + ("; every revision is still approved and the project proves its approvals" if project else "")
         )
         return 0
     print(f"FAILED: {len(report.problems)} problem(s)", file=sys.stderr)

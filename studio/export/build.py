@@ -24,9 +24,9 @@ from typing import Any, Iterator
 from generators.cards import CardContent, CardError, load_template
 from generators.transcription.captions import cues, to_text, to_webvtt
 from generators.transcription.types import Segment
-from studio import audit, settings
+from studio import anchor, audit, evidence, settings
 from studio.errors import StudioError
-from studio.export import dublincore, iiif, record
+from studio.export import dublincore, iiif, record, seal
 from studio.export.content import LanguageText, Omission, PackageItem, collect
 from studio.export.record import ExportRecord
 from studio.export.work import ItemFiles, ItemJob, prepare
@@ -201,8 +201,12 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
     out_dir = (opts.out_dir or project.exports_dir).expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_builds(out_dir)
+    # Tamper evidence, part 1 of 2: nothing leaves a project whose approvals
+    # cannot all be proved (studio/evidence.py says what failed).
+    evidence.require_intact(project)
 
     with project.read() as s:
+        audit_head = anchor.head(s)
         items, omissions = collect(s, languages, opts.exhibit_ids)
         prev = record.previous(s, opts.kind)
         disclosures = _disclosures(s, opts)
@@ -241,6 +245,7 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
             "created_by": opts.actor,
             "template": {"id": template.id, "version": template.version},
             "project": project.name,
+            "audit_head": audit_head.as_dict() if audit_head else {},
         }
         diff_out = {"previous_version": prev.version if prev else None, **change}
         left_out = [o.as_dict() for o in omissions]
@@ -250,6 +255,9 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
             manifest_sha = _write_manifest(pkg)
         else:
             manifest_sha = _make_bag(pkg, meta, opts)
+        # Tamper evidence, part 2 of 2: the manifest and audit head, signed.
+        if audit_head is not None:
+            seal.seal(project, pkg, pkg / MANIFEST, meta, audit_head)
         _progress(ctx, 0.92, "zipping")
         zip_tmp = build_root / f"{name}.zip"
         _zip(pkg, name, zip_tmp)

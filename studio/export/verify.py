@@ -12,9 +12,9 @@ from typing import Any
 
 import jsonschema
 
-from studio import review, staleness
+from studio import evidence, review, staleness
 from studio.errors import StudioError
-from studio.export import iiif
+from studio.export import iiif, seal
 from studio.export.build import MANIFEST, SCHEMA_FILE
 from studio.project import Project
 
@@ -60,7 +60,7 @@ def _check_manifest(root: Path, manifest: Path, report: VerifyReport, covers_all
     if covers_all:
         for path in sorted(root.rglob("*")):
             rel = path.relative_to(root).as_posix()
-            if path.is_file() and path.name != MANIFEST and rel not in listed:
+            if path.is_file() and rel not in (MANIFEST, seal.SEAL_FILE) and rel not in listed:
                 report.problems.append(f"{rel}: not listed in {manifest.name} (added after export?)")
 
 
@@ -102,7 +102,19 @@ def _validate_content(root: Path, report: VerifyReport) -> list[dict[str, Any]]:
     return revisions
 
 
-def verify_package(path: Path, project: Project | None) -> VerifyReport:
+def _evidence(path: Path, root: Path, project: Project | None, public_key: str | None) -> list[str]:
+    """The seal (signature, manifest, audit head) and, with the project, the project's own proof."""
+    try:
+        meta = json.loads((root / "package.json").read_text(encoding="utf-8")).get("package", {})
+    except (OSError, ValueError, AttributeError):
+        meta = {}
+    problems = seal.check(path, meta if isinstance(meta, dict) else {}, project, public_key)
+    if project is not None:
+        problems.extend(f"project: {p}" for p in evidence.check(project))
+    return problems
+
+
+def verify_package(path: Path, project: Project | None, public_key: str | None = None) -> VerifyReport:
     path = path.expanduser().resolve()
     report = VerifyReport(str(path))
     if path.is_file() and zipfile.is_zipfile(path):
@@ -116,7 +128,7 @@ def verify_package(path: Path, project: Project | None) -> VerifyReport:
             tops = [p for p in Path(tmp).iterdir()]
             if len(tops) != 1 or not tops[0].is_dir():
                 raise StudioError(f"{path.name}: expected one package folder inside the zip")
-            inner = verify_package(tops[0], project)
+            inner = verify_package(tops[0], project, public_key)
             inner.package = str(path)
             return inner
     if not path.is_dir():
@@ -138,6 +150,7 @@ def verify_package(path: Path, project: Project | None) -> VerifyReport:
         raise StudioError(f"{path}: not a Heritage Studio package (no bagit.txt and no {MANIFEST})")
     revisions = _validate_content(root, report)
     report.revisions = len(revisions)
+    report.problems.extend(_evidence(path, root, project, public_key))
     if project is not None:
         with project.read() as s:
             for rev in revisions:

@@ -1,0 +1,188 @@
+"""Tamper evidence: proof that every approval in the database is one a person really made.
+
+A row in `reviews` is only a claim. It counts when the hash-chained audit log
+holds the entry written by the same call (`review.approve`…), carrying the
+review's binding: revision id, content hash, decision, person, role, time and
+any further column (flag acknowledgements…) as canonical JSON. `check` and every
+export test the whole project:
+
+- the database file is sound and the audit chain is unbroken,
+- the chain's head is the one anchored outside the database (studio/anchor.py),
+- each review row matches its audit entry, and each such entry still has its row,
+- each revision's content matches its hash and the hash its audit entry recorded,
+- each media blob matches its name.
+
+An INSERT into `reviews` has no audit entry; adding one breaks the chain or,
+recomputed, the anchor; content rewritten with the triggers dropped no longer
+matches the hash the audit log recorded; a replaced blob no longer hashes to its name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, col, select
+
+from studio import anchor, audit
+from studio.errors import IntegrityError
+from studio.models import AuditEntry, Revision, Source
+
+if TYPE_CHECKING:
+    from studio.project import Project
+
+_BLOB_NAME = re.compile(r"^[0-9a-f]{64}$")
+_EMPTY = (None, "", "[]", "{}", 0)
+
+
+def review_binding(s: Session, review_id: int) -> dict[str, Any]:
+    """Every column of the stored review row, read back as stored: what the audit entry binds.
+
+    Read from the table itself (not the model) so that a column another change
+    adds, such as acknowledged flags, is bound without this code knowing it.
+    """
+    row = s.connection().exec_driver_sql("SELECT * FROM reviews WHERE id = ?", (review_id,)).mappings().first()
+    if row is None:
+        raise IntegrityError(f"review {review_id} was not stored")
+    return dict(row)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _review_problems(s: Session) -> list[str]:
+    problems: list[str] = []
+    bound: dict[int, tuple[AuditEntry, dict[str, Any]]] = {}
+    legacy: dict[tuple[str, str, str, str], list[AuditEntry]] = defaultdict(list)
+    for entry in s.exec(
+        select(AuditEntry).where(col(AuditEntry.action).startswith("review.")).order_by(col(AuditEntry.id))
+    ):
+        detail = json.loads(entry.detail_json or "{}")
+        binding = detail.get("binding")
+        if isinstance(binding, dict) and "id" in binding:
+            bound[int(binding["id"])] = (entry, binding)
+        else:
+            # Written before reviews carried their binding: it names the
+            # revision, hash, decision and person, not the role or time.
+            legacy[(entry.object_id, str(detail.get("sha256", "")), entry.action, entry.actor)].append(entry)
+    rows = s.connection().exec_driver_sql("SELECT * FROM reviews ORDER BY id").mappings().all()
+    seen: set[int] = set()
+    for row in rows:
+        review = dict(row)
+        rid = int(review["id"])
+        seen.add(rid)
+        what = f"review {rid} ({review['decision']} of revision {review['revision_id']} by {review['reviewer']})"
+        if rid in bound:
+            entry, binding = bound[rid]
+            for column, value in review.items():
+                if column in binding:
+                    if _canonical(binding[column]) != _canonical(value):
+                        problems.append(f"{what}: its {column} differs from audit entry {entry.id}")
+                elif value not in _EMPTY:
+                    # A column added after this review was made holds its default;
+                    # anything else was written into it afterwards.
+                    problems.append(f"{what}: its {column} was set after the decision (audit entry {entry.id})")
+            continue
+        key = (
+            str(review["revision_id"]),
+            str(review["revision_sha256"]),
+            f"review.{review['decision']}",
+            review["reviewer"],
+        )
+        if legacy.get(key):
+            legacy[key].pop(0)
+            continue
+        problems.append(f"{what}: no audit entry records this decision; it was not made in the studio")
+    for rid, (entry, binding) in bound.items():
+        if rid not in seen:
+            problems.append(
+                f"audit entry {entry.id} records review {rid} ({binding.get('decision')} of revision "
+                f"{binding.get('revision_id')}), which is missing from the database"
+            )
+    for entries in legacy.values():
+        for entry in entries:
+            problems.append(f"audit entry {entry.id} ({entry.action} of revision {entry.object_id}) has no review row")
+    return problems
+
+
+def _revision_problems(s: Session) -> list[str]:
+    problems: list[str] = []
+    recorded: dict[str, AuditEntry] = {
+        e.object_id: e for e in s.exec(select(AuditEntry).where(AuditEntry.action == "revision.add"))
+    }
+    for revision in s.exec(select(Revision).order_by(col(Revision.id))):
+        rid = str(revision.id)
+        if hashlib.sha256(revision.content_json.encode("utf-8")).hexdigest() != revision.sha256:
+            problems.append(f"revision {rid}: its content does not match its hash")
+        entry = recorded.pop(rid, None)
+        if entry is None:
+            problems.append(f"revision {rid}: no audit entry records it; it was not made in the studio")
+            continue
+        detail = json.loads(entry.detail_json or "{}")
+        expected = {
+            "sha256": revision.sha256,
+            "draft": revision.draft_id,
+            "number": revision.number,
+            "author_kind": revision.author_kind,
+        }
+        differs = [k for k, v in expected.items() if k in detail and detail[k] != v]
+        if entry.actor != revision.created_by:
+            differs.append("author")
+        if differs:
+            problems.append(f"revision {rid}: its {', '.join(differs)} differ from audit entry {entry.id}")
+    for rid, entry in recorded.items():
+        problems.append(f"audit entry {entry.id} records revision {rid}, which is missing from the database")
+    return problems
+
+
+def _media_problems(project: Project, s: Session) -> list[str]:
+    problems: list[str] = []
+    store = project.media
+    referenced: set[str] = set()
+    for source in s.exec(select(Source).order_by(col(Source.id))):
+        for sha in (source.media_sha256, source.thumbnail_sha256):
+            if sha:
+                referenced.add(sha)
+                if not store.has(sha):
+                    problems.append(f"source {source.id} ({source.filename}): media blob {sha[:12]}… is missing")
+    if store.root.is_dir():
+        for path in sorted(store.root.glob("??/*")):
+            if not _BLOB_NAME.match(path.name) or not path.is_file():
+                continue
+            digest = hashlib.sha256()
+            with open(path, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    digest.update(block)
+            if digest.hexdigest() != path.name:
+                problems.append(f"media blob {path.name[:12]}… does not match its name: the file was replaced on disk")
+    return problems
+
+
+def check(project: Project, *, media: bool = True) -> list[str]:
+    """Every problem found, as sentences (empty when the project is intact)."""
+    problems: list[str] = []
+    result = project.integrity_check()
+    if result != "ok":
+        problems.append(f"database: {result}")
+    with project.read() as s:
+        problems.extend(f"audit log: {p}" for p in audit.verify(s))
+        problems.extend(f"audit log: {p}" for p in anchor.problems(s, project.root))
+        problems.extend(_review_problems(s))
+        problems.extend(_revision_problems(s))
+        if media:
+            problems.extend(_media_problems(project, s))
+    return problems
+
+
+def require_intact(project: Project, doing: str = "export") -> None:
+    """Refuse to go on (e.g. to export) from a project that fails `check`, saying what failed."""
+    problems = check(project)
+    if problems:
+        shown = "\n  ".join(problems[:20]) + (f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else "")
+        raise IntegrityError(
+            f"cannot {doing}: the project fails its integrity check (heritage-studio check):\n  {shown}"
+        )
