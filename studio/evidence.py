@@ -23,6 +23,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
@@ -39,14 +40,21 @@ _EMPTY = (None, "", "[]", "{}", 0)
 
 
 def review_binding(s: Session, review_id: int) -> dict[str, Any]:
-    """Every column of the stored review row, read back as stored: what the audit entry binds.
+    """Every column of the stored review row, read back as stored: what the audit entry binds."""
+    return row_binding(s, "reviews", review_id)
+
+
+def row_binding(s: Session, table: str, row_id: int) -> dict[str, Any]:
+    """Every column of a stored decision row, as stored.
 
     Read from the table itself (not the model) so that a column another change
     adds, such as acknowledged flags, is bound without this code knowing it.
     """
-    row = s.connection().exec_driver_sql("SELECT * FROM reviews WHERE id = ?", (review_id,)).mappings().first()
+    if table not in _DECISIONS:
+        raise ValueError(f"not a table of decisions: {table}")
+    row = s.connection().exec_driver_sql(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).mappings().first()
     if row is None:
-        raise IntegrityError(f"review {review_id} was not stored")
+        raise IntegrityError(f"{table} row {row_id} was not stored")
     return dict(row)
 
 
@@ -54,45 +62,66 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _review_problems(s: Session) -> list[str]:
+@dataclass(frozen=True)
+class _Decisions:
+    """A table of people's decisions, each made by one call that also writes an audit entry."""
+
+    noun: str
+    actions: tuple[str, ...]
+    person: str  # the column naming who decided
+
+    def action(self, row: dict[str, Any]) -> str:
+        return f"review.{row['decision']}" if "decision" in row else self.actions[0]
+
+
+_DECISIONS: dict[str, _Decisions] = {
+    "reviews": _Decisions("review", ("review.approved", "review.changes_requested", "review.rejected"), "reviewer"),
+    "ground_confirmations": _Decisions("confirmation", ("review.confirm_still_true",), "confirmed_by"),
+}
+
+
+def _tables(s: Session) -> set[str]:
+    rows = s.connection().exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").all()
+    return {str(r[0]) for r in rows}
+
+
+def _decision_problems(s: Session, table: str, kind: _Decisions) -> list[str]:
     problems: list[str] = []
     bound: dict[int, tuple[AuditEntry, dict[str, Any]]] = {}
     legacy: dict[tuple[str, str, str, str], list[AuditEntry]] = defaultdict(list)
     for entry in s.exec(
-        select(AuditEntry).where(col(AuditEntry.action).startswith("review.")).order_by(col(AuditEntry.id))
+        select(AuditEntry).where(col(AuditEntry.action).in_(kind.actions)).order_by(col(AuditEntry.id))
     ):
         detail = json.loads(entry.detail_json or "{}")
         binding = detail.get("binding")
         if isinstance(binding, dict) and "id" in binding:
             bound[int(binding["id"])] = (entry, binding)
         else:
-            # Written before reviews carried their binding: it names the
+            # Written before decisions carried their binding: it names the
             # revision, hash, decision and person, not the role or time.
             legacy[(entry.object_id, str(detail.get("sha256", "")), entry.action, entry.actor)].append(entry)
-    rows = s.connection().exec_driver_sql("SELECT * FROM reviews ORDER BY id").mappings().all()
+    rows = s.connection().exec_driver_sql(f"SELECT * FROM {table} ORDER BY id").mappings().all()
     seen: set[int] = set()
-    for row in rows:
-        review = dict(row)
-        rid = int(review["id"])
+    for mapping in rows:
+        row = dict(mapping)
+        rid = int(row["id"])
         seen.add(rid)
-        what = f"review {rid} ({review['decision']} of revision {review['revision_id']} by {review['reviewer']})"
+        what = (
+            f"{kind.noun} {rid} ({kind.action(row).removeprefix('review.')} of revision {row['revision_id']} "
+            f"by {row[kind.person]})"
+        )
         if rid in bound:
             entry, binding = bound[rid]
-            for column, value in review.items():
+            for column, value in row.items():
                 if column in binding:
                     if _canonical(binding[column]) != _canonical(value):
                         problems.append(f"{what}: its {column} differs from audit entry {entry.id}")
                 elif value not in _EMPTY:
-                    # A column added after this review was made holds its default;
+                    # A column added after this decision was made holds its default;
                     # anything else was written into it afterwards.
                     problems.append(f"{what}: its {column} was set after the decision (audit entry {entry.id})")
             continue
-        key = (
-            str(review["revision_id"]),
-            str(review["revision_sha256"]),
-            f"review.{review['decision']}",
-            review["reviewer"],
-        )
+        key = (str(row["revision_id"]), str(row["revision_sha256"]), kind.action(row), str(row[kind.person]))
         if legacy.get(key):
             legacy[key].pop(0)
             continue
@@ -100,13 +129,20 @@ def _review_problems(s: Session) -> list[str]:
     for rid, (entry, binding) in bound.items():
         if rid not in seen:
             problems.append(
-                f"audit entry {entry.id} records review {rid} ({binding.get('decision')} of revision "
-                f"{binding.get('revision_id')}), which is missing from the database"
+                f"audit entry {entry.id} records {kind.noun} {rid} (of revision {binding.get('revision_id')}), "
+                "which is missing from the database"
             )
     for entries in legacy.values():
         for entry in entries:
-            problems.append(f"audit entry {entry.id} ({entry.action} of revision {entry.object_id}) has no review row")
+            problems.append(
+                f"audit entry {entry.id} ({entry.action} of revision {entry.object_id}) has no {kind.noun} row"
+            )
     return problems
+
+
+def grounds_sha256(revision: Revision) -> str:
+    """What a revision relies on (staleness), bound in its audit entry like its text."""
+    return hashlib.sha256(str(getattr(revision, "grounds_json", "") or "").encode("utf-8")).hexdigest()
 
 
 def _revision_problems(s: Session) -> list[str]:
@@ -128,6 +164,7 @@ def _revision_problems(s: Session) -> list[str]:
             "draft": revision.draft_id,
             "number": revision.number,
             "author_kind": revision.author_kind,
+            "grounds_sha256": grounds_sha256(revision),
         }
         differs = [k for k, v in expected.items() if k in detail and detail[k] != v]
         if entry.actor != revision.created_by:
@@ -171,7 +208,10 @@ def check(project: Project, *, media: bool = True) -> list[str]:
     with project.read() as s:
         problems.extend(f"audit log: {p}" for p in audit.verify(s))
         problems.extend(f"audit log: {p}" for p in anchor.problems(s, project.root))
-        problems.extend(_review_problems(s))
+        tables = _tables(s)
+        for table, kind in _DECISIONS.items():
+            if table in tables:
+                problems.extend(_decision_problems(s, table, kind))
         problems.extend(_revision_problems(s))
         if media:
             problems.extend(_media_problems(project, s))

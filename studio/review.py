@@ -143,6 +143,7 @@ def add_revision(
             "author_kind": revision.author_kind,
             "engine": revision.engine,
             "model": revision.model,
+            "grounds_sha256": evidence.grounds_sha256(revision),
         },
     )
     return revision
@@ -289,6 +290,7 @@ def confirm_still_true(s: Session, revision_id: int, user: User, note: str = "")
             "sha256": revision.sha256,
             "changed": [c.describe() for c in changes],
             "note": note.strip(),
+            "binding": evidence.row_binding(s, "ground_confirmations", int(confirmation.id or 0)),
         },
     )
     return confirmation

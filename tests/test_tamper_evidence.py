@@ -259,3 +259,25 @@ def test_the_app_package_is_signed_and_verifies(fx: Fixture, run: Run) -> None:
     assert (package / seal.SEAL_FILE).is_file() and (package / "bagit.txt").is_file()
     code, out = run("verify", str(package))
     assert code == 0, out
+
+
+def test_a_confirmation_or_grounds_written_with_sql_fail_check(fx: Fixture, run: Run) -> None:
+    """Staleness decisions (review confirm) open the door too, so they are bound like reviews."""
+    with fx.project.read() as s:
+        revision = review.latest_revision(s, fx.drafts["ding_en"])
+    assert revision is not None
+    sql(
+        fx.project.root,
+        "INSERT INTO ground_confirmations (revision_id, revision_sha256, grounds_json, note, confirmed_by, "
+        "confirmed_role, created_at) VALUES (?, ?, '{}', '', 'Morgan', 'editor', '2026-11-27T10:00:00+00:00')",
+        params=(revision.id, revision.sha256),
+    )
+    code, out = run("check")
+    assert code == 1 and f"confirmation 1 (confirm_still_true of revision {revision.id} by Morgan)" in out
+    sql(
+        fx.project.root,
+        "DROP TRIGGER IF EXISTS revisions_no_update",
+        f"UPDATE revisions SET grounds_json = '{{}}' WHERE id = {revision.id}",
+    )
+    code, out = run("check")
+    assert code == 1 and f"revision {revision.id}: its grounds_sha256 differ" in out
