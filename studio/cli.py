@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studio.commands.draft",
     "studio.commands.export",
     "studio.commands.transcribe",
+    "studio.commands.evaluate",
 )
 
 EXIT_ERROR = 1

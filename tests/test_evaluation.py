@@ -1,0 +1,112 @@
+"""`heritage-studio eval`: a run is stored, compared side by side and rendered.
+
+One real evaluation (SmolLM2 on two golden exhibits, Whisper tiny.en on one
+recording) runs here; the full evaluation is tests/bench/bench_evaluation.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from generators.drafting.drafter import DraftInputs
+from generators.drafting.prompts import PromptTemplate
+from generators.llm.base import LanguageModel
+from generators.llm.scripted import ScriptedModel
+from studio import evaluation, evaluation_report
+from studio.cli import main
+
+GOOD_GUI = """TITLE: A Western Zhou food tureen
+BODY: This gui held cooked grain at ancestral feasts [1]. Its inner base carries an inscription of 41 characters [1]. It was excavated in 1976 at Zhuangbai [1].
+KEY FACTS:
+- Western Zhou dynasty [1]
+- Inscription of 41 characters [1]
+IMAGE CAPTION: The gui with its two bird-shaped handles [1]."""
+
+
+def test_a_drafting_mode_is_one_more_axis(tmp_path: Path) -> None:
+    """How `facts` adds "composed": register a mode; a run then compares it with direct."""
+    seen: list[str] = []
+
+    def composed(
+        lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, seed: int
+    ) -> evaluation.DraftAttempt:
+        seen.append(inputs.exhibit)
+        attempt = evaluation.direct_mode(lm, template, inputs, seed)
+        attempt.content["body"] = "这件簋是西周的 [1]. " + str(attempt.content["body"])  # a mixed-script slip
+        return attempt
+
+    evaluation.register_mode("composed-test", composed)
+    try:
+        path = evaluation.run_golden(
+            tmp_path,
+            configs=[
+                evaluation.DraftConfig(model="scripted", mode="direct"),
+                evaluation.DraftConfig(model="scripted", mode="composed-test"),
+            ],
+            cases=["gui-card-en", "pending-card-en"],
+            seeds=[1, 2],
+            open_model=lambda _config: ScriptedModel(GOOD_GUI),
+        )
+    finally:
+        del evaluation.DRAFTING_MODES["composed-test"]
+    assert seen and len(seen) == 4  # two cases, two seeds
+    run = json.loads(path.read_text(encoding="utf-8"))
+    assert path.parent == tmp_path / "evaluations"
+    summary = run["summary"]["drafts"]
+    assert set(summary) == {"scripted", "scripted composed-test"}
+    direct, composed_s = summary["scripted"], summary["scripted composed-test"]
+    assert direct["drafts"] == 4 and direct["mixed_script"] == 0 and composed_s["mixed_script"] == 1
+    # the gui case: every must-appear fact is in GOOD_GUI; the pending case should have refused and did not
+    gui = [d for d in run["drafts"] if d["case"] == "gui-card-en" and d["config"] == "scripted"]
+    assert gui[0]["figures"]["must_appear_recall"] == 1.0
+    pending = [d for d in run["drafts"] if d["case"] == "pending-card-en" and d["config"] == "scripted"]
+    assert pending[0]["figures"]["refusal_ok"] is False
+    headers, rows = evaluation_report.comparison_rows([run])
+    assert headers == ["figure", "scripted", "scripted composed-test"]
+    mixed = next(r for r in rows if r[0].startswith("mixed-script"))
+    assert mixed[1] == "0 *" and mixed[2] == "1"
+
+
+@pytest.mark.slow
+def test_small_real_evaluation_is_stored_and_compared(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = tmp_path / "store"
+    code = main(
+        [
+            "eval",
+            "run",
+            "--store",
+            str(store),
+            "--model",
+            "smollm2-135m",
+            "--cases",
+            "gui-card-en,pending-card-en",
+            "--whisper",
+            "whisper-tiny.en:5:1",
+            "--recordings",
+            "bronze-terms-en",
+        ]
+    )
+    assert code == 0
+    runs = evaluation.list_runs(store)
+    assert len(runs) == 1
+    run = json.loads(runs[0].read_text(encoding="utf-8"))
+    assert {d["case"] for d in run["drafts"]} == {"gui-card-en", "pending-card-en"}
+    assert all(d["text"] or d["refused"] for d in run["drafts"])
+    assert run["drafts"][0]["figures"]["tokens_per_s"] > 0
+    (transcript,) = run["transcripts"]
+    assert transcript["figures"]["metric"] == "WER" and 0 <= transcript["figures"]["error_rate"] < 0.6
+    assert transcript["figures"]["terms_spoken"] == 5
+
+    capsys.readouterr()
+    report = tmp_path / "report.html"
+    assert main(["eval", "compare", "--store", str(store), run["id"], "--html", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "smollm2-135m" in out and "WER/CER" in out
+    page = report.read_text(encoding="utf-8")
+    assert page.count("<svg") >= 2
+    # offline: nothing but XML namespaces and pygal's credit comments name a web address
+    urls = set(re.findall(r"(?:src|href)=['\"](https?://[^'\"]+)", page))
+    assert urls == set()
