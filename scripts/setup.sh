@@ -24,7 +24,8 @@ APT_PACKAGES=(
   libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xfixes0 libxcb-xkb1 libpulse0
 )
 if [[ $WITH_TESTS == 1 ]]; then
-  APT_PACKAGES+=(chromium xvfb xauth)
+  # nodejs/npm: only to install axe-core, the kiosk's accessibility audit (tests/axe)
+  APT_PACKAGES+=(chromium xvfb xauth nodejs npm)
 fi
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -67,6 +68,19 @@ if [[ "$have" != "$pins-1" && "$have" != "$pins-$WITH_TESTS" ]]; then
   fi
   "$VPY" -m pip install -q --no-deps -e .
   echo "$pins-$WITH_TESTS" > "$stamp"
+fi
+
+# axe-core for the kiosk's accessibility test, from the npm registry at the version and
+# integrity hash in tests/axe/package-lock.json, into .venv/node (the tests read it
+# from there, offline). Installed rather than vendored: one pinned file, no copy to keep.
+if [[ $WITH_TESTS == 1 ]]; then
+  AXE_DIR=.venv/node
+  if ! cmp -s tests/axe/package-lock.json "$AXE_DIR/package-lock.json" || [[ ! -f $AXE_DIR/node_modules/axe-core/axe.min.js ]]; then
+    say "installing axe-core (npm) for the kiosk accessibility test"
+    mkdir -p "$AXE_DIR"
+    cp tests/axe/package.json tests/axe/package-lock.json "$AXE_DIR/"
+    (cd "$AXE_DIR" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  fi
 fi
 
 # Join and verify the model files once (sha256), so the first draft or

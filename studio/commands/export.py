@@ -26,7 +26,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--template", help="card template id from assets/cards or a path (default: kiosk_portrait / app_card)"
     )
     p.add_argument("--version", help="package version (semver); default: next after the last export")
-    p.add_argument("--idle-seconds", type=float, default=90.0, help="kiosk: back to the start after this idle time")
+    p.add_argument(
+        "--idle-seconds", type=float, default=90.0, help="kiosk: quiet time before 'are you still there?' shows"
+    )
+    p.add_argument(
+        "--warning-seconds",
+        type=float,
+        default=30.0,
+        help="kiosk: how long that warning waits before the guide starts over (at least 20, WCAG 2.2.1)",
+    )
     p.add_argument("--attract-seconds", type=float, default=6.0, help="kiosk: seconds per item in the attract loop")
     p.add_argument(
         "--disclosure",
@@ -88,6 +96,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             version=args.version,
             exhibit_ids=exhibit_ids,
             idle_seconds=args.idle_seconds,
+            warning_seconds=args.warning_seconds,
             attract_seconds=args.attract_seconds,
             disclosure=_disclosures(args.disclosure),
             base_url=args.base_url,

@@ -49,30 +49,67 @@ PERSON_DISCLOSURE = {
     "en": "Written by museum staff; approved by {editor}, {date}.",
     "zh": "本内容由本馆工作人员撰写，经 {editor} 于 {date} 审核批准。",
 }
+# The kiosk's own words. {n}/{total}, {s}, {editor} and {date} are filled in by kiosk.js.
 UI_STRINGS = {
     "en": {
-        "home": "Home",
+        "home": "All objects",
         "previous": "Previous",
         "next": "Next",
+        "position": "{n} of {total}",
+        "browse": "Browse the objects",
+        "choose": "Choose an object",
         "start": "Touch to explore",
-        "switch_language": "Switch language",
+        "empty": "This guide has no objects yet.",
+        "pause_loop": "Pause slideshow",
+        "resume_loop": "Play slideshow",
+        "key_facts": "At a glance",
         "audio_guide": "Audio guide",
-        "show_transcript": "Show transcript",
-        "hide_transcript": "Hide transcript",
+        "play": "Play audio guide",
+        "pause": "Pause",
+        "show_transcript": "Read the transcript",
+        "hide_transcript": "Hide the transcript",
         "title": "Gallery guide",
+        "disclosure_heading": "How this text was made",
+        "disclosure_ai": "Drafted with AI assistance from the museum's own sources.",
+        "disclosure_translated": "Translated by machine, then checked by museum staff.",
+        "disclosure_transcribed": "The audio transcript and captions were made by speech recognition software, "
+        "then checked by museum staff.",
+        "disclosure_approved": "Approved by {editor}, {date}.",
+        "idle_title": "Are you still there?",
+        "idle_message": "This guide will go back to the start in {s} seconds.",
+        "idle_stay": "Keep exploring",
+        "idle_leave": "Start over",
     },
     "zh": {
-        "home": "首页",
+        "home": "全部展品",
         "previous": "上一件",
         "next": "下一件",
+        "position": "第 {n} 件，共 {total} 件",
+        "browse": "浏览展品",
+        "choose": "请选择展品",
         "start": "轻触屏幕开始探索",
-        "switch_language": "切换语言",
+        "empty": "本导览暂无展品。",
+        "pause_loop": "暂停轮播",
+        "resume_loop": "继续轮播",
+        "key_facts": "要点",
         "audio_guide": "语音导览",
-        "show_transcript": "显示文字稿",
-        "hide_transcript": "隐藏文字稿",
+        "play": "播放语音导览",
+        "pause": "暂停",
+        "show_transcript": "阅读文字稿",
+        "hide_transcript": "收起文字稿",
         "title": "展厅导览",
+        "disclosure_heading": "内容说明",
+        "disclosure_ai": "本内容由人工智能根据本馆资料辅助起草。",
+        "disclosure_translated": "本文由机器翻译，并经本馆工作人员核对。",
+        "disclosure_transcribed": "语音文字稿和字幕由语音识别软件生成，并经本馆工作人员核对。",
+        "disclosure_approved": "经 {editor} 于 {date} 审核批准。",
+        "idle_title": "您还在浏览吗？",
+        "idle_message": "{s} 秒后，本导览将回到开始画面。",
+        "idle_stay": "继续浏览",
+        "idle_leave": "回到开始",
     },
 }
+MIN_WARNING_SECONDS = 20.0
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
 
@@ -84,7 +121,8 @@ class ExportOptions:
     template: str | None = None
     version: str | None = None
     exhibit_ids: list[int] | None = None
-    idle_seconds: float = 90.0
+    idle_seconds: float = 90.0  # kiosk: quiet time before the "are you still there?" warning
+    warning_seconds: float = 30.0  # kiosk: how long the warning waits; WCAG 2.2.1 asks at least 20
     attract_seconds: float = 6.0
     disclosure: dict[str, str] | None = None  # language -> template with {editor} and {date}
     base_url: str = "https://museum.example/heritage"
@@ -159,6 +197,26 @@ def _disclosure_line(text: LanguageText, ai_template: str) -> str:
     return template.format(editor=editors, date=card.approved_at[:10])
 
 
+def _visitor_provenance(text: LanguageText) -> dict[str, Any]:
+    """Which machines had a hand in what a visitor reads or hears, from the approved revisions.
+
+    The kiosk turns these flags into plain sentences next to the disclosure line, so machine
+    translation and machine transcription are said even when the line itself does not say them.
+    """
+    written = [r for r in text.revisions if r.kind != "transcript"]
+    heard = [r for r in text.revisions if r.kind == "transcript"]
+    return {
+        "ai_drafted": any(r.author_kind == "model" for r in written),
+        "machine_translated": text.machine_translated or any(r.kind == "translation" for r in written),
+        # A transcript keeps its speech engine in its content, so a corrected one still says so.
+        "machine_transcribed": bool(text.transcribed_by) or any(r.author_kind == "model" for r in heard),
+        # _disclosure_line's AI template already says "AI" when any revision was a model's
+        "disclosure_says_ai": any(r.author_kind == "model" for r in text.revisions),
+        "approved_by": ", ".join(dict.fromkeys(r.reviewer for r in text.revisions)),
+        "approved_on": text.revisions[0].approved_at[:10],
+    }
+
+
 def _card_content(item: PackageItem, text: LanguageText) -> CardContent:
     return CardContent(
         language=text.language,
@@ -193,6 +251,11 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
     opts.languages = languages
     if opts.idle_seconds <= 0 or opts.attract_seconds <= 0:
         raise StudioError("idle and attract times must be positive numbers of seconds")
+    if opts.warning_seconds < MIN_WARNING_SECONDS:
+        raise StudioError(
+            f"the idle warning must give visitors at least {MIN_WARNING_SECONDS:g} seconds to continue "
+            f"(WCAG 2.2.1); {opts.warning_seconds:g} was asked"
+        )
     try:
         template_name = opts.template or DEFAULT_TEMPLATES[opts.kind]
         template = load_template(template_name)
@@ -546,9 +609,10 @@ def _write_kiosk_player(root: Path, items: list[PackageItem], meta: dict[str, An
                 "key_facts": e["key_facts"],
                 "image_caption": e["image_caption"],
                 "credit": t.credit or (item.exhibit.identifier or ""),
-                "card": e["card"],
-                "card_alt": e["card_alt"],
+                # The card bitmap (text baked in) stays in cards/ for other screens; the kiosk
+                # page sets the same text live, at reading size, and does not repeat it.
                 "disclosure": e["disclosure"],
+                "provenance": _visitor_provenance(t),
                 "image": rec["image"]["path"] if rec["image"] else None,
                 "image_alt": e["alt_text"],
             }
@@ -567,6 +631,7 @@ def _write_kiosk_player(root: Path, items: list[PackageItem], meta: dict[str, An
         "languages": opts.languages,
         "default_language": opts.languages[0],
         "idle_seconds": opts.idle_seconds,
+        "warning_seconds": opts.warning_seconds,
         "attract_seconds": opts.attract_seconds,
         "language_names": {lang: LANGUAGE_NAMES.get(_base(lang), lang) for lang in opts.languages},
         "ui": {lang: UI_STRINGS.get(_base(lang), UI_STRINGS["en"]) for lang in opts.languages},

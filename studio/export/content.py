@@ -66,6 +66,7 @@ class LanguageText:
     summary: dict[str, str] = field(default_factory=dict)
     transcript: list[dict[str, Any]] = field(default_factory=list)  # approved segments
     audio_source_id: int | None = None
+    transcribed_by: str = ""  # the speech engine named in the transcript's content; kept through a person's edits
     machine_translated: bool = False
     revisions: list[UsedRevision] = field(default_factory=list)
 
@@ -321,6 +322,9 @@ def _build_item(
                 if isinstance(segments, list) and segments:
                     t.transcript = [_segment(seg) for seg in segments if isinstance(seg, dict)]
                     t.audio_source_id = a.draft.source_id
+                    engine = content.get("engine")
+                    if isinstance(engine, dict):
+                        t.transcribed_by = str(engine.get("model") or engine.get("name") or "")
             else:
                 continue
             t.revisions.append(used)
