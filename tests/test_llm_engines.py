@@ -266,3 +266,37 @@ def test_recent_prompts_come_back_without_being_read_again(
     done = embedded.complete(exhibit_a, greedy)
     assert set(evaluated) == {1}  # only the last prompt token and generation
     assert done.text == fresh and fresh.strip()  # the restored prompt is the same prompt
+
+
+def test_json_schema_constrains_the_answer(engine: LanguageModel) -> None:
+    # SmolLM2-135M left to itself answers in prose; under the schema it can only write this shape.
+    schema = {
+        "type": "object",
+        "properties": {
+            "facts": {
+                "type": "array",
+                "maxItems": 2,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "kind": {"enum": ["date", "material"]},
+                        "quote": {"type": "string", "maxLength": 40},
+                    },
+                    "required": ["kind", "quote"],
+                    "additionalProperties": False,
+                },
+            }
+        },
+        "required": ["facts"],
+        "additionalProperties": False,
+    }
+    done = engine.complete(
+        [ChatMessage("user", "What does this say: 'A bronze ding cast about 1200 BCE.'")],
+        GenerationParams(max_tokens=120, temperature=0.0, json_schema=json.dumps(schema)),
+    )
+    answer = json.loads(done.text)
+    assert set(answer) == {"facts"} and len(answer["facts"]) <= 2
+    for fact in answer["facts"]:
+        assert set(fact) == {"kind", "quote"} and fact["kind"] in ("date", "material") and len(fact["quote"]) <= 40
+    assert "json_schema" in GenerationParams(json_schema="{}").as_dict()
+    assert "json_schema" not in GenerationParams().as_dict()  # earlier records and cache keys are unchanged

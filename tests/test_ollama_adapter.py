@@ -226,3 +226,13 @@ def test_engine_setting_opens_ollama(ollama: FakeOllama) -> None:
     )
     model = open_language_model(cfg)
     assert (model.identity.engine, model.identity.model, model.context_length()) == ("ollama", "qwen2.5:0.5b", 2048)
+
+
+def test_json_schema_goes_to_ollama_as_format(ollama: FakeOllama) -> None:
+    model = OllamaServer(ollama.url).open("qwen2.5:0.5b", num_ctx=4096)
+    schema = {"type": "object", "properties": {"facts": {"type": "array"}}, "required": ["facts"]}
+    model.complete([ChatMessage("user", "Facts?")], GenerationParams(max_tokens=16, json_schema=json.dumps(schema)))
+    model.complete([ChatMessage("user", "Prose?")], GenerationParams(max_tokens=16))
+    chats = [body for path, body in ollama.requests if path == "POST /api/chat"]
+    assert chats[0]["format"] == schema
+    assert "format" not in chats[1] or chats[1]["format"] in (None, "")

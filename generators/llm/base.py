@@ -37,15 +37,23 @@ class GenerationParams:
     top_p: float = 0.9
     seed: int = 42
     stop: tuple[str, ...] = ()
+    # A JSON Schema (as JSON text) the answer must follow: every engine turns it
+    # into constrained decoding (a llama.cpp grammar, Ollama's `format`), so the
+    # model cannot write outside it. Text rather than a dict keeps the params
+    # hashable and lets them cross a process boundary as they are. "" = free text.
+    json_schema: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
             "top_p": self.top_p,
             "seed": self.seed,
             "stop": list(self.stop),
         }
+        if self.json_schema:  # only when set, so earlier records and cache keys stay as they were
+            out["json_schema"] = self.json_schema
+        return out
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,7 @@ class LlamaCppPythonModel:
         self._auto_threads = auto_threads
         self._lock = threading.Lock()
         self._states: OrderedDict[tuple[int, ...], bytes] = OrderedDict()  # prompt tokens -> KV of sequence 0
+        self._grammars: dict[str, object] = {}  # JSON schema text -> compiled grammar
         _open_models.add(self)
 
     def context_length(self) -> int:
@@ -192,6 +193,23 @@ class LlamaCppPythonModel:
         llm.n_tokens = len(tokens)
         return True
 
+    def _grammar(self, json_schema: str) -> object | None:
+        """llama.cpp's GBNF grammar for a JSON Schema: sampling can only pick tokens it allows."""
+        if not json_schema:
+            return None
+        grammar = self._grammars.get(json_schema)
+        if grammar is None:
+            from llama_cpp import LlamaGrammar
+
+            try:
+                grammar = LlamaGrammar.from_json_schema(json_schema, verbose=False)
+            except Exception as exc:  # the converter raises plain exceptions for schemas it cannot express
+                raise LanguageModelError(
+                    f"llama-cpp-python cannot turn this JSON schema into a grammar: {exc}"
+                ) from exc
+            self._grammars[json_schema] = grammar
+        return grammar
+
     def _choose_threads(self) -> None:
         threads = choose_threads()
         if threads != self.threads:
@@ -232,6 +250,7 @@ class LlamaCppPythonModel:
                     top_p=params.top_p,
                     seed=params.seed,
                     stop=list(params.stop) or None,
+                    grammar=self._grammar(params.json_schema),
                 )
                 for chunk in stream:
                     choice = chunk["choices"][0]

@@ -9,6 +9,7 @@ could have kept; planning with too few would let the server truncate.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -135,6 +136,8 @@ class OllamaModel:
                 messages=[m.as_dict() for m in messages],
                 stream=True,
                 options=options,
+                # Ollama constrains decoding to a JSON Schema given as `format`.
+                format=json.loads(params.json_schema) if params.json_schema else None,
             )
             for part in stream:
                 text = part.message.content if part.message else None

@@ -108,6 +108,12 @@ class XLlamaCppModel:
             "seed": params.seed,
             "stop": list(params.stop),
         }
+        if params.json_schema:
+            # llama.cpp's server turns the schema into a grammar for sampling.
+            request["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"schema": json.loads(params.json_schema)},
+            }
         pieces: list[str] = []
         state: dict[str, object] = {"finish": None, "cancelled": False, "timings": {}, "error": None, "raised": None}
         clock = StreamClock()

@@ -1,0 +1,211 @@
+"""Composing visitor text from approved facts: the model writes sentences, each
+naming the facts it states, and may name no others.
+
+The answer's JSON schema lists, for every sentence, `fact_ids` drawn from an
+enum of the chosen facts' numbers, so the citation of each sentence exists by
+construction (constrained decoding), not by a later hope. Key facts on a card
+are the approved claims themselves, with no model in between.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from generators.llm.base import ChatMessage, Completion, GenerationParams, LanguageModel
+
+PROMPT_VERSION = "compose-1"
+
+# Which kinds of fact each text wants first; a fact's place in this list is its priority.
+PRIORITY: dict[str, tuple[str, ...]] = {
+    "card": ("function", "date", "material", "place", "technique", "story", "person", "dimension"),
+    "audio_card": ("story", "function", "person", "place", "date", "technique", "material", "dimension"),
+    "summary": ("function", "date", "place", "material", "technique", "person", "story", "dimension"),
+    "caption": ("material", "date", "technique", "function", "place"),
+    "alt_text": ("material", "dimension", "technique", "function"),
+}
+HOW_MANY = {"card": 7, "audio_card": 7, "summary": 8, "caption": 3, "alt_text": 3}
+
+# (field, "title" | "sentences" | "sentence", how many sentences at most)
+FIELDS: dict[str, tuple[tuple[str, str, int], ...]] = {
+    "card": (("title", "title", 0), ("body", "sentences", 5), ("image_caption", "sentence", 1)),
+    "audio_card": (("title", "title", 0), ("body", "sentences", 6), ("image_caption", "sentence", 1)),
+    "summary": (("short", "sentences", 2), ("long", "sentences", 6)),
+    "caption": (("caption", "sentence", 1), ("alt_text", "sentence", 1)),
+    "alt_text": (("alt_text", "sentence", 1),),
+}
+COMPOSABLE = tuple(FIELDS)
+
+
+@dataclass(frozen=True)
+class FactForText:
+    """An approved fact as composition sees it; `n` is its number within this text."""
+
+    n: int
+    fact_id: int
+    kind: str
+    claim: str
+    quotes: tuple[str, ...] = ()
+
+
+@dataclass
+class Composition:
+    content: dict[str, object]
+    used: list[int]  # fact numbers cited by at least one sentence
+    finish_reason: str = "stop"
+    completion: Completion | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def choose(facts: Sequence[FactForText], kind: str, limit: int | None = None) -> list[FactForText]:
+    """The facts that fit the text, by the kind's priority (then the order given), renumbered 1..n."""
+    order = PRIORITY.get(kind, PRIORITY["card"])
+    ranked = sorted((f for f in facts if f.kind in order), key=lambda f: (order.index(f.kind), facts.index(f)))
+    picked = ranked[: limit or HOW_MANY.get(kind, 6)]
+    return [FactForText(i + 1, f.fact_id, f.kind, f.claim, f.quotes) for i, f in enumerate(picked)]
+
+
+def schema(kind: str, numbers: Sequence[int], limits: dict[str, int] | None = None) -> dict[str, object]:
+    """The answer's JSON schema: fields of the kind, sentences tied to an enum of fact numbers."""
+    limits = limits or {}
+    sentence = {
+        "type": "object",
+        "properties": {
+            "text": {"type": "string", "minLength": 3, "maxLength": 300},
+            "fact_ids": {"type": "array", "minItems": 1, "maxItems": 3, "items": {"enum": list(numbers)}},
+        },
+        "required": ["text", "fact_ids"],
+        "additionalProperties": False,
+    }
+    properties: dict[str, object] = {}
+    for name, shape, most in FIELDS[kind]:
+        if shape == "title":
+            properties[name] = {"type": "string", "minLength": 2, "maxLength": limits.get(name, 60)}
+        elif shape == "sentence":
+            properties[name] = sentence
+        else:
+            properties[name] = {"type": "array", "minItems": 1, "maxItems": most, "items": sentence}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name, _s, _m in FIELDS[kind]],
+        "additionalProperties": False,
+    }
+
+
+_WHAT = {
+    "en": {
+        "card": "a visual card for a gallery kiosk",
+        "audio_card": "an audio-guide card, to be read aloud",
+        "summary": "a short and a longer summary",
+        "caption": "a caption and alt text for the exhibit's picture",
+        "alt_text": "alt text describing the exhibit's picture",
+    },
+    "zh": {
+        "card": "展厅触摸屏上的图文卡片",
+        "audio_card": "语音导览卡片（供朗读）",
+        "summary": "一段简短摘要和一段较长摘要",
+        "caption": "展品图片的图注和替代文字",
+        "alt_text": "描述展品图片的替代文字",
+    },
+}
+
+
+def messages_for(kind: str, language: str, exhibit: str, facts: Sequence[FactForText]) -> list[ChatMessage]:
+    zh = language.startswith("zh")
+    listing = "\n".join(f"{f.n}. {f.claim}" for f in facts)
+    if zh:
+        system = (
+            "你为博物馆观众撰写简体中文文字。只使用编号事实中写明的内容，不要添加任何其他信息。"
+            "每个句子的 fact_ids 列出它所依据的事实编号。数字、年代和名称照事实原样抄写。"
+        )
+        user = f"展品：{exhibit}\n\n已核准的事实：\n{listing}\n\n请撰写{_WHAT['zh'][kind]}，以 JSON 回答。"
+    else:
+        system = (
+            "You write museum text for visitors in English. Use only what the numbered facts state; add nothing else. "
+            "For every sentence, fact_ids lists the numbers of the facts it states. "
+            "Copy numbers, dates and names exactly as the facts give them."
+        )
+        user = f"Exhibit: {exhibit}\n\nApproved facts:\n{listing}\n\nWrite {_WHAT['en'][kind]}. Answer as JSON."
+    return [ChatMessage("system", system), ChatMessage("user", user)]
+
+
+def _sentence(raw: object, allowed: set[int], problems: list[str]) -> tuple[str, list[int]] | None:
+    if not isinstance(raw, dict):
+        return None
+    text = str(raw.get("text", "")).strip()
+    ids = [int(i) for i in raw.get("fact_ids", []) if isinstance(i, int) and not isinstance(i, bool)]
+    wrong = [i for i in ids if i not in allowed]
+    if wrong:  # cannot happen under the grammar; an engine without one must not slip a citation past
+        problems.append(f"sentence cites facts {wrong} that were not offered: dropped")
+        return None
+    ids = list(dict.fromkeys(ids))
+    if not text or not ids:
+        return None
+    return text, ids
+
+
+def _cited(text: str, ids: list[int]) -> str:
+    return f"{text} [{', '.join(str(i) for i in ids)}]"
+
+
+def assemble(kind: str, answer: str, facts: Sequence[FactForText]) -> tuple[dict[str, object], list[int], list[str]]:
+    """The draft content (sentences with their [n] fact markers), the fact numbers used, and any problems."""
+    allowed = {f.n for f in facts}
+    problems: list[str] = []
+    try:
+        data = json.loads(answer)
+    except ValueError:
+        return {}, [], ["the model's answer is not JSON (cut at the length limit?)"]
+    if not isinstance(data, dict):
+        return {}, [], ["the model's answer is not a JSON object"]
+    content: dict[str, object] = {}
+    used: list[int] = []
+    for name, shape, _most in FIELDS[kind]:
+        value = data.get(name)
+        if shape == "title":
+            content[name] = str(value or "").strip()
+            continue
+        items = value if shape == "sentences" and isinstance(value, list) else [value]
+        parts = [p for p in (_sentence(i, allowed, problems) for i in items) if p is not None]
+        for _text, ids in parts:
+            used += [i for i in ids if i not in used]
+        content[name] = " ".join(_cited(t, ids) for t, ids in parts)
+    if kind in ("card", "audio_card"):
+        # Key facts are the approved claims themselves: nothing for a model to get wrong.
+        content["key_facts"] = [_cited(f.claim, [f.n]) for f in facts[:4]]
+        used += [f.n for f in facts[:4] if f.n not in used]
+    return content, sorted(used), problems
+
+
+def compose(
+    model: LanguageModel,
+    kind: str,
+    language: str,
+    exhibit: str,
+    facts: Sequence[FactForText],
+    *,
+    max_tokens: int = 500,
+    temperature: float = 0.2,
+    seed: int = 42,
+    limits: dict[str, int] | None = None,
+    on_token: Callable[[str], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Composition:
+    if kind not in FIELDS:
+        raise ValueError(f"'{kind}' cannot be composed from facts (choose one of: {', '.join(COMPOSABLE)})")
+    if not facts:
+        raise ValueError("there are no approved facts to compose from")
+    params = GenerationParams(
+        max_tokens=max_tokens,
+        temperature=temperature,
+        top_p=0.9,
+        seed=seed,
+        json_schema=json.dumps(schema(kind, [f.n for f in facts], limits), sort_keys=True),
+    )
+    completion = model.complete(
+        messages_for(kind, language, exhibit, facts), params, on_token=on_token, cancelled=cancelled
+    )
+    content, used, problems = assemble(kind, completion.text, facts)
+    return Composition(content, used, completion.finish_reason, completion, problems)

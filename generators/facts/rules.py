@@ -1,0 +1,412 @@
+"""What rules can extract without a model: dates and periods, dimensions and
+weights, accession numbers and materials, in English and Chinese.
+
+Every fact carries the exact span it was read from. Slots are chosen so that
+the same fact in an English and a Chinese source merges (a weight of 3.42 kg
+and 重3.42千克 are one fact) and a disagreement shows as a conflict (height
+76.5 cm against height 75 cm).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from generators.facts.chinese import NUMERAL_CHARS, PERIODS, Period, zh_int
+from generators.facts.types import Fact, PassageRef, Span
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    """The slice of a glossary entry rules need: a preferred spelling and what it is."""
+
+    preferred: str
+    variants: tuple[str, ...] = ()
+    note: str = ""
+    language: str = ""
+
+
+def span_of(passage: PassageRef, start: int, end: int) -> Span:
+    return Span(
+        start=start,
+        end=end,
+        quote=passage.text[start:end],
+        passage_sha256=passage.sha256,
+        passage_id=passage.passage_id,
+        source_id=passage.source_id,
+        seq=passage.seq,
+    )
+
+
+def _fact(passage: PassageRef, kind: str, start: int, end: int, value: str, slot: str, claim: str = "") -> Fact:
+    span = span_of(passage, start, end)
+    return Fact(
+        kind=kind,
+        claim=claim or span.quote.strip(),
+        value=value,
+        slot=slot,
+        spans=(span,),
+        origin="rule",
+        language=passage.language,
+    )
+
+
+# ----------------------------------------------------------------- numbers
+def _num(text: str) -> float | None:
+    text = text.replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if "点" in text:  # 七十六点五
+        whole, _, frac = text.partition("点")
+        w = zh_int(whole)
+        digits = zh_int(frac) if frac else None
+        if w is None or digits is None:
+            return None
+        return float(f"{w}.{''.join(str(zh_int(ch)) for ch in frac)}")
+    value = zh_int(text)
+    return float(value) if value is not None else None
+
+
+def _fmt(x: float) -> str:
+    return f"{round(x, 3):g}"
+
+
+# ------------------------------------------------------------------- dates
+_ERA = r"(BCE|B\.C\.E\.|BC|B\.C\.|CE|C\.E\.|AD|A\.D\.)"
+_EN_RANGE = re.compile(
+    r"(?:(?:about|around|circa|c\.|ca\.)\s*)?(?<![\d.])(\d{1,4})\s*(?:–|—|-|to)\s*(\d{1,4})(?![\d.])\s*" + _ERA + "?",
+    re.IGNORECASE,
+)
+_EN_YEAR_ERA = re.compile(r"(?:(?:about|around|circa|c\.|ca\.)\s*)?(?<![\d.])(\d{1,4})\s*" + _ERA, re.IGNORECASE)
+_EN_BARE_YEAR = re.compile(r"(?<![\w.])(?:(?:about|around|circa|c\.|ca\.)\s*)?(1[0-9]{3}|20[0-9]{2})(?!\w|\.\d)")
+_EN_CENTURY = re.compile(
+    r"(?:(early|mid|late)[- ])?(\d{1,2})(?:st|nd|rd|th)[- ]century(?:\s+" + _ERA + ")?",
+    re.IGNORECASE,
+)
+_ZH_NUM = rf"(\d{{1,4}}|[{NUMERAL_CHARS}]{{1,5}})"
+_ZH_RANGE = re.compile(rf"(约)?(公元前|前)?{_ZH_NUM}年?\s*(?:至|到|—|–|-|~)\s*(公元前|前)?{_ZH_NUM}年")
+_ZH_YEAR = re.compile(rf"(约)?(公元前|公元)?{_ZH_NUM}年(?![代间])")
+_ZH_CENTURY = re.compile(rf"(公元前)?{_ZH_NUM}世纪")
+
+
+def _bce(era: str | None) -> bool:
+    return bool(era) and era.replace(".", "").upper() in ("BCE", "BC")
+
+
+def _year_value(a: int, b: int | None = None) -> str:
+    return f"{a}" if b is None or a == b else f"{a}/{b}"
+
+
+def dates(passage: PassageRef) -> list[Fact]:
+    """Years, ranges and centuries; the value is astronomical-style (-1200/-1050 for 1200–1050 BCE)."""
+    text = passage.text
+    found: list[Fact] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= a or start >= b for a, b in taken)
+
+    def add(start: int, end: int, value: str) -> None:
+        if free(start, end):
+            taken.append((start, end))
+            found.append(_fact(passage, "date", start, end, value, f"date:{value}"))
+
+    for m in _EN_RANGE.finditer(text):
+        a, b, era = int(m.group(1)), int(m.group(2)), m.group(3)
+        if era is None and not (1000 <= a <= 2099 and 1000 <= b <= 2099):
+            continue  # "3-4" or "12-13" without an era is not a date
+        if era is None and b < a:
+            continue  # 1889-61 and such: too ambiguous for a rule
+        sign = -1 if _bce(era) else 1
+        add(m.start(), m.end(), _year_value(sign * a, sign * b))
+    for m in _EN_CENTURY.finditer(text):
+        n, era = int(m.group(2)), m.group(3)
+        start, end = (n - 1) * 100 + 1, n * 100
+        value = _year_value(-end, -start) if _bce(era) else _year_value(start, end)
+        add(m.start(), m.end(), value)
+    for m in _EN_YEAR_ERA.finditer(text):
+        sign = -1 if _bce(m.group(2)) else 1
+        add(m.start(), m.end(), _year_value(sign * int(m.group(1))))
+    for m in _EN_BARE_YEAR.finditer(text):
+        if text[m.end() : m.end() + 1] in ("-", "–") or re.match(r"\s*(cm|mm|kg|g|m)\b", text[m.end() :]):
+            continue
+        add(m.start(), m.end(), _year_value(int(m.group(1))))
+    for m in _ZH_RANGE.finditer(text):
+        a, b = zh_int(m.group(3)), zh_int(m.group(5))
+        if a is None or b is None:
+            continue
+        bce_a = bool(m.group(2))
+        bce_b = bool(m.group(4)) or (bce_a and b < a)
+        add(m.start(), m.end(), _year_value(-a if bce_a else a, -b if bce_b else b))
+    for m in _ZH_CENTURY.finditer(text):
+        n = zh_int(m.group(2))
+        if n is None or n > 21:
+            continue
+        start, end = (n - 1) * 100 + 1, n * 100
+        add(m.start(), m.end(), _year_value(-end, -start) if m.group(1) else _year_value(start, end))
+    for m in _ZH_YEAR.finditer(text):
+        y = zh_int(m.group(3))
+        if y is None or (m.group(2) is None and not 100 <= y <= 2099):
+            continue
+        add(m.start(), m.end(), _year_value(-y if m.group(2) == "公元前" else y))
+    return found
+
+
+def periods(passage: PassageRef) -> list[Fact]:
+    """Dynasties and reign names, English or Chinese, as one slot per period (so 商代 and Shang merge)."""
+    text = passage.text
+    found: list[Fact] = []
+    taken: list[tuple[int, int]] = []
+    for period in PERIODS:
+        for name, pattern in _period_patterns(period):
+            for m in pattern.finditer(text):
+                if any(not (m.end() <= a or m.start() >= b) for a, b in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                found.append(
+                    _fact(
+                        passage,
+                        "date",
+                        m.start(),
+                        m.end(),
+                        period.label(),
+                        f"{period.kind}:{period.key}",
+                        claim=m.group(0),
+                    )
+                )
+                break  # one fact per period per passage
+            else:
+                continue
+            break
+    return found
+
+
+def _period_patterns(period: Period) -> Iterable[tuple[str, re.Pattern[str]]]:
+    for name in sorted(period.en, key=len, reverse=True):
+        yield name, re.compile(rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])")
+    for name in sorted(period.zh, key=len, reverse=True):
+        yield name, re.compile(re.escape(name))
+
+
+# -------------------------------------------------------------- dimensions
+_EN_DIM_WORDS = (
+    "height",
+    "width",
+    "length",
+    "depth",
+    "diameter",
+    "weight",
+    "thickness",
+    "circumference",
+    "overall",
+    "h.",
+    "w.",
+    "d.",
+    "l.",
+    "weighs",
+    "weighing",
+)
+_EN_MEASURE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(mm|cm|m|in\.?|inches|kg|g)(?![A-Za-z])")
+_ZH_DIM = re.compile(
+    r"(通高|残高|高|口径|腹径|底径|足径|直径|宽|长|深|厚|重|纵|横)\s*[:：为约]?\s*"
+    rf"(\d+(?:\.\d+)?|[{NUMERAL_CHARS}点]+)\s*(厘米|毫米|公分|米|公斤|千克|克|cm|mm|kg|g)"
+)
+_ZH_SLOTS = {
+    "通高": "overall height",
+    "残高": "surviving height",
+    "高": "height",
+    "口径": "diameter at mouth",
+    "腹径": "diameter at belly",
+    "底径": "diameter at base",
+    "足径": "diameter at foot",
+    "直径": "diameter",
+    "宽": "width",
+    "长": "length",
+    "深": "depth",
+    "厚": "thickness",
+    "重": "weight",
+    "纵": "height",
+    "横": "width",
+}
+_UNIT_CM = {
+    "mm": 0.1,
+    "毫米": 0.1,
+    "cm": 1.0,
+    "厘米": 1.0,
+    "公分": 1.0,
+    "m": 100.0,
+    "米": 100.0,
+    "in": 2.54,
+    "in.": 2.54,
+}
+_UNIT_CM["inches"] = 2.54
+_UNIT_KG = {"kg": 1.0, "公斤": 1.0, "千克": 1.0, "g": 0.001, "克": 0.001}
+_ABBREV = {"h.": "height", "w.": "width", "d.": "depth", "l.": "length", "weighs": "weight", "weighing": "weight"}
+
+
+def _measure_value(number: float, unit: str) -> tuple[str, str] | None:
+    """(value in cm or kg, 'length' | 'weight')."""
+    unit = unit.lower() if unit.isascii() else unit
+    if unit in _UNIT_CM:
+        return f"{_fmt(number * _UNIT_CM[unit])} cm", "length"
+    if unit in _UNIT_KG:
+        return f"{_fmt(number * _UNIT_KG[unit])} kg", "weight"
+    return None
+
+
+def dimensions(passage: PassageRef) -> list[Fact]:
+    """'Height to top of handles 23.8 cm', 'weight 3.42 kg', '高23.8厘米', '重3.42千克'.
+
+    A measure counts only with a dimension word before it in the same clause
+    (a '3 cm' crack is not a dimension); the words from that dimension word to
+    the number name the slot, so two different heights do not conflict."""
+    text = passage.text
+    found: list[Fact] = []
+    for m in _EN_MEASURE.finditer(text):
+        number = _num(m.group(1))
+        measured = _measure_value(number, m.group(2)) if number is not None else None
+        if measured is None:
+            continue
+        clause_start = max(text.rfind(ch, 0, m.start()) for ch in ";\n,(")
+        dot = re.search(r"\.\s(?=[^.]*$)", text[max(clause_start, 0) : m.start()])
+        if dot:
+            clause_start = max(clause_start, 0) + dot.end() - 1
+        clause = text[clause_start + 1 : m.start()]
+        lowered = clause.lower()
+        hits = [(lowered.find(w), w) for w in _EN_DIM_WORDS if re.search(rf"(?<![a-z]){re.escape(w)}", lowered)]
+        hits = [(i, w) for i, w in hits if i >= 0]
+        if not hits:
+            continue
+        first, _word = min(hits)
+        start = clause_start + 1 + first
+        label = re.sub(r"[\s:]+", " ", text[start : m.start()]).strip(" :,-–").lower()
+        label = _ABBREV.get(label, label)
+        if measured[1] == "weight" and not label.startswith("weigh"):
+            label = "weight" if "weigh" not in label else label
+        slot = "weight" if label.startswith("weigh") else label
+        found.append(_fact(passage, "dimension", start, m.end(), measured[0], f"dimension:{slot}"))
+    for m in _ZH_DIM.finditer(text):
+        number = _num(m.group(2))
+        measured = _measure_value(number, m.group(3)) if number is not None else None
+        if measured is None:
+            continue
+        slot = _ZH_SLOTS[m.group(1)]
+        if (slot == "weight") != (measured[1] == "weight"):
+            continue  # 重 with a length, or 高 with a weight: not a dimension rules understand
+        found.append(_fact(passage, "dimension", m.start(), m.end(), measured[0], f"dimension:{slot}"))
+    return found
+
+
+# -------------------------------------------------------------- identifiers
+# ASCII classes, not \w: in Chinese text the number touches characters (馆藏编号RMAA.1987.014).
+_ACCESSION = re.compile(
+    r"(?<![A-Za-z0-9_.])(?:[A-Z]{2,8}\.\d{2,4}(?:\.\d{1,5})+|\d{4}\.\d{1,5}\.\d{1,5}(?:\.\d+)?)(?![A-Za-z0-9_]|\.\d)"
+)
+
+
+def accession_numbers(passage: PassageRef) -> list[Fact]:
+    out: list[Fact] = []
+    for m in _ACCESSION.finditer(passage.text):
+        if any(f.value == m.group(0) for f in out):
+            continue
+        out.append(_fact(passage, "identifier", m.start(), m.end(), m.group(0), "identifier:accession"))
+    return out
+
+
+# ---------------------------------------------------------------- materials
+# (key, English forms, Chinese forms); the key lets an English and a Chinese mention merge.
+MATERIALS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("bronze", ("bronze",), ("青铜",)),
+    ("jade", ("jade", "nephrite"), ("玉器", "玉雕", "软玉")),
+    ("porcelain", ("porcelain",), ("瓷器", "白瓷", "青花瓷")),
+    ("celadon", ("celadon",), ("青瓷",)),
+    ("stoneware", ("stoneware",), ("炻器",)),
+    ("earthenware", ("earthenware", "terracotta"), ("陶器",)),
+    ("silk", ("silk",), ("绢本", "丝绸", "绢")),
+    ("paper", ("paper",), ("纸本",)),
+    ("ink", ("ink",), ("水墨",)),
+    ("lacquer", ("lacquer",), ("漆器",)),
+    ("gold", ("gold",), ("黄金", "金器")),
+    ("silver", ("silver",), ("银器", "白银")),
+    ("iron", ("iron",), ("铁器",)),
+    ("wood", ("wood", "wooden"), ("木质", "木雕")),
+    ("ivory", ("ivory",), ("象牙",)),
+    ("bamboo", ("bamboo",), ("竹",)),
+    ("enamel", ("enamel", "cloisonné", "cloisonne"), ("珐琅", "景泰蓝")),
+    ("glass", ("glass",), ("玻璃",)),
+)
+
+
+def material_terms(glossary: Sequence[GlossaryTerm]) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """The base vocabulary plus glossary terms whose note says they are a
+    material (e.g. celadon: 'Green-glazed stoneware'), spelled as the glossary prefers."""
+    vocabulary = [(key, tuple(en), tuple(zh)) for key, en, zh in MATERIALS]
+    words = {w for _key, en, _zh in MATERIALS for w in en} | {"glaze", "glazed", "material"}
+    for term in glossary:
+        # Only a note that opens by naming a material ("Green-glazed stoneware"),
+        # not one that mentions one in passing ("Mask motif on ... bronzes").
+        opening = " ".join(re.split(r"[\s;:,.]+", term.note.lower())[:3])
+        names_material = any(re.search(rf"(?<![a-z]){re.escape(w)}", opening) for w in words) or "材质" in term.note
+        known = next(
+            (i for i, (_k, en, zh) in enumerate(vocabulary) if term.preferred.lower() in en or term.preferred in zh),
+            None,
+        )
+        if known is not None:  # a known material: the glossary adds the misspellings to catch
+            key, en, zh = vocabulary[known]
+            if term.language.startswith("zh"):
+                vocabulary[known] = (key, en, (*zh, *term.variants))
+            else:
+                vocabulary[known] = (key, (*en, *term.variants), zh)
+        elif not names_material:
+            continue
+        elif term.language.startswith("zh"):
+            vocabulary.append((term.preferred, (), (term.preferred, *term.variants)))
+        else:
+            vocabulary.append((term.preferred.lower(), (term.preferred, *term.variants), ()))
+    return vocabulary
+
+
+def materials(passage: PassageRef, glossary: Sequence[GlossaryTerm] = ()) -> list[Fact]:
+    text = passage.text
+    found: list[Fact] = []
+    taken: list[tuple[int, int]] = []
+    vocabulary = material_terms(glossary)
+    # Longest forms first, so 青瓷 is celadon before 瓷 could be anything else.
+    forms = sorted(
+        ((form, key, bool(en and form in en)) for key, en, zh in vocabulary for form in (*en, *zh)),
+        key=lambda f: -len(f[0]),
+    )
+    seen: set[str] = set()
+    for form, key, latin in forms:
+        if key in seen:
+            continue
+        pattern = rf"(?<![A-Za-z]){re.escape(form)}(?![A-Za-z])" if latin else re.escape(form)
+        for m in re.finditer(pattern, text, re.IGNORECASE if latin else 0):
+            if any(not (m.end() <= a or m.start() >= b) for a, b in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            seen.add(key)
+            preferred = next((t.preferred for t in glossary if form.lower() in (v.lower() for v in t.variants)), "")
+            found.append(_fact(passage, "material", m.start(), m.end(), key, f"material:{key}", claim=preferred))
+            break
+    return found
+
+
+def extract(passage: PassageRef, glossary: Sequence[GlossaryTerm] = ()) -> list[Fact]:
+    """Every rule on one passage, in reading order."""
+    facts = [
+        *accession_numbers(passage),
+        *dimensions(passage),
+        *periods(passage),
+        *dates(passage),
+        *materials(passage, glossary),
+    ]
+    # A date inside an accession number (RMAA.1987.014) is not a date.
+    ids = [(f.spans[0].start, f.spans[0].end) for f in facts if f.kind == "identifier"]
+    facts = [
+        f for f in facts if f.kind == "identifier" or all(f.spans[0].end <= a or f.spans[0].start >= b for a, b in ids)
+    ]
+    return sorted(facts, key=lambda f: (f.spans[0].start, f.spans[0].end))
