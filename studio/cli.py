@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studio.commands.core",
     "studio.commands.source",
     "studio.commands.review",
+    "studio.commands.card",
     "studio.commands.sample",
     "studio.commands.draft",
     "studio.commands.export",

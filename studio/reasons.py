@@ -12,8 +12,10 @@ import re
 
 LEFT_OUT: dict[str, str] = {
     "no_revision": "has no revision",
-    "pending": "revision {number} is pending review",
-    "edited_after_approval": "edited after approval: revision {number} is pending review",
+    # {revision_id} is what `review approve` takes; {number} counts the draft's own versions.
+    "pending": "revision {revision_id} is pending review (version {number} of the draft)",
+    "edited_after_approval": "edited after approval: revision {revision_id} is pending review "
+    "(version {number} of the draft)",
     "rejected": "rejected by {reviewer}: {reason}",
     "changes_requested": "changes requested by {reviewer}: {reason}",
     "approval_hash": "approval does not match the revision's hash",

@@ -399,8 +399,8 @@ def _verdict(s: Session, draft: Draft) -> tuple[ApprovedItem | None, str]:
     if review is None:
         earlier = [r for r in revisions(s, int(draft.id or 0)) if r.id != revision.id]
         if any((rv := latest_review(s, int(r.id or 0))) and rv.decision == "approved" for r in earlier):
-            return None, why("edited_after_approval", number=revision.number)
-        return None, why("pending", number=revision.number)
+            return None, why("edited_after_approval", revision_id=revision.id, number=revision.number)
+        return None, why("pending", revision_id=revision.id, number=revision.number)
     if review.decision == "rejected":
         return None, why("rejected", reviewer=review.reviewer, reason=review.reason)
     if review.decision == "changes_requested":

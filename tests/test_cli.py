@@ -208,6 +208,7 @@ def test_import_sources_and_search_in_english_and_chinese(cli: Cli, tmp_path: Pa
 
     code, out, _ = cli("search", "饕餮")
     assert code == 0 and "«饕餮»纹" in out and "exhibit 1" in out
+    assert out.startswith("1. passage ") and "bm25" not in out  # a rank, not a score that reads -0.00
     code, out, _ = cli("search", "taotie masks", "--exhibit", "RMAA.1987.014")
     assert code == 0 and "«taotie»" in out
     code, out, _ = cli("search", 'NEAR("bronze" AND *')
@@ -391,3 +392,64 @@ def test_sample_build(tmp_path: Path, capsys: pytest.CaptureFixture[str], env_cl
         assert list(s.exec(select(Draft))) == []
     assert main(["sample", "build", str(dest)]) == 1
     assert "pass --force to rebuild it" in capsys.readouterr().err
+
+
+def test_walkthrough_tours_the_project_named_by_option_or_environment(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = cli("walkthrough")  # --project from the Cli helper
+    assert code == 0 and f"Project {cli.root}" in out and "RMAA.1987.014" in out
+    monkeypatch.setattr(sys, "argv", ["heritage-studio"])
+    code = main(["--project", str(cli.root), "walkthrough"])
+    out = cli.capsys.readouterr().out
+    assert code == 0 and f"Project {cli.root}" in out
+    monkeypatch.setenv("HERITAGE_STUDIO_PROJECT", str(cli.root))
+    code = main(["walkthrough"])  # the environment, as the README's tour sets it
+    assert code == 0 and f"Project {cli.root}" in cli.capsys.readouterr().out
+
+
+def test_a_person_writes_and_edits_a_card_and_the_export_names_the_revision_to_approve(cli: Cli) -> None:
+    code, _, err = cli("card", "write", "RMAA.1987.014", "--lang", "en", "--title", "Ding", user="Lin")
+    assert code == 1 and "needs a title and a body" in err
+    code, out, err = cli(
+        "card",
+        "write",
+        "RMAA.1987.014",
+        "--lang",
+        "en",
+        "--title",
+        "Ritual cauldron",
+        "--body",
+        "A bronze ding for offerings.",
+        "--fact",
+        "Late Shang",
+        user="Lin",
+    )
+    assert code == 0, err
+    with Project.open(cli.root) as project, project.read() as s:
+        draft = s.exec(select(Draft)).one()
+        first = review.latest_revision(s, int(draft.id or 0))
+        assert first is not None and first.author_kind == "person" and first.created_by == "Lin"
+        assert first.content == {
+            "title": "Ritual cauldron",
+            "body": "A bronze ding for offerings.",
+            "key_facts": ["Late Shang"],
+            "image_caption": "",
+        }
+    assert f"revision {first.id}" in out and f"review approve {first.id} --sha256 {first.sha256}" in out
+    code, out, err = cli("card", "edit", str(draft.id), "--body", "A bronze ding for meat offerings.", user="Morgan")
+    assert code == 0, err
+    with Project.open(cli.root) as project, project.read() as s:
+        second = review.latest_revision(s, int(draft.id or 0))
+        assert second is not None and second.number == 2 and second.created_by == "Morgan"
+        assert second.content["body"] == "A bronze ding for meat offerings."
+        assert second.content["title"] == "Ritual cauldron" and review.draft_status(s, int(draft.id or 0)) == "pending"
+    code, _, err = cli("card", "edit", str(draft.id), "--title", "X", user="Priya")
+    assert code == 1 and "producer" in err  # a producer does not edit text
+
+    # The export's left-out line names the revision id that `review approve` takes.
+    code, out, err = cli("export", "kiosk", "--lang", "en", "--no-progress", user="Priya")
+    assert code == 0, err
+    assert f"revision {second.id} is pending review (version 2 of the draft)" in out
+    code, out, err = cli("review", "approve", str(second.id), "--sha256", second.sha256, user="Sam")
+    assert code == 0, err

@@ -213,7 +213,10 @@ def test_edit_after_approval_is_pending_and_kept_out(project: Project, people: d
     assert (rev2.number, rev2.parent_id, rev2.author_kind, rev2.created_by) == (2, rev1.id, "person", "Lin")
     assert rev2.citations == {"1": 7}  # an edit keeps what the text cites
     assert exported(project) == []  # neither the new text nor the old approved one
-    assert left_out(project)[rev1.draft_id] == "edited after approval: revision 2 is pending review"
+    assert (
+        left_out(project)[rev1.draft_id]
+        == f"edited after approval: revision {rev2.id} is pending review (version 2 of the draft)"
+    )
     with project.read() as s:
         assert review.draft_status(s, rev1.draft_id) == "pending"
     with project.session() as s:

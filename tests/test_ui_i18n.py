@@ -168,11 +168,13 @@ def test_left_out_reasons_from_the_core_are_shown_in_chinese() -> None:
             tr_reason(why("rejected", reviewer="Morgan", reason="wrong date: 1046 BCE"))
             == "已被 Morgan 拒绝：wrong date: 1046 BCE"
         )
-        assert tr_reason(why("pending", number=3)) == "修订版 3 正在等待审核"
+        assert tr_reason(why("pending", revision_id=17, number=3)) == "修订 17 正在等待审核（该稿第 3 版）"
         assert tr_reason("a reason nobody templated") == "a reason nobody templated"
     finally:
         set_language("en")
-    assert tr_reason(why("pending", number=3)) == "revision 3 is pending review"
+    assert (
+        tr_reason(why("pending", revision_id=17, number=3)) == "revision 17 is pending review (version 3 of the draft)"
+    )
 
 
 def test_check_lines_name_each_kind_of_check_in_the_ui_language() -> None:

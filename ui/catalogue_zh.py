@@ -338,8 +338,8 @@ ZH: dict[str, str] = {
     "The text repeats itself": "文字重复循环",
     # left-out reasons (studio/reasons.py)
     "has no revision": "没有任何修订版本",
-    "revision {number} is pending review": "修订版 {number} 正在等待审核",
-    "edited after approval: revision {number} is pending review": "批准后又被修改：修订版 {number} 正在等待审核",
+    "revision {revision_id} is pending review (version {number} of the draft)": "修订 {revision_id} 正在等待审核（该稿第 {number} 版）",
+    "edited after approval: revision {revision_id} is pending review (version {number} of the draft)": "批准后又被修改：修订 {revision_id} 正在等待审核（该稿第 {number} 版）",
     "rejected by {reviewer}: {reason}": "已被 {reviewer} 拒绝：{reason}",
     "changes requested by {reviewer}: {reason}": "{reviewer} 要求修改：{reason}",
     "approval does not match the revision's hash": "批准记录与该修订版的哈希值不符",

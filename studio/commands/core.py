@@ -249,9 +249,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not hits:
         print("no passages match")
         return 0
-    for hit in hits:
+    # Best first, by BM25. The score itself is not printed: in a small project FTS5's
+    # BM25 sits near zero for every hit ("-0.00"), which reads like "no match".
+    for rank, hit in enumerate(hits, start=1):
         text = search.highlight(" ".join(hit.text.split()), args.query)
-        print(f"[{hit.passage_id}] source {hit.source_id} · exhibit {hit.exhibit_id} · bm25 {hit.score:.2f}")
+        print(f"{rank}. passage {hit.passage_id} · source {hit.source_id} · exhibit {hit.exhibit_id}")
         print(f"    {text[:300]}")
     return 0
 

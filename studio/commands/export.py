@@ -12,6 +12,9 @@ from studio import exhibits, jobs, users
 from studio.commands import acting_user, actor_name, open_project, table
 from studio.errors import StudioError
 from studio.project import DB_NAME
+from studio.reasons import parse as parse_reason
+
+WAITING = ("pending", "edited_after_approval")  # left out only until an editor decides
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -145,6 +148,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"left out ({len(result.left_out)}):")
         for o in result.left_out:
             print(f"  draft {o['draft_id']} {o['kind']} {o['language'] or '-'} [{o['exhibit']}]: {o['reason']}")
+        if any(parse_reason(o["reason"]) and parse_reason(o["reason"])[0] in WAITING for o in result.left_out):
+            print("  (an editor decides these with: heritage-studio review approve REVISION --sha256 HASH;")
+            print("   heritage-studio drafts show DRAFT prints the text and its hash)")
     for warning in result.warnings:
         print(f"warning: {warning}")
     return 0

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.set_defaults(func=cmd_build)
 
     p = sub.add_parser("walkthrough", help="a guided tour of a project in the terminal")
-    p.add_argument("path", nargs="?", default=str(SAMPLE_PROJECT))
+    p.add_argument("path", nargs="?", help="project folder (default: --project, $HERITAGE_STUDIO_PROJECT, the sample)")
     p.set_defaults(func=cmd_walkthrough)
 
 
@@ -37,7 +37,8 @@ def cmd_walkthrough(args: argparse.Namespace) -> int:
     from studio import exhibits, glossary, review, search, sources
     from studio.project import Project
 
-    with Project.open(args.path) as project, project.read() as s:
+    path = args.path or getattr(args, "project", None) or str(SAMPLE_PROJECT)
+    with Project.open(path) as project, project.read() as s:
         print(f"Project {project.root}\n")
         for exhibit in exhibits.list_exhibits(s):
             items = sources.list_sources(s, exhibit.id)
