@@ -74,7 +74,7 @@ class DraftFigures:
 
 # Phrases with which a model says it has nothing to write from.
 _REFUSAL = re.compile(
-    r"(cannot|can't|can not|unable to|not able to) (write|produce|provide|create|describe)"
+    r"\bNO CARD\b|(cannot|can't|can not|unable to|not able to) (write|produce|provide|create|describe)"
     r"|(not|no) (enough|sufficient) (information|detail)|no (usable|relevant) (information|source)"
     r"|(sources|passages) (do not|don't|does not|doesn't) (contain|say|give|provide|describe)"
     r"|无法(撰写|写|提供|生成|描述)|没有(足够|可用|相关)的?(信息|资料|内容)|资料不足|信息不足|未提供(任何)?(信息|资料)",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -33,6 +34,50 @@ _FUNCTION_WORDS = frozenset(
     should may might must if then than also just too very all any some each into onto over under
     up down out off about after before again once only own same such both few more most other""".split()
 )
+
+
+# Whisper's own confidence at or above which an ordinary English word is taken as
+# heard right. Measured on the golden recordings (docs/EVALUATION.md): "during" and
+# "meaning" came with 0.83-0.98 and were offered as ding and Anyang; the real
+# mis-hearings were either not words ("taudi", "Taldi") or heard with less
+# confidence ("thing" for ding 0.66-0.75, "Jew" 0.39, "Yang" 0.49).
+CONFIDENT = 0.8
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """The GCIDE dictionary's words (english-words package, offline data): a
+    dictionary word is the one kind of text that can be heard right."""
+    from english_words import get_english_words_set
+
+    return frozenset(get_english_words_set(["gcide"], lower=True, alpha=True))
+
+
+def _word_confidence(segment: Segment) -> list[tuple[int, int, float]]:
+    """(start, end, probability) of each timed word inside the segment's text.
+    Words the text no longer holds (it was edited) are left out."""
+    spans: list[tuple[int, int, float]] = []
+    cursor = 0
+    for word in segment.words:
+        token = word.text.strip()
+        at = segment.text.find(token, cursor) if token else -1
+        if at >= 0:
+            spans.append((at, at + len(token), word.probability))
+            cursor = at + len(token)
+    return spans
+
+
+def _heard_right(
+    heard_words: list[str], term_words: set[str], start: int, end: int, confidence: Sequence[tuple[int, int, float]]
+) -> bool:
+    """Ordinary English words, none of them part of the term, that Whisper heard
+    with confidence: "during" is not a mis-hearing of ding. Text without word
+    timings (typed or edited by a person) counts as confident."""
+    words = [w.casefold() for w in heard_words]
+    if any(w in term_words for w in words) or not all(w in _english_words() for w in words):
+        return False
+    inside = [p for a, b, p in confidence if a < end and b > start]
+    return min(inside, default=1.0) >= CONFIDENT
 
 
 @dataclass(frozen=True)
@@ -72,10 +117,17 @@ def _latin_score(heard: str, spelling: str) -> float:
     return (plain + sound) / 2
 
 
-def _latin_suggestions(index: int, text: str, entry: GlossaryEntry, correct: list[tuple[int, int]]) -> list[Suggestion]:
+def _latin_suggestions(
+    index: int,
+    text: str,
+    entry: GlossaryEntry,
+    correct: list[tuple[int, int]],
+    confidence: Sequence[tuple[int, int, float]] = (),
+) -> list[Suggestion]:
     words = list(_WORD.finditer(text))
     found: list[Suggestion] = []
     spellings = [s for s in entry.spellings if not has_cjk(s)]
+    term_words = {w.casefold() for s in spellings for w in _WORD.findall(s)}
     for spelling in spellings:
         n = len(_WORD.findall(spelling))
         # one word more catches a name heard as two ("tau tie"); fewer words
@@ -91,7 +143,9 @@ def _latin_suggestions(index: int, text: str, entry: GlossaryEntry, correct: lis
                 if all(w.group().casefold() in _FUNCTION_WORDS for w in words[i : i + size]):
                     continue
                 score = _latin_score(heard, spelling)
-                if score >= LATIN_THRESHOLD:
+                if score >= LATIN_THRESHOLD and not _heard_right(
+                    [w.group() for w in words[i : i + size]], term_words, start, end, confidence
+                ):
                     found.append(Suggestion(index, start, end, heard, entry.written, round(score, 1)))
     return found
 
@@ -138,8 +192,9 @@ def suggest(
     for index, segment in enumerate(segments):
         # any glossary term already written right is left alone, whichever entry is being matched
         correct = _spans_of(segment.text.casefold(), latin_forms) + _spans_of(segment.text, chinese_forms)
+        confidence = _word_confidence(segment)
         for entry in glossary:
-            found.extend(_latin_suggestions(index, segment.text, entry, correct))
+            found.extend(_latin_suggestions(index, segment.text, entry, correct, confidence))
             found.extend(_chinese_suggestions(index, segment.text, entry, correct))
     skip = set(dismissed)
     return [s for s in _best_non_overlapping(found) if s.key not in skip]
