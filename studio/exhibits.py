@@ -1,4 +1,12 @@
-"""Exhibits and their Dublin Core description."""
+"""Exhibits and their Dublin Core description.
+
+The exhibit row is the curator's working copy. What a package may show of it
+(title, creator, date, description, subject, rights) leaves only as the
+approved revision of the exhibit's *record* draft: `submit_record` puts the
+current fields up for review, and every later edit of those fields adds a new
+pending revision, so an edit such as "INTERNAL: insurance value …" never
+reaches a visitor without an editor's approval.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +14,15 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
-from studio import audit
+from studio import audit, review, users
 from studio.errors import NotFound, StudioError
-from studio.models import Exhibit, utcnow
+from studio.models import Draft, Exhibit, Revision, User, utcnow
 
 DUBLIN_CORE = ("identifier", "title", "creator", "date", "description", "subject", "rights", "language")
 EDITABLE = DUBLIN_CORE + ("notes",)
+RECORD_KIND = "record"
+# What a package may show of an exhibit, once approved (identifier and language are catalogue keys, not prose).
+RECORD_FIELDS = ("title", "creator", "date", "description", "subject", "rights")
 
 
 def create_exhibit(s: Session, title: str, actor: str = "", **fields: Any) -> Exhibit:
@@ -54,7 +65,47 @@ def update_exhibit(s: Session, exhibit_id: int, actor: str = "", **fields: Any) 
         exhibit.updated_at = utcnow()
         s.add(exhibit)
         audit.record(s, actor, "exhibit.update", "exhibit", exhibit.id, changes)
+        draft = record_draft(s, int(exhibit.id or 0))
+        if draft is not None and set(changes) & set(RECORD_FIELDS):
+            _propose(s, draft, exhibit, actor or "unknown", "exhibit fields edited")
     return exhibit
+
+
+def record_content(exhibit: Exhibit) -> dict[str, Any]:
+    return {k: getattr(exhibit, k) or "" for k in RECORD_FIELDS}
+
+
+def record_draft(s: Session, exhibit_id: int) -> Draft | None:
+    return s.exec(
+        select(Draft).where(Draft.exhibit_id == exhibit_id, Draft.kind == RECORD_KIND).order_by(col(Draft.id))
+    ).first()
+
+
+def submit_record(s: Session, exhibit_id: int, user: User) -> Revision:
+    """Put the exhibit's public fields up for review (a pending revision of its record draft)."""
+    users.require(user, "edit")
+    exhibit = get_exhibit(s, exhibit_id)
+    draft = record_draft(s, exhibit_id)
+    if draft is None:
+        return review.create_draft(
+            s,
+            exhibit_id=exhibit.id,
+            kind=RECORD_KIND,
+            content=record_content(exhibit),
+            created_by=user.name,
+            title=f"Record of {exhibit.title}",
+        )
+    return _propose(s, draft, exhibit, user.name, "submitted for review")
+
+
+def _propose(s: Session, draft: Draft, exhibit: Exhibit, actor: str, note: str) -> Revision:
+    latest = review.latest_revision(s, int(draft.id or 0))
+    content = record_content(exhibit)
+    if latest is not None and latest.content == content:
+        return latest
+    return review.add_revision(
+        s, int(draft.id or 0), content, created_by=actor, provenance=review.Provenance(author_kind="person", note=note)
+    )
 
 
 def get_exhibit(s: Session, ref: int | str) -> Exhibit:

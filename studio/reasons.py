@@ -22,6 +22,7 @@ LEFT_OUT: dict[str, str] = {
     "content_altered": "content was altered after approval (hash mismatch)",
     "not_editor": "approved by {reviewer}, who was not an editor",
     "stale": "stale: {changes}; confirm it is still true or revise it",
+    "record_not_approved": "exhibit record (title, description, rights…) left out: {reason}",
     "language_not_requested": "language {language} not requested",
     "no_language": "no language set on the draft",
     "no_exhibit": "not attached to an exhibit",

@@ -202,7 +202,10 @@ def build(root: Path, *, audio: bool = True) -> Fixture:
             content=card("Autumn Mountains", "Approved once.", []),
         )
         fx.drafts["scroll_edited"] = c1.draft_id
-        ids = [r.id, r2.id, r3.id, b1.id, c1.id] + ([rt.id] if rt else [])
+        # The ding's and the bowl's public fields are put up for review; the scroll's never are.
+        records = [exhibits.submit_record(s, fx.exhibits[name], curator) for name in ("ding", "bowl")]
+        fx.drafts["ding_record"], fx.drafts["bowl_record"] = (x.draft_id for x in records)
+        ids = [r.id, r2.id, r3.id, b1.id, c1.id] + [x.id for x in records] + ([rt.id] if rt else [])
         rejected = b3.id
     for rid in ids:
         approve(project, editor, int(rid or 0))

@@ -53,8 +53,10 @@ def test_only_approved_revisions_reach_the_packages(fx: Fixture, packages: dict[
             "rmaa-1987-014/caption/en",
             "rmaa-1987-014/card/en",
             "rmaa-1987-014/card/zh",
+            "rmaa-1987-014/record/-",
             "rmaa-1987-014/transcript/en",
             "rmaa-1992-031/card/en",
+            "rmaa-1992-031/record/-",
         ], kind
         reasons = {o["draft_id"]: o["reason"] for o in result.left_out}  # type: ignore[attr-defined]
         with fx.project.read() as s:  # named by the id `review approve` takes
@@ -165,7 +167,7 @@ def test_kiosk_manifest_and_verify_catch_tampering_and_revoked_approval(
     kiosk = packages["kiosk"]
     report = verify_package(kiosk.folder, fx.project)  # type: ignore[attr-defined]
     assert report.ok, report.problems
-    assert (report.kind, report.version, report.items, report.revisions) == ("kiosk", "1.0.0", 2, 5)
+    assert (report.kind, report.version, report.items, report.revisions) == ("kiosk", "1.0.0", 2, 7)
     copy = kiosk.folder.parent / "tampered"  # type: ignore[attr-defined]
     shutil.copytree(kiosk.folder, copy)  # type: ignore[attr-defined]
     (copy / "content.js").write_text("window.HERITAGE_KIOSK = {};", encoding="utf-8")

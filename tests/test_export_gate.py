@@ -103,4 +103,5 @@ def test_script_tagged_languages_count_as_the_requested_language(tmp_path: Path)
     assert {o.reason for o in omissions} == {
         "no language set on the draft",
         "the exhibit has no approved card text in en",
+        "exhibit record (title, description, rights…) left out: not submitted for review",
     }

@@ -336,6 +336,10 @@ ZH: dict[str, str] = {
     "The cited passage may not say this": "所引段落可能并未这样说",
     "Another script inside the text": "文中夹杂另一种文字",
     "The text repeats itself": "文字重复循环",
+    "Submit the public fields for review": "提交公开字段供审核",
+    "Exhibit record": "展品著录",
+    "Stale: what this text cites has changed": "已过时：本文引用的资料已有改动",
+    "Title, creator, date, description, subject and rights reach a package only once an editor approves them": "标题、作者、年代、说明、主题和版权须经编辑批准后才会进入导出包",
     # left-out reasons (studio/reasons.py)
     "has no revision": "没有任何修订版本",
     "revision {revision_id} is pending review (version {number} of the draft)": "修订 {revision_id} 正在等待审核（该稿第 {number} 版）",
@@ -346,6 +350,7 @@ ZH: dict[str, str] = {
     "content was altered after approval (hash mismatch)": "批准后内容被改动（哈希值不符）",
     "approved by {reviewer}, who was not an editor": "由 {reviewer} 批准，但此人不是编辑",
     "stale: {changes}; confirm it is still true or revise it": "已过时：{changes}；请确认内容仍然属实，或修改它",
+    "exhibit record (title, description, rights…) left out: {reason}": "展品著录（标题、说明、版权等）未导出：{reason}",
     "language {language} not requested": "未选择语言 {language}",
     "no language set on the draft": "草稿未设置语言",
     "not attached to an exhibit": "未关联任何展品",

@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
-from PySide6.QtWidgets import QFormLayout, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
 from studio import exhibits
 from studio.models import Exhibit
@@ -75,7 +75,31 @@ class ExhibitEditor(QWidget):
             widget.editingFinished.connect(lambda f=field: self._edited(f))
             self.inputs[field] = widget
             form.addRow(tr(LABELS[field]), widget)
+        # The exhibit's public fields leave in a package only as an approved record;
+        # later edits of those fields go to the review queue by themselves.
+        self.submit = QPushButton(tr("Submit the public fields for review"))
+        self.submit.setToolTip(
+            tr(
+                "Title, creator, date, description, subject and rights reach a package only once an editor approves them"
+            )
+        )
+        self.submit.clicked.connect(self._submit)
+        form.addRow("", self.submit)
         self.setEnabled(False)
+
+    def _submit(self) -> None:
+        if self.exhibit_id is None:
+            return
+        exhibit_id, actor = self.exhibit_id, self.state.user_name
+
+        def submit(project: Any) -> int:
+            user = self.state.user(actor)
+            with project.session() as s:
+                return int(exhibits.submit_record(s, exhibit_id, user).id or 0)
+
+        Op(self.state, submit, where="exhibit.submit").success(lambda _rid: self.saved.emit(exhibit_id)).failure(
+            lambda exc: self.state.report_error(exc, "exhibit.submit")
+        ).run_in_background()
 
     def show_exhibit(self, exhibit: Exhibit | None) -> None:
         self.exhibit_id = int(exhibit.id or 0) if exhibit else None

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 
 from generators.drafting.citations import cited_numbers
 from generators.drafting.output import fields_of, parse_labelled, render_labelled
-from studio import exhibits, review, sources
+from studio import exhibits, review, sources, staleness
 from studio.models import Draft, Passage, Revision
-from studio.queries import passages_by_id
+from studio.passages import live_passage
 from ui.audit_view import AuditView
 from ui.card_preview import CardPreview
 from ui.i18n import tr
@@ -47,6 +47,7 @@ KIND_LABELS = {
     "alt_text": "Alt text",
     "translation": "Translation",
     "transcript": "Transcript",
+    "record": "Exhibit record",
 }
 
 
@@ -63,6 +64,7 @@ class ReviewItem:
     source_names: dict[int, str] = field(default_factory=dict)
     model_revision: Revision | None = None
     image: bytes | None = None
+    stale: list[Any] = field(default_factory=list)  # studio.staleness.Change: what it cites that changed
 
 
 def is_text_content(content: dict[str, Any]) -> bool:
@@ -97,17 +99,20 @@ def text_as_content(text: str, like: dict[str, Any]) -> dict[str, Any]:
 
 
 def diff_html(before: str, after: str) -> str:
-    """Word-level diff: what a person changed in what the model wrote."""
-    a, b = before.split(), after.split()
+    """What a person changed in what the model wrote: word by word, or character by
+    character when the text is Chinese (one changed character must not mark a paragraph)."""
+    cjk = any("\u3400" <= c <= "\u9fff" for c in before + after)
+    a, b = (list(before), list(after)) if cjk else (before.split(), after.split())
+    sep = "" if cjk else " "
     out = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op in ("delete", "replace"):
-            out.append(f"<del style='background:#f8d0d0'>{html.escape(' '.join(a[i1:i2]))}</del>")
+            out.append(f"<del style='background:#f8d0d0'>{html.escape(sep.join(a[i1:i2]))}</del>")
         if op in ("insert", "replace"):
-            out.append(f"<ins style='background:#c8f0c8'>{html.escape(' '.join(b[j1:j2]))}</ins>")
+            out.append(f"<ins style='background:#c8f0c8'>{html.escape(sep.join(b[j1:j2]))}</ins>")
         if op == "equal":
-            out.append(html.escape(" ".join(a[i1:i2])))
-    return "<p style='white-space:pre-wrap'>" + " ".join(out) + "</p>"
+            out.append(html.escape(sep.join(a[i1:i2])))
+    return "<p style='white-space:pre-wrap'>" + sep.join(out) + "</p>"
 
 
 def load_item(project: Any, draft_id: int) -> ReviewItem:
@@ -118,17 +123,20 @@ def load_item(project: Any, draft_id: int) -> ReviewItem:
         if revision is None:
             raise RuntimeError(f"draft {draft_id} has no revision")
         title = exhibits.get_exhibit(s, draft.exhibit_id).title if draft.exhibit_id else ""
-        numbers = {str(k): int(v) for k, v in revision.citations.items()}
-        found = passages_by_id(s, list(numbers.values()))
-        passages = {n: found[pid] for n, pid in numbers.items() if pid in found}
+        # Cited passages by the hash the revision relied on, never by a row id that may hold other text now.
+        hashes = dict(staleness.effective_grounds(s, revision).get("passages") or {})
+        live = {n: live_passage(s, str(sha)) for n, sha in hashes.items()}
+        passages = {n: p for n, p in live.items() if p is not None}
+        stale = staleness.stale(s, revision)
         names = {p.source_id: sources.get_source(s, p.source_id).filename for p in passages.values()}
-        model_revision = next((r for r in review.revisions(s, draft_id) if r.author_kind == "model"), None)
+        # Compare with the candidate the curator picked (the latest model text), not the first one offered.
+        model_revision = next((r for r in reversed(review.revisions(s, draft_id)) if r.author_kind == "model"), None)
         image = None
         if draft.exhibit_id:
             pictures = sources.list_sources(s, draft.exhibit_id, kind="image")
             if pictures:
                 image = project.media.path(pictures[0].media_sha256).read_bytes()
-    return ReviewItem(draft, revision, title, passages, names, model_revision, image)
+    return ReviewItem(draft, revision, title, passages, names, model_revision, image, stale)
 
 
 class ReviewView(QWidget):
@@ -325,9 +333,17 @@ class ReviewView(QWidget):
         self._enable()
 
     def _passages_html(self, item: ReviewItem, cited: list[int]) -> str:
-        if not item.passages:
-            return tr("This draft cites no passages.")
         parts = []
+        for change in item.stale:
+            parts.append(
+                "<div style='background:#fde2c8;padding:4px'><b>"
+                + html.escape(tr("Stale: what this text cites has changed"))
+                + f"</b><br>{html.escape(change.describe())}<br>"
+                + diff_html(change.old_text, change.new_text)
+                + "</div>"
+            )
+        if not item.passages:
+            return "".join(parts) or tr("This draft cites no passages.")
         for number in sorted(item.passages, key=lambda n: int(n)):
             p = item.passages[number]
             mark = "background:#fff2a8" if int(number) in cited else ""

@@ -49,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     for field in exhibits.EDITABLE:
         a.add_argument(f"--{field}")
     a.set_defaults(func=cmd_exhibit_edit)
+    a = s.add_parser("submit", help="put the exhibit's public fields (title, description, rights…) up for review")
+    a.add_argument("exhibit")
+    a.set_defaults(func=cmd_exhibit_submit)
 
     p = sub.add_parser("import", help="import files or folders as sources")
     p.add_argument("paths", nargs="+")
@@ -165,6 +168,16 @@ def cmd_exhibit_edit(args: argparse.Namespace) -> int:
         exhibit = exhibits.get_exhibit(s, args.exhibit)
         exhibits.update_exhibit(s, int(exhibit.id or 0), actor=actor_name(args), **fields)
         print(f"updated exhibit {exhibit.id}")
+    return 0
+
+
+def cmd_exhibit_submit(args: argparse.Namespace) -> int:
+    with open_project(args) as project:
+        user = acting_user(project, args)
+        with project.session() as s:
+            exhibit = exhibits.get_exhibit(s, args.exhibit)
+            revision = exhibits.submit_record(s, int(exhibit.id or 0), user)
+            print(f"the record of exhibit {exhibit.id} is revision {revision.id}, waiting for review")
     return 0
 
 

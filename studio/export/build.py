@@ -224,7 +224,7 @@ def _card_content(item: PackageItem, text: LanguageText) -> CardContent:
         body=text.body_text,
         key_facts=tuple(text.key_facts),
         image_caption=text.image_caption if item.image is not None else "",
-        credit=text.credit or (item.exhibit.identifier or ""),
+        credit=text.credit,  # an approved credit line or none: never the catalogue number in its place
         focal=item.focal,
         label=f"{item.exhibit.title} ({item.slug})",
     )
@@ -490,7 +490,7 @@ def _item_record(item: PackageItem, res: ItemFiles, disclosures: dict[str, str])
             "body_text": t.body_text,
             "key_facts": t.key_facts,
             "image_caption": t.image_caption,
-            "alt_text": t.alt_text or t.title,
+            "alt_text": t.alt_text,  # approved alt text or none: never the title in its place
             "card": f"cards/{item.slug}.{lang}.png",
             "card_alt": "\n".join([t.title, t.body_text, *t.key_facts]).strip(),
             "card_report": res.card_reports.get(lang, {}),
@@ -503,7 +503,7 @@ def _item_record(item: PackageItem, res: ItemFiles, disclosures: dict[str, str])
             entry["captions"] = f"captions/{item.slug}.{lang}.vtt"
             entry["transcript"] = f"transcripts/{item.slug}.{lang}.txt"
         texts[lang] = entry
-    ex = item.exhibit
+    ex = item.public  # only the approved record's fields
     return {
         "id": item.slug,
         "exhibit": {
@@ -570,12 +570,12 @@ def _write_content(
                 )
         titles = {lang: t.title for lang, t in item.texts.items()}
         manifest = iiif.manifest(
-            opts.base_url + "/" + meta["name"], item.slug, item.exhibit, titles, res.image, audio_tracks
+            opts.base_url + "/" + meta["name"], item.slug, item.public, titles, res.image, audio_tracks
         )
         _write_json(root / "iiif" / f"{item.slug}.json", manifest)
         (root / "dc").mkdir(exist_ok=True)
         summaries = {lang: t.summary.get("short", "") for lang, t in item.texts.items() if t.summary.get("short")}
-        (root / "dc" / f"{item.slug}.xml").write_bytes(dublincore.record(item.exhibit, titles, summaries))
+        (root / "dc" / f"{item.slug}.xml").write_bytes(dublincore.record(item.public, titles, summaries))
         listing.append(
             {"id": item.slug, "file": f"items/{item.slug}.json", "languages": list(item.texts), "title": titles}
         )
@@ -608,7 +608,7 @@ def _write_kiosk_player(root: Path, items: list[PackageItem], meta: dict[str, An
                 "body_html": e["body_html"],
                 "key_facts": e["key_facts"],
                 "image_caption": e["image_caption"],
-                "credit": t.credit or (item.exhibit.identifier or ""),
+                "credit": t.credit,  # an approved credit line or none
                 # The card bitmap (text baked in) stays in cards/ for other screens; the kiosk
                 # page sets the same text live, at reading size, and does not repeat it.
                 "disclosure": e["disclosure"],

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from studio import review
 from studio.errors import IntegrityError
+from studio.exhibits import RECORD_FIELDS, RECORD_KIND
 from studio.export import richtext
 from studio.models import Draft, Exhibit, Review, Revision, Source
 from studio.passages import live_passage
@@ -89,10 +90,20 @@ class PackageItem:
     image: Source | None
     focal: tuple[float, float]
     cited: list[dict[str, Any]]
+    record: UsedRevision | None = None  # the approved revision of the exhibit's record, if any
+    record_content: dict[str, Any] = field(default_factory=dict)
 
     @property
     def revisions(self) -> list[UsedRevision]:
-        return [r for t in self.texts.values() for r in t.revisions]
+        out = [r for t in self.texts.values() for r in t.revisions]
+        return out + ([self.record] if self.record is not None else [])
+
+    @property
+    def public(self) -> Exhibit:
+        """The exhibit as a package may show it: the approved record's fields, nothing else
+        (the catalogue identifier and language are keys, not prose). Never stored."""
+        fields = {k: str(self.record_content.get(k) or "") for k in RECORD_FIELDS}
+        return Exhibit(id=self.exhibit.id, identifier=self.exhibit.identifier, language=self.exhibit.language, **fields)
 
 
 @dataclass(frozen=True)
@@ -217,11 +228,28 @@ def collect(
         by_exhibit.setdefault(item.draft.exhibit_id, []).append(item)
 
     items: list[PackageItem] = []
+    records = {int(a.draft.exhibit_id or 0): a for a in review.approved_for_export(s, exhibit_ids, [RECORD_KIND])}
+    record_left_out = {int(lo.draft.exhibit_id or 0): lo for lo in review.left_out(s, exhibit_ids, [RECORD_KIND])}
     for exhibit_id in sorted(by_exhibit):
         exhibit = s.get(Exhibit, exhibit_id)
         if exhibit is None:
             continue
         built, unattached = _build_item(s, exhibit, by_exhibit[exhibit_id], languages)
+        if built is not None:
+            if exhibit_id in records:
+                built.record = _used(records[exhibit_id])
+                built.record_content = records[exhibit_id].content
+            else:
+                lo = record_left_out.get(exhibit_id)
+                omissions.append(
+                    Omission(
+                        int(lo.draft.id or 0) if lo else 0,
+                        RECORD_KIND,
+                        "",
+                        exhibit.title,
+                        why("record_not_approved", reason=lo.reason if lo else "not submitted for review"),
+                    )
+                )
         for a, reason in unattached:
             omissions.append(
                 Omission(int(a.draft.id or 0), a.draft.kind, a.draft.language or "", exhibit.title, reason)

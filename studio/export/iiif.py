@@ -43,7 +43,7 @@ def manifest(
     ]
     fields: dict[str, Any] = {
         "id": f"{base}iiif/{slug}.json",
-        "label": _lang_map(titles) or {"none": [exhibit.title]},
+        "label": _lang_map(titles) or {"none": [exhibit.title or slug]},
         "metadata": metadata or None,
         "summary": {"none": [exhibit.description]} if exhibit.description else None,
     }
@@ -55,7 +55,12 @@ def manifest(
     canvases: list[iiif.Canvas] = []
     if image is not None:
         cid = f"{base}iiif/{slug}/canvas/image"
-        canvas = iiif.Canvas(id=cid, width=image["width"], height=image["height"], label={"none": [exhibit.title]})
+        canvas = iiif.Canvas(
+            id=cid,
+            width=image["width"],
+            height=image["height"],
+            label=_lang_map(titles) or {"none": [exhibit.title or slug]},
+        )
         body = iiif.AnnotationBody(
             id=base + image["path"], type="Image", format="image/jpeg", width=image["width"], height=image["height"]
         )
@@ -70,7 +75,7 @@ def manifest(
         lang = track["language"]
         cid = f"{base}iiif/{slug}/canvas/audio-{lang}"
         duration = max(float(track["duration"]), 0.001)
-        canvas = iiif.Canvas(id=cid, duration=duration, label={lang: [titles.get(lang) or exhibit.title]})
+        canvas = iiif.Canvas(id=cid, duration=duration, label={lang: [titles.get(lang) or exhibit.title or slug]})
         sound = iiif.AnnotationBody(id=base + track["path"], type="Sound", format="audio/mpeg", duration=duration)
         canvas.items = [
             iiif.AnnotationPage(
