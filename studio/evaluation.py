@@ -506,3 +506,45 @@ def load_run(store: Path, ref: str) -> dict[str, Any]:
         return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
     except (OSError, ValueError) as exc:
         raise StudioError(f"no readable evaluation run '{ref}' ({exc})") from None
+
+
+# --------------------------------------------------- before switching engines
+@dataclass(frozen=True)
+class Standing:
+    """How one model or Whisper setting did in the latest run that measured it."""
+
+    name: str  # model key
+    run: str
+    created_at: str
+    figures: dict[str, float | None]
+
+
+def latest_standings(store: Path) -> tuple[dict[str, Standing], dict[str, Standing]]:
+    """(drafting models, Whisper models): the latest figures of each, for Settings
+    to show before a switch. Drafting counts only the packaged prompt drafting
+    directly (what the studio would do after the switch); Whisper keeps the
+    setting with the lowest error rate of that model's latest run."""
+    drafting: dict[str, Standing] = {}
+    whisper: dict[str, Standing] = {}
+    for path in list_runs(store):
+        try:
+            run = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # a run being written or damaged is skipped, never fatal here
+        summary = run.get("summary", {})
+        for config in run.get("draft_configs", []):
+            if config.get("prompt") or config.get("mode", "direct") != "direct":
+                continue
+            figures = summary.get("drafts", {}).get(config["name"])
+            if figures:
+                drafting[config["model"]] = Standing(config["model"], run["id"], run.get("created_at", ""), figures)
+        best: dict[str, Standing] = {}
+        for config in run.get("transcription_configs", []):
+            figures = summary.get("transcripts", {}).get(config["name"])
+            if not figures:
+                continue
+            old = best.get(config["model"])
+            if old is None or (figures.get("error_rate") or 1) < (old.figures.get("error_rate") or 1):
+                best[config["model"]] = Standing(config["model"], run["id"], run.get("created_at", ""), figures)
+        whisper.update(best)
+    return drafting, whisper

@@ -283,3 +283,35 @@ def test_transcript_figures() -> None:
 
 def test_timing_error_needs_both_sides() -> None:
     assert timing_error([], [(0.0, 1.0)]) is None
+
+
+def test_best_candidate_is_not_the_one_with_fewest_flags() -> None:
+    """The issue's picker: a looped candidate (one loop flag, little else) was kept over
+    a card with a few uncited sentences. Ranked by the figures, the loop comes last."""
+    from generators.drafting.drafter import DraftInputs, generate_candidates, prepare
+    from generators.drafting.grounding import SourcePassage
+    from generators.drafting.prompts import load_template
+    from generators.llm.scripted import ScriptedModel
+    from generators.quality.ranking import best_candidate
+
+    passages = [
+        SourcePassage(PASSAGES_EN[1], "label, passage 1", 1, 1),
+        SourcePassage(PASSAGES_EN[2], "catalogue, passage 2", 2, 1),
+    ]
+    looped = (
+        "TITLE: Ding\nBODY: Cast in bronze [1].\nKEY FACTS:\n"
+        + "- Three legs [1]\n" * 20
+        + "IMAGE CAPTION: A ding [1]."
+    )
+    flagged = (
+        "TITLE: A Shang ding\nBODY: The ding was cast in bronze around 1200 BCE at Anyang [1]. It is very old. "
+        "People admire it. Many come to see it.\nKEY FACTS:\n- Stands on three legs [1]\n- Decorated with taotie masks [2]\n"
+        "IMAGE CAPTION: The ding on its three legs [1]."
+    )
+    answers = iter([looped, flagged])
+    model = ScriptedModel(lambda _messages, _params: next(answers))
+    inputs = DraftInputs(kind="card", language="en", exhibit="Ding", passages=passages)
+    prepared = prepare(model, load_template("card"), inputs)
+    first, second = generate_candidates(model, prepared, 2)
+    assert len(first.flags) < len(second.flags)  # what the old picker went by
+    assert best_candidate(prepared, [first, second]) is second

@@ -239,3 +239,39 @@ def test_the_job_panel_shows_and_cancels_a_job_run_from_the_terminal(window: Any
     wait_until(qtbot, lambda: row.job.status == "cancelled", timeout=30)
     assert not row.cancel.isEnabled()
     settle(qtbot)
+
+
+def test_settings_show_the_evaluation_before_a_model_switch(window: Any, qtbot: Any) -> None:
+    """The figures of the stored evaluation runs, the current model's and the chosen one's."""
+    from studio import evaluation
+    from ui.settings_dialog import SettingsDialog
+
+    figures = {"score": 0.71, "must_appear_recall": 0.8, "cited_share": 0.9, "supported_share": 0.75, "loop": 0.0}
+    evaluation.save_run(
+        window.state.project.root,
+        {
+            "id": "20260101T000000",
+            "created_at": "2026-01-01T00:00:00Z",
+            "draft_configs": [
+                {"model": "qwen2.5-coder-1.5b", "prompt": "", "mode": "direct", "name": "qwen2.5-coder-1.5b"},
+                {"model": "qwen2.5-coder-0.5b", "prompt": "", "mode": "direct", "name": "qwen2.5-coder-0.5b"},
+            ],
+            "transcription_configs": [],
+            "summary": {
+                "drafts": {
+                    "qwen2.5-coder-1.5b": figures | {"tokens_per_s": 9.6},
+                    "qwen2.5-coder-0.5b": figures | {"score": 0.42, "loop": 0.25, "tokens_per_s": 24.0},
+                }
+            },
+        },
+    )
+    dialog = SettingsDialog(window.state, window)
+    qtbot.addWidget(dialog)
+    wait_until(qtbot, lambda: "evaluation 20260101T000000" in dialog.comparison.text(), timeout=30)
+    assert "quality 0.71" in dialog.comparison.text() and "After the switch" not in dialog.comparison.text()
+    dialog.llm_model.setCurrentIndex(dialog.llm_model.findData("qwen2.5-coder-0.5b"))
+    text = dialog.comparison.text()
+    assert "After the switch (qwen2.5-coder-0.5b" in text and "quality 0.42" in text and "loops 25%" in text
+    dialog.llm_model.setCurrentIndex(dialog.llm_model.findData("smollm2-135m"))
+    assert "not evaluated yet (heritage-studio eval run --model smollm2-135m)" in dialog.comparison.text()
+    assert "not evaluated yet" in dialog.whisper_comparison.text()

@@ -86,6 +86,11 @@ class SettingsDialog(QDialog):
         row.addWidget(self.test_button)
         form.addRow(tr("Ollama model"), row)
         form.addRow("", self.test_result)
+        # What the evaluation measured (heritage-studio eval), shown before a switch.
+        self.comparison = QLabel("")
+        self.comparison.setWordWrap(True)
+        self.comparison.setAccessibleName(tr("Evaluation of the models"))
+        form.addRow(self.comparison)
 
         self.whisper_model = QComboBox()
         self.whisper_model.setAccessibleName(tr("Whisper model"))
@@ -107,6 +112,10 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Whisper model"), self.whisper_model)
         form.addRow(tr("Language"), self.whisper_language)
         form.addRow(tr("Threads"), self.threads)
+        self.whisper_comparison = QLabel("")
+        self.whisper_comparison.setWordWrap(True)
+        self.whisper_comparison.setAccessibleName(tr("Evaluation of the Whisper models"))
+        form.addRow(self.whisper_comparison)
 
         self.ui_language = QComboBox()
         self.ui_language.setAccessibleName(tr("Interface language"))
@@ -151,6 +160,35 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self.engine.currentIndexChanged.connect(lambda _i: self._engine_changed())
         self._engine_changed()
+        self._current = current
+        self._standings: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+        self.llm_model.currentIndexChanged.connect(lambda _i: self._show_comparison())
+        self.whisper_model.currentIndexChanged.connect(lambda _i: self._show_comparison())
+        self._load_standings()
+
+    def _load_standings(self) -> None:
+        """Read the project's evaluation runs off the GUI thread (they can be large)."""
+        project = self.state.project
+        if project is None:
+            return
+        from studio.evaluation import latest_standings
+
+        root = project.root
+
+        def loaded(standings: tuple[dict[str, Any], dict[str, Any]]) -> None:
+            self._standings = standings
+            self._show_comparison()
+
+        Op(self.state, lambda _p: latest_standings(root), where="settings.evaluation").success(
+            loaded
+        ).run_in_background()
+
+    def _show_comparison(self) -> None:
+        drafting, whisper = self._standings
+        now, chosen = str(self._current["llm.model"]), str(self.llm_model.currentData())
+        self.comparison.setText(_compare_lines(drafting, now, chosen, _draft_line, "--model"))
+        now_w, chosen_w = str(self._current["transcription.model"]), str(self.whisper_model.currentData())
+        self.whisper_comparison.setText(_compare_lines(whisper, now_w, chosen_w, _whisper_line, "--whisper"))
 
     def _project_values(self) -> dict[str, Any]:
         from generators.llm.settings import EngineSettings
@@ -216,6 +254,55 @@ class SettingsDialog(QDialog):
                     if project_settings.get(s, key) != value:
                         project_settings.put(s, key, value, actor)
         return {"language": before[0] != prefs.ui_language, "theme": before[1] != prefs.theme}
+
+
+def _share(value: object) -> str:
+    return "–" if value is None else f"{float(value):.0%}"  # type: ignore[arg-type]
+
+
+def _draft_line(f: dict[str, Any]) -> str:
+    return tr(
+        "quality {score}, facts found {recall}, sentences cited {cited}, citations supported {supported}, "
+        "loops {loops}, mixed scripts {mixed}, {tps} tokens/s"
+    ).format(
+        score="–" if f.get("score") is None else f"{f['score']:.2f}",
+        recall=_share(f.get("must_appear_recall")),
+        cited=_share(f.get("cited_share")),
+        supported=_share(f.get("supported_share")),
+        loops=_share(f.get("loop")),
+        mixed="–" if f.get("mixed_script") is None else f"{f['mixed_script']:.1f}",
+        tps="–" if f.get("tokens_per_s") is None else f"{f['tokens_per_s']:.1f}",
+    )
+
+
+def _whisper_line(f: dict[str, Any]) -> str:
+    return tr("error rate {error}, glossary terms recognised {terms}, real-time factor {rtf}").format(
+        error=_share(f.get("error_rate")),
+        terms=_share(f.get("terms_recognised")),
+        rtf="–" if f.get("rtf") is None else f"{f['rtf']:.2f}",
+    )
+
+
+def _compare_lines(standings: dict[str, Any], now: str, chosen: str, line: Any, option: str) -> str:
+    """The current model's figures and, when another is chosen, that one's below it."""
+    out = []
+    for label, key in ((tr("Now"), now), (tr("After the switch"), chosen)):
+        if label != tr("Now") and key == now:
+            continue
+        standing = standings.get(key)
+        if standing is None:
+            out.append(
+                tr("{label} ({model}): not evaluated yet (heritage-studio eval run {option} {model})").format(
+                    label=label, model=key, option=option
+                )
+            )
+        else:
+            out.append(
+                tr("{label} ({model}, evaluation {run}): {figures}").format(
+                    label=label, model=key, run=standing.run, figures=line(standing.figures)
+                )
+            )
+    return "\n".join(out)
 
 
 def _embedded_engine(current: str) -> str:
