@@ -15,20 +15,20 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
 from studio import audit
 from studio.errors import NotFound, StudioError
+from studio.job_records import ACTIVE as ACTIVE  # re-exported: callers read jobs.ACTIVE
+from studio.job_records import FINISHED as FINISHED
+from studio.job_records import mark_orphans_interrupted as mark_orphans_interrupted
+from studio.job_records import process_alive as process_alive
 from studio.models import Job, utcnow
-
-if TYPE_CHECKING:
-    from studio.project import Project
+from studio.project import Project
 
 T = TypeVar("T")
-ACTIVE = ("queued", "running")
-FINISHED = ("done", "failed", "cancelled", "interrupted")
 PROGRESS_WRITE_INTERVAL_S = 0.5
 CANCEL_POLL_INTERVAL_S = 0.5  # how often a running job looks for a stop asked from another process
 
@@ -44,7 +44,7 @@ ProgressCallback = Callable[[float, str], None]
 class JobContext:
     """Handed to the work function: report progress, notice cancel."""
 
-    project: "Project"
+    project: Project
     job_id: int
     cancel_event: threading.Event = field(default_factory=threading.Event)
     on_progress: ProgressCallback | None = None
@@ -88,7 +88,7 @@ def create_job(s: Session, kind: str, params: dict[str, Any], created_by: str = 
 
 
 def run_job(
-    project: "Project",
+    project: Project,
     kind: str,
     params: dict[str, Any],
     work: Callable[[JobContext], T],
@@ -158,9 +158,7 @@ def run_job(
                 s.add(job)
 
 
-def _watch_for_cancel(
-    project: "Project", job_id: int, cancel_event: threading.Event, finished: threading.Event
-) -> None:
+def _watch_for_cancel(project: Project, job_id: int, cancel_event: threading.Event, finished: threading.Event) -> None:
     """Turn a stop asked through the database into this process's cancel event."""
     while not finished.wait(CANCEL_POLL_INTERVAL_S):
         if cancel_event.is_set():
@@ -217,35 +215,6 @@ def request_cancel(s: Session, job_id: int, actor: str) -> Job:
         s.add(job)
         audit.record(s, actor, "job.cancel", "job", str(job_id), {"kind": job.kind, "pid": job.pid})
     return job
-
-
-def mark_orphans_interrupted(s: Session) -> list[int]:
-    """Jobs whose process is gone are shown as interrupted (they can be restarted)."""
-    marked: list[int] = []
-    for job in s.exec(select(Job).where(col(Job.status).in_(ACTIVE))):
-        if job.pid is not None and job.pid != os.getpid() and process_alive(job.pid):
-            continue
-        if job.pid == os.getpid():
-            continue
-        job.status = "interrupted"
-        job.finished_at = utcnow()
-        job.message = "interrupted: the studio stopped while this job was running"
-        s.add(job)
-        marked.append(int(job.id or 0))
-    return marked
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process with this pid exists (jobs and export builds are marked with theirs)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A recycled pid could belong to another program; good enough to avoid
-    # treating a sibling studio process's live work as abandoned.
-    return True
 
 
 def _get(s: Session, job_id: int) -> Job:

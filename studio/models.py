@@ -253,3 +253,50 @@ class Job(SQLModel, table=True):
     # (a job started in the terminal can be cancelled from the window, and back).
     cancel_requested_at: str | None = None
     cancel_requested_by: str = ""
+
+
+class DraftRequestRecord(SQLModel, table=True):
+    """One request to a model (migration 0004); its cache_key answers identical requests."""
+
+    __tablename__ = "draft_requests"
+    id: int | None = Field(default=None, primary_key=True)
+    cache_key: str = Field(index=True)
+    exhibit_id: int | None = Field(default=None, foreign_key="exhibits.id")
+    draft_id: int | None = Field(default=None, foreign_key="drafts.id", index=True)
+    kind: str
+    language: str = ""
+    engine: str
+    model: str
+    model_sha256: str = ""
+    template_id: str
+    template_version: str
+    template_sha256: str
+    messages_json: str = "[]"
+    grounding_json: str = "{}"
+    limits_json: str = "{}"
+    settings_json: str = "{}"
+    prompt_tokens: int = 0
+    job_id: int | None = Field(default=None, foreign_key="jobs.id")
+    created_by: str = ""
+    created_at: str = Field(default_factory=utcnow)
+
+
+class DraftCandidateRecord(SQLModel, table=True):
+    """A candidate the model offered; status says whether the curator picked it."""
+
+    __tablename__ = "draft_candidates"
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="draft_requests.id")
+    idx: int
+    params_json: str = "{}"
+    text: str = ""
+    content_json: str = "{}"
+    citations_json: str = "[]"
+    checks_json: str = "[]"
+    finish_reason: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    first_token_s: float | None = None
+    total_s: float = 0.0
+    status: str = "offered"  # offered | picked | passed_over
+    revision_id: int | None = Field(default=None, foreign_key="revisions.id")

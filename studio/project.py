@@ -21,6 +21,7 @@ from sqlmodel import Session, create_engine
 
 from studio import anchor, migrations
 from studio.errors import StudioError
+from studio.job_records import mark_orphans_interrupted
 from studio.media import MediaStore
 
 DB_NAME = "project.db"
@@ -104,13 +105,11 @@ class Project:
         (root / MEDIA_DIR).mkdir(exist_ok=True)
         (root / EXPORTS_DIR).mkdir(exist_ok=True)
         project = cls(root, engine)
-        from studio import jobs  # local import: jobs imports models, not project
-
         # A project held at an older schema (migrate_to, for tests and tools)
         # may predate the jobs table.
         if migrate_to is None:
             with project.session() as s:
-                jobs.mark_orphans_interrupted(s)
+                mark_orphans_interrupted(s)
                 anchor.start(s, root)
         project.media.sweep_stale_temp_files()
         return project

@@ -6,12 +6,13 @@ Kept apart from the lead's modules: these only read, and only combine what
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
 from studio import exhibits, review
-from studio.models import Exhibit, Passage, Source
+from studio.models import DraftRequestRecord, Exhibit, Passage, Source
 
 # What the curator's filter offers, in the order a curator works through them.
 EXHIBIT_STATES = ("no_drafts", "pending", "changes_requested", "approved", "rejected")
@@ -62,18 +63,8 @@ def passages_by_id(s: Session, ids: list[int]) -> dict[int, Passage]:
     return {int(p.id or 0): p for p in s.exec(select(Passage).where(col(Passage.id).in_(ids)))}
 
 
-def source_passages(s: Session, source_id: int) -> list[Passage]:
-    return list(
-        s.exec(select(Passage).where(Passage.source_id == source_id).order_by(col(Passage.origin), col(Passage.seq)))
-    )
-
-
 def draft_grounding(s: Session, draft_id: int) -> list[dict[str, object]]:
     """The passages as numbered in the prompt of a model-drafted draft ([1] is the first), or []."""
-    import json
-
-    from studio.drafting import DraftRequestRecord
-
     request = s.exec(select(DraftRequestRecord).where(DraftRequestRecord.draft_id == draft_id)).first()
     if request is None:
         return []

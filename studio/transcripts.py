@@ -19,12 +19,12 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session, col, select
 
+from generators.glossary import GlossaryEntry
 from generators.transcription import editing
-from generators.transcription.bias import GlossaryEntry
 from generators.transcription.protocol import Transcriber
 from generators.transcription.settings import TranscriptionSettings
 from generators.transcription.suggestions import Suggestion, apply, suggest
@@ -38,10 +38,8 @@ from studio import audit, glossary, jobs, review, settings, users
 from studio.errors import NotFound, StudioError
 from studio.models import AuditEntry, Draft, Exhibit, Passage, Revision, Source, User
 from studio.passages import PassageText, replace_passages
+from studio.project import Project
 from studio.sources import get_source
-
-if TYPE_CHECKING:
-    from studio.project import Project
 
 KIND = "transcript"
 JOB_KIND = "transcribe"
@@ -158,8 +156,9 @@ def _content(segments: Sequence[Segment], language: str, engine: dict[str, Any],
     }
 
 
-def _passages(segments: Sequence[Segment]) -> list[PassageText]:
-    """Consecutive segments grouped into passages, each keeping its time span for citations."""
+def passages_of_segments(segments: Sequence[Segment]) -> list[PassageText]:
+    """Consecutive segments grouped into passages, each keeping its time span for citations
+    (drafting regroups an older approved revision's segments with this too)."""
     out: list[PassageText] = []
     group: list[Segment] = []
     for seg in segments:
@@ -183,7 +182,9 @@ def _reindex(s: Session, draft: Draft, revision: Revision, segments: Sequence[Se
     if draft.source_id is None:
         return
     source = get_source(s, draft.source_id)
-    replace_passages(s, source, _passages(segments), origin="transcript", language=language, revision_id=revision.id)
+    replace_passages(
+        s, source, passages_of_segments(segments), origin="transcript", language=language, revision_id=revision.id
+    )
 
 
 def store_result(
@@ -299,7 +300,7 @@ def name_speaker(s: Session, draft_id: int, indexes: Sequence[int] | None, name:
 
 # ------------------------------------------------------------------ suggestions
 def glossary_entries(s: Session) -> list[GlossaryEntry]:
-    return [GlossaryEntry(t.term, t.preferred, tuple(t.variants), t.language) for t in glossary.list_terms(s)]
+    return [GlossaryEntry(t.term, t.preferred, tuple(t.variants), language=t.language) for t in glossary.list_terms(s)]
 
 
 def dismissed_keys(s: Session, draft_id: int) -> list[str]:
@@ -379,7 +380,7 @@ class Outcome:
 
 
 def transcribe_source(
-    project: "Project",
+    project: Project,
     source_id: int,
     transcriber: Transcriber,
     *,
@@ -449,7 +450,7 @@ def transcribe_source(
 
 
 def transcribe_many(
-    project: "Project",
+    project: Project,
     source_ids: Sequence[int],
     transcriber: Transcriber,
     *,
@@ -488,7 +489,7 @@ def transcribe_many(
 
 
 def restart(
-    project: "Project",
+    project: Project,
     job_id: int,
     transcriber: Transcriber,
     *,

@@ -158,8 +158,8 @@ def test_glossary_suggestions_are_computed_off_the_gui_thread_and_the_newest_win
 
     editor = window.curate.transcript.editor
     terms = [
-        GlossaryEntry("Western Zhou", "Western Zhou", ("Western Chou",), "en"),
-        GlossaryEntry("taotie", "taotie", ("tao tie",), "en"),
+        GlossaryEntry("Western Zhou", "Western Zhou", ("Western Chou",), language="en"),
+        GlossaryEntry("taotie", "taotie", ("tao tie",), language="en"),
     ]
     first = [Segment(0.0, 4.0, "A bronze of the Western Jew period.")]
     second = [Segment(0.0, 4.0, "The taudi mask of the Western Jew period.")]

@@ -6,69 +6,18 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, Qt, QTimer, QTranslator
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtCore import QLibraryInfo, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from ui.errors import install_excepthook
 from ui.i18n import set_language, tr
+from ui.main_window import MainWindow
 from ui.prefs import Prefs
 from ui.state import AppState
+from ui.theme import apply_theme as apply_theme  # re-exported: tests and scripts set the theme here
+from ui.theme import is_dark as is_dark
 
 _windows: list[object] = []
-
-
-_theme = "system"
-
-
-def _palette(dark: bool) -> QPalette:
-    if not dark:
-        return QApplication.style().standardPalette()
-    p = QPalette()
-    colours = {
-        QPalette.ColorRole.Window: "#2b2d30",
-        QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#1f2023",
-        QPalette.ColorRole.AlternateBase: "#2b2d30",
-        QPalette.ColorRole.Text: "#e6e6e6",
-        QPalette.ColorRole.Button: "#35373b",
-        QPalette.ColorRole.ButtonText: "#e6e6e6",
-        QPalette.ColorRole.Highlight: "#3d7bd9",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.ToolTipBase: "#35373b",
-        QPalette.ColorRole.ToolTipText: "#e6e6e6",
-        QPalette.ColorRole.Link: "#7fb2ff",
-        QPalette.ColorRole.PlaceholderText: "#9a9a9a",
-    }
-    for role, colour in colours.items():
-        p.setColor(role, QColor(colour))
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
-    return p
-
-
-def is_dark(theme: str) -> bool:
-    if theme in ("light", "dark"):
-        return theme == "dark"
-    return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
-
-
-def apply_theme(theme: str) -> None:
-    """Light, dark, or whatever the system says; Fusion draws both from an explicit palette,
-    so the choice holds on every platform plugin (some cannot switch the scheme themselves)."""
-    global _theme
-    app = QApplication.instance()
-    if not isinstance(app, QApplication):
-        return
-    first = _theme == "system" and not app.property("heritage_theme_hooked")
-    _theme = theme
-    app.setStyle("Fusion")
-    app.setPalette(_palette(is_dark(theme)))
-    if first:
-        app.setProperty("heritage_theme_hooked", True)
-        QGuiApplication.styleHints().colorSchemeChanged.connect(
-            lambda _scheme: _theme == "system" and apply_theme("system")
-        )
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -103,22 +52,19 @@ def install_qt_translations(language: str) -> None:
             _qt_translator = translator
 
 
-def create_window(state: AppState):  # type: ignore[no-untyped-def]
+def create_window(state: AppState) -> MainWindow:
     """The main window for a state (the language is chosen before any widget exists)."""
-    from ui.main_window import MainWindow
-
     set_language(state.prefs.ui_language)
     install_qt_translations(state.prefs.ui_language)
     window = MainWindow(state)
+    # The window asks to be rebuilt (a new UI language) by a signal, so it need not import this module.
+    window.language_switched.connect(lambda: rebuild_window(window))
     _windows.append(window)
     return window
 
 
-def rebuild_window(old: object) -> object:
+def rebuild_window(old: MainWindow) -> MainWindow:
     """Switching the UI language rebuilds the window so every label is drawn anew."""
-    from ui.main_window import MainWindow
-
-    assert isinstance(old, MainWindow)
     state = old.state
     old.save_window_state()
     state.project_changed.disconnect()
@@ -133,7 +79,7 @@ def rebuild_window(old: object) -> object:
     return window
 
 
-def start(project: str | None = None, prefs: Prefs | None = None):  # type: ignore[no-untyped-def]
+def start(project: str | None = None, prefs: Prefs | None = None) -> MainWindow:
     """Build the state and window; open a project (given, or the last one), or welcome a new user."""
     install_excepthook()
     prefs = prefs or Prefs.load()

@@ -198,11 +198,8 @@ class DraftingView(QWidget):
         if cfg.engine == "ollama":
             self.model.addItem(f"Ollama · {cfg.model}", cfg.model)
         else:
-            from generators import model_files
-
-            for key, spec in model_files.MODELS.items():
-                if spec.kind == "gguf":
-                    self.model.addItem(f"{cfg.engine} · {spec.label}", key)
+            for m in drafting.packaged_models("gguf"):
+                self.model.addItem(f"{cfg.engine} · {m.label}", m.key)
         self.model.setCurrentIndex(max(0, self.model.findData(cfg.model)))
 
     def _model_chosen(self) -> None:

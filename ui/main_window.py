@@ -6,7 +6,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -32,12 +32,15 @@ from ui.ops import Op
 from ui.review_view import ReviewView
 from ui.settings_dialog import SettingsDialog
 from ui.state import AppState
+from ui.theme import apply_theme
 from ui.welcome import WelcomeDialog, open_sample
 
 MODES = ("Curate", "Review", "Export")
 
 
 class MainWindow(QMainWindow):
+    language_switched = Signal()  # the settings chose another UI language: ui.app rebuilds the window
+
     def __init__(self, state: AppState) -> None:
         super().__init__()
         self.state = state
@@ -252,12 +255,10 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _settings_applied(self, changed: dict[str, bool]) -> None:
-        from ui.app import apply_theme, rebuild_window
-
         if changed.get("theme"):
             apply_theme(self.state.prefs.theme)
         if changed.get("language"):
-            rebuild_window(self)
+            self.language_switched.emit()
 
     def show_welcome(self) -> None:
         WelcomeDialog(self.state, self).open()

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from generators import model_files
+from studio import drafting
 from studio import settings as project_settings
 from ui.i18n import LANGUAGES, tr
 from ui.ops import Op
@@ -32,13 +32,11 @@ THEMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 
 
 def models_of(kind: str) -> list[tuple[str, str]]:
-    return [(key, spec.label) for key, spec in sorted(model_files.MODELS.items()) if spec.kind == kind]
+    return [(m.key, m.label) for m in drafting.packaged_models(kind)]
 
 
 def test_ollama(host: str) -> list[str]:
-    from generators.llm.ollama_engine import OllamaServer
-
-    return [m.name for m in OllamaServer(host, timeout_s=5.0).list_models()]
+    return [m.name for m in drafting.ollama_models(host, timeout_s=5.0)]
 
 
 class SettingsDialog(QDialog):

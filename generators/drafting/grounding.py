@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from generators.checks import FieldLimit, GlossaryRule
+from generators.checks import FieldLimit
+from generators.glossary import GlossaryEntry
 
 
 class GroundingError(RuntimeError):
@@ -23,21 +24,6 @@ class SourcePassage:
     passage_id: int | None = None
     source_id: int | None = None
     score: float = 0.0
-
-
-@dataclass(frozen=True)
-class GlossaryEntry:
-    term: str
-    preferred: str
-    variants: tuple[str, ...] = ()
-    note: str = ""
-
-    def rule(self) -> GlossaryRule:
-        return GlossaryRule(preferred=self.preferred, variants=tuple({*self.variants, self.term} - {self.preferred}))
-
-    def occurs_in(self, text: str) -> bool:
-        lowered = text.casefold()
-        return any(form and form.casefold() in lowered for form in (self.term, self.preferred, *self.variants))
 
 
 @dataclass

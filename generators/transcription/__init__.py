@@ -6,8 +6,9 @@ data; the studio stores the result as a Transcript that passes review.
 
 from __future__ import annotations
 
+from generators.glossary import GlossaryEntry
 from generators.transcription.audio import AudioInfo, probe
-from generators.transcription.bias import GlossaryBias, GlossaryEntry, build_bias
+from generators.transcription.bias import GlossaryBias, build_bias
 from generators.transcription.captions import to_srt, to_text, to_webvtt
 from generators.transcription.faster_whisper_engine import FasterWhisperTranscriber
 from generators.transcription.protocol import Transcriber

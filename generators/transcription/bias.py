@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from generators.glossary import GlossaryEntry
 from generators.transcription.chinese import (
     SIMPLIFIED_PRIMER,
     TRADITIONAL_PRIMER,
@@ -18,32 +19,6 @@ from generators.transcription.chinese import (
 )
 
 HOTWORD_BUDGET = 96  # tokens of glossary terms repeated before every 30 s window
-
-
-@dataclass(frozen=True)
-class GlossaryEntry:
-    """A glossary term as the engines see it (no database types here)."""
-
-    term: str
-    preferred: str = ""
-    variants: tuple[str, ...] = ()
-    language: str = ""
-
-    @property
-    def written(self) -> str:
-        """The spelling the museum wants in its texts."""
-        return self.preferred.strip() or self.term.strip()
-
-    @property
-    def correct_forms(self) -> tuple[str, ...]:
-        """Forms already right where they stand (the preferred one and the term itself)."""
-        return tuple(dict.fromkeys(f.strip() for f in (self.written, self.term) if f.strip()))
-
-    @property
-    def spellings(self) -> tuple[str, ...]:
-        """Every form the term may be heard or written as, right or to avoid."""
-        forms = (*self.correct_forms, *(v.strip() for v in self.variants if v.strip()))
-        return tuple(dict.fromkeys(forms))
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from generators import model_files
+from generators.glossary import GlossaryEntry
 from generators.transcription.audio import probe
-from generators.transcription.bias import GlossaryEntry
 from generators.transcription.protocol import CancelledFn, ProgressFn
 from generators.transcription.settings import TranscriptionSettings
 from generators.transcription.types import (

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from generators.transcription.bias import GlossaryEntry
+from generators.glossary import GlossaryEntry
 from generators.transcription.settings import TranscriptionSettings
 from generators.transcription.types import TranscriptionResult
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from generators.transcription.bias import GlossaryEntry
+from generators.glossary import GlossaryEntry
 from generators.transcription.chinese import has_cjk, is_cjk_char, pinyin_syllables
 from generators.transcription.types import Segment
 

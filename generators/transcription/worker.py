@@ -20,8 +20,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
+from generators.glossary import GlossaryEntry
 from generators.transcription.audio import AudioInfo, stream_windows
-from generators.transcription.bias import GlossaryEntry, build_bias
+from generators.transcription.bias import build_bias
 from generators.transcription.chinese import is_chinese_language, to_script
 from generators.transcription.settings import TranscriptionSettings
 from generators.transcription.types import TranscriptionError

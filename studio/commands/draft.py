@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from studio import drafting, users
 from studio.commands import open_project, run_cancellable, table
 from studio.errors import StudioError
 from studio.models import User
+from studio.project import Project
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.set_defaults(func=cmd_models)
 
 
-def _person(project: Any, args: argparse.Namespace) -> User:
+def _person(project: Project, args: argparse.Namespace) -> User:
     if not args.user:
         raise StudioError("who is acting? pass --user NAME or set HERITAGE_STUDIO_USER")
     with project.session() as s:  # session(): the user object stays loaded afterwards

@@ -1,0 +1,260 @@
+"""After a draft: the curator picks another candidate, the model continues an answer cut at
+the length limit, and the drafting checks proofread a person's edit."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from generators.checks import FieldLimit, check_content
+from generators.drafting.drafter import Candidate, DraftInputs, PreparedPrompt, assess_content, continue_candidate
+from generators.drafting.grounding import Grounding, GroundingError, SourcePassage
+from generators.drafting.output import fields_of
+from generators.glossary import GlossaryEntry
+from generators.llm.base import ChatMessage, LanguageModel, LanguageModelError
+from generators.llm.settings import EngineSettings
+from studio import review, users
+from studio.drafting.engines import load_model
+from studio.drafting.evidence import glossary_entries
+from studio.drafting.record import candidates_of, request_for_draft
+from studio.drafting.run import model_provenance, template_for
+from studio.errors import StudioError
+from studio.jobs import Cancelled, JobContext, run_job
+from studio.models import DraftCandidateRecord, DraftRequestRecord, Revision, User
+from studio.project import Project
+
+
+def pick_candidate(project: Project, draft_id: int, index: int, user: User) -> Revision:
+    """The curator's pick: it becomes the draft's latest (pending) revision; the others are passed over."""
+    users.require(user, "edit")
+    with project.session() as s:
+        request = request_for_draft(s, draft_id)
+        candidates = candidates_of(s, int(request.id or 0))
+        chosen = next((c for c in candidates if c.idx == index), None)
+        if chosen is None:
+            raise StudioError(f"draft {draft_id} has candidates 1-{len(candidates)}; there is no candidate {index + 1}")
+        latest = review.latest_revision(s, draft_id)
+        content = json.loads(chosen.content_json)
+        if latest is not None and latest.content == content:
+            revision = latest
+        else:
+            cfg = json.loads(request.settings_json)
+            params = {
+                **json.loads(chosen.params_json),
+                "n_ctx": cfg.get("n_ctx"),
+                "threads": cfg.get("threads"),
+                "candidate": chosen.idx,
+                "finish_reason": chosen.finish_reason,
+                "prompt_tokens": chosen.prompt_tokens,
+                "completion_tokens": chosen.completion_tokens,
+                "template_sha256": request.template_sha256,
+                "request_id": request.id,
+                "sources_cited": json.loads(chosen.citations_json),
+            }
+            revision = review.add_revision(
+                s,
+                draft_id,
+                content,
+                created_by=user.name,
+                provenance=review.Provenance(
+                    author_kind="model",
+                    engine=request.engine,
+                    model=request.model,
+                    model_sha256=request.model_sha256,
+                    params=params,
+                    template_id=request.template_id,
+                    template_version=request.template_version,
+                    citations={
+                        str(c["n"]): int(c["passage_id"])
+                        for c in json.loads(chosen.citations_json)
+                        if c.get("passage_id") is not None
+                    },
+                    checks=json.loads(chosen.checks_json),
+                    note=f"candidate {chosen.idx + 1} of {len(candidates)}, picked by {user.name}",
+                ),
+            )
+        for c in candidates:
+            c.status = "picked" if c.idx == index else "passed_over"
+            if c.idx == index:
+                c.revision_id = revision.id
+            s.add(c)
+        return revision
+
+
+def rebuild(s: Session, request: DraftRequestRecord, project_root: Path) -> PreparedPrompt:
+    """The prepared prompt of an earlier request, exactly as it was sent."""
+    template = template_for(request.kind, project_root)
+    if template.sha256 != request.template_sha256:
+        raise StudioError(
+            f"prompt template '{template.id}' changed since this draft was made "
+            f"(was {request.template_version}, now {template.version}); draft afresh instead"
+        )
+    grounding = json.loads(request.grounding_json)
+    stored = grounding["inputs"]
+    inputs = DraftInputs(
+        kind=stored["kind"],
+        language=stored["language"],
+        exhibit=stored["exhibit"],
+        passages=[SourcePassage(**p) for p in grounding["passages"]],
+        glossary=[GlossaryEntry(**{**e, "variants": tuple(e["variants"])}) for e in stored["glossary"]],
+        instructions=stored["instructions"],
+        translate_from=stored["translate_from"],
+        source_language=stored["source_language"],
+    )
+    fields = (
+        fields_of(dict(inputs.translate_from))
+        if inputs.kind == "translation" and inputs.translate_from
+        else template.fields
+    )
+    return PreparedPrompt(
+        template=template,
+        messages=[ChatMessage(m["role"], m["content"]) for m in json.loads(request.messages_json)],
+        grounding=Grounding(
+            list(inputs.passages),
+            [GlossaryEntry(**{**e, "variants": tuple(e["variants"])}) for e in grounding["glossary"]],
+            [SourcePassage(**p) for p in grounding["dropped"]],
+        ),
+        fields=fields,
+        limits={k: FieldLimit(**v) for k, v in json.loads(request.limits_json).items()},
+        prompt_tokens=request.prompt_tokens,
+        max_tokens=template.max_tokens,
+        inputs=inputs,
+    )
+
+
+def continue_draft(
+    project: Project,
+    draft_id: int,
+    user: User,
+    *,
+    model: LanguageModel | None = None,
+    on_token: Callable[[str], None] | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
+    cancel_event: threading.Event | None = None,
+) -> Revision:
+    """Extend a draft whose model answer ended at the length limit (a new pending revision)."""
+    users.require(user, "draft")
+    with project.read() as s:
+        request = request_for_draft(s, draft_id)
+        latest = review.latest_revision(s, draft_id)
+        record = next(
+            (c for c in candidates_of(s, int(request.id or 0)) if latest and c.revision_id == latest.id), None
+        )
+        if record is None or latest is None or latest.author_kind != "model":
+            raise StudioError(f"draft {draft_id}'s latest revision is not a model answer; there is nothing to continue")
+        if record.finish_reason != "length":
+            raise StudioError(
+                f"draft {draft_id} ended by '{record.finish_reason}', not at the length limit; nothing to continue"
+            )
+        prepared = rebuild(s, request, project.root)
+        cfg = EngineSettings(**json.loads(request.settings_json))
+        s.expunge(request)  # plain snapshots for the job; the read transaction ends here
+        s.expunge(record)
+    params = json.loads(record.params_json)
+    candidate = Candidate(
+        index=record.idx,
+        params=_params(params),
+        text=record.text,
+        content=json.loads(record.content_json),
+        citations=json.loads(record.citations_json),
+        flags=[],
+        finish_reason="length",
+        prompt_tokens=record.prompt_tokens,
+        completion_tokens=record.completion_tokens,
+        first_token_s=record.first_token_s,
+        total_s=record.total_s,
+    )
+
+    def work(ctx: JobContext) -> int:
+        lm = model if model is not None else load_model(cfg)
+        if lm.identity.digest != request.model_sha256:
+            raise StudioError(
+                f"draft {draft_id} was written by {request.model} ({request.model_sha256[:12]}…); "
+                f"the engine now loaded is {lm.identity.model}: continue with the same model or draft afresh"
+            )
+
+        def sink(piece: str) -> None:
+            if on_token is not None:
+                on_token(piece)
+            ctx.progress(0.5, "continuing")
+
+        try:
+            longer = continue_candidate(lm, prepared, candidate, on_token=sink, cancelled=lambda: ctx.cancelled)
+        except (GroundingError, LanguageModelError) as exc:
+            raise StudioError(str(exc)) from None
+        if ctx.cancelled:
+            raise Cancelled("cancelled by the user; the draft is unchanged")
+        with project.session() as s:
+            template = prepared.template
+            revision = review.add_revision(
+                s,
+                draft_id,
+                longer.content,
+                created_by=user.name,
+                provenance=model_provenance(
+                    lm.identity,
+                    cfg,
+                    template,
+                    prepared,
+                    longer,
+                    int(request.id or 0),
+                    f"continued after the length limit (ended by {longer.finish_reason})",
+                    getattr(lm, "threads", None),
+                ),
+            )
+            row = s.get(DraftCandidateRecord, record.id)
+            assert row is not None
+            row.text = longer.text
+            row.content_json = json.dumps(longer.content, ensure_ascii=False)
+            row.citations_json = json.dumps(longer.citations, ensure_ascii=False)
+            row.checks_json = json.dumps([f.as_dict() for f in longer.flags], ensure_ascii=False)
+            row.finish_reason = longer.finish_reason
+            row.completion_tokens = longer.completion_tokens
+            row.total_s = longer.total_s
+            row.revision_id = revision.id
+            s.add(row)
+            return int(revision.id or 0)
+
+    revision_id = run_job(
+        project,
+        "draft.continue",
+        {"draft": draft_id},
+        work,
+        created_by=user.name,
+        cancel_event=cancel_event,
+        on_progress=on_progress,
+    )
+    with project.session() as s:  # session(), not read(): its objects stay loaded after it ends
+        return review.get_revision(s, revision_id)
+
+
+def _params(raw: dict[str, Any]) -> Any:
+    from generators.llm.base import GenerationParams
+
+    return GenerationParams(
+        max_tokens=int(raw["max_tokens"]),
+        temperature=float(raw["temperature"]),
+        top_p=float(raw["top_p"]),
+        seed=int(raw["seed"]),
+        stop=tuple(raw.get("stop", ())),
+    )
+
+
+def proofread(project: Project, draft_id: int, content: dict[str, Any]) -> list[dict[str, str]]:
+    """The drafting checks, run on a person's edit before it is saved
+    (pass the result to `review.edit(..., checks=...)`)."""
+    with project.read() as s:
+        draft_row = review.get_draft(s, draft_id)
+        request = s.exec(select(DraftRequestRecord).where(DraftRequestRecord.draft_id == draft_id)).first()
+        if request is not None:
+            prepared = rebuild(s, request, project.root)
+            _citations, flags = assess_content(prepared, content)
+            return [f.as_dict() for f in flags]
+        rules = [e.rule() for e in glossary_entries(s, draft_row.language or "en")]
+    text_fields = {k: v for k, v in content.items() if isinstance(v, (str, list))}
+    return [f.as_dict() for f in check_content(text_fields, passages={}, glossary=rules, language=draft_row.language)]

@@ -1,0 +1,92 @@
+"""Which engine and model draft: the project's `llm.*` settings, the model they name, and the one
+listing of the models the studio can use (the CLI, the drafting panel and the settings dialog all
+read it here, so they cannot drift apart)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from generators import model_files
+from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity
+from generators.llm.settings import EngineSettings, shared_language_model
+from studio import settings
+from studio.errors import StudioError
+
+if TYPE_CHECKING:
+    from generators.llm.ollama_engine import OllamaModelInfo
+
+SETTING_KEYS = tuple(f"llm.{name}" for name in EngineSettings.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class PackagedModel:
+    """A model that ships as a pinned package (see `generators.model_files`)."""
+
+    key: str  # what `llm.model` or `transcription.model` holds
+    label: str
+    installed: bool
+
+
+def packaged_models(kind: str = "gguf") -> list[PackagedModel]:
+    """The packaged models of one kind ("gguf" for drafting, "whisper-ct2" for transcription),
+    in the catalogue's order (the default first)."""
+    return [
+        PackagedModel(key, spec.label, model_files.is_installed(key))
+        for key, spec in model_files.MODELS.items()
+        if spec.kind == kind
+    ]
+
+
+def ollama_models(host: str, timeout_s: float = 10.0) -> list[OllamaModelInfo]:
+    """The models an Ollama server offers (a network call: never on the GUI thread)."""
+    from generators.llm.ollama_engine import OllamaServer  # local: only museums with a server need it
+
+    try:
+        return OllamaServer(host, timeout_s=timeout_s).list_models()
+    except LanguageModelError as exc:
+        raise StudioError(str(exc)) from None
+
+
+def engine_settings(s: Session) -> EngineSettings:
+    """The project's `llm.*` settings (engine, model, threads, Ollama host...)."""
+    values = {key: str(settings.get(s, key)) for key in SETTING_KEYS}
+    try:
+        return EngineSettings.from_settings(values)
+    except LanguageModelError as exc:
+        raise StudioError(str(exc)) from None
+
+
+def planned_identity(cfg: EngineSettings) -> ModelIdentity:
+    """The identity of the model the settings name, without loading it (cache keys need it)."""
+    if cfg.engine == "ollama":
+        models = {m.name: m for m in ollama_models(cfg.ollama_host)}
+        info = models.get(cfg.model) or models.get(f"{cfg.model}:latest")
+        if info is None:
+            raise StudioError(f"the Ollama server at {cfg.ollama_host} has no model '{cfg.model}'")
+        return ModelIdentity("ollama", info.name, info.digest)
+    try:
+        spec = model_files.get_spec(cfg.model)
+    except model_files.ModelFileError as exc:
+        raise StudioError(str(exc)) from None
+    return ModelIdentity(cfg.engine, cfg.model, spec.main_file.sha256)
+
+
+def available_models(cfg: EngineSettings) -> list[str]:
+    """What the configured engine can draft with, one line each: installed model packages, or the Ollama server's models."""
+    if cfg.engine == "ollama":
+        found = ollama_models(cfg.ollama_host)
+        return [f"{m.name}  {m.digest[:19]}  {m.size / 1e9:.1f} GB" for m in found] or [
+            f"no models on {cfg.ollama_host}"
+        ]
+    return [f"{m.key}  {m.label}  {'installed' if m.installed else 'not installed'}" for m in packaged_models("gguf")]
+
+
+def load_model(cfg: EngineSettings) -> LanguageModel:
+    """The engine and model the settings name, loaded once and shared (loading takes seconds)."""
+    try:
+        return shared_language_model(cfg)
+    except LanguageModelError as exc:
+        raise StudioError(str(exc)) from None

@@ -1,0 +1,263 @@
+"""What a draft may rely on: the exhibit's passages chosen for each kind of draft
+(ranked by FTS5 for cards and summaries, the transcript for an audio card, the image's
+metadata for a caption, the approved text for a translation), the glossary and the card's limits."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from sqlmodel import Session
+
+from generators.checks import FieldLimit
+from generators.drafting.drafter import DraftInputs
+from generators.drafting.grounding import SourcePassage
+from generators.glossary import GlossaryEntry
+from generators.transcription.types import Segment
+from studio import glossary, review, search, sources, transcripts
+from studio.errors import StudioError
+from studio.models import Exhibit, Passage, Revision, Source
+from studio.passages import passages_of_exhibit
+
+KINDS = ("card", "summary", "audio_card", "caption", "translation")
+
+
+DEFAULT_CARD_TEMPLATE = "kiosk_portrait"
+
+
+CARDS_DIR = Path(__file__).resolve().parents[2] / "assets" / "cards"
+
+
+MAX_PASSAGES = 40
+
+
+def _terms(exhibit: Exhibit) -> list[str]:
+    words = re.findall(r"[\w\u3400-\u9fff]{3,}", " ".join([exhibit.title, exhibit.subject.replace(";", " ")]))
+    seen: list[str] = []
+    for w in words:
+        if w.lower() not in seen:
+            seen.append(w.lower())
+    return seen[:16]
+
+
+def ranked_passages(s: Session, exhibit: Exhibit, origins: tuple[str, ...] | None = None) -> list[Passage]:
+    """The exhibit's passages, best first. FTS5 BM25 ranks them against the
+    exhibit's title and subjects (one query per term, since the search ANDs
+    terms); passages no term reaches keep their source order after the rest."""
+    candidates = [p for p in passages_of_exhibit(s, int(exhibit.id or 0)) if origins is None or p.origin in origins]
+    score: dict[int, float] = {}
+    for term in _terms(exhibit):
+        for hit in search.search(s, term, exhibit_id=exhibit.id, limit=MAX_PASSAGES * 2, origins=origins):
+            score[hit.passage_id] = score.get(hit.passage_id, 0.0) - hit.score  # BM25: lower is better
+    order = {p.id: i for i, p in enumerate(candidates)}
+    candidates.sort(key=lambda p: (-score.get(int(p.id or 0), 0.0), order[p.id]))
+    return candidates[:MAX_PASSAGES]
+
+
+def _label(source: Source | None, passage: Passage) -> str:
+    name = source.filename if source else f"source {passage.source_id}"
+    if passage.start_s is not None:
+        return f"{name} {clock(passage.start_s)}-{clock(passage.end_s or passage.start_s)}"
+    return f"{name}, passage {passage.seq + 1}"
+
+
+def clock(seconds: float) -> str:
+    return f"{int(seconds // 60):02d}:{int(seconds % 60):02d}"
+
+
+def as_source_passages(s: Session, passages: list[Passage]) -> list[SourcePassage]:
+    cache: dict[int, Source | None] = {}
+    out = []
+    for p in passages:
+        if p.source_id not in cache:
+            cache[p.source_id] = s.get(Source, p.source_id)
+        out.append(
+            SourcePassage(text=p.text, label=_label(cache[p.source_id], p), passage_id=p.id, source_id=p.source_id)
+        )
+    return out
+
+
+def glossary_entries(s: Session, language: str) -> list[GlossaryEntry]:
+    lang = "zh" if language.startswith("zh") else language
+    return [
+        GlossaryEntry(term=t.term, preferred=t.preferred, variants=tuple(t.variants), note=t.note)
+        for t in glossary.list_terms(s)
+        if not t.language or t.language == lang or t.language == language
+    ]
+
+
+def card_limits(template_id: str, language: str) -> dict[str, FieldLimit]:
+    """Field limits from the card template's `limits` section (assets/cards/<id>.json)."""
+    path = CARDS_DIR / f"{template_id}.json"
+    if not path.is_file():
+        raise StudioError(f"no card template '{template_id}' in {CARDS_DIR}")
+    try:
+        limits = json.loads(path.read_text(encoding="utf-8")).get("limits", {})
+    except ValueError as exc:
+        raise StudioError(f"{path}: not valid JSON ({exc})") from None
+    section = limits.get("zh" if language.startswith("zh") else "en", {})
+    out = {}
+    for name, raw in section.items():
+        if isinstance(raw, dict):
+            out[name] = FieldLimit(
+                **{k: int(v) for k, v in raw.items() if k in ("max_chars", "max_words", "max_items")}
+            )
+    return out
+
+
+def _exhibit_label(exhibit: Exhibit) -> str:
+    parts = [exhibit.title]
+    if exhibit.identifier:
+        parts.append(f"({exhibit.identifier})")
+    return " ".join(parts)
+
+
+def build_inputs(
+    s: Session,
+    exhibit: Exhibit,
+    kind: str,
+    *,
+    language: str | None = None,
+    source_id: int | None = None,
+    from_draft: int | None = None,
+    card_template: str | None = None,
+    instructions: str = "",
+) -> DraftInputs:
+    """What the model may rely on, or a StudioError saying why there is nothing."""
+    if kind not in KINDS:
+        raise StudioError(f"unknown draft kind '{kind}' (choose one of: {', '.join(KINDS)})")
+    language = language or ("zh-Hans" if exhibit.language.startswith("zh") else "en")
+    limits: dict[str, FieldLimit] = {}
+    if kind in ("card", "audio_card"):
+        limits = card_limits(card_template or DEFAULT_CARD_TEMPLATE, language)
+    label = _exhibit_label(exhibit)
+    if kind == "translation":
+        return _translation_inputs(s, exhibit, from_draft, language, label, instructions)
+    if kind == "audio_card":
+        found = _transcript_passages(s, exhibit, source_id)
+        if not found:
+            raise StudioError(
+                f"exhibit '{exhibit.title}' has no transcript passages: transcribe its audio guide first "
+                "(heritage-studio transcribe), then draft again"
+            )
+    elif kind == "caption":
+        found = _caption_passages(s, exhibit, source_id)
+    else:
+        found = as_source_passages(s, ranked_passages(s, exhibit))
+    if not found:
+        raise StudioError(
+            f"no passage was found for exhibit '{exhibit.title}', so there is nothing to ground a draft in; "
+            "import its label, catalogue entry or audio guide first"
+        )
+    return DraftInputs(
+        kind=kind,
+        language=language,
+        exhibit=label,
+        passages=found,
+        glossary=glossary_entries(s, language),
+        limits=limits,
+        instructions=instructions,
+    )
+
+
+def _transcript_passages(s: Session, exhibit: Exhibit, source_id: int | None) -> list[SourcePassage]:
+    """Passages of each audio guide's approved transcript, or of its latest when none is
+    approved yet, in spoken order. The search index holds the latest revision's text;
+    when an approved revision is older, its own segments are used instead."""
+    out: list[SourcePassage] = []
+    for audio in sources.list_sources(s, exhibit.id, kind="audio"):
+        if source_id is not None and audio.id != source_id:
+            continue
+        indexed = [
+            p
+            for p in passages_of_exhibit(s, int(exhibit.id or 0))
+            if p.source_id == audio.id and p.origin == "transcript"
+        ]
+        transcript = transcripts.transcript_draft(s, int(audio.id or 0))
+        chosen = approved_or_latest(s, int(transcript.id or 0)) if transcript is not None else None
+        if chosen is None or all(p.revision_id in (None, chosen.id) for p in indexed):
+            out += as_source_passages(s, sorted(indexed, key=lambda p: p.seq))
+            continue
+        segments = [Segment.from_dict(d) for d in chosen.content.get("segments", [])]
+        for passage in transcripts.passages_of_segments(segments):  # the index's own grouping
+            start, end = passage.start_s or 0.0, passage.end_s or 0.0
+            out.append(
+                SourcePassage(
+                    text=passage.text,
+                    label=f"{audio.filename} {clock(start)}-{clock(end)} (approved transcript)",
+                    source_id=audio.id,
+                )
+            )
+    return out
+
+
+def _caption_passages(s: Session, exhibit: Exhibit, source_id: int | None) -> list[SourcePassage]:
+    """No vision model: the image's metadata and the curator's description are the evidence."""
+    images = sources.list_sources(s, exhibit.id, kind="image")
+    if source_id is not None:
+        images = [i for i in images if i.id == source_id]
+        if not images:
+            raise StudioError(f"source {source_id} is not an image of exhibit '{exhibit.title}'")
+    out: list[SourcePassage] = []
+    if exhibit.description.strip():
+        out.append(SourcePassage(text=exhibit.description, label="curator's description of the exhibit"))
+    for image in images[:1]:
+        meta = sources.meta(image)
+        facts = [f"Image file {image.filename}"]
+        if image.title:
+            facts.append(f"titled {image.title}")
+        if meta.get("width") and meta.get("height"):
+            facts.append(f"{meta['width']} x {meta['height']} pixels")
+        for key, value in sorted((meta.get("exif") or {}).items()):
+            if isinstance(value, (str, int, float)) and str(value).strip():
+                facts.append(f"{key}: {value}")
+        if meta.get("description"):
+            facts.append(f"description: {meta['description']}")
+        out.append(
+            SourcePassage(text="; ".join(facts) + ".", label=f"metadata of {image.filename}", source_id=image.id)
+        )
+        if image.text.strip():
+            out.append(SourcePassage(text=image.text, label=f"text of {image.filename}", source_id=image.id))
+    if not out:
+        return []
+    record = f"{exhibit.title}. {exhibit.creator}. {exhibit.date}.".replace(". .", ".")
+    out.append(SourcePassage(text=record, label="exhibit record"))
+    out += as_source_passages(s, ranked_passages(s, exhibit)[:6])
+    return out
+
+
+def _translation_inputs(
+    s: Session, exhibit: Exhibit, from_draft: int | None, language: str | None, label: str, instructions: str
+) -> DraftInputs:
+    if from_draft is None:
+        raise StudioError("a translation needs the draft to translate (--from-draft DRAFT)")
+    original = review.get_draft(s, from_draft)
+    revision = approved_or_latest(s, from_draft)
+    if revision is None:
+        raise StudioError(f"draft {from_draft} has no text to translate")
+    source_language = original.language or "en"
+    target = (
+        language
+        if language and language != source_language
+        else ("en" if source_language.startswith("zh") else "zh-Hans")
+    )
+    content = {k: v for k, v in revision.content.items() if isinstance(v, (str, list)) and k != "machine_translated"}
+    return DraftInputs(
+        kind="translation",
+        language=target,
+        exhibit=label,
+        passages=(),
+        glossary=glossary_entries(s, target),
+        instructions=instructions,
+        translate_from=content,
+        source_language=source_language,
+    )
+
+
+def approved_or_latest(s: Session, draft_id: int) -> Revision | None:
+    for revision in reversed(review.revisions(s, draft_id)):
+        decision = review.latest_review(s, int(revision.id or 0))
+        if decision is not None and decision.decision == "approved":
+            return revision
+    return review.latest_revision(s, draft_id)
