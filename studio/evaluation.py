@@ -411,13 +411,13 @@ def _transcript_item(
     config: TranscriptionConfig, rec: golden_set.GoldenRecording, g: golden_set.GoldenSet, cache: Path
 ) -> dict[str, Any]:
     from generators.transcription import FasterWhisperTranscriber, TranscriptionSettings, suggest
-    from generators.transcription.bias import GlossaryEntry
+    from generators.glossary import GlossaryEntry
 
     audio, spans = golden_set.make_recording(rec, cache)
     entries = json.loads((g.root / "glossary.json").read_text(encoding="utf-8"))
     base = rec.language.split("-")[0]
     glossary = [
-        GlossaryEntry(e["term"], e.get("preferred", ""), tuple(e.get("variants", [])), e.get("language", ""))
+        GlossaryEntry(e["term"], e.get("preferred", ""), tuple(e.get("variants", [])), language=e.get("language", ""))
         for e in entries
         if e.get("language", "") in ("", base)
     ]
