@@ -137,6 +137,17 @@ def _espeak_version() -> str:
     return out.stdout.strip()
 
 
+def spoken_text(sentence: str, voice: str) -> str:
+    """What espeak-ng is given: the sentence, or for the pinyin voice its
+    tone-numbered pinyin (pypinyin), as espeak-ng here has no Hanzi dictionary."""
+    if voice != "cmn-latn-pinyin":
+        return sentence
+    from pypinyin import Style, lazy_pinyin
+
+    syllables = lazy_pinyin(sentence, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: [","])
+    return " ".join(syllables).replace(" ,", ",").rstrip(",") + "."
+
+
 def make_recording(recording: GoldenRecording, cache: Path) -> tuple[Path, list[tuple[float, float]]]:
     """The recording as a FLAC file and each sentence's (start, end) in seconds.
 
@@ -161,7 +172,17 @@ def make_recording(recording: GoldenRecording, cache: Path) -> tuple[Path, list[
         for i, sentence in enumerate(recording.sentences):
             wav = work / f"s{i}.wav"
             subprocess.run(
-                ["espeak-ng", "-v", recording.voice, "-s", str(recording.speed), "-w", str(wav), "--", sentence],
+                [
+                    "espeak-ng",
+                    "-v",
+                    recording.voice,
+                    "-s",
+                    str(recording.speed),
+                    "-w",
+                    str(wav),
+                    "--",
+                    spoken_text(sentence, recording.voice),
+                ],
                 check=True,
                 capture_output=True,
             )

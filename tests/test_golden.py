@@ -50,3 +50,11 @@ def test_build_project_with_a_spoken_recording(tmp_path: Path) -> None:
     assert len(spans) == len(recording.sentences)
     assert all(a < b for a, b in spans) and all(spans[i][1] < spans[i + 1][0] for i in range(len(spans) - 1))
     assert abs(probe(audio).duration - spans[-1][1]) < 0.5
+
+
+def test_mandarin_is_spoken_from_tone_numbered_pinyin() -> None:
+    """espeak-ng here has no Hanzi dictionary (it read 簋 as digits); pinyin it speaks."""
+    recording = golden.load().recording("bronze-gui-zh")
+    assert recording.voice == "cmn-latn-pinyin"
+    assert golden.spoken_text("腹部装饰着饕餮纹。", recording.voice) == "fu4 bu4 zhuang1 shi4 zhe5 tao1 tie4 wen2."
+    assert golden.spoken_text("It is a bi.", "en-us") == "It is a bi."
