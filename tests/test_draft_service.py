@@ -351,3 +351,23 @@ def test_caption_and_alt_text_come_from_metadata_and_description(project: Projec
             "alt_text": "Round bronze cauldron with two loop handles [1].",
         }
         assert not [f for f in rev.checks if f["kind"] in ("uncited_sentence", "missing_field")]
+
+
+def test_a_looped_candidate_is_not_offered_first_for_having_few_flags(project: Project, tmp_path: Path) -> None:
+    """Issue 12: a candidate with 20 identical key facts was kept because it had the
+    fewest flags. The offered revision is now the best by quality figures."""
+    _import_label(project, tmp_path)
+    looped = (
+        "TITLE: Ritual ding\nBODY: The ding was cast in bronze at Anyang [1].\nKEY FACTS:\n"
+        + "- It weighs 3.42 kg [3].\n" * 20
+        + "IMAGE CAPTION: Bronze ding [2]."
+    )
+    flagged = CARD_ANSWER.replace("[2].\nKEY", "[2]. It is old. People love it. It is famous.\nKEY")
+    answers = iter([looped, flagged])
+    model = ScriptedModel(lambda _m, _p: next(answers))
+    outcome = drafting.draft(project, "RMAA.1987.014", "card", _user(project, "Lin"), n=2, model=model)
+    flags = {c["index"]: c["checks"] for c in outcome.candidates}
+    assert len(flags[0]) < len(flags[1])
+    assert any(f["kind"] == "loop" for f in flags[0])
+    offered = next(c for c in outcome.candidates if c["revision_id"] is not None)
+    assert offered["index"] == 1

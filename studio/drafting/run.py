@@ -16,6 +16,7 @@ from generators.drafting.grounding import GroundingError
 from generators.drafting.prompts import PromptTemplate, PromptTemplateError, load_template
 from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity, prefill
 from generators.llm.settings import EngineSettings
+from generators.quality.ranking import best_candidate
 from studio import exhibits, review, users
 from studio.drafting.cache import cache_key, cached
 from studio.drafting.engines import engine_settings, load_model, planned_identity
@@ -295,8 +296,10 @@ def _store(
     job_id: int,
     threads: int | None,
 ) -> DraftOutcome:
-    # The first revision is the candidate with the fewest flags; the curator can pick another.
-    offered = min(candidates, key=lambda c: (len(c.flags), c.index))
+    # The first revision is the best candidate by its quality figures (a loop or a
+    # mixed-script card ranks below one with a flagged sentence, whatever the flag
+    # count); the curator can pick another.
+    offered = best_candidate(prepared, candidates)
     with project.session() as s:
         request = DraftRequestRecord(
             cache_key=key,
