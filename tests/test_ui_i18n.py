@@ -15,6 +15,7 @@ from ui import (
     card_preview,
     curate_view,
     exhibit_editor,
+    field_editor,
     export_view,
     glossary_view,
     main_window,
@@ -32,6 +33,10 @@ UI = Path(__file__).resolve().parents[1] / "ui"
 TABLES = [
     (curate_view, "STATE_LABELS"),
     (review_view, "KIND_LABELS"),
+    (review_view, "LANGUAGE_LABELS"),
+    (review_view, "SORT_LABELS"),
+    (review_view, "DONE_LABELS"),
+    (field_editor, "FIELD_LABELS"),
     (export_view, "PACKAGES"),
     (export_view, "LANGUAGE_NAMES"),
     (settings_dialog, "THEMES"),

@@ -111,12 +111,16 @@ def test_edit_then_approve_respects_four_eyes(window: Any, qtbot: Any) -> None:
     draft_id = view.item.draft.id
     shown: list[str] = []
     window.state.error_shown.connect(shown.append)
-    view.editor.setPlainText(view.editor.toPlainText().replace("Ritual food cauldron 1", "Food cauldron for rituals"))
-    view.edit_approve_button.click()
+    # The sample project has the four-eyes rule on: the desk says so before any click.
+    assert not view.edit_approve_button.isEnabled()
+    assert view.four_eyes_note.isVisible() and "another editor" in view.four_eyes_note.text()
+    view.editor.set_field("title", "Food cauldron for rituals")
+    view.approve()  # Ctrl+Enter on an edited draft
     settle(qtbot)
-    # The sample project has the four-eyes rule on: Morgan's edit is saved, but
-    # Morgan may not approve it; it waits for another editor.
-    assert shown and "four-eyes" in shown[0]
+    # Morgan's edit is saved, but Morgan may not approve it; it waits for another editor,
+    # and the refusal is said in plain words, not as a developer message.
+    assert shown and "four-eyes rule" in shown[0] and "Your edit is saved" in shown[0]
+    assert "revision" not in shown[0]
     with window.state.project.read() as s:
         latest = review.latest_revision(s, draft_id)
         assert latest.content["title"] == "Food cauldron for rituals" and latest.created_by == "Morgan"
@@ -160,6 +164,20 @@ def test_audit_log_view_lists_decisions(window: Any, qtbot: Any) -> None:
     actions = [audit_view.table.item(r, 2).text() for r in range(audit_view.table.rowCount())]
     assert actions[0] == "review.approved"
     assert "intact" in audit_view.status.text()
+    # Details read as lines, not JSON; the filter narrows the table.
+    details = audit_view.table.item(0, 4).text()
+    assert (
+        details.startswith("draft: 1\n")
+        and "\nsha256: " in details
+        and details.index("binding") > details.index("sha256")
+    )
+    audit_view.search.setText("Morgan approved")
+    assert audit_view.shown == 1
+    audit_view.search.setText("")
+    audit_view.action.setCurrentIndex(audit_view.action.findData("draft.create"))
+    assert audit_view.shown == 1 and not audit_view.table.isRowHidden(
+        next(r for r in range(audit_view.table.rowCount()) if audit_view.table.item(r, 2).text() == "draft.create")
+    )
     with window.state.project.read() as s:
         assert users.get_user(s, "Morgan").role == "editor"
 
@@ -186,3 +204,145 @@ def test_a_transcript_is_approved_as_it_is_not_reparsed(window: Any, qtbot: Any)
     with window.state.project.read() as s:
         assert review.draft_status(s, rev.draft_id) == "approved"
         assert review.latest_revision(s, rev.draft_id).id == rev.id
+
+
+def _pending(path: Path) -> dict[str, int]:
+    """A card in English (flagged), a card in Chinese and a transcript of the ding's audio guide."""
+    with Project.open(path) as project, project.session() as s:
+        from studio import sources
+
+        recording = next(a for a in sources.list_sources(s, 2, kind="audio") if a.filename.endswith("_en.mp3"))
+        flagged = review.Provenance(
+            author_kind="model", engine="llama.cpp", model="m", checks=[{"kind": "number", "message": "12 kg?"}]
+        )
+        card = review.create_draft(
+            s, exhibit_id=2, kind="card", content=CARD, created_by="Lin", language="en", provenance=flagged
+        )
+        zh = review.create_draft(
+            s,
+            exhibit_id=2,
+            kind="card",
+            created_by="Lin",
+            language="zh-Hans",
+            content={"title": "青铜鼎", "body": "商代晚期的青铜鼎。", "key_facts": ["商代"], "image_caption": ""},
+        )
+        heard = review.create_draft(
+            s,
+            exhibit_id=2,
+            kind="transcript",
+            created_by="Lin",
+            language="en",
+            source_id=recording.id,
+            content={"segments": [{"start": 0.0, "end": 2.0, "text": "In front of you.", "words": []}]},
+        )
+    return {"card": card.draft_id, "zh": zh.draft_id, "transcript": heard.draft_id}
+
+
+def test_queue_names_kind_and_language_and_filters_and_sorts(window: Any, qtbot: Any) -> None:
+    made = _pending(window.state.project.root)
+    _as(window, qtbot, "Morgan")
+    window.set_mode(1)
+    settle(qtbot)
+    view = window.review
+    labels = [view.list.item(i).text() for i in range(view.list.count())]
+    assert len(labels) == 3
+    # Kind and language lead each line, so a transcript and a card of one exhibit differ at a glance.
+    assert labels[0].startswith("Visual card · English — Ritual food cauldron") and "1 flags" in labels[0]
+    assert labels[1].startswith("Visual card · Chinese — ")
+    assert labels[2].startswith("Transcript · English — ")
+
+    view.kind_filter.setCurrentIndex(view.kind_filter.findData("transcript"))
+    settle(qtbot)
+    assert view.queue == [(made["transcript"], view.list.item(0).text())]
+    assert "2 hidden by the filters" in view.count.text()
+    wait_until(qtbot, lambda: view.item is not None and view.item.draft.id == made["transcript"])
+    view.kind_filter.setCurrentIndex(0)
+    view.language_filter.setCurrentIndex(view.language_filter.findData("zh"))
+    settle(qtbot)
+    assert [d for d, _ in view.queue] == [made["zh"]]
+    view.language_filter.setCurrentIndex(0)
+    view.flagged_only.setChecked(True)
+    settle(qtbot)
+    assert [d for d, _ in view.queue] == [made["card"]]
+    view.flagged_only.setChecked(False)
+    view.sort.setCurrentIndex(view.sort.findData("newest"))
+    settle(qtbot)
+    assert [d for d, _ in view.queue] == [made["transcript"], made["zh"], made["card"]]
+    view.sort.setCurrentIndex(view.sort.findData("kind"))
+    settle(qtbot)
+    assert [d for d, _ in view.queue][-1] == made["transcript"]
+    # A filter that keeps nothing says so, and leaves no other item's text on screen.
+    view.sort.setCurrentIndex(0)
+    view.stale_only.setChecked(True)
+    settle(qtbot)
+    assert view.list.count() == 0 and view.item is None and "Nothing matches" in view.heading.text()
+
+
+def test_reject_by_keyboard_and_a_confirmation_after_each_decision(window: Any, qtbot: Any) -> None:
+    add_drafts(window.state.project.root, 2)
+    _as(window, qtbot, "Sam")
+    window.set_mode(1)
+    settle(qtbot)
+    view = window.review
+    assert activate(qtbot, window, timeout_ms=10_000), "the window never became active"
+    rejected = view.item.draft.id
+    view.reason.setText("Duplicate of another card")
+    qtbot.keyClick(view.list, Qt.Key.Key_X, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    settle(qtbot)
+    with window.state.project.read() as s:
+        assert review.draft_status(s, rejected) == "rejected"
+    assert view.confirmation.isVisible()
+    assert view.confirmation.text() == "Rejected “Ritual food cauldron 1” (Visual card, English) as Sam."
+    qtbot.keyClick(view.list, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot)
+    assert view.confirmation.text().startswith("Approved “Ritual food cauldron 2”")
+    assert view.list.count() == 0 and "Nothing is waiting" in view.heading.text()
+
+
+def test_save_edit_is_its_own_action_with_a_box_per_part(window: Any, qtbot: Any) -> None:
+    (draft_id,) = add_drafts(window.state.project.root, 1)
+    _as(window, qtbot, "Morgan")
+    window.set_mode(1)
+    settle(qtbot)
+    view = window.review
+    # One labelled box per part: nobody types TITLE:/BODY: labels.
+    assert view.editor.field("title") == "Ritual food cauldron 1"
+    assert view.editor.field("key_facts") == "Bronze [1]\nLate Shang dynasty [1]"
+    assert not view.save_button.isEnabled() or view.editor.content() == view.item.revision.content
+    view.editor.set_field("key_facts", "Bronze [1]\nLate Shang dynasty [1]\nThree legs")
+    view.save_button.click()
+    settle(qtbot)
+    with window.state.project.read() as s:
+        latest = review.latest_revision(s, draft_id)
+        assert latest.number == 2 and latest.created_by == "Morgan"
+        assert latest.content["key_facts"] == ["Bronze [1]", "Late Shang dynasty [1]", "Three legs"]
+        assert latest.content["body"] == CARD["body"]  # untouched parts stay exactly as they were
+        assert review.draft_status(s, draft_id) == "pending"
+    assert view.confirmation.text().startswith("Saved your edit of")
+
+
+def test_a_transcript_is_reviewed_with_its_recording(window: Any, qtbot: Any) -> None:
+    made = _pending(window.state.project.root)
+    _as(window, qtbot, "Morgan")
+    window.set_mode(1)
+    settle(qtbot)
+    view = window.review
+    view.kind_filter.setCurrentIndex(view.kind_filter.findData("transcript"))
+    wait_until(qtbot, lambda: view.item is not None and view.item.draft.id == made["transcript"])
+    settle(qtbot)
+    assert view.listen.isVisible() and view.listen.path is not None and view.listen.path.exists()
+    view.kind_filter.setCurrentIndex(view.kind_filter.findData("card"))
+    wait_until(qtbot, lambda: view.item is not None and view.item.draft.kind == "card")
+    settle(qtbot)
+    assert not view.listen.isVisible()
+
+
+def test_a_draft_that_cites_nothing_shows_the_exhibits_passages(window: Any, qtbot: Any) -> None:
+    add_drafts(window.state.project.root, 1)  # written by a person, no citation map
+    _as(window, qtbot, "Morgan")
+    window.set_mode(1)
+    settle(qtbot)
+    view = window.review
+    text = view.passages.toPlainText()
+    assert "This draft cites no passages. The exhibit’s sources say:" in text
+    assert "label_en.md" in text and "taotie" in text

@@ -9,17 +9,19 @@ from __future__ import annotations
 import difflib
 import html
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -30,11 +32,14 @@ from PySide6.QtWidgets import (
 
 from generators.drafting.citations import cited_numbers
 from generators.drafting.output import fields_of, parse_labelled, render_labelled
-from studio import exhibits, review, sources, staleness
+from studio import exhibits, review, review_queue, sources, staleness
 from studio.models import Draft, Passage, Revision
-from studio.passages import live_passage
+from studio.passages import live_passage, passages_of_exhibit
+from studio.review_queue import QueueEntry, QueueFilter
+from ui.audio_player import AudioPlayer
 from ui.audit_view import AuditView
 from ui.card_preview import CardPreview
+from ui.field_editor import FieldEditor, plain_text
 from ui.i18n import tr
 from ui.ops import Op
 from ui.state import AppState
@@ -65,6 +70,9 @@ class ReviewItem:
     model_revision: Revision | None = None
     image: bytes | None = None
     stale: list[Any] = field(default_factory=list)  # studio.staleness.Change: what it cites that changed
+    audio_path: str | None = None  # a transcript's recording, to listen while reviewing
+    exhibit_passages: list[Passage] = field(default_factory=list)  # when the draft cites none
+    four_eyes: bool = False
 
 
 def is_text_content(content: dict[str, Any]) -> bool:
@@ -115,6 +123,9 @@ def diff_html(before: str, after: str) -> str:
     return "<p style='white-space:pre-wrap'>" + sep.join(out) + "</p>"
 
 
+CONTEXT_PASSAGES = 30  # shown when a draft cites nothing: enough to check it against, not a whole archive
+
+
 def load_item(project: Any, draft_id: int) -> ReviewItem:
     """Everything the reviewer sees for the latest revision of one draft, in one read."""
     with project.read() as s:
@@ -126,9 +137,9 @@ def load_item(project: Any, draft_id: int) -> ReviewItem:
         # Cited passages by the hash the revision relied on, never by a row id that may hold other text now.
         hashes = dict(staleness.effective_grounds(s, revision).get("passages") or {})
         live = {n: live_passage(s, str(sha)) for n, sha in hashes.items()}
-        passages = {n: p for n, p in live.items() if p is not None}
+        cited = {n: p for n, p in live.items() if p is not None}
         stale = staleness.stale(s, revision)
-        names = {p.source_id: sources.get_source(s, p.source_id).filename for p in passages.values()}
+        names = {p.source_id: sources.get_source(s, p.source_id).filename for p in cited.values()}
         # Compare with the candidate the curator picked (the latest model text), not the first one offered.
         model_revision = next((r for r in reversed(review.revisions(s, draft_id)) if r.author_kind == "model"), None)
         image = None
@@ -136,7 +147,60 @@ def load_item(project: Any, draft_id: int) -> ReviewItem:
             pictures = sources.list_sources(s, draft.exhibit_id, kind="image")
             if pictures:
                 image = project.media.path(pictures[0].media_sha256).read_bytes()
-    return ReviewItem(draft, revision, title, passages, names, model_revision, image, stale)
+        audio_path = None
+        if draft.kind == "transcript" and draft.source_id:
+            recording = sources.get_source(s, draft.source_id)
+            audio_path = str(project.media.path(recording.media_sha256))
+        context: list[Passage] = []
+        if not cited and draft.exhibit_id and draft.kind != "transcript":
+            context = passages_of_exhibit(s, draft.exhibit_id)[:CONTEXT_PASSAGES]
+            names.update({p.source_id: sources.get_source(s, p.source_id).filename for p in context})
+        strict = review_queue.four_eyes(s)
+    return ReviewItem(draft, revision, title, cited, names, model_revision, image, stale, audio_path, context, strict)
+
+
+LANGUAGE_LABELS = {"en": "English", "zh": "Chinese"}
+SORT_LABELS = {
+    "oldest": "Oldest first",
+    "newest": "Newest first",
+    "exhibit": "By exhibit",
+    "kind": "By kind",
+    "flags": "Most flags first",
+}
+DONE_LABELS = {
+    "approved": "Approved",
+    "changes_requested": "Changes requested for",
+    "rejected": "Rejected",
+    "saved": "Saved your edit of",
+}
+
+
+def language_label(code: str) -> str:
+    base = (code or "").split("-")[0]
+    return tr(LANGUAGE_LABELS.get(base, code or "?"))
+
+
+def entry_label(e: QueueEntry) -> str:
+    """Kind and language first: a transcript and a card of one exhibit must not look alike."""
+    parts = [f"{tr(KIND_LABELS.get(e.kind, e.kind))} · {language_label(e.language)}", e.exhibit_title or "—"]
+    who = tr("model") if e.author_kind == "model" else e.created_by
+    tail = f"{tr('rev.')} {e.revision_id} · {who}"
+    if e.flags:
+        tail += " · " + tr("{n} flags").format(n=e.flags)
+    if e.stale:
+        tail += " · " + tr("stale")
+    return f"{parts[0]} — {parts[1]}\n{tail}"
+
+
+def plain_refusal(exc: BaseException) -> str | None:
+    """A refusal from the gate, said to an editor in plain words (None: show it as it came)."""
+    text = str(exc)
+    if "four-eyes" in text:
+        return tr(
+            "You made this version yourself, and this project needs a second editor to approve what an editor "
+            "wrote (the four-eyes rule). Your edit is saved and waits in the queue for another editor."
+        )
+    return None
 
 
 class ReviewView(QWidget):
@@ -145,18 +209,31 @@ class ReviewView(QWidget):
     def __init__(self, state: AppState) -> None:
         super().__init__()
         self.state = state
-        self.queue: list[tuple[int, str]] = []  # (draft id, label)
+        self.entries: list[QueueEntry] = []  # everything waiting, as last read
+        self.queue: list[tuple[int, str]] = []  # (draft id, label) as shown after filter and sort
         self.item: ReviewItem | None = None
+        self._loading = False
+        self._wanted: int | None = None  # the draft the reviewer last chose; older reads are dropped
         self.list = QListWidget()
         self.list.setAccessibleName(tr("Review queue"))
+        self.list.setWordWrap(True)
         self.list.currentRowChanged.connect(self._selected)
         self.count = QLabel("")
         self.count.setAccessibleName(tr("Revisions left to review"))
+        self.kind_filter = self._combo(tr("Show kind"))
+        self.exhibit_filter = self._combo(tr("Show exhibit"))
+        self.language_filter = self._combo(tr("Show language"))
+        self.flagged_only = QCheckBox(tr("Flagged only"))
+        self.stale_only = QCheckBox(tr("Stale only"))
+        self.sort = self._combo(tr("Sort the queue"))
+        for key, label in SORT_LABELS.items():
+            self.sort.addItem(tr(label), key)
         self.heading = QLabel("")
         self.heading.setWordWrap(True)
-        self.editor = QPlainTextEdit()
-        self.editor.setAccessibleName(tr("Draft text"))
-        self.editor.textChanged.connect(self._edited)
+        self.editor = FieldEditor()
+        self.editor.changed.connect(self._edited)
+        self.listen = AudioPlayer()
+        self.listen.setVisible(False)
         self.diff = QTextBrowser()
         self.diff.setAccessibleName(tr("Changes against what the model wrote"))
         self.passages = QTextBrowser()
@@ -168,15 +245,25 @@ class ReviewView(QWidget):
         self.approve_button = QPushButton(tr("Approve (Ctrl+Enter)"))
         self.approve_button.setAccessibleName(tr("Approve"))
         self.approve_button.clicked.connect(self.approve)
+        self.save_button = QPushButton(tr("Save edit (Ctrl+S)"))
+        self.save_button.setAccessibleName(tr("Save edit"))
+        self.save_button.clicked.connect(self.save_edit)
         self.edit_approve_button = QPushButton(tr("Save edit and approve"))
         self.edit_approve_button.setAccessibleName(tr("Save edit and approve"))
         self.edit_approve_button.clicked.connect(self.edit_then_approve)
-        self.changes_button = QPushButton(tr("Request changes"))
+        self.changes_button = QPushButton(tr("Request changes (Ctrl+Shift+R)"))
         self.changes_button.setAccessibleName(tr("Request changes"))
         self.changes_button.clicked.connect(lambda: self.decide("changes_requested"))
-        self.reject_button = QPushButton(tr("Reject"))
+        self.reject_button = QPushButton(tr("Reject (Ctrl+Shift+X)"))
         self.reject_button.setAccessibleName(tr("Reject"))
         self.reject_button.clicked.connect(lambda: self.decide("rejected"))
+        self.four_eyes_note = QLabel("")
+        self.four_eyes_note.setWordWrap(True)
+        self.confirmation = QLabel("")
+        self.confirmation.setWordWrap(True)
+        self.confirmation.setAccessibleName(tr("Last decision"))
+        self.confirmation.setStyleSheet("QLabel { background: #e3f1e0; padding: 6px; border-radius: 4px; }")
+        self.confirmation.setVisible(False)
         previous = QPushButton(tr("Previous (Alt+Up)"))
         previous.setAccessibleName(tr("Previous revision"))
         previous.clicked.connect(lambda: self.move(-1))
@@ -186,14 +273,25 @@ class ReviewView(QWidget):
         for keys, slot in (
             ("Ctrl+Return", self.approve),
             ("Ctrl+Enter", self.approve),
+            ("Ctrl+S", self.save_edit),
             ("Ctrl+Shift+Return", self.edit_then_approve),
             ("Alt+Up", lambda: self.move(-1)),
             ("Alt+Down", lambda: self.move(1)),
             ("Ctrl+Shift+R", lambda: self.decide("changes_requested")),
+            ("Ctrl+Shift+X", lambda: self.decide("rejected")),
         ):
             QShortcut(QKeySequence(keys), self, slot)
 
+        filters = QVBoxLayout()
+        for widget in (self.kind_filter, self.exhibit_filter, self.language_filter):
+            filters.addWidget(widget)
+        checks = QHBoxLayout()
+        checks.addWidget(self.flagged_only)
+        checks.addWidget(self.stale_only)
+        filters.addLayout(checks)
+        filters.addWidget(self.sort)
         queue_box = QVBoxLayout()
+        queue_box.addLayout(filters)
         queue_box.addWidget(self.count)
         queue_box.addWidget(self.list, 1)
         nav = QHBoxLayout()
@@ -207,13 +305,22 @@ class ReviewView(QWidget):
         middle_tabs.addTab(self.editor, tr("Draft"))
         middle_tabs.addTab(self.diff, tr("Changes against the model's text"))
         decide = QHBoxLayout()
-        for button in (self.approve_button, self.edit_approve_button, self.changes_button, self.reject_button):
+        for button in (
+            self.approve_button,
+            self.save_button,
+            self.edit_approve_button,
+            self.changes_button,
+            self.reject_button,
+        ):
             decide.addWidget(button)
         middle_box = QVBoxLayout()
+        middle_box.addWidget(self.confirmation)
         middle_box.addWidget(self.heading)
+        middle_box.addWidget(self.listen)
         middle_box.addWidget(middle_tabs, 1)
         middle_box.addWidget(self.reason)
         middle_box.addLayout(decide)
+        middle_box.addWidget(self.four_eyes_note)
         middle = QWidget()
         middle.setLayout(middle_box)
 
@@ -236,31 +343,70 @@ class ReviewView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(tabs)
+        # Connected last: filling the sort box above must not redraw a queue not yet built.
+        for combo in (self.kind_filter, self.exhibit_filter, self.language_filter, self.sort):
+            combo.currentIndexChanged.connect(self._show_queue)
+        for box in (self.flagged_only, self.stale_only):
+            box.toggled.connect(self._show_queue)
         state.project_changed.connect(self.refresh)
-        self._loading = False
-        self._wanted: int | None = None
+
+    def _combo(self, name: str) -> QComboBox:
+        box = QComboBox()
+        box.setAccessibleName(name)
+        return box
 
     # ------------------------------------------------------------------ queue
     def refresh(self) -> None:
         if self.state.project is None:
             return
 
-        def load(project: Any) -> list[tuple[int, str]]:
+        def load(project: Any) -> list[QueueEntry]:
             with project.read() as s:
-                titles = {e.id: e.title for e in exhibits.list_exhibits(s)}
-                return [
-                    (
-                        int(d.id or 0),
-                        f"{titles.get(d.exhibit_id, '')} — {tr(KIND_LABELS.get(d.kind, d.kind))} "
-                        f"({d.language or '?'}) · {tr('rev.')} {r.number} · {r.created_by}",
-                    )
-                    for d, r in review.pending_revisions(s)
-                ]
+                return review_queue.entries(s)
 
         Op(self.state, load, where="review.queue").latest(self, "review.queue").success(self._fill).run_in_background()
 
-    def _fill(self, queue: list[tuple[int, str]]) -> None:
-        current = self.item.draft.id if self.item else None
+    def _fill(self, found: list[QueueEntry]) -> None:
+        self.entries = found
+        # The filters offer what is in the queue now, keeping the editor's choice when it still applies.
+        self._offer(self.kind_filter, tr("All kinds"), {e.kind: tr(KIND_LABELS.get(e.kind, e.kind)) for e in found})
+        self._offer(
+            self.exhibit_filter,
+            tr("All exhibits"),
+            {e.exhibit_id: e.exhibit_title for e in found if e.exhibit_id is not None},
+        )
+        self._offer(
+            self.language_filter,
+            tr("All languages"),
+            {e.language.split("-")[0]: language_label(e.language) for e in found if e.language},
+        )
+        self._show_queue()
+
+    @staticmethod
+    def _offer(box: QComboBox, everything: str, choices: dict[Any, str]) -> None:
+        chosen = box.currentData()
+        box.blockSignals(True)
+        box.clear()
+        box.addItem(everything, None)
+        for key, label in sorted(choices.items(), key=lambda kv: kv[1].casefold()):
+            box.addItem(label, key)
+        index = box.findData(chosen)
+        box.setCurrentIndex(max(index, 0))
+        box.blockSignals(False)
+
+    def current_filter(self) -> QueueFilter:
+        return QueueFilter(
+            kind=self.kind_filter.currentData(),
+            exhibit_id=self.exhibit_filter.currentData(),
+            language=self.language_filter.currentData(),
+            flagged_only=self.flagged_only.isChecked(),
+            stale_only=self.stale_only.isChecked(),
+        )
+
+    def _show_queue(self) -> None:
+        shown = review_queue.select(self.entries, self.current_filter(), self.sort.currentData() or "oldest")
+        queue = [(e.draft_id, entry_label(e)) for e in shown]
+        current = self.item.draft.id if self.item else self._wanted
         row = self.list.currentRow()
         self.queue = queue
         self.list.blockSignals(True)
@@ -268,7 +414,11 @@ class ReviewView(QWidget):
         for _draft_id, label in queue:
             self.list.addItem(QListWidgetItem(label))
         self.list.blockSignals(False)
-        self.count.setText(tr("{n} left to review").format(n=len(queue)))
+        hidden = len(self.entries) - len(queue)
+        text = tr("{n} left to review").format(n=len(self.entries))
+        if hidden:
+            text += " · " + tr("{n} hidden by the filters").format(n=hidden)
+        self.count.setText(text)
         ids = [d for d, _ in queue]
         if current in ids:
             target = ids.index(current)
@@ -279,18 +429,35 @@ class ReviewView(QWidget):
             self._selected(target)
         else:
             self.item = None
-            self.heading.setText(tr("Nothing is waiting for review."))
-            self.editor.blockSignals(True)
+            self._wanted = None
+            self.heading.setText(
+                tr("Nothing is waiting for review.") if not self.entries else tr("Nothing matches the filters.")
+            )
             self.editor.clear()
-            self.editor.blockSignals(False)
             self.passages.clear()
             self.diff.clear()
+            self.listen.setVisible(False)
+            self.preview.show_nothing([])
         self._enable()
 
     def _enable(self) -> None:
         for button in (self.approve_button, self.changes_button, self.reject_button):
             button.setEnabled(self.item is not None)
-        self.edit_approve_button.setEnabled(self.item is not None and is_text_content(self.item.revision.content))
+        editable = self.item is not None and is_text_content(self.item.revision.content)
+        self.save_button.setEnabled(editable)
+        # With four-eyes on, an editor's own edit cannot be approved by that editor: say so
+        # before the click, not after it as an error.
+        strict = self.item is not None and self.item.four_eyes
+        self.edit_approve_button.setEnabled(editable and not strict)
+        self.four_eyes_note.setText(
+            tr(
+                "Four-eyes rule: what you edit is approved by another editor. Save your edit; "
+                "it waits in the queue for them."
+            )
+            if editable and strict
+            else ""
+        )
+        self.four_eyes_note.setVisible(bool(self.four_eyes_note.text()))
 
     def move(self, step: int) -> None:
         if self.queue:
@@ -306,26 +473,29 @@ class ReviewView(QWidget):
         ).success(self.show_item).run_in_background()
 
     def show_item(self, item: ReviewItem) -> None:
-        if self._wanted is not None and item.draft.id != self._wanted:
-            return  # the reviewer has already moved on to another revision
+        if item.draft.id != self._wanted:
+            return  # the reviewer has moved on (or the filters emptied the list) while this was read
         self.item = item
         rev = item.revision
         who = tr("model {model}").format(model=rev.model) if rev.author_kind == "model" else rev.created_by
         self.heading.setText(
             f"<b>{html.escape(item.exhibit_title)}</b> — {tr(KIND_LABELS.get(item.draft.kind, item.draft.kind))} "
-            f"({item.draft.language}) · {tr('rev.')} {rev.number} · {html.escape(who)} · sha256 {rev.sha256[:12]}…"
+            f"· {language_label(item.draft.language)} · {tr('rev.')} {rev.id} · {html.escape(who)} "
+            f"· sha256 {rev.sha256[:12]}…"
         )
         self._loading = True
-        self.editor.setPlainText(content_as_text(rev.content))
+        self.editor.set_content(rev.content)
         editable = is_text_content(rev.content)
-        self.editor.setReadOnly(not editable)
         self._loading = False
+        if item.audio_path:
+            self.listen.load(Path(item.audio_path), item.exhibit_title, {})
+        self.listen.setVisible(item.audio_path is not None)
         self.diff.setHtml(
-            diff_html(content_as_text(item.model_revision.content), content_as_text(rev.content))
+            diff_html(plain_text(item.model_revision.content), plain_text(rev.content))
             if item.model_revision
             else tr("A person wrote this draft; there is no model text to compare.")
         )
-        self.passages.setHtml(self._passages_html(item, cited_numbers(self.editor.toPlainText())))
+        self.passages.setHtml(self._passages_html(item, cited_numbers(plain_text(rev.content))))
         if editable:
             self.preview.show_content(rev.content, item.draft.language, rev.checks, item.image, now=True)
         else:
@@ -343,7 +513,14 @@ class ReviewView(QWidget):
                 + "</div>"
             )
         if not item.passages:
-            return "".join(parts) or tr("This draft cites no passages.")
+            if not item.exhibit_passages:
+                return "".join(parts) or tr("This draft cites no passages.")
+            # Nothing cited: the exhibit's own sources, so the editor can still check the text.
+            parts.append(f"<p><b>{html.escape(tr('This draft cites no passages. The exhibit’s sources say:'))}</b></p>")
+            for p in item.exhibit_passages:
+                where = item.source_names.get(p.source_id, "")
+                parts.append(f"<p><i>{html.escape(where)}</i><br>{html.escape(p.text)}</p>")
+            return "".join(parts)
         for number in sorted(item.passages, key=lambda n: int(n)):
             p = item.passages[number]
             mark = "background:#fff2a8" if int(number) in cited else ""
@@ -359,14 +536,14 @@ class ReviewView(QWidget):
     def _edited(self) -> None:
         if self._loading or self.item is None or not is_text_content(self.item.revision.content):
             return
-        content = text_as_content(self.editor.toPlainText(), self.item.revision.content)
+        content = self.editor.content()
         self.preview.show_content(content, self.item.draft.language, self.item.revision.checks, self.item.image)
 
     # -------------------------------------------------------------- decisions
     def _edited_content(self) -> dict[str, Any] | None:
         if self.item is None or not is_text_content(self.item.revision.content):
             return None
-        content = text_as_content(self.editor.toPlainText(), self.item.revision.content)
+        content = self.editor.content()
         return None if content == self.item.revision.content else content
 
     def approve(self) -> None:
@@ -384,6 +561,20 @@ class ReviewView(QWidget):
 
         self._run(work, "approved")
 
+    def save_edit(self) -> None:
+        """A person's correction as a new pending revision, without deciding on it."""
+        content = self._edited_content()
+        if self.item is None or content is None:
+            return
+        draft_id = int(self.item.draft.id or 0)
+        name = self.state.user_name
+
+        def work(project: Any) -> None:
+            with project.session() as s:
+                review.edit(s, draft_id, content, self._user(s, name), note="edited in review")
+
+        self._run(work, "saved")
+
     def edit_then_approve(self) -> None:
         content = self._edited_content()
         if self.item is None:
@@ -391,14 +582,18 @@ class ReviewView(QWidget):
         if content is None:
             self.approve()
             return
+        if self.item.four_eyes:
+            # The edit would be this editor's own: save it for another editor, and say why plainly.
+            self.save_edit()
+            self.state.report_error(RuntimeError(plain_refusal(RuntimeError("four-eyes")) or ""), "review")
+            return
         draft_id = int(self.item.draft.id or 0)
         name = self.state.user_name
 
         def work(project: Any) -> None:
             with project.session() as s:
                 revision = review.edit(s, draft_id, content, self._user(s, name), note="edited in review")
-            # Saved first: if the four-eyes rule stops this approval, the edit
-            # stays in the queue for another editor instead of being lost.
+            # Saved first: if the approval is refused, the edit stays in the queue instead of being lost.
             with project.session() as s:
                 review.approve(s, int(revision.id or 0), self._user(s, name), expected_sha256=revision.sha256)
 
@@ -429,12 +624,28 @@ class ReviewView(QWidget):
         return users.get_user(s, name)
 
     def _run(self, work: Any, decision: str) -> None:
+        item = self.item
+        assert item is not None
+        what = (
+            f"“{item.revision.content.get('title') or item.exhibit_title}” "
+            f"({tr(KIND_LABELS.get(item.draft.kind, item.draft.kind))}, {language_label(item.draft.language)})"
+        )
+        name = self.state.user_name
+
         def done(_: Any) -> None:
             self.reason.clear()
+            self.confirmation.setText(tr(DONE_LABELS[decision]) + f" {what} " + tr("as {name}.").format(name=name))
+            self.confirmation.setVisible(True)
             self.decided.emit(decision)
+
+        def refused(exc: BaseException) -> None:
+            plain = plain_refusal(exc)
+            self.state.report_error(RuntimeError(plain) if plain else exc, "review")
 
         # The decided item leaves the editor's hands at once: a second
         # Ctrl+Enter before the queue reloads must not decide it again.
         self.item = None
         self._enable()
-        Op(self.state, work, where=f"review.{decision}").success(done).finally_(self.refresh).run_in_background()
+        Op(self.state, work, where=f"review.{decision}").success(done).failure(refused).finally_(
+            self.refresh
+        ).run_in_background()
