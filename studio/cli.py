@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studio.commands.export",
     "studio.commands.transcribe",
     "studio.commands.evaluate",
+    "studio.commands.facts",
 )
 
 EXIT_ERROR = 1

@@ -300,3 +300,19 @@ class DraftCandidateRecord(SQLModel, table=True):
     total_s: float = 0.0
     status: str = "offered"  # offered | picked | passed_over
     revision_id: int | None = Field(default=None, foreign_key="revisions.id")
+
+
+class PassageWarning(SQLModel, table=True):
+    """A passage that addresses a language model (migration 0060); kept out of
+    fact extraction until a curator clears it."""
+
+    __tablename__ = "passage_warnings"
+    id: int | None = Field(default=None, primary_key=True)
+    passage_sha256: str
+    source_id: int = Field(foreign_key="sources.id", index=True)
+    kind: str
+    excerpt: str = ""
+    found_at: str = Field(default_factory=utcnow)
+    cleared_by: str = ""
+    cleared_at: str | None = None
+    cleared_note: str = ""

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from studio.models import Passage, Revision, Source, utcnow
 from studio.models import PassageText as PassageTextRecord
+from studio.screening import screen
 from studio.search import index_body
 
 
@@ -123,6 +124,8 @@ def replace_passages(
                 for p in created
             ],
         )
+        # Text that talks to a model is flagged as it enters, whatever brought it in.
+        screen(s, created)
     return created
 
 

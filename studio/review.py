@@ -29,6 +29,7 @@ from studio.models import Draft, GroundConfirmation, Review, Revision, User
 from studio.reasons import why
 
 DECISIONS = ("approved", "changes_requested", "rejected")
+FACT_KIND = "fact"  # a fact on an exhibit's fact sheet (studio.facts): reviewed here, never exported
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -201,8 +202,10 @@ def _decide(
     s: Session, revision_id: int, user: User, decision: str, reason: str, expected_sha256: str | None
 ) -> Review:
     person = _stored_person(s, user, "review")
-    users.require(person, "review")
     revision = get_revision(s, revision_id)
+    # One gate for everything; only what may be decided differs: facts (issue 13)
+    # are decided by curators or editors, visitor text by editors.
+    users.require(person, "review_facts" if get_draft(s, revision.draft_id).kind == FACT_KIND else "review")
     latest = latest_revision(s, revision.draft_id)
     if latest is None or latest.id != revision.id:
         raise StudioError(
@@ -367,8 +370,13 @@ def list_drafts(
 
 
 def pending_revisions(s: Session, exhibit_id: int | None = None) -> list[tuple[Draft, Revision]]:
-    """The review queue: latest revisions nobody has decided on yet."""
-    return [(d, r) for d, r, state in list_drafts(s, exhibit_id) if state == "pending" and r is not None]
+    """The review queue: latest revisions nobody has decided on yet. Facts are
+    decided on the exhibit's fact sheet (studio.facts), not in this queue."""
+    return [
+        (d, r)
+        for d, r, state in list_drafts(s, exhibit_id)
+        if state == "pending" and r is not None and d.kind != FACT_KIND
+    ]
 
 
 # ---------------------------------------------------------------- the door

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from studio.models import GroundConfirmation, Passage, Revision, Source
+from studio.models import GroundConfirmation, Passage, Review, Revision, Source
 from studio.passages import live_passage, passage_text_of
 
 SIMILAR_ENOUGH = 0.5  # below this a newer passage is not taken as the same passage rewritten
@@ -47,6 +47,10 @@ class Change:
     def describe(self) -> str:
         if self.ref == "transcript":
             return "the transcript it was written from was edited"
+        if self.why == "fact":
+            return (
+                f"fact [{self.ref}] is no longer the approved fact it was composed from (edited, rejected or withdrawn)"
+            )
         what = f"passage [{self.ref}]"
         return {
             "replaced": f"{what}: its source was replaced by a new version",
@@ -92,6 +96,7 @@ def changed(s: Session, grounds: dict[str, Any]) -> list[Change]:
         if change is not None:
             out.append(change)
             transcript_changed = True
+    out += _fact_changes(s, grounds.get("facts") or {})
     for ref, sha in sorted((grounds.get("passages") or {}).items(), key=lambda kv: _num(kv[0])):
         if not sha or live_passage(s, str(sha)) is not None:
             continue
@@ -142,9 +147,18 @@ def renewed(s: Session, grounds: dict[str, Any]) -> dict[str, Any]:
     """The grounds with each changed item replaced by what stands in its place now
     (a passage with nothing in its place is dropped): what a confirmation records."""
     out = {"passages": dict(grounds.get("passages") or {}), "transcript": grounds.get("transcript")}
+    if grounds.get("facts"):
+        out["facts"] = dict(grounds["facts"])
     for change in changed(s, grounds):
         if change.ref == "transcript":
             out["transcript"] = _current_transcript(s, int(grounds["transcript"]["draft_id"]))
+            continue
+        if change.why == "fact":  # confirmed against the fact's approved text now, or dropped if none
+            now = _approved_fact(s, int(grounds["facts"][change.ref]["draft_id"]))
+            if now is not None:
+                out["facts"][change.ref] = now
+            else:
+                out["facts"].pop(change.ref, None)
             continue
         if change.new_sha256:
             out["passages"][change.ref] = change.new_sha256
@@ -177,6 +191,44 @@ def grounds_of(s: Session, citations: dict[str, int]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ helpers
+def _approved_fact(s: Session, draft_id: int) -> dict[str, Any] | None:
+    """The fact draft's latest revision if a person approved exactly it and it is for visitors."""
+    latest = s.exec(
+        select(Revision).where(Revision.draft_id == draft_id).order_by(col(Revision.number).desc()).limit(1)
+    ).first()
+    if latest is None or latest.content.get("visitors") is False:
+        return None
+    review = s.exec(
+        select(Review).where(Review.revision_id == latest.id).order_by(col(Review.id).desc()).limit(1)
+    ).first()
+    if review is None or review.decision != "approved" or review.revision_sha256 != latest.sha256:
+        return None
+    return {"draft_id": draft_id, "revision_id": latest.id, "sha256": latest.sha256}
+
+
+def _fact_changes(s: Session, facts: dict[str, Any]) -> list[Change]:
+    """Text composed from facts (issue 13) relies on each fact staying approved as it was."""
+    out: list[Change] = []
+    for ref, recorded in sorted(facts.items(), key=lambda kv: _num(kv[0])):
+        now = _approved_fact(s, int(recorded.get("draft_id") or 0))
+        if now is not None and now["sha256"] == recorded.get("sha256"):
+            continue
+        old = s.get(Revision, int(recorded.get("revision_id") or 0))
+        new = s.get(Revision, int(now["revision_id"])) if now else None
+        out.append(
+            Change(
+                ref,
+                str(recorded.get("sha256", "")),
+                str(old.content.get("claim", "")) if old else "",
+                now["sha256"] if now else None,
+                str(new.content.get("claim", "")) if new else "",
+                None,
+                "fact",
+            )
+        )
+    return out
+
+
 def _num(ref: str) -> tuple[int, str]:
     return (int(ref), "") if ref.isdigit() else (1 << 30, ref)
 

@@ -10,11 +10,13 @@ from studio.models import User
 
 ROLES = ("curator", "editor", "producer")
 
-# What each role may do. Approval is the editor's alone: it is the act that
-# lets text reach the public.
+# What each role may do. Approval of visitor text is the editor's alone: it is
+# the act that lets text reach the public. Deciding on facts (review_facts) is
+# the curator's job too: a fact never reaches the public itself, only text an
+# editor approves after it was composed from facts.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "curator": frozenset({"import", "edit", "draft", "glossary", "transcribe"}),
-    "editor": frozenset({"import", "edit", "draft", "glossary", "transcribe", "review"}),
+    "curator": frozenset({"import", "edit", "draft", "glossary", "transcribe", "review_facts"}),
+    "editor": frozenset({"import", "edit", "draft", "glossary", "transcribe", "review", "review_facts"}),
     "producer": frozenset({"export"}),
 }
 

@@ -122,7 +122,7 @@ def test_model_proposals_ask_for_the_schema_and_duplicates_of_rules_merge_away()
     model = ScriptedModel(answer)
     result = propose(model, EN, exhibit="Ding")
     _messages, params = model.calls[0]
-    assert json.loads(params.json_schema) == extraction_schema(6) and params.temperature == 0.0
+    assert json.loads(params.json_schema) == extraction_schema(5) and params.temperature == 0.0
     merged = merge([*rules.extract(EN), *result.facts])
     assert len([f for f in merged if f.kind == "date" and "1200" in f.spans[0].quote]) == 1
 

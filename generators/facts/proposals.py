@@ -36,7 +36,7 @@ SYSTEM = {
 }
 
 
-def extraction_schema(max_facts: int = 6) -> dict[str, object]:
+def extraction_schema(max_facts: int = 5) -> dict[str, object]:
     return {
         "type": "object",
         "properties": {
@@ -47,8 +47,8 @@ def extraction_schema(max_facts: int = 6) -> dict[str, object]:
                     "type": "object",
                     "properties": {
                         "kind": {"enum": list(MODEL_KINDS)},
-                        "claim": {"type": "string", "minLength": 3, "maxLength": 160},
-                        "quote": {"type": "string", "minLength": 2, "maxLength": 200},
+                        "claim": {"type": "string", "minLength": 3, "maxLength": 100},
+                        "quote": {"type": "string", "minLength": 2, "maxLength": 120},
                     },
                     "required": ["kind", "claim", "quote"],
                     "additionalProperties": False,
@@ -135,8 +135,8 @@ def propose(
     passage: PassageRef,
     *,
     exhibit: str,
-    max_facts: int = 6,
-    max_tokens: int = 600,
+    max_facts: int = 5,
+    max_tokens: int = 400,
     seed: int = 42,
     cancelled: Callable[[], bool] | None = None,
 ) -> Proposals:

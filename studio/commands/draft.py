@@ -33,6 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--fresh", action="store_true", help="ask the model again even if an identical request is cached")
     p.add_argument("--quiet", action="store_true", help="do not stream the text")
+    p.add_argument(
+        "--from-facts",
+        action="store_true",
+        help="compose from the exhibit's approved facts instead of drafting from its passages (issue 13)",
+    )
     p.set_defaults(func=cmd_draft)
 
     p = sub.add_parser("draft-pick", help="choose which candidate a draft keeps")
@@ -103,6 +108,8 @@ def _print_outcome(outcome: drafting.DraftOutcome) -> None:
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
+    if args.from_facts:
+        return _compose(args)
     with open_project(args) as project:
         person = _person(project, args)
         stream = _Stream(args.quiet)
@@ -125,6 +132,38 @@ def cmd_draft(args: argparse.Namespace) -> int:
             )
         )
         _print_outcome(outcome)
+    return 0
+
+
+def _compose(args: argparse.Namespace) -> int:
+    """The curator's other choice: text composed from approved facts (studio.facts)."""
+    from studio import facts
+    from studio.commands.facts import print_composed
+
+    if args.kind not in facts.COMPOSABLE:
+        raise StudioError(f"a {args.kind} cannot be composed from facts (choose one of: {', '.join(facts.COMPOSABLE)})")
+    with open_project(args) as project:
+        person = _person(project, args)
+
+        def write(piece: str) -> None:
+            if not args.quiet:
+                sys.stdout.write(piece)
+                sys.stdout.flush()
+
+        outcome = run_cancellable(
+            lambda cancel: facts.compose_draft(
+                project,
+                args.exhibit,
+                args.kind,
+                person,
+                language=args.language,
+                seed=args.seed,
+                on_token=write,
+                cancel_event=cancel,
+            )
+        )
+    print()
+    print_composed(outcome)
     return 0
 
 

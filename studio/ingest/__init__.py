@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from studio import audit
 from studio.errors import StudioError
 from studio.ingest.extractors import MAX_BYTES, extract, kind_of
 from studio.jobs import Cancelled
-from studio.models import Source
+from studio.models import Passage, Source
 from studio.passages import replace_passages
 from studio.project import Project
 from studio.text import split_passages
@@ -201,10 +201,27 @@ def import_file(
         )
         s.add(source)
         s.flush()
+        warnings = list(extracted.warnings)
         if extracted.text.strip():
-            replace_passages(s, source, split_passages(extracted.text), language=source.language)
+            created = replace_passages(s, source, split_passages(extracted.text), language=source.language)
+            warnings += _addressed_to_a_model(s, path.name, created)
         audit.record(s, actor, "source.import", "source", source.id, {"file": path.name, "sha256": sha, "kind": kind})
-        return int(source.id or 0), False, extracted.warnings
+        return int(source.id or 0), False, warnings
+
+
+def _addressed_to_a_model(s: Session, name: str, created: list[Passage]) -> list[str]:
+    """The import report names each passage that addresses a model, so the curator sees it at once."""
+    from studio.screening import warnings_of
+
+    seq = {p.sha256: p.seq for p in created}
+    out = []
+    for w in warnings_of(s, source_ids=[created[0].source_id], open_only=True) if created else []:
+        if w.passage_sha256 in seq:
+            out.append(
+                f"{name}, passage {seq[w.passage_sha256] + 1}: addresses a language model ({w.excerpt!r}); "
+                f"the file is kept out of fact extraction until a curator clears it (heritage-studio facts clear {w.id})"
+            )
+    return out
 
 
 def replace_file(project: Project, source_id: int, path: Path, *, actor: str) -> tuple[int, list[str]]:

@@ -1,0 +1,642 @@
+"""The exhibit's fact sheet: facts extracted from its sources, decided by a person, and text composed from them.
+
+Facts are drafts of kind `fact` whose revisions are the fact (content: kind,
+claim, value, slot, spans, visitors) with the usual provenance. That keeps one
+review gate for everything: a fact is accepted, rejected or edited through
+`studio.review` (a curator or an editor may decide on facts; the four-eyes
+rule, hashes, audit and staleness apply unchanged), and a fact revision cites
+the passages of its spans, so `studio.staleness` makes it stale when a source
+is replaced, retired or edited. Facts never leave in a package themselves
+(export takes visitor kinds only) and do not crowd the editors' review queue.
+
+Composition (`compose_draft`) writes visitor text from approved facts only:
+each sentence names its facts by construction, and the draft records the
+facts (by revision hash) and their passages as its grounds, so an edited,
+rejected or stale fact makes the composed text stale too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from generators.checks import GlossaryRule, check_content
+from generators.facts import compose as composing
+from generators.facts import proposals, rules
+from generators.facts.merge import conflicts, merge
+from generators.facts.types import Fact, PassageRef, Span
+from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity
+from studio import exhibits, glossary, review, screening, staleness, users
+from studio.errors import NotFound, StudioError
+from studio.jobs import Cancelled, JobContext, run_job
+from studio.models import Draft, Exhibit, Passage, Revision, Source, User
+from studio.passages import passages_of_exhibit
+
+KIND = review.FACT_KIND
+RULES_VERSION = "facts-rules-1"
+COMPOSABLE = composing.COMPOSABLE
+
+
+# ------------------------------------------------------------------ reading
+@dataclass
+class FactRow:
+    """One line of the fact sheet."""
+
+    draft_id: int
+    revision_id: int
+    number: int
+    sha256: str
+    status: str  # pending | approved | rejected | changes_requested
+    content: dict[str, Any]
+    created_by: str
+    author_kind: str
+    stale: list[str] = field(default_factory=list)
+    conflicts_with: list[int] = field(default_factory=list)  # other facts with the same slot and another value
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def claim(self) -> str:
+        return str(self.content.get("claim", ""))
+
+    @property
+    def visitors(self) -> bool:
+        return self.content.get("visitors") is not False
+
+    @property
+    def usable(self) -> bool:
+        """May text for visitors be composed from it? Not while it conflicts with
+        another fact: the curator settles that first (by rejecting one)."""
+        return self.status == "approved" and self.visitors and not self.stale and not self.conflicts_with
+
+
+def fact_sheet(s: Session, exhibit_id: int) -> list[FactRow]:
+    """Every fact of the exhibit with its decision, staleness and conflicts, in the order found."""
+    rows: list[FactRow] = []
+    names: dict[int, str] = {}
+    for draft, revision, state in review.list_drafts(s, exhibit_id, kinds=[KIND]):
+        if revision is None:
+            continue
+        decision = review.latest_review(s, int(revision.id or 0))
+        if state == "approved" and (decision is None or decision.revision_sha256 != revision.sha256):
+            state = "pending"
+        content = revision.content
+        sources = []
+        for span in content.get("spans", []):
+            sid = span.get("source_id")
+            if sid is not None and sid not in names:
+                src = s.get(Source, int(sid))
+                names[int(sid)] = src.filename if src else f"source {sid}"
+            if sid is not None and names[int(sid)] not in sources:
+                sources.append(names[int(sid)])
+        rows.append(
+            FactRow(
+                draft_id=int(draft.id or 0),
+                revision_id=int(revision.id or 0),
+                number=revision.number,
+                sha256=revision.sha256,
+                status=state,
+                content=content,
+                created_by=revision.created_by,
+                author_kind=revision.author_kind,
+                stale=[c.describe() for c in staleness.stale(s, revision)],
+                sources=sources,
+            )
+        )
+    live = [r for r in rows if r.status != "rejected"]
+    for row in live:
+        row.conflicts_with = [
+            o.draft_id
+            for o in live
+            if o is not row
+            and o.content.get("slot") == row.content.get("slot")
+            and o.content.get("value") != row.content.get("value")
+        ]
+    return rows
+
+
+def get_fact(s: Session, fact_id: int) -> tuple[Draft, Revision]:
+    draft = s.get(Draft, fact_id)
+    if draft is None or draft.kind != KIND:
+        raise NotFound(f"no fact {fact_id}")
+    revision = review.latest_revision(s, fact_id)
+    if revision is None:
+        raise NotFound(f"fact {fact_id} has no revision")
+    return draft, revision
+
+
+# --------------------------------------------------------------- extraction
+@dataclass
+class ExtractionReport:
+    exhibit_id: int
+    passages: int = 0
+    created: list[int] = field(default_factory=list)  # new fact ids
+    updated: list[int] = field(default_factory=list)  # facts found in more passages than before
+    unchanged: int = 0
+    from_rules: int = 0
+    from_model: int = 0
+    dropped: list[dict[str, Any]] = field(default_factory=list)  # model proposals not literally in their passage
+    held_back: list[dict[str, Any]] = field(default_factory=list)  # passages that address a model
+    conflicts: list[str] = field(default_factory=list)
+    model: str = ""
+    seconds: float = 0.0
+
+
+def _glossary_terms(s: Session) -> list[rules.GlossaryTerm]:
+    return [rules.GlossaryTerm(t.preferred, tuple(t.variants), t.note, t.language) for t in glossary.list_terms(s)]
+
+
+def apply_glossary(text: str, terms: list[rules.GlossaryTerm]) -> str:
+    """The glossary's spelling for every variant it names (whole words in Latin script)."""
+    for term in terms:
+        for variant in sorted(term.variants, key=len, reverse=True):
+            if not variant or variant == term.preferred:
+                continue
+            if variant.isascii():
+                text = re.sub(rf"(?<![A-Za-z]){re.escape(variant)}(?![A-Za-z])", term.preferred, text)
+            else:
+                text = text.replace(variant, term.preferred)
+    return text
+
+
+def _refs(s: Session, exhibit: Exhibit) -> tuple[list[PassageRef], list[dict[str, Any]]]:
+    """The exhibit's passages as extraction sees them, and those held back for addressing a model."""
+    passages = [p for p in passages_of_exhibit(s, int(exhibit.id or 0)) if p.origin in ("source", "transcript")]
+    held = screening.held_back(s, {p.source_id for p in passages})
+    refs, kept_out = [], []
+    names: dict[int, str] = {}
+    for p in passages:
+        if p.source_id not in names:
+            src = s.get(Source, p.source_id)
+            names[p.source_id] = src.filename if src else f"source {p.source_id}"
+        if p.source_id in held:
+            if not any(k["source_id"] == p.source_id for k in kept_out):
+                open_warnings = screening.warnings_of(s, source_ids=[p.source_id], open_only=True)
+                kept_out.append(
+                    {
+                        "source_id": p.source_id,
+                        "source": names[p.source_id],
+                        "warning": open_warnings[0].id if open_warnings else None,
+                        "excerpt": open_warnings[0].excerpt if open_warnings else "",
+                        "passages": 0,
+                    }
+                )
+            next(k for k in kept_out if k["source_id"] == p.source_id)["passages"] += 1
+            continue
+        refs.append(
+            PassageRef(
+                text=p.text,
+                passage_id=p.id,
+                source_id=p.source_id,
+                seq=p.seq,
+                language=p.language,
+                label=f"{names[p.source_id]}, passage {p.seq + 1}",
+                identity=p.sha256,
+            )
+        )
+    return refs, kept_out
+
+
+def extract(
+    project: Any,
+    exhibit_ref: int | str,
+    user: User,
+    *,
+    use_model: bool = True,
+    model: LanguageModel | None = None,
+    max_passages: int | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
+    cancel_event: threading.Event | None = None,
+) -> ExtractionReport:
+    """Find the exhibit's facts (rules, then the model unless `use_model` is off) and
+    put new ones on its fact sheet, pending. Facts already there are left as they
+    are unless they were found in new passages; a rejected fact is not offered again."""
+    users.require(user, "draft")
+    from studio import drafting  # the engine settings live with drafting
+
+    with project.read() as s:
+        exhibit = exhibits.get_exhibit(s, exhibit_ref)
+        s.expunge(exhibit)
+        refs, kept_out = _refs(s, exhibit)
+        terms = _glossary_terms(s)
+        cfg = drafting.engine_settings(s) if use_model and model is None else None
+    label = f"{exhibit.title} ({exhibit.identifier})" if exhibit.identifier else exhibit.title
+
+    def work(ctx: JobContext) -> dict[str, Any]:
+        started = time.perf_counter()
+        report = ExtractionReport(exhibit_id=int(exhibit.id or 0), passages=len(refs), held_back=kept_out)
+        found: list[Fact] = []
+        for ref in refs:
+            found += rules.extract(ref, terms)
+        report.from_rules = len(found)
+        identity: ModelIdentity | None = None
+        if use_model:
+            lm = model if model is not None else _load(cfg)
+            identity = lm.identity
+            report.model = f"{identity.engine} {identity.model}"
+            asked = refs[:max_passages] if max_passages else refs
+            for i, ref in enumerate(asked):
+                if ctx.cancelled:
+                    raise Cancelled("cancelled by the user; no facts were added")
+                ctx.progress(i / max(1, len(asked)), f"reading {ref.label}")
+                try:
+                    result = proposals.propose(lm, ref, exhibit=label, cancelled=lambda: ctx.cancelled)
+                except LanguageModelError as exc:
+                    raise StudioError(str(exc)) from None
+                report.from_model += len(result.facts)
+                report.dropped += [{**d, "passage": ref.label} for d in result.dropped]
+                found += [_spelled(f, terms) for f in result.facts]
+        if ctx.cancelled:
+            raise Cancelled("cancelled by the user; no facts were added")
+        merged = merge(found)
+        report.conflicts = [c.describe() for c in conflicts(merged)]
+        with project.session() as s:
+            _store(s, exhibit, merged, user, identity, report)
+        report.seconds = time.perf_counter() - started
+        ctx.progress(1.0, f"{len(report.created)} new facts, {len(report.updated)} updated")
+        return asdict(report)
+
+    result = run_job(
+        project,
+        "facts.extract",
+        {"exhibit": exhibit.id, "model": use_model},
+        work,
+        created_by=user.name,
+        cancel_event=cancel_event,
+        on_progress=on_progress,
+    )
+    return ExtractionReport(**result)
+
+
+def _spelled(fact: Fact, terms: list[rules.GlossaryTerm]) -> Fact:
+    claim = apply_glossary(fact.claim, terms)
+    if claim == fact.claim:
+        return fact
+    value = re.sub(r"\s+", " ", claim).strip().lower()
+    return Fact(**{**fact.__dict__, "claim": claim, "value": value, "slot": f"{fact.kind}:{value}"})
+
+
+def _load(cfg: Any) -> LanguageModel:
+    from generators.llm.settings import shared_language_model
+
+    try:
+        return shared_language_model(cfg)
+    except LanguageModelError as exc:
+        raise StudioError(str(exc)) from None
+
+
+def _span_key(span: dict[str, Any]) -> tuple[str, int, int]:
+    return (str(span.get("passage_sha256")), int(span.get("start", 0)), int(span.get("end", 0)))
+
+
+def _provenance(fact: Fact, identity: ModelIdentity | None, note: str) -> review.Provenance:
+    citations = {str(i + 1): int(sp.passage_id) for i, sp in enumerate(fact.spans) if sp.passage_id is not None}
+    if fact.origin == "model" and identity is not None:
+        return review.Provenance(
+            author_kind="model",
+            engine=identity.engine,
+            model=identity.model,
+            model_sha256=identity.digest,
+            params={"schema": proposals.extraction_schema(), "temperature": 0.0},
+            template_id="facts-extract",
+            template_version=proposals.PROMPT_VERSION,
+            citations=citations,
+            note=note,
+        )
+    # Rules are machine work too: recorded as such, never as a person's.
+    return review.Provenance(
+        author_kind="model",
+        engine="rules",
+        model="generators.facts.rules",
+        template_id="facts-rules",
+        template_version=RULES_VERSION,
+        citations=citations,
+        note=note,
+    )
+
+
+def _store(
+    s: Session,
+    exhibit: Exhibit,
+    facts: list[Fact],
+    user: User,
+    identity: ModelIdentity | None,
+    report: ExtractionReport,
+) -> None:
+    known: dict[tuple[str, str], int] = {}
+    for draft, _revision, _state in review.list_drafts(s, exhibit.id, kinds=[KIND]):
+        for revision in review.revisions(s, int(draft.id or 0)):
+            c = revision.content
+            known.setdefault((str(c.get("slot")), str(c.get("value"))), int(draft.id or 0))
+    for fact in facts:
+        content = fact.as_content()
+        fact_id = known.get((fact.slot, fact.value))
+        if fact_id is None:
+            revision = review.create_draft(
+                s,
+                exhibit_id=exhibit.id,
+                kind=KIND,
+                content=content,
+                created_by=user.name,
+                provenance=_provenance(
+                    fact, identity, f"found by {'the model' if fact.origin == 'model' else 'rules'}"
+                ),
+                language=fact.language,
+                title=fact.claim[:200],
+            )
+            report.created.append(revision.draft_id)
+            known[(fact.slot, fact.value)] = revision.draft_id
+            continue
+        latest = review.latest_revision(s, fact_id)
+        if latest is None or review.draft_status(s, fact_id) == "rejected":
+            report.unchanged += 1
+            continue
+        old = list(latest.content.get("spans", []))
+        seen = {_span_key(sp) for sp in old}
+        extra = [sp for sp in content["spans"] if _span_key(sp) not in seen]
+        if not extra:
+            report.unchanged += 1
+            continue
+        merged_fact = Fact(
+            **{
+                **fact.__dict__,
+                "spans": tuple(Span.from_dict(sp) for sp in [*old, *extra]),
+            }
+        )
+        review.add_revision(
+            s,
+            fact_id,
+            {**latest.content, "spans": [*old, *extra]},
+            created_by=user.name,
+            provenance=_provenance(merged_fact, identity, f"also found in {len(extra)} more passage(s)"),
+        )
+        report.updated.append(fact_id)
+
+
+# ---------------------------------------------------------------- decisions
+def accept(s: Session, fact_id: int, user: User, expected_sha256: str | None = None) -> None:
+    _draft, revision = get_fact(s, fact_id)
+    review.approve(s, int(revision.id or 0), user, expected_sha256)
+
+
+def reject(s: Session, fact_id: int, user: User, reason: str) -> None:
+    _draft, revision = get_fact(s, fact_id)
+    review.reject(s, int(revision.id or 0), user, reason)
+
+
+def edit(
+    s: Session,
+    fact_id: int,
+    user: User,
+    *,
+    claim: str | None = None,
+    value: str | None = None,
+    visitors: bool | None = None,
+) -> Revision:
+    """A person's correction: a new pending revision (glossary spellings applied to the claim)."""
+    _draft, revision = get_fact(s, fact_id)
+    content = dict(revision.content)
+    if claim is not None:
+        if not claim.strip():
+            raise StudioError("a fact needs a claim; reject it instead of emptying it")
+        content["claim"] = apply_glossary(claim.strip(), _glossary_terms(s))
+    if value is not None:
+        content["value"] = value.strip()
+    if visitors is not None:
+        content["visitors"] = visitors
+    if content == revision.content:
+        raise StudioError(f"fact {fact_id} already says that")
+    note = "not for visitors" if visitors is False else ("for visitors" if visitors else "corrected")
+    return review.edit(s, fact_id, content, user, note=note)
+
+
+def not_for_visitors(s: Session, fact_id: int, user: User) -> Revision:
+    """True but internal (an insurance value, a condition detail): kept, never composed into visitor text."""
+    return edit(s, fact_id, user, visitors=False)
+
+
+# -------------------------------------------------------------- composition
+@dataclass
+class ComposeOutcome:
+    draft_id: int
+    revision_id: int
+    facts: list[dict[str, Any]]  # the facts offered, numbered as cited
+    used: list[int]
+    checks: list[dict[str, Any]]
+    finish_reason: str
+    seconds: float
+    job_id: int | None = None
+
+
+def _claim_in(content: dict[str, Any], language: str) -> str:
+    """The fact's claim as a source in the text's language put it, if one did."""
+    claims = (content.get("detail") or {}).get("claims") or {}
+    want = "zh" if language.startswith("zh") else "en"
+    own = str(content.get("claim", ""))
+    if str(content.get("language", "")).startswith(want):
+        return own  # a person's correction of the claim wins over the claims found
+    return next((str(c) for lang, c in claims.items() if str(lang).startswith(want)), own)
+
+
+def compose_draft(
+    project: Any,
+    exhibit_ref: int | str,
+    kind: str,
+    user: User,
+    *,
+    language: str | None = None,
+    seed: int = 42,
+    model: LanguageModel | None = None,
+    on_token: Callable[[str], None] | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
+    cancel_event: threading.Event | None = None,
+) -> ComposeOutcome:
+    """Compose `kind` for an exhibit from its approved facts and leave it pending review."""
+    users.require(user, "draft")
+    if kind not in COMPOSABLE:
+        raise StudioError(f"'{kind}' cannot be composed from facts (choose one of: {', '.join(COMPOSABLE)})")
+    from studio import drafting
+
+    with project.read() as s:
+        exhibit = exhibits.get_exhibit(s, exhibit_ref)
+        s.expunge(exhibit)
+        language = language or ("zh-Hans" if exhibit.language.startswith("zh") else "en")
+        usable = [r for r in fact_sheet(s, int(exhibit.id or 0)) if r.usable]
+        rules_for_checks = [
+            GlossaryRule(t.preferred, tuple(t.variants))
+            for t in glossary.list_terms(s)
+            if not t.language or t.language[:2] == language[:2]
+        ]
+        cfg = drafting.engine_settings(s) if model is None else None
+    if not usable:
+        raise StudioError(
+            f"exhibit '{exhibit.title}' has no approved facts for visitors: extract its facts "
+            "(heritage-studio facts extract) and accept some first, or draft directly"
+        )
+    offered = [
+        composing.FactForText(
+            n=0,
+            fact_id=r.draft_id,
+            kind=str(r.content.get("kind")),
+            claim=_claim_in(r.content, language),
+            quotes=tuple(str(sp.get("quote", "")) for sp in r.content.get("spans", [])),
+        )
+        for r in usable
+    ]
+    chosen = composing.choose(offered, kind)
+    if not chosen:
+        raise StudioError(f"none of the approved facts of '{exhibit.title}' fits a {kind}")
+    by_id = {r.draft_id: r for r in usable}
+    label = f"{exhibit.title} ({exhibit.identifier})" if exhibit.identifier else exhibit.title
+
+    def work(ctx: JobContext) -> dict[str, Any]:
+        ctx.progress(0.0, "loading the model")
+        lm = model if model is not None else _load(cfg)
+        try:
+            result = composing.compose(
+                lm,
+                kind,
+                language,
+                label,
+                chosen,
+                seed=seed,
+                on_token=on_token,
+                cancelled=lambda: ctx.cancelled,
+            )
+        except (LanguageModelError, ValueError) as exc:
+            raise StudioError(str(exc)) from None
+        if ctx.cancelled:
+            raise Cancelled("cancelled by the user; no draft was made")
+        evidence = {f.n: " ".join([f.claim, *f.quotes]) for f in chosen}
+        flags = check_content(
+            {k: v for k, v in result.content.items() if isinstance(v, (str, list))},
+            passages=evidence,
+            glossary=rules_for_checks,
+            cited_fields=[k for k in result.content if k != "title"],
+            language=language,
+        )
+        checks = [f.as_dict() for f in flags] + [
+            {"kind": "composition", "field": "", "message": p, "excerpt": ""} for p in result.problems
+        ]
+        if result.finish_reason == "length":
+            checks.append(
+                {"kind": "composition", "field": "", "message": "the answer ended at the length limit", "excerpt": ""}
+            )
+        facts_used = [
+            {
+                "n": f.n,
+                "fact": f.fact_id,
+                "revision": by_id[f.fact_id].revision_id,
+                "sha256": by_id[f.fact_id].sha256,
+                "claim": f.claim,
+                "spans": by_id[f.fact_id].content.get("spans", []),
+            }
+            for f in chosen
+        ]
+        cited = [f for f in facts_used if f["n"] in result.used]
+        grounds = _grounds(cited)  # what the text relies on: the facts its sentences name
+        with project.session() as s:
+            citations = {}
+            for f in cited:
+                first = next(iter(f["spans"]), None)
+                passage = (
+                    s.exec(select(Passage).where(Passage.sha256 == first["passage_sha256"])).first() if first else None
+                )
+                if passage is not None:
+                    citations[str(f["n"])] = int(passage.id or 0)
+            completion = result.completion
+            revision = review.create_draft(
+                s,
+                exhibit_id=exhibit.id,
+                kind=kind,
+                content=result.content,
+                created_by=user.name,
+                provenance=review.Provenance(
+                    author_kind="model",
+                    engine=lm.identity.engine,
+                    model=lm.identity.model,
+                    model_sha256=lm.identity.digest,
+                    params={
+                        "mode": "composed",
+                        "composed_from_facts": facts_used,
+                        "seed": seed,
+                        "finish_reason": result.finish_reason,
+                        "prompt_tokens": completion.prompt_tokens if completion else 0,
+                        "completion_tokens": completion.completion_tokens if completion else 0,
+                    },
+                    template_id=f"compose-{kind}",
+                    template_version=composing.PROMPT_VERSION,
+                    citations=citations,
+                    checks=checks,
+                    grounds=grounds,
+                    note=f"composed from {len(result.used)} approved facts",
+                ),
+                language=language,
+                title=str(result.content.get("title", ""))[:200],
+            )
+        ctx.progress(1.0, f"draft {revision.draft_id} is waiting for review")
+        return {
+            "draft_id": revision.draft_id,
+            "revision_id": int(revision.id or 0),
+            "facts": facts_used,
+            "used": result.used,
+            "checks": checks,
+            "finish_reason": result.finish_reason,
+            "seconds": completion.total_s if completion else 0.0,
+            "job_id": ctx.job_id,
+        }
+
+    outcome = run_job(
+        project,
+        "draft.compose",
+        {"exhibit": exhibit.id, "kind": kind, "language": language, "facts": [f.fact_id for f in chosen]},
+        work,
+        created_by=user.name,
+        cancel_event=cancel_event,
+        on_progress=on_progress,
+    )
+    return ComposeOutcome(**outcome)
+
+
+def _grounds(facts_used: list[dict[str, Any]]) -> dict[str, Any]:
+    """What composed text relies on: each fact's approved revision and every passage its spans quote."""
+    passages: dict[str, str] = {}
+    for f in facts_used:
+        for k, span in enumerate(f["spans"]):
+            passages[f"{f['n']}" if k == 0 else f"{f['n']}.{k + 1}"] = str(span["passage_sha256"])
+    return {
+        "passages": passages,
+        "transcript": None,
+        "facts": {
+            str(f["n"]): {"draft_id": f["fact"], "revision_id": f["revision"], "sha256": f["sha256"]}
+            for f in facts_used
+        },
+    }
+
+
+def composed_from(revision: Revision) -> list[dict[str, Any]]:
+    """The facts a composed revision was written from (empty for direct drafts)."""
+    return list(json.loads(revision.params_json or "{}").get("composed_from_facts", []))
+
+
+def warnings(s: Session, exhibit_id: int | None = None) -> list[tuple[Any, str]]:
+    """Passage warnings (open and cleared) with their source's file name."""
+    source_ids = None
+    if exhibit_id is not None:
+        source_ids = [int(x.id or 0) for x in s.exec(select(Source).where(Source.exhibit_id == exhibit_id))]
+    out = []
+    for w in screening.warnings_of(s, source_ids=source_ids):
+        src = s.get(Source, w.source_id)
+        out.append((w, src.filename if src else f"source {w.source_id}"))
+    return out
+
+
+def passage_text(s: Session, sha256: str) -> str:
+    p = s.exec(select(Passage).where(col(Passage.sha256) == sha256)).first()
+    return p.text if p is not None else ""

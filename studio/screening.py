@@ -1,0 +1,100 @@
+"""Screening passages for text that talks to the model, as they are indexed.
+
+Every passage `studio.passages.replace_passages` writes (an import, a replaced
+source, a transcript) is screened here; what addresses a model is recorded as
+a warning on that exact text. Fact extraction leaves warned passages out until
+a curator clears them, and the import report and the fact sheet say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import text as sql
+from sqlmodel import Session, col, select
+
+from generators.facts.injection import find_instructions
+from studio import audit, users
+from studio.errors import NotFound, StudioError
+from studio.models import Passage, PassageWarning, User, utcnow
+
+
+def screen(s: Session, passages: Sequence[Passage]) -> int:
+    """Record a warning for each passage that addresses a model; returns how many passages were warned."""
+    rows = []
+    for p in passages:
+        for found in find_instructions(p.text):
+            rows.append(
+                {
+                    "sha": p.sha256,
+                    "source": p.source_id,
+                    "kind": found.kind,
+                    "excerpt": found.excerpt[:200],
+                    "at": utcnow(),
+                }
+            )
+    if rows:
+        s.execute(
+            sql(
+                "INSERT OR IGNORE INTO passage_warnings (passage_sha256, source_id, kind, excerpt, found_at)"
+                " VALUES (:sha, :source, :kind, :excerpt, :at)"
+            ),
+            rows,
+        )
+    return len({r["sha"] for r in rows})
+
+
+def warnings_of(
+    s: Session, *, source_ids: Iterable[int] | None = None, open_only: bool = False
+) -> list[PassageWarning]:
+    query = select(PassageWarning).order_by(col(PassageWarning.id))
+    if source_ids is not None:
+        query = query.where(col(PassageWarning.source_id).in_(list(source_ids)))
+    if open_only:
+        query = query.where(col(PassageWarning.cleared_at).is_(None))
+    return list(s.exec(query))
+
+
+def held_back(s: Session, source_ids: Iterable[int]) -> set[int]:
+    """Sources with a warning no curator has cleared: all their passages stay out of
+    extraction (an instruction in one paragraph puts the whole file in doubt)."""
+    wanted = list(set(source_ids))
+    if not wanted:
+        return set()
+    rows = s.exec(
+        select(PassageWarning.source_id).where(
+            col(PassageWarning.source_id).in_(wanted), col(PassageWarning.cleared_at).is_(None)
+        )
+    )
+    return set(rows)
+
+
+def clear(s: Session, warning_id: int, user: User, note: str) -> list[PassageWarning]:
+    """A curator has read the source and lets it be used: every open warning on
+    that source is cleared (the decision is about the source, not one phrase)."""
+    users.require(user, "edit")
+    if not note.strip():
+        raise StudioError("say why the source may be used (for example: it quotes an instruction, it gives none)")
+    warning = s.get(PassageWarning, warning_id)
+    if warning is None:
+        raise NotFound(f"no passage warning {warning_id}")
+    cleared = []
+    for w in s.exec(
+        select(PassageWarning).where(
+            PassageWarning.source_id == warning.source_id, col(PassageWarning.cleared_at).is_(None)
+        )
+    ):
+        w.cleared_by, w.cleared_at, w.cleared_note = user.name, utcnow(), note.strip()
+        s.add(w)
+        cleared.append(w)
+    if not cleared:
+        raise StudioError(f"passage warning {warning_id} was already cleared by {warning.cleared_by}")
+    audit.record(
+        s,
+        user.name,
+        "passage.clear_warning",
+        "source",
+        warning.source_id,
+        {"warnings": [w.id for w in cleared], "excerpts": [w.excerpt for w in cleared], "note": note.strip()},
+    )
+    return cleared
