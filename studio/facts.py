@@ -34,6 +34,7 @@ from generators.facts.merge import conflicts, merge
 from generators.facts.types import Fact, PassageRef, Span
 from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity
 from studio import exhibits, glossary, review, screening, staleness, users
+from studio.drafting.engines import engine_settings, load_model
 from studio.errors import NotFound, StudioError
 from studio.jobs import Cancelled, JobContext, run_job
 from studio.models import Draft, Exhibit, Passage, Revision, Source, User
@@ -218,14 +219,12 @@ def extract(
     put new ones on its fact sheet, pending. Facts already there are left as they
     are unless they were found in new passages; a rejected fact is not offered again."""
     users.require(user, "draft")
-    from studio import drafting  # the engine settings live with drafting
-
     with project.read() as s:
         exhibit = exhibits.get_exhibit(s, exhibit_ref)
         s.expunge(exhibit)
         refs, kept_out = _refs(s, exhibit)
         terms = _glossary_terms(s)
-        cfg = drafting.engine_settings(s) if use_model and model is None else None
+        cfg = engine_settings(s) if use_model and model is None else None
     label = f"{exhibit.title} ({exhibit.identifier})" if exhibit.identifier else exhibit.title
 
     def work(ctx: JobContext) -> dict[str, Any]:
@@ -283,12 +282,7 @@ def _spelled(fact: Fact, terms: list[rules.GlossaryTerm]) -> Fact:
 
 
 def _load(cfg: Any) -> LanguageModel:
-    from generators.llm.settings import shared_language_model
-
-    try:
-        return shared_language_model(cfg)
-    except LanguageModelError as exc:
-        raise StudioError(str(exc)) from None
+    return load_model(cfg)  # the engine drafting uses, with its errors said as StudioError
 
 
 def _span_key(span: dict[str, Any]) -> tuple[str, int, int]:
@@ -461,8 +455,6 @@ def compose_draft(
     users.require(user, "draft")
     if kind not in COMPOSABLE:
         raise StudioError(f"'{kind}' cannot be composed from facts (choose one of: {', '.join(COMPOSABLE)})")
-    from studio import drafting
-
     with project.read() as s:
         exhibit = exhibits.get_exhibit(s, exhibit_ref)
         s.expunge(exhibit)
@@ -473,7 +465,7 @@ def compose_draft(
             for t in glossary.list_terms(s)
             if not t.language or t.language[:2] == language[:2]
         ]
-        cfg = drafting.engine_settings(s) if model is None else None
+        cfg = engine_settings(s) if model is None else None
     if not usable:
         raise StudioError(
             f"exhibit '{exhibit.title}' has no approved facts for visitors: extract its facts "
