@@ -69,11 +69,11 @@ class DraftConfig:
 class TranscriptionConfig:
     model: str = "whisper-base"
     beam_size: int = 5
-    threads: int = 2
+    threads: int = 0  # 0 = automatic, as the studio does
     label: str = ""
 
     def name(self) -> str:
-        return self.label or f"{self.model} beam {self.beam_size} threads {self.threads}"
+        return self.label or f"{self.model} beam {self.beam_size} threads {self.threads or 'auto'}"
 
 
 @dataclass

@@ -252,3 +252,27 @@ def test_ordinary_words_heard_with_confidence_are_not_mis_hearings() -> None:
     assert found == {("thing", "ding"), ("taudi", "taotie")}
     # typed or edited text has no timings: an ordinary word there is what the person meant
     assert {s.heard for s in suggest([Segment(0, 5, text)], glossary)} == {"taudi"}
+
+
+def test_threads_are_automatic_by_default_and_decided_in_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On 2 busy cores 1 thread transcribed faster than 2 (docs/EVALUATION.md): the
+    default is one thread per free core, decided when the model is loaded."""
+    import faster_whisper
+
+    from generators.transcription import worker
+
+    loaded: list[int] = []
+
+    class FakeWhisper:  # stands in for the CTranslate2 model: only the thread count matters here
+        def __init__(self, *_a: object, cpu_threads: int, **_k: object) -> None:
+            loaded.append(cpu_threads)
+
+    monkeypatch.setattr(faster_whisper, "WhisperModel", FakeWhisper)
+    assert TranscriptionSettings().validated().cpu_threads == 0
+    models: dict = {}
+    monkeypatch.setattr(worker, "auto_threads", lambda: 1)
+    worker._load(models, "/nowhere", TranscriptionSettings())
+    monkeypatch.setattr(worker, "auto_threads", lambda: 2)
+    worker._load(models, "/nowhere", TranscriptionSettings())
+    worker._load(models, "/nowhere", TranscriptionSettings(cpu_threads=3))
+    assert loaded == [1, 2, 3]

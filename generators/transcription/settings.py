@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from generators import model_files
@@ -28,7 +27,11 @@ class TranscriptionSettings:
     compute_type: str = "int8"
     beam_size: int = 5
     temperature: float = 0.0
-    cpu_threads: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
+    # 0 = automatic: one thread per core free when the transcription starts
+    # (generators.llm.threads). Measured on the golden recordings on 2 busy cores
+    # (docs/EVALUATION.md), Whisper base ran faster with 1 thread than with 2, as
+    # the issue found on a 2-vCPU machine; on an idle machine 2 win.
+    cpu_threads: int = 0
     language: str = "auto"  # "auto" or a Whisper language code, per source
     chinese_script: str = "simplified"
     vad_filter: bool = False

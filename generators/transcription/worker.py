@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from generators.glossary import GlossaryEntry
+from generators.llm.threads import auto_threads
 from generators.transcription.audio import AudioInfo, stream_windows
 from generators.transcription.bias import build_bias
 from generators.transcription.chinese import is_chinese_language, to_script
@@ -53,7 +54,10 @@ def serve(conn: Channel) -> None:
 
 
 def _load(models: dict[tuple[str, str, int], Any], model_dir: str, s: TranscriptionSettings) -> tuple[Any, float]:
-    key = (model_dir, s.compute_type, s.cpu_threads)
+    # Automatic threads are decided now, in the inference process, from how busy the
+    # cores are; CTranslate2 fixes them at load, so a different count reloads (~1 s).
+    threads = s.cpu_threads or min(4, auto_threads())
+    key = (model_dir, s.compute_type, threads)
     if key in models:
         return models[key], 0.0
     from faster_whisper import WhisperModel
@@ -65,7 +69,7 @@ def _load(models: dict[tuple[str, str, int], Any], model_dir: str, s: Transcript
         model_dir,
         device="cpu",
         compute_type=s.compute_type,
-        cpu_threads=s.cpu_threads,
+        cpu_threads=threads,
         num_workers=1,
         local_files_only=True,
     )

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--whisper",
         action="append",
         default=[],
-        help="a transcription setting MODEL[:BEAM[:THREADS]], e.g. whisper-base:5:1; repeat to compare",
+        help="a transcription setting MODEL[:BEAM[:THREADS]] (threads 0 = automatic), e.g. whisper-base:5:1; repeat",
     )
     a.add_argument("--note", default="", help="what this run is for (shown in the report)")
     a.add_argument("--store", help="folder whose evaluations/ keeps the runs (default: the project's)")
@@ -63,7 +63,7 @@ def _whisper(spec: str) -> evaluation.TranscriptionConfig:
         return evaluation.TranscriptionConfig(
             model=parts[0],
             beam_size=int(parts[1]) if len(parts) > 1 else 5,
-            threads=int(parts[2]) if len(parts) > 2 else 2,
+            threads=int(parts[2]) if len(parts) > 2 else 0,
         )
     except ValueError:
         raise StudioError(f"--whisper {spec}: use MODEL[:BEAM[:THREADS]], e.g. whisper-base:5:1") from None
