@@ -186,6 +186,7 @@ def _summary_draft(items: Sequence[Mapping[str, Any]]) -> dict[str, float | None
         "loop",
         "refusal_ok",
         "score",
+        "approved_similarity",
         "first_token_s",
         "total_s",
         "tokens_per_s",
@@ -410,8 +411,8 @@ def _transcribe_audio_guides(
 def _transcript_item(
     config: TranscriptionConfig, rec: golden_set.GoldenRecording, g: golden_set.GoldenSet, cache: Path
 ) -> dict[str, Any]:
-    from generators.transcription import FasterWhisperTranscriber, TranscriptionSettings, suggest
     from generators.glossary import GlossaryEntry
+    from generators.transcription import FasterWhisperTranscriber, TranscriptionSettings, suggest
 
     audio, spans = golden_set.make_recording(rec, cache)
     entries = json.loads((g.root / "glossary.json").read_text(encoding="utf-8"))
@@ -451,6 +452,86 @@ def _transcript_item(
         "suggestions": [f"{s.heard} -> {s.replacement}" for s in found],
         "figures": figures.as_dict() | {"load_s": load_s},
     }
+
+
+def _visible_text(content: Mapping[str, object]) -> str:
+    from generators.drafting.citations import strip_citations
+
+    parts = []
+    for _key, value in sorted(content.items()):  # stored content may come back in another key order
+        for item in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+            parts.append(strip_citations(str(item)))
+    return "\n".join(parts)
+
+
+def run_history(
+    project: Any,
+    *,
+    configs: Sequence[DraftConfig],
+    seeds: Sequence[int] = (42,),
+    note: str = "",
+    progress: ProgressFn | None = None,
+    open_model: Callable[[DraftConfig], LanguageModel] | None = None,
+) -> Path:
+    """Re-draft every draft a person approved in this project, from the very inputs
+    it was drafted from, and measure each new draft against the approved text
+    (approved_similarity = 1 - WER for English, 1 - CER for Chinese, at least 0)
+    as well as by the usual figures. The curators' picks and edits become the test
+    cases. Translations are left out (their reference is the other language).
+    Stored in the project's evaluations/; the project itself is not changed."""
+    from generators.quality.transcripts import error_rate
+    from studio.drafting.candidates import request_inputs
+    from studio.drafting.feedback import feedback_records
+    from studio.models import DraftRequestRecord
+
+    say = progress or (lambda _msg: None)
+    started = time.time()
+    cases: list[tuple[str, DraftInputs, dict[str, Any]]] = []
+    with project.read() as s:
+        for record in feedback_records(s):
+            if not record["final_approved"] or record["kind"] == "translation":
+                continue
+            request = s.get(DraftRequestRecord, record["request_id"])
+            if request is None:
+                continue
+            cases.append(
+                (f"draft {record['draft_id']}", request_inputs(request, with_limits=True), record["final_approved"])
+            )
+    if not cases:
+        raise StudioError("no approved drafts in this project yet: approve some drafts, or evaluate on the golden set")
+    run: dict[str, Any] = {
+        "id": time.strftime("%Y%m%dT%H%M%S", time.gmtime(started)),
+        "kind": "history",
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "note": note,
+        "machine": _machine(),
+        "load_before": _load_avg(),
+        "seeds": list(seeds),
+        "draft_configs": [asdict(c) | {"name": c.name()} for c in configs],
+        "transcription_configs": [],
+        "drafts": [],
+        "transcripts": [],
+    }
+    for config in configs:
+        say(f"loading {config.model}")
+        lm = (open_model or _open_model)(config)
+        for case_id, inputs, approved in cases:
+            template = _template_for(config, inputs.kind, project.root)
+            for seed in seeds:
+                say(f"{config.name()}: {case_id} seed {seed}")
+                attempt = _attempt(lm, config, template, inputs, "", seed)
+                figures = _measure(attempt, inputs.language, None)
+                item = _draft_item(config, case_id, seed, inputs.language, attempt, figures)
+                reference, drafted = _visible_text(approved), _visible_text(attempt.content)
+                item["figures"]["approved_similarity"] = round(
+                    max(0.0, 1 - error_rate(reference, drafted, inputs.language)), 4
+                )
+                item["approved"] = reference
+                run["drafts"].append(item)
+    run["load_after"] = _load_avg()
+    run["seconds"] = round(time.time() - started, 1)
+    run["summary"] = summarise(run)
+    return save_run(project.root, run)
 
 
 # ------------------------------------------------------------------ storing

@@ -25,6 +25,7 @@ class Figure:
 
 DRAFT_FIGURES = (
     Figure("score", "quality score", "higher", "rate"),
+    Figure("approved_similarity", "close to the approved text", "higher"),
     Figure("required_present", "required fields present", "higher"),
     Figure("within_length", "within length", "higher"),
     Figure("cited_share", "sentences cited", "higher"),

@@ -110,3 +110,46 @@ def test_small_real_evaluation_is_stored_and_compared(tmp_path: Path, capsys: py
     # offline: nothing but XML namespaces and pygal's credit comments name a web address
     urls = set(re.findall(r"(?:src|href)=['\"](https?://[^'\"]+)", page))
     assert urls == set()
+
+
+def test_history_redrafts_what_people_approved_and_compares_with_the_approved_text(tmp_path: Path) -> None:
+    """The curators' approved drafts become test cases: a model that writes the
+    approved text again scores 1.0 against it, one that writes something else less."""
+    from studio import drafting, exhibits, review, users
+    from studio.ingest import import_paths
+    from studio.project import Project
+
+    project = Project.create(tmp_path / "History.studio")
+    with project.session() as s:
+        users.add_user(s, "Lin", "curator")
+        users.add_user(s, "Morgan", "editor")
+        exhibit = exhibits.create_exhibit(s, "Food tureen (gui)", identifier="GS.1", subject="bronze; gui")
+        exhibit_id = exhibit.id
+    label = tmp_path / "label.txt"
+    label.write_text(
+        "A gui held cooked grain at ancestral feasts. Its inner base carries an inscription of 41 characters. "
+        "It was excavated in 1976 at Zhuangbai, Fufeng county.",
+        encoding="utf-8",
+    )
+    import_paths(project, [label], exhibit_id=exhibit_id, actor="Lin")
+    with project.read() as s:
+        lin, morgan = users.get_user(s, "Lin"), users.get_user(s, "Morgan")
+    outcome = drafting.draft(project, "GS.1", "card", lin, n=1, model=ScriptedModel(GOOD_GUI))
+    with project.session() as s:
+        revision = review.get_revision(s, outcome.revision_id)
+        review.approve(s, revision.id, morgan, expected_sha256=revision.sha256)
+
+    other = GOOD_GUI.replace("held cooked grain at ancestral feasts", "was used for wine at banquets")
+    models = {"same": ScriptedModel(GOOD_GUI), "other": ScriptedModel(other)}
+    path = evaluation.run_history(
+        project,
+        configs=[evaluation.DraftConfig(model="same"), evaluation.DraftConfig(model="other")],
+        open_model=lambda config: models[config.model],
+    )
+    run = json.loads(path.read_text(encoding="utf-8"))
+    assert run["kind"] == "history" and path.parent == project.root / "evaluations"
+    summary = run["summary"]["drafts"]
+    assert summary["same"]["approved_similarity"] == 1.0
+    assert 0 < summary["other"]["approved_similarity"] < 1.0
+    _headers, rows = evaluation_report.comparison_rows([run])
+    assert any(r[0].startswith("close to the approved text") for r in rows)

@@ -35,6 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=[],
         help="a transcription setting MODEL[:BEAM[:THREADS]] (threads 0 = automatic), e.g. whisper-base:5:1; repeat",
     )
+    a.add_argument(
+        "--history",
+        action="store_true",
+        help="instead of the golden set: re-draft every draft approved in this project, compared with the approved text",
+    )
     a.add_argument("--note", default="", help="what this run is for (shown in the report)")
     a.add_argument("--store", help="folder whose evaluations/ keeps the runs (default: the project's)")
     a.set_defaults(func=cmd_run)
@@ -88,6 +93,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         for m, p, mode in itertools.product(args.model, prompts, args.mode or ["direct"])
     ]
     transcription = [_whisper(w) for w in args.whisper]
+    if args.history:
+        if not configs:
+            raise StudioError("--history re-drafts: name at least one --model")
+        path = evaluation.run_history(
+            open_project(args),
+            configs=configs,
+            seeds=seeds,
+            note=args.note,
+            progress=lambda msg: print(msg, file=sys.stderr),
+        )
+        _print([evaluation.load_run(store, str(path))], None)
+        print(f"stored {path}")
+        return 0
     if not configs and not transcription:
         raise StudioError("nothing to run: name at least one --model or --whisper setting")
     path = evaluation.run_golden(

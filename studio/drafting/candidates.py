@@ -86,6 +86,24 @@ def pick_candidate(project: Project, draft_id: int, index: int, user: User) -> R
         return revision
 
 
+def request_inputs(request: DraftRequestRecord, with_limits: bool = False) -> DraftInputs:
+    """What an earlier request gave the model (passages, glossary, note), as stored;
+    `with_limits` adds the field limits it ran under (an evaluation re-drafts with them)."""
+    grounding = json.loads(request.grounding_json)
+    stored = grounding["inputs"]
+    return DraftInputs(
+        kind=stored["kind"],
+        language=stored["language"],
+        exhibit=stored["exhibit"],
+        passages=[SourcePassage(**p) for p in grounding["passages"]],
+        glossary=[GlossaryEntry(**{**e, "variants": tuple(e["variants"])}) for e in stored["glossary"]],
+        limits={k: FieldLimit(**v) for k, v in json.loads(request.limits_json).items()} if with_limits else {},
+        instructions=stored["instructions"],
+        translate_from=stored["translate_from"],
+        source_language=stored["source_language"],
+    )
+
+
 def rebuild(s: Session, request: DraftRequestRecord, project_root: Path) -> PreparedPrompt:
     """The prepared prompt of an earlier request, exactly as it was sent."""
     template = template_for(request.kind, project_root)
@@ -95,17 +113,7 @@ def rebuild(s: Session, request: DraftRequestRecord, project_root: Path) -> Prep
             f"(was {request.template_version}, now {template.version}); draft afresh instead"
         )
     grounding = json.loads(request.grounding_json)
-    stored = grounding["inputs"]
-    inputs = DraftInputs(
-        kind=stored["kind"],
-        language=stored["language"],
-        exhibit=stored["exhibit"],
-        passages=[SourcePassage(**p) for p in grounding["passages"]],
-        glossary=[GlossaryEntry(**{**e, "variants": tuple(e["variants"])}) for e in stored["glossary"]],
-        instructions=stored["instructions"],
-        translate_from=stored["translate_from"],
-        source_language=stored["source_language"],
-    )
+    inputs = request_inputs(request)
     fields = (
         fields_of(dict(inputs.translate_from))
         if inputs.kind == "translation" and inputs.translate_from
