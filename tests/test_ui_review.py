@@ -346,3 +346,34 @@ def test_a_draft_that_cites_nothing_shows_the_exhibits_passages(window: Any, qtb
     text = view.passages.toPlainText()
     assert "This draft cites no passages. The exhibit’s sources say:" in text
     assert "label_en.md" in text and "taotie" in text
+
+
+def test_checks_follow_the_edited_text_not_the_saved_one(window: Any, qtbot: Any) -> None:
+    """Issue 16: 'Missing part [body]' stayed beside a body the editor had just filled in."""
+    empty = {**CARD, "body": ""}
+    flagged = review.Provenance(
+        author_kind="model",
+        engine="llama.cpp",
+        model="m",
+        checks=[{"kind": "missing_field", "field": "body", "message": "the draft left this field empty"}],
+    )
+    with Project.open(window.state.project.root) as project, project.session() as s:
+        review.create_draft(
+            s, exhibit_id=2, kind="card", content=empty, created_by="Lin", language="en", provenance=flagged
+        )
+    _as(window, qtbot, "Morgan")
+    window.set_mode(1)
+    settle(qtbot)
+    view = window.review
+
+    def shown() -> list[str]:
+        return [view.preview.checks.item(i).text() for i in range(view.preview.checks.count())]
+
+    wait_until(qtbot, lambda: any("Missing part [body]" in line for line in shown()))
+    view.editor.set_field("body", "A bronze ding cast in the late Shang dynasty.")
+    # The saved checks go at once (replaced by "Checking…" or by the new result).
+    wait_until(qtbot, lambda: shown() and not any("Missing part" in line for line in shown()))
+    wait_until(qtbot, lambda: shown() == ["No problems found."])
+    # Emptied again, the check comes back: the list describes the text on screen.
+    view.editor.set_field("body", "")
+    wait_until(qtbot, lambda: any("Missing part [body]" in line for line in shown()))

@@ -38,6 +38,7 @@ CHECK_LABELS = {
     "weak_support": "The cited passage may not say this",
     "mixed_script": "Another script inside the text",
     "loop": "The text repeats itself",
+    "checking": "Checking",  # shown while the checks run again on an edited text
 }
 
 _pool: QThreadPool | None = None

@@ -227,6 +227,8 @@ ZH: dict[str, str] = {
     "Key facts (one per line)": "要点（每行一条）",
     "Photo caption": "图片说明",
     "Credit line": "版权说明",
+    "Checking": "正在检查",
+    "the checks run again on your edit…": "正在对您的修改重新检查…",
     "Translation": "翻译",
     "Kind of draft": "草稿类型",
     "Language of the draft": "草稿语言",

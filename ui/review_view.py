@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from generators.drafting.citations import cited_numbers
 from generators.drafting.output import fields_of, parse_labelled, render_labelled
-from studio import exhibits, review, review_queue, sources, staleness
+from studio import drafting, exhibits, review, review_queue, sources, staleness
 from studio.models import Draft, Passage, Revision
 from studio.passages import live_passage, passages_of_exhibit
 from studio.review_queue import QueueEntry, QueueFilter
@@ -232,6 +232,10 @@ class ReviewView(QWidget):
         self.heading.setWordWrap(True)
         self.editor = FieldEditor()
         self.editor.changed.connect(self._edited)
+        self._proofread = QTimer(self)  # checks re-run once typing pauses, not on every key
+        self._proofread.setSingleShot(True)
+        self._proofread.setInterval(400)
+        self._proofread.timeout.connect(self._check_edit)
         self.listen = AudioPlayer()
         self.listen.setVisible(False)
         self.diff = QTextBrowser()
@@ -536,8 +540,33 @@ class ReviewView(QWidget):
     def _edited(self) -> None:
         if self._loading or self.item is None or not is_text_content(self.item.revision.content):
             return
+        item = self.item
         content = self.editor.content()
-        self.preview.show_content(content, self.item.draft.language, self.item.revision.checks, self.item.image)
+        if content == item.revision.content:
+            self._proofread.stop()
+            self.preview.show_content(content, item.draft.language, item.revision.checks, item.image)
+            return
+        # The saved checks describe the saved text, not this one: say they are being re-run,
+        # then show what the checks find in the text on screen.
+        checking = [{"kind": "checking", "field": "", "message": tr("the checks run again on your edit…")}]
+        self.preview.show_content(content, item.draft.language, checking, item.image)
+        self._proofread.start()
+
+    def _check_edit(self) -> None:
+        if self.item is None:
+            return
+        item = self.item
+        draft_id = int(item.draft.id or 0)
+        content = self.editor.content()
+
+        def done(flags: list[dict[str, Any]]) -> None:
+            if self.item is not item or self.editor.content() != content:
+                return  # another item, or typed on since: a newer check follows
+            self.preview.show_content(content, item.draft.language, flags, item.image)
+
+        Op(self.state, lambda project: drafting.proofread(project, draft_id, content), where="review.proofread").latest(
+            self, "review.proofread"
+        ).success(done).run_in_background()
 
     # -------------------------------------------------------------- decisions
     def _edited_content(self) -> dict[str, Any] | None:

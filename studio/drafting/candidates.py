@@ -265,4 +265,11 @@ def proofread(project: Project, draft_id: int, content: dict[str, Any]) -> list[
             return [f.as_dict() for f in flags]
         rules = [e.rule() for e in glossary_entries(s, draft_row.language or "en")]
     text_fields = {k: v for k, v in content.items() if isinstance(v, (str, list))}
-    return [f.as_dict() for f in check_content(text_fields, passages={}, glossary=rules, language=draft_row.language)]
+    # Without the drafting request, a card still needs its title and body (the template's required parts).
+    required = [k for k in ("title", "body") if k in text_fields] if draft_row.kind in ("card", "audio_card") else []
+    return [
+        f.as_dict()
+        for f in check_content(
+            text_fields, passages={}, glossary=rules, language=draft_row.language, required_fields=required
+        )
+    ]
