@@ -29,6 +29,10 @@ class User(SQLModel, table=True):
     name: str = Field(unique=True)
     role: str  # curator | editor | producer
     created_at: str = Field(default_factory=utcnow)
+    # Manages people, roles and policy settings, on top of the working role (migration 0020).
+    admin: bool = False
+    # argon2id hash of the sign-in passphrase ('' = none set); see studio/passphrases.py.
+    passphrase_hash: str = Field(default="", repr=False)
 
 
 class Exhibit(SQLModel, table=True):

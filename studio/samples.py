@@ -22,6 +22,8 @@ SAMPLE_PROJECT = REPO / "projects" / "Bronzes.studio"
 NOT_SOURCES = ("exhibit.json", "audio_guide_en.txt", "audio_guide_zh.txt")
 
 SAMPLE_PEOPLE = (("Lin", "curator"), ("Morgan", "editor"), ("Sam", "editor"), ("Priya", "producer"))
+# Morgan, the head editor, also manages people and policy (four-eyes, sign-in).
+SAMPLE_ADMIN = "Morgan"
 
 
 def load_glossary_file(s: Session, path: Path, actor: str) -> tuple[int, int]:
@@ -71,9 +73,11 @@ def build_sample(
     project = Project.create(dest)
     curator = SAMPLE_PEOPLE[0][0]
     with project.session() as s:
+        admin = users.add_user(s, SAMPLE_ADMIN, dict(SAMPLE_PEOPLE)[SAMPLE_ADMIN], admin=True)
         for name, role in SAMPLE_PEOPLE:
-            users.add_user(s, name, role, actor="sample")
-        settings.put(s, "four_eyes", True, "sample")
+            if name != SAMPLE_ADMIN:
+                users.add_user(s, name, role, admin)
+        settings.change(s, "four_eyes", True, admin)
         load_glossary_file(s, sources / "glossary.json", curator)
     reports: list[ImportReport] = []
     for folder in sorted(p for p in sources.iterdir() if (p / "exhibit.json").is_file()):

@@ -20,10 +20,12 @@ from generators.llm.settings import EngineSettings
 from generators.transcription.settings import TranscriptionSettings
 from studio import audit
 from studio.errors import StudioError
-from studio.models import Setting
+from studio.models import Setting, User
 
 DEFAULTS: dict[str, Any] = {
     "four_eyes": False,
+    # People act only with their passphrase (studio/users.py sign_in).
+    "sign_in_required": False,
     "languages": ["en", "zh-Hans"],
     "script": "zh-Hans",
     "disclosure": "Drafted with AI assistance from the museum's sources; approved by {editor}, {date}.",
@@ -50,6 +52,7 @@ def _type_of_default(value: Any) -> Any:
 
 SCHEMA: dict[str, Any] = {
     "four_eyes": bool,
+    "sign_in_required": bool,
     "languages": Annotated[list[Annotated[str, Field(min_length=1, max_length=35)]], Field(min_length=1)],
     "script": Annotated[str, Field(pattern=r"^zh-Han[st]$")],
     "disclosure": _Text,
@@ -160,3 +163,28 @@ def put(s: Session, key: str, value: Any, actor: str) -> None:
 
 def all_settings(s: Session) -> dict[str, Any]:
     return {key: get(s, key) for key in DEFAULTS}
+
+
+# The rules everyone works under: who may approve what, whether people sign in,
+# what visitors are told about AI. Only an admin changes them (studio/users.py).
+POLICY = frozenset({"four_eyes", "sign_in_required", "disclosure"})
+
+
+def is_policy(key: str) -> bool:
+    return key in POLICY or bool(_DISCLOSURE_KEY.match(key))
+
+
+def change(s: Session, key: str, value: Any, by: User) -> Any:
+    """A person changes a setting: policy needs an admin, the rest a curator, editor or admin."""
+    from studio import users
+
+    person = users.require_stored(s, by, "policy" if is_policy(key) else "configure")
+    value = validate(key, value)
+    if key == "sign_in_required" and value and not person.passphrase_hash:
+        # Turning sign-in on without a passphrase of one's own locks the admin out.
+        raise StudioError(
+            f"set your own passphrase first (heritage-studio --user {person.name} user passphrase {person.name}), "
+            "or nobody could manage this project once sign-in is required"
+        )
+    put(s, key, value, person.name)
+    return value

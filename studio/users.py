@@ -1,10 +1,17 @@
-"""People and their roles. Roles decide who may approve; the four-eyes rule who may not."""
+"""People, their roles, who manages them, and signing in.
+
+Roles decide who may do what (approval is the editor's alone); the four-eyes
+rule who may not. Admins (a flag on top of the working role) manage people,
+roles and policy settings; every such change is audited. A project that
+requires sign-in (setting `sign_in_required`) lets a person act only with their
+passphrase (studio/passphrases.py).
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from studio import audit
+from studio import audit, passphrases
 from studio.errors import NotFound, PermissionDenied, StudioError
 from studio.models import User
 
@@ -13,27 +20,114 @@ ROLES = ("curator", "editor", "producer")
 # What each role may do. Approval of visitor text is the editor's alone: it is
 # the act that lets text reach the public. Deciding on facts (review_facts) is
 # the curator's job too: a fact never reaches the public itself, only text an
-# editor approves after it was composed from facts.
+# editor approves after it was composed from facts. "configure" is a setting
+# that is not policy (which engine drafts, how many threads).
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "curator": frozenset({"import", "edit", "draft", "glossary", "transcribe", "review_facts"}),
-    "editor": frozenset({"import", "edit", "draft", "glossary", "transcribe", "review", "review_facts"}),
+    "curator": frozenset({"import", "edit", "draft", "glossary", "transcribe", "review_facts", "configure"}),
+    "editor": frozenset({"import", "edit", "draft", "glossary", "transcribe", "review", "review_facts", "configure"}),
     "producer": frozenset({"export"}),
 }
+# What only an admin may do, whatever their role: who works here, in which role,
+# and the rules everyone works under (four-eyes, sign-in, disclosure texts).
+ADMIN_PERMISSIONS = frozenset({"people", "policy", "configure"})
 
 
-def add_user(s: Session, name: str, role: str, actor: str = "") -> User:
+def describe(user: User) -> str:
+    return f"{user.role}, admin" if user.admin else user.role
+
+
+def add_user(s: Session, name: str, role: str, by: User | None = None, *, admin: bool = False) -> User:
+    """Add a person. Needs an admin (`by`), except the project's first admin, who is added by nobody."""
     name = name.strip()
     if not name:
         raise StudioError("a user needs a name")
     if role not in ROLES:
         raise StudioError(f"unknown role '{role}' (choose one of: {', '.join(ROLES)})")
+    if by is None:
+        if has_admin(s):
+            raise PermissionDenied("who is adding this person? only an admin may add people (pass --user NAME)")
+        if not admin:
+            raise PermissionDenied(
+                "this project has no admin yet: the first person added must be its admin "
+                f"(heritage-studio user add {name} --role {role} --admin)"
+            )
+        actor = name
+    else:
+        actor = require_stored(s, by, "people").name
     if s.exec(select(User).where(User.name == name)).first():
         raise StudioError(f"a user named '{name}' already exists")
-    user = User(name=name, role=role)
+    user = User(name=name, role=role, admin=admin)
     s.add(user)
     s.flush()
-    audit.record(s, actor or name, "user.add", "user", user.id, {"name": name, "role": role})
+    audit.record(s, actor, "user.add", "user", user.id, {"name": name, "role": role, "admin": admin})
     return user
+
+
+def change_role(s: Session, name: str, by: User, *, role: str | None = None, admin: bool | None = None) -> User:
+    """An admin changes a person's role or admin flag; the last admin cannot be removed."""
+    actor = require_stored(s, by, "people")
+    person = get_user(s, name)
+    if role is not None and role not in ROLES:
+        raise StudioError(f"unknown role '{role}' (choose one of: {', '.join(ROLES)})")
+    if admin is False and person.admin and _admin_count(s) == 1:
+        raise StudioError(f"{person.name} is this project's only admin; make someone else admin first")
+    before = {"role": person.role, "admin": person.admin}
+    if role is not None:
+        person.role = role
+    if admin is not None:
+        person.admin = admin
+    s.add(person)
+    s.flush()
+    audit.record(
+        s,
+        actor.name,
+        "user.change",
+        "user",
+        person.id,
+        {"name": person.name, "role": person.role, "admin": person.admin, "before": before},
+    )
+    return person
+
+
+def set_passphrase(s: Session, name: str, passphrase: str, by: User) -> User:
+    """A person sets their own passphrase, or an admin sets (resets) someone's."""
+    actor = _stored(s, by)
+    person = get_user(s, name)
+    if actor.id != person.id:
+        require(actor, "people")
+    person.passphrase_hash = passphrases.hash_passphrase(passphrase)
+    s.add(person)
+    s.flush()
+    # The hash is never written to the log: it is what a guesser would need.
+    audit.record(s, actor.name, "user.passphrase", "user", person.id, {"name": person.name})
+    return person
+
+
+def sign_in(s: Session, name: str, passphrase: str | None) -> User:
+    """The person acting, checked against their passphrase when the project requires sign-in."""
+    from studio import settings
+
+    person = get_user(s, name)
+    if not settings.get(s, "sign_in_required"):
+        return person
+    if not person.passphrase_hash:
+        raise PermissionDenied(
+            f"this project requires signing in and {person.name} has no passphrase yet; "
+            f"an admin sets one with: heritage-studio user passphrase {person.name}"
+        )
+    if passphrase is None:
+        raise PermissionDenied(f"this project requires signing in: {person.name}'s passphrase is needed")
+    if not passphrases.matches(person.passphrase_hash, passphrase):
+        raise PermissionDenied(f"wrong passphrase for {person.name}")
+    return person
+
+
+def has_admin(s: Session) -> bool:
+    return _admin_count(s) > 0
+
+
+def _admin_count(s: Session) -> int:
+    return len(list(s.exec(select(User.id).where(col(User.admin).is_(True)))))
 
 
 def get_user(s: Session, name: str) -> User:
@@ -50,8 +144,30 @@ def list_users(s: Session) -> list[User]:
 
 
 def require(user: User, permission: str) -> None:
-    if permission not in PERMISSIONS.get(user.role, frozenset()):
-        raise PermissionDenied(f"{user.name} is a {user.role}; only {_who_can(permission)} may {permission}")
+    if permission in PERMISSIONS.get(user.role, frozenset()):
+        return
+    if user.admin and permission in ADMIN_PERMISSIONS:
+        return
+    if permission in ("people", "policy"):
+        raise PermissionDenied(f"{user.name} is not an admin; only an admin may change {_WHAT[permission]}")
+    raise PermissionDenied(f"{user.name} is a {user.role}; only {_who_can(permission)} may {permission}")
+
+
+_WHAT = {"people": "people and their roles", "policy": "policy settings"}
+
+
+def require_stored(s: Session, user: User, permission: str) -> User:
+    """The stored person behind `user` (roles may have changed since it was read), if allowed."""
+    person = _stored(s, user)
+    require(person, permission)
+    return person
+
+
+def _stored(s: Session, user: User) -> User:
+    person = s.get(User, user.id) if user.id is not None else None
+    if person is None or person.name != user.name:
+        raise PermissionDenied("only a person registered in this project can do this")
+    return person
 
 
 def _who_can(permission: str) -> str:

@@ -72,9 +72,9 @@ def card(title: str, body: str, facts: list[str], caption: str = "") -> dict[str
 def build(root: Path, *, audio: bool = True) -> Fixture:
     project = Project.create(root / "Gallery.studio")
     with project.session() as s:
-        editor = users.add_user(s, "Morgan", "editor")
-        curator = users.add_user(s, "Lin", "curator")
-        users.add_user(s, "Priya", "producer")
+        editor = users.add_user(s, "Morgan", "editor", admin=True)
+        curator = users.add_user(s, "Lin", "curator", editor)
+        users.add_user(s, "Priya", "producer", editor)
         ding = exhibits.create_exhibit(
             s,
             "Ritual food cauldron (ding)",

@@ -7,11 +7,17 @@ import subprocess
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from PIL import Image
 
 from studio.project import Project
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from studio.models import User
 
 
 @pytest.fixture
@@ -154,3 +160,16 @@ def start_a_job_that_waits_to_be_stopped(root: Path) -> "subprocess.Popen[str]":
     return subprocess.Popen(
         [sys.executable, "-c", _WAITING_JOB, str(root)], env=runner_env(), stdout=subprocess.PIPE, text=True
     )
+
+
+def add_people(s: Session, *people: tuple[str, str]) -> dict[str, User]:
+    """People as a project gets them: the first is its admin (nobody else may add anyone
+    before there is one), who then adds the rest."""
+    from studio import users
+
+    (first_name, first_role), *rest = people
+    admin = users.add_user(s, first_name, first_role, admin=True)
+    added = {admin.name: admin}
+    for name, role in rest:
+        added[name] = users.add_user(s, name, role, admin)
+    return added

@@ -68,10 +68,10 @@ def env_clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], env_clean: None) -> Iterator[Cli]:
     root = tmp_path / "Bronzes.studio"
     run = Cli(root, capsys)
-    code = main(["init", str(root), "--four-eyes"])
+    code = main(["init", str(root), "--four-eyes", "--admin", "Morgan"])
     assert code == 0
-    for name, role in (("Morgan", "editor"), ("Sam", "editor"), ("Lin", "curator"), ("Priya", "producer")):
-        assert run("user", "add", name, "--role", role, user="Lin")[0] == 0
+    for name, role in (("Sam", "editor"), ("Lin", "curator"), ("Priya", "producer")):
+        assert run("user", "add", name, "--role", role, user="Morgan")[0] == 0
     code, out, _ = run(
         "exhibit",
         "add",
@@ -115,7 +115,7 @@ def test_init_users_and_import_with_a_progress_bar_in_real_processes(tmp_path: P
     folder = sources_folder(tmp_path)
     done = studio_process("--project", str(root), "--user", "Lin", "import", str(folder))
     assert done.returncode == 1 and "no user named 'Lin'" in done.stderr  # a named actor must exist
-    done = studio_process("--project", str(root), "user", "add", "Lin", "--role", "curator")
+    done = studio_process("--project", str(root), "user", "add", "Lin", "--role", "curator", "--admin")
     assert done.returncode == 0, done.stderr
     done = studio_process("--project", str(root), "--user", "Lin", "import", str(folder))
     assert done.returncode == 0, done.stderr
@@ -169,7 +169,7 @@ def test_users_and_exhibits(cli: Cli) -> None:
         ["Priya", "producer"],
         ["Sam", "editor"],
     ]
-    code, _, err = cli("user", "add", "Lin", "--role", "editor")
+    code, _, err = cli("user", "add", "Lin", "--role", "editor", user="Morgan")
     assert code == 1 and "a user named 'Lin' already exists" in err
 
     code, out, _ = cli("exhibit", "list")
@@ -182,7 +182,7 @@ def test_users_and_exhibits(cli: Cli) -> None:
     assert json.loads(cli("exhibit", "show", "Ritual ding with taotie mask")[1])["date"] == "1200–1046 BCE"
     code, _, err = cli("exhibit", "edit", "1")
     assert code == 1 and "nothing to change" in err
-    code, _, err = cli("exhibit", "add", "--title", "Copy", "--identifier", "RMAA.1987.014")
+    code, _, err = cli("exhibit", "add", "--title", "Copy", "--identifier", "RMAA.1987.014", user="Lin")
     assert code == 1 and "already has the identifier RMAA.1987.014" in err
 
 
@@ -253,7 +253,7 @@ def test_glossary_add_list_import(cli: Cli, tmp_path: Path) -> None:
     assert "饕餮" in out and "taotie" not in out
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    code, _, err = cli("glossary", "import", str(bad))
+    code, _, err = cli("glossary", "import", str(bad), user="Lin")
     assert code == 1 and "bad.json: not a readable glossary JSON file" in err
 
 

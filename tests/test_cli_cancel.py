@@ -93,7 +93,7 @@ def _running(root: Path, kind: str, after: float = 0.0) -> Callable[[], bool]:
 def test_ctrl_c_in_draft_says_cancelled_exits_130_and_records_the_job_cancelled(tmp_path: Path) -> None:
     project = Project.create(tmp_path / "D.studio")
     with project.session() as s:
-        users.add_user(s, "Lin", "curator")
+        users.add_user(s, "Lin", "curator", admin=True)
         ex = exhibits.create_exhibit(s, "Ritual food cauldron (ding)", identifier="RMAA.1987.014")
         settings.put(s, "llm.model", "smollm2-135m", "Lin")
         settings.put(s, "llm.threads", 1, "Lin")
@@ -112,7 +112,7 @@ def test_ctrl_c_in_draft_says_cancelled_exits_130_and_records_the_job_cancelled(
 def test_ctrl_c_in_transcribe_says_cancelled_exits_130_and_records_the_job_cancelled(tmp_path: Path) -> None:
     project = Project.create(tmp_path / "T.studio")
     with project.session() as s:
-        users.add_user(s, "Lin", "curator")
+        users.add_user(s, "Lin", "curator", admin=True)
         ex = exhibits.create_exhibit(s, "Bowl", identifier="T.1")
         settings.put(s, "transcription.model", "whisper-tiny.en", "Lin")
         settings.put(s, "transcription.cpu_threads", 1, "Lin")

@@ -17,6 +17,7 @@ from generators.llm.settings import default_engine
 from studio import drafting, exhibits, review, settings, users
 from studio.ingest import import_paths
 from studio.project import Project
+from tests.makers import add_people
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
@@ -30,8 +31,7 @@ INJECTION = (
 def _project(tmp_path: Path, model: str) -> Project:
     project = Project.create(tmp_path / "E2E.studio")
     with project.session() as s:
-        users.add_user(s, "Lin", "curator")
-        users.add_user(s, "Morgan", "editor")
+        add_people(s, ("Lin", "curator"), ("Morgan", "editor"))
         exhibit = exhibits.create_exhibit(
             s,
             "Ritual food cauldron (ding) with taotie masks",

@@ -19,6 +19,7 @@ from studio.ingest import import_paths
 from studio.jobs import Cancelled
 from studio.models import Job
 from studio.project import Project
+from tests.makers import add_people
 
 LABEL = (
     "The ding was cast in bronze at Anyang during the late Shang dynasty, about 1200-1050 BCE.\n\n"
@@ -41,8 +42,7 @@ CARD_ANSWER = (
 def project(tmp_path: Path) -> Project:
     p = Project.create(tmp_path / "Test.studio")
     with p.session() as s:
-        users.add_user(s, "Lin", "curator")
-        users.add_user(s, "Morgan", "editor")
+        add_people(s, ("Lin", "curator"), ("Morgan", "editor"))
         exhibits.create_exhibit(s, "Ritual ding", identifier="RMAA.1987.014", subject="bronze; ding; taotie")
         exhibits.create_exhibit(s, "Empty case", identifier="EMPTY.1")
     return p

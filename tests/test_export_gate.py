@@ -23,8 +23,8 @@ ACTIONS = st.lists(
 def test_only_latest_editor_approved_revisions_are_collected(actions: list[tuple[str, int]]) -> None:
     with tempfile.TemporaryDirectory() as tmp, Project.create(Path(tmp) / "P.studio") as project:
         with project.session() as s:
-            editor = users.add_user(s, "Morgan", "editor")
-            curator = users.add_user(s, "Lin", "curator")
+            editor = users.add_user(s, "Morgan", "editor", admin=True)
+            curator = users.add_user(s, "Lin", "curator", editor)
             ex = exhibits.create_exhibit(s, "Vase")
             drafts = [
                 review.create_draft(
@@ -72,7 +72,7 @@ def test_only_latest_editor_approved_revisions_are_collected(actions: list[tuple
 def test_script_tagged_languages_count_as_the_requested_language(tmp_path: Path) -> None:
     with Project.create(tmp_path / "P.studio") as project:
         with project.session() as s:
-            editor = users.add_user(s, "Morgan", "editor")
+            editor = users.add_user(s, "Morgan", "editor", admin=True)
             ex = exhibits.create_exhibit(s, "Vase")
             zh = review.create_draft(
                 s,

@@ -499,7 +499,7 @@ def test_a_reader_crash_is_a_listed_failure_not_the_end_of_the_batch(
 def test_a_process_killed_mid_import_leaves_a_consistent_project(tmp_path: Path) -> None:
     root = tmp_path / "Kill.studio"
     with Project.create(root) as created, created.session() as s:
-        users.add_user(s, "Lin", "curator")
+        users.add_user(s, "Lin", "curator", admin=True)
     folder = tmp_path / "many"
     folder.mkdir()
     for i in range(200):

@@ -462,8 +462,11 @@ def test_a_job_can_be_stopped_from_another_process(tmp_path: Path) -> None:
 
     from studio import audit, jobs
 
+    from studio import users
+
     root = tmp_path / "Jobs.studio"
-    Project.create(root).close()
+    with Project.create(root) as created, created.session() as s:
+        users.add_user(s, "Morgan", "editor", admin=True)  # who stops it must be someone in the project
     runner = start_a_job_that_waits_to_be_stopped(root)
     try:
         job_id = None

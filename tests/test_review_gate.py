@@ -14,12 +14,12 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlmodel import select
 
-from studio import audit, review, settings, users
+from studio import audit, review, settings
 from studio.errors import IntegrityError, PermissionDenied, StudioError
 from studio.models import AuditEntry, Review, Revision, User
 from studio.project import Project
 from studio.review import Provenance
-from tests.makers import project  # noqa: F401  (fixture)
+from tests.makers import add_people, project  # noqa: F401  (fixture)
 
 MODEL = Provenance(
     author_kind="model",
@@ -37,10 +37,7 @@ CARD = {"title": "Ding", "body": "A Shang bronze ding with a taotie mask [1]."}
 @pytest.fixture
 def people(project: Project) -> dict[str, User]:
     with project.session() as s:
-        return {
-            name: users.add_user(s, name, role)
-            for name, role in (("Morgan", "editor"), ("Sam", "editor"), ("Lin", "curator"), ("Priya", "producer"))
-        }
+        return add_people(s, ("Morgan", "editor"), ("Sam", "editor"), ("Lin", "curator"), ("Priya", "producer"))
 
 
 def new_draft(
@@ -396,7 +393,7 @@ class ReviewGate(RuleBasedStateMachine):
         self.tmp = Path(tempfile.mkdtemp(prefix="gate-"))
         self.project = Project.create(self.tmp / "Gate.studio")
         with self.project.session() as s:
-            self.people = {name: users.add_user(s, name, role) for name, role in NAMES.items()}
+            self.people = add_people(s, *NAMES.items())
         self.revisions: dict[int, list[tuple[int, str, dict[str, str], str]]] = {}  # draft -> [(id, sha, content, by)]
         self.decisions: dict[int, list[tuple[str, str]]] = {}  # revision -> [(decision, role)]
         self.tampered: set[int] = set()

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from generators.transcription import Segment, TranscriptionResult
-from studio import exhibits, review, sources, staleness, transcripts, users
+from studio import exhibits, review, sources, staleness, transcripts
 from studio.errors import StudioError
 from studio.export.content import collect
 from studio.ingest import import_file, replace_file
@@ -16,7 +16,7 @@ from studio.models import Passage, Source, User
 from studio.passages import passages_of_source
 from studio.project import Project
 from studio.review import Provenance
-from tests.makers import make_audio, project  # noqa: F401  (fixture)
+from tests.makers import add_people, make_audio, project  # noqa: F401  (fixture)
 
 LABEL = "The ding was cast in the Shang dynasty, about 1200 BC.\n\nIts body carries a taotie mask."
 CORRECTED = "The ding was cast in the Western Zhou dynasty, about 1000 BC.\n\nIts body carries a taotie mask."
@@ -31,10 +31,7 @@ def model_provenance(citations: dict[str, int]) -> Provenance:
 @pytest.fixture
 def people(project: Project) -> dict[str, User]:
     with project.session() as s:
-        return {
-            name: users.add_user(s, name, role)
-            for name, role in (("Morgan", "editor"), ("Sam", "editor"), ("Lin", "curator"), ("Priya", "producer"))
-        }
+        return add_people(s, ("Morgan", "editor"), ("Sam", "editor"), ("Lin", "curator"), ("Priya", "producer"))
 
 
 @pytest.fixture

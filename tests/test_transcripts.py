@@ -92,8 +92,8 @@ def studio(tmp_path: Path) -> Iterator[tuple[Project, User, User, int, int]]:
     guide(wav, ["Welcome to the bronze gallery.", "Please turn left to see the next room."])
     with Project.create(tmp_path / "Bronzes.studio") as project:
         with project.session() as s:
-            curator = users.add_user(s, "Lin", "curator")
-            editor = users.add_user(s, "Morgan", "editor")
+            curator = users.add_user(s, "Lin", "curator", admin=True)
+            editor = users.add_user(s, "Morgan", "editor", curator)
             from studio.exhibits import create_exhibit
 
             exhibit_id = int(

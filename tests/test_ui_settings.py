@@ -54,6 +54,7 @@ def ollama_like() -> Any:
 def test_settings_write_project_engines_and_test_connection(window: Any, qtbot: Any, ollama_like: str) -> None:
     from ui.settings_dialog import SettingsDialog
 
+    window.state.set_user("Morgan")  # four-eyes is policy: the sample project's admin changes it
     dialog = SettingsDialog(window.state, window)
     qtbot.addWidget(dialog)
     dialog.engine.setCurrentIndex(dialog.engine.findData("ollama"))
@@ -71,6 +72,7 @@ def test_settings_write_project_engines_and_test_connection(window: Any, qtbot: 
     dialog.four_eyes.setChecked(False)
     changed = dialog.apply()
     assert changed == {"language": False, "theme": False}
+    settle(qtbot)  # the project's settings are written off the GUI thread
     with window.state.project.read() as s:
         assert project_settings.get(s, "llm.engine") == "ollama"
         assert project_settings.get(s, "llm.model") == "llama3.2:3b"

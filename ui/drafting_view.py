@@ -206,8 +206,10 @@ class DraftingView(QWidget):
         value, actor = str(self.model.currentData()), self.state.user_name
 
         def put(project: Any) -> None:
+            from studio import users
+
             with project.session() as s:
-                settings.put(s, "llm.model", value, actor)
+                settings.change(s, "llm.model", value, users.get_user(s, actor))
 
         Op(self.state, put, where="settings.model").run_in_background()
 

@@ -31,6 +31,7 @@ from ui.jobs_panel import JobPanel
 from ui.ops import Op
 from ui.review_view import ReviewView
 from ui.settings_dialog import SettingsDialog
+from ui.sign_in import switch_person
 from ui.state import AppState
 from ui.theme import apply_theme
 from ui.welcome import WelcomeDialog, open_sample
@@ -82,7 +83,7 @@ class MainWindow(QMainWindow):
         self.user_box = QComboBox()
         self.user_box.setAccessibleName(tr("Working as"))
         self.user_box.setMinimumWidth(160)
-        self.user_box.activated.connect(lambda _i: state.set_user(str(self.user_box.currentData())))
+        self.user_box.activated.connect(self._person_chosen)
         bar.addWidget(self.user_box)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
@@ -198,12 +199,14 @@ class MainWindow(QMainWindow):
 
         if self.state.project is None or self.state.user_name:
             return
-        name, ok = QInputDialog.getText(self, tr("Who are you?"), tr("Your name (you will be this project's editor)"))
+        name, ok = QInputDialog.getText(
+            self, tr("Who are you?"), tr("Your name (you will be this project's editor and its admin)")
+        )
         if ok and name.strip():
 
             def add(project: Any) -> str:
                 with project.session() as s:
-                    return users.add_user(s, name.strip(), "editor").name
+                    return users.add_user(s, name.strip(), "editor", admin=True).name
 
             Op(self.state, add, where="user.add").success(self._user_added).run_in_background()
 
@@ -216,16 +219,37 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{project.name} — {tr('Heritage Studio')}" if project else tr("Heritage Studio"))
         self._fill_users()
 
+    def _person_chosen(self, _index: int) -> None:
+        name = str(self.user_box.currentData() or "")
+        if not name or name == self.state.user_name:
+            return
+        # The seat changes only once the person signed in (if the project asks
+        # for it); until then, and after a refusal, the picker shows who works.
+        switch_person(self.state, name, self, lambda ok: None if ok else self._show_current_person())
+
+    def _show_current_person(self) -> None:
+        self.user_box.setCurrentIndex(self.user_box.findData(self.state.user_name))
+
     def _fill_users(self) -> None:
-        self.user_box.clear()
         project = self.state.project
         if project is None:
+            self.user_box.clear()
             return
-        with project.read() as s:
-            people = users.list_users(s)
-        for person in people:
-            self.user_box.addItem(f"{person.name} ({tr(person.role)})", person.name)
-        self.user_box.setCurrentIndex(max(0, self.user_box.findData(self.state.user_name)))
+
+        def read(project: Any) -> list[tuple[str, str]]:
+            with project.read() as s:
+                return [(p.name, p.role + (", admin" if p.admin else "")) for p in users.list_users(s)]
+
+        Op(self.state, read, where="users.list").latest(self, "users").success(self._show_users).run_in_background()
+
+    def _show_users(self, people: list[tuple[str, str]]) -> None:
+        self.user_box.clear()
+        if not self.state.user_name:
+            self.user_box.addItem(tr("(sign in)"), "")
+        for name, role in people:
+            label = ", ".join(tr(part) for part in role.split(", "))
+            self.user_box.addItem(f"{name} ({label})", name)
+        self._show_current_person()
 
     def _data_changed(self, where: str) -> None:
         # Decisions change what the curator's list shows and what export offers.

@@ -247,10 +247,19 @@ class SettingsDialog(QDialog):
                 wanted["llm.threads"] = self.threads.value()
                 wanted["transcription.cpu_threads"] = self.threads.value()
             actor = self.state.user_name
-            with project.session() as s:
-                for key, value in wanted.items():
-                    if project_settings.get(s, key) != value:
-                        project_settings.put(s, key, value, actor)
+
+            def store(project: Any) -> None:
+                # As the person working: four-eyes is policy (admins only), engines need
+                # a curator or editor; a refusal is shown and nothing else changes.
+                from studio import users
+
+                with project.session() as s:
+                    person = users.get_user(s, actor)
+                    for key, value in wanted.items():
+                        if project_settings.get(s, key) != value:
+                            project_settings.change(s, key, value, person)
+
+            Op(self.state, store, where="settings.project").run_in_background()
         return {"language": before[0] != prefs.ui_language, "theme": before[1] != prefs.theme}
 
 

@@ -9,10 +9,12 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from studio import users
+from studio import settings, users
+from studio.errors import PermissionDenied
 from studio.models import User
 from studio.project import Project
 from ui.errors import show_error
+from ui.i18n import tr
 from ui.prefs import Prefs
 
 
@@ -29,6 +31,7 @@ class AppState(QObject):
         self.project: Project | None = None
         self.user_name = ""
         self.window: QWidget | None = None
+        self.sign_in_dialog: QWidget | None = None  # the passphrase dialog while it is open (ui/sign_in.py)
         self.last_import: dict[str, object] | None = None
         self._transcriber: Any = None
         # One Whisper child process per window; transcriptions take turns on it.
@@ -44,8 +47,11 @@ class AppState(QObject):
         self.prefs.remember(key)
         with project.read() as s:
             names = [u.name for u in users.list_users(s)]
+            sign_in = bool(settings.get(s, "sign_in_required"))
         remembered = self.prefs.users.get(key, "")
-        self.user_name = remembered if remembered in names else (names[0] if names else "")
+        # A project that requires sign-in starts with nobody working: a name
+        # remembered from last time is not a passphrase typed now.
+        self.user_name = "" if sign_in else remembered if remembered in names else (names[0] if names else "")
         self.prefs.save()
         self.project_changed.emit()
         self.user_changed.emit()
@@ -70,8 +76,11 @@ class AppState(QObject):
         background passes the name captured when it was asked for, not whoever is acting now."""
         if self.project is None:
             raise RuntimeError("no project is open")
+        who = name if name is not None else self.user_name
+        if not who:
+            raise PermissionDenied(tr("Choose who is working (Working as) and sign in first."))
         with self.project.read() as s:
-            return users.get_user(s, name if name is not None else self.user_name)
+            return users.get_user(s, who)
 
     # ---------------------------------------------------------------- engines
     def transcriber(self) -> Any:

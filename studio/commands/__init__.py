@@ -26,17 +26,42 @@ def open_project(args: argparse.Namespace) -> Project:
     return Project.open(path)
 
 
-def acting_user(project: Project, args: argparse.Namespace) -> User:
-    from studio.users import get_user
+PASSPHRASE_ENV = "HERITAGE_STUDIO_PASSPHRASE"
+
+
+def acting_user(project: Project, args: argparse.Namespace, permission: str | None = None) -> User:
+    """The person named by --user, signed in when the project requires it, allowed `permission`.
+
+    The passphrase comes from $HERITAGE_STUDIO_PASSPHRASE (for scripts: keep it
+    out of shell history and files others can read) or is asked for on the terminal.
+    """
+    from studio import settings, users
 
     if not args.user:
         raise StudioError("who is acting? pass --user NAME or set HERITAGE_STUDIO_USER")
     with project.read() as s:
-        return get_user(s, args.user)
+        person = users.get_user(s, args.user)
+        required = bool(settings.get(s, "sign_in_required"))
+    passphrase = _passphrase(args, person.name) if required else None
+    with project.read() as s:
+        person = users.sign_in(s, args.user, passphrase)
+    if permission is not None:
+        users.require(person, permission)
+    return person
 
 
-def actor_name(args: argparse.Namespace) -> str:
-    return args.user or "cli"
+def _passphrase(args: argparse.Namespace, name: str) -> str | None:
+    cached = getattr(args, "_passphrase", None)
+    if cached is not None:
+        return str(cached)
+    import getpass
+    import os
+
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value is None and sys.stdin is not None and sys.stdin.isatty():
+        value = getpass.getpass(f"passphrase for {name}: ")
+    args._passphrase = value
+    return value
 
 
 def table(rows: list[list[str]], headers: list[str]) -> str:

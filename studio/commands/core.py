@@ -10,7 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from studio import audit, exhibits, glossary, jobs, search, settings, sources, users
-from studio.commands import acting_user, actor_name, open_project, table
+from studio.commands import acting_user, open_project, table
 from studio.errors import StudioError
 from studio.ingest import import_paths
 from studio.project import Project
@@ -20,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("init", help="create a new project folder")
     p.add_argument("path")
     p.add_argument("--four-eyes", action="store_true", help="forbid approving a revision you wrote")
+    p.add_argument("--admin", metavar="NAME", help="the project's first admin (manages people, roles and policy)")
+    p.add_argument("--role", default="editor", choices=users.ROLES, help="the first admin's working role")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("user", help="people and roles")
@@ -27,8 +29,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a = s.add_parser("add")
     a.add_argument("name")
     a.add_argument("--role", required=True, choices=users.ROLES)
+    a.add_argument("--admin", action="store_true", help="may manage people, roles and policy settings")
     a.set_defaults(func=cmd_user_add)
     s.add_parser("list").set_defaults(func=cmd_user_list)
+    a = s.add_parser("change", help="change a person's role or admin flag (admins only)")
+    a.add_argument("name")
+    a.add_argument("--role", choices=users.ROLES)
+    a.add_argument("--admin", action=argparse.BooleanOptionalAction, default=None)
+    a.set_defaults(func=cmd_user_change)
+    a = s.add_parser(
+        "passphrase",
+        help="set a sign-in passphrase (your own, or anyone's as an admin); asked on the terminal, "
+        f"or read from ${NEW_PASSPHRASE_ENV} in scripts",
+    )
+    a.add_argument("name")
+    a.set_defaults(func=cmd_user_passphrase)
 
     p = sub.add_parser("exhibit", help="exhibits and their Dublin Core description")
     s = p.add_subparsers(dest="action", required=True)
@@ -114,31 +129,79 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 # ----------------------------------------------------------------- commands
 def cmd_init(args: argparse.Namespace) -> int:
-    project = Project.create(args.path)
-    if args.four_eyes:
-        with project.session() as s:
-            settings.put(s, "four_eyes", True, actor_name(args))
-    print(f"created project {project.root}")
+    with Project.create(args.path) as project:
+        admin = None
+        if args.admin:
+            with project.session() as s:
+                admin = users.add_user(s, args.admin, args.role, admin=True)
+        if args.four_eyes:
+            with project.session() as s:
+                settings.put(s, "four_eyes", True, admin.name if admin else "init")
+        print(f"created project {project.root}")
+        if admin is None:
+            print(
+                f"next: add its admin with: heritage-studio --project {project.root} user add NAME --role editor --admin"
+            )
     return 0
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    with open_project(args) as project, project.session() as s:
-        user = users.add_user(s, args.name, args.role, actor=actor_name(args))
-        print(f"added {user.name} ({user.role})")
+    with open_project(args) as project:
+        by = acting_user(project, args, "people") if args.user else None
+        with project.session() as s:
+            user = users.add_user(s, args.name, args.role, by, admin=args.admin)
+            print(f"added {user.name} ({users.describe(user)})")
+    return 0
+
+
+def cmd_user_change(args: argparse.Namespace) -> int:
+    if args.role is None and args.admin is None:
+        raise StudioError("nothing to change: pass --role ROLE, --admin or --no-admin")
+    with open_project(args) as project:
+        by = acting_user(project, args, "people")
+        with project.session() as s:
+            user = users.change_role(s, args.name, by, role=args.role, admin=args.admin)
+            print(f"{user.name} is now {users.describe(user)}")
+    return 0
+
+
+NEW_PASSPHRASE_ENV = "HERITAGE_STUDIO_NEW_PASSPHRASE"
+
+
+def cmd_user_passphrase(args: argparse.Namespace) -> int:
+    import getpass
+    import os
+
+    with open_project(args) as project:
+        by = acting_user(project, args)
+        new = os.environ.get(NEW_PASSPHRASE_ENV)
+        if new is None:
+            if not sys.stdin.isatty():
+                raise StudioError(f"type the new passphrase on a terminal, or pass it in ${NEW_PASSPHRASE_ENV}")
+            new = getpass.getpass(f"new passphrase for {args.name}: ")
+            if getpass.getpass("again: ") != new:
+                raise StudioError("the two passphrases differ; nothing changed")
+        with project.session() as s:
+            users.set_passphrase(s, args.name, new, by)
+    print(f"passphrase set for {args.name}")
     return 0
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
     with open_project(args) as project, project.read() as s:
-        print(table([[u.name, u.role] for u in users.list_users(s)], ["name", "role"]))
+        rows = [
+            [u.name, u.role, "yes" if u.admin else "", "yes" if u.passphrase_hash else ""] for u in users.list_users(s)
+        ]
+        print(table(rows, ["name", "role", "admin", "passphrase"]))
     return 0
 
 
 def cmd_exhibit_add(args: argparse.Namespace) -> int:
     fields = {k: getattr(args, k) for k in exhibits.EDITABLE if k != "title" and getattr(args, k)}
-    with open_project(args) as project, project.session() as s:
-        exhibit = exhibits.create_exhibit(s, args.title, actor=actor_name(args), **fields)
+    with open_project(args) as project:
+        person = acting_user(project, args, "edit")
+        with project.session() as s:
+            exhibit = exhibits.create_exhibit(s, args.title, actor=person.name, **fields)
         print(f"exhibit {exhibit.id}: {exhibit.title}")
     return 0
 
@@ -164,9 +227,11 @@ def cmd_exhibit_edit(args: argparse.Namespace) -> int:
     fields = {k: getattr(args, k) for k in exhibits.EDITABLE if getattr(args, k) is not None}
     if not fields:
         raise StudioError("nothing to change: pass e.g. --date '1200–1046 BCE'")
-    with open_project(args) as project, project.session() as s:
-        exhibit = exhibits.get_exhibit(s, args.exhibit)
-        exhibits.update_exhibit(s, int(exhibit.id or 0), actor=actor_name(args), **fields)
+    with open_project(args) as project:
+        person = acting_user(project, args, "edit")
+        with project.session() as s:
+            exhibit = exhibits.get_exhibit(s, args.exhibit)
+            exhibits.update_exhibit(s, int(exhibit.id or 0), actor=person.name, **fields)
         print(f"updated exhibit {exhibit.id}")
     return 0
 
@@ -183,8 +248,7 @@ def cmd_exhibit_submit(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     with open_project(args) as project:
-        if args.user:  # a named person must exist and be allowed to import
-            users.require(acting_user(project, args), "import")
+        actor = acting_user(project, args, "import").name
         exhibit_id = None
         if args.exhibit:
             with project.read() as s:
@@ -206,7 +270,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 project,
                 args.paths,
                 exhibit_id=exhibit_id,
-                actor=actor_name(args),
+                actor=actor,
                 language=args.language,
                 progress=both,
                 cancel=ctx.cancel_event,
@@ -214,7 +278,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
         try:
             result = jobs.run_job(
-                project, "import", {"paths": args.paths, "exhibit": exhibit_id}, work, created_by=actor_name(args)
+                project, "import", {"paths": args.paths, "exhibit": exhibit_id}, work, created_by=actor
             )
         finally:
             bar.close()
@@ -273,8 +337,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_glossary_add(args: argparse.Namespace) -> int:
     variants = [v for v in args.variants.split(",") if v.strip()]
-    with open_project(args) as project, project.session() as s:
-        entry = glossary.add_term(s, args.term, args.preferred, variants, args.language, args.note, actor_name(args))
+    with open_project(args) as project:
+        person = acting_user(project, args, "glossary")
+        with project.session() as s:
+            entry = glossary.add_term(s, args.term, args.preferred, variants, args.language, args.note, person.name)
         print(f"glossary entry {entry.id}: {entry.term} → {entry.preferred}")
     return 0
 
@@ -292,8 +358,10 @@ def cmd_glossary_list(args: argparse.Namespace) -> int:
 def cmd_glossary_import(args: argparse.Namespace) -> int:
     from studio.samples import load_glossary_file
 
-    with open_project(args) as project, project.session() as s:
-        added, skipped = load_glossary_file(s, Path(args.file), actor_name(args))
+    with open_project(args) as project:
+        person = acting_user(project, args, "glossary")
+        with project.session() as s:
+            added, skipped = load_glossary_file(s, Path(args.file), person.name)
     print(f"added {added} entr{'y' if added == 1 else 'ies'}" + (f"; {skipped} already present" if skipped else ""))
     return 0
 
@@ -307,17 +375,21 @@ def cmd_settings_list(args: argparse.Namespace) -> int:
 
 def cmd_settings_set(args: argparse.Namespace) -> int:
     value = settings.parse(args.key, args.value)  # before opening: a typo changes nothing
-    with open_project(args) as project, project.session() as s:
-        settings.put(s, args.key, value, actor_name(args))
+    with open_project(args) as project:
+        person = acting_user(project, args)
+        with project.session() as s:
+            settings.change(s, args.key, value, person)
     print(f"{args.key} = {json.dumps(value, ensure_ascii=False)}")
     return 0
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
     if args.cancel is not None:
-        with open_project(args) as project, project.session() as s:
-            job = jobs.request_cancel(s, args.cancel, actor_name(args))
-            print(f"asked job {job.id} ({job.kind}, process {job.pid}) to stop")
+        with open_project(args) as project:
+            person = acting_user(project, args)
+            with project.session() as s:
+                job = jobs.request_cancel(s, args.cancel, person.name)
+                print(f"asked job {job.id} ({job.kind}, process {job.pid}) to stop")
         return 0
     with open_project(args) as project, project.read() as s:
         rows = [

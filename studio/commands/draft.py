@@ -11,9 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from studio import drafting, users
+from studio import drafting
 from studio.commands import open_project, run_cancellable, table
-from studio.errors import StudioError
 from studio.models import User
 from studio.project import Project
 
@@ -62,10 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _person(project: Project, args: argparse.Namespace) -> User:
-    if not args.user:
-        raise StudioError("who is acting? pass --user NAME or set HERITAGE_STUDIO_USER")
-    with project.session() as s:  # session(): the user object stays loaded afterwards
-        return users.get_user(s, args.user)
+    from studio.commands import acting_user
+
+    return acting_user(project, args)
 
 
 class _Stream:

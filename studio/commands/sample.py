@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from studio.samples import SAMPLE_PEOPLE, SAMPLE_PROJECT, build_sample
+from studio.samples import SAMPLE_ADMIN, SAMPLE_PEOPLE, SAMPLE_PROJECT, build_sample
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -26,7 +26,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     failures = [f for r in reports for f in r.failures]
     imported = sum(len(r.imported) for r in reports)
     print(f"sample project at {project.root}: {imported} sources imported")
-    print("people: " + ", ".join(f"{n} ({r})" for n, r in SAMPLE_PEOPLE) + "; four-eyes rule on")
+    people = ", ".join(f"{n} ({r}{', admin' if n == SAMPLE_ADMIN else ''})" for n, r in SAMPLE_PEOPLE)
+    print(f"people: {people}; four-eyes rule on")
     for f in failures:
         print(f"failed: {f.path}: {f.reason}")
     project.close()

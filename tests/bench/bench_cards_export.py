@@ -82,8 +82,8 @@ def bench_cards(n: int = 40) -> dict[str, float]:
 def make_project(root: Path, items: int) -> Project:
     project = Project.create(root / "Bench.studio")
     with project.session() as s:
-        editor = users.add_user(s, "Morgan", "editor")
-        users.add_user(s, "Lin", "curator")
+        editor = users.add_user(s, "Morgan", "editor", admin=True)
+        users.add_user(s, "Lin", "curator", editor)
         revs: list[int] = []
         for n in range(items):
             ex = exhibits.create_exhibit(s, f"Object {n}", identifier=f"BENCH.{n:04d}", rights="CC0 1.0")

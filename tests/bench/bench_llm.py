@@ -164,7 +164,7 @@ def bench_studio_draft(key: str, threads: int = 0) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         project = Project.create(Path(tmp) / "Bench.studio")
         with project.session() as s:
-            lin = users.add_user(s, "Lin", "curator")
+            lin = users.add_user(s, "Lin", "curator", admin=True)
             exhibit = exhibits.create_exhibit(
                 s,
                 "Ritual food cauldron (ding) with taotie masks",

@@ -134,7 +134,7 @@ def run(quick: bool = False) -> list[dict[str, object]]:
             files["10min"] = make_long(GUIDE, tmpdir / "guide-10min.mp3", 10)
         with Project.create(tmpdir / "Bench.studio") as project:
             with project.session() as s:
-                users.add_user(s, "Bench", "curator")
+                users.add_user(s, "Bench", "curator", admin=True)
             ids = {
                 k: import_file(project, p, exhibit_id=None, actor="Bench", language="en")[0] for k, p in files.items()
             }
