@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from studio import exhibits, review, sources, users
+from studio import exhibits, review, sources
 from studio.export import ExportOptions, export_package
 from studio.ingest import import_file
 from studio.models import User
 from studio.passages import passages_of_source
 from studio.project import Project
 from studio.review import Provenance
-from tests.makers import project  # noqa: F401  (fixture)
+from tests.makers import add_people, project  # noqa: F401  (fixture)
 
 SECRET = "INTERNAL: insurance value 2.4 million"
 
@@ -21,10 +21,7 @@ SECRET = "INTERNAL: insurance value 2.4 million"
 @pytest.fixture
 def people(project: Project) -> dict[str, User]:
     with project.session() as s:
-        return {
-            name: users.add_user(s, name, role)
-            for name, role in (("Morgan", "editor"), ("Lin", "curator"), ("Priya", "producer"))
-        }
+        return add_people(s, ("Morgan", "editor"), ("Lin", "curator"), ("Priya", "producer"))
 
 
 def _exhibit_with_card(project: Project, tmp_path: Path, people: dict[str, User], *, report: bool = False) -> int:
