@@ -16,7 +16,7 @@ from studio import exhibits, facts, glossary, ingest, review, screening, setting
 from studio.errors import PermissionDenied, StudioError
 from studio.models import User
 from studio.project import Project
-from tests.makers import project  # noqa: F401  (fixture)
+from tests.makers import add_people, project  # noqa: F401  (fixture)
 
 LABEL = (
     "Ritual food cauldron (ding)\n\nLate Shang dynasty, about 1200–1050 BCE. Cast bronze. RMAA.1987.014\n\n"
@@ -59,10 +59,7 @@ def _proposals(messages: Sequence[ChatMessage], params: GenerationParams) -> str
 @pytest.fixture
 def people(project: Project) -> dict[str, User]:
     with project.session() as s:
-        return {
-            n: users.add_user(s, n, r)
-            for n, r in (("Lin", "curator"), ("Ada", "curator"), ("Morgan", "editor"), ("Sam", "editor"))
-        }
+        return add_people(s, ("Lin", "curator"), ("Ada", "curator"), ("Morgan", "editor"), ("Sam", "editor"))
 
 
 @pytest.fixture
@@ -129,7 +126,7 @@ def test_curators_decide_on_facts_through_the_one_gate(project: Project, people:
         with pytest.raises(StudioError, match="already says"):
             facts.edit(s, weight.draft_id, people["Lin"], claim=weight.claim)
     with project.session() as s:
-        producer = users.add_user(s, "Priya", "producer")
+        producer = users.add_user(s, "Priya", "producer", people["Lin"])  # Lin is the fixture's admin
         with pytest.raises(PermissionDenied):
             facts.accept(s, weight.draft_id, producer)
     after = {r.draft_id: r for r in _sheet(project, ding)}

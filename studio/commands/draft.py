@@ -13,6 +13,7 @@ from pathlib import Path
 
 from studio import drafting
 from studio.commands import open_project, run_cancellable, table
+from studio.errors import StudioError
 from studio.models import User
 from studio.project import Project
 
