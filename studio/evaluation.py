@@ -126,6 +126,23 @@ def direct_mode(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs
 DRAFTING_MODES: dict[str, DraftingMode] = {"direct": direct_mode}
 
 
+def drafting_mode(name: str) -> DraftingMode:
+    """A registered mode, or "package.module:function" imported on first use (so a
+    mode living elsewhere needs no registration to be named on the command line)."""
+    if name not in DRAFTING_MODES and ":" in name:
+        import importlib
+
+        module, _, attr = name.partition(":")
+        try:
+            DRAFTING_MODES[name] = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise StudioError(f"drafting mode '{name}' cannot be loaded ({exc})") from None
+    mode = DRAFTING_MODES.get(name)
+    if mode is None:
+        raise StudioError(f"unknown drafting mode '{name}' (known: {', '.join(DRAFTING_MODES)}, or module:function)")
+    return mode
+
+
 def register_mode(name: str, mode: DraftingMode) -> None:
     """Add a drafting mode (e.g. "composed") that runs can name with --mode."""
     DRAFTING_MODES[name] = mode
@@ -273,9 +290,7 @@ def _attempt(
 ) -> DraftAttempt:
     if inputs is None:
         return DraftAttempt({}, "", {}, [], [], {}, [], refused=why)
-    mode = DRAFTING_MODES.get(config.mode)
-    if mode is None:
-        raise StudioError(f"unknown drafting mode '{config.mode}' (known: {', '.join(DRAFTING_MODES)})")
+    mode = drafting_mode(config.mode)
     try:
         return mode(lm, template, inputs, seed)
     except GroundingError as exc:

@@ -153,3 +153,16 @@ def test_history_redrafts_what_people_approved_and_compares_with_the_approved_te
     assert 0 < summary["other"]["approved_similarity"] < 1.0
     _headers, rows = evaluation_report.comparison_rows([run])
     assert any(r[0].startswith("close to the approved text") for r in rows)
+
+
+def test_a_mode_can_be_named_as_module_and_function(tmp_path: Path) -> None:
+    path = evaluation.run_golden(
+        tmp_path,
+        configs=[evaluation.DraftConfig(model="scripted", mode="studio.evaluation:direct_mode")],
+        cases=["gui-card-en"],
+        open_model=lambda _config: ScriptedModel(GOOD_GUI),
+    )
+    run = json.loads(path.read_text(encoding="utf-8"))
+    assert run["drafts"][0]["figures"]["must_appear_recall"] == 1.0
+    with pytest.raises(evaluation.StudioError, match="cannot be loaded"):
+        evaluation.drafting_mode("studio.nowhere:mode")
