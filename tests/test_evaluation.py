@@ -121,8 +121,8 @@ def test_history_redrafts_what_people_approved_and_compares_with_the_approved_te
 
     project = Project.create(tmp_path / "History.studio")
     with project.session() as s:
-        users.add_user(s, "Lin", "curator")
-        users.add_user(s, "Morgan", "editor")
+        lin = users.add_user(s, "Lin", "curator", admin=True)
+        users.add_user(s, "Morgan", "editor", lin)
         exhibit = exhibits.create_exhibit(s, "Food tureen (gui)", identifier="GS.1", subject="bronze; gui")
         exhibit_id = exhibit.id
     label = tmp_path / "label.txt"
