@@ -38,6 +38,7 @@ CHECK_LABELS = {
     "weak_support": "The cited passage may not say this",
     "mixed_script": "Another script inside the text",
     "loop": "The text repeats itself",
+    "cites_instructions": "Cites a passage that gives the model instructions",
     "checking": "Checking",  # shown while the checks run again on an edited text
 }
 

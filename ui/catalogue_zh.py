@@ -386,6 +386,7 @@ ZH: dict[str, str] = {
     "The cited passage may not say this": "所引段落可能并未这样说",
     "Another script inside the text": "文中夹杂另一种文字",
     "The text repeats itself": "文字重复循环",
+    "Cites a passage that gives the model instructions": "引用了向模型下指令的段落",
     "Submit the public fields for review": "提交公开字段供审核",
     "Exhibit record": "展品著录",
     "Stale: what this text cites has changed": "已过时：本文引用的资料已有改动",
