@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from studio import anchor, audit
 from studio.errors import IntegrityError
-from studio.models import AuditEntry, Revision, Source
+from studio.models import AuditEntry, Revision, Source, User
 
 if TYPE_CHECKING:
     from studio.project import Project
@@ -176,6 +176,48 @@ def _revision_problems(s: Session) -> list[str]:
     return problems
 
 
+_PERSON_FIELDS = {"name": "name", "role": "role", "admin": "admin flag"}
+
+
+def _people_problems(s: Session) -> list[str]:
+    """Each person's role, admin flag and passphrase as the audited changes left them.
+
+    `UPDATE users SET admin = 1` or a passphrase hash copied in by hand would let
+    someone act as an admin or as another person; the audit log says otherwise.
+    """
+    expected: dict[str, dict[str, Any]] = {}
+    actions = ("user.add", "user.change", "user.passphrase")
+    for entry in s.exec(select(AuditEntry).where(col(AuditEntry.action).in_(actions)).order_by(col(AuditEntry.id))):
+        detail = json.loads(entry.detail_json or "{}")
+        if entry.action == "user.add":
+            expected[entry.object_id] = {
+                "name": detail.get("name"),
+                "role": detail.get("role"),
+                "admin": bool(detail.get("admin", False)),
+                "passphrase": "",
+            }
+        elif entry.object_id in expected:
+            if entry.action == "user.change":
+                expected[entry.object_id].update(role=detail.get("role"), admin=bool(detail.get("admin")))
+            else:
+                expected[entry.object_id]["passphrase"] = str(detail.get("hash_sha256", "?"))
+    problems: list[str] = []
+    for person in s.exec(select(User).order_by(col(User.id))):
+        known = expected.get(str(person.id))
+        if known is None:
+            problems.append(
+                f"person {person.name}: no audit entry records adding them; they were not added in the studio"
+            )
+            continue
+        differs = [_PERSON_FIELDS[k] for k in ("name", "role", "admin") if known[k] != getattr(person, k)]
+        stored = hashlib.sha256(person.passphrase_hash.encode()).hexdigest() if person.passphrase_hash else ""
+        if known["passphrase"] != stored and known["passphrase"] != "?":
+            differs.append("passphrase hash")
+        if differs:
+            problems.append(f"person {person.name}: their {' and '.join(differs)} do not match the audit log")
+    return problems
+
+
 def _media_problems(project: Project, s: Session) -> list[str]:
     problems: list[str] = []
     store = project.media
@@ -213,6 +255,7 @@ def check(project: Project, *, media: bool = True) -> list[str]:
             if table in tables:
                 problems.extend(_decision_problems(s, table, kind))
         problems.extend(_revision_problems(s))
+        problems.extend(_people_problems(s))
         if media:
             problems.extend(_media_problems(project, s))
     return problems

@@ -9,6 +9,8 @@ passphrase (studio/passphrases.py).
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlmodel import Session, col, select
 
 from studio import audit, passphrases
@@ -98,8 +100,16 @@ def set_passphrase(s: Session, name: str, passphrase: str, by: User) -> User:
     person.passphrase_hash = passphrases.hash_passphrase(passphrase)
     s.add(person)
     s.flush()
-    # The hash is never written to the log: it is what a guesser would need.
-    audit.record(s, actor.name, "user.passphrase", "user", person.id, {"name": person.name})
+    # The log binds the stored hash by its sha256 (so `check` sees one swapped in
+    # by hand) but never holds the hash itself, which is what a guesser would need.
+    audit.record(
+        s,
+        actor.name,
+        "user.passphrase",
+        "user",
+        person.id,
+        {"name": person.name, "hash_sha256": hashlib.sha256(person.passphrase_hash.encode()).hexdigest()},
+    )
     return person
 
 

@@ -151,3 +151,23 @@ def test_passphrases_are_argon2id_and_short_ones_are_refused() -> None:
     assert not passphrases.matches("not a hash", PASSPHRASE)
     with pytest.raises(StudioError, match="at least 8 characters"):
         passphrases.hash_passphrase("short")
+
+
+def test_an_admin_flag_or_passphrase_written_with_sql_fails_check(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    monkeypatch.setenv("HERITAGE_STUDIO_NEW_PASSPHRASE", PASSPHRASE)
+    assert cli("user", "passphrase", "Morgan", user="Morgan")[0] == 0
+    assert cli("check")[0] == 0
+    conn = sqlite3.connect(cli.root / "project.db", isolation_level=None)
+    conn.execute("UPDATE users SET admin = 1 WHERE name = 'Lin'")
+    # Sam's row gets Morgan's hash: whoever knows Morgan's passphrase could sign in as Sam.
+    conn.execute(
+        "UPDATE users SET passphrase_hash = (SELECT passphrase_hash FROM users WHERE name = 'Morgan') "
+        "WHERE name = 'Sam'"
+    )
+    conn.close()
+    code, out = cli("check")
+    assert code == 1
+    assert "person Lin: their admin flag do not match the audit log" in out
+    assert "person Sam: their passphrase hash do not match the audit log" in out
