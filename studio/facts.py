@@ -426,6 +426,7 @@ class ComposeOutcome:
     finish_reason: str
     seconds: float
     job_id: int | None = None
+    content: dict[str, Any] = field(default_factory=dict)
 
 
 def _claim_in(content: dict[str, Any], language: str) -> str:
@@ -582,6 +583,7 @@ def compose_draft(
             "finish_reason": result.finish_reason,
             "seconds": completion.total_s if completion else 0.0,
             "job_id": ctx.job_id,
+            "content": result.content,
         }
 
     outcome = run_job(

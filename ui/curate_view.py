@@ -25,6 +25,7 @@ from studio.models import Exhibit
 from studio.queries import EXHIBIT_STATES, ExhibitRow, exhibit_rows
 from ui.drafting_view import DraftingView
 from ui.exhibit_editor import ExhibitEditor
+from ui.facts_view import FactsView
 from ui.glossary_view import GlossaryView
 from ui.i18n import tr
 from ui.ops import Op
@@ -83,11 +84,13 @@ class CurateView(QWidget):
         self.sources = SourcesView(state)
         self.glossary = GlossaryView(state)
         self.drafting = DraftingView(state)
+        self.facts = FactsView(state)
         self.transcript = TranscriptView(state, self.undo)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.editor, tr("Description"))
         self.tabs.addTab(self.sources, tr("Sources"))
         self.tabs.addTab(self.transcript, tr("Transcript"))
+        self.tabs.addTab(self.facts, tr("Facts"))
         self.tabs.addTab(self.drafting, tr("Drafting"))
         self.tabs.addTab(self.glossary, tr("Glossary"))
         self.tabs.setAccessibleName(tr("Exhibit tabs"))

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio import drafting, review, settings, sources
+from studio import drafting, facts, review, settings, sources
 from studio.models import Exhibit
 from studio.queries import draft_grounding, passages_by_id
 from ui.card_preview import CardPreview
@@ -137,6 +138,10 @@ class DraftingView(QWidget):
         self.instructions = QLineEdit()
         self.instructions.setPlaceholderText(tr("Extra instructions for the model (optional)"))
         self.instructions.setAccessibleName(tr("Extra instructions"))
+        # The curator's choice per draft (issue 13): draft from the passages, or
+        # compose from the facts accepted on the Facts tab.
+        self.from_facts = QCheckBox(tr("Compose from approved facts"))
+        self.from_facts.setAccessibleName(tr("Compose from approved facts"))
         self.go = QPushButton(tr("Draft"))
         self.go.setAccessibleName(tr("Start drafting"))
         self.go.clicked.connect(self.start)
@@ -151,6 +156,7 @@ class DraftingView(QWidget):
         form.addRow(tr("From source (captions, audio guide)"), self.source)
         form.addRow(tr("Translate draft"), self.from_draft)
         form.addRow(tr("Instructions"), self.instructions)
+        form.addRow(self.from_facts)
         form.addRow(self.go, self.status)
         self.readiness = QLabel("")
         self.readiness.setAccessibleName(tr("Model readiness"))
@@ -339,6 +345,8 @@ class DraftingView(QWidget):
     def start(self) -> JobOp | None:
         if self.exhibit is None:
             return None
+        if self.from_facts.isChecked():
+            return self.compose()
         actor = self.state.user_name  # who asked, even if someone else takes the seat meanwhile
         exhibit_id, kind = int(self.exhibit.id or 0), str(self.kind.currentData())
         n, language = self.count.value(), str(self.language.currentData())
@@ -368,6 +376,52 @@ class DraftingView(QWidget):
         op = JobOp(self.state, "draft", work, label="Draft with the local model")
         op.on_stream(self._token).success(self._drafted).finally_(lambda: self.go.setEnabled(True))
         op.failure(lambda exc: (self.status.setText(""), self.state.report_error(exc, "draft")))
+        return op.run_in_background()
+
+    def compose(self) -> JobOp | None:
+        """Text composed from the exhibit's approved facts (studio.facts): one answer, in the first column."""
+        if self.exhibit is None:
+            return None
+        actor, exhibit_id = self.state.user_name, int(self.exhibit.id or 0)
+        kind, language = str(self.kind.currentData()), str(self.language.currentData())
+        if kind not in facts.COMPOSABLE:
+            self.status.setText(tr("This kind cannot be composed from facts."))
+            return None
+        self._reset_columns(1)
+        self.status.setText(tr("Drafting…"))
+        self.go.setEnabled(False)
+
+        def work(project: Any, control: Any) -> facts.ComposeOutcome:
+            return facts.compose_draft(
+                project,
+                exhibit_id,
+                kind,
+                self.state.user(actor),
+                language=language,
+                on_token=lambda piece: control.emit((0, piece)),
+                on_progress=control.progress,
+                cancel_event=control.cancel_event,
+            )
+
+        def composed(outcome: facts.ComposeOutcome) -> None:
+            self.draft_id = outcome.draft_id
+            self.status.setText(
+                tr("Composed from {n} approved facts: draft {id} is waiting for review.").format(
+                    n=len(outcome.used), id=outcome.draft_id
+                )
+            )
+            view = {
+                "index": 0,
+                "content": outcome.content,
+                "checks": outcome.checks,
+                "finish_reason": outcome.finish_reason,
+                "revision_id": outcome.revision_id,
+            }
+            self.column_widgets[0].show_view(view, True)
+
+        op = JobOp(self.state, "draft.compose", work, label=tr("Compose from approved facts"))
+        op.on_stream(self._token).success(composed).finally_(lambda: self.go.setEnabled(True))
+        op.failure(lambda exc: (self.status.setText(""), self.state.report_error(exc, "draft.compose")))
         return op.run_in_background()
 
     def _token(self, item: tuple[int, str]) -> None:

@@ -1,0 +1,256 @@
+"""The exhibit's fact sheet: a keyboard list where a curator accepts, edits, rejects
+or hides (not for visitors) each fact, settles conflicts and sees what was held back.
+
+A accepts, R rejects (asks why), E edits the claim, H marks "not for visitors";
+the next fact is selected after each decision so a sheet is gone through
+without the mouse. Every read and decision runs off the GUI thread (Op); the
+decisions are the ones `studio.facts` makes through the review gate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio import facts, screening
+from studio.models import Exhibit
+from ui.i18n import tr
+from ui.ops import JobOp, Op
+from ui.state import AppState
+
+STATUS_LABELS = {
+    "pending": "To decide",
+    "approved": "Accepted",
+    "rejected": "Rejected",
+    "changes_requested": "Changes requested",
+}
+HEADERS = ("Status", "Kind", "Claim", "Value", "Sources", "Notes")
+
+
+class FactsView(QWidget):
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        self.exhibit: Exhibit | None = None
+        self.rows: list[facts.FactRow] = []
+        self.held: list[tuple[Any, str]] = []
+        self.find = QPushButton(tr("Find facts"))
+        self.find.setAccessibleName(tr("Find facts in the exhibit's sources"))
+        self.find.clicked.connect(self.extract)
+        self.rules_only = QCheckBox(tr("Rules only (no language model)"))
+        self.rules_only.setAccessibleName(tr("Rules only (no language model)"))
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setAccessibleName(tr("Fact sheet"))
+        self.table.setHorizontalHeaderLabels([tr(h) for h in HEADERS])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.help = QLabel(tr("A accept · R reject · E edit the claim · H not for visitors"))
+        self.warnings = QLabel("")
+        self.warnings.setWordWrap(True)
+        self.warnings.setAccessibleName(tr("Sources held back"))
+        self.clear_button = QPushButton(tr("Let this source be used…"))
+        self.clear_button.setAccessibleName(tr("Let a held-back source be used"))
+        self.clear_button.clicked.connect(self.clear_warning)
+        self.clear_button.hide()
+        top = QHBoxLayout()
+        top.addWidget(self.find)
+        top.addWidget(self.rules_only)
+        top.addWidget(self.summary, 1)
+        held = QHBoxLayout()
+        held.addWidget(self.warnings, 1)
+        held.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(held)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.help)
+        for key, action in (("A", self.accept), ("R", self.reject), ("E", self.edit), ("H", self.hide_fact)):
+            shortcut = QShortcut(QKeySequence(key), self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(action)
+
+    # ------------------------------------------------------------------ reads
+    def show_exhibit(self, exhibit: Exhibit | None) -> None:
+        self.exhibit = exhibit
+        self.refresh()
+
+    def refresh(self, select: int | None = None) -> None:
+        if self.exhibit is None or self.state.project is None:
+            self._fill(([], []), None)
+            return
+        exhibit_id = int(self.exhibit.id or 0)
+
+        def load(project: Any) -> tuple[list[facts.FactRow], list[tuple[Any, str]]]:
+            with project.read() as s:
+                return facts.fact_sheet(s, exhibit_id), [
+                    (w, name) for w, name in facts.warnings(s, exhibit_id) if w.cleared_at is None
+                ]
+
+        Op(self.state, load, where="facts.list").latest(self, "facts.list").success(
+            lambda result: self._fill(result, select)
+        ).run_in_background()
+
+    def _fill(self, result: tuple[list[facts.FactRow], list[tuple[Any, str]]], select: int | None) -> None:
+        self.rows, self.held = result
+        self.table.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            notes = []
+            if not row.visitors:
+                notes.append(tr("not for visitors"))
+            if row.conflicts_with:
+                notes.append(tr("conflicts with {ids}").format(ids=", ".join(str(i) for i in row.conflicts_with)))
+            if row.stale:
+                notes.append(tr("stale: {why}").format(why="; ".join(row.stale)))
+            values = (
+                tr(STATUS_LABELS.get(row.status, row.status)),
+                str(row.content.get("kind", "")),
+                row.claim,
+                str(row.content.get("value", "")),
+                ", ".join(row.sources),
+                " · ".join(notes),
+            )
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, row.draft_id)
+                if c == 2:
+                    quotes = [str(sp.get("quote", "")) for sp in row.content.get("spans", [])]
+                    item.setToolTip("\n".join(f"“{q}”" for q in quotes))
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        usable = sum(r.usable for r in self.rows)
+        self.summary.setText(tr("{n} facts · {u} can be composed into visitor text").format(n=len(self.rows), u=usable))
+        if self.held:
+            names = sorted({name for _w, name in self.held})
+            self.warnings.setText(
+                tr("Held back, it addresses a language model: {names} (“{words}”)").format(
+                    names=", ".join(names), words=self.held[0][0].excerpt
+                )
+            )
+            self.clear_button.show()
+        else:
+            self.warnings.setText("")
+            self.clear_button.hide()
+        if self.rows:
+            index = next((i for i, r in enumerate(self.rows) if r.draft_id == select), None)
+            if index is None:
+                index = next((i for i, r in enumerate(self.rows) if r.status == "pending"), 0)
+            self.table.selectRow(index)
+
+    def current(self) -> facts.FactRow | None:
+        row = self.table.currentRow()
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def _next_id(self) -> int | None:
+        row = self.table.currentRow()
+        following = [r for r in self.rows[row + 1 :] if r.status == "pending"]
+        return following[0].draft_id if following else None
+
+    # -------------------------------------------------------------- decisions
+    def _decide(self, where: str, fn: Any) -> Op | None:
+        fact = self.current()
+        if fact is None:
+            return None
+        actor = self.state.user_name
+        after = self._next_id() or fact.draft_id
+
+        def work(project: Any) -> None:
+            user = self.state.user(actor)
+            with project.session() as s:
+                fn(s, fact, user)
+
+        return (
+            Op(self.state, work, where=where)
+            .success(lambda _r: self.refresh(select=after))
+            .failure(lambda exc: (self.state.report_error(exc, where), self.refresh(select=fact.draft_id)))
+            .run_in_background()
+        )
+
+    def accept(self) -> Op | None:
+        return self._decide("facts.accept", lambda s, f, u: facts.accept(s, f.draft_id, u, f.sha256))
+
+    def hide_fact(self) -> Op | None:
+        return self._decide("facts.hide", lambda s, f, u: facts.not_for_visitors(s, f.draft_id, u))
+
+    def reject(self, reason: str | None = None) -> Op | None:
+        if reason is None:
+            reason, ok = QInputDialog.getText(self, tr("Reject fact"), tr("Why is it not true or not wanted?"))
+            if not ok:
+                return None
+        return self._decide("facts.reject", lambda s, f, u: facts.reject(s, f.draft_id, u, reason))
+
+    def edit(self, claim: str | None = None) -> Op | None:
+        fact = self.current()
+        if fact is None:
+            return None
+        if claim is None:
+            claim, ok = QInputDialog.getText(self, tr("Edit fact"), tr("Claim"), text=fact.claim)
+            if not ok:
+                return None
+        return self._decide("facts.edit", lambda s, f, u: facts.edit(s, f.draft_id, u, claim=claim))
+
+    def clear_warning(self, note: str | None = None) -> Op | None:
+        if not self.held:
+            return None
+        warning, name = self.held[0]
+        if note is None:
+            note, ok = QInputDialog.getText(
+                self, tr("Let this source be used"), tr("{name}: why may it be used?").format(name=name)
+            )
+            if not ok:
+                return None
+        actor = self.state.user_name
+
+        def work(project: Any) -> None:
+            with project.session() as s:
+                screening.clear(s, int(warning.id), self.state.user(actor), note)
+
+        return Op(self.state, work, where="facts.clear").success(lambda _r: self.refresh()).run_in_background()
+
+    # ------------------------------------------------------------- extraction
+    def extract(self) -> JobOp | None:
+        if self.exhibit is None:
+            return None
+        actor, exhibit_id, use_model = self.state.user_name, int(self.exhibit.id or 0), not self.rules_only.isChecked()
+        self.find.setEnabled(False)
+
+        def work(project: Any, control: Any) -> facts.ExtractionReport:
+            return facts.extract(
+                project,
+                exhibit_id,
+                self.state.user(actor),
+                use_model=use_model,
+                on_progress=control.progress,
+                cancel_event=control.cancel_event,
+            )
+
+        def done(report: facts.ExtractionReport) -> None:
+            self.refresh()
+            self.summary.setText(
+                tr("{new} new facts, {dropped} proposals dropped (not in their passage), {conflicts} conflicts").format(
+                    new=len(report.created), dropped=len(report.dropped), conflicts=len(report.conflicts)
+                )
+            )
+
+        op = JobOp(self.state, "facts.extract", work, label=tr("Find facts"))
+        op.success(done).finally_(lambda: self.find.setEnabled(True))
+        return op.run_in_background()
