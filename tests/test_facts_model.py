@@ -16,9 +16,9 @@ from generators.facts.proposals import propose
 from generators.facts.types import PassageRef
 from generators.llm.base import LanguageModel
 from generators.llm.settings import EngineSettings, open_language_model
-from studio import exhibits, facts, ingest, review, users
+from studio import exhibits, facts, ingest, review
 from studio.project import Project
-from tests.makers import project  # noqa: F401  (fixture)
+from tests.makers import add_people, project  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 ENGINE = "llama-cpp-python" if importlib.util.find_spec("llama_cpp") else "xllamacpp"
@@ -77,7 +77,8 @@ def test_a_card_composed_by_the_small_model_cites_only_the_approved_facts(
     project: Project, smollm2: LanguageModel, tmp_path: Path
 ) -> None:
     with project.session() as s:
-        lin, ada = users.add_user(s, "Lin", "curator"), users.add_user(s, "Ada", "curator")
+        people = add_people(s, ("Lin", "curator"), ("Ada", "curator"))
+        lin, ada = people["Lin"], people["Ada"]
         ding = int(exhibits.create_exhibit(s, "Ritual food cauldron", identifier="RMAA.1987.014").id or 0)
     (tmp_path / "label.txt").write_text(
         "Late Shang dynasty, about 1200–1050 BCE. Cast bronze. Weight 3.42 kg. RMAA.1987.014", encoding="utf-8"
