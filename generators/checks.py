@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from generators.drafting.citations import cited_numbers, sentences, strip_citations
-from generators.quality.text import LOOP_REPEATS, chinese_names, english_names, foreign_runs, is_loop, numbers
+from generators.citations import cited_numbers, sentences, strip_citations
+from generators.text_measures import LOOP_REPEATS, chinese_names, english_names, foreign_runs, is_loop, numbers
 
 FieldValue = str | Sequence[str]
 

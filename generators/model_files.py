@@ -36,7 +36,7 @@ class PackagedFile:
                 f"the model package '{self.package}' is not installed "
                 f"(run the set-up script; it installs the pinned model packages)"
             )
-        path = Path(list(spec.submodule_search_locations)[0]) / self.relpath
+        path = Path(next(iter(spec.submodule_search_locations))) / self.relpath
         if not path.is_file():
             raise ModelFileError(f"model file missing: {path}")
         return path

@@ -58,12 +58,13 @@ def wait_for(condition: object, timeout: float = 60.0) -> None:
 
 
 def prepare(path: Path, draft_with_model: bool) -> None:
+    from sqlmodel import select
+
     from generators.transcription import FasterWhisperTranscriber
     from studio import review, settings, sources, transcripts, users
     from studio.export import ExportOptions, export_package
     from studio.models import Passage
     from studio.samples import build_sample
-    from sqlmodel import select
 
     project, _ = build_sample(path)
     with project.session() as s:
@@ -155,7 +156,7 @@ def main() -> int:
             select(win, "cauldron")
             curate = win.curate
             curate.tabs.setCurrentWidget(curate.sources)
-            wait_for(lambda: curate.sources.list.count() > 3)
+            wait_for(lambda: curate.sources.list.count() > 3)  # noqa: B023 - waited for in this iteration
             rows = [curate.sources.list.item(i).text() for i in range(curate.sources.list.count())]
             curate.sources.list.setCurrentRow(next(i for i, r in enumerate(rows) if r.startswith("ding.jpg")))
             shoot(win, f"curate-sources{suffix}")
@@ -177,7 +178,7 @@ def main() -> int:
             win.state.set_user("Sam")
             win.set_mode(1)
             queue = win.review.list
-            wait_for(lambda: queue.count() > 1)
+            wait_for(lambda: queue.count() > 1)  # noqa: B023 - waited for in this iteration
             pump(app, 1.5)  # let the queue's first load settle before moving in it
             queue.setCurrentRow(next(i for i in range(queue.count()) if "Scholar" in queue.item(i).text()))
             shoot(win, f"review{suffix}", 2.5)

@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +180,9 @@ def _template_for(config: DraftConfig, kind: str, project_root: Path) -> PromptT
 
 
 def _open_model(config: DraftConfig) -> LanguageModel:
-    cfg = EngineSettings(model=config.model, **({"engine": config.engine} if config.engine else {}))
+    cfg = EngineSettings(model=config.model)
+    if config.engine:
+        cfg = replace(cfg, engine=config.engine)
     try:
         return shared_language_model(cfg)
     except LanguageModelError as exc:
@@ -562,7 +564,7 @@ def summarise(run: Mapping[str, Any]) -> dict[str, Any]:
         per_language: dict[str, list[Mapping[str, Any]]] = {}
         for item in items:
             per_language.setdefault(item["language"], []).append(item)
-        drafts[name]["by_language"] = {lang: _summary_draft(v) for lang, v in per_language.items()}  # type: ignore[assignment]
+        drafts[name]["by_language"] = {lang: _summary_draft(v) for lang, v in per_language.items()}
     return {
         "drafts": drafts,
         "transcripts": {name: _summary_transcripts(items) for name, items in by_tconfig.items()},
@@ -599,7 +601,7 @@ def load_run(store: Path, ref: str) -> dict[str, Any]:
         else:
             path = store / RUNS_DIR / f"{ref}.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise StudioError(f"no readable evaluation run '{ref}' ({exc})") from None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from typing import cast
 
 from sqlmodel import Session, col, select
 
@@ -66,8 +67,8 @@ def update_term(s: Session, term_id: int, actor: str = "", **fields: object) -> 
     for key, value in fields.items():
         if key == "variants":
             entry.variants_json = json.dumps(
-                sorted({str(v).strip() for v in value if str(v).strip()}), ensure_ascii=False
-            )  # type: ignore[union-attr]
+                sorted({str(v).strip() for v in cast(Iterable[object], value) if str(v).strip()}), ensure_ascii=False
+            )
         elif key in ("term", "preferred", "language", "note"):
             setattr(entry, key, str(value).strip())
         else:

@@ -162,7 +162,7 @@ def make_recording(recording: GoldenRecording, cache: Path) -> tuple[Path, list[
     audio_path = cache / f"{recording.id}-{digest}.flac"
     spans_path = audio_path.with_suffix(".json")
     if audio_path.is_file() and spans_path.is_file():
-        return audio_path, [tuple(s) for s in json.loads(spans_path.read_text())]  # type: ignore[misc]
+        return audio_path, [tuple(s) for s in json.loads(spans_path.read_text())]
     cache.mkdir(parents=True, exist_ok=True)
     work = cache / f".work-{digest}"
     work.mkdir(exist_ok=True)

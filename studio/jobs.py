@@ -147,15 +147,15 @@ def run_job(
     finally:
         finished.set()
         with project.session() as s:
-            job = s.get(Job, jid)
-            if job is not None:
-                job.status = status
-                job.error = error[:4000]
-                job.finished_at = utcnow()
+            row = s.get(Job, jid)
+            if row is not None:
+                row.status = status
+                row.error = error[:4000]
+                row.finished_at = utcnow()
                 if status == "done":
-                    job.progress = 1.0
-                    job.result_json = result_json
-                s.add(job)
+                    row.progress = 1.0
+                    row.result_json = result_json
+                s.add(row)
 
 
 def _watch_for_cancel(project: Project, job_id: int, cancel_event: threading.Event, finished: threading.Event) -> None:
@@ -167,7 +167,7 @@ def _watch_for_cancel(project: Project, job_id: int, cancel_event: threading.Eve
             with project.read() as s:
                 job = s.get(Job, job_id)
                 asked = job is not None and job.cancel_requested_at is not None
-        except Exception:  # noqa: BLE001 - a busy or closing database: look again next time
+        except Exception:  # noqa: BLE001, S112 - a busy or closing database: look again next time
             continue
         if asked:
             cancel_event.set()

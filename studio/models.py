@@ -9,14 +9,14 @@ is stored, with no driver-dependent datetime round trips.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def loads(text: str | None, default: Any = None) -> Any:

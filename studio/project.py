@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -53,7 +53,7 @@ class Project:
 
     # ------------------------------------------------------------------ open
     @classmethod
-    def create(cls, path: str | os.PathLike[str]) -> "Project":
+    def create(cls, path: str | os.PathLike[str]) -> Project:
         root = Path(path).expanduser().resolve()
         if (root / DB_NAME).exists():
             raise StudioError(f"{root} already holds a project; open it instead")
@@ -70,11 +70,11 @@ class Project:
         return cls._open(root, None, create=True)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, migrate_to: int | None = None) -> "Project":
+    def open(cls, path: str | os.PathLike[str], *, migrate_to: int | None = None) -> Project:
         return cls._open(Path(path).expanduser().resolve(), migrate_to, create=False)
 
     @classmethod
-    def _open(cls, root: Path, migrate_to: int | None, *, create: bool) -> "Project":
+    def _open(cls, root: Path, migrate_to: int | None, *, create: bool) -> Project:
         db = root / DB_NAME
         if not root.is_dir():
             raise StudioError(f"no project folder at {root}")
@@ -142,7 +142,7 @@ class Project:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "Project":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -152,16 +152,15 @@ class Project:
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
         """A write transaction: commits on success, rolls back on any error."""
-        with self._write_lock:
-            with Session(self.engine.execution_options(immediate=True), expire_on_commit=False) as s:
-                try:
-                    yield s
-                    s.commit()
-                except BaseException:
-                    s.rollback()
-                    raise
-                if s.info.pop("audit_grew", False):
-                    anchor.advance(self.root, self.engine)
+        with self._write_lock, Session(self.engine.execution_options(immediate=True), expire_on_commit=False) as s:
+            try:
+                yield s
+                s.commit()
+            except BaseException:
+                s.rollback()
+                raise
+            if s.info.pop("audit_grew", False):
+                anchor.advance(self.root, self.engine)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

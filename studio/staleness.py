@@ -146,7 +146,7 @@ def latest_confirmation(s: Session, revision_id: int) -> GroundConfirmation | No
 def renewed(s: Session, grounds: dict[str, Any]) -> dict[str, Any]:
     """The grounds with each changed item replaced by what stands in its place now
     (a passage with nothing in its place is dropped): what a confirmation records."""
-    out = {"passages": dict(grounds.get("passages") or {}), "transcript": grounds.get("transcript")}
+    out: dict[str, Any] = {"passages": dict(grounds.get("passages") or {}), "transcript": grounds.get("transcript")}
     if grounds.get("facts"):
         out["facts"] = dict(grounds["facts"])
     for change in changed(s, grounds):

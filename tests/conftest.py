@@ -51,4 +51,4 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 @pytest.fixture
 def network_cut() -> None:
     """Named for readability in tests that prove offline loading; the guard is always on."""
-    return None
+    return

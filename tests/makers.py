@@ -32,8 +32,10 @@ def make_pdf(path: Path, lines: list[str]) -> Path:
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        (
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            "/Resources << /Font << /F1 5 0 R >> >> >>"
+        ),
         f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
@@ -152,7 +154,7 @@ def runner_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
 
-def start_a_job_that_waits_to_be_stopped(root: Path) -> "subprocess.Popen[str]":
+def start_a_job_that_waits_to_be_stopped(root: Path) -> subprocess.Popen[str]:
     """Another process (like `heritage-studio transcribe` in a terminal) running a job on the
     project until it is cancelled (then it prints 'cancelled'), or for at most a minute."""
     import sys

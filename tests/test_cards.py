@@ -47,20 +47,20 @@ def _photo() -> bytes:
 
 def _content(lang: str, image: bytes | None = None, **over: object) -> CardContent:
     base = {
-        "en": dict(
-            title="Celadon Vase with Peony Scroll",
-            body=EN_BODY,
-            key_facts=("Longquan kilns, Zhejiang", "Southern Song, 13th century"),
-            image_caption="The vase seen from the front.",
-            credit="Gift of the Lee family, 1962",
-        ),
-        "zh": dict(
-            title="龙泉窑青釉牡丹纹瓶",
-            body=ZH_BODY,
-            key_facts=("浙江龙泉窑", "南宋，十三世纪"),
-            image_caption="瓶的正面。",
-            credit="李氏家族捐赠，1962年",
-        ),
+        "en": {
+            "title": "Celadon Vase with Peony Scroll",
+            "body": EN_BODY,
+            "key_facts": ("Longquan kilns, Zhejiang", "Southern Song, 13th century"),
+            "image_caption": "The vase seen from the front.",
+            "credit": "Gift of the Lee family, 1962",
+        },
+        "zh": {
+            "title": "龙泉窑青釉牡丹纹瓶",
+            "body": ZH_BODY,
+            "key_facts": ("浙江龙泉窑", "南宋，十三世纪"),
+            "image_caption": "瓶的正面。",
+            "credit": "李氏家族捐赠，1962年",
+        },
     }[lang]
     base.update(over)
     return CardContent(language=lang, image=image, label=f"test-{lang}", **base)  # type: ignore[arg-type]
@@ -117,7 +117,7 @@ def test_line_count_on_the_image_matches_the_layout(lang: str) -> None:
 def test_chinese_layout_obeys_kinsoku_on_real_fonts() -> None:
     tpl = load_template("app_card")
     punct = "“文物”（青瓷）、《宋史》；此瓶：温润？是！" * 3
-    for extra in range(0, 12):
+    for extra in range(12):
         text = "龙泉" * extra + punct
         lay = plan(tpl, _content("zh", body=text, key_facts=()))["body"]
         for line in lay.lines:

@@ -15,7 +15,7 @@ from generators.checks import (
     unknown_citations,
     unsupported_facts,
 )
-from generators.drafting.citations import cited_numbers, sentences, strip_citations
+from generators.citations import cited_numbers, sentences, strip_citations
 
 PASSAGES = {
     1: "The ding was cast at Anyang in the late Shang dynasty, about 1200-1050 BCE.",

@@ -35,7 +35,13 @@ def studio_process(*args: str, cwd: Path = REPO, state: Path | None = None) -> s
     if state is not None:
         env["XDG_STATE_HOME"] = str(state)
     done = subprocess.run(
-        [sys.executable, "-m", "studio", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "studio", *args],
+        cwd=cwd,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert "internal error" not in done.stderr, done.stderr
     return done

@@ -88,15 +88,16 @@ def test_cli_streams_a_summary_and_answers_a_repeat_from_the_cache(tmp_path: Pat
         "PYTHONPATH": str(REPO),
     }
     cmd = [sys.executable, "-m", "studio", "draft", "RMAA.1987.014", "--kind", "summary", "-n", "1"]
-    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    first = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stderr
     assert "── candidate 1 ──" in first.stdout and "pending review" in first.stdout
-    second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    second = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0 and "answered from the cache" in second.stdout
     out = tmp_path / "feedback.jsonl"
     exported = subprocess.run(
         [sys.executable, "-m", "studio", "feedback", "export", "-o", str(out)],
         env=env,
+        check=False,
         capture_output=True,
         text=True,
         timeout=120,
@@ -107,6 +108,7 @@ def test_cli_streams_a_summary_and_answers_a_repeat_from_the_cache(tmp_path: Pat
     refused = subprocess.run(
         [sys.executable, "-m", "studio", "draft", "NOPE", "--kind", "card"],
         env=env,
+        check=False,
         capture_output=True,
         text=True,
         timeout=120,

@@ -39,7 +39,13 @@ ANSWER = (
 
 
 def inputs(**kw: object) -> DraftInputs:
-    base = dict(kind="card", language="en", exhibit="Ritual ding (RMAA.1987.014)", passages=PASSAGES, glossary=GLOSSARY)
+    base = {
+        "kind": "card",
+        "language": "en",
+        "exhibit": "Ritual ding (RMAA.1987.014)",
+        "passages": PASSAGES,
+        "glossary": GLOSSARY,
+    }
     base.update(kw)
     return DraftInputs(**base)  # type: ignore[arg-type]
 

@@ -476,7 +476,7 @@ def test_a_reader_crash_is_a_listed_failure_not_the_end_of_the_batch(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Whatever a reader library throws, one file fails and the batch goes on."""
-    import studio.ingest as ingest
+    from studio import ingest
 
     real = ingest.extract
 

@@ -159,7 +159,7 @@ def test_streams_chat_with_num_ctx_set_explicitly(ollama: FakeOllama) -> None:
     )
     assert pieces == WORDS and done.text == "".join(WORDS)
     assert (done.finish_reason, done.prompt_tokens, done.completion_tokens) == ("stop", 42, len(WORDS))
-    chat = [body for path, body in ollama.requests if path == "POST /api/chat"][0]
+    chat = next(body for path, body in ollama.requests if path == "POST /api/chat")
     assert chat["stream"] is True
     assert chat["options"] == {"num_ctx": 4096, "num_predict": 64, "temperature": 0.3, "top_p": 0.9, "seed": 7}
 

@@ -23,8 +23,11 @@ from studio.errors import IntegrityError, StudioError
 from studio.migrations import Migration
 from studio.models import Exhibit, Job
 from studio.project import DB_NAME, Project
-from tests.makers import project  # noqa: F401  (fixture)
-from tests.makers import runner_env, start_a_job_that_waits_to_be_stopped
+from tests.makers import (
+    project,  # noqa: F401  (fixture)
+    runner_env,
+    start_a_job_that_waits_to_be_stopped,
+)
 
 
 def raw(db: Path) -> sqlite3.Connection:
@@ -492,6 +495,7 @@ def test_a_job_can_be_stopped_from_another_process(tmp_path: Path) -> None:
                 str(job_id),
             ],
             env=runner_env(),
+            check=False,
             capture_output=True,
             text=True,
             timeout=120,
@@ -518,7 +522,9 @@ def test_jobs_of_other_processes_are_listed_and_a_dead_ones_shows_as_interrupted
     root = tmp_path / "Elsewhere.studio"
     Project.create(root).close()
     runner = start_a_job_that_waits_to_be_stopped(root)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], check=False, capture_output=True, text=True
+    )
     try:
         with Project.open(root) as p:
             views: dict[str, jobs.JobView] = {}

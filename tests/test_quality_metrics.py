@@ -9,8 +9,8 @@ import pytest
 
 from generators.checks import FieldLimit, check_content, translation_drift
 from generators.quality.drafts import DraftExpectation, is_refusal, measure_draft, quality_score, rank_key, supports
-from generators.quality.text import chinese_names, foreign_runs, is_loop, numbers, repetition
 from generators.quality.transcripts import error_rate, judge_suggestions, measure_transcript, timing_error
+from generators.text_measures import chinese_names, foreign_runs, is_loop, numbers, repetition
 
 PASSAGES_EN = {
     1: "The ding was cast in bronze around 1200 BCE at Anyang, the late Shang capital. It stands on three legs.",

@@ -145,9 +145,11 @@ def test_only_editors_decide(project: Project, people: dict[str, User], who: str
         lambda s: review.request_changes(s, int(rev.id or 0), people[who], "reason"),
         lambda s: review.reject(s, int(rev.id or 0), people[who], "reason"),
     ):
-        with pytest.raises(PermissionDenied, match=rf"{who} is a (curator|producer); only editors may review"):
-            with project.session() as s:
-                act(s)
+        with (
+            pytest.raises(PermissionDenied, match=rf"{who} is a (curator|producer); only editors may review"),
+            project.session() as s,
+        ):
+            act(s)
     with project.read() as s:
         assert list(s.exec(select(Review))) == []
     assert exported(project) == []
@@ -235,9 +237,11 @@ def test_a_superseded_revision_cannot_be_decided(project: Project, people: dict[
         rev2 = review.add_revision(
             s, rev1.draft_id, {"title": "Ding", "body": "regenerated"}, created_by="Lin", provenance=MODEL
         )
-    with pytest.raises(StudioError, match=rf"revision {rev1.id} has been superseded by revision {rev2.id}"):
-        with project.session() as s:
-            review.approve(s, int(rev1.id or 0), people["Morgan"])
+    with (
+        pytest.raises(StudioError, match=rf"revision {rev1.id} has been superseded by revision {rev2.id}"),
+        project.session() as s,
+    ):
+        review.approve(s, int(rev1.id or 0), people["Morgan"])
     with pytest.raises(StudioError, match="superseded"), project.session() as s:
         review.reject(s, int(rev1.id or 0), people["Morgan"], "old")
     assert exported(project) == []
@@ -524,9 +528,11 @@ def test_an_edit_is_credited_to_the_stored_person_only(project: Project, people:
     """A made-up User object cannot write under another name (and so dodge the four-eyes rule)."""
     rev = new_draft(project, by="Morgan")
     for impostor in (User(name="Sam", role="editor"), User(id=people["Morgan"].id, name="Sam", role="editor")):
-        with pytest.raises(PermissionDenied, match="only a person registered in this project can edit"):
-            with project.session() as s:
-                review.edit(s, rev.draft_id, {"title": "x"}, impostor)
+        with (
+            pytest.raises(PermissionDenied, match="only a person registered in this project can edit"),
+            project.session() as s,
+        ):
+            review.edit(s, rev.draft_id, {"title": "x"}, impostor)
     with project.session() as s:
         edited = review.edit(s, rev.draft_id, {"title": "y"}, people["Sam"])
     assert edited.created_by == "Sam"

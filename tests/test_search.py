@@ -193,7 +193,7 @@ NASTY = [
 
 @pytest.mark.parametrize("query", NASTY)
 def test_fts_syntax_in_a_query_never_errors(indexed: tuple[Project, dict[str, int]], query: str) -> None:
-    project, ids = indexed
+    project, _ids = indexed
     hits = found(project, query)
     assert isinstance(hits, list)
     with project.engine.connect() as conn:  # nothing was executed from the query

@@ -14,7 +14,7 @@ LABEL_ZH = "这件青铜鼎铸造于商代晚期，器身饰有饕餮纹。"
 
 # ------------------------------------------------------------------ decoding
 def test_utf8() -> None:
-    decoded = decode_text("Bronze ding, 青铜鼎, café".encode("utf-8"), "label.txt")
+    decoded = decode_text("Bronze ding, 青铜鼎, café".encode(), "label.txt")
     assert decoded.text == "Bronze ding, 青铜鼎, café"
     assert decoded.encoding == "utf-8"
 
@@ -67,7 +67,7 @@ def test_utf8_cut_mid_character_is_refused_not_read_as_gb18030() -> None:
 
 
 def test_utf8_with_a_stray_byte_is_refused_with_its_position() -> None:
-    data = "青铜鼎与饕餮纹".encode("utf-8") + b"\xff" + "铭文".encode("utf-8")
+    data = "青铜鼎与饕餮纹".encode() + b"\xff" + "铭文".encode()
     with pytest.raises(StudioError, match=r"damaged UTF-8 text at byte 21 \(an invalid byte\)"):
         decode_text(data, "label.txt")
 
@@ -90,7 +90,7 @@ def test_guess_language() -> None:
 
 # ------------------------------------------------------------------ passages
 def test_paragraphs_become_passages() -> None:
-    paras = [("Paragraph %d. " % i) + "The bronze ding stood on three legs. " * 6 for i in range(3)]
+    paras = [f"Paragraph {i}. " + "The bronze ding stood on three legs. " * 6 for i in range(3)]
     passages = split_passages("\n\n".join(paras))
     assert passages == [p.strip() for p in paras]
 
@@ -142,5 +142,5 @@ def test_passages_never_exceed_max_and_keep_every_letter(paragraphs: list[str], 
     text = "\n\n".join(paragraphs)
     passages = split_passages(text, max_chars=max_chars, min_chars=10)
     assert all(0 < len(p) <= max_chars for p in passages)
-    letters = lambda s: [c for c in s if not c.isspace()]  # noqa: E731
+    letters = lambda s: [c for c in s if not c.isspace()]
     assert letters("".join(passages)) == letters(text)

@@ -230,7 +230,7 @@ def test_suggestions_are_accepted_or_dismissed_never_applied_silently(studio) ->
 
 
 def test_cancel_and_failure_leave_only_the_job_record(studio) -> None:  # type: ignore[no-untyped-def]
-    project, curator, _, _, source_id = studio
+    project, _curator, _, _, source_id = studio
     cancel = threading.Event()
     timer = threading.Timer(0.2, cancel.set)
     timer.start()
@@ -296,7 +296,7 @@ def _text(tmp_path: Path) -> Path:
 
 @pytest.mark.slow
 def test_real_whisper_through_the_job_and_the_cli(studio, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    project, curator, editor, exhibit_id, source_id = studio
+    project, _curator, editor, exhibit_id, source_id = studio
     root = str(project.root)
     project.close()
     args = ["-p", root, "-u", "Lin"]

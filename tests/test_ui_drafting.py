@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from studio import review
 from tests.ui_support import app_dirs, sample_master, sample_project, settle, use_small_model, wait_until  # noqa: F401
 from tests.ui_support import window as _window  # noqa: F401
-import pytest
 
 
 @pytest.fixture
-def window(sample_project: Any, _window: Any) -> Any:  # noqa: F811
+def window(sample_project: Any, _window: Any) -> Any:
     return _window
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
+from tests.ui_support import app_dirs, sample_master, sample_project, settle  # noqa: F401
 from ui import (
     audit_view,
     card_preview,
@@ -26,7 +27,6 @@ from ui import (
     transcript_view,
 )
 from ui.catalogue_zh import ZH
-from tests.ui_support import app_dirs, sample_master, sample_project, settle  # noqa: F401
 
 UI = Path(__file__).resolve().parents[1] / "ui"
 # Labels kept in tables and passed to tr() by name.
@@ -90,9 +90,14 @@ def literal_tr_strings() -> set[str]:
     found: set[str] = set()
     for path in sorted(UI.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tr":
-                if node.args and isinstance(node.args[0], ast.Constant):
-                    found.add(node.args[0].value)
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "tr"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found.add(node.args[0].value)
     return found
 
 

@@ -72,7 +72,7 @@ def test_import_transcribe_draft_approve_export(window: Any, qtbot: Any, tmp_pat
     curate.undo.undo()
     assert model.segments[0].text == first.text
     curate.undo.redo()
-    view.editor.find.setText("Corrected")
+    view.editor.find_box.setText("Corrected")
     view.editor.replace.setText("Revised")
     assert view.editor.replace_all() == 1
     vtt = view.editor.export("vtt", str(tmp_path / "guide.vtt"))
@@ -127,7 +127,7 @@ def test_import_transcribe_draft_approve_export(window: Any, qtbot: Any, tmp_pat
         settle(qtbot)  # the next item and its text are loaded in the background
         wait_until(qtbot, lambda: rv.item is not None)
         rv.approve()
-        wait_until(qtbot, lambda: rv.list.count() == left or bool(errors), timeout=120)
+        wait_until(qtbot, lambda: rv.list.count() == left or bool(errors), timeout=120)  # noqa: B023
         assert not errors, errors
     settle(qtbot)
     with state.project.read() as s:

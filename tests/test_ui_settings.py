@@ -18,7 +18,7 @@ from tests.ui_support import app_dirs, sample_master, sample_project, settle, wa
 class _Tags(BaseHTTPRequestHandler):
     """Just enough of Ollama's documented /api/tags for the connection test."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         body = json.dumps(
             {
                 "models": [

@@ -97,7 +97,7 @@ def activate(qtbot: Any, win: Any, timeout_ms: int = 3000) -> bool:
     win.activateWindow()
     try:
         qtbot.waitUntil(win.isActiveWindow, timeout=timeout_ms)
-    except Exception:  # pytest-qt's TimeoutError; only shortcut tests care
+    except Exception:  # noqa: BLE001 - pytest-qt's TimeoutError; only shortcut tests care
         return False
     return True
 
@@ -131,7 +131,7 @@ class StallMeter:
             self.gaps.append(now - self.last)
         self.last = now
 
-    def start(self) -> "StallMeter":
+    def start(self) -> StallMeter:
         self.last = 0.0
         self.gaps.clear()
         self.timer.start()

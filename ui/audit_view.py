@@ -81,7 +81,7 @@ class AuditView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         self.refresh()
 

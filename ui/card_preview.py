@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QComboBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from generators.cards import CardContent, CardError, available_templates, load_template, render_card
-from generators.drafting.citations import strip_citations
+from generators.citations import strip_citations
 from ui.i18n import tr
 from ui.ops import Op
 from ui.state import AppState

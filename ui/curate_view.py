@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QInputDialog,
     QLineEdit,
     QListWidget,
@@ -168,7 +167,7 @@ class CurateView(QWidget):
         self.sources.show_exhibit(exhibit.id if exhibit else None)
         for index in range(self.tabs.count()):
             widget = self.tabs.widget(index)
-            if hasattr(widget, "show_exhibit") and widget not in (self.editor, self.sources):
+            if widget is not None and hasattr(widget, "show_exhibit") and widget not in (self.editor, self.sources):
                 widget.show_exhibit(exhibit)
 
     def new_exhibit(self) -> None:

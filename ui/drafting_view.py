@@ -50,7 +50,7 @@ def linked_citations(text: str) -> str:
 
 
 class CandidateColumn(QWidget):
-    def __init__(self, index: int, panel: "DraftingView") -> None:
+    def __init__(self, index: int, panel: DraftingView) -> None:
         super().__init__()
         self.index = index
         self.title = QLabel(tr("Candidate {n}").format(n=index + 1))
@@ -294,11 +294,11 @@ class DraftingView(QWidget):
         if not self._jobs and self.isVisible():
             self._schedule_prewarm()
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         self._schedule_prewarm()
 
-    def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def hideEvent(self, event: Any) -> None:
         self._stop_prewarm()
         super().hideEvent(event)
 
@@ -375,7 +375,12 @@ class DraftingView(QWidget):
 
         op = JobOp(self.state, "draft", work, label="Draft with the local model")
         op.on_stream(self._token).success(self._drafted).finally_(lambda: self.go.setEnabled(True))
-        op.failure(lambda exc: (self.status.setText(""), self.state.report_error(exc, "draft")))
+
+        def failed(exc: BaseException) -> None:
+            self.status.setText("")
+            self.state.report_error(exc, "draft")
+
+        op.failure(failed)
         return op.run_in_background()
 
     def compose(self) -> JobOp | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import platform
 import sys
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -33,7 +33,7 @@ def is_readable(exc: BaseException) -> bool:
 def write_crash_report(exc: BaseException, where: str = "") -> Path:
     folder = data_dir() / "crash-reports"
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = folder / f"crash-{stamp}.txt"
     body = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     path.write_text(

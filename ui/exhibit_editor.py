@@ -31,7 +31,7 @@ LONG_FIELDS = ("description", "notes")
 class EditExhibitField(QUndoCommand):
     """Set one field through the core; undo sets it back (both are audited edits)."""
 
-    def __init__(self, editor: "ExhibitEditor", exhibit_id: int, field: str, old: str, new: str) -> None:
+    def __init__(self, editor: ExhibitEditor, exhibit_id: int, field: str, old: str, new: str) -> None:
         super().__init__(tr("Edit {field}").format(field=tr(LABELS[field])))
         self.editor, self.exhibit_id, self.field, self.old, self.new = editor, exhibit_id, field, old, new
 
@@ -45,14 +45,14 @@ class EditExhibitField(QUndoCommand):
 class _LongEdit(QPlainTextEdit):
     editingFinished = Signal()
 
-    def focusOutEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def focusOutEvent(self, event: Any) -> None:
         super().focusOutEvent(event)
         self.editingFinished.emit()
 
     def text(self) -> str:
         return self.toPlainText()
 
-    def setText(self, text: str) -> None:  # noqa: N802 - mirrors QLineEdit
+    def setText(self, text: str) -> None:
         self.setPlainText(text)
 
 

@@ -160,12 +160,12 @@ class ExportView(QWidget):
         for record in sorted(records, key=lambda r: r.id or 0, reverse=True):
             change = record.diff
             summary = "; ".join(f"{tr(k)}: {len(v)}" for k, v in change.items() if v) or tr("nothing changed")
-            item = QTreeWidgetItem(
+            row = QTreeWidgetItem(
                 [record.kind, record.version, record.created_at[:16].replace("T", " "), record.created_by, summary]
             )
-            item.setData(0, Qt.ItemDataRole.UserRole, record.folder)
-            item.setToolTip(4, json.dumps(change, ensure_ascii=False, indent=1)[:2000])
-            self.history.addTopLevelItem(item)
+            row.setData(0, Qt.ItemDataRole.UserRole, record.folder)
+            row.setToolTip(4, json.dumps(change, ensure_ascii=False, indent=1)[:2000])
+            self.history.addTopLevelItem(row)
         self.schedule_preview()
 
     def schedule_preview(self) -> None:

@@ -119,9 +119,11 @@ class GlossaryView(QWidget):
             with project.session() as s:
                 glossary.update_term(s, term_id, actor, **{key: value})
 
-        Op(self.state, update, where="glossary.update").failure(
-            lambda exc: (self.state.report_error(exc, "glossary.update"), self.refresh())
-        ).run_in_background()
+        def failed(exc: BaseException) -> None:
+            self.state.report_error(exc, "glossary.update")
+            self.refresh()
+
+        Op(self.state, update, where="glossary.update").failure(failed).run_in_background()
 
     def remove_selected(self) -> None:
         ids = sorted({int(i.data(Qt.ItemDataRole.UserRole)) for i in self.table.selectedItems()})

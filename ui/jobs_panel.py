@@ -51,6 +51,8 @@ class OutsideJob(RunningJob):
 
     def cancel(self) -> None:
         actor, job_id = self.state.user_name or "studio", self.job_id
+        if job_id is None:  # not recorded yet: nothing another process could be asked to stop
+            return
 
         def ask(project: Any) -> None:
             with project.session() as s:
@@ -75,7 +77,7 @@ def format_remaining(seconds: float | None) -> str:
     if seconds is None:
         return tr("estimating…")
     if seconds < 60:
-        return tr("{n} s left").format(n=int(round(seconds)))
+        return tr("{n} s left").format(n=round(seconds))
     return tr("{m} min {s} s left").format(m=int(seconds // 60), s=int(seconds % 60))
 
 

@@ -158,7 +158,7 @@ class MainWindow(QMainWindow):
             button.setChecked(True)
         self.state.prefs.mode = index
         view = self.stack.currentWidget()
-        if hasattr(view, "refresh") and self.state.project is not None:
+        if view is not None and hasattr(view, "refresh") and self.state.project is not None:
             view.refresh()
 
     def focus_search(self) -> None:
@@ -260,11 +260,11 @@ class MainWindow(QMainWindow):
             self.review.refresh()
 
     # ------------------------------------------------------------ drag & drop
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and self.state.project is not None:
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             self.set_mode(0)
@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
         prefs.window_state = base64.b64encode(bytes(self.saveState().data())).decode()
         prefs.save()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         for job in self.jobs.running():
             job.cancel()
         self.save_window_state()

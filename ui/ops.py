@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -72,7 +72,7 @@ class _Task(QRunnable):
         self.signals.done.emit(result)
 
 
-_live: set["Op"] = set()  # keep ops (and their signal objects) alive until they finish
+_live: set[Op] = set()  # keep ops (and their signal objects) alive until they finish
 # Per (owner, key): the generation of the newest op. Reads run on a pool of
 # threads and can finish out of order; a list refreshed twice must show the
 # second read, never the first one arriving late.
@@ -85,7 +85,7 @@ class Op:
     pool: QThreadPool | None = None
 
     def __init__(
-        self, state: "AppState", fn: Callable[[Project], Any], *, where: str = "", needs_project: bool = True
+        self, state: AppState, fn: Callable[[Project], Any], *, where: str = "", needs_project: bool = True
     ) -> None:
         self.state = state
         self.needs_project = needs_project
@@ -97,7 +97,7 @@ class Op:
         self._latest: tuple[tuple[int, str], int] | None = None
         self.signals = _Signals()
 
-    def latest(self, owner: object, key: str) -> "Op":
+    def latest(self, owner: object, key: str) -> Self:
         """Deliver the result only if no newer op was started for this owner and key."""
         slot = (id(owner), key)
         generation = _generations.get(slot, 0) + 1
@@ -108,15 +108,15 @@ class Op:
     def superseded(self) -> bool:
         return self._latest is not None and _generations.get(self._latest[0]) != self._latest[1]
 
-    def success(self, cb: Callable[[Any], None]) -> "Op":
+    def success(self, cb: Callable[[Any], None]) -> Self:
         self._success = cb
         return self
 
-    def failure(self, cb: Callable[[BaseException], None]) -> "Op":
+    def failure(self, cb: Callable[[BaseException], None]) -> Self:
         self._failure = cb
         return self
 
-    def finally_(self, cb: Callable[[], None]) -> "Op":
+    def finally_(self, cb: Callable[[], None]) -> Self:
         self._finally = cb
         return self
 
@@ -126,7 +126,7 @@ class Op:
             raise RuntimeError("no project is open")
         return self.fn(project)  # type: ignore[arg-type]
 
-    def run_in_background(self) -> "Op":
+    def run_in_background(self) -> Self:
         _live.add(self)
         self.signals.done.connect(self._on_done)
         self.signals.failed.connect(self._on_failed)
@@ -229,7 +229,7 @@ class RunningJob(QObject):
 class JobControl:
     """Handed to long work: the cancel event, progress, and a channel for streamed pieces."""
 
-    def __init__(self, op: "JobOp") -> None:
+    def __init__(self, op: JobOp) -> None:
         self.cancel_event = op.running.cancel_event
         self.created_by = op.state.user_name
         self._op = op
@@ -263,7 +263,7 @@ class JobOp(Op):
     """
 
     def __init__(
-        self, state: "AppState", kind: str, work: Callable[[Project, JobControl], Any], *, label: str = ""
+        self, state: AppState, kind: str, work: Callable[[Project, JobControl], Any], *, label: str = ""
     ) -> None:
         super().__init__(state, lambda project: None, where=kind)
         self.kind = kind
@@ -272,7 +272,7 @@ class JobOp(Op):
         self.control = JobControl(self)
         self.signals.progress.connect(self._on_progress)
 
-    def on_stream(self, cb: Callable[[Any], None]) -> "JobOp":
+    def on_stream(self, cb: Callable[[Any], None]) -> Self:
         """Receive pieces the work sends with `control.emit(piece)` (e.g. streamed tokens)."""
         self.signals.stream.connect(cb)
         return self
@@ -283,7 +283,7 @@ class JobOp(Op):
             raise RuntimeError("no project is open")
         return self.work(project, self.control)
 
-    def run_in_background(self) -> "JobOp":
+    def run_in_background(self) -> Self:
         self.state.job_started.emit(self.running)
         super().run_in_background()
         return self

@@ -46,7 +46,7 @@ class Prefs:
     prewarm: bool = True  # read the exhibit's prompt into the model while the curator looks at it
 
     @classmethod
-    def load(cls) -> "Prefs":
+    def load(cls) -> Prefs:
         path = config_dir() / "settings.json"
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))

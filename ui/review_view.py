@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from generators.drafting.citations import cited_numbers
+from generators.citations import cited_numbers
 from generators.drafting.output import fields_of, parse_labelled, render_labelled
 from studio import drafting, exhibits, review, review_queue, sources, staleness
 from studio.models import Draft, Passage, Revision

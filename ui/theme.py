@@ -54,6 +54,9 @@ def apply_theme(theme: str) -> None:
     app.setPalette(_palette(is_dark(theme)))
     if first:
         app.setProperty("heritage_theme_hooked", True)
-        QGuiApplication.styleHints().colorSchemeChanged.connect(
-            lambda _scheme: _theme == "system" and apply_theme("system")
-        )
+
+        def follow_system(_scheme: object) -> None:
+            if _theme == "system":
+                apply_theme("system")
+
+        QGuiApplication.styleHints().colorSchemeChanged.connect(follow_system)

@@ -10,7 +10,6 @@ to WebVTT and SRT. Every text change goes on the shared undo stack.
 from __future__ import annotations
 
 import copy
-
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -53,13 +52,13 @@ class SegmentModel(QAbstractTableModel):
         self.segments = list(segments)
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt override
         return 0 if parent.isValid() else len(self.segments)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt override
         return len(HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return tr(HEADERS[section])
         return None
@@ -76,7 +75,7 @@ class SegmentModel(QAbstractTableModel):
         base = super().flags(index)
         return base | Qt.ItemFlag.ItemIsEditable if index.column() >= 2 else base
 
-    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or index.column() < 2:
             return False
         seg = self.segments[index.row()]
@@ -109,7 +108,7 @@ class SegmentModel(QAbstractTableModel):
 class SetSegments(QUndoCommand):
     """One or more segment fields changed at once (a cell edit, a replace-all, an accepted suggestion)."""
 
-    def __init__(self, editor: "TranscriptEditor", label: str, changes: list[tuple[int, str, Any, Any]]) -> None:
+    def __init__(self, editor: TranscriptEditor, label: str, changes: list[tuple[int, str, Any, Any]]) -> None:
         super().__init__(label)
         self.editor = editor
         self.changes = changes
@@ -175,9 +174,9 @@ class TranscriptEditor(QWidget):
         play_segment.setAccessibleName(tr("Play from the selected segment"))
         play_segment.clicked.connect(self.play_selected)
         QShortcut(QKeySequence("Ctrl+P"), self, self.play_selected)
-        self.find = QLineEdit()
-        self.find.setPlaceholderText(tr("Find"))
-        self.find.setAccessibleName(tr("Find in transcript"))
+        self.find_box = QLineEdit()
+        self.find_box.setPlaceholderText(tr("Find"))
+        self.find_box.setAccessibleName(tr("Find in transcript"))
         self.replace = QLineEdit()
         self.replace.setPlaceholderText(tr("Replace with"))
         self.replace.setAccessibleName(tr("Replace with"))
@@ -203,7 +202,7 @@ class TranscriptEditor(QWidget):
         bar.addWidget(play_segment)
         bar.addWidget(self.follow)
         bar.addStretch(1)
-        bar.addWidget(self.find)
+        bar.addWidget(self.find_box)
         bar.addWidget(self.replace)
         bar.addWidget(replace_button)
         bar.addWidget(self.find_status)
@@ -265,14 +264,14 @@ class TranscriptEditor(QWidget):
         if not self.follow.isChecked():
             return
         row = self.model.row_at(seconds)
-        if row >= 0 and not self.table.state() == QAbstractItemView.State.EditingState:
+        if row >= 0 and self.table.state() != QAbstractItemView.State.EditingState:
             self.table.selectRow(row)
 
     # ------------------------------------------------------ find and replace
     def replace_all(self) -> int:
-        changes = replace_all(self.model.segments, self.find.text(), self.replace.text())
+        changes = replace_all(self.model.segments, self.find_box.text(), self.replace.text())
         if changes:
-            self.undo.push(SetSegments(self, tr("Replace “{find}”").format(find=self.find.text()), list(changes)))
+            self.undo.push(SetSegments(self, tr("Replace “{find}”").format(find=self.find_box.text()), list(changes)))
         self.find_status.setText(tr("{n} segment(s) changed").format(n=len(changes)))
         return len(changes)
 

@@ -31,4 +31,5 @@ def worst_ratio(text: RGB, region: Image.Image) -> float:
     colours = region.getcolors(4096)
     if colours is None:
         colours = region.resize((64, 64), Image.Resampling.BOX).getcolors(4096) or []
-    return min((ratio(text, c[:3]) for _, c in colours), default=21.0)
+    # Pillow types a colour as int | tuple; an RGB(A) region gives tuples.
+    return min((ratio(text, (c[0], c[1], c[2])) for _, c in colours if isinstance(c, tuple)), default=21.0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from fontTools.ttLib import TTCollection, TTFont
@@ -30,7 +30,7 @@ def font_dirs() -> list[Path]:
     ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def locate(file: str) -> Path:
     candidate = Path(file)
     if candidate.is_absolute():
@@ -51,7 +51,7 @@ def locate(file: str) -> Path:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def coverage(ref: FontRef) -> frozenset[int]:
     path = locate(ref.file)
     if path.suffix.lower() in (".ttc", ".otc"):
@@ -65,7 +65,7 @@ def coverage(ref: FontRef) -> frozenset[int]:
     return frozenset(cmap)
 
 
-@lru_cache(maxsize=None)
+@cache
 def truetype(ref: FontRef, size: int) -> ImageFont.FreeTypeFont:
     # BASIC layout: no dependency on the system's raqm/harfbuzz version, so the
     # same input gives the same pixels on every machine with the same fonts.

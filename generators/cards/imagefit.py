@@ -12,7 +12,7 @@ from generators.cards.template import RGB
 
 def open_image(data: bytes, where: str) -> Image.Image:
     try:
-        img = Image.open(io.BytesIO(data))
+        img: Image.Image = Image.open(io.BytesIO(data))
         img.load()
     except Exception as exc:  # Pillow raises many types for broken files
         raise CardError(f"{where}: the image cannot be read ({exc})") from exc

@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from functools import lru_cache
+from functools import cache
 
 from generators.cards.errors import CardError
 from generators.cards.render import CardContent, RenderedCard, render_card
@@ -18,7 +18,7 @@ from generators.cards.template import CardTemplate, load_template
 CardJob = tuple[str, CardContent]  # template id (or path), content
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> CardTemplate:
     return load_template(name)
 

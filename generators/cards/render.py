@@ -89,7 +89,7 @@ def render_card(template: CardTemplate, content: CardContent) -> RenderedCard:
     warnings: list[str] = []
     for name, lay in layouts.items():
         style = template.fields[name]
-        bx, by, bw, bh = style.box
+        bx, by, bw, _bh = style.box
         used_h = len(lay.lines) * lay.line_px
         contrast = worst_ratio(style.color, canvas.crop((bx, by, bx + bw, by + max(used_h, 1))))
         for n, line in enumerate(lay.lines):

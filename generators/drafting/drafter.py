@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from generators.checks import FieldLimit, Flag, check_content, translation_drift
-from generators.drafting.citations import cited_numbers
+from generators.citations import cited_numbers
 from generators.drafting.grounding import (
     GlossaryEntry,
     Grounding,
@@ -160,7 +160,7 @@ def candidate_params(template: PromptTemplate, n: int, base_seed: int, max_token
 def assess(prepared: PreparedPrompt, text: str) -> tuple[dict[str, object], list[dict[str, object]], list[Flag]]:
     """Parse an answer (the model's, or a person's edit) into content, citations and flags."""
     content: dict[str, object] = dict(parse_labelled(text, prepared.fields))
-    return content, *assess_content(prepared, content)  # type: ignore[return-value]
+    return content, *assess_content(prepared, content)
 
 
 def assess_content(
@@ -180,7 +180,7 @@ def assess_content(
         )
         for key, original in (inputs.translate_from or {}).items():
             if isinstance(original, (str, list)) and key in text_fields:
-                flags += translation_drift(key, original, text_fields[key])  # type: ignore[arg-type]
+                flags += translation_drift(key, original, text_fields[key])
         return [], flags
     numbers: list[int] = []
     for value in text_fields.values():

@@ -93,7 +93,7 @@ _ZH_CENTURY = re.compile(rf"(公元前)?{_ZH_NUM}世纪")
 
 
 def _bce(era: str | None) -> bool:
-    return bool(era) and era.replace(".", "").upper() in ("BCE", "BC")
+    return era is not None and era.replace(".", "").upper() in ("BCE", "BC")
 
 
 def _year_value(a: int, b: int | None = None) -> str:
@@ -135,17 +135,17 @@ def dates(passage: PassageRef) -> list[Fact]:
             continue
         add(m.start(), m.end(), _year_value(int(m.group(1))))
     for m in _ZH_RANGE.finditer(text):
-        a, b = zh_int(m.group(3)), zh_int(m.group(5))
-        if a is None or b is None:
+        za, zb = zh_int(m.group(3)), zh_int(m.group(5))
+        if za is None or zb is None:
             continue
         bce_a = bool(m.group(2))
-        bce_b = bool(m.group(4)) or (bce_a and b < a)
-        add(m.start(), m.end(), _year_value(-a if bce_a else a, -b if bce_b else b))
+        bce_b = bool(m.group(4)) or (bce_a and zb < za)
+        add(m.start(), m.end(), _year_value(-za if bce_a else za, -zb if bce_b else zb))
     for m in _ZH_CENTURY.finditer(text):
-        n = zh_int(m.group(2))
-        if n is None or n > 21:
+        century = zh_int(m.group(2))
+        if century is None or century > 21:
             continue
-        start, end = (n - 1) * 100 + 1, n * 100
+        start, end = (century - 1) * 100 + 1, century * 100
         add(m.start(), m.end(), _year_value(-end, -start) if m.group(1) else _year_value(start, end))
     for m in _ZH_YEAR.finditer(text):
         y = zh_int(m.group(3))

@@ -12,6 +12,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from generators.llm.base import (
     CancelCheck,
@@ -26,6 +27,8 @@ from generators.llm.base import (
 )
 from generators.llm.threads import auto_threads as choose_threads
 
+if TYPE_CHECKING:
+    from llama_cpp import LlamaGrammar
 
 PREFILL_CHUNK = 64  # tokens per evaluation while reading a prompt: bounds the wait for a cancel
 # Prompts read lately, kept as llama.cpp sequence states (the KV cells only,
@@ -34,7 +37,7 @@ PREFILL_CHUNK = 64  # tokens per evaluation while reading a prompt: bounds the w
 PROMPT_STATES = 4
 RESTORE_MIN_TOKENS = 32  # restoring costs a copy; below this, reading again is as quick
 
-_open_models: "weakref.WeakSet[LlamaCppPythonModel]" = weakref.WeakSet()
+_open_models: weakref.WeakSet[LlamaCppPythonModel] = weakref.WeakSet()
 
 
 @atexit.register
@@ -103,7 +106,7 @@ class LlamaCppPythonModel:
         self._auto_threads = auto_threads
         self._lock = threading.Lock()
         self._states: OrderedDict[tuple[int, ...], bytes] = OrderedDict()  # prompt tokens -> KV of sequence 0
-        self._grammars: dict[str, object] = {}  # JSON schema text -> compiled grammar
+        self._grammars: dict[str, LlamaGrammar] = {}  # JSON schema text -> compiled grammar
         _open_models.add(self)
 
     def context_length(self) -> int:
@@ -115,7 +118,8 @@ class LlamaCppPythonModel:
     def _prompt_tokens(self, messages: Sequence[ChatMessage]) -> list[int]:
         # Exactly as llama-cpp-python's chat handler tokenizes, so a prefilled
         # prompt is recognised token for token when the completion starts.
-        result = self._formatter(messages=[m.as_dict() for m in messages])
+        # as_dict() gives the role/content pairs the library's TypedDicts describe.
+        result = self._formatter(messages=[m.as_dict() for m in messages])  # type: ignore[misc]
         return list(self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True))
 
     def prefill(self, messages: Sequence[ChatMessage], *, cancelled: CancelCheck | None = None) -> tuple[int, int]:
@@ -148,8 +152,7 @@ class LlamaCppPythonModel:
         # Leave the last token for the completion to evaluate: it needs that
         # token's logits, which a restored prefix does not carry.
         cached = min(cached, len(tokens) - 1)
-        if cached < llm.n_tokens:
-            llm.n_tokens = cached  # eval() drops the KV cells past n_tokens
+        llm.n_tokens = min(llm.n_tokens, cached)  # eval() drops the KV cells past n_tokens
         read = 0
         while cached < len(tokens) - 1:
             if cancelled is not None and cancelled():
@@ -193,7 +196,7 @@ class LlamaCppPythonModel:
         llm.n_tokens = len(tokens)
         return True
 
-    def _grammar(self, json_schema: str) -> object | None:
+    def _grammar(self, json_schema: str) -> LlamaGrammar | None:
         """llama.cpp's GBNF grammar for a JSON Schema: sampling can only pick tokens it allows."""
         if not json_schema:
             return None
@@ -242,7 +245,8 @@ class LlamaCppPythonModel:
                     total_s=clock.total(),
                 )
             try:
-                stream = self._llm.create_chat_completion(
+                # Any: the library's overloads do not narrow its return type on stream=True.
+                stream: Any = self._llm.create_chat_completion(
                     messages=[m.as_dict() for m in messages],  # type: ignore[misc]
                     stream=True,
                     max_tokens=params.max_tokens,
@@ -254,7 +258,7 @@ class LlamaCppPythonModel:
                 )
                 for chunk in stream:
                     choice = chunk["choices"][0]
-                    text = choice["delta"].get("content")  # type: ignore[union-attr]
+                    text = choice["delta"].get("content")
                     if text:
                         clock.token()
                         pieces.append(text)
@@ -285,7 +289,7 @@ class LlamaCppPythonModel:
         try:
             llm = getattr(self, "_llm", None)
             if llm is not None and (acquired or lock is None):
-                self._llm = None
+                del self._llm  # close() twice, or after a failed load, finds no model (getattr above)
                 self._states.clear()
                 llm.close()
         finally:

@@ -184,7 +184,7 @@ def _trained_context(modelinfo: object) -> int | None:
     """`/api/show` reports e.g. `qwen2.context_length`; the prefix is the architecture."""
     if not hasattr(modelinfo, "items"):
         return None
-    for key, value in modelinfo.items():  # type: ignore[union-attr]
+    for key, value in modelinfo.items():
         if str(key).endswith(".context_length"):
             try:
                 return int(value)

@@ -7,7 +7,6 @@ into a loaded engine. Changing engine or model never needs a code change.
 from __future__ import annotations
 
 import importlib.util
-import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields

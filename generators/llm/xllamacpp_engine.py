@@ -123,7 +123,7 @@ class XLlamaCppModel:
             # The library swallows exceptions raised in here, so keep them for later.
             try:
                 return handle(chunk)
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - kept and raised again once the library returns
                 state["raised"] = exc
                 return True
 

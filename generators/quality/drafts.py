@@ -20,8 +20,8 @@ from generators.checks import (
     over_length,
     wrong_language,
 )
-from generators.drafting.citations import cited_numbers, sentences, strip_citations
-from generators.quality.text import (
+from generators.citations import cited_numbers, sentences, strip_citations
+from generators.text_measures import (
     CJK,
     chinese_names,
     english_names,

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 import jiwer
 
-from generators.quality.text import CJK
+from generators.text_measures import CJK
 
 _PUNCT = re.compile(r"[^\w\s'’]|_")
 
@@ -40,10 +40,7 @@ def error_rate(reference: str, hypothesis: str, language: str) -> float:
 
 def _errors(reference: str, hypothesis: str, language: str) -> int:
     ref, hyp = normalise(reference, language), normalise(hypothesis, language)
-    if is_chinese(language):
-        out = jiwer.process_characters(ref, hyp)
-    else:
-        out = jiwer.process_words(ref, hyp)
+    out = jiwer.process_characters(ref, hyp) if is_chinese(language) else jiwer.process_words(ref, hyp)
     return int(out.substitutions + out.deletions + out.insertions)
 
 

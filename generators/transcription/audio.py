@@ -61,7 +61,7 @@ def probe(path: Path) -> AudioInfo:
         "format=duration,format_name:stream=codec_type,codec_name,sample_rate,channels,duration",
         str(path),
     ]
-    out = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    out = subprocess.run(cmd, check=False, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if out.returncode != 0:
         reason = (out.stderr.strip().splitlines() or ["unreadable"])[-1]
         reason = reason.replace(str(path), name)
@@ -146,7 +146,7 @@ def stream_windows(info: AudioInfo, window_s: float) -> Iterator[Window]:
     ]
     # stderr goes to a file: a damaged file can make ffmpeg complain faster than
     # a pipe drains, and a full stderr pipe would stall the audio pipe.
-    errors = tempfile.TemporaryFile()
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 - read and closed in the finally below
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL)
     assert proc.stdout is not None
     want = int(window_s * SAMPLE_RATE)

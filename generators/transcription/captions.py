@@ -129,7 +129,7 @@ def cues(segments: Iterable[Segment]) -> list[Cue]:
 
 
 def _clock(seconds: float, sep: str) -> str:
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
     s, ms = divmod(rest, 1000)

@@ -15,7 +15,7 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def is_chinese_language(code: str | None) -> bool:
-    return bool(code) and code.split("-")[0] in ("zh", "yue")
+    return code is not None and code.split("-")[0] in ("zh", "yue")
 
 
 def has_cjk(text: str) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from generators import model_files
 from generators.glossary import GlossaryEntry
@@ -44,7 +44,7 @@ class FasterWhisperTranscriber:
 
     @property
     def worker_pid(self) -> int | None:
-        return self._proc.pid if self._alive() else None
+        return self._proc.pid if self._proc is not None and self._alive() else None
 
     def _alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -190,7 +190,7 @@ class FasterWhisperTranscriber:
         with self._lock:
             self._stop_worker(kill=False)
 
-    def __enter__(self) -> FasterWhisperTranscriber:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

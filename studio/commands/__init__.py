@@ -122,4 +122,4 @@ def run_cancellable(work: Callable[[threading.Event], T], name: str = "job") -> 
         raise KeyboardInterrupt
     if "error" in box:
         raise box["error"]
-    return box["result"]  # type: ignore[no-any-return]
+    return box["result"]

@@ -19,7 +19,7 @@ from studio.errors import StudioError
 CARD_KINDS = ("card", "audio_card", "translation")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("card", help="write or edit a card's text yourself (a pending revision, reviewed as usual)")
     s = p.add_subparsers(dest="action", required=True)
     a = s.add_parser("write", help="a new card for an exhibit, written by the acting user")

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -16,7 +17,7 @@ from studio.ingest import import_paths
 from studio.project import Project
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="create a new project folder")
     p.add_argument("path")
     p.add_argument("--four-eyes", action="store_true", help="forbid approving a revision you wrote")
@@ -261,7 +262,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             bar.set_postfix_str(name[:40], refresh=False)
             bar.refresh()
 
-        def work(ctx: jobs.JobContext) -> dict[str, object]:
+        def work(ctx: jobs.JobContext) -> dict[str, Any]:
             def both(done: int, total: int, name: str) -> None:
                 progress(done, total, name)
                 ctx.progress(done / total if total else 1.0, name)
@@ -283,17 +284,17 @@ def cmd_import(args: argparse.Namespace) -> int:
         finally:
             bar.close()
     print(
-        f"imported {len(result['imported'])} source(s)"  # type: ignore[arg-type]
+        f"imported {len(result['imported'])} source(s)"
         + (f", {len(result['duplicates'])} already in the project" if result["duplicates"] else "")
-    )  # type: ignore[arg-type]
-    for warning in result["warnings"]:  # type: ignore[attr-defined]
+    )
+    for warning in result["warnings"]:
         print(f"warning: {warning}")
-    for item in result["skipped"]:  # type: ignore[attr-defined]
+    for item in result["skipped"]:
         print(f"skipped: {item['path']}: {item['reason']}")
     failures = result["failures"]
     if failures:
-        print(f"{len(failures)} file(s) failed:", file=sys.stderr)  # type: ignore[arg-type]
-        for item in failures:  # type: ignore[attr-defined]
+        print(f"{len(failures)} file(s) failed:", file=sys.stderr)
+        for item in failures:
             print(f"  {item['path']}: {item['reason']}", file=sys.stderr)
         return 1
     return 0

@@ -18,7 +18,7 @@ from studio.models import User
 from studio.project import Project
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("draft", help="draft visitor content from an exhibit's sources (pending review)")
     p.add_argument("exhibit", help="exhibit id, identifier or title")
     p.add_argument("--kind", required=True, choices=drafting.KINDS)

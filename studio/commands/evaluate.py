@@ -13,7 +13,7 @@ from studio.commands import open_project, table
 from studio.errors import StudioError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="evaluate models, prompts and transcription settings on the golden set")
     s = p.add_subparsers(dest="action", required=True)
 
@@ -119,7 +119,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=lambda msg: print(msg, file=sys.stderr),
     )
     run = evaluation.load_run(store, str(path))
-    _print(run and [run], None)
+    _print([run] if run else None, None)
     print(f"stored {path}")
     return 0
 

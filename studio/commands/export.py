@@ -17,7 +17,7 @@ from studio.reasons import parse as parse_reason
 WAITING = ("pending", "edited_after_approval")  # left out only until an editor decides
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="export approved content as a kiosk package or an app package")
     p.add_argument("kind", choices=("kiosk", "app"))
     p.add_argument(
@@ -148,7 +148,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"left out ({len(result.left_out)}):")
         for o in result.left_out:
             print(f"  draft {o['draft_id']} {o['kind']} {o['language'] or '-'} [{o['exhibit']}]: {o['reason']}")
-        if any(parse_reason(o["reason"]) and parse_reason(o["reason"])[0] in WAITING for o in result.left_out):
+        if any((r := parse_reason(o["reason"])) and r[0] in WAITING for o in result.left_out):
             print("  (an editor decides these with: heritage-studio review approve REVISION --sha256 HASH;")
             print("   heritage-studio drafts show DRAFT prints the text and its hash)")
     for warning in result.warnings:

@@ -9,7 +9,7 @@ from studio import exhibits, review, staleness
 from studio.commands import acting_user, open_project, table
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("drafts", help="drafts and their status")
     s = p.add_subparsers(dest="action", required=True)
     a = s.add_parser("list")

@@ -8,7 +8,7 @@ from pathlib import Path
 from studio.samples import SAMPLE_ADMIN, SAMPLE_PEOPLE, SAMPLE_PROJECT, build_sample
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sample", help="the sample project")
     s = p.add_subparsers(dest="action", required=True)
     a = s.add_parser("build", help="build the sample project from projects/sample-sources")

@@ -9,7 +9,7 @@ from studio import sources, users
 from studio.commands import acting_user, open_project, table
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("source", help="replace, retire or set the visibility of one source")
     s = p.add_subparsers(dest="action", required=True)
     a = s.add_parser("replace", help="a new version of the same source (history kept; citing texts become stale)")

@@ -25,7 +25,7 @@ from studio.project import Project
 WRITERS: dict[str, Callable[..., str]] = {"vtt": to_webvtt, "srt": to_srt, "txt": to_text}
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("transcribe", help="transcribe audio sources offline (Whisper); a queue when several")
     p.add_argument("sources", nargs="*", type=int, help="audio source ids (see `sources`)")
     p.add_argument("--exhibit", help="every audio source of this exhibit")

@@ -255,7 +255,7 @@ def model_provenance(
     note: str,
     threads: int | None,
 ) -> review.Provenance:
-    citations = {str(c["n"]): int(c["passage_id"]) for c in candidate.citations if c.get("passage_id") is not None}
+    citations = {str(c["n"]): int(str(c["passage_id"])) for c in candidate.citations if c.get("passage_id") is not None}
     return review.Provenance(
         author_kind="model",
         engine=identity.engine,

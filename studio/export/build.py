@@ -16,10 +16,11 @@ import shutil
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from generators.cards import CardContent, CardError, load_template
 from generators.transcription.captions import cues, to_text, to_webvtt

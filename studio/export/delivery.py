@@ -16,7 +16,7 @@ MP3_BITRATE = "128k"
 
 def image_to_jpeg(data: bytes, name: str) -> tuple[bytes, int, int]:
     try:
-        img = Image.open(io.BytesIO(data))
+        img: Image.Image = Image.open(io.BytesIO(data))
         img.load()
     except Exception as exc:  # Pillow raises many types for broken files
         raise StudioError(f"{name}: the picture cannot be read ({exc})") from exc

@@ -97,7 +97,7 @@ def _validate_content(root: Path, report: VerifyReport) -> list[dict[str, Any]]:
         iiif_path = root / str(item.get("iiif", ""))
         try:
             iiif.validate(json.loads(iiif_path.read_text(encoding="utf-8")))
-        except Exception as exc:  # pydantic ValidationError or unreadable file
+        except Exception as exc:  # noqa: BLE001 - pydantic ValidationError or unreadable file
             report.problems.append(f"{item.get('iiif')}: not a valid IIIF Presentation 3 manifest ({str(exc)[:200]})")
     return revisions
 

@@ -133,7 +133,7 @@ def import_paths(
         except OSError as exc:
             report.failures.append(Failure(str(path), f"could not be read or stored ({exc.strerror or exc})"))
             continue
-        except Exception as exc:  # a reader library's surprise must not end the whole batch
+        except Exception as exc:  # noqa: BLE001 - a reader library's surprise must not end the whole batch
             report.failures.append(
                 Failure(str(path), f"could not be imported (unexpected {exc.__class__.__name__}: {exc})")
             )

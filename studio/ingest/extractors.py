@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from PIL import ExifTags, Image, UnidentifiedImageError
 
@@ -335,7 +335,7 @@ def _to_8bit(img: Image.Image) -> Image.Image:
     greyscale scan into an all-white thumbnail.
     """
     wide = img.convert("F")
-    low, high = wide.getextrema()
+    low, high = cast(tuple[float, float], wide.getextrema())  # one band ("F"): its least and greatest value
     scale = 255.0 / (high - low) if high > low else 0.0
     return wide.point(lambda v: (v - low) * scale).convert("L")
 
@@ -344,7 +344,7 @@ def _exif(img: Image.Image) -> dict[str, str]:
     out: dict[str, str] = {}
     try:
         raw = img.getexif()
-    except Exception:  # a broken EXIF block should not block the picture
+    except Exception:  # noqa: BLE001 - a broken EXIF block should not block the picture
         return out
     for tag, value in raw.items():
         name = ExifTags.TAGS.get(tag, str(tag))

@@ -20,12 +20,12 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from generators.cards import CardContent, load_template, render_card, render_many  # noqa: E402
-from studio import exhibits, review, users  # noqa: E402
-from studio.export import ExportOptions, export_package  # noqa: E402
-from studio.models import Source  # noqa: E402
-from studio.project import Project  # noqa: E402
-from studio.review import Provenance  # noqa: E402
+from generators.cards import CardContent, load_template, render_card, render_many
+from studio import exhibits, review, users
+from studio.export import ExportOptions, export_package
+from studio.models import Source
+from studio.project import Project
+from studio.review import Provenance
 
 EN = (
     "This vase was made in the kilns of Longquan during the Southern Song dynasty. Its thick blue-green glaze "
@@ -142,7 +142,7 @@ def bench_export(items: int, processes: int) -> dict[str, float]:
             figures[f"{kind}_export_cpu_s"] = round(_cpu() - cpu, 1)
             figures[f"{kind}_folder_MB"] = round(result.size_bytes / 1e6, 1)
             figures[f"{kind}_zip_MB"] = round(result.zip_path.stat().st_size / 1e6, 1)
-            figures[f"{kind}_cards"] = len(list((result.folder.rglob("cards/*.png"))))
+            figures[f"{kind}_cards"] = len(list(result.folder.rglob("cards/*.png")))
         project.close()
     return figures
 

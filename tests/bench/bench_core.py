@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sqlmodel import func, select  # noqa: E402
+from sqlmodel import func, select
 
-from studio import search  # noqa: E402
-from studio.ingest import import_paths  # noqa: E402
-from studio.models import Passage  # noqa: E402
-from studio.project import Project  # noqa: E402
+from studio import search
+from studio.ingest import import_paths
+from studio.models import Passage
+from studio.project import Project
 
 EN_WORDS = (
     "bronze ding vessel ritual offering ancestor Shang dynasty casting mould taotie mask flange leg belly "

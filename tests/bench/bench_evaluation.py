@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from studio import evaluation, evaluation_report, golden  # noqa: E402
-from studio.commands import table  # noqa: E402
+from studio import evaluation, evaluation_report, golden
+from studio.commands import table
 
 STRICT = str(ROOT / "projects" / "golden" / "prompts" / "card_strict.toml")
 SUBSET_1_5B = [
@@ -76,7 +76,11 @@ def main() -> None:
         seeds = seeds if args.seeds else [42, 43]
     print(f"load before: {os.getloadavg()}", file=sys.stderr)
     path = evaluation.run_golden(
-        store, seeds=seeds, note=f"bench_evaluation {args.phase}", progress=lambda m: print(m, file=sys.stderr), **kwargs
+        store,
+        seeds=seeds,
+        note=f"bench_evaluation {args.phase}",
+        progress=lambda m: print(m, file=sys.stderr),
+        **kwargs,
     )
     run = evaluation.load_run(store, str(path))
     for part in ("drafts", "transcripts"):

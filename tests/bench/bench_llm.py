@@ -27,10 +27,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from generators import model_files  # noqa: E402
-from generators.llm.base import ChatMessage, GenerationParams, ModelIdentity  # noqa: E402
-from generators.llm.llamacpp_python_engine import LlamaCppPythonModel  # noqa: E402
-from generators.llm.xllamacpp_engine import XLlamaCppModel  # noqa: E402
+from generators import model_files
+from generators.llm.base import ChatMessage, GenerationParams, ModelIdentity
+from generators.llm.llamacpp_python_engine import LlamaCppPythonModel
+from generators.llm.xllamacpp_engine import XLlamaCppModel
 
 DING = REPO / "projects" / "sample-sources" / "shang-bronze-ding"
 
@@ -133,7 +133,7 @@ def bench_engine(engine: str, key: str, threads: int, max_tokens: int) -> dict[s
         done = model.complete(
             sources_prompt(2 * run + 2),
             params,
-            on_token=lambda _t: cpu_marks.append(time.process_time()) if not cpu_marks else None,
+            on_token=lambda _t: cpu_marks.append(time.process_time()) if not cpu_marks else None,  # noqa: B023
         )
         cpu_end = time.process_time()
         prefill_cpu.append(cpu_marks[0] - cpu0)

@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from generators import model_files  # noqa: E402
-from generators.transcription import FasterWhisperTranscriber  # noqa: E402
-from studio import jobs, transcripts, users  # noqa: E402
-from studio.ingest import import_file  # noqa: E402
-from studio.project import Project  # noqa: E402
+from generators import model_files
+from generators.transcription import FasterWhisperTranscriber
+from studio import jobs, transcripts, users
+from studio.ingest import import_file
+from studio.project import Project
 
 GUIDE = ROOT / "projects" / "sample-sources" / "shang-bronze-ding" / "audio_guide_en.mp3"
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import cn2an
 
-from generators.drafting.citations import CITATION, sentences, strip_citations
+from generators.citations import CITATION, sentences, strip_citations
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
