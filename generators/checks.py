@@ -176,7 +176,7 @@ def cites_instructions(field: str, value: FieldValue, passages: Mapping[int, str
     from generators.facts.injection import find_instructions
 
     talking = {n: found[0].excerpt for n, text in passages.items() if (found := find_instructions(text))}
-    flags = []
+    flags: list[Flag] = []
     if not talking:
         return flags
     for item in _items(value):

@@ -472,7 +472,7 @@ def _transcript_item(
 
 
 def _visible_text(content: Mapping[str, object]) -> str:
-    from generators.drafting.citations import strip_citations
+    from generators.citations import strip_citations
 
     parts = []
     for _key, value in sorted(content.items()):  # stored content may come back in another key order

@@ -170,7 +170,8 @@ def _refs(s: Session, exhibit: Exhibit) -> tuple[list[PassageRef], list[dict[str
     """The exhibit's passages as extraction sees them, and those held back for addressing a model."""
     passages = [p for p in passages_of_exhibit(s, int(exhibit.id or 0)) if p.origin in ("source", "transcript")]
     held = screening.held_back(s, {p.source_id for p in passages})
-    refs, kept_out = [], []
+    refs: list[PassageRef] = []
+    kept_out: list[dict[str, Any]] = []
     names: dict[int, str] = {}
     for p in passages:
         if p.source_id not in names:

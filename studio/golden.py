@@ -144,7 +144,7 @@ def spoken_text(sentence: str, voice: str) -> str:
         return sentence
     from pypinyin import Style, lazy_pinyin
 
-    syllables = lazy_pinyin(sentence, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: [","])
+    syllables = lazy_pinyin(sentence, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda _s: ",")
     return " ".join(syllables).replace(" ,", ",").rstrip(",") + "."
 
 

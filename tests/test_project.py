@@ -463,9 +463,7 @@ def test_a_job_can_be_stopped_from_another_process(tmp_path: Path) -> None:
     """A job started in the terminal is cancelled through the database by another process (here: the CLI)."""
     import time
 
-    from studio import audit, jobs
-
-    from studio import users
+    from studio import audit, jobs, users
 
     root = tmp_path / "Jobs.studio"
     with Project.create(root) as created, created.session() as s:

@@ -129,7 +129,7 @@ class AuditView(QWidget):
         action = self.action.currentData()
         shown = 0
         for r in range(self.table.rowCount()):
-            cells = [self.table.item(r, c).text() for c in range(self.table.columnCount()) if self.table.item(r, c)]
+            cells = [item.text() for c in range(self.table.columnCount()) if (item := self.table.item(r, c))]
             text = " ".join(cells).casefold()
             keep = all(w in text for w in words) and (action is None or cells[2] == action)
             self.table.setRowHidden(r, not keep)

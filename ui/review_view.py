@@ -270,17 +270,17 @@ class ReviewView(QWidget):
         self.confirmation.setVisible(False)
         previous = QPushButton(tr("Previous (Alt+Up)"))
         previous.setAccessibleName(tr("Previous revision"))
-        previous.clicked.connect(lambda: self.move(-1))
+        previous.clicked.connect(lambda: self.step(-1))
         following = QPushButton(tr("Next (Alt+Down)"))
         following.setAccessibleName(tr("Next revision"))
-        following.clicked.connect(lambda: self.move(1))
+        following.clicked.connect(lambda: self.step(1))
         for keys, slot in (
             ("Ctrl+Return", self.approve),
             ("Ctrl+Enter", self.approve),
             ("Ctrl+S", self.save_edit),
             ("Ctrl+Shift+Return", self.edit_then_approve),
-            ("Alt+Up", lambda: self.move(-1)),
-            ("Alt+Down", lambda: self.move(1)),
+            ("Alt+Up", lambda: self.step(-1)),
+            ("Alt+Down", lambda: self.step(1)),
             ("Ctrl+Shift+R", lambda: self.decide("changes_requested")),
             ("Ctrl+Shift+X", lambda: self.decide("rejected")),
         ):
@@ -335,8 +335,8 @@ class ReviewView(QWidget):
         self.right_tabs = right_tabs
 
         splitter = QSplitter()
-        for widget in (queue, middle, right_tabs):
-            splitter.addWidget(widget)
+        for pane in (queue, middle, right_tabs):
+            splitter.addWidget(pane)
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 3)
         self.audit = AuditView(state)
@@ -463,9 +463,9 @@ class ReviewView(QWidget):
         )
         self.four_eyes_note.setVisible(bool(self.four_eyes_note.text()))
 
-    def move(self, step: int) -> None:
+    def step(self, by: int) -> None:
         if self.queue:
-            self.list.setCurrentRow(max(0, min(len(self.queue) - 1, self.list.currentRow() + step)))
+            self.list.setCurrentRow(max(0, min(len(self.queue) - 1, self.list.currentRow() + by)))
 
     def _selected(self, row: int) -> None:
         if not 0 <= row < len(self.queue):

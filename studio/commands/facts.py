@@ -17,7 +17,7 @@ from studio.errors import StudioError
 from studio.models import User
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("facts", help="an exhibit's fact sheet: extract, decide, compose")
     s = p.add_subparsers(dest="action", required=True)
     a = s.add_parser("extract", help="find facts in the exhibit's sources (pending until a person decides)")
