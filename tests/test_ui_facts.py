@@ -15,7 +15,7 @@ from tests.ui_support import window as _window  # noqa: F401
 
 
 @pytest.fixture
-def window(sample_project: Any, _window: Any) -> Any:  # noqa: F811
+def window(sample_project: Any, _window: Any) -> Any:
     return _window
 
 

@@ -426,7 +426,12 @@ class DraftingView(QWidget):
 
         op = JobOp(self.state, "draft.compose", work, label=tr("Compose from approved facts"))
         op.on_stream(self._token).success(composed).finally_(lambda: self.go.setEnabled(True))
-        op.failure(lambda exc: (self.status.setText(""), self.state.report_error(exc, "draft.compose")))
+
+        def failed(exc: BaseException) -> None:
+            self.status.setText("")
+            self.state.report_error(exc, "draft.compose")
+
+        op.failure(failed)
         return op.run_in_background()
 
     def _token(self, item: tuple[int, str]) -> None:

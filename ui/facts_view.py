@@ -49,9 +49,9 @@ class FactsView(QWidget):
         self.exhibit: Exhibit | None = None
         self.rows: list[facts.FactRow] = []
         self.held: list[tuple[Any, str]] = []
-        self.find = QPushButton(tr("Find facts"))
-        self.find.setAccessibleName(tr("Find facts in the exhibit's sources"))
-        self.find.clicked.connect(self.extract)
+        self.find_button = QPushButton(tr("Find facts"))
+        self.find_button.setAccessibleName(tr("Find facts in the exhibit's sources"))
+        self.find_button.clicked.connect(self.extract)
         self.rules_only = QCheckBox(tr("Rules only (no language model)"))
         self.rules_only.setAccessibleName(tr("Rules only (no language model)"))
         self.summary = QLabel("")
@@ -73,7 +73,7 @@ class FactsView(QWidget):
         self.clear_button.clicked.connect(self.clear_warning)
         self.clear_button.hide()
         top = QHBoxLayout()
-        top.addWidget(self.find)
+        top.addWidget(self.find_button)
         top.addWidget(self.rules_only)
         top.addWidget(self.summary, 1)
         held = QHBoxLayout()
@@ -178,10 +178,14 @@ class FactsView(QWidget):
             with project.session() as s:
                 fn(s, fact, user)
 
+        def failed(exc: BaseException) -> None:
+            self.state.report_error(exc, where)
+            self.refresh(select=fact.draft_id)
+
         return (
             Op(self.state, work, where=where)
             .success(lambda _r: self.refresh(select=after))
-            .failure(lambda exc: (self.state.report_error(exc, where), self.refresh(select=fact.draft_id)))
+            .failure(failed)
             .run_in_background()
         )
 
@@ -231,7 +235,7 @@ class FactsView(QWidget):
         if self.exhibit is None:
             return None
         actor, exhibit_id, use_model = self.state.user_name, int(self.exhibit.id or 0), not self.rules_only.isChecked()
-        self.find.setEnabled(False)
+        self.find_button.setEnabled(False)
 
         def work(project: Any, control: Any) -> facts.ExtractionReport:
             return facts.extract(
@@ -252,5 +256,5 @@ class FactsView(QWidget):
             )
 
         op = JobOp(self.state, "facts.extract", work, label=tr("Find facts"))
-        op.success(done).finally_(lambda: self.find.setEnabled(True))
+        op.success(done).finally_(lambda: self.find_button.setEnabled(True))
         return op.run_in_background()
