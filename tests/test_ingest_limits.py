@@ -49,12 +49,14 @@ def _hostile_docx(path: Path, body_chunk: bytes, repeat: int, template: Path) ->
 
 def _import_in_child(project_root: Path, files: list[Path]) -> dict[str, object]:
     script = f"""
-import json, resource, sys
+import json, sys
 from studio.ingest import import_paths
 from studio.project import Project
 with Project.open({str(project_root)!r}) as project:
     report = import_paths(project, {[str(f) for f in files]!r}, exhibit_id=None, actor="Lin")
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+# VmHWM is this process's own high-water mark; ru_maxrss would carry over the
+# (possibly large) RSS of the pytest process that forked us, across exec.
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) // 1024
 print(json.dumps({{"imported": len(report.imported), "failed": [f.path + ": " + f.reason for f in report.failures], "peak_mb": peak}}))
 """
     done = subprocess.run(
