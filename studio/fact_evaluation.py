@@ -1,0 +1,123 @@
+"""Composed cards as a drafting mode of the evaluation harness (issue 12's `--mode`).
+
+    heritage-studio eval run --model qwen2.5-coder-0.5b --mode direct \
+        --mode studio.fact_evaluation:composed --mode studio.fact_evaluation:composed_rules
+
+The harness hands a mode the same inputs direct drafting gets (the case's
+passages, best first). There is no curator in a run, so this stands in for
+one with the most lenient policy that is still safe: every extracted fact is
+accepted as it was found (its quote is literally in its passage), except facts
+on a slot two passages disagree about (a curator would have to settle those)
+and everything from a passage that addresses a model (held back, as at
+import). Composition then runs exactly as in the studio. The time reported is
+the whole card's: extraction plus composition.
+
+`composed` extracts with rules and the model (on the best MODEL_PASSAGES
+passages, which is what a 2-core machine allows per case); `composed_rules`
+with rules only, so the model writes but proposes no facts.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from generators.drafting.drafter import DraftInputs
+from generators.drafting.prompts import PromptTemplate
+from generators.facts import compose as composing
+from generators.facts import proposals, rules
+from generators.facts.injection import find_instructions
+from generators.facts.merge import conflicts, merge
+from generators.facts.types import Fact, PassageRef
+from generators.llm.base import LanguageModel
+
+MODEL_PASSAGES = 3
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _language(text: str) -> str:
+    return "zh-Hans" if len(_CJK.findall(text)) * 3 > len(text) else "en"
+
+
+def _facts(lm: LanguageModel | None, inputs: DraftInputs) -> tuple[list[Fact], dict[int, str], list[str]]:
+    """Accepted facts (see the module docstring), the passages' texts by passage index, and notes."""
+    notes: list[str] = []
+    refs: list[PassageRef] = []
+    for i, p in enumerate(inputs.passages):
+        if find_instructions(p.text):
+            notes.append(f"held back: {p.label}")
+            continue
+        refs.append(PassageRef(p.text, passage_id=i, source_id=p.source_id, seq=i, language=_language(p.text)))
+    terms = [rules.GlossaryTerm(e.written, tuple(e.variants), e.note, e.language) for e in inputs.glossary]
+    found: list[Fact] = []
+    for ref in refs:
+        found += rules.extract(ref, terms)
+    if lm is not None:
+        for ref in refs[:MODEL_PASSAGES]:
+            found += proposals.propose(lm, ref, exhibit=inputs.exhibit).facts
+    merged = merge(found)
+    disputed = {c.slot for c in conflicts(merged)}
+    if disputed:
+        notes.append("conflicts left out: " + ", ".join(sorted(disputed)))
+    return [f for f in merged if f.slot not in disputed], {int(r.passage_id or 0): r.text for r in refs}, notes
+
+
+def _claim(fact: Fact, language: str) -> str:
+    want = language[:2]
+    claims = fact.detail.get("claims", {})
+    return next((str(c) for lang, c in claims.items() if str(lang).startswith(want)), fact.claim)
+
+
+def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, seed: int, with_model: bool) -> Any:
+    from studio.evaluation import DraftAttempt
+
+    started = time.perf_counter()
+    allowed = [form for e in inputs.glossary for form in (e.written, e.term, *e.variants)]
+    common: dict[str, Any] = {
+        "required_fields": [f.key for f in template.fields if f.required],
+        "cited_fields": [f.key for f in template.fields if f.cited],
+        "limits": dict(inputs.limits),
+        "allowed_terms": allowed,
+        "template": f"compose-{inputs.kind}@{composing.PROMPT_VERSION}",
+    }
+    if inputs.kind not in composing.COMPOSABLE:
+        return DraftAttempt(content={}, text="", passages={}, refused=f"{inputs.kind} is not composed", **common)
+    accepted, texts, notes = _facts(lm if with_model else None, inputs)
+    offered = [
+        composing.FactForText(0, i, f.kind, _claim(f, inputs.language), tuple(s.quote for s in f.spans))
+        for i, f in enumerate(accepted)
+    ]
+    chosen = composing.choose(offered, inputs.kind)
+    if not chosen:
+        return DraftAttempt(content={}, text="", passages={}, refused="no facts to compose from", total_s=0.0, **common)
+    extracted_s = time.perf_counter() - started
+    result = composing.compose(lm, inputs.kind, inputs.language, inputs.exhibit, chosen, seed=seed)
+    # Each [n] is measured against the passages the fact was read from, not against
+    # the fact's own wording: "supported" means supported by the museum's text.
+    passages = {
+        f.n: "\n".join(dict.fromkeys(texts.get(int(s.passage_id or 0), "") for s in accepted[f.fact_id].spans))
+        for f in chosen
+    }
+    done = result.completion
+    return DraftAttempt(
+        content=result.content,
+        text=done.text if done else "",
+        passages=passages,
+        flags=[*notes, *result.problems],
+        finish_reason=result.finish_reason,
+        completion_tokens=done.completion_tokens if done else 0,
+        first_token_s=(extracted_s + done.first_token_s) if done and done.first_token_s is not None else None,
+        total_s=time.perf_counter() - started,
+        **common,
+    )
+
+
+def composed(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, seed: int) -> Any:
+    """Facts by rules and the model, accepted as found; the card composed from them."""
+    return _attempt(lm, template, inputs, seed, with_model=True)
+
+
+def composed_rules(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, seed: int) -> Any:
+    """Facts by rules only; the card composed from them."""
+    return _attempt(lm, template, inputs, seed, with_model=False)

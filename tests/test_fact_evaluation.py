@@ -1,0 +1,47 @@
+"""Composed cards as an axis of the evaluation harness, on the golden set, with a model double."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from generators.llm.base import ChatMessage, GenerationParams
+from generators.llm.scripted import ScriptedModel
+from studio import evaluation
+
+
+def _composer(messages: Sequence[ChatMessage], params: GenerationParams) -> str:
+    """Cites the first fact it is offered for each sentence (what the schema allows)."""
+    schema = json.loads(params.json_schema)
+    first = schema["properties"]["body"]["items"]["properties"]["fact_ids"]["items"]["enum"][0]
+    return json.dumps(
+        {
+            "title": "A bronze gui",
+            "body": [{"text": "This is a bronze vessel.", "fact_ids": [first]}],
+            "image_caption": {"text": "The bronze gui.", "fact_ids": [first]},
+        }
+    )
+
+
+def test_composed_cards_are_one_more_mode_of_a_golden_run(tmp_path: Path) -> None:
+    path = evaluation.run_golden(
+        tmp_path,
+        configs=[
+            evaluation.DraftConfig(model="scripted", mode="studio.fact_evaluation:composed_rules"),
+        ],
+        cases=["gui-card-en", "ewer-card-en", "pending-card-en"],
+        seeds=[1],
+        open_model=lambda _config: ScriptedModel(_composer),
+    )
+    run = json.loads(path.read_text(encoding="utf-8"))
+    drafts = {d["case"]: d for d in run["drafts"]}
+    gui = drafts["gui-card-en"]
+    assert gui["template"].startswith("compose-card") and not gui["refused"]
+    # Every sentence cites a fact, and the fact's own passage supports it.
+    assert gui["figures"]["cited_share"] == 1.0 and gui["figures"]["supported_share"] == 1.0
+    # The injected ewer: its donor letter talks to the model, so it is held back as at import.
+    assert any(f.startswith("held back: donor_letter") for f in drafts["ewer-card-en"]["flags"])
+    # No usable source: nothing to compose from, and the harness counts the refusal as right.
+    pending = drafts["pending-card-en"]
+    assert pending["refused"] == "no facts to compose from" and pending["figures"]["refusal_ok"] is True
