@@ -315,3 +315,18 @@ def test_the_fact_sheet_from_the_terminal(
     assert "addresses a language model" in capsys.readouterr().out
     assert main(["-p", root, "facts", "warnings", str(ding)]) == 0
     assert "held back" in capsys.readouterr().out
+
+
+def test_a_retired_source_makes_its_facts_stale_and_they_cannot_be_accepted(
+    project: Project, people: dict[str, User], ding: int
+) -> None:
+    facts.extract(project, ding, people["Lin"], use_model=False)
+    with project.session() as s:
+        label = next(src for src in sources.list_sources(s, ding) if src.filename == "label_en.txt")
+        sources.retire(s, int(label.id or 0), "Lin", "superseded by the new label")
+    rows = _sheet(project, ding)
+    from_label = [r for r in rows if r.sources == ["label_en.txt"]]
+    assert from_label and all(r.stale and "retired" in r.stale[0] for r in from_label)
+    assert all(not r.stale for r in rows if "label_en.txt" not in r.sources)
+    with project.session() as s, pytest.raises(StudioError, match="stale"):
+        facts.accept(s, from_label[0].draft_id, people["Ada"])
