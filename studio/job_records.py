@@ -10,10 +10,10 @@ import os
 
 from sqlmodel import Session, col, select
 
-from studio.models import Job, utcnow
+from studio.models import Job, JobStatus, utcnow
 
-ACTIVE = ("queued", "running")
-FINISHED = ("done", "failed", "cancelled", "interrupted")
+ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINISHED = (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED)
 
 
 def mark_orphans_interrupted(s: Session) -> list[int]:
@@ -24,7 +24,7 @@ def mark_orphans_interrupted(s: Session) -> list[int]:
             continue
         if job.pid == os.getpid():
             continue
-        job.status = "interrupted"
+        job.status = JobStatus.INTERRUPTED
         job.finished_at = utcnow()
         job.message = "interrupted: the studio stopped while this job was running"
         s.add(job)

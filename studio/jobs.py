@@ -25,7 +25,7 @@ from studio.job_records import ACTIVE as ACTIVE  # re-exported: callers read job
 from studio.job_records import FINISHED as FINISHED
 from studio.job_records import mark_orphans_interrupted as mark_orphans_interrupted
 from studio.job_records import process_alive as process_alive
-from studio.models import Job, utcnow
+from studio.models import Job, JobStatus, utcnow
 from studio.project import Project
 
 T = TypeVar("T")
@@ -104,7 +104,7 @@ def run_job(
             job = create_job(s, kind, params, created_by)
         else:
             job = _get(s, job_id)
-        job.status = "running"
+        job.status = JobStatus.RUNNING
         job.started_at = utcnow()
         job.finished_at = None
         job.error = ""
@@ -116,7 +116,7 @@ def run_job(
         s.flush()
         jid = int(job.id or 0)
     ctx = JobContext(project, jid, cancel_event or threading.Event(), on_progress)
-    status, error, result_json = "done", "", "{}"
+    status, error, result_json = JobStatus.DONE, "", "{}"
     finished = threading.Event()
     watcher = threading.Thread(
         target=_watch_for_cancel,
@@ -132,16 +132,16 @@ def run_job(
         result_json = json.dumps(result, ensure_ascii=False, default=str) if result is not None else "{}"
         return result
     except Cancelled as exc:
-        status, error = "cancelled", str(exc)
+        status, error = JobStatus.CANCELLED, str(exc)
         raise
     except StudioError as exc:
-        status, error = "failed", str(exc)
+        status, error = JobStatus.FAILED, str(exc)
         raise
     except KeyboardInterrupt:  # Ctrl-C in the terminal is the person cancelling, not a bug
-        status, error = "cancelled", "interrupted by the user"
+        status, error = JobStatus.CANCELLED, "interrupted by the user"
         raise
     except BaseException as exc:
-        status = "failed"
+        status = JobStatus.FAILED
         error = f"internal error: {exc.__class__.__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         raise
     finally:
@@ -152,7 +152,7 @@ def run_job(
                 row.status = status
                 row.error = error[:4000]
                 row.finished_at = utcnow()
-                if status == "done":
+                if status == JobStatus.DONE:
                     row.progress = 1.0
                     row.result_json = result_json
                 s.add(row)
@@ -180,7 +180,7 @@ class JobView:
 
     id: int
     kind: str
-    status: str
+    status: JobStatus
     progress: float
     message: str
     pid: int | None
@@ -198,7 +198,7 @@ def jobs_elsewhere(s: Session, watched: Sequence[int] = ()) -> list[JobView]:
     for j in rows:
         status = j.status
         if status in ACTIVE and j.pid is not None and not process_alive(j.pid):
-            status = "interrupted"
+            status = JobStatus.INTERRUPTED
         out.append(JobView(int(j.id or 0), j.kind, status, j.progress, j.error or j.message, j.pid))
     return out
 

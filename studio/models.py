@@ -10,9 +10,97 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
+from sqlalchemy import String
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+
+# ------------------------------------------------------------ closed vocabularies
+# Each value is exactly the string stored in the database (the migrations' TEXT
+# columns are unchanged); a StrEnum member compares equal to it and serialises as it.
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # its process died while it ran
+
+
+class Decision(StrEnum):
+    """An editor's decision on one revision."""
+
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+
+
+class AuthorKind(StrEnum):
+    """Who wrote a revision: a model (asked by a person) or a person."""
+
+    MODEL = "model"
+    PERSON = "person"
+
+
+class CandidateStatus(StrEnum):
+    """What became of a candidate a model offered."""
+
+    OFFERED = "offered"
+    PICKED = "picked"
+    PASSED_OVER = "passed_over"
+
+
+class SourceKind(StrEnum):
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    PDF = "pdf"
+    DOCX = "docx"
+    IMAGE = "image"
+    AUDIO = "audio"
+
+
+class PassageOrigin(StrEnum):
+    SOURCE = "source"  # the source's own text
+    TRANSCRIPT = "transcript"  # an audio guide's transcript
+
+
+class DraftKind(StrEnum):
+    """The kinds of draft the studio itself makes. The drafts table stays open to
+    other kinds (studio.review checks only their spelling), so Draft.kind is a str."""
+
+    CARD = "card"
+    SUMMARY = "summary"
+    AUDIO_CARD = "audio_card"
+    CAPTION = "caption"
+    ALT_TEXT = "alt_text"
+    TRANSLATION = "translation"
+    TRANSCRIPT = "transcript"
+    RECORD = "record"  # the exhibit's own record (title, description, rights...)
+    FACT = "fact"  # one fact on an exhibit's fact sheet
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StoredEnum(TypeDecorator[E]):
+    """A TEXT column read back as its StrEnum; writing a value outside it fails at flush."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(self.enum(value))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 def utcnow() -> str:
@@ -59,7 +147,7 @@ class Source(SQLModel, table=True):
     __tablename__ = "sources"
     id: int | None = Field(default=None, primary_key=True)
     exhibit_id: int | None = Field(default=None, foreign_key="exhibits.id")
-    kind: str  # text | markdown | pdf | docx | image | audio
+    kind: SourceKind = Field(sa_type=StoredEnum(SourceKind))
     filename: str
     media_sha256: str
     mime: str = ""
@@ -91,7 +179,7 @@ class Passage(SQLModel, table=True):
     seq: int
     text: str
     language: str = ""
-    origin: str = "source"  # source | transcript
+    origin: PassageOrigin = Field(default=PassageOrigin.SOURCE, sa_type=StoredEnum(PassageOrigin))
     start_s: float | None = None
     end_s: float | None = None
     revision_id: int | None = None
@@ -147,7 +235,7 @@ class Draft(SQLModel, table=True):
     __tablename__ = "drafts"
     id: int | None = Field(default=None, primary_key=True)
     exhibit_id: int | None = Field(default=None, foreign_key="exhibits.id")
-    kind: str  # card | summary | caption | alt_text | translation | transcript | ...
+    kind: str  # a DraftKind, or another kind a tool adds
     language: str = ""
     source_id: int | None = Field(default=None, foreign_key="sources.id")
     title: str = ""
@@ -167,7 +255,7 @@ class Revision(SQLModel, table=True):
     number: int
     content_json: str
     sha256: str
-    author_kind: str  # model | person
+    author_kind: AuthorKind = Field(sa_type=StoredEnum(AuthorKind))
     created_by: str  # the person who wrote it, or who asked the model for it
     engine: str = ""
     model: str = ""
@@ -208,7 +296,7 @@ class Review(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     revision_id: int = Field(foreign_key="revisions.id")
     revision_sha256: str
-    decision: str  # approved | changes_requested | rejected
+    decision: Decision = Field(sa_type=StoredEnum(Decision))
     reason: str = ""
     reviewer: str
     reviewer_role: str
@@ -242,7 +330,7 @@ class Job(SQLModel, table=True):
     __tablename__ = "jobs"
     id: int | None = Field(default=None, primary_key=True)
     kind: str
-    status: str = "queued"  # queued | running | done | failed | cancelled | interrupted
+    status: JobStatus = Field(default=JobStatus.QUEUED, sa_type=StoredEnum(JobStatus))
     progress: float = 0.0
     message: str = ""
     params_json: str = "{}"
@@ -302,7 +390,7 @@ class DraftCandidateRecord(SQLModel, table=True):
     completion_tokens: int = 0
     first_token_s: float | None = None
     total_s: float = 0.0
-    status: str = "offered"  # offered | picked | passed_over
+    status: CandidateStatus = Field(default=CandidateStatus.OFFERED, sa_type=StoredEnum(CandidateStatus))
     revision_id: int | None = Field(default=None, foreign_key="revisions.id")
 
 

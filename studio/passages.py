@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
-from studio.models import Passage, Revision, Source, utcnow
+from studio.models import Passage, PassageOrigin, Revision, Source, utcnow
 from studio.models import PassageText as PassageTextRecord
 from studio.screening import screen
 from studio.search import index_body
@@ -91,7 +91,7 @@ def replace_passages(
             seq=seq,
             text=item.text,
             language=language or source.language,
-            origin=origin,
+            origin=PassageOrigin(origin),
             start_s=item.start_s,
             end_s=item.end_s,
             revision_id=revision_id,

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from studio import audit, evidence, settings, staleness, users
 from studio.errors import IntegrityError, NotFound, PermissionDenied, StudioError
-from studio.models import Draft, GroundConfirmation, Review, Revision, User
+from studio.models import AuthorKind, Decision, Draft, GroundConfirmation, Review, Revision, User
 from studio.reasons import why
 
 DECISIONS = ("approved", "changes_requested", "rejected")
@@ -115,7 +115,7 @@ def add_revision(
         number=(previous.number + 1) if previous else 1,
         content_json=content_json,
         sha256=content_sha256(content_json),
-        author_kind=provenance.author_kind,
+        author_kind=AuthorKind(provenance.author_kind),
         created_by=created_by,
         engine=provenance.engine,
         model=provenance.model,
@@ -231,7 +231,7 @@ def _decide(
     review = Review(
         revision_id=int(revision.id or 0),
         revision_sha256=revision.sha256,
-        decision=decision,
+        decision=Decision(decision),
         reason=reason,
         reviewer=person.name,
         reviewer_role=person.role,

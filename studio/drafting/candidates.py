@@ -25,7 +25,7 @@ from studio.drafting.record import candidates_of, request_for_draft
 from studio.drafting.run import model_provenance, template_for
 from studio.errors import StudioError
 from studio.jobs import Cancelled, JobContext, run_job
-from studio.models import DraftCandidateRecord, DraftRequestRecord, Revision, User
+from studio.models import AuthorKind, CandidateStatus, DraftCandidateRecord, DraftRequestRecord, Revision, User
 from studio.project import Project
 
 
@@ -62,7 +62,7 @@ def pick_candidate(project: Project, draft_id: int, index: int, user: User) -> R
                 content,
                 created_by=user.name,
                 provenance=review.Provenance(
-                    author_kind="model",
+                    author_kind=AuthorKind.MODEL,
                     engine=request.engine,
                     model=request.model,
                     model_sha256=request.model_sha256,
@@ -79,7 +79,7 @@ def pick_candidate(project: Project, draft_id: int, index: int, user: User) -> R
                 ),
             )
         for c in candidates:
-            c.status = "picked" if c.idx == index else "passed_over"
+            c.status = CandidateStatus.PICKED if c.idx == index else CandidateStatus.PASSED_OVER
             if c.idx == index:
                 c.revision_id = revision.id
             s.add(c)
@@ -153,7 +153,7 @@ def continue_draft(
         record = next(
             (c for c in candidates_of(s, int(request.id or 0)) if latest and c.revision_id == latest.id), None
         )
-        if record is None or latest is None or latest.author_kind != "model":
+        if record is None or latest is None or latest.author_kind != AuthorKind.MODEL:
             raise StudioError(f"draft {draft_id}'s latest revision is not a model answer; there is nothing to continue")
         if record.finish_reason != "length":
             raise StudioError(

@@ -17,7 +17,7 @@ from generators.glossary import GlossaryEntry
 from generators.transcription.types import Segment
 from studio import glossary, review, search, sources, transcripts
 from studio.errors import StudioError
-from studio.models import Exhibit, Passage, Revision, Source
+from studio.models import Decision, Exhibit, Passage, PassageOrigin, Revision, Source
 from studio.passages import passages_of_exhibit
 
 KINDS = ("card", "summary", "audio_card", "caption", "translation")
@@ -172,7 +172,7 @@ def _transcript_passages(s: Session, exhibit: Exhibit, source_id: int | None) ->
         indexed = [
             p
             for p in passages_of_exhibit(s, int(exhibit.id or 0))
-            if p.source_id == audio.id and p.origin == "transcript"
+            if p.source_id == audio.id and p.origin == PassageOrigin.TRANSCRIPT
         ]
         transcript = transcripts.transcript_draft(s, int(audio.id or 0))
         chosen = approved_or_latest(s, int(transcript.id or 0)) if transcript is not None else None
@@ -258,6 +258,6 @@ def _translation_inputs(
 def approved_or_latest(s: Session, draft_id: int) -> Revision | None:
     for revision in reversed(review.revisions(s, draft_id)):
         decision = review.latest_review(s, int(revision.id or 0))
-        if decision is not None and decision.decision == "approved":
+        if decision is not None and decision.decision == Decision.APPROVED:
             return revision
     return review.latest_revision(s, draft_id)

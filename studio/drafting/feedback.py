@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from studio import review
 from studio.drafting.evidence import approved_or_latest
 from studio.drafting.record import candidates_of
-from studio.models import DraftRequestRecord
+from studio.models import AuthorKind, CandidateStatus, Decision, DraftRequestRecord
 from studio.project import Project
 
 
@@ -28,11 +28,11 @@ def feedback_records(s: Session) -> Iterator[dict[str, Any]]:
     for request in requests:
         draft_id = int(request.draft_id or 0)
         candidates = candidates_of(s, int(request.id or 0))
-        picked = [c.idx for c in candidates if c.status == "picked"]
+        picked = [c.idx for c in candidates if c.status == CandidateStatus.PICKED]
         history = review.revisions(s, draft_id)
         approved = approved_or_latest(s, draft_id)
         is_approved = bool(
-            approved and (r := review.latest_review(s, int(approved.id or 0))) and r.decision == "approved"
+            approved and (r := review.latest_review(s, int(approved.id or 0))) and r.decision == Decision.APPROVED
         )
         yield {
             "request_id": request.id,
@@ -62,11 +62,11 @@ def feedback_records(s: Session) -> Iterator[dict[str, Any]]:
                 for c in candidates
             ],
             "chosen": picked[0] if picked else None,
-            "rejected": [c.idx for c in candidates if c.status == "passed_over"],
+            "rejected": [c.idx for c in candidates if c.status == CandidateStatus.PASSED_OVER],
             "human_edits": [
                 {"revision": r.number, "by": r.created_by, "at": r.created_at, "content": r.content}
                 for r in history
-                if r.author_kind == "person"
+                if r.author_kind == AuthorKind.PERSON
             ],
             "final_approved": approved.content if is_approved and approved else None,
             "status": review.draft_status(s, draft_id),

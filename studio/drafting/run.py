@@ -24,7 +24,7 @@ from studio.drafting.evidence import build_inputs
 from studio.drafting.record import DraftOutcome, candidate_view
 from studio.errors import StudioError
 from studio.jobs import Cancelled, JobContext, run_job
-from studio.models import DraftCandidateRecord, DraftRequestRecord, Exhibit, User
+from studio.models import AuthorKind, DraftCandidateRecord, DraftRequestRecord, Exhibit, User
 from studio.project import Project
 
 
@@ -257,7 +257,7 @@ def model_provenance(
 ) -> review.Provenance:
     citations = {str(c["n"]): int(str(c["passage_id"])) for c in candidate.citations if c.get("passage_id") is not None}
     return review.Provenance(
-        author_kind="model",
+        author_kind=AuthorKind.MODEL,
         engine=identity.engine,
         model=identity.model,
         model_sha256=identity.digest,

@@ -20,7 +20,7 @@ from studio import audit
 from studio.errors import StudioError
 from studio.ingest.extractors import MAX_BYTES, extract, kind_of
 from studio.jobs import Cancelled
-from studio.models import Passage, Source
+from studio.models import Passage, Source, SourceKind
 from studio.passages import replace_passages
 from studio.project import Project
 from studio.text import split_passages
@@ -187,7 +187,7 @@ def import_file(
             return int(existing.id or 0), True, extracted.warnings
         source = Source(
             exhibit_id=exhibit_id,
-            kind=kind,
+            kind=SourceKind(kind),
             filename=path.name,
             media_sha256=sha,
             mime=extracted.mime,
