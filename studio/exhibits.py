@@ -121,12 +121,29 @@ def get_exhibit(s: Session, ref: int | str) -> Exhibit:
 
 
 def list_exhibits(s: Session, text: str = "") -> list[Exhibit]:
+    """All exhibits, or those a search finds: in the record's own fields (title, number, maker,
+    date, description, subjects) or anywhere in the exhibit's sources ('celadon', 饕餮, "Fu Yi")."""
+    from studio import search  # here: search is a leaf module, exhibits is imported by many
+
     query = select(Exhibit).order_by(col(Exhibit.id))
+    text = text.strip()
     if text:
         like = f"%{text}%"
-        query = query.where(
-            or_(col(Exhibit.title).like(like), col(Exhibit.identifier).like(like), col(Exhibit.creator).like(like))
+        in_record = or_(
+            *(
+                col(field).like(like)
+                for field in (
+                    Exhibit.title,
+                    Exhibit.identifier,
+                    Exhibit.creator,
+                    Exhibit.date,
+                    Exhibit.description,
+                    Exhibit.subject,
+                )
+            )
         )
+        in_sources = {h.exhibit_id for h in search.search(s, text, limit=500) if h.exhibit_id is not None}
+        query = query.where(or_(in_record, col(Exhibit.id).in_(in_sources)) if in_sources else in_record)
     return list(s.exec(query))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -220,3 +221,26 @@ def test_highlight_marks_english_and_chinese_terms() -> None:
     marked = search.highlight(text, "Bronze 饕餮")
     assert "«bronze»" in marked and "«饕餮»纹" in marked
     assert search.highlight(text, "   ") == text
+
+
+def test_exhibit_search_finds_what_the_record_and_the_sources_say(tmp_path: Path) -> None:
+    """Issue 16: 'Search exhibits' matched only title, number and maker."""
+    from studio import exhibits
+    from studio.samples import build_sample
+
+    project, _ = build_sample(tmp_path / "Bronzes.studio")
+    try:
+        with project.read() as s:
+
+            def found(text: str) -> list[str]:
+                return [e.identifier or "" for e in exhibits.list_exhibits(s, text)]
+
+            assert found("celadon") == ["RMAA.1992.031"]  # subjects and description
+            assert found("饕餮") == ["RMAA.1987.014"]  # the Chinese label, through full-text search
+            assert found("Fu Yi") == ["RMAA.1987.014"]  # the description and the catalogue
+            assert found("Zhe school") == ["RMAA.2004.007"]
+            assert found("RMAA.1987") == ["RMAA.1987.014"]
+            assert found("no such thing anywhere") == []
+            assert len(found("")) == 3
+    finally:
+        project.close()

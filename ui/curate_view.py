@@ -28,6 +28,7 @@ from ui.facts_view import FactsView
 from ui.glossary_view import GlossaryView
 from ui.i18n import tr
 from ui.ops import Op
+from ui.passage_search import PassageSearch
 from ui.sources_view import SourcesView
 from ui.state import AppState
 from ui.transcript_view import TranscriptView
@@ -85,6 +86,9 @@ class CurateView(QWidget):
         self.drafting = DraftingView(state)
         self.facts = FactsView(state)
         self.transcript = TranscriptView(state, self.undo)
+        self.search_sources = PassageSearch(state)
+        self.search_sources.open_source.connect(self.show_source)
+        self._wanted_exhibit: int | None = None
         self.tabs = QTabWidget()
         self.tabs.addTab(self.editor, tr("Description"))
         self.tabs.addTab(self.sources, tr("Sources"))
@@ -92,6 +96,7 @@ class CurateView(QWidget):
         self.tabs.addTab(self.facts, tr("Facts"))
         self.tabs.addTab(self.drafting, tr("Drafting"))
         self.tabs.addTab(self.glossary, tr("Glossary"))
+        self.tabs.addTab(self.search_sources, tr("Search all sources"))
         self.tabs.setAccessibleName(tr("Exhibit tabs"))
 
         splitter = QSplitter()
@@ -126,7 +131,8 @@ class CurateView(QWidget):
             ).run_in_background()
 
     def _fill(self, rows: list[ExhibitRow]) -> None:
-        current = self.current_exhibit_id()
+        current = self._wanted_exhibit or self.current_exhibit_id()
+        self._wanted_exhibit = None
         self.rows = rows
         self.list.blockSignals(True)
         self.list.clear()
@@ -169,6 +175,27 @@ class CurateView(QWidget):
             widget = self.tabs.widget(index)
             if widget is not None and hasattr(widget, "show_exhibit") and widget not in (self.editor, self.sources):
                 widget.show_exhibit(exhibit)
+
+    def show_source(self, exhibit_id: int, source_id: int) -> None:
+        """Go to one source of one exhibit (from the passage search)."""
+        self.sources.want(source_id)
+        self.tabs.setCurrentWidget(self.sources)
+        if self.current_exhibit_id() == exhibit_id:
+            self.sources.refresh()
+            return
+        for row in range(self.list.count()):
+            if self.list.item(row).data(Qt.ItemDataRole.UserRole) == exhibit_id:
+                self.list.setCurrentRow(row)
+                return
+        # Hidden by the exhibit search or the status filter: show every exhibit, then that one.
+        self._wanted_exhibit = exhibit_id
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.filter.blockSignals(True)
+        self.filter.setCurrentIndex(0)
+        self.filter.blockSignals(False)
+        self.refresh()
 
     def new_exhibit(self) -> None:
         title, ok = QInputDialog.getText(self, tr("New exhibit"), tr("Title"))

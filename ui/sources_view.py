@@ -177,6 +177,10 @@ class SourcesView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
         self.rows: list[Source] = []
+        self._wanted_source: int | None = None  # a source to select once the list is read (search's "Open")
+
+    def want(self, source_id: int) -> None:
+        self._wanted_source = source_id
 
     def show_exhibit(self, exhibit_id: int | None) -> None:
         self.exhibit_id = exhibit_id
@@ -202,7 +206,9 @@ class SourcesView(QWidget):
         Op(self.state, load, where="sources.list").latest(self, "sources.list").success(self._fill).run_in_background()
 
     def _fill(self, rows: list[tuple[Source, bytes | None]]) -> None:
-        current = self.viewer.source.id if self.viewer.source else None
+        current = self._wanted_source or (self.viewer.source.id if self.viewer.source else None)
+        if self._wanted_source in {source.id for source, _ in rows}:
+            self._wanted_source = None
         self.list.blockSignals(True)
         self.list.clear()
         self.rows = [source for source, _ in rows]
