@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from pydantic_core import to_jsonable_python
 from sqlmodel import Session, col, select
 
 from studio import audit
@@ -31,6 +32,10 @@ from studio.project import Project
 T = TypeVar("T")
 PROGRESS_WRITE_INTERVAL_S = 0.5
 CANCEL_POLL_INTERVAL_S = 0.5  # how often a running job looks for a stop asked from another process
+
+
+def _jsonable(value: object) -> Any:
+    return to_jsonable_python(value, fallback=str)
 
 
 class Cancelled(StudioError):
@@ -129,7 +134,8 @@ def run_job(
         result = work(ctx)
         if ctx.cancelled:
             raise Cancelled("cancelled by the user")
-        result_json = json.dumps(result, ensure_ascii=False, default=str) if result is not None else "{}"
+        # A dataclass or enum result (a draft's outcome) is stored as its JSON form.
+        result_json = json.dumps(result, ensure_ascii=False, default=_jsonable) if result is not None else "{}"
         return result
     except Cancelled as exc:
         status, error = JobStatus.CANCELLED, str(exc)

@@ -6,12 +6,12 @@ Kept apart from the lead's modules: these only read, and only combine what
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlmodel import Session, col, select
 
 from studio import exhibits, review
+from studio.drafting.record import StoredGrounding
 from studio.models import DraftRequestRecord, Exhibit, Passage, Source
 
 # What the curator's filter offers, in the order a curator works through them.
@@ -68,5 +68,5 @@ def draft_grounding(s: Session, draft_id: int) -> list[dict[str, object]]:
     request = s.exec(select(DraftRequestRecord).where(DraftRequestRecord.draft_id == draft_id)).first()
     if request is None:
         return []
-    passages = json.loads(request.grounding_json or "{}").get("passages", [])
-    return [{"n": i, **p} for i, p in enumerate(passages, start=1)]
+    passages = StoredGrounding.of_request(request).passages
+    return [{"n": i, **asdict(p)} for i, p in enumerate(passages, start=1)]

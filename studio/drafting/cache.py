@@ -13,7 +13,7 @@ from generators.drafting.drafter import DraftInputs
 from generators.drafting.prompts import PromptTemplate
 from generators.llm.base import ModelIdentity
 from generators.llm.settings import EngineSettings
-from studio.drafting.record import DraftOutcome, candidate_view, candidates_of
+from studio.drafting.record import DraftOutcome, StoredGrounding, candidate_view, candidates_of
 from studio.models import DraftRequestRecord
 
 
@@ -54,6 +54,6 @@ def cached(s: Session, key: str) -> DraftOutcome | None:
         revision_id=int(first.revision_id or 0),
         cached=True,
         candidates=[candidate_view(c) for c in candidates],
-        dropped=json.loads(request.grounding_json).get("dropped_note", ""),
+        dropped=StoredGrounding.of_request(request).dropped_note,
         finish_reason=first.finish_reason,
     )

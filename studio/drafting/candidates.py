@@ -9,19 +9,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlmodel import Session, select
 
-from generators.checks import FieldLimit, check_content
+from generators.checks import check_content
 from generators.drafting.drafter import Candidate, DraftInputs, PreparedPrompt, assess_content, continue_candidate
-from generators.drafting.grounding import Grounding, GroundingError, SourcePassage
+from generators.drafting.grounding import GroundingError
 from generators.drafting.output import fields_of
-from generators.glossary import GlossaryEntry
-from generators.llm.base import ChatMessage, LanguageModel, LanguageModelError
+from generators.llm.base import ChatMessage, GenerationParams, LanguageModel, LanguageModelError
 from generators.llm.settings import EngineSettings
 from studio import review, users
 from studio.drafting.engines import load_model
 from studio.drafting.evidence import glossary_entries
-from studio.drafting.record import candidates_of, request_for_draft
+from studio.drafting.record import StoredGrounding, candidates_of, request_for_draft, stored_limits
 from studio.drafting.run import model_provenance, template_for
 from studio.errors import StudioError
 from studio.jobs import Cancelled, JobContext, run_job
@@ -89,19 +89,7 @@ def pick_candidate(project: Project, draft_id: int, index: int, user: User) -> R
 def request_inputs(request: DraftRequestRecord, with_limits: bool = False) -> DraftInputs:
     """What an earlier request gave the model (passages, glossary, note), as stored;
     `with_limits` adds the field limits it ran under (an evaluation re-drafts with them)."""
-    grounding = json.loads(request.grounding_json)
-    stored = grounding["inputs"]
-    return DraftInputs(
-        kind=stored["kind"],
-        language=stored["language"],
-        exhibit=stored["exhibit"],
-        passages=[SourcePassage(**p) for p in grounding["passages"]],
-        glossary=[GlossaryEntry(**{**e, "variants": tuple(e["variants"])}) for e in stored["glossary"]],
-        limits={k: FieldLimit(**v) for k, v in json.loads(request.limits_json).items()} if with_limits else {},
-        instructions=stored["instructions"],
-        translate_from=stored["translate_from"],
-        source_language=stored["source_language"],
-    )
+    return StoredGrounding.of_request(request).draft_inputs(stored_limits(request) if with_limits else None)
 
 
 def rebuild(s: Session, request: DraftRequestRecord, project_root: Path) -> PreparedPrompt:
@@ -112,8 +100,8 @@ def rebuild(s: Session, request: DraftRequestRecord, project_root: Path) -> Prep
             f"prompt template '{template.id}' changed since this draft was made "
             f"(was {request.template_version}, now {template.version}); draft afresh instead"
         )
-    grounding = json.loads(request.grounding_json)
-    inputs = request_inputs(request)
+    stored = StoredGrounding.of_request(request)
+    inputs = stored.draft_inputs()
     fields = (
         fields_of(dict(inputs.translate_from))
         if inputs.kind == "translation" and inputs.translate_from
@@ -122,13 +110,9 @@ def rebuild(s: Session, request: DraftRequestRecord, project_root: Path) -> Prep
     return PreparedPrompt(
         template=template,
         messages=[ChatMessage(m["role"], m["content"]) for m in json.loads(request.messages_json)],
-        grounding=Grounding(
-            list(inputs.passages),
-            [GlossaryEntry(**{**e, "variants": tuple(e["variants"])}) for e in grounding["glossary"]],
-            [SourcePassage(**p) for p in grounding["dropped"]],
-        ),
+        grounding=stored.grounding(),
         fields=fields,
-        limits={k: FieldLimit(**v) for k, v in json.loads(request.limits_json).items()},
+        limits=stored_limits(request),
         prompt_tokens=request.prompt_tokens,
         max_tokens=template.max_tokens,
         inputs=inputs,
@@ -241,16 +225,8 @@ def continue_draft(
         return review.get_revision(s, revision_id)
 
 
-def _params(raw: dict[str, Any]) -> Any:
-    from generators.llm.base import GenerationParams
-
-    return GenerationParams(
-        max_tokens=int(raw["max_tokens"]),
-        temperature=float(raw["temperature"]),
-        top_p=float(raw["top_p"]),
-        seed=int(raw["seed"]),
-        stop=tuple(raw.get("stop", ())),
-    )
+def _params(raw: dict[str, Any]) -> GenerationParams:
+    return TypeAdapter(GenerationParams).validate_python(raw)
 
 
 def proofread(project: Project, draft_id: int, content: dict[str, Any]) -> list[dict[str, str]]:

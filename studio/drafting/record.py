@@ -4,13 +4,87 @@ read back as the outcome a caller sees."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from generators.checks import FieldLimit
+from generators.drafting.drafter import DraftInputs, PreparedPrompt
+from generators.drafting.grounding import Grounding, SourcePassage
+from generators.glossary import GlossaryEntry
 from studio.errors import NotFound
 from studio.models import DraftCandidateRecord, DraftRequestRecord
+
+
+class StoredInputs(BaseModel):
+    """DraftInputs as a request stores them: without the passages (stored beside them,
+    as numbered) and the limits (a column of their own)."""
+
+    kind: str
+    language: str
+    exhibit: str
+    glossary: list[GlossaryEntry] = []
+    instructions: str = ""
+    translate_from: dict[str, Any] | None = None
+    source_language: str = "en"
+
+
+class StoredGrounding(BaseModel):
+    """What a request gave the model, as `draft_requests.grounding_json` holds it: one typed
+    object written once and read back (pydantic) instead of dicts built and unpicked by hand."""
+
+    passages: list[SourcePassage]  # numbered 1..n in the prompt, in this order
+    dropped: list[SourcePassage] = []  # did not fit the model's context
+    dropped_note: str = ""
+    glossary: list[GlossaryEntry] = []  # the entries the prompt carried
+    inputs: StoredInputs
+
+    @classmethod
+    def of(cls, prepared: PreparedPrompt) -> StoredGrounding:
+        g, inputs = prepared.grounding, prepared.inputs
+        return cls(
+            passages=list(g.passages),
+            dropped=list(g.dropped),
+            dropped_note=g.dropped_note(),
+            glossary=list(g.glossary),
+            inputs=StoredInputs(
+                kind=inputs.kind,
+                language=inputs.language,
+                exhibit=inputs.exhibit,
+                glossary=list(inputs.glossary),
+                instructions=inputs.instructions,
+                translate_from=dict(inputs.translate_from) if inputs.translate_from is not None else None,
+                source_language=inputs.source_language,
+            ),
+        )
+
+    @classmethod
+    def of_request(cls, request: DraftRequestRecord) -> StoredGrounding:
+        return cls.model_validate_json(request.grounding_json or "{}")
+
+    def draft_inputs(self, limits: Mapping[str, FieldLimit] | None = None) -> DraftInputs:
+        i = self.inputs
+        return DraftInputs(
+            kind=i.kind,
+            language=i.language,
+            exhibit=i.exhibit,
+            passages=list(self.passages),
+            glossary=list(i.glossary),
+            limits=dict(limits or {}),
+            instructions=i.instructions,
+            translate_from=i.translate_from,
+            source_language=i.source_language,
+        )
+
+    def grounding(self) -> Grounding:
+        return Grounding(list(self.passages), list(self.glossary), list(self.dropped))
+
+
+def stored_limits(request: DraftRequestRecord) -> dict[str, FieldLimit]:
+    return {k: FieldLimit(**v) for k, v in json.loads(request.limits_json).items()}
 
 
 @dataclass

@@ -9,7 +9,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 from generators.drafting.drafter import Candidate, DraftInputs, PreparedPrompt, generate_candidates, prepare
 from generators.drafting.grounding import GroundingError
@@ -21,7 +20,7 @@ from studio import exhibits, review, users
 from studio.drafting.cache import cache_key, cached
 from studio.drafting.engines import engine_settings, load_model, planned_identity
 from studio.drafting.evidence import build_inputs
-from studio.drafting.record import DraftOutcome, candidate_view
+from studio.drafting.record import DraftOutcome, StoredGrounding, candidate_view
 from studio.errors import StudioError
 from studio.jobs import Cancelled, JobContext, run_job
 from studio.models import AuthorKind, DraftCandidateRecord, DraftRequestRecord, Exhibit, User
@@ -83,7 +82,7 @@ def draft(
         "template": f"{template.id}@{template.version}",
     }
 
-    def work(ctx: JobContext) -> dict[str, Any]:
+    def work(ctx: JobContext) -> DraftOutcome:
         ctx.progress(0.0, f"loading {identity.engine} model {identity.model}")
         lm = model if model is not None else load_model(cfg)
         prepared = _prepare(lm, template, inputs)
@@ -119,12 +118,11 @@ def draft(
             getattr(lm, "threads", None),
         )
         ctx.progress(1.0, f"draft {outcome.draft_id} is waiting for review")
-        return asdict(outcome)
+        return outcome  # the job record keeps its JSON form
 
-    result = run_job(
+    return run_job(
         project, "draft", params, work, created_by=user.name, cancel_event=cancel_event, on_progress=on_progress
     )
-    return DraftOutcome(**result)
 
 
 @dataclass
@@ -231,20 +229,6 @@ def _prepare(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs) -
         raise StudioError(str(exc)) from None
 
 
-def _grounding_json(prepared: PreparedPrompt) -> str:
-    g = prepared.grounding
-    return json.dumps(
-        {
-            "passages": [asdict(p) for p in g.passages],
-            "dropped": [asdict(p) for p in g.dropped],
-            "dropped_note": g.dropped_note(),
-            "glossary": [asdict(e) for e in g.glossary],
-            "inputs": {k: v for k, v in asdict(prepared.inputs).items() if k not in ("passages", "limits")},
-        },
-        ensure_ascii=False,
-    )
-
-
 def model_provenance(
     identity: ModelIdentity,
     cfg: EngineSettings,
@@ -313,7 +297,7 @@ def _store(
             template_version=template.version,
             template_sha256=template.sha256,
             messages_json=json.dumps([m.as_dict() for m in prepared.messages], ensure_ascii=False),
-            grounding_json=_grounding_json(prepared),
+            grounding_json=StoredGrounding.of(prepared).model_dump_json(),
             limits_json=json.dumps({k: asdict(v) for k, v in prepared.limits.items()}),
             settings_json=json.dumps(asdict(cfg)),
             prompt_tokens=prepared.prompt_tokens,
