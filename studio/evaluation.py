@@ -94,6 +94,7 @@ class DraftAttempt:
     total_s: float | None = None
     template: str = ""
     refused: str = ""  # why the studio refused before asking the model
+    example: str = ""  # the prompt's worked example, which the draft must not copy
 
 
 DraftingMode = Callable[[LanguageModel, PromptTemplate, DraftInputs, int], DraftAttempt]
@@ -120,6 +121,7 @@ def direct_mode(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs
         first_token_s=done.first_token_s,
         total_s=done.total_s,
         template=f"{template.id}@{template.version}:{template.sha256[:12]}",
+        example=template.example_for(inputs.language),
     )
 
 
@@ -203,6 +205,7 @@ def _summary_draft(items: Sequence[Mapping[str, Any]]) -> dict[str, float | None
         "mixed_script",
         "repetition",
         "loop",
+        "copied_example",
         "refusal_ok",
         "score",
         "approved_similarity",
@@ -265,6 +268,7 @@ def _measure(attempt: DraftAttempt, language: str, expectation: DraftExpectation
         completion_tokens=attempt.completion_tokens,
         first_token_s=attempt.first_token_s,
         total_s=attempt.total_s,
+        example=attempt.example,
     )
 
 
@@ -571,6 +575,23 @@ def summarise(run: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def upgrade(run: dict[str, Any]) -> dict[str, Any]:
+    """Runs stored before a figure existed get it from what they did store, and
+    their scores and summary again: copied_example from the draft's checks (the
+    same check), so older runs stay comparable with newer ones."""
+    changed = False
+    for item in run.get("drafts", []):
+        figures = item.get("figures", {})
+        if "copied_example" not in figures:
+            figures["copied_example"] = "copied_example" in item.get("flags", [])
+            known = {k: figures[k] for k in DraftFigures.__dataclass_fields__ if k in figures}
+            figures["score"] = quality_score(DraftFigures(**known))
+            changed = True
+    if changed:
+        run["summary"] = summarise(run)
+    return run
+
+
 def save_run(store: Path, run: dict[str, Any]) -> Path:
     folder = store / RUNS_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -601,7 +622,7 @@ def load_run(store: Path, ref: str) -> dict[str, Any]:
         else:
             path = store / RUNS_DIR / f"{ref}.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return upgrade(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
         raise StudioError(f"no readable evaluation run '{ref}' ({exc})") from None
 
@@ -626,7 +647,7 @@ def latest_standings(store: Path) -> tuple[dict[str, Standing], dict[str, Standi
     whisper: dict[str, Standing] = {}
     for path in list_runs(store):
         try:
-            run = json.loads(path.read_text(encoding="utf-8"))
+            run = upgrade(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError):
             continue  # a run being written or damaged is skipped, never fatal here
         summary = run.get("summary", {})

@@ -36,6 +36,7 @@ DRAFT_FIGURES = (
     Figure("language_ok", "right language", "higher"),
     Figure("mixed_script", "mixed-script runs per draft", "lower", "count"),
     Figure("loop", "loops", "lower"),
+    Figure("copied_example", "copied the prompt's example", "lower"),
     Figure("repetition", "repeated 4-grams", "lower"),
     Figure("refusal_ok", "refused when right", "higher"),
     Figure("first_token_s", "first token (s)", "lower", "seconds"),
@@ -147,6 +148,8 @@ def _items_html(runs: Sequence[Mapping[str, Any]]) -> str:
             problems = []
             if f.get("loop"):
                 problems.append("loop")
+            if f.get("copied_example"):
+                problems.append("copied the example")
             if f.get("mixed_script"):
                 problems.append("mixed scripts")
             if not f.get("language_ok", True):

@@ -333,3 +333,21 @@ def test_a_sentence_citing_a_passage_that_instructs_the_model_is_flagged() -> No
     assert [(f.kind, f.excerpt) for f in flags if f.kind == "cites_instructions"] == [
         ("cites_instructions", "It was made in 1850 by a French workshop.")
     ]
+
+
+def test_a_copied_worked_example_is_unusable_whatever_its_shares() -> None:
+    """The 0.5B model copied the prompt's example (a lacquered letter box) for the
+    Guanyin and the vase: cited, in the right language, and about another object."""
+    from generators.drafting.prompts import load_template
+
+    example = load_template("card").example_for("en")
+    copied = {
+        "title": "A lacquered box for letters",
+        "body": "This box was carved from pine and coated in red lacquer [1]. Its lid shows cranes flying over waves [2].",
+        "key_facts": ["Carved from pine [1]"],
+    }
+    own = {"title": "A ding", "body": "The ding was cast in bronze at Anyang [1]. It is old.", "key_facts": []}
+    f_copied = measure_draft(copied, passages=PASSAGES_EN, language="en", example=example, **CARD_FIELDS)
+    f_own = measure_draft(own, passages=PASSAGES_EN, language="en", example=example, **CARD_FIELDS)
+    assert f_copied.copied_example and not f_own.copied_example
+    assert rank_key(f_own) < rank_key(f_copied) and quality_score(f_copied) < 0

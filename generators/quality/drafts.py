@@ -17,6 +17,7 @@ from generators.checks import (
     FieldLimit,
     _cjk_bigrams,
     _content_words,
+    copied_example,
     over_length,
     wrong_language,
 )
@@ -61,6 +62,7 @@ class DraftFigures:
     mixed_script: int  # runs of the other script inside a field (Chinese in an English body)
     repetition: float  # share of repeated 4-grams
     loop: bool
+    copied_example: bool  # the draft copies the prompt's worked example (a made-up object)
     refused: bool
     refusal_ok: bool | None  # refused exactly when it should have (None: no expectation)
     first_token_s: float | None = None
@@ -147,10 +149,12 @@ def measure_draft(
     completion_tokens: int = 0,
     first_token_s: float | None = None,
     total_s: float | None = None,
+    example: str = "",
 ) -> DraftFigures:
     """Every figure for one draft. `passages` are numbered as in the prompt;
     `refused` is True when the studio refused before asking the model (nothing to
-    ground in); `allowed_terms` are glossary terms that may stand in either script."""
+    ground in); `allowed_terms` are glossary terms that may stand in either script;
+    `example` is the prompt's worked example, which a draft must not copy."""
     limits = limits or {}
     details: dict[str, list[str]] = {"uncited": [], "unsupported": [], "ungrounded": [], "missed": [], "forbidden": []}
     texts = {k: _items(v) for k, v in content.items()}
@@ -232,6 +236,7 @@ def measure_draft(
         mixed_script=mixed,
         repetition=round(repetition(joined), 4),
         loop=is_loop(all_items) if all_items else False,
+        copied_example=bool(example) and any(copied_example("draft", i, example) for i in all_items),
         refused=refused,
         refusal_ok=refusal_ok,
         first_token_s=first_token_s,
@@ -243,14 +248,18 @@ def measure_draft(
 
 def quality_score(f: DraftFigures) -> float:
     """One number in 0..1 for ranking drafts without an expectation (the candidate
-    picker): the mean of the shares, with a loop, the wrong language or mixed
-    scripts costing more than any single uncited or weakly supported sentence.
+    picker): the mean of the shares, with a copied example, a loop, the wrong
+    language or mixed scripts costing more than any single uncited or weakly
+    supported sentence (the golden set showed the 0.5B model copying the prompt's
+    worked example whole, which every share alone scored well).
     A loop or a mixed-script card is unusable as it stands; a flagged sentence
     is one edit."""
     shares = [f.required_present, f.within_length]
     shares += [s for s in (f.cited_share, f.supported_share, f.grounded_share) if s is not None]
     score = sum(shares) / len(shares)
     if f.loop:
+        score -= 1.0
+    if f.copied_example:
         score -= 1.0
     if not f.language_ok:
         score -= 1.0
@@ -261,6 +270,12 @@ def quality_score(f: DraftFigures) -> float:
 
 
 def rank_key(f: DraftFigures) -> tuple[float, ...]:
-    """Sort key, best first: unusable drafts (loop, wrong language, mixed scripts)
-    after usable ones, then by quality_score."""
-    return (float(f.loop), float(not f.language_ok), float(f.mixed_script > 0), -quality_score(f))
+    """Sort key, best first: unusable drafts (a copied example, a loop, the wrong
+    language, mixed scripts) after usable ones, then by quality_score."""
+    return (
+        float(f.copied_example),
+        float(f.loop),
+        float(not f.language_ok),
+        float(f.mixed_script > 0),
+        -quality_score(f),
+    )

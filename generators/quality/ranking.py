@@ -26,6 +26,7 @@ def candidate_figures(prepared: PreparedPrompt, candidate: Candidate) -> DraftFi
         completion_tokens=candidate.completion_tokens,
         first_token_s=candidate.first_token_s,
         total_s=candidate.total_s,
+        example=prepared.template.example_for(prepared.inputs.language),
     )
 
 
