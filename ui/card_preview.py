@@ -154,6 +154,15 @@ class CardPreview(QWidget):
         for flag in checks[1:]:
             self.checks.addItem(QListWidgetItem(check_line(flag)))
 
+    def clear(self, message: str) -> None:
+        """Nothing to show yet (a new exhibit, no draft): no card, no checks of another text."""
+        self.generation += 1
+        self.timer.stop()
+        self.content, self.text_checks, self.last_png = {}, [], None
+        self.image.setPixmap(QPixmap())
+        self.image.setText(message)
+        self.checks.clear()
+
     def schedule(self, now: bool = False) -> None:
         self.generation += 1
         self.timer.start(0 if now else DEBOUNCE_MS)

@@ -142,7 +142,7 @@ class DraftingView(QWidget):
         # compose from the facts accepted on the Facts tab.
         self.from_facts = QCheckBox(tr("Compose from approved facts"))
         self.from_facts.setAccessibleName(tr("Compose from approved facts"))
-        self.go = QPushButton(tr("Draft"))
+        self.go = QPushButton(tr("Start drafting"))  # a verb: "Draft" alone reads as the noun 草稿 in Chinese
         self.go.setAccessibleName(tr("Start drafting"))
         self.go.clicked.connect(self.start)
         self.status = QLabel("")
@@ -190,6 +190,7 @@ class DraftingView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(top)
         state.project_changed.connect(self._fill_models)
+        state.data_changed.connect(self._data_changed)
         self.last_outcome: drafting.DraftOutcome | None = None
         self._setup_prewarm()
 
@@ -221,6 +222,8 @@ class DraftingView(QWidget):
 
     def show_exhibit(self, exhibit: Exhibit | None) -> None:
         self._stop_prewarm()
+        if (exhibit.id if exhibit else None) != (self.exhibit.id if self.exhibit else None):
+            self._clear_results()  # another exhibit: nothing of the last one's draft may stay on screen
         self.exhibit = exhibit
         self.go.setEnabled(exhibit is not None)
         self.source.clear()
@@ -335,6 +338,55 @@ class DraftingView(QWidget):
         return op.run_in_background()
 
     # ---------------------------------------------------------------- drafting
+    def _clear_results(self) -> None:
+        self._reset_columns(0)
+        self.draft_id = None
+        self.last_outcome = None
+        self.grounding = []
+        self.status.setText("")
+        self.passage.clear()
+        self.preview.clear(tr("The card appears here once a draft is made."))
+
+    def _data_changed(self, where: str) -> None:
+        # A decision elsewhere (the Review desk, another editor) changes what this panel says of its draft.
+        if self.draft_id is None or not where.startswith("review.") or where in ("review.queue", "review.item"):
+            return
+        draft_id = self.draft_id
+
+        def load(project: Any) -> str:
+            with project.read() as s:
+                return str(review.draft_status(s, draft_id))
+
+        Op(self.state, load, where="draft.status").latest(self, "draft.status").success(
+            lambda status: self._say_status(draft_id, status)
+        ).run_in_background()
+
+    def _say_status(self, draft_id: int, status: str) -> None:
+        if draft_id != self.draft_id:
+            return
+        said = {
+            "pending": tr("Draft {id} is waiting for review."),
+            "approved": tr("Draft {id} was approved."),
+            "changes_requested": tr("Changes were requested for draft {id}; see the Review desk."),
+            "rejected": tr("Draft {id} was rejected."),
+        }
+        self.status.setText(said.get(status, said["pending"]).format(id=draft_id))
+
+    def _follow(self, op: JobOp, exhibit_id: int) -> None:
+        """Say what a running draft is doing, and that a cancel saved nothing."""
+
+        def progressed() -> None:
+            if self.exhibit is not None and self.exhibit.id == exhibit_id and op.running.status == "running":
+                doing = op.running.message.strip()
+                self.status.setText(tr("Drafting…") + (f" {doing}" if doing else ""))
+
+        def ended(status: str) -> None:
+            if status == "cancelled" and self.exhibit is not None and self.exhibit.id == exhibit_id:
+                self.status.setText(tr("Drafting was cancelled; nothing was saved."))
+
+        op.running.changed.connect(progressed)
+        op.running.finished.connect(ended)
+
     def _reset_columns(self, n: int) -> None:
         for column in self.column_widgets:
             column.deleteLater()
@@ -352,6 +404,7 @@ class DraftingView(QWidget):
         n, language = self.count.value(), str(self.language.currentData())
         source_id, from_draft = self.source.currentData(), self.from_draft.currentData()
         instructions = self.instructions.text().strip()
+        self._clear_results()
         self._reset_columns(n)
         self.status.setText(tr("Drafting…"))
         self.go.setEnabled(False)
@@ -373,8 +426,14 @@ class DraftingView(QWidget):
                 cancel_event=control.cancel_event,
             )
 
-        op = JobOp(self.state, "draft", work, label="Draft with the local model")
-        op.on_stream(self._token).success(self._drafted).finally_(lambda: self.go.setEnabled(True))
+        # The job panel names the exhibit: several drafts may wait there at once.
+        label = tr("Draft a {kind} of “{exhibit}”").format(
+            kind=tr(KIND_LABELS.get(kind, kind)).lower(), exhibit=self.exhibit.title
+        )
+        op = JobOp(self.state, "draft", work, label=label)
+        op.on_stream(self._token).success(lambda outcome: self._drafted(outcome, exhibit_id))
+        op.finally_(lambda: self.go.setEnabled(True))
+        self._follow(op, exhibit_id)
 
         def failed(exc: BaseException) -> None:
             self.status.setText("")
@@ -392,6 +451,7 @@ class DraftingView(QWidget):
         if kind not in facts.COMPOSABLE:
             self.status.setText(tr("This kind cannot be composed from facts."))
             return None
+        self._clear_results()
         self._reset_columns(1)
         self.status.setText(tr("Drafting…"))
         self.go.setEnabled(False)
@@ -425,6 +485,7 @@ class DraftingView(QWidget):
             self.column_widgets[0].show_view(view, True)
 
         op = JobOp(self.state, "draft.compose", work, label=tr("Compose from approved facts"))
+        self._follow(op, exhibit_id)
         op.on_stream(self._token).success(composed).finally_(lambda: self.go.setEnabled(True))
 
         def failed(exc: BaseException) -> None:
@@ -439,7 +500,9 @@ class DraftingView(QWidget):
         if 0 <= index < len(self.column_widgets):
             self.column_widgets[index].append(piece)
 
-    def _drafted(self, outcome: drafting.DraftOutcome) -> None:
+    def _drafted(self, outcome: drafting.DraftOutcome, exhibit_id: int | None = None) -> None:
+        if exhibit_id is not None and (self.exhibit is None or self.exhibit.id != exhibit_id):
+            return  # the curator moved to another exhibit: the draft waits in Review, not on this screen
         self.last_outcome = outcome
         self.draft_id = outcome.draft_id
         if len(self.column_widgets) != len(outcome.candidates):

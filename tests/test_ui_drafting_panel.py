@@ -1,0 +1,103 @@
+"""The drafting panel says the truth about its draft (issue 16): approved after approval, nothing
+of another exhibit's draft after choosing another, and not "Drafting…" after a cancel.
+
+The draft's outcome is made through the core and handed to the panel the way a finished
+drafting job hands it over; the real model's run of the same path is in tests/test_ui_drafting.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QUrl
+
+from studio import review
+from studio.drafting import DraftOutcome
+from tests.ui_support import app_dirs, sample_master, sample_project, settle, wait_until, window  # noqa: F401
+from ui.ops import JobOp
+
+CARD = {
+    "title": "Ritual food cauldron",
+    "body": "A bronze ding cast in the late Shang dynasty [1].",
+    "key_facts": ["Bronze [1]"],
+    "image_caption": "",
+}
+
+
+def _finished_draft(window: Any, qtbot: Any) -> tuple[Any, int]:
+    curate = window.curate
+    panel = curate.drafting
+    curate.tabs.setCurrentWidget(panel)
+    settle(qtbot)
+    exhibit = panel.exhibit
+    assert exhibit is not None
+    with window.state.project.session() as s:
+        rev = review.create_draft(
+            s,
+            exhibit_id=exhibit.id,
+            kind="card",
+            content=CARD,
+            created_by="Lin",
+            language="en",
+            provenance=review.Provenance(author_kind="model", engine="llama.cpp", model="m"),
+        )
+    view = {"index": 0, "content": CARD, "checks": [], "finish_reason": "stop", "revision_id": rev.id}
+    outcome = DraftOutcome(
+        request_id=0, draft_id=rev.draft_id, revision_id=int(rev.id or 0), cached=False, candidates=[view]
+    )
+    panel._reset_columns(1)
+    panel._drafted(outcome, exhibit.id)
+    wait_until(qtbot, lambda: panel.preview.content == CARD)
+    return panel, rev.draft_id
+
+
+def test_after_approval_the_panel_says_approved(window: Any, qtbot: Any) -> None:
+    panel, draft_id = _finished_draft(window, qtbot)
+    assert panel.status.text() == f"Draft {draft_id} is waiting for review."
+    window.state.set_user("Sam")
+    window.set_mode(1)
+    settle(qtbot)
+    desk = window.review
+    wait_until(qtbot, lambda: desk.item is not None and desk.item.draft.id == draft_id)
+    desk.approve()
+    settle(qtbot)
+    wait_until(qtbot, lambda: panel.status.text() == f"Draft {draft_id} was approved.")
+
+
+def test_another_exhibit_clears_the_preview_checks_and_passage(window: Any, qtbot: Any) -> None:
+    panel, _draft_id = _finished_draft(window, qtbot)
+    panel.column_widgets[0].text.anchorClicked.emit(QUrl("cite:1"))
+    assert panel.passage.toPlainText()
+    curate = window.curate
+    first = panel.exhibit
+    other = next(i for i in range(curate.list.count()) if first.title not in curate.list.item(i).text())
+    curate.list.setCurrentRow(other)
+    wait_until(qtbot, lambda: panel.exhibit is not None and panel.exhibit.id != first.id)
+    settle(qtbot)
+    assert panel.status.text() == "" and panel.draft_id is None and panel.column_widgets == []
+    assert panel.preview.content == {} and panel.preview.checks.count() == 0
+    assert panel.preview.image.text() == "The card appears here once a draft is made."
+    assert panel.passage.toPlainText() == ""
+    # Coming back to the same exhibit's fresher values (a save) keeps what is on screen.
+    panel.status.setText("kept")
+    panel.show_exhibit(panel.exhibit)
+    assert panel.status.text() == "kept"
+
+
+def test_a_cancelled_draft_does_not_keep_saying_drafting(window: Any, qtbot: Any) -> None:
+    curate = window.curate
+    panel = curate.drafting
+    curate.tabs.setCurrentWidget(panel)
+    settle(qtbot)
+    panel.status.setText("Drafting…")
+    op = JobOp(window.state, "draft", lambda project, control: None, label="x")
+    panel._follow(op, int(panel.exhibit.id or 0))
+    op.running.status = "cancelled"
+    op.running.finished.emit("cancelled")
+    assert panel.status.text() == "Drafting was cancelled; nothing was saved."
+    # While it runs, the panel says what the draft is doing.
+    op2 = JobOp(window.state, "draft", lambda project, control: None, label="x")
+    panel._follow(op2, int(panel.exhibit.id or 0))
+    op2.running.message = "reading the exhibit's sources into the model"
+    op2.running.changed.emit()
+    assert panel.status.text() == "Drafting… reading the exhibit's sources into the model"
