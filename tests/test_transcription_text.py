@@ -240,12 +240,13 @@ def test_chinese_split_and_merge_join_without_spaces() -> None:
 
 def test_ordinary_words_heard_with_confidence_are_not_mis_hearings() -> None:
     """The issue's English false suggestions: "during" -> ding and "meaning" -> Anyang.
-    Whisper heard them at 0.83-0.98 (the golden recording bronze-terms-en); "thing" for
-    ding came at 0.66 and is a real mis-hearing, as is "taudi" (not a word) at 0.93."""
+    Whisper heard them at 0.76-0.99 (the golden recording bronze-terms-en, 0.76 with the
+    glossary's hotwords); "thing" for ding came at 0.66 and is a real mis-hearing, as is
+    "taudi" (not a word) at 0.93."""
     from generators.transcription.types import Word
 
     text = "This thing was cast during the late Shang period. The meaning of the taudi mask is unknown."
-    probabilities = {"thing": 0.66, "during": 0.92, "meaning": 0.98, "taudi": 0.93}
+    probabilities = {"thing": 0.66, "during": 0.76, "meaning": 0.98, "taudi": 0.93}
     words = tuple(Word(0, 1, f" {w}", probabilities.get(w.strip("."), 0.99)) for w in text.split())
     glossary = [GlossaryEntry("ding"), GlossaryEntry("Anyang"), GlossaryEntry("taotie")]
     found = {(s.heard, s.replacement) for s in suggest([Segment(0, 5, text, words)], glossary)}

@@ -38,10 +38,12 @@ _FUNCTION_WORDS = frozenset(
 
 # Whisper's own confidence at or above which an ordinary English word is taken as
 # heard right. Measured on the golden recordings (docs/EVALUATION.md): "during" and
-# "meaning" came with 0.83-0.98 and were offered as ding and Anyang; the real
-# mis-hearings were either not words ("taudi", "Taldi") or heard with less
-# confidence ("thing" for ding 0.66-0.75, "Jew" 0.39, "Yang" 0.49).
-CONFIDENT = 0.8
+# "meaning" came with 0.83-0.99 without the glossary bias, and "during" with 0.76
+# when the glossary's hotwords (ding) were given, and were offered as ding and
+# Anyang; the real mis-hearings were either not words ("taudi", "Taldi") or heard
+# with less confidence ("thing" for ding 0.66, "Jew" 0.39, "Yang" 0.49). Few
+# observations: the threshold is a first setting, re-measured with `eval`.
+CONFIDENT = 0.7
 
 
 @lru_cache(maxsize=1)
