@@ -111,6 +111,7 @@ class Project:
             with project.session() as s:
                 mark_orphans_interrupted(s)
                 anchor.start(s, root)
+            _settle_interrupted_publishing(project)
         project.media.sweep_stale_temp_files()
         return project
 
@@ -198,3 +199,17 @@ class Project:
     def integrity_check(self) -> str:
         with self.engine.connect() as conn:
             return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
+
+
+def _settle_interrupted_publishing(project: Project) -> None:
+    """Finish or roll back an export whose process died while publishing (studio.export.publish).
+
+    Counted first with one query, so opening a project loads the export stack
+    only when there is something to settle.
+    """
+    with project.read() as s:
+        waiting = s.connection().exec_driver_sql("SELECT count(*) FROM export_publishing").scalar()
+    if waiting:
+        from studio.export.publish import recover
+
+        recover(project)

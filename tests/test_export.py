@@ -18,6 +18,7 @@ from studio import review
 from studio.cli import main as cli
 from studio.errors import StudioError
 from studio.export import ExportOptions, export_package, list_records, verify_package
+from studio.export.build import RemovalNeedsConfirmation
 from studio.export.richtext import to_html, to_plain
 from tests.export_helpers import Fixture, approve, build, card
 
@@ -50,13 +51,13 @@ def test_only_approved_revisions_reach_the_packages(fx: Fixture, packages: dict[
     for kind, result in packages.items():
         keys = [p["key"] for p in result.pieces]  # type: ignore[attr-defined]
         assert keys == [
-            "rmaa-1987-014/caption/en",
-            "rmaa-1987-014/card/en",
-            "rmaa-1987-014/card/zh",
-            "rmaa-1987-014/record/-",
-            "rmaa-1987-014/transcript/en",
-            "rmaa-1992-031/card/en",
-            "rmaa-1992-031/record/-",
+            "rmaa-1987-014-5c2ae4145a/caption/en",
+            "rmaa-1987-014-5c2ae4145a/card/en",
+            "rmaa-1987-014-5c2ae4145a/card/zh",
+            "rmaa-1987-014-5c2ae4145a/record/-",
+            "rmaa-1987-014-5c2ae4145a/transcript/en",
+            "rmaa-1992-031-71734e7ccb/card/en",
+            "rmaa-1992-031-71734e7ccb/record/-",
         ], kind
         reasons = {o["draft_id"]: o["reason"] for o in result.left_out}  # type: ignore[attr-defined]
         with fx.project.read() as s:  # named by the id `review approve` takes
@@ -85,7 +86,7 @@ def test_app_package_is_a_valid_bag_with_a_valid_schema(packages: dict[str, obje
     for entry in package["items"]:
         item = json.loads((data / entry["file"]).read_text(encoding="utf-8"))
         jsonschema.validate(item, item_schema, cls=jsonschema.Draft202012Validator)
-    ding = json.loads((data / "items" / "rmaa-1987-014.json").read_text(encoding="utf-8"))
+    ding = json.loads((data / "items" / "rmaa-1987-014-5c2ae4145a.json").read_text(encoding="utf-8"))
     en = ding["texts"]["en"]
     assert en["alt_text"] == "A round bronze cauldron on three legs."
     assert en["body_html"] == "<p>A bronze  vessel. It was cast in Anyang.</p>"  # citation marker and markup gone
@@ -96,7 +97,7 @@ def test_app_package_is_a_valid_bag_with_a_valid_schema(packages: dict[str, obje
     assert source["source"] == "label_en.txt" and source["excerpt"].startswith("The cauldron was cast in Anyang")
     assert (data / en["card"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # Tampering is caught by the bag and by verify.
-    (data / "cards" / "rmaa-1992-031.en.png").write_bytes(b"not the card")
+    (data / "cards" / "rmaa-1992-031-71734e7ccb.en.png").write_bytes(b"not the card")
     try:
         assert not bagit.Bag(str(folder)).is_valid()
         report = verify_package(folder, None)
@@ -108,7 +109,7 @@ def test_app_package_is_a_valid_bag_with_a_valid_schema(packages: dict[str, obje
 
 def test_iiif_manifest_validates_with_painting_and_supplementing_annotations(packages: dict[str, object]) -> None:
     data = packages["app"].folder / "data"  # type: ignore[attr-defined]
-    raw = json.loads((data / "iiif" / "rmaa-1987-014.json").read_text(encoding="utf-8"))
+    raw = json.loads((data / "iiif" / "rmaa-1987-014-5c2ae4145a.json").read_text(encoding="utf-8"))
     manifest = iiif_prezi3.Manifest(**raw)
     assert raw["@context"] == "http://iiif.io/api/presentation/3/context.json"
     assert raw["label"] == {"en": ["Ritual food cauldron"], "zh": ["饕餮纹青铜鼎"]}
@@ -121,21 +122,21 @@ def test_iiif_manifest_validates_with_painting_and_supplementing_annotations(pac
     captions = audio_canvas["annotations"][0]["items"][0]
     assert captions["motivation"] == "supplementing"
     assert captions["body"]["format"] == "text/vtt" and captions["body"]["language"] == "en"
-    assert captions["body"]["id"].endswith("captions/rmaa-1987-014.en.vtt")
+    assert captions["body"]["id"].endswith("captions/rmaa-1987-014-5c2ae4145a.en.vtt")
     assert manifest.id is not None
-    bowl = json.loads((data / "iiif" / "rmaa-1992-031.json").read_text(encoding="utf-8"))
+    bowl = json.loads((data / "iiif" / "rmaa-1992-031-71734e7ccb.json").read_text(encoding="utf-8"))
     assert len(bowl["items"]) == 1  # no approved transcript: no audio canvas
 
 
 def test_captions_are_valid_webvtt_from_the_approved_transcript_and_audio_is_mp3(packages: dict[str, object]) -> None:
     root: Path = packages["kiosk"].folder  # type: ignore[attr-defined]
-    captions = webvtt.read(str(root / "captions" / "rmaa-1987-014.en.vtt"))
+    captions = webvtt.read(str(root / "captions" / "rmaa-1987-014-5c2ae4145a.en.vtt"))
     assert [c.text for c in captions] == [
         "Welcome to the bronze gallery.",
         "This ding held food &amp; wine.",
     ]  # escaped per WebVTT
     assert captions[0].voice == "Guide" and captions[1].start == "00:00:01.400"
-    transcript = (root / "transcripts" / "rmaa-1987-014.en.txt").read_text(encoding="utf-8")
+    transcript = (root / "transcripts" / "rmaa-1987-014-5c2ae4145a.en.txt").read_text(encoding="utf-8")
     assert "Guide: Welcome to the bronze gallery." in transcript
     probe = subprocess.run(
         [
@@ -146,7 +147,7 @@ def test_captions_are_valid_webvtt_from_the_approved_transcript_and_audio_is_mp3
             "stream=codec_name:format=duration",
             "-of",
             "json",
-            str(root / "audio" / "rmaa-1987-014.en.mp3"),
+            str(root / "audio" / "rmaa-1987-014-5c2ae4145a.en.mp3"),
         ],
         capture_output=True,
         text=True,
@@ -154,8 +155,8 @@ def test_captions_are_valid_webvtt_from_the_approved_transcript_and_audio_is_mp3
     )
     info = json.loads(probe.stdout)
     assert info["streams"][0]["codec_name"] == "mp3" and abs(float(info["format"]["duration"]) - 3.0) < 0.2
-    assert not (root / "captions" / "rmaa-1987-014.zh.vtt").exists()  # no approved zh transcript
-    dc = (root / "dc" / "rmaa-1987-014.xml").read_text(encoding="utf-8")
+    assert not (root / "captions" / "rmaa-1987-014-5c2ae4145a.zh.vtt").exists()  # no approved zh transcript
+    dc = (root / "dc" / "rmaa-1987-014-5c2ae4145a.xml").read_text(encoding="utf-8")
     assert (
         '<dc:title xml:lang="zh">饕餮纹青铜鼎</dc:title>' in dc and "<dc:identifier>RMAA.1987.014</dc:identifier>" in dc
     )
@@ -193,14 +194,20 @@ def test_versions_and_diff_follow_what_changed(fx: Fixture, tmp_path: Path) -> N
         pending = review.latest_revision(s, fx.drafts["bowl_zh_pending"])
     approve(fx.project, fx.editor, int(pending.id or 0))  # type: ignore[union-attr]
     added = export()
-    assert added.diff["added"] == ["rmaa-1992-031/card/zh"] and added.version == f"{major}.{minor + 1}.0"  # type: ignore[attr-defined]
+    assert added.diff["added"] == ["rmaa-1992-031-71734e7ccb/card/zh"] and added.version == f"{major}.{minor + 1}.0"  # type: ignore[attr-defined]
     with fx.project.session() as s:
         rev = review.edit(s, fx.drafts["bowl_en"], card("Lotus-petal bowl", "A celadon bowl, revised.", []), fx.curator)
-    removed = export()  # the edit is pending, so the approved bowl text leaves the package
-    assert removed.diff["removed"] == ["rmaa-1992-031/card/en"] and removed.version == f"{major + 1}.0.0"  # type: ignore[attr-defined]
+    # The edit is pending, so the approved bowl text would leave the package: not without a yes.
+    with pytest.raises(RemovalNeedsConfirmation, match="1 piece"):
+        export()
+    removed = export_package(
+        fx.project,
+        ExportOptions(kind="app", languages=["en", "zh"], out_dir=out, actor="Priya", confirm_removal=True),
+    )
+    assert removed.diff["removed"] == ["rmaa-1992-031-71734e7ccb/card/en"] and removed.version == f"{major + 1}.0.0"  # type: ignore[attr-defined]
     approve(fx.project, fx.editor, int(rev.id or 0))
     changed = export()
-    assert changed.diff == {"added": ["rmaa-1992-031/card/en"], "changed": [], "removed": []}  # type: ignore[attr-defined]
+    assert changed.diff == {"added": ["rmaa-1992-031-71734e7ccb/card/en"], "changed": [], "removed": []}  # type: ignore[attr-defined]
     with fx.project.read() as s:
         records = list_records(s, "app")
     assert [r.version for r in records][-5:] == [
@@ -221,7 +228,10 @@ def test_versions_and_diff_follow_what_changed(fx: Fixture, tmp_path: Path) -> N
 
 
 def test_cards_in_packages_are_byte_identical_across_exports(fx: Fixture, tmp_path: Path) -> None:
-    a = export_package(fx.project, ExportOptions(kind="kiosk", languages=["en", "zh"], out_dir=tmp_path / "a"))
+    # confirm_removal: an earlier test in this module left the bowl's English text pending
+    a = export_package(
+        fx.project, ExportOptions(kind="kiosk", languages=["en", "zh"], out_dir=tmp_path / "a", confirm_removal=True)
+    )
     b = export_package(fx.project, ExportOptions(kind="kiosk", languages=["en", "zh"], out_dir=tmp_path / "b"))
     cards_a = {p.name: p.read_bytes() for p in (a.folder / "cards").iterdir()}
     cards_b = {p.name: p.read_bytes() for p in (b.folder / "cards").iterdir()}
@@ -255,6 +265,7 @@ def test_cli_export_and_verify(fx: Fixture, tmp_path: Path, capsys: pytest.Captu
                 "--no-progress",
                 "--disclosure",
                 "zh=AI辅助起草，{editor}批准（{date}）",
+                "--confirm-removal",  # an earlier test left the bowl's English text pending
             ]
         )
         == 0
@@ -265,7 +276,7 @@ def test_cli_export_and_verify(fx: Fixture, tmp_path: Path, capsys: pytest.Captu
     folder = next(p for p in out.iterdir() if p.is_dir())
     content = (folder / "content.js").read_text(encoding="utf-8")
     assert '"default_language": "zh"' in content
-    item = json.loads((folder / "items" / "rmaa-1987-014.json").read_text(encoding="utf-8"))
+    item = json.loads((folder / "items" / "rmaa-1987-014-5c2ae4145a.json").read_text(encoding="utf-8"))
     assert item["texts"]["zh"]["disclosure"].startswith("AI辅助起草，Morgan批准（")
     assert cli(["-p", root, "verify", str(folder)]) == 0
     assert "every revision is still approved" in capsys.readouterr().out

@@ -59,3 +59,39 @@ def test_nothing_approved_means_nothing_to_export(window: Any, qtbot: Any) -> No
     wait_until(qtbot, lambda: "0 exhibit(s)" in window.export.status.text())
     assert window.export.included.topLevelItemCount() == 0
     assert not window.export.export_button.isEnabled()
+
+
+def test_a_content_removing_export_asks_first_and_goes_out_only_on_yes(window: Any, qtbot: Any) -> None:
+    from studio.export import list_records
+
+    approved_draft, _pending = approved_and_pending(window.state.project.root)
+    window.state.set_user("Priya")
+    window.set_mode(2)
+    view = window.export
+    wait_until(qtbot, lambda: view.included.topLevelItemCount() == 1)
+    op = view.export()
+    wait_until(qtbot, lambda: op.running.status != "running", timeout=240)
+    settle(qtbot)
+    assert op.running.status == "done"
+    with Project.open(window.state.project.root) as project, project.session() as s:  # the approved text is edited
+        review.edit(s, approved_draft, dict(CARD, title="Edited"), users.get_user(s, "Lin"))
+    asked: list[str] = []
+    answers = [False, True]
+
+    def answer(reason: str) -> bool:
+        asked.append(reason)
+        return answers[len(asked) - 1]
+
+    view.confirm_removal = answer  # type: ignore[method-assign]
+    for expected_records in (1, 2):
+        first = view.export()
+        wait_until(qtbot, lambda first=first: first.running.status != "running", timeout=240)
+        settle(qtbot)
+        last = view.last_op
+        assert last is not None
+        wait_until(qtbot, lambda last=last: last.running.status != "running", timeout=240)
+        settle(qtbot)
+        with Project.open(window.state.project.root) as project, project.read() as s:
+            assert len(list_records(s, "kiosk")) == expected_records
+    assert len(asked) == 2 and "would be empty" in asked[0]
+    assert view.last_result is not None and view.last_result.version == "2.0.0"

@@ -72,6 +72,10 @@ ZH: dict[str, str] = {
     "Continue the draft": "续写草稿",
     "Transcribe audio": "转写音频",
     "Export package": "导出资料包",
+    "Publish anyway?": "仍要发布？",
+    "This package would take content away from visitors:\n\n{reason}\n\nPublish it anyway?": (
+        "此资料包会让观众看不到已有内容：\n\n{reason}\n\n仍要发布吗？"
+    ),
     "Build the sample project": "生成示例项目",
     "Building the sample project…": "正在生成示例项目…",
     # welcome

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTreeWidget,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from studio import exhibits, settings
 from studio.export import ExportOptions, ExportResult, export_package
+from studio.export.build import RemovalNeedsConfirmation
 from studio.export.content import Omission, PackageItem, collect
 from studio.export.record import ExportRecord, list_records
 from ui.i18n import tr, tr_reason
@@ -114,6 +116,7 @@ class ExportView(QWidget):
         self.timer.timeout.connect(self.preview)
         self.last_folder: Path | None = None
         self.last_result: ExportResult | None = None
+        self.last_op: JobOp | None = None  # the latest export (a confirmed re-run replaces it)
         state.project_changed.connect(self.refresh)
         self._enable_outputs()
 
@@ -207,18 +210,48 @@ class ExportView(QWidget):
         )
 
     # ----------------------------------------------------------------- export
-    def export(self) -> JobOp:
+    def export(self, confirm_removal: bool = False) -> JobOp:
         kind, languages, exhibit_ids = str(self.kind.currentData()), self.chosen_languages(), self.chosen_exhibits()
 
         def work(project: Any, control: Any) -> ExportResult:
-            opts = ExportOptions(kind=kind, languages=languages, exhibit_ids=exhibit_ids, actor=control.created_by)
+            opts = ExportOptions(
+                kind=kind,
+                languages=languages,
+                exhibit_ids=exhibit_ids,
+                actor=control.created_by,
+                confirm_removal=confirm_removal,
+            )
             params = {"kind": kind, "languages": languages, "exhibits": exhibit_ids}
             return control.recorded(project, "export", params, lambda ctx: export_package(project, opts, ctx))
 
         self.export_button.setEnabled(False)
         op = JobOp(self.state, "export", work, label="Export package")
-        op.success(self._exported).finally_(lambda: self.export_button.setEnabled(True)).run_in_background()
+        op.success(self._exported).failure(self._export_failed).finally_(
+            lambda: self.export_button.setEnabled(True)
+        ).run_in_background()
+        self.last_op = op
         return op
+
+    def _export_failed(self, exc: BaseException) -> None:
+        """An empty or content-removing package goes out only after the person says yes."""
+        if isinstance(exc, RemovalNeedsConfirmation) and self.confirm_removal(str(exc)):
+            self.export(confirm_removal=True)
+            return
+        self.state.report_error(exc, "export")
+
+    def confirm_removal(self, reason: str) -> bool:
+        """Ask before publishing a package that is empty or takes content away (the core says which)."""
+        question = QMessageBox(
+            QMessageBox.Icon.Warning,
+            tr("Publish anyway?"),
+            tr("This package would take content away from visitors:\n\n{reason}\n\nPublish it anyway?").format(
+                reason=reason.split(". Nothing was exported")[0]
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        question.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return question.exec() == QMessageBox.StandardButton.Yes
 
     def _exported(self, result: ExportResult) -> None:
         self.last_result = result

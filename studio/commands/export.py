@@ -50,6 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--base-url", default="https://museum.example/heritage", help="where the app serves packages (IIIF ids)"
     )
     p.add_argument("--processes", type=int, help="worker processes (default: all cores)")
+    p.add_argument(
+        "--confirm-removal",
+        action="store_true",
+        help="publish even if the package is empty or leaves out content the last package of this kind had",
+    )
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_export)
 
@@ -105,6 +110,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             base_url=args.base_url,
             processes=args.processes,
             actor=actor,
+            confirm_removal=args.confirm_removal,
         )
         bar = tqdm(total=100, unit="%", disable=args.no_progress, file=sys.stderr, dynamic_ncols=True)
 

@@ -25,9 +25,9 @@ from typing import Any
 from generators.cards import CardContent, CardError, load_template
 from generators.transcription.captions import cues, to_text, to_webvtt
 from generators.transcription.types import Segment
-from studio import anchor, audit, evidence, settings
+from studio import anchor, evidence, settings
 from studio.errors import StudioError
-from studio.export import dublincore, iiif, record, seal
+from studio.export import dublincore, iiif, names, publish, record, seal
 from studio.export.content import LanguageText, Omission, PackageItem, collect
 from studio.export.record import ExportRecord
 from studio.export.work import ItemFiles, ItemJob, prepare
@@ -129,6 +129,9 @@ class ExportOptions:
     base_url: str = "https://museum.example/heritage"
     processes: int | None = None
     actor: str = ""
+    # An empty package, or one without content the last one had, is published
+    # only when the person confirmed it (--confirm-removal; a dialog in the app).
+    confirm_removal: bool = False
 
 
 @dataclass
@@ -242,14 +245,32 @@ def _pieces(items: list[PackageItem]) -> list[dict[str, Any]]:
     return sorted(seen.values(), key=lambda p: p["key"])
 
 
+class RemovalNeedsConfirmation(StudioError):
+    """The export would publish an empty package or take content away; the person must confirm."""
+
+
+def _needs_confirmation(items: list[PackageItem], prev: ExportRecord | None, pieces: list[dict[str, Any]]) -> str:
+    if not items:
+        return "nothing approved is left to export: the package would be empty"
+    if prev is None:
+        return ""
+    kept = {p["draft_id"] for p in pieces}
+    gone = sorted({f"{p['key']} (draft {p['draft_id']})" for p in prev.items if p["draft_id"] not in kept})
+    if gone:
+        shown = ", ".join(gone[:8]) + (f" and {len(gone) - 8} more" if len(gone) > 8 else "")
+        return f"{len(gone)} piece(s) in version {prev.version} would no longer be published: {shown}"
+    return ""
+
+
 def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None = None) -> ExportResult:
     started = time.monotonic()
     if opts.kind not in DEFAULT_TEMPLATES:
         raise StudioError(f"unknown package kind {opts.kind!r}: choose kiosk or app")
-    languages = [lang.strip() for lang in opts.languages if lang.strip()]
-    if not languages:
-        raise StudioError("name at least one language, e.g. --lang en,zh")
+    # Every value that reaches a path is held to a strict form before anything is written.
+    languages = names.language_tags([lang for lang in opts.languages if lang.strip(" ")])
     opts.languages = languages
+    if opts.version is not None:
+        names.semver(opts.version)
     if opts.idle_seconds <= 0 or opts.attract_seconds <= 0:
         raise StudioError("idle and attract times must be positive numbers of seconds")
     if opts.warning_seconds < MIN_WARNING_SECONDS:
@@ -258,13 +279,14 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
             f"(WCAG 2.2.1); {opts.warning_seconds:g} was asked"
         )
     try:
-        template_name = opts.template or DEFAULT_TEMPLATES[opts.kind]
+        template_name = names.template_name(opts.template or DEFAULT_TEMPLATES[opts.kind])
         template = load_template(template_name)
     except CardError as exc:
         raise StudioError(str(exc)) from exc
     out_dir = (opts.out_dir or project.exports_dir).expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_builds(out_dir)
+    publish.recover(project)
     # Tamper evidence, part 1 of 2: nothing leaves a project whose approvals
     # cannot all be proved (studio/evidence.py says what failed).
     evidence.require_intact(project)
@@ -273,6 +295,10 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
         audit_head = anchor.head(s)
         items, omissions = collect(s, languages, opts.exhibit_ids)
         prev = record.previous(s, opts.kind)
+        if opts.version is not None and record.taken(s, opts.kind, opts.version):  # said early; reserve checks again
+            raise StudioError(
+                f"a {opts.kind} package version {opts.version} was already exported; choose another version"
+            )
         disclosures = _disclosures(s, opts)
         audio_sources = {
             sid: s.get(Source, sid)
@@ -280,9 +306,12 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
             for t in item.texts.values()
             if (sid := t.audio_source_id) is not None
         }
+    _check_file_names(items, languages)
     _progress(ctx, 0.05, f"{len(items)} exhibits with approved content")
 
     build_root = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{os.getpid()}-", dir=out_dir))
+    reservation: publish.Reservation | None = None
+    committed = False
     try:
         pkg = build_root / "package"
         pkg.mkdir()
@@ -291,14 +320,16 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
         items, omissions, warnings = _apply_results(items, results, omissions)
         pieces = _pieces(items)
         change = record.diff(prev.items if prev else [], pieces)
-        with project.read() as s:
-            version = opts.version or record.next_version(prev, change)
-            record.parse_semver(version)
-            if record.taken(s, opts.kind, version):
-                raise StudioError(
-                    f"a {opts.kind} package version {version} was already exported; choose another version"
-                )
+        why_confirm = _needs_confirmation(items, prev, pieces)
+        if why_confirm and not opts.confirm_removal:
+            raise RemovalNeedsConfirmation(
+                f"{why_confirm}. Nothing was exported; to publish it anyway, export again with --confirm-removal"
+            )
+        version = opts.version or record.next_version(prev, change)
         name = f"{_safe_name(project.name)}-{opts.kind}-{version}"
+        if ctx is not None:
+            ctx.check_cancelled()
+        reservation = publish.reserve(project, opts.kind, version, name, out_dir, prev.id if prev else None)
         _progress(ctx, 0.8, "writing package files")
         meta = {
             "name": name,
@@ -326,53 +357,49 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
         zip_tmp = build_root / f"{name}.zip"
         _zip(pkg, name, zip_tmp)
         zip_sha = _sha256_file(zip_tmp)
+        size = sum(p.stat().st_size for p in pkg.rglob("*") if p.is_file())
         if ctx is not None:
             ctx.check_cancelled()
-        folder, zip_path = _publish(project, opts.kind, version, pkg, zip_tmp, out_dir / name, out_dir / f"{name}.zip")
+        record_fields = {
+            "kind": opts.kind,
+            "version": version,
+            "name": name,
+            "languages_json": json.dumps(languages),
+            "folder": str(reservation.folder),
+            "zip_path": str(reservation.zip_path),
+            "sha256": zip_sha,
+            "manifest_sha256": manifest_sha,
+            "size_bytes": size,
+            "items_json": json.dumps(pieces, ensure_ascii=False),
+            "left_out_json": json.dumps(left_out, ensure_ascii=False),
+            "diff_json": json.dumps(change),
+            "created_by": opts.actor,
+        }
+        audit_detail = {
+            "kind": opts.kind,
+            "version": version,
+            "sha256": zip_sha,
+            "items": len(items),
+            "revisions": [p["revision_id"] for p in pieces],
+            **change,
+        }
+        publish.stage(project, reservation, zip_sha, manifest_sha, record_fields, audit_detail)
+        publish.place_zip(reservation, zip_tmp)
+        publish.place_folder(reservation, pkg)
+        publish.commit(project, reservation)
+        committed = True
     finally:
+        if reservation is not None and not committed:
+            publish.release(project, reservation)
         shutil.rmtree(build_root, ignore_errors=True)
 
-    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-    with project.session() as s:
-        rec = ExportRecord(
-            kind=opts.kind,
-            version=version,
-            name=name,
-            languages_json=json.dumps(languages),
-            folder=str(folder),
-            zip_path=str(zip_path),
-            sha256=zip_sha,
-            manifest_sha256=manifest_sha,
-            size_bytes=size,
-            items_json=json.dumps(pieces, ensure_ascii=False),
-            left_out_json=json.dumps(left_out, ensure_ascii=False),
-            diff_json=json.dumps(change),
-            created_by=opts.actor,
-        )
-        s.add(rec)
-        s.flush()
-        audit.record(
-            s,
-            opts.actor or "export",
-            "export.create",
-            "export",
-            rec.id,
-            {
-                "kind": opts.kind,
-                "version": version,
-                "sha256": zip_sha,
-                "items": len(items),
-                "revisions": [p["revision_id"] for p in pieces],
-                **change,
-            },
-        )
     _progress(ctx, 1.0, f"exported {name}")
     return ExportResult(
         kind=opts.kind,
         version=version,
         name=name,
-        folder=folder,
-        zip_path=zip_path,
+        folder=reservation.folder,
+        zip_path=reservation.zip_path,
         sha256=zip_sha,
         manifest_sha256=manifest_sha,
         size_bytes=size,
@@ -383,6 +410,17 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
         warnings=warnings,
         seconds=time.monotonic() - started,
     )
+
+
+def _check_file_names(items: list[PackageItem], languages: list[str]) -> None:
+    """No two exhibits (or languages) share a file: checked before anything is written."""
+    files: dict[str, str] = {}
+    for item in items:
+        what = f"exhibit {item.exhibit.identifier or item.exhibit.id!s} ({item.exhibit.title})"
+        files[what] = f"items/{item.slug}.json"
+        for lang in languages:
+            files[f"{what} in {lang}"] = f"cards/{item.slug}.{lang}.png"
+    names.check_unique(files)
 
 
 def _now() -> str:
@@ -697,19 +735,3 @@ def _zip(pkg: Path, name: str, dest: Path) -> None:
             info.compress_type = zipfile.ZIP_STORED if path.suffix in (".png", ".jpg", ".mp3") else zipfile.ZIP_DEFLATED
             with open(path, "rb") as src, zf.open(info, "w") as out:
                 shutil.copyfileobj(src, out, 1 << 20)
-
-
-def _publish(
-    project: Project, kind: str, version: str, pkg: Path, zip_tmp: Path, folder: Path, zip_path: Path
-) -> tuple[Path, Path]:
-    with project.read() as s:
-        recorded = {Path(r.folder) for r in record.list_records(s)}
-    if folder.exists():
-        if folder in recorded:
-            raise StudioError(f"{folder} already holds a recorded package; choose another output folder or version")
-        # A package folder nobody recorded is what a process killed after its
-        # final rename leaves; the record is the commit point, so replace it.
-        shutil.rmtree(folder)
-    os.replace(zip_tmp, zip_path)
-    os.rename(pkg, folder)
-    return folder, zip_path

@@ -9,7 +9,6 @@ listed with its reason so the producer sees what was left out.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -19,7 +18,7 @@ from sqlmodel import Session
 from studio import review
 from studio.errors import IntegrityError
 from studio.exhibits import RECORD_FIELDS, RECORD_KIND
-from studio.export import richtext
+from studio.export import names, richtext
 from studio.models import Draft, Exhibit, Review, Revision, Source
 from studio.passages import live_passage
 from studio.reasons import why
@@ -129,8 +128,8 @@ def requested_language(language: str | None, languages: list[str]) -> str | None
 
 
 def slug_for(exhibit: Exhibit) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", (exhibit.identifier or "").lower()).strip("-")
-    return base or f"exhibit-{exhibit.id}"
+    # Unique per exact identifier (C.1, C-1 and c/1 once shared one file): see studio.export.names.
+    return names.item_slug(exhibit.identifier, int(exhibit.id or 0))
 
 
 def _used(item: review.ApprovedItem) -> UsedRevision:

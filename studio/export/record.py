@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from studio.errors import StudioError
+from studio.export import names
 from studio.models import utcnow
-
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
 
 class ExportRecord(SQLModel, table=True):
@@ -44,10 +41,7 @@ class ExportRecord(SQLModel, table=True):
 
 
 def parse_semver(version: str) -> tuple[int, int, int]:
-    match = _SEMVER.match(version or "")
-    if not match:
-        raise StudioError(f"version {version!r} is not semantic versioning (MAJOR.MINOR.PATCH, e.g. 1.2.0)")
-    return int(match.group(1)), int(match.group(2)), int(match.group(3))
+    return names.semver(version)
 
 
 def previous(s: Session, kind: str) -> ExportRecord | None:

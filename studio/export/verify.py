@@ -83,7 +83,9 @@ def _validate_content(root: Path, report: VerifyReport) -> list[dict[str, Any]]:
     report.kind, report.version = str(meta.get("kind", "")), str(meta.get("version", ""))
     item_validator = jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": "#/$defs/item"})
     revisions: list[dict[str, Any]] = []
+    owners: dict[str, str] = {}  # file (case-folded) -> the item and language that uses it
     for entry in package.get("items", []):
+        _claim(owners, str(entry.get("file", "")), f"item {entry.get('id')!r}", report)
         path = root / str(entry.get("file", ""))
         try:
             item = json.loads(path.read_text(encoding="utf-8"))
@@ -93,6 +95,8 @@ def _validate_content(root: Path, report: VerifyReport) -> list[dict[str, Any]]:
         for err in item_validator.iter_errors(item):
             report.problems.append(f"{entry.get('file')}: {err.json_path}: {err.message}")
         report.items += 1
+        for rel, use in _files_of(item):
+            _claim(owners, rel, f"item {entry.get('id')!r} {use}", report)
         revisions.extend(item.get("revisions", []))
         iiif_path = root / str(item.get("iiif", ""))
         try:
@@ -100,6 +104,32 @@ def _validate_content(root: Path, report: VerifyReport) -> list[dict[str, Any]]:
         except Exception as exc:  # noqa: BLE001 - pydantic ValidationError or unreadable file
             report.problems.append(f"{item.get('iiif')}: not a valid IIIF Presentation 3 manifest ({str(exc)[:200]})")
     return revisions
+
+
+def _files_of(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every file an item points at, with what it is for (card in en, captions in zh...)."""
+    out: list[tuple[str, str]] = []
+    for key in ("iiif", "dublin_core"):
+        if item.get(key):
+            out.append((str(item[key]), key))
+    if isinstance(item.get("image"), dict) and item["image"].get("path"):
+        out.append((str(item["image"]["path"]), "image"))
+    for lang, text in (item.get("texts") or {}).items():
+        for key in ("card", "audio", "captions", "transcript"):
+            if isinstance(text, dict) and text.get(key):
+                out.append((str(text[key]), f"{key} in {lang}"))
+    return out
+
+
+def _claim(owners: dict[str, str], rel: str, what: str, report: VerifyReport) -> None:
+    """Two items (or languages) pointing at one file means one overwrote the other."""
+    if not rel:
+        return
+    key = rel.casefold()  # one file on a case-insensitive disk
+    if key in owners:
+        report.problems.append(f"{rel}: shared by {owners[key]} and {what} (one overwrote the other)")
+    else:
+        owners[key] = what
 
 
 def _evidence(path: Path, root: Path, project: Project | None, public_key: str | None) -> list[str]:
