@@ -453,9 +453,10 @@ def test_a_person_writes_and_edits_a_card_and_the_export_names_the_revision_to_a
     code, _, err = cli("card", "edit", str(draft.id), "--title", "X", user="Priya")
     assert code == 1 and "producer" in err  # a producer does not edit text
 
-    # The export's left-out line names the revision id that `review approve` takes.
+    # The export's left-out line names the revision id that `review approve` takes; with nothing
+    # approved the package would be empty, so nothing is published without --confirm-removal.
     code, out, err = cli("export", "kiosk", "--lang", "en", "--no-progress", user="Priya")
-    assert code == 0, err
+    assert code == 1 and "--confirm-removal" in err, err
     assert f"revision {second.id} is pending review (version 2 of the draft)" in out
     code, out, err = cli("review", "approve", str(second.id), "--sha256", second.sha256, user="Sam")
     assert code == 0, err

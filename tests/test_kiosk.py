@@ -343,6 +343,7 @@ def test_one_exhibit_gets_no_list_and_no_paging(kiosk: tuple[Fixture, Path], bro
             exhibit_ids=[fx.exhibits["ding"]],
             version="9.0.0",
             actor="Priya",
+            confirm_removal=True,  # one exhibit of the gallery's: the others leave this package on purpose
         ),
     )
     k = Page(browser, result.folder)

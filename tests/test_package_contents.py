@@ -58,10 +58,17 @@ def _exhibit_with_card(project: Project, tmp_path: Path, people: dict[str, User]
     return exhibit_id
 
 
-def _export(project: Project, tmp_path: Path, version: str) -> Path:
+def _export(project: Project, tmp_path: Path, version: str, confirm_removal: bool = False) -> Path:
     result = export_package(
         project,
-        ExportOptions(kind="kiosk", languages=["en"], out_dir=tmp_path / "out", version=version, actor="Priya"),
+        ExportOptions(
+            kind="kiosk",
+            languages=["en"],
+            out_dir=tmp_path / "out",
+            version=version,
+            actor="Priya",
+            confirm_removal=confirm_removal,
+        ),
     )
     return result.folder
 
@@ -76,10 +83,10 @@ def test_leak_an_edited_description_never_ships_unreviewed(
     """Leak: a description edited to 'INTERNAL: insurance value …' shipped in the item JSON, IIIF summary and DC."""
     exhibit_id = _exhibit_with_card(project, tmp_path, people)
     first = _export(project, tmp_path, "1.0.0")
-    assert "A bronze ding." in (first / "iiif" / "rmaa-1.json").read_text(encoding="utf-8")
+    assert "A bronze ding." in (first / "iiif" / "rmaa-1-e1e408a191.json").read_text(encoding="utf-8")
     with project.session() as s:
         exhibits.update_exhibit(s, exhibit_id, "Lin", description=SECRET)
-    folder = _export(project, tmp_path, "1.1.0")
+    folder = _export(project, tmp_path, "1.1.0", confirm_removal=True)  # the record leaves: a confirmed removal
     everything = _everything(folder)
     assert "insurance" not in everything
     assert "A bronze ding." not in everything  # the approved record is superseded by the pending edit
@@ -102,7 +109,7 @@ def test_leak_internal_sources_are_never_excerpted(project: Project, tmp_path: P
     folder = _export(project, tmp_path, "1.0.0")
     import json
 
-    item = json.loads((folder / "items" / "rmaa-1.json").read_text(encoding="utf-8"))
+    item = json.loads((folder / "items" / "rmaa-1-e1e408a191.json").read_text(encoding="utf-8"))
     assert [c["source"] for c in item["cited_sources"]] == ["label.txt"]
     everything = _everything(folder)
     assert "condition-report" not in everything and "crack on the left leg" not in everything
@@ -116,7 +123,7 @@ def test_leak_no_alt_text_is_not_replaced_by_the_title(
     folder = _export(project, tmp_path, "1.0.0")
     import json
 
-    text = json.loads((folder / "items" / "rmaa-1.json").read_text(encoding="utf-8"))["texts"]["en"]
+    text = json.loads((folder / "items" / "rmaa-1-e1e408a191.json").read_text(encoding="utf-8"))["texts"]["en"]
     assert text["alt_text"] == ""
     kiosk = (folder / "content.js").read_text(encoding="utf-8")
     assert '"image_alt": ""' in kiosk and '"credit": ""' in kiosk

@@ -284,7 +284,7 @@ def test_verify_reports_stale_content_in_an_existing_package(
     source_id = import_text(project, tmp_path, exhibit_id, LABEL)
     rev = approved_card(project, exhibit_id, source_id, people)
     result = export_package(project, ExportOptions(kind="kiosk", languages=["en"], actor="Priya", processes=1))
-    item = (result.folder / "items" / "rmaa-1.json").read_text(encoding="utf-8")
+    item = (result.folder / "items" / "rmaa-1-e1e408a191.json").read_text(encoding="utf-8")
     assert rev.grounds["passages"]["1"] in item  # the package carries the hashes it relied on
     assert verify_package(result.folder, project).ok
 

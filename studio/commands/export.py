@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -88,6 +89,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     # Imported here: the export stack (numpy, iiif-prezi3, jsonschema) would
     # otherwise slow every CLI start, export or not.
     from studio.export import ExportOptions, export_package
+    from studio.export.build import RemovalNeedsConfirmation
 
     with open_project(args) as project:
         # The producer's job: an unknown name, a curator or nobody at all is refused here.
@@ -135,6 +137,10 @@ def cmd_export(args: argparse.Namespace) -> int:
                 created_by=actor,
                 on_progress=progress,
             )
+        except RemovalNeedsConfirmation as exc:
+            bar.close()
+            _print_left_out(exc.left_out)
+            raise
         finally:
             bar.close()
     print(
@@ -150,16 +156,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     for key in ("added", "changed", "removed"):
         for piece in d[key]:
             print(f"  {key}: {piece}")
-    if result.left_out:
-        print(f"left out ({len(result.left_out)}):")
-        for o in result.left_out:
-            print(f"  draft {o['draft_id']} {o['kind']} {o['language'] or '-'} [{o['exhibit']}]: {o['reason']}")
-        if any((r := parse_reason(o["reason"])) and r[0] in WAITING for o in result.left_out):
-            print("  (an editor decides these with: heritage-studio review approve REVISION --sha256 HASH;")
-            print("   heritage-studio drafts show DRAFT prints the text and its hash)")
+    _print_left_out(result.left_out)
     for warning in result.warnings:
         print(f"warning: {warning}")
     return 0
+
+
+def _print_left_out(left_out: list[dict[str, Any]]) -> None:
+    if left_out:
+        print(f"left out ({len(left_out)}):")
+        for o in left_out:
+            print(f"  draft {o['draft_id']} {o['kind']} {o['language'] or '-'} [{o['exhibit']}]: {o['reason']}")
+        if any((r := parse_reason(o["reason"])) and r[0] in WAITING for o in left_out):
+            print("  (an editor decides these with: heritage-studio review approve REVISION --sha256 HASH;")
+            print("   heritage-studio drafts show DRAFT prints the text and its hash)")
 
 
 def cmd_exports(args: argparse.Namespace) -> int:

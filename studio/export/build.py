@@ -248,6 +248,10 @@ def _pieces(items: list[PackageItem]) -> list[dict[str, Any]]:
 class RemovalNeedsConfirmation(StudioError):
     """The export would publish an empty package or take content away; the person must confirm."""
 
+    def __init__(self, message: str, left_out: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.left_out = left_out or []  # why each draft stayed out, so the person can see what to do
+
 
 def _needs_confirmation(items: list[PackageItem], prev: ExportRecord | None, pieces: list[dict[str, Any]]) -> str:
     if not items:
@@ -323,7 +327,8 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
         why_confirm = _needs_confirmation(items, prev, pieces)
         if why_confirm and not opts.confirm_removal:
             raise RemovalNeedsConfirmation(
-                f"{why_confirm}. Nothing was exported; to publish it anyway, export again with --confirm-removal"
+                f"{why_confirm}. Nothing was exported; to publish it anyway, export again with --confirm-removal",
+                [o.as_dict() for o in omissions],
             )
         version = opts.version or record.next_version(prev, change)
         name = f"{_safe_name(project.name)}-{opts.kind}-{version}"
