@@ -60,9 +60,9 @@ def empty_project(tmp_path: Path) -> Iterator[Fixture]:
 
     project = Project.create(tmp_path / "Hard.studio")
     with project.session() as s:
-        editor = users.add_user(s, "Morgan", "editor")
-        curator = users.add_user(s, "Lin", "curator")
-        users.add_user(s, "Priya", "producer")
+        editor = users.add_user(s, "Morgan", "editor", admin=True)
+        curator = users.add_user(s, "Lin", "curator", editor)
+        users.add_user(s, "Priya", "producer", editor)
     yield Fixture(project, editor, curator)
     project.close()
 

@@ -16,7 +16,11 @@ from studio.project import Project
 
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[Project]:
+    from studio import users
+
     p = Project.create(tmp_path / "P.studio")
+    with p.session() as s:  # policy settings are an admin's (engineer trust's rule)
+        users.add_user(s, "Morgan", "editor", admin=True)
     yield p
     p.close()
 
