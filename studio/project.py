@@ -202,14 +202,8 @@ class Project:
 
 
 def _settle_interrupted_publishing(project: Project) -> None:
-    """Finish or roll back an export whose process died while publishing (studio.export.publish).
+    """Finish or roll back an export whose process died while publishing (studio.publishing)."""
+    from studio import publishing
 
-    Counted first with one query, so opening a project loads the export stack
-    only when there is something to settle.
-    """
-    with project.read() as s:
-        waiting = s.connection().exec_driver_sql("SELECT count(*) FROM export_publishing").scalar()
-    if waiting:
-        from studio.export.publish import recover
-
-        recover(project)
+    with project.session() as s:
+        publishing.recover(s)

@@ -20,7 +20,6 @@ never holds a package without a record, and no version is used twice.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -29,33 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Session, select
 
-from studio import audit
+from studio import publishing
 from studio.errors import StudioError
 from studio.export import names
-from studio.export.record import ExportRecord, list_records, taken
-from studio.job_records import process_alive
-from studio.models import utcnow
+from studio.export.record import list_records, taken
 from studio.project import Project
-
-
-class PublishReservation(SQLModel, table=True):
-    """A package being published (migration 0010); gone once its record is written."""
-
-    __tablename__ = "export_publishing"
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str
-    version: str
-    name: str
-    pid: int
-    folder: str
-    zip_path: str
-    state: str = "reserved"  # reserved -> staged
-    zip_sha256: str = ""
-    manifest_sha256: str = ""
-    record_json: str = "{}"  # the export record's fields and the audit detail, to finish after a crash
-    started_at: str = Field(default_factory=utcnow)
+from studio.publishing import PublishReservation
 
 
 @dataclass
@@ -66,14 +46,6 @@ class Reservation:
     name: str
     folder: Path
     zip_path: Path
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def reserve(
@@ -150,26 +122,13 @@ def place_folder(res: Reservation, pkg: Path) -> None:
     os.rename(pkg, res.folder)
 
 
-def commit(project: Project, res: Reservation, *, recovered: bool = False) -> ExportRecord:
+def commit(project: Project, res: Reservation, *, recovered: bool = False) -> int:
     """The record, its audit entry and the end of the reservation: one transaction."""
     with project.session() as s:
         row = s.get(PublishReservation, res.id)
         if row is None or row.state != "staged":
             raise StudioError(f"{res.kind} {res.version}: nothing staged to record")
-        return _commit_row(s, row, recovered=recovered)
-
-
-def _commit_row(s: Session, row: PublishReservation, *, recovered: bool) -> ExportRecord:
-    staged = json.loads(row.record_json)
-    rec = ExportRecord(**staged["record"])
-    s.add(rec)
-    s.flush()
-    detail = dict(staged["audit"])
-    if recovered:
-        detail["recovered_after_interruption"] = True
-    audit.record(s, rec.created_by or "export", "export.create", "export", rec.id, detail)
-    s.delete(row)
-    return rec
+        return publishing.commit_row(s, row, recovered=recovered)
 
 
 def release(project: Project, res: Reservation) -> None:
@@ -177,61 +136,14 @@ def release(project: Project, res: Reservation) -> None:
     with project.session() as s:
         row = s.get(PublishReservation, res.id)
         if row is not None:
-            _roll_back(s, row)
-
-
-def _roll_back(s: Session, row: PublishReservation) -> None:
-    folder, zip_path = Path(row.folder), Path(row.zip_path)
-    if row.state == "staged":
-        # Only what this reservation placed: the zip by its hash, the folder by
-        # its manifest's hash (a folder without one was never finished).
-        if zip_path.is_file() and _sha256_file(zip_path) == row.zip_sha256:
-            zip_path.unlink()
-        if folder.is_dir() and _manifest_sha(folder) == row.manifest_sha256:
-            shutil.rmtree(folder)
-    s.delete(row)
-
-
-def _manifest_sha(folder: Path) -> str:
-    manifest = folder / "manifest-sha256.txt"
-    return _sha256_file(manifest) if manifest.is_file() else ""
-
-
-def _complete_on_disk(row: PublishReservation) -> bool:
-    zip_path, folder = Path(row.zip_path), Path(row.folder)
-    return (
-        row.state == "staged"
-        and zip_path.is_file()
-        and _sha256_file(zip_path) == row.zip_sha256
-        and folder.is_dir()
-        and _manifest_sha(folder) == row.manifest_sha256
-    )
+            publishing.roll_back(s, row)
 
 
 def recover(project: Project) -> list[str]:
-    """Settle publishes whose process died: finish those complete on disk, roll back the rest."""
-    done: list[str] = []
+    """Settle publishes whose process died (see studio.publishing.recover)."""
     with project.session() as s:
-        rows = list(s.exec(select(PublishReservation).order_by(col(PublishReservation.id))))
-        for row in rows:
-            if row.pid == os.getpid() or process_alive(row.pid):
-                continue
-            if _complete_on_disk(row):
-                _commit_row(s, row, recovered=True)
-                done.append(f"{row.kind} {row.version}: finished (its record was written)")
-            else:
-                audit.record(
-                    s,
-                    "export",
-                    "export.rolled_back",
-                    "export",
-                    row.name,
-                    {"kind": row.kind, "version": row.version, "state": row.state},
-                )
-                _roll_back(s, row)
-                done.append(f"{row.kind} {row.version}: rolled back (the version is free again)")
-    return done
+        return publishing.recover(s)
 
 
 def pending(s: Session) -> int:
-    return len(list(s.exec(select(PublishReservation.id))))
+    return publishing.waiting(s)
