@@ -592,6 +592,15 @@ def upgrade(run: dict[str, Any]) -> dict[str, Any]:
     return run
 
 
+def only_cases(run: dict[str, Any], cases: Sequence[str]) -> dict[str, Any]:
+    """The run restricted to some cases, summary recomputed: runs that measured
+    different subsets (the 1.5B model on 8 cases, the 0.5B on 21) compare fairly."""
+    wanted = set(cases)
+    narrowed = dict(run, drafts=[d for d in run.get("drafts", []) if d["case"] in wanted])
+    narrowed["summary"] = summarise(narrowed)
+    return narrowed
+
+
 def save_run(store: Path, run: dict[str, Any]) -> Path:
     folder = store / RUNS_DIR
     folder.mkdir(parents=True, exist_ok=True)

@@ -64,6 +64,9 @@ def test_a_drafting_mode_is_one_more_axis(tmp_path: Path) -> None:
     assert gui[0]["figures"]["must_appear_recall"] == 1.0
     pending = [d for d in run["drafts"] if d["case"] == "pending-card-en" and d["config"] == "scripted"]
     assert pending[0]["figures"]["refusal_ok"] is False
+    narrowed = evaluation.only_cases(run, ["gui-card-en"])
+    assert narrowed["summary"]["drafts"]["scripted"]["drafts"] == 2
+    assert narrowed["summary"]["drafts"]["scripted"]["refusal_ok"] == 1.0  # the wrong refusal case is left out
     headers, rows = evaluation_report.comparison_rows([run])
     assert headers == ["figure", "scripted", "scripted composed-test"]
     mixed = next(r for r in rows if r[0].startswith("mixed-script"))

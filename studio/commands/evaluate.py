@@ -51,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     a = s.add_parser("compare", help="runs side by side as a table (and an HTML report with --html)")
     a.add_argument("runs", nargs="*", default=["latest"], help="run ids or files (default: the latest)")
     a.add_argument("--language", choices=["en", "zh-Hans"], help="drafts in this language only")
+    a.add_argument("--cases", help="only these golden cases (comma-separated), e.g. to compare runs on the same subset")
     a.add_argument("--html", help="also write a self-contained HTML report with charts here")
     a.add_argument("--store", help="folder whose evaluations/ keeps the runs (default: the project's)")
     a.set_defaults(func=cmd_compare)
@@ -153,6 +154,8 @@ def _print(runs: list[dict] | None, language: str | None) -> None:
 def cmd_compare(args: argparse.Namespace) -> int:
     store = _store(args)
     runs = [evaluation.load_run(store, ref) for ref in args.runs]
+    if args.cases:
+        runs = [evaluation.only_cases(run, _ids(args.cases) or []) for run in runs]
     _print(runs, args.language)
     if args.html:
         Path(args.html).write_text(evaluation_report.render_html(runs), encoding="utf-8")
