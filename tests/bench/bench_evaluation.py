@@ -59,11 +59,11 @@ def main() -> None:
     kwargs: dict = {}
     if args.phase == "whisper":
         kwargs["transcription"] = [
-            evaluation.TranscriptionConfig("whisper-base", 5, 2, label="base beam 5 threads 2 (default)"),
+            evaluation.TranscriptionConfig("whisper-base", 5, 0, label="base beam 5 threads auto (default)"),
+            evaluation.TranscriptionConfig("whisper-base", 5, 2, label="base beam 5 threads 2 (old default)"),
             evaluation.TranscriptionConfig("whisper-base", 5, 1, label="base beam 5 threads 1"),
-            evaluation.TranscriptionConfig("whisper-base", 1, 1, label="base beam 1 threads 1"),
-            evaluation.TranscriptionConfig("whisper-base", 1, 2, label="base beam 1 threads 2"),
-            evaluation.TranscriptionConfig("whisper-tiny.en", 5, 1, label="tiny.en beam 5 threads 1"),
+            evaluation.TranscriptionConfig("whisper-base", 1, 0, label="base beam 1 threads auto"),
+            evaluation.TranscriptionConfig("whisper-tiny.en", 5, 0, label="tiny.en beam 5 threads auto"),
         ]
     elif args.phase == "qwen-0.5b":
         kwargs["configs"] = _configs("qwen2.5-coder-0.5b")
