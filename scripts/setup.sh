@@ -67,6 +67,8 @@ if [[ "$have" != "$pins-1" && "$have" != "$pins-$WITH_TESTS" ]]; then
     "$VPY" -m pip install -q -r requirements/test.txt
   fi
   "$VPY" -m pip install -q --no-deps -e .
+  # llama-cpp-python was just compiled for this CPU (llama.cpp's GGML_NATIVE): note which.
+  "$VPY" -m generators.llm.cpu record
   echo "$pins-$WITH_TESTS" > "$stamp"
 fi
 
@@ -81,6 +83,16 @@ if [[ $WITH_TESTS == 1 ]]; then
     cp tests/axe/package.json tests/axe/package-lock.json "$AXE_DIR/"
     (cd "$AXE_DIR" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
   fi
+fi
+
+# A build for another CPU (a venv copied or shared between machines) could die on
+# an instruction this one lacks: rebuild it here, bypassing pip's wheel cache,
+# which would hand back the same foreign build. The studio also refuses such a
+# build at run time and uses the prebuilt xllamacpp instead (generators/llm/cpu.py).
+if ! "$VPY" -m generators.llm.cpu check; then
+  say "rebuilding llama-cpp-python for this CPU (a few minutes)"
+  "$VPY" -m pip install -q --no-deps --force-reinstall --no-cache-dir "$(grep '^llama-cpp-python==' requirements/app.txt)"
+  "$VPY" -m generators.llm.cpu record
 fi
 
 # Join and verify the model files once (sha256), so the first draft or

@@ -10,7 +10,8 @@ import atexit
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,35 @@ def _close_open_models() -> None:
         model.close()
 
 
+@contextmanager
+def _model_params(*, extra_bufts: bool) -> Iterator[None]:
+    """Load with `use_extra_bufts` as asked. Llama() takes no argument for it and
+    builds its model parameters from llama_model_default_params() inside its
+    constructor, so that function is wrapped while the model loads (the engine
+    host loads one model at a time, in one thread). Without repacked buffers
+    llama.cpp does not use its AMX path, which crashes on the first decode
+    (issue 15)."""
+    import importlib
+
+    llama_module = importlib.import_module("llama_cpp.llama")
+    if extra_bufts:
+        yield
+        return
+    bindings = llama_module.llama_cpp
+    real = bindings.llama_model_default_params
+
+    def defaults() -> Any:
+        params = real()
+        params.use_extra_bufts = False
+        return params
+
+    bindings.llama_model_default_params = defaults
+    try:
+        yield
+    finally:
+        bindings.llama_model_default_params = real
+
+
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
     n = 0
     for x, y in zip(a, b):
@@ -69,6 +99,7 @@ class LlamaCppPythonModel:
         threads: int = 2,
         threads_batch: int | None = None,
         auto_threads: bool = False,
+        extra_bufts: bool = True,
     ) -> None:
         try:
             from llama_cpp import Llama, llama_chat_format
@@ -79,15 +110,27 @@ class LlamaCppPythonModel:
         if not Path(model_path).is_file():
             raise LanguageModelError(f"model file not found: {model_path}")
         try:
-            self._llm = Llama(
-                model_path=str(model_path),
-                n_ctx=n_ctx,
-                n_threads=threads,
-                n_threads_batch=threads_batch or threads,
-                verbose=False,
-            )
+            with _model_params(extra_bufts=extra_bufts):
+                self._llm = Llama(
+                    model_path=str(model_path),
+                    n_ctx=n_ctx,
+                    n_threads=threads,
+                    n_threads_batch=threads_batch or threads,
+                    verbose=False,
+                )
         except Exception as exc:
             raise LanguageModelError(f"llama-cpp-python could not load {model_path}: {exc}") from exc
+        self.extra_bufts = extra_bufts
+        # Token counts of each evaluation in the last call: tests and benches
+        # read them through the engine host to see what was (not) read again.
+        self.eval_log: list[int] = []
+        real_eval = self._llm.eval
+
+        def logged_eval(tokens: Sequence[int]) -> None:
+            self.eval_log.append(len(tokens))
+            real_eval(tokens)
+
+        self._llm.eval = logged_eval  # type: ignore[method-assign]
         template = self._llm.metadata.get("tokenizer.chat_template")
         if not template:
             raise LanguageModelError(f"{model_path} has no chat template; the studio needs an instruct model")
@@ -125,6 +168,7 @@ class LlamaCppPythonModel:
     def prefill(self, messages: Sequence[ChatMessage], *, cancelled: CancelCheck | None = None) -> tuple[int, int]:
         tokens = self._prompt_tokens(messages)
         with self._lock:
+            self.eval_log = []
             return self._prefill_locked(tokens, cancelled), len(tokens)
 
     def _prefill_locked(self, tokens: list[int], cancelled: CancelCheck | None) -> int:
@@ -234,6 +278,7 @@ class LlamaCppPythonModel:
         clock = StreamClock()
         tokens = self._prompt_tokens(messages)
         with self._lock:
+            self.eval_log = []
             self._prefill_locked(tokens, cancelled)
             if cancelled is not None and cancelled():
                 return Completion(
@@ -280,6 +325,12 @@ class LlamaCppPythonModel:
             first_token_s=clock.first,
             total_s=clock.total(),
         )
+
+    def forget_prompts(self) -> None:
+        """Empty the KV cache and the kept prompt states (a cold start, for tests and benches)."""
+        with self._lock:
+            self._llm.reset()
+            self._states.clear()
 
     def close(self) -> None:
         # Wait for a running completion or prefill on another thread: freeing the

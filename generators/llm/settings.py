@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 from generators import model_files
-from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity
+from generators.llm.base import LanguageModel, LanguageModelError
+from generators.llm.embedded import EMBEDDED_ENGINES
 from generators.llm.threads import auto_threads
 
-EMBEDDED_ENGINES = ("llama-cpp-python", "xllamacpp")
 ENGINES = (*EMBEDDED_ENGINES, "ollama")
 
 
@@ -74,18 +74,25 @@ def open_language_model(settings: EngineSettings) -> LanguageModel:
         raise LanguageModelError(str(exc)) from exc
     if spec.kind != "gguf":
         raise LanguageModelError(f"model {settings.model!r} is a {spec.kind} model, not a language model (GGUF)")
-    identity = ModelIdentity(engine=settings.engine, model=settings.model, digest=spec.main_file.sha256)
     automatic = settings.threads <= 0
     threads = auto_threads() if automatic else settings.threads
-    if settings.engine == "xllamacpp":
-        from generators.llm.xllamacpp_engine import XLlamaCppModel
+    # A registered model says how long a context it was trained for (GGUF
+    # metadata); asking for more only makes its answers degrade past that point.
+    trained = int(spec.meta.get("context_length") or 0)
+    n_ctx = min(settings.n_ctx, trained) if trained > 0 else settings.n_ctx
+    from generators.llm.embedded import open_embedded
 
-        return XLlamaCppModel(path, identity=identity, n_ctx=settings.n_ctx, threads=threads)
-    from generators.llm.llamacpp_python_engine import LlamaCppPythonModel
-
-    # In-process llama.cpp can change its thread count per call, so "automatic"
-    # is decided again at each prompt; the xllamacpp server keeps its start value.
-    return LlamaCppPythonModel(path, identity=identity, n_ctx=settings.n_ctx, threads=threads, auto_threads=automatic)
+    # In its own process (generators.llm.hosted): a native crash there fails the
+    # job, never the studio; the engine that passes its self-test here is used.
+    return open_embedded(
+        settings.engine,
+        settings.model,
+        path,
+        spec.main_file.sha256,
+        n_ctx=n_ctx,
+        threads=threads,
+        automatic=automatic,
+    )
 
 
 _loaded: dict[EngineSettings, LanguageModel] = {}

@@ -41,6 +41,7 @@ class XLlamaCppModel:
         n_ctx: int = 4096,
         threads: int = 2,
         threads_batch: int | None = None,
+        extra_bufts: bool = True,
     ) -> None:
         try:
             import xllamacpp
@@ -55,6 +56,7 @@ class XLlamaCppModel:
         params.cpuparams.n_threads = threads
         params.cpuparams_batch.n_threads = threads_batch or threads
         params.warmup = False
+        params.no_extra_bufts = not extra_bufts  # no AMX repacking where it crashes (generators.llm.cpu)
         params.verbosity = -1
         params.hostnames = ["127.0.0.1"]
         params.port = 0  # the OS picks a free port
