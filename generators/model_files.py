@@ -295,6 +295,11 @@ def model_dir(key: str) -> Path:
 
 def model_path(key: str) -> Path:
     """The verified local path of a model's main file (e.g. the GGUF)."""
+    if key.startswith(LOCAL_PREFIX):
+        model = registered_models().get(key)
+        if model is None:
+            raise ModelFileError(f"unknown model '{key}': no GGUF file is registered under that name")
+        return local_model_path(model)
     spec = get_spec(key)
     target = cache_dir() / "models" / key
     paths = [_materialise(spec, mf, target) for mf in spec.files]
@@ -302,6 +307,11 @@ def model_path(key: str) -> Path:
 
 
 def get_spec(key: str) -> ModelSpec:
+    if key.startswith(LOCAL_PREFIX):
+        spec = _local_spec(key)
+        if spec is None:
+            raise ModelFileError(f"unknown model '{key}': no GGUF file is registered under that name")
+        return spec
     try:
         return MODELS[key]
     except KeyError:
@@ -311,6 +321,9 @@ def get_spec(key: str) -> ModelSpec:
 
 def is_installed(key: str) -> bool:
     """True when every part of the model is present (no hashing)."""
+    if key.startswith(LOCAL_PREFIX):
+        model = registered_models().get(key)
+        return model is not None and Path(model.path).is_file()
     try:
         for mf in get_spec(key).files:
             for part in mf.parts:
@@ -318,3 +331,199 @@ def is_installed(key: str) -> bool:
     except ModelFileError:
         return False
     return True
+
+
+# ----------------------------------------------------------------- the museum's own GGUF files
+# Besides the packaged models, a museum can register any GGUF chat model it has
+# on disk. Registration reads the file's metadata (chat template, context length)
+# with the `gguf` package (llama.cpp's own reader), hashes it, and keeps both in
+# the user's configuration; before each use the file is checked against that
+# hash, so a revision's provenance names exactly the weights that wrote it.
+LOCAL_PREFIX = "local:"
+GGUF_MAGIC = b"GGUF"
+
+
+@dataclass(frozen=True)
+class GgufInfo:
+    """What the studio needs to know about a GGUF file before loading it."""
+
+    architecture: str
+    name: str
+    context_length: int
+    chat_template: str
+    size: int
+
+
+@dataclass(frozen=True)
+class LocalModel:
+    key: str  # "local:<name>"
+    path: str
+    sha256: str
+    size: int
+    name: str
+    architecture: str
+    context_length: int
+    registered_at: str
+
+
+def config_dir() -> Path:
+    """The user's settings folder (as the desktop app's preferences use)."""
+    override = os.environ.get("HERITAGE_STUDIO_CONFIG_DIR")
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "heritage-studio"
+
+
+def registry_path() -> Path:
+    return config_dir() / "local-models.json"
+
+
+def inspect_gguf(path: Path) -> GgufInfo:
+    """Read a GGUF file's metadata; a clear ModelFileError for anything the studio cannot draft with."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such file")
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic != GGUF_MAGIC:
+        raise ModelFileError(f"{path.name} is not a GGUF model file (it does not start with 'GGUF')")
+    try:
+        from gguf import GGUFReader
+
+        reader = GGUFReader(path)
+    except (ValueError, IndexError, OSError, TypeError) as exc:
+        raise ModelFileError(f"{path.name} is damaged or cut short: its GGUF header cannot be read ({exc})") from None
+    # The reader maps the file and trusts the header's tensor table; a file cut
+    # short (an interrupted copy) still has a whole header. Its last tensor must end inside the file.
+    end = max((int(t.data_offset) + int(t.n_bytes) for t in reader.tensors), default=0)
+    if not reader.tensors or end > size:
+        raise ModelFileError(
+            f"{path.name} is cut short: its tensors need {end:,} bytes but the file has {size:,} "
+            "(copy it again from the original)"
+        )
+
+    def field(key: str) -> object:
+        found = reader.get_field(key)
+        return None if found is None else found.contents()
+
+    architecture = str(field("general.architecture") or "")
+    template = field("tokenizer.chat_template")
+    if not isinstance(template, str) or not template.strip():
+        raise ModelFileError(
+            f"{path.name} is not a chat model: it has no chat template, so it cannot follow the studio's "
+            "instructions (use the model's '-instruct' or '-chat' GGUF)"
+        )
+    context = field(f"{architecture}.context_length")
+    return GgufInfo(
+        architecture=architecture,
+        name=str(field("general.name") or path.stem),
+        context_length=int(context) if isinstance(context, (int, float)) else 0,
+        chat_template=template,
+        size=size,
+    )
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-") or "model"
+
+
+def registered_models() -> dict[str, LocalModel]:
+    try:
+        data = json.loads(registry_path().read_text())
+    except (OSError, ValueError):
+        return {}
+    return {key: LocalModel(**value) for key, value in data.items()}
+
+
+def register_gguf(path: Path, name: str | None = None) -> LocalModel:
+    """Check a GGUF chat model and remember it (with its sha256) as `local:<name>`."""
+    import time
+
+    path = Path(path).resolve()
+    info = inspect_gguf(path)
+    key = LOCAL_PREFIX + _slug(name or path.stem)
+    digest = sha256_file(path)
+    model = LocalModel(
+        key=key,
+        path=str(path),
+        sha256=digest,
+        size=info.size,
+        name=info.name,
+        architecture=info.architecture,
+        context_length=info.context_length,
+        registered_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+    )
+    models = registered_models()
+    models[key] = model
+    target = registry_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({k: vars(v) for k, v in models.items()}, indent=1, ensure_ascii=False))
+    os.replace(tmp, target)
+    _write_local_stamp(model)
+    return model
+
+
+def _local_stamp(model: LocalModel) -> Path:
+    # In our cache, not next to the museum's file: the studio never writes into their folders.
+    return cache_dir() / "local-models" / f"{_slug(model.key)}.sha256ok"
+
+
+def _write_local_stamp(model: LocalModel) -> None:
+    st = Path(model.path).stat()
+    stamp = _local_stamp(model)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(json.dumps({"sha256": model.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
+
+
+def local_model_path(model: LocalModel) -> Path:
+    """The registered file, checked against the sha256 taken at registration.
+
+    As for packaged models, a stamp of size and mtime spares re-hashing an
+    untouched file at every load; any change to either forces the full check."""
+    path = Path(model.path)
+    if not path.is_file():
+        raise ModelFileError(f"{model.key}: the registered file {path} is gone (register it again where it is now)")
+    st = path.stat()
+    try:
+        stamp = json.loads(_local_stamp(model).read_text())
+    except (OSError, ValueError):
+        stamp = {}
+    if stamp == {"sha256": model.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}:
+        return path
+    actual = sha256_file(path)
+    if actual != model.sha256:
+        raise ModelFileError(
+            f"{model.key}: {path.name} has changed since it was registered (sha256 {actual[:12]}…, registered "
+            f"{model.sha256[:12]}…); drafts must name the weights that wrote them, so register it again"
+        )
+    _write_local_stamp(model)
+    return path
+
+
+def _local_spec(key: str) -> ModelSpec | None:
+    model = registered_models().get(key)
+    if model is None:
+        return None
+    return ModelSpec(
+        key=key,
+        kind="gguf",
+        label=f"{model.name} ({Path(model.path).name}, registered)",
+        files=(ModelFile(Path(model.path).name, (), model.sha256),),
+        requirements=(),
+        meta={"path": model.path, "context_length": str(model.context_length)},
+    )
+
+
+def language_models() -> dict[str, ModelSpec]:
+    """Every GGUF chat model the studio can draft with here: packaged and registered."""
+    found = {key: spec for key, spec in MODELS.items() if spec.kind == "gguf"}
+    for key in registered_models():
+        spec = _local_spec(key)
+        if spec is not None:
+            found[key] = spec
+    return found

@@ -3,6 +3,7 @@ UI language, theme, and the project's four-eyes rule."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -60,6 +62,12 @@ class SettingsDialog(QDialog):
         for key, label in models_of("gguf"):
             self.llm_model.addItem(label, key)
         self.llm_model.setCurrentIndex(max(0, self.llm_model.findData(current["llm.model"])))
+        self.add_model_button = QPushButton(tr("Add a GGUF file…"))
+        self.add_model_button.setAccessibleName(tr("Add a GGUF model file the museum has"))
+        self.add_model_button.clicked.connect(self.choose_model_file)
+        self.add_model_result = QLabel("")
+        self.add_model_result.setWordWrap(True)
+        self.add_model_result.setAccessibleName(tr("Model file check result"))
         self.host = QLineEdit(current["llm.ollama_host"])
         self.host.setAccessibleName(tr("Ollama host"))
         self.ollama_model = QComboBox()
@@ -77,7 +85,11 @@ class SettingsDialog(QDialog):
         engine_box = QGroupBox(tr("Drafting"))
         form = QFormLayout(engine_box)
         form.addRow(tr("Engine"), self.engine)
-        form.addRow(tr("Embedded model"), self.llm_model)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.llm_model, 1)
+        model_row.addWidget(self.add_model_button)
+        form.addRow(tr("Embedded model"), model_row)
+        form.addRow("", self.add_model_result)
         form.addRow(tr("Ollama host"), self.host)
         row = QHBoxLayout()
         row.addWidget(self.ollama_model, 1)
@@ -207,6 +219,40 @@ class SettingsDialog(QDialog):
         for widget in (self.host, self.ollama_model, self.test_button):
             widget.setEnabled(ollama)
         self.llm_model.setEnabled(not ollama)
+
+    def choose_model_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("A GGUF chat model"), "", tr("GGUF models (*.gguf)"))
+        if path:
+            self.add_model_file(path)
+
+    def add_model_file(self, path: str) -> Op:
+        """Check and register a GGUF file off the GUI thread (hashing a model takes seconds)."""
+        self.add_model_result.setText(tr("Checking {name}…").format(name=Path(path).name))
+        self.add_model_button.setEnabled(False)
+
+        def ok(model: drafting.RegisteredModel) -> None:
+            self.llm_model.clear()
+            for key, label in models_of("gguf"):
+                self.llm_model.addItem(label, key)
+            self.llm_model.setCurrentIndex(max(0, self.llm_model.findData(model.key)))
+            self.add_model_result.setText(
+                tr("Added {key}: context {n} tokens, sha256 {sha}…").format(
+                    key=model.key, n=model.context_length, sha=model.sha256[:12]
+                )
+            )
+
+        return (
+            Op(
+                self.state,
+                lambda _p: drafting.register_model(Path(path)),
+                where="settings.add_model",
+                needs_project=False,
+            )
+            .success(ok)
+            .failure(lambda exc: self.add_model_result.setText(tr("Not added: {error}").format(error=exc)))
+            .finally_(lambda: self.add_model_button.setEnabled(True))
+            .run_in_background()
+        )
 
     def test_connection(self) -> None:
         host = self.host.text().strip()

@@ -1,6 +1,6 @@
 """`heritage-studio draft EXHIBIT --kind card`: grounded drafts streamed to the terminal.
 
-Also `draft-pick`, `draft-continue`, `feedback export` and `llm models`. The
+Also `draft-pick`, `draft-continue`, `feedback export`, `llm models` and `llm add-model`. The
 model runs on a worker thread so Ctrl-C cancels the job for real (the engine
 stops at the next token) instead of killing the process mid-write.
 """
@@ -59,6 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = p.add_subparsers(dest="action", required=True)
     a = s.add_parser("models", help="models the configured engine can use")
     a.set_defaults(func=cmd_models)
+    a = s.add_parser(
+        "add-model", help="register a GGUF chat model file the museum has (its sha256 is checked before each use)"
+    )
+    a.add_argument("path", type=Path, help="the .gguf file (an instruct/chat model)")
+    a.add_argument("--name", help="short name; the model is then 'local:NAME' (default: from the file name)")
+    a.set_defaults(func=cmd_add_model)
 
 
 def _person(project: Project, args: argparse.Namespace) -> User:
@@ -202,4 +208,13 @@ def cmd_models(args: argparse.Namespace) -> int:
     print("(change with: heritage-studio settings set llm.engine ollama; settings set llm.model NAME)")
     for line in drafting.available_models(cfg):
         print(line)
+    return 0
+
+
+def cmd_add_model(args: argparse.Namespace) -> int:
+    print(f"checking {args.path} (GGUF metadata, sha256)…", flush=True)
+    model = drafting.register_model(args.path, args.name)
+    print(f"registered {model.key}: {model.name} ({model.architecture}), context {model.context_length} tokens")
+    print(f"sha256 {model.sha256} (checked before each use; drafts name it in their provenance)")
+    print(f"draft with it: heritage-studio settings set llm.model '\"{model.key}\"'")
     return 0

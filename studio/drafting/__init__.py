@@ -17,11 +17,13 @@ from studio.drafting.candidates import continue_draft, pick_candidate, proofread
 from studio.drafting.engines import (
     SETTING_KEYS,
     PackagedModel,
+    RegisteredModel,
     available_models,
     engine_settings,
     ollama_models,
     packaged_models,
     planned_identity,
+    register_model,
 )
 from studio.drafting.evidence import (
     CARDS_DIR,
@@ -47,6 +49,7 @@ __all__ = [
     "DraftOutcome",
     "DraftRequestRecord",
     "PackagedModel",
+    "RegisteredModel",
     "Prewarmed",
     "available_models",
     "build_inputs",
@@ -61,6 +64,7 @@ __all__ = [
     "packaged_models",
     "pick_candidate",
     "planned_identity",
+    "register_model",
     "prewarm",
     "proofread",
     "ranked_passages",

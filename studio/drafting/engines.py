@@ -5,6 +5,7 @@ read it here, so they cannot drift apart)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
@@ -31,13 +32,36 @@ class PackagedModel:
 
 
 def packaged_models(kind: str = "gguf") -> list[PackagedModel]:
-    """The packaged models of one kind ("gguf" for drafting, "whisper-ct2" for transcription),
-    in the catalogue's order (the default first)."""
+    """The models of one kind the studio can use ("gguf" for drafting, "whisper-ct2" for
+    transcription), in the catalogue's order (the default first); for drafting, the GGUF
+    files this user registered follow the packaged ones (`local:<name>`)."""
+    found = model_files.language_models() if kind == "gguf" else model_files.MODELS
     return [
         PackagedModel(key, spec.label, model_files.is_installed(key))
-        for key, spec in model_files.MODELS.items()
+        for key, spec in found.items()
         if spec.kind == kind
     ]
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """A GGUF file of the museum's own, checked and registered for drafting."""
+
+    key: str  # local:<name>, what `llm.model` holds
+    name: str
+    architecture: str
+    context_length: int
+    sha256: str
+
+
+def register_model(path: Path, name: str | None = None) -> RegisteredModel:
+    """Check a GGUF chat model file (metadata, sha256) and make it a drafting model.
+    Hashing a large file takes seconds: never on the GUI thread."""
+    try:
+        model = model_files.register_gguf(path, name)
+    except model_files.ModelFileError as exc:
+        raise StudioError(str(exc)) from None
+    return RegisteredModel(model.key, model.name, model.architecture, model.context_length, model.sha256)
 
 
 def ollama_models(host: str, timeout_s: float = 10.0) -> list[OllamaModelInfo]:
