@@ -27,7 +27,7 @@ ANSWER = (
 
 
 @pytest.fixture
-def window(sample_project: Any, _window: Any) -> Any:  # noqa: F811
+def window(sample_project: Any, _window: Any) -> Any:
     return _window
 
 

@@ -45,7 +45,8 @@ SELFTEST_TOKENS = 4
 def load_factory(path: str) -> Callable[..., LanguageModel]:
     """'package.module:Name' -> the callable that builds the engine."""
     module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    factory: Callable[..., LanguageModel] = getattr(importlib.import_module(module), name)
+    return factory
 
 
 class Host:

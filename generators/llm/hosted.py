@@ -179,10 +179,11 @@ class HostedModel:
         if done.finish_reason == "cancelled":
             done.text = "".join(pieces)  # what the caller saw, not what the host made after the cancel
             done.completion_tokens = len(pieces)
-        self.last_evaluated = list(done.extra.pop("evaluated", []) or [])
+        evaluated = done.extra.pop("evaluated", None)
+        self.last_evaluated = [int(n) for n in evaluated] if isinstance(evaluated, list) else []
         threads = done.extra.pop("threads", None)
-        if threads:
-            self.threads = int(threads)
+        if isinstance(threads, int) and threads:
+            self.threads = threads
         # Times as the studio saw them (the pipe included), not as the host did.
         done.first_token_s = first[0] if first else done.first_token_s
         done.total_s = time.perf_counter() - started
@@ -259,7 +260,8 @@ class HostedModel:
         assert self._recv is not None
         try:
             if self._recv.poll(POLL_S):
-                return self._recv.recv()  # type: ignore[no-any-return]
+                message: tuple[Any, ...] = self._recv.recv()
+                return message
         except (EOFError, OSError):
             raise self._stopped(doing) from None
         if self._proc is not None and self._proc.poll() is not None:
