@@ -80,9 +80,9 @@ class SlowModel(ScriptedModel):
         cancelled: CancelCheck | None = None,
     ) -> Completion:
         def sink(piece: str) -> None:
-            time.sleep(self._every)
             if on_token is not None:
                 on_token(piece)
+            time.sleep(self._every)  # the slow step comes after the token, before the engine looks at cancel
 
         return super().complete(messages, params, on_token=sink, cancelled=cancelled)
 

@@ -125,6 +125,10 @@ def test_the_settings_dialog_adds_a_gguf_file_and_shows_a_refusal(
     dialog.add_model_file(str(good))
     wait_until(qtbot, lambda: "Added local:gallery-chat" in dialog.add_model_result.text(), timeout=30)
     assert dialog.llm_model.currentData() == "local:gallery-chat" and dialog.add_model_button.isEnabled()
-    dialog.apply()
-    with window.state.project.read() as s:
-        assert project_settings.get(s, "llm.model") == "local:gallery-chat"
+    dialog.apply()  # stores in the background
+
+    def stored() -> bool:
+        with window.state.project.read() as s:
+            return bool(project_settings.get(s, "llm.model") == "local:gallery-chat")
+
+    wait_until(qtbot, stored, timeout=30)
