@@ -1,14 +1,16 @@
 """Why a draft is left out of a package: one template per reason.
 
-The core writes reasons in English (packages, reports and the CLI keep them
-so). Because every reason is formatted from a template here, the app can
-recognise a reason and show it in the curator's language without the core
-knowing about languages.
+A reason is a code and its parameters (`Reason`). Packages, reports and the CLI
+keep its English text; the app renders the code and parameters in the reader's
+language at display time (ui/i18n.py), so the core knows nothing of languages
+and nothing is parsed back out of English. `parse` remains for reasons that come
+back as text only (an export record written before reasons carried their code).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Self
 
 LEFT_OUT: dict[str, str] = {
     "no_revision": "has no revision",
@@ -33,9 +35,27 @@ LEFT_OUT: dict[str, str] = {
 }
 
 
-def why(code: str, **params: object) -> str:
-    """The English reason for `code` with its details filled in."""
-    return LEFT_OUT[code].format(**params)
+class Reason(str):
+    """A reason as its English text (so every consumer that stores or prints text is
+    unchanged) that also carries its code and parameters for rendering elsewhere.
+    A parameter may itself be a Reason (an exhibit record's own reason, nested)."""
+
+    code: str
+    params: dict[str, object]
+
+    def __new__(cls, code: str, **params: object) -> Self:
+        self = super().__new__(cls, LEFT_OUT[code].format(**params))
+        self.code = code
+        self.params = params
+        return self
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, object]]:  # copy and pickle rebuild it whole
+        return (self.code,), self.params
+
+
+def why(code: str, **params: object) -> Reason:
+    """The reason `code` with its details filled in."""
+    return Reason(code, **params)
 
 
 def _pattern(template: str) -> re.Pattern[str]:

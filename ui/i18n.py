@@ -27,12 +27,16 @@ def tr(text: str) -> str:
     return text
 
 
-def tr_reason(text: str) -> str:
-    """A left-out reason from the core, in the UI's language (unknown text as it came)."""
-    from studio.reasons import LEFT_OUT, parse
+def tr_reason(reason: str) -> str:
+    """A left-out reason from the core in the UI's language, from its code and parameters;
+    text that carries no code (an older export record) is recognised from its template,
+    and anything else is shown as it came."""
+    from studio.reasons import LEFT_OUT, Reason, parse
 
-    found = parse(text)
-    if found is None:
-        return text
-    code, details = found
-    return tr(LEFT_OUT[code]).format(**details)
+    if isinstance(reason, Reason):
+        code, params = reason.code, reason.params
+    elif (found := parse(reason)) is not None:
+        code, params = found[0], dict(found[1])
+    else:
+        return reason
+    return tr(LEFT_OUT[code]).format(**{k: tr_reason(v) if isinstance(v, Reason) else v for k, v in params.items()})

@@ -13,6 +13,7 @@ from studio import exhibits, jobs
 from studio.commands import acting_user, open_project, table
 from studio.errors import StudioError
 from studio.project import DB_NAME
+from studio.reasons import Reason
 from studio.reasons import parse as parse_reason
 
 WAITING = ("pending", "edited_after_approval")  # left out only until an editor decides
@@ -167,7 +168,7 @@ def _print_left_out(left_out: list[dict[str, Any]]) -> None:
         print(f"left out ({len(left_out)}):")
         for o in left_out:
             print(f"  draft {o['draft_id']} {o['kind']} {o['language'] or '-'} [{o['exhibit']}]: {o['reason']}")
-        if any((r := parse_reason(o["reason"])) and r[0] in WAITING for o in left_out):
+        if any(_code(o["reason"]) in WAITING for o in left_out):
             print("  (an editor decides these with: heritage-studio review approve REVISION --sha256 HASH;")
             print("   heritage-studio drafts show DRAFT prints the text and its hash)")
 
@@ -231,3 +232,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for problem in report.problems:
         print(f"  {problem}", file=sys.stderr)
     return 1
+
+
+def _code(reason: str) -> str | None:
+    """The code of a left-out reason (from the reason itself, or its text when it came back as text)."""
+    if isinstance(reason, Reason):
+        return reason.code
+    found = parse_reason(reason)
+    return found[0] if found else None
