@@ -19,6 +19,7 @@ from ui import (
     export_view,
     field_editor,
     glossary_view,
+    i18n,
     main_window,
     review_view,
     settings_dialog,
@@ -33,7 +34,8 @@ UI = Path(__file__).resolve().parents[1] / "ui"
 TABLES = [
     (curate_view, "STATE_LABELS"),
     (review_view, "KIND_LABELS"),
-    (review_view, "LANGUAGE_LABELS"),
+    (i18n, "LANGUAGE_LABELS"),
+    (card_preview, "TEMPLATE_NAMES"),
     (review_view, "SORT_LABELS"),
     (review_view, "DONE_LABELS"),
     (field_editor, "FIELD_LABELS"),
@@ -204,3 +206,98 @@ def test_check_lines_name_each_kind_of_check_in_the_ui_language() -> None:
     finally:
         set_language("en")
     assert all(label in ZH for label in CHECK_LABELS.values())
+
+
+# Words allowed in the Chinese UI: keys, formats and product names people read as they are.
+TECHNICAL = {
+    "Ctrl", "Alt", "Shift", "Enter", "Return", "SRT", "WebVTT", "UTC", "sha256", "PDF", "Word",
+    "llama", "cpp", "python", "Ollama", "Qwen2", "Coder", "Instruct", "SmolLM2", "K_M", "Q4_1", "Q4_K_M",
+    "Whisper", "tiny", "base", "IIIF", "Dublin", "Core", "JSON", "English",
+    "taotie",  # the search box's example of an English search
+}  # fmt: skip
+
+
+def _visible_texts(win: Any) -> list[str]:
+    from PySide6.QtWidgets import QComboBox, QGroupBox, QLineEdit, QListWidget, QTableWidget, QTabWidget, QTreeWidget
+
+    out: list[str] = [win.windowTitle()]
+    for w in win.findChildren(QWidget):
+        if w.objectName().startswith("qt_"):
+            continue
+        if isinstance(w, (QLabel, QAbstractButton)):
+            out.append(w.text())
+        if isinstance(w, QGroupBox):
+            out.append(w.title())
+        if isinstance(w, QTabWidget):
+            out += [w.tabText(i) for i in range(w.count())]
+        if isinstance(w, QComboBox):
+            out += [w.itemText(i) for i in range(w.count())]
+        if isinstance(w, QListWidget):
+            out += [w.item(i).text() for i in range(w.count())]
+        if isinstance(w, QTreeWidget):
+            out += [w.headerItem().text(i) for i in range(w.columnCount())]
+            stack = [w.invisibleRootItem()]
+            while stack:
+                node = stack.pop()
+                for i in range(node.childCount()):
+                    child = node.child(i)
+                    stack.append(child)
+                    out += [child.text(c) for c in range(w.columnCount())]
+        if isinstance(w, QTableWidget):
+            out += [w.horizontalHeaderItem(i).text() for i in range(w.columnCount()) if w.horizontalHeaderItem(i)]
+        if isinstance(w, QLineEdit):
+            out.append(w.placeholderText())
+        out += [w.toolTip(), w.accessibleName()]
+    return [line for text in out for line in (text or "").split("\n") if line.strip()]
+
+
+def test_walking_the_chinese_ui_finds_no_english_words(qtbot: Any, app_dirs: Path, sample_project: Path) -> None:
+    """Every mode and every Curate tab, with drafts in both languages waiting: any English word
+    left after taking out the project's own data (titles, file names, people) is a leak."""
+    from sqlmodel import select
+
+    from studio import drafting, exhibits, review, users
+    from studio.models import Source
+    from studio.project import Project
+    from ui.app import install_qt_translations, start
+    from ui.i18n import set_language
+    from ui.prefs import Prefs
+
+    with Project.open(sample_project) as project, project.session() as s:
+        for language, title in (("zh-Hans", "青铜鼎"), ("en", "Ding")):
+            content = {"title": title, "body": "…", "key_facts": [], "image_caption": ""}
+            review.create_draft(s, exhibit_id=2, kind="card", content=content, created_by="Lin", language=language)
+        data = [e.title for e in exhibits.list_exhibits(s)] + [e.identifier or "" for e in exhibits.list_exhibits(s)]
+        data += [x.filename for x in s.exec(select(Source))] + [x.title for x in s.exec(select(Source)) if x.title]
+        data += [u.name for u in users.list_users(s)] + ["Ding", project.name]
+    # The packaged models' names come from their package catalogue, as product names do.
+    data += [m.label for m in drafting.packaged_models("gguf")]
+    try:
+        win = start(str(sample_project), Prefs(welcomed=True, ui_language="zh-Hans", prewarm=False))
+        qtbot.addWidget(win)
+        win.show()
+        settle(qtbot)
+        seen: set[str] = set()
+        for mode in (0, 1, 2):
+            win.set_mode(mode)
+            settle(qtbot)
+            tabs = win.curate.tabs
+            for i in range(tabs.count() if mode == 0 else 1):
+                if mode == 0:
+                    tabs.setCurrentIndex(i)
+                    settle(qtbot)
+                seen.update(_visible_texts(win))
+        leaks = set()
+        for text in seen:
+            rest = text
+            for token in sorted(data, key=len, reverse=True):
+                if token:
+                    rest = rest.replace(token, " ")
+            words = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9_.]*", rest) if len(re.sub(r"[^A-Za-z]", "", w)) >= 3}
+            if words - TECHNICAL and not all(any(t in w for t in TECHNICAL) for w in words):
+                leaks.add(text)
+        assert sorted(leaks) == [], "\n".join(sorted(leaks))
+        win.state.project.close()
+    finally:
+        set_language("en")
+        install_qt_translations("en")

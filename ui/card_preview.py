@@ -42,6 +42,13 @@ CHECK_LABELS = {
     "checking": "Checking",  # shown while the checks run again on an edited text
 }
 
+# Card templates by what they are for; the ids (app_card …) are file names, not words for people.
+TEMPLATE_NAMES = {
+    "app_card": "App card",
+    "kiosk_portrait": "Kiosk, portrait (1080 × 1920)",
+    "kiosk_landscape": "Kiosk, landscape (1920 × 1080)",
+}
+
 _pool: QThreadPool | None = None
 
 
@@ -101,7 +108,7 @@ class CardPreview(QWidget):
         self.template = QComboBox()
         self.template.setAccessibleName(tr("Card template"))
         for name in available_templates():
-            self.template.addItem(name, name)
+            self.template.addItem(tr(TEMPLATE_NAMES.get(name, name)), name)
         if self.template.findData("app_card") >= 0:
             self.template.setCurrentIndex(self.template.findData("app_card"))
         self.template.currentIndexChanged.connect(lambda _i: self.schedule())

@@ -35,6 +35,7 @@ from ui.card_preview import CardPreview
 from ui.i18n import tr
 from ui.ops import JobOp, Op, RunningJob
 from ui.review_view import KIND_LABELS, content_as_text
+from ui.sources_view import KIND_LABELS as SOURCE_KINDS
 from ui.state import AppState
 
 _CITE = re.compile(r"\[(\d+)\]")
@@ -235,7 +236,7 @@ class DraftingView(QWidget):
         with self.state.project.read() as s:
             for src in sources.list_sources(s, exhibit.id):
                 if src.kind in ("audio", "image"):
-                    self.source.addItem(f"{src.filename} ({src.kind})", src.id)
+                    self.source.addItem(f"{src.filename} ({tr(SOURCE_KINDS.get(src.kind, src.kind))})", src.id)
             for d, _r, state in review.list_drafts(s, exhibit.id):
                 self.from_draft.addItem(f"#{d.id} {d.kind} ({d.language}) · {state}", d.id)
         self._schedule_prewarm()

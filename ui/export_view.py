@@ -32,8 +32,9 @@ from studio.export import ExportOptions, ExportResult, export_package
 from studio.export.build import RemovalNeedsConfirmation
 from studio.export.content import Omission, PackageItem, collect
 from studio.export.record import ExportRecord, list_records
-from ui.i18n import tr, tr_reason
+from ui.i18n import language_label, tr, tr_reason
 from ui.ops import JobOp, Op
+from ui.review_view import KIND_LABELS
 from ui.state import AppState
 
 PACKAGES = {"kiosk": "Kiosk package (offline, runs in a kiosk browser)", "app": "App content package"}
@@ -193,14 +194,26 @@ class ExportView(QWidget):
             top = QTreeWidgetItem([item.exhibit.title, ""])
             for used in item.revisions:
                 QTreeWidgetItem(
-                    top, [f"{used.kind} ({used.language}) · {tr('rev.')} {used.revision_id}", used.reviewer]
+                    top,
+                    [
+                        (
+                            f"{tr(KIND_LABELS.get(used.kind, used.kind))} · {language_label(used.language)} · "
+                            f"{tr('rev.')} {used.revision_id}"
+                        ),
+                        used.reviewer,
+                    ],
                 )
             self.included.addTopLevelItem(top)
             top.setExpanded(True)
         self.left_out.clear()
         for o in omissions:
             self.left_out.addTopLevelItem(
-                QTreeWidgetItem([f"{o.exhibit} — {o.kind} ({o.language})", tr_reason(o.reason)])
+                QTreeWidgetItem(
+                    [
+                        f"{o.exhibit} — {tr(KIND_LABELS.get(o.kind, o.kind))} · {language_label(o.language)}",
+                        tr_reason(o.reason),
+                    ]
+                )
             )
         self.included.resizeColumnToContents(0)
         self.left_out.resizeColumnToContents(0)

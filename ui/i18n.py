@@ -27,6 +27,16 @@ def tr(text: str) -> str:
     return text
 
 
+# Languages of content (a draft, a source) as people name them; the codes stay in the data.
+LANGUAGE_LABELS = {"en": "English", "zh": "Chinese"}
+
+
+def language_label(code: str) -> str:
+    """'zh-Hans' → 中文 / Chinese: a code never shows in the UI."""
+    base = (code or "").split("-")[0].lower()
+    return tr(LANGUAGE_LABELS[base]) if base in LANGUAGE_LABELS else (code or "?")
+
+
 def tr_reason(reason: str) -> str:
     """A left-out reason from the core in the UI's language, from its code and parameters;
     text that carries no code (an older export record) is recognised from its template,

@@ -40,7 +40,7 @@ from ui.audio_player import AudioPlayer
 from ui.audit_view import AuditView
 from ui.card_preview import CardPreview
 from ui.field_editor import FieldEditor, plain_text
-from ui.i18n import tr
+from ui.i18n import language_label, tr
 from ui.ops import Op
 from ui.state import AppState
 
@@ -159,7 +159,6 @@ def load_item(project: Any, draft_id: int) -> ReviewItem:
     return ReviewItem(draft, revision, title, cited, names, model_revision, image, stale, audio_path, context, strict)
 
 
-LANGUAGE_LABELS = {"en": "English", "zh": "Chinese"}
 SORT_LABELS = {
     "oldest": "Oldest first",
     "newest": "Newest first",
@@ -173,11 +172,6 @@ DONE_LABELS = {
     "rejected": "Rejected",
     "saved": "Saved your edit of",
 }
-
-
-def language_label(code: str) -> str:
-    base = (code or "").split("-")[0]
-    return tr(LANGUAGE_LABELS.get(base, code or "?"))
 
 
 def entry_label(e: QueueEntry) -> str:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from studio import ingest, sources
 from studio.models import Source
 from ui.audio_player import AudioPlayer
-from ui.i18n import tr
+from ui.i18n import language_label, tr
 from ui.ops import JobOp, Op
 from ui.state import AppState
 
@@ -216,7 +216,9 @@ class SourcesView(QWidget):
         for source, thumb in rows:
             kind = tr(KIND_LABELS.get(source.kind, source.kind))
             item = QListWidgetItem(
-                f"{source.filename}\n{kind} · {source.language}" if source.language else f"{source.filename}\n{kind}"
+                f"{source.filename}\n{kind} · {language_label(source.language)}"
+                if source.language
+                else f"{source.filename}\n{kind}"
             )
             item.setData(Qt.ItemDataRole.UserRole, source.id)
             if thumb:
