@@ -238,6 +238,8 @@ ZH: dict[str, str] = {
     "Photo caption": "图片说明",
     "Credit line": "版权说明",
     "Checking": "正在检查",
+    "Start a new project": "新建一个项目",
+    "Open a project": "打开一个项目",
     "App card": "应用卡片",
     "Kiosk, portrait (1080 × 1920)": "导览屏，竖版（1080 × 1920）",
     "Kiosk, landscape (1920 × 1080)": "导览屏，横版（1920 × 1080）",

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from studio import users
-from studio.samples import SAMPLE_PROJECT
 from ui.curate_view import CurateView
 from ui.export_view import ExportView
 from ui.i18n import tr
@@ -34,7 +33,7 @@ from ui.settings_dialog import SettingsDialog
 from ui.sign_in import switch_person
 from ui.state import AppState
 from ui.theme import apply_theme
-from ui.welcome import WelcomeDialog, open_sample
+from ui.welcome import WelcomeDialog, open_sample, sample_location
 
 MODES = ("Curate", "Review", "Export")
 
@@ -182,7 +181,7 @@ class MainWindow(QMainWindow):
             self.state.report_error(exc, "project.open")
 
     def choose_project(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, tr("Open project"), str(SAMPLE_PROJECT.parent))
+        folder = QFileDialog.getExistingDirectory(self, tr("Open project"), str(sample_location().parent))
         if folder:
             self.open_project(folder)
 

@@ -1,31 +1,43 @@
-"""First run: a short welcome that opens (building if needed) the sample project."""
+"""First run: a short welcome that starts a new project or opens (building if needed) the sample.
+
+The sample is built in the user's data folder (~/.local/share/heritage-studio/Bronzes.studio),
+not in the install folder, which may be read-only or shared by everyone on the machine.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from studio.samples import SAMPLE_PROJECT, build_sample
+from studio.samples import build_sample
 from ui.i18n import tr
 from ui.ops import Op, RunningJob
+from ui.prefs import data_dir
 from ui.state import AppState
 
 
+def sample_location() -> Path:
+    return data_dir() / "Bronzes.studio"
+
+
 def open_sample(state: AppState) -> None:
-    """Open projects/Bronzes.studio, building it from the sample sources the first time."""
-    if (SAMPLE_PROJECT / "project.db").exists():
+    """Open the sample project in the user's data folder, building it from the sample sources the first time."""
+    where = sample_location()
+    if (where / "project.db").exists():
         try:
-            state.open_project(SAMPLE_PROJECT)
+            state.open_project(where)
         except Exception as exc:  # noqa: BLE001 - shown as a message
             state.report_error(exc, "project.open")
         return
 
     def build(ctx: Any) -> str:
         ctx.progress(0.05, tr("Building the sample project…"))
-        project, _reports = build_sample(SAMPLE_PROJECT)
+        where.parent.mkdir(parents=True, exist_ok=True)
+        project, _reports = build_sample(where)
         project.close()
-        return str(SAMPLE_PROJECT)
+        return str(where)
 
     # A job record needs an open project and the sample does not exist yet, so
     # this build is a plain background op, still shown in the job panel.
@@ -72,16 +84,24 @@ class WelcomeDialog(QDialog):
             )
         )
         text.setWordWrap(True)
-        sample = QPushButton(tr("Open the sample project"))
-        sample.setAccessibleName(tr("Open the sample project"))
-        sample.setDefault(True)
-        sample.clicked.connect(self._sample)
+        self.sample_button = QPushButton(tr("Open the sample project"))
+        self.sample_button.setAccessibleName(tr("Open the sample project"))
+        self.sample_button.setDefault(True)
+        self.sample_button.clicked.connect(self._sample)
+        self.new_button = QPushButton(tr("New project…"))
+        self.new_button.setAccessibleName(tr("Start a new project"))
+        self.new_button.clicked.connect(self._new)
+        self.open_button = QPushButton(tr("Open project…"))
+        self.open_button.setAccessibleName(tr("Open a project"))
+        self.open_button.clicked.connect(self._open)
         close = QPushButton(tr("Close"))
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.open_button)
         buttons.addStretch(1)
         buttons.addWidget(close)
-        buttons.addWidget(sample)
+        buttons.addWidget(self.sample_button)
         layout = QVBoxLayout(self)
         layout.addWidget(text)
         layout.addLayout(buttons)
@@ -90,3 +110,15 @@ class WelcomeDialog(QDialog):
     def _sample(self) -> None:
         open_sample(self.state)
         self.accept()
+
+    def _new(self) -> None:
+        self.accept()
+        window = self.parent()
+        if window is not None and hasattr(window, "new_project"):
+            window.new_project()
+
+    def _open(self) -> None:
+        self.accept()
+        window = self.parent()
+        if window is not None and hasattr(window, "choose_project"):
+            window.choose_project()
