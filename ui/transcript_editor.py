@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from generators.transcription import GlossaryEntry, Segment, Suggestion, suggest, to_srt, to_webvtt
+from generators.transcription import GlossaryEntry, Segment, Suggestion, editing, suggest, to_srt, to_webvtt
 from ui.audio_player import AudioPlayer, clock
 from ui.i18n import tr
 from ui.ops import compute
@@ -88,15 +89,23 @@ class SegmentModel(QAbstractTableModel):
 
     def set_field(self, row: int, field: str, value: Any) -> None:
         seg = self.segments[row]
+        # New words get new word times (as the CLI's `transcript edit` does): kept one for one
+        # when the words still line up, else spread over the segment and marked estimated.
+        words = editing.retime_words(seg, value) if field == "text" and value != seg.text else seg.words
         self.segments[row] = Segment(
             seg.start,
             seg.end,
             value if field == "text" else seg.text,
-            seg.words,
+            words,
             value if field == "speaker" else seg.speaker,
         )
         col = 3 if field == "text" else 2
         self.dataChanged.emit(self.index(row, col), self.index(row, col))
+
+    def replace_segments(self, segments: list[Segment]) -> None:
+        self.beginResetModel()
+        self.segments = list(segments)
+        self.endResetModel()
 
     def row_at(self, seconds: float) -> int:
         for row, seg in enumerate(self.segments):
@@ -121,6 +130,25 @@ class SetSegments(QUndoCommand):
     def undo(self) -> None:
         for row, field, old, _new in reversed(self.changes):
             self.editor.model.set_field(row, field, old)
+        self.editor.mark_dirty()
+
+
+class SetAllSegments(QUndoCommand):
+    """A change of the segment list itself (split, merge), undone by putting the old list back."""
+
+    def __init__(self, editor: TranscriptEditor, label: str, before: list[Segment], after: list[Segment]) -> None:
+        super().__init__(label)
+        self.editor = editor
+        self.before, self.after = list(before), list(after)
+
+    def redo(self) -> None:
+        self.editor.model.replace_segments(self.after)
+        self.editor.table.resizeRowsToContents()
+        self.editor.mark_dirty()
+
+    def undo(self) -> None:
+        self.editor.model.replace_segments(self.before)
+        self.editor.table.resizeRowsToContents()
         self.editor.mark_dirty()
 
 
@@ -174,6 +202,12 @@ class TranscriptEditor(QWidget):
         play_segment.setAccessibleName(tr("Play from the selected segment"))
         play_segment.clicked.connect(self.play_selected)
         QShortcut(QKeySequence("Ctrl+P"), self, self.play_selected)
+        split = QPushButton(tr("Split segment…"))
+        split.setAccessibleName(tr("Split the selected segment in two"))
+        split.clicked.connect(self.ask_split)
+        merge = QPushButton(tr("Merge with next"))
+        merge.setAccessibleName(tr("Merge the selected segment with the next one"))
+        merge.clicked.connect(self.merge_selected)
         self.find_box = QLineEdit()
         self.find_box.setPlaceholderText(tr("Find"))
         self.find_box.setAccessibleName(tr("Find in transcript"))
@@ -201,6 +235,8 @@ class TranscriptEditor(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(play_segment)
         bar.addWidget(self.follow)
+        bar.addWidget(split)
+        bar.addWidget(merge)
         bar.addStretch(1)
         bar.addWidget(self.find_box)
         bar.addWidget(self.replace)
@@ -248,6 +284,48 @@ class TranscriptEditor(QWidget):
     def set_dirty(self, dirty: bool) -> None:
         self.dirty = dirty
         self.dirty_changed.emit(dirty)
+
+    # ------------------------------------------------------- split and merge
+    def selected_row(self) -> int:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    def split_at(self, row: int, at_char: int) -> None:
+        """Split segment `row` before character `at_char`; the boundary time comes from the words."""
+        before = self.segments()
+        try:
+            after = editing.split(before, row, at_char)
+        except ValueError as exc:
+            self.find_status.setText(str(exc))
+            return
+        self.undo.push(SetAllSegments(self, tr("Split segment {n}").format(n=row + 1), before, after))
+
+    def merge_at(self, row: int) -> None:
+        before = self.segments()
+        try:
+            after = editing.merge(before, row)
+        except ValueError as exc:
+            self.find_status.setText(str(exc))
+            return
+        self.undo.push(
+            SetAllSegments(self, tr("Merge segments {n} and {m}").format(n=row + 1, m=row + 2), before, after)
+        )
+
+    def ask_split(self) -> None:
+        row = self.selected_row()
+        if row < 0:
+            return
+        text = self.model.segments[row].text
+        marked, ok = QInputDialog.getText(
+            self, tr("Split segment"), tr("Put a | where the new segment should begin:"), text=text
+        )
+        if ok and "|" in marked:
+            self.split_at(row, len(marked.split("|", 1)[0]))
+
+    def merge_selected(self) -> None:
+        row = self.selected_row()
+        if row >= 0:
+            self.merge_at(row)
 
     # --------------------------------------------------------------- playback
     def play_selected(self) -> None:
