@@ -150,3 +150,23 @@ def test_ctrl_c_in_export_says_cancelled_exits_130_and_leaves_no_package(tmp_pat
     assert code == 130 and "cancelled" in err, (code, err)
     assert ("export.kiosk", "cancelled") in _statuses(root)
     assert not [p for p in out.iterdir() if not p.name.startswith(".building-")]
+
+
+def test_ctrl_c_in_import_says_cancelled_exits_130_and_records_the_job_cancelled(tmp_path: Path) -> None:
+    project = Project.create(tmp_path / "I.studio")
+    with project.session() as s:
+        users.add_user(s, "Lin", "curator", admin=True)
+    project.close()
+    folder = tmp_path / "labels"
+    folder.mkdir()
+    for n in range(250):  # a few seconds of work at ~25 files a second
+        (folder / f"label_{n}.txt").write_text(f"Label {n}: a bronze vessel from Anyang, word w{n}.\n", "utf-8")
+    root = project.root
+    code, err = _interrupt_when(
+        ["-p", str(root), "-u", "Lin", "import", str(folder), "--no-progress"], _running(root, "import", after=1.0)
+    )
+    assert "internal error" not in err and "Traceback" not in err, err
+    assert code == 130 and "cancelled" in err, (code, err)
+    assert ("import", "cancelled") in _statuses(root)
+    with Project.open(root) as again:
+        assert again.integrity_check() == "ok"

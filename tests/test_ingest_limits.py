@@ -119,3 +119,23 @@ def test_a_text_file_over_the_character_limit_is_refused(tmp_path: Path, monkeyp
     path.write_text("word " * 300, encoding="utf-8")
     with pytest.raises(extractors.StudioError, match="limit of 1,000 characters"):
         extractors.extract(path, "text")
+
+
+def test_a_pdf_over_the_page_or_character_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pypdf import PdfWriter
+
+    from tests.makers import make_pdf
+
+    many = tmp_path / "pages.pdf"
+    writer = PdfWriter()
+    for _ in range(3):
+        writer.add_blank_page(width=612, height=792)
+    with open(many, "wb") as fh:
+        writer.write(fh)
+    monkeypatch.setattr(extractors, "MAX_DOC_PAGES", 2)
+    with pytest.raises(extractors.StudioError, match=r"pages\.pdf: 3 pages is over the limit of 2"):
+        extractors.extract(many, "pdf")
+    wordy = make_pdf(tmp_path / "wordy.pdf", ["The bronze ding was cast at Anyang."] * 10)
+    monkeypatch.setattr(extractors, "MAX_EXTRACTED_CHARS", 100)
+    with pytest.raises(extractors.StudioError, match=r"wordy\.pdf: over the limit of 100 characters"):
+        extractors.extract(wordy, "pdf")
