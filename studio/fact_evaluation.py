@@ -63,12 +63,6 @@ def _facts(lm: LanguageModel | None, inputs: DraftInputs) -> tuple[list[Fact], d
     return [f for f in merged if f.slot not in disputed], {int(r.passage_id or 0): r.text for r in refs}, notes
 
 
-def _claim(fact: Fact, language: str) -> str:
-    want = language[:2]
-    claims = fact.detail.get("claims", {})
-    return next((str(c) for lang, c in claims.items() if str(lang).startswith(want)), fact.claim)
-
-
 def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, seed: int, with_model: bool) -> Any:
     from studio.evaluation import DraftAttempt
 
@@ -85,14 +79,15 @@ def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, s
         return DraftAttempt(content={}, text="", passages={}, refused=f"{inputs.kind} is not composed", **common)
     accepted, texts, notes = _facts(lm if with_model else None, inputs)
     offered = [
-        composing.FactForText(0, i, f.kind, _claim(f, inputs.language), tuple(s.quote for s in f.spans))
-        for i, f in enumerate(accepted)
+        composing.FactForText(0, i, accepted[i].kind, claim, tuple(s.quote for s in accepted[i].spans))
+        for i, claim in composing.in_language([f.as_content() for f in accepted], inputs.language)
     ]
     chosen = composing.choose(offered, inputs.kind)
     if not chosen:
         return DraftAttempt(content={}, text="", passages={}, refused="no facts to compose from", total_s=0.0, **common)
     extracted_s = time.perf_counter() - started
-    result = composing.compose(lm, inputs.kind, inputs.language, inputs.exhibit, chosen, seed=seed)
+    limits = composing.char_limits(inputs.limits or template.limits)
+    result = composing.compose(lm, inputs.kind, inputs.language, inputs.exhibit, chosen, seed=seed, limits=limits)
     # Each [n] is measured against the passages the fact was read from, not against
     # the fact's own wording: "supported" means supported by the museum's text.
     passages = {

@@ -430,16 +430,6 @@ class ComposeOutcome:
     content: dict[str, Any] = field(default_factory=dict)
 
 
-def _claim_in(content: dict[str, Any], language: str) -> str:
-    """The fact's claim as a source in the text's language put it, if one did."""
-    claims = (content.get("detail") or {}).get("claims") or {}
-    want = "zh" if language.startswith("zh") else "en"
-    own = str(content.get("claim", ""))
-    if str(content.get("language", "")).startswith(want):
-        return own  # a person's correction of the claim wins over the claims found
-    return next((str(c) for lang, c in claims.items() if str(lang).startswith(want)), own)
-
-
 def compose_draft(
     project: Any,
     exhibit_ref: int | str,
@@ -468,6 +458,7 @@ def compose_draft(
             if not t.language or t.language[:2] == language[:2]
         ]
         cfg = engine_settings(s) if model is None else None
+    limits = composing.char_limits(_limits(kind, language, project.root))
     if not usable:
         raise StudioError(
             f"exhibit '{exhibit.title}' has no approved facts for visitors: extract its facts "
@@ -476,12 +467,12 @@ def compose_draft(
     offered = [
         composing.FactForText(
             n=0,
-            fact_id=r.draft_id,
-            kind=str(r.content.get("kind")),
-            claim=_claim_in(r.content, language),
-            quotes=tuple(str(sp.get("quote", "")) for sp in r.content.get("spans", [])),
+            fact_id=usable[i].draft_id,
+            kind=str(usable[i].content.get("kind")),
+            claim=claim,
+            quotes=tuple(str(sp.get("quote", "")) for sp in usable[i].content.get("spans", [])),
         )
-        for r in usable
+        for i, claim in composing.in_language([r.content for r in usable], language)
     ]
     chosen = composing.choose(offered, kind)
     if not chosen:
@@ -500,6 +491,7 @@ def compose_draft(
                 label,
                 chosen,
                 seed=seed,
+                limits=limits,
                 on_token=on_token,
                 cancelled=lambda: ctx.cancelled,
             )
@@ -597,6 +589,19 @@ def compose_draft(
         on_progress=on_progress,
     )
     return ComposeOutcome(**outcome)
+
+
+def _limits(kind: str, language: str, project_root: Any) -> Any:
+    """The same field limits direct drafting works to: the card template's, else the prompt's."""
+    from generators.drafting.prompts import PromptTemplateError, load_template
+    from studio.drafting import DEFAULT_CARD_TEMPLATE, card_limits
+
+    if kind in ("card", "audio_card"):
+        return card_limits(DEFAULT_CARD_TEMPLATE, language)
+    try:
+        return load_template("caption" if kind == "alt_text" else kind, project_root).limits
+    except PromptTemplateError:
+        return {}
 
 
 def _grounds(facts_used: list[dict[str, Any]]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ text that addresses the model."""
 from __future__ import annotations
 
 import json
+import re
 
 from generators.facts import rules
 from generators.facts.chinese import zh_int
@@ -12,7 +13,7 @@ from generators.facts.injection import find_instructions
 from generators.facts.merge import conflicts, merge
 from generators.facts.proposals import extraction_schema, parse, propose
 from generators.facts.rules import GlossaryTerm
-from generators.facts.types import PassageRef
+from generators.facts.types import Fact, PassageRef
 from generators.llm.scripted import ScriptedModel
 
 EN = PassageRef(
@@ -143,3 +144,34 @@ def test_instructions_to_the_model_are_found_in_english_and_chinese() -> None:
     ]
     for text in fine:
         assert not find_instructions(text), text
+
+
+def test_composition_offers_claims_in_the_texts_language_and_keeps_within_limits() -> None:
+    from generators.checks import FieldLimit
+    from generators.facts import compose
+
+    facts = merge([*rules.extract(EN), *rules.extract(ZH)])
+    model_only_en = Fact(
+        "function", "Used in rites", "used in rites", "function:used in rites", (), "model", "en", {"claims": {}}
+    )
+    contents = [f.as_content() for f in [*facts, model_only_en]]
+    zh = dict(compose.in_language(contents, "zh-Hans"))
+    assert zh and all(re.search(r"[\u3400-\u9fff]", c) or c == "RMAA.1987.014" for c in zh.values())
+    assert len(contents) - 1 not in zh  # the English-only claim is not offered to a Chinese card
+    weight = next(i for i, c in enumerate(contents) if c["slot"] == "dimension:weight")
+    assert zh[weight] == "重3.42千克"
+    assert dict(compose.in_language(contents, "en"))[weight] == "weight 3.42 kg"
+    limits = compose.char_limits({"title": FieldLimit(max_chars=40), "body": FieldLimit(max_words=90)})
+    assert limits == {"title": 40, "body": 540}
+    schema = compose.schema("card", [1, 2], limits)
+    assert schema["properties"]["title"]["maxLength"] == 40
+    assert schema["properties"]["body"]["maxItems"] == 4
+    offered = [compose.FactForText(1, 10, "material", "bronze"), compose.FactForText(2, 11, "date", "1200 BCE")]
+    repeated = {
+        "title": "Ding",
+        "body": [{"text": "It is bronze.", "fact_ids": [1]}, {"text": "It is bronze", "fact_ids": [1]}],
+        "image_caption": {"text": "A ding of 1200 BCE.", "fact_ids": [2]},
+    }
+    content, used, problems = compose.assemble("card", json.dumps(repeated), offered)
+    assert content["body"] == "It is bronze. [1]" and used == [1, 2]
+    assert any("repeated sentence" in p for p in problems)

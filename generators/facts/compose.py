@@ -10,8 +10,9 @@ are the approved claims themselves, with no model in between.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from generators.llm.base import ChatMessage, Completion, GenerationParams, LanguageModel
 
@@ -58,6 +59,34 @@ class Composition:
     problems: list[str] = field(default_factory=list)
 
 
+def claim_in(fact: Mapping[str, Any], language: str) -> str | None:
+    """The fact's claim as a source in `language` put it (a person's correction first),
+    a material named from the vocabulary, or None: a claim in another language would
+    be copied into the text as it is (the 0.5B model wrote "青铜，这 one stands on…")."""
+    want = language[:2]
+    claim = str(fact.get("claim", ""))
+    if str(fact.get("language", "")).startswith(want) and claim:
+        return claim
+    claims = (fact.get("detail") or {}).get("claims") or {}
+    found = next((str(c) for lang, c in claims.items() if str(lang).startswith(want) and c), None)
+    if found is not None:
+        return found
+    if fact.get("kind") == "material":
+        from generators.facts.rules import MATERIALS
+
+        names = next(((en, zh) for key, en, zh in MATERIALS if key == fact.get("value")), None)
+        if names is not None and (names[1] if want == "zh" else names[0]):
+            return (names[1] if want == "zh" else names[0])[0]
+    return None
+
+
+def in_language(facts: Sequence[Mapping[str, Any]], language: str) -> list[tuple[int, str]]:
+    """(index, claim) of the facts to offer for a text in `language`: those with a claim in
+    it; if none has one, every fact with its own claim (the model then translates)."""
+    same = [(i, c) for i, f in enumerate(facts) if (c := claim_in(f, language)) is not None]
+    return same or [(i, str(f.get("claim", ""))) for i, f in enumerate(facts)]
+
+
 def choose(facts: Sequence[FactForText], kind: str, limit: int | None = None) -> list[FactForText]:
     """The facts that fit the text, by the kind's priority (then the order given), renumbered 1..n."""
     order = PRIORITY.get(kind, PRIORITY["card"])
@@ -66,26 +95,53 @@ def choose(facts: Sequence[FactForText], kind: str, limit: int | None = None) ->
     return [FactForText(i + 1, f.fact_id, f.kind, f.claim, f.quotes) for i, f in enumerate(picked)]
 
 
-def schema(kind: str, numbers: Sequence[int], limits: dict[str, int] | None = None) -> dict[str, object]:
-    """The answer's JSON schema: fields of the kind, sentences tied to an enum of fact numbers."""
+def char_limits(limits: Mapping[str, Any]) -> dict[str, int]:
+    """Characters per field from a template's limits (FieldLimit: max_chars, or max_words at ~6 characters each)."""
+    out: dict[str, int] = {}
+    for name, limit in limits.items():
+        chars, words = getattr(limit, "max_chars", None), getattr(limit, "max_words", None)
+        if chars:
+            out[name] = int(chars)
+        elif words:
+            out[name] = int(words) * 6
+    return out
+
+
+SENTENCE_CHARS = 200  # one sentence, at most; a field's own limit is tighter when it has one
+
+
+def schema(kind: str, numbers: Sequence[int], limits: Mapping[str, int] | None = None) -> dict[str, object]:
+    """The answer's JSON schema: fields of the kind, sentences tied to an enum of fact numbers.
+    `limits` are characters per field (a title, a caption); the grammar keeps the text within them."""
     limits = limits or {}
-    sentence = {
-        "type": "object",
-        "properties": {
-            "text": {"type": "string", "minLength": 3, "maxLength": 300},
-            "fact_ids": {"type": "array", "minItems": 1, "maxItems": 3, "items": {"enum": list(numbers)}},
-        },
-        "required": ["text", "fact_ids"],
-        "additionalProperties": False,
-    }
+
+    def sentence(most_chars: int) -> dict[str, object]:
+        return {
+            "type": "object",
+            "properties": {
+                "text": {"type": "string", "minLength": 3, "maxLength": most_chars},
+                "fact_ids": {"type": "array", "minItems": 1, "maxItems": 3, "items": {"enum": list(numbers)}},
+            },
+            "required": ["text", "fact_ids"],
+            "additionalProperties": False,
+        }
+
     properties: dict[str, object] = {}
     for name, shape, most in FIELDS[kind]:
+        chars = limits.get(name)
         if shape == "title":
-            properties[name] = {"type": "string", "minLength": 2, "maxLength": limits.get(name, 60)}
+            properties[name] = {"type": "string", "minLength": 2, "maxLength": chars or 60}
         elif shape == "sentence":
-            properties[name] = sentence
+            properties[name] = sentence(min(SENTENCE_CHARS, chars or SENTENCE_CHARS))
         else:
-            properties[name] = {"type": "array", "minItems": 1, "maxItems": most, "items": sentence}
+            # A field limited in all (a 90-word body) gets fewer sentences, each within the sentence cap.
+            count = max(1, min(most, chars // 120)) if chars else most
+            properties[name] = {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": count,
+                "items": sentence(min(SENTENCE_CHARS, chars or SENTENCE_CHARS)),
+            }
     return {
         "type": "object",
         "properties": properties,
@@ -162,13 +218,24 @@ def assemble(kind: str, answer: str, facts: Sequence[FactForText]) -> tuple[dict
         return {}, [], ["the model's answer is not a JSON object"]
     content: dict[str, object] = {}
     used: list[int] = []
+    said: set[str] = set()  # a sentence said once is not said again (small models repeat under a grammar too)
     for name, shape, _most in FIELDS[kind]:
         value = data.get(name)
         if shape == "title":
             content[name] = str(value or "").strip()
             continue
         items = value if shape == "sentences" and isinstance(value, list) else [value]
-        parts = [p for p in (_sentence(i, allowed, problems) for i in items) if p is not None]
+        parts = []
+        for raw in items:
+            part = _sentence(raw, allowed, problems)
+            if part is None:
+                continue
+            key = " ".join(part[0].lower().split()).rstrip(".。")
+            if key in said:
+                problems.append(f"a repeated sentence was left out: {part[0][:60]}")
+                continue
+            said.add(key)
+            parts.append(part)
         for _text, ids in parts:
             used += [i for i in ids if i not in used]
         content[name] = " ".join(_cited(t, ids) for t, ids in parts)
@@ -189,7 +256,7 @@ def compose(
     max_tokens: int = 500,
     temperature: float = 0.2,
     seed: int = 42,
-    limits: dict[str, int] | None = None,
+    limits: Mapping[str, int] | None = None,
     on_token: Callable[[str], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Composition:
