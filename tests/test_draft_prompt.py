@@ -226,3 +226,43 @@ def test_the_worked_example_follows_the_draft_language() -> None:
     for template_id in ("card", "audio_card", "summary", "caption"):
         t = load_template(template_id)
         assert "$example" in t.user and t.example_for("en") and t.example_for("zh")
+
+
+def test_passages_beyond_the_ones_offered_are_named_not_dropped_silently(tmp_path: Path) -> None:
+    """Issue 16: an exhibit with 60 passages put the best 40 in the prompt and said nothing of
+    the other 20; a caption read the best 6 and said nothing of the rest."""
+    from generators.drafting.grounding import Grounding
+    from studio import exhibits
+    from studio.drafting import MAX_PASSAGES, build_inputs
+    from studio.ingest import import_paths
+    from studio.passages import passages_of_exhibit
+    from studio.project import Project
+    from tests.makers import make_image
+
+    project = Project.create(tmp_path / "Many.studio")
+    try:
+        with project.session() as s:
+            exhibit = exhibits.create_exhibit(s, "Bronze bell", identifier="X.1", subject="bronze; bell")
+        notes = tmp_path / "notes.txt"
+        notes.write_text(
+            "\n\n".join(
+                f"Note {n}: the bell was rung at ceremony number {n}. " + "The bronze rang long and low. " * 20
+                for n in range(60)
+            ),
+            encoding="utf-8",
+        )
+        import_paths(project, [notes, make_image(tmp_path / "bell.jpg")], exhibit_id=exhibit.id, actor="Lin")
+        with project.read() as s:
+            exhibit = exhibits.get_exhibit(s, "X.1")
+            total = len(passages_of_exhibit(s, int(exhibit.id or 0)))
+            assert total > MAX_PASSAGES + 6
+            card = build_inputs(s, exhibit, "card", language="en")
+            caption = build_inputs(s, exhibit, "caption", language="en")
+        assert len(card.passages) == MAX_PASSAGES and len(card.not_offered) == total - MAX_PASSAGES
+        assert len(caption.not_offered) == total - 6
+        grounding = Grounding(list(card.passages), [], [], list(card.not_offered))
+        note = grounding.dropped_note()
+        assert note.startswith(f"{total - MAX_PASSAGES} passage(s) ranked below those offered were not given")
+        assert card.not_offered[0].label in note
+    finally:
+        project.close()

@@ -45,6 +45,7 @@ class DraftInputs:
     )  # from the card template; overrides the prompt's defaults
     instructions: str = ""
     translate_from: Mapping[str, object] | None = None  # content of the revision being translated
+    not_offered: Sequence[SourcePassage] = ()  # ranked below the passages offered; reported, never read
     source_language: str = "en"
 
 
@@ -132,6 +133,7 @@ def prepare(model: LanguageModel, template: PromptTemplate, inputs: DraftInputs)
         return [ChatMessage("system", system), ChatMessage("user", user)]
 
     grounding = fit_passages(passages, inputs.glossary, lambda g: model.count_tokens(messages_for(g)), budget)
+    grounding.not_offered = list(inputs.not_offered)
     messages = messages_for(grounding)
     return PreparedPrompt(
         template=template,

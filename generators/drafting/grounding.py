@@ -31,6 +31,9 @@ class Grounding:
     passages: list[SourcePassage]  # numbered 1..n in this order
     glossary: list[GlossaryEntry]
     dropped: list[SourcePassage] = field(default_factory=list)
+    # Ranked below what retrieval offers the model at all (the best 40, a caption's best 6):
+    # never read, and said so, so the curator always sees what the model did not read.
+    not_offered: list[SourcePassage] = field(default_factory=list)
 
     def numbered(self) -> dict[int, str]:
         return {i: p.text for i, p in enumerate(self.passages, start=1)}
@@ -43,10 +46,16 @@ class Grounding:
         return {"n": number, "passage_id": p.passage_id, "source_id": p.source_id, "label": p.label, "text": p.text}
 
     def dropped_note(self) -> str:
-        if not self.dropped:
-            return ""
-        labels = "; ".join(p.label for p in self.dropped)
-        return f"{len(self.dropped)} lower-ranked passage(s) left out to fit the model's context: {labels}"
+        notes = []
+        if self.dropped:
+            labels = "; ".join(p.label for p in self.dropped)
+            notes.append(f"{len(self.dropped)} lower-ranked passage(s) left out to fit the model's context: {labels}")
+        if self.not_offered:
+            labels = "; ".join(p.label for p in self.not_offered)
+            notes.append(
+                f"{len(self.not_offered)} passage(s) ranked below those offered were not given to the model: {labels}"
+            )
+        return "; ".join(notes)
 
 
 _FENCE = re.compile(r"</?\s*sources\s*>", re.IGNORECASE)

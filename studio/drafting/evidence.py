@@ -41,9 +41,11 @@ def _terms(exhibit: Exhibit) -> list[str]:
     return seen[:16]
 
 
-def ranked_passages(s: Session, exhibit: Exhibit, origins: tuple[str, ...] | None = None) -> list[Passage]:
-    """The exhibit's passages, best first. FTS5 BM25 ranks them against the
-    exhibit's title and subjects (one query per term, since the search ANDs
+def ranked_passages(
+    s: Session, exhibit: Exhibit, origins: tuple[str, ...] | None = None, limit: int | None = MAX_PASSAGES
+) -> list[Passage]:
+    """The exhibit's passages, best first (the best `limit`; None: all). FTS5 BM25 ranks them
+    against the exhibit's title and subjects (one query per term, since the search ANDs
     terms); passages no term reaches keep their source order after the rest."""
     candidates = [p for p in passages_of_exhibit(s, int(exhibit.id or 0)) if origins is None or p.origin in origins]
     score: dict[int, float] = {}
@@ -52,7 +54,7 @@ def ranked_passages(s: Session, exhibit: Exhibit, origins: tuple[str, ...] | Non
             score[hit.passage_id] = score.get(hit.passage_id, 0.0) - hit.score  # BM25: lower is better
     order = {p.id: i for i, p in enumerate(candidates)}
     candidates.sort(key=lambda p: (-score.get(int(p.id or 0), 0.0), order[p.id]))
-    return candidates[:MAX_PASSAGES]
+    return candidates if limit is None else candidates[:limit]
 
 
 def _label(source: Source | None, passage: Passage) -> str:
@@ -141,10 +143,13 @@ def build_inputs(
                 f"exhibit '{exhibit.title}' has no transcript passages: transcribe its audio guide first "
                 "(heritage-studio transcribe), then draft again"
             )
-    elif kind == "caption":
-        found = _caption_passages(s, exhibit, source_id)
-    else:
-        found = as_source_passages(s, ranked_passages(s, exhibit))
+    not_offered: list[SourcePassage] = []
+    if kind == "caption":
+        found, not_offered = _caption_passages(s, exhibit, source_id)
+    elif kind != "audio_card":
+        ranked = ranked_passages(s, exhibit, limit=None)
+        found = as_source_passages(s, ranked[:MAX_PASSAGES])
+        not_offered = as_source_passages(s, ranked[MAX_PASSAGES:])
     if not found:
         raise StudioError(
             f"no passage was found for exhibit '{exhibit.title}', so there is nothing to ground a draft in; "
@@ -158,6 +163,7 @@ def build_inputs(
         glossary=glossary_entries(s, language),
         limits=limits,
         instructions=instructions,
+        not_offered=not_offered,
     )
 
 
@@ -192,7 +198,12 @@ def _transcript_passages(s: Session, exhibit: Exhibit, source_id: int | None) ->
     return out
 
 
-def _caption_passages(s: Session, exhibit: Exhibit, source_id: int | None) -> list[SourcePassage]:
+CAPTION_PASSAGES = 6  # a caption leans on the image's own metadata; the best few passages add context
+
+
+def _caption_passages(
+    s: Session, exhibit: Exhibit, source_id: int | None
+) -> tuple[list[SourcePassage], list[SourcePassage]]:
     """No vision model: the image's metadata and the curator's description are the evidence."""
     images = sources.list_sources(s, exhibit.id, kind="image")
     if source_id is not None:
@@ -220,11 +231,12 @@ def _caption_passages(s: Session, exhibit: Exhibit, source_id: int | None) -> li
         if image.text.strip():
             out.append(SourcePassage(text=image.text, label=f"text of {image.filename}", source_id=image.id))
     if not out:
-        return []
+        return [], []
     record = f"{exhibit.title}. {exhibit.creator}. {exhibit.date}.".replace(". .", ".")
     out.append(SourcePassage(text=record, label="exhibit record"))
-    out += as_source_passages(s, ranked_passages(s, exhibit)[:6])
-    return out
+    ranked = ranked_passages(s, exhibit, limit=None)
+    out += as_source_passages(s, ranked[:CAPTION_PASSAGES])
+    return out, as_source_passages(s, ranked[CAPTION_PASSAGES:])
 
 
 def _translation_inputs(
