@@ -24,8 +24,14 @@ APT_PACKAGES=(
   libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xfixes0 libxcb-xkb1 libpulse0
 )
 if [[ $WITH_TESTS == 1 ]]; then
-  # nodejs/npm: only to install axe-core, the kiosk's accessibility audit (tests/axe)
-  APT_PACKAGES+=(chromium xvfb xauth nodejs npm)
+  APT_PACKAGES+=(chromium xvfb xauth)
+  # nodejs/npm: only to install axe-core, the kiosk's accessibility audit (tests/axe).
+  # Asked of apt only when no npm is on PATH: a machine whose Node.js came from
+  # another Debian repository (NodeSource's nodejs bundles npm) cannot also take
+  # Debian's npm package ("held broken packages").
+  if ! command -v npm >/dev/null 2>&1; then
+    APT_PACKAGES+=(nodejs npm)
+  fi
 fi
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
