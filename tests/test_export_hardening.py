@@ -370,3 +370,17 @@ def test_an_export_killed_at_any_step_of_publishing_leaves_project_and_folder_co
         if published:  # the next export never overwrites a published version
             assert hashlib.sha256(Path(rec.zip_path).read_bytes()).hexdigest() == zip_before
         _assert_consistent(project, out)
+
+
+def test_a_version_recorded_with_a_newline_before_versions_were_strict_does_not_stop_exports(
+    empty_project: Fixture, tmp_path: Path
+) -> None:
+    fx = empty_project
+    _add_approved_cards(fx.project, fx.editor, ["C.1"])
+    with fx.project.session() as s:  # what the old export accepted and recorded
+        s.connection().exec_driver_sql(
+            "INSERT INTO export_records (kind, version, name, folder, sha256, manifest_sha256, created_at) "
+            "VALUES ('kiosk', '7.0.0\n', 'old', '/nonexistent', '', '', '2026-01-01T00:00:00Z')"
+        )
+    result = export_package(fx.project, ExportOptions(kind="kiosk", languages=["en"], out_dir=tmp_path / "out"))
+    assert result.version == "7.1.0" and "\n" not in str(result.folder)

@@ -32,8 +32,7 @@ from sqlmodel import Session, select
 
 from studio import publishing
 from studio.errors import StudioError
-from studio.export import names
-from studio.export.record import list_records, taken
+from studio.export.record import list_records, taken, version_key
 from studio.project import Project
 from studio.publishing import PublishReservation
 
@@ -61,7 +60,7 @@ def reserve(
     recover(project)  # a version held by a dead process is freed (or finished) first
     try:
         with project.session() as s:
-            latest = max(list_records(s, kind), key=lambda r: names.semver(r.version), default=None)
+            latest = max(list_records(s, kind), key=lambda r: version_key(r.version), default=None)
             if (latest.id if latest else None) != previous_id:
                 raise StudioError(
                     f"another {kind} export ({latest.version if latest else '?'}) finished while this one was "

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from studio.errors import StudioError
 from studio.export import names
 from studio.models import utcnow
 
@@ -44,11 +45,20 @@ def parse_semver(version: str) -> tuple[int, int, int]:
     return names.semver(version)
 
 
+def version_key(version: str) -> tuple[int, int, int]:
+    """For ordering recorded versions: one written before versions were strict
+    ('7.0.0\\n' was accepted) counts as what it says once trimmed."""
+    try:
+        return names.semver(version.strip())
+    except StudioError:
+        return (-1, -1, -1)
+
+
 def previous(s: Session, kind: str) -> ExportRecord | None:
     records = list(s.exec(select(ExportRecord).where(ExportRecord.kind == kind).order_by(col(ExportRecord.id))))
     if not records:
         return None
-    return max(records, key=lambda r: parse_semver(r.version))
+    return max(records, key=lambda r: version_key(r.version))
 
 
 def diff(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -66,7 +76,7 @@ def next_version(prev: ExportRecord | None, change: dict[str, list[str]]) -> str
     """Removing content breaks what an app may link to (major); adding is minor; edits are patches."""
     if prev is None:
         return "1.0.0"
-    major, minor, patch = parse_semver(prev.version)
+    major, minor, patch = version_key(prev.version)
     if change["removed"]:
         return f"{major + 1}.0.0"
     if change["added"]:
