@@ -166,6 +166,15 @@ def require(user: User, permission: str) -> None:
 _WHAT = {"people": "people and their roles", "policy": "policy settings"}
 
 
+def acting(s: Session, name: str, permission: str) -> User:
+    """The person `name` (as the window or a job captured it), if their role allows `permission` now."""
+    if not name:
+        raise PermissionDenied("nobody is working: choose who you are (Working as) first")
+    person = get_user(s, name)
+    require(person, permission)
+    return person
+
+
 def require_stored(s: Session, user: User, permission: str) -> User:
     """The stored person behind `user` (roles may have changed since it was read), if allowed."""
     person = _stored(s, user)

@@ -171,3 +171,24 @@ def test_an_admin_flag_or_passphrase_written_with_sql_fails_check(cli: Cli, monk
     assert code == 1
     assert "person Lin: their admin flag do not match the audit log" in out
     assert "person Sam: their passphrase hash do not match the audit log" in out
+
+
+def test_a_project_made_before_the_admin_step_landed_gets_it_on_open(tmp_path: Path) -> None:
+    """m0020 landed after m0030: a file already at version 30 still gets the admin columns."""
+    import sqlite3
+
+    from studio import migrations
+
+    db = tmp_path / "Between.studio" / "project.db"
+    db.parent.mkdir()
+    conn = sqlite3.connect(db, isolation_level=None)
+    migrations.migrate(conn, target=19)
+    for step in migrations.all_migrations():
+        if step.version > 20:
+            conn.execute("BEGIN")
+            step.apply(conn)
+            conn.execute(f"PRAGMA user_version = {step.version}")
+            conn.execute("COMMIT")
+    conn.close()
+    with Project.open(db.parent) as project, project.session() as s:
+        assert users.add_user(s, "Ada", "editor", admin=True).admin

@@ -79,3 +79,33 @@ def test_a_curator_cannot_turn_four_eyes_off_in_settings(window: Any, qtbot: Any
     assert errors and "Lin is not an admin" in errors[-1]
     with state.project.read() as s:
         assert settings.get(s, "four_eyes") is True
+
+
+def test_the_app_checks_the_working_persons_role_for_curating(window: Any, qtbot: Any) -> None:
+    """A producer at the desk cannot add exhibits or glossary terms; a curator can."""
+    from sqlmodel import select
+
+    from studio.models import Exhibit, GlossaryTerm
+
+    state = window.state
+    errors: list[str] = []
+    state.error_shown.connect(errors.append)
+    state.set_user("Priya")
+    settle(qtbot)
+    window.curate.create_exhibit("Forged exhibit")
+    settle(qtbot)
+    assert errors and "Priya is a producer" in errors[-1]
+    view = window.curate.glossary
+    for key, widget in view.new_inputs.items():
+        widget.setText({"term": "forged term", "preferred": "forged term"}.get(key, ""))
+    view.add_term()
+    settle(qtbot)
+    assert len(errors) == 2 and "Priya is a producer" in errors[-1]
+    with state.project.read() as s:
+        assert not list(s.exec(select(Exhibit).where(Exhibit.title == "Forged exhibit")))
+        assert not list(s.exec(select(GlossaryTerm).where(GlossaryTerm.term == "forged term")))
+    state.set_user("Lin")
+    window.curate.create_exhibit("Lin's exhibit")
+    settle(qtbot)
+    with state.project.read() as s:
+        assert list(s.exec(select(Exhibit).where(Exhibit.title == "Lin's exhibit")))

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio import exhibits
+from studio import exhibits, users
 from studio.models import Exhibit
 from studio.queries import EXHIBIT_STATES, ExhibitRow, exhibit_rows
 from ui.drafting_view import DraftingView
@@ -207,6 +207,7 @@ class CurateView(QWidget):
 
         def create(project: Any) -> int:
             with project.session() as s:
+                users.acting(s, actor, "edit")
                 return int(exhibits.create_exhibit(s, title, actor=actor).id or 0)
 
         def created(exhibit_id: int) -> None:

@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
-from studio import exhibits
+from studio import exhibits, users
 from studio.models import Exhibit
 from ui.i18n import tr
 from ui.ops import Op
@@ -132,6 +132,7 @@ class ExhibitEditor(QWidget):
 
         def save(project: Any) -> int:
             with project.session() as s:
+                users.acting(s, actor, "edit")
                 exhibits.update_exhibit(s, exhibit_id, actor, **{field: value})
             return exhibit_id
 

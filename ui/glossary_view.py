@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio import glossary
+from studio import glossary, users
 from studio.models import GlossaryTerm
 from ui.i18n import tr
 from ui.ops import Op
@@ -92,6 +92,7 @@ class GlossaryView(QWidget):
 
         def add(project: Any) -> None:
             with project.session() as s:
+                users.acting(s, actor, "glossary")
                 glossary.add_term(
                     s,
                     values["term"],
@@ -117,6 +118,7 @@ class GlossaryView(QWidget):
 
         def update(project: Any) -> None:
             with project.session() as s:
+                users.acting(s, actor, "glossary")
                 glossary.update_term(s, term_id, actor, **{key: value})
 
         def failed(exc: BaseException) -> None:
@@ -131,6 +133,7 @@ class GlossaryView(QWidget):
 
         def remove(project: Any) -> None:
             with project.session() as s:
+                users.acting(s, actor, "glossary")
                 for term_id in ids:
                     glossary.remove_term(s, term_id, actor)
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio import ingest, sources
+from studio import ingest, sources, users
 from studio.models import Source
 from ui.audio_player import AudioPlayer
 from ui.i18n import language_label, tr
@@ -59,6 +59,9 @@ def start_import(state: AppState, paths: list[str], exhibit_id: int | None, done
     actor = state.user_name
 
     def work(ctx: Any) -> dict[str, Any]:
+        with ctx.project.read() as s:
+            users.acting(s, actor, "import")  # a producer, or nobody, may not import
+
         def progress(index: int, total: int, name: str) -> None:
             ctx.progress(index / total if total else 1.0, name)
 

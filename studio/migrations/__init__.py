@@ -76,17 +76,34 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> list[int]:
     applied: list[int] = []
     version = current_version(conn)
     for migration in all_migrations():
+        if migration.version <= version and target is None and not _present(conn, migration):
+            # Numbers are handed out in ranges to people working in parallel, so a
+            # lower-numbered step can land after a file already reached a higher
+            # version; a step that can tell whether it ran (`applied`) runs now.
+            _apply(conn, migration, None)
+            applied.append(migration.version)
+            continue
         if migration.version <= version or (target is not None and migration.version > target):
             continue
-        # Explicit BEGIN: sqlite3's implicit transactions do not cover DDL in
-        # every Python version, and a half-applied step must never be visible.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            migration.apply(conn)
-            conn.execute(f"PRAGMA user_version = {int(migration.version)}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        _apply(conn, migration, migration.version)
         applied.append(migration.version)
     return applied
+
+
+def _present(conn: sqlite3.Connection, migration: Migration) -> bool:
+    probe = getattr(migration.module, "applied", None)
+    return True if probe is None else bool(probe(conn))
+
+
+def _apply(conn: sqlite3.Connection, migration: Migration, version: int | None) -> None:
+    # Explicit BEGIN: sqlite3's implicit transactions do not cover DDL in
+    # every Python version, and a half-applied step must never be visible.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        migration.apply(conn)
+        if version is not None:
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

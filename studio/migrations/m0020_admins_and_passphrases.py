@@ -18,3 +18,8 @@ ALTER TABLE users ADD COLUMN passphrase_hash TEXT NOT NULL DEFAULT '';
 
 def upgrade(conn: sqlite3.Connection) -> None:
     run_sql(conn, SQL)
+
+
+def applied(conn: sqlite3.Connection) -> bool:
+    """This step landed after m0030; a file made in between is at version 30 without it."""
+    return "admin" in {row[1] for row in conn.execute("PRAGMA table_info(users)")}
