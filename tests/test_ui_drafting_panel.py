@@ -101,3 +101,33 @@ def test_a_cancelled_draft_does_not_keep_saying_drafting(window: Any, qtbot: Any
     op2.running.message = "reading the exhibit's sources into the model"
     op2.running.changed.emit()
     assert panel.status.text() == "Drafting… reading the exhibit's sources into the model"
+
+
+def test_a_cited_passage_reads_as_text_not_markdown(window: Any, qtbot: Any) -> None:
+    from sqlmodel import select
+
+    from studio.models import Passage
+
+    panel, _draft_id = _finished_draft(window, qtbot)
+    with window.state.project.read() as s:
+        passage = next(p for p in s.exec(select(Passage)) if "**taotie**" in p.text)
+    panel.grounding = [{"n": 1, "passage_id": passage.id, "label": "label_en.md", "text": passage.text}]
+    panel.column_widgets[0].text.anchorClicked.emit(QUrl("cite:1"))
+    shown = panel.passage.toPlainText()
+    assert "taotie" in shown and "**" not in shown and "\n#" not in shown
+
+
+def test_the_engine_box_is_filled_after_a_language_switch(window: Any, qtbot: Any) -> None:
+    from ui.app import rebuild_window
+    from ui.i18n import set_language
+
+    assert window.curate.drafting.model.count() > 0
+    window.state.prefs.ui_language = "zh-Hans"
+    try:
+        rebuilt = rebuild_window(window)
+        qtbot.addWidget(rebuilt)
+        settle(qtbot)
+        assert rebuilt.curate.drafting.model.count() == window.curate.drafting.model.count()
+        assert rebuilt.curate.drafting.go.text() == "开始起草"
+    finally:
+        set_language("en")

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QThreadPool, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from ui.errors import install_excepthook
@@ -105,7 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     window = start(args[0] if args else os.environ.get("HERITAGE_STUDIO_PROJECT"))
     window.show()
-    return int(app.exec())
+    code = int(app.exec())
+    # Background reads still running when the window closed finish before Qt and Python tear
+    # down; otherwise a late one could touch a widget after the QApplication is gone (an abort).
+    QThreadPool.globalInstance().waitForDone(10_000)
+    return code
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import drafting, facts, review, settings, sources
+from studio.export.richtext import to_plain
 from studio.models import Exhibit
 from studio.queries import draft_grounding, passages_by_id
 from ui.card_preview import CardPreview
@@ -191,6 +192,10 @@ class DraftingView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(top)
         state.project_changed.connect(self._fill_models)
+        if state.project is not None:
+            # A window rebuilt for another UI language opens on a project already open: no
+            # project_changed comes, and the engine box stayed empty until a restart (issue 16).
+            self._fill_models()
         state.data_changed.connect(self._data_changed)
         self.last_outcome: drafting.DraftOutcome | None = None
         self._setup_prewarm()
@@ -616,13 +621,14 @@ class DraftingView(QWidget):
                 found = passages_by_id(s, [int(passage_id)]).get(int(passage_id))
                 if found is not None:
                     context = sources.get_source(s, found.source_id).text
-        body = html.escape(str(entry.get("text", "")))
+        # Sources are often Markdown (label_en.md): shown as text people read, not as '#' and '**'.
+        body = html.escape(to_plain(str(entry.get("text", ""))))
         if context and str(entry.get("text", "")) in context:
             before, _, after = context.partition(str(entry["text"]))
             body = (
-                html.escape(before[-600:])
-                + f"<span style='background:#fff2a8'>{body}</span>"
-                + html.escape(after[:600])
+                html.escape(to_plain(before[-600:]))
+                + f"<br><span style='background:#fff2a8'>{body}</span><br>"
+                + html.escape(to_plain(after[:600]))
             )
         self.passage.setHtml(
             f"<p><b>[{number}]</b> <i>{html.escape(str(entry.get('label', '')))}</i></p>"

@@ -67,9 +67,18 @@ class _Task(QRunnable):
         try:
             result = self.fn()
         except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread to show
-            self.signals.failed.emit(exc)
+            self._tell(self.signals.failed, exc)
             return
-        self.signals.done.emit(result)
+        self._tell(self.signals.done, result)
+
+    @staticmethod
+    def _tell(signal: Any, value: Any) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:
+            # "Signal source has been deleted": the window closed (or the app is quitting)
+            # while this ran; nobody is left to tell, and that is not an error (issue 16).
+            pass
 
 
 _live: set[Op] = set()  # keep ops (and their signal objects) alive until they finish
