@@ -69,7 +69,8 @@ def prepare(path: Path, draft_with_model: bool) -> None:
     project, _ = build_sample(path)
     with project.session() as s:
         settings.put(s, "transcription.model", "whisper-tiny.en", "sample")
-        settings.put(s, "llm.model", "smollm2-135m", "sample")
+        if not draft_with_model:  # nothing is drafted: the smallest model keeps the drafting tab's load light
+            settings.put(s, "llm.model", "smollm2-135m", "sample")
         lin, morgan = users.get_user(s, "Lin"), users.get_user(s, "Morgan")
         audio = sources.list_sources(s, 2, kind="audio")
         english_audio = next(a for a in audio if a.filename.endswith("_en.mp3"))
@@ -170,11 +171,28 @@ def main() -> int:
                 shoot(win, "curate-glossary")
                 curate.tabs.setCurrentWidget(curate.drafting)
                 if args.draft:
+                    # The default model (Qwen2.5-Coder 1.5B), not the 135M test model: the README
+                    # once showed a card about a made-up lacquered box, the prompt's worked example
+                    # copied by the tiny model. A picture of copied or unchecked text is refused here.
                     curate.drafting.count.setValue(2)
                     op = curate.drafting.start()
                     while op is not None and op.running.status == "running":
                         pump(app, 0.5)
+                    pump(app, 2.0)
+                    outcome = curate.drafting.last_outcome
+                    if outcome is None:
+                        raise SystemExit("drafting failed; no screenshot of the drafting tab")
+                    chosen = next(c for c in outcome.candidates if c.get("revision_id") == outcome.revision_id)
+                    kinds = sorted({str(f.get("kind")) for f in chosen.get("checks", [])})
+                    print(f"drafted: {chosen['content'].get('title')!r}; checks: {kinds or 'none'}")
+                    if "copied_example" in kinds:
+                        raise SystemExit("the model copied the prompt's worked example; not shooting that")
                 shoot(win, "curate-drafting", 2.5)
+                curate.tabs.setCurrentWidget(curate.search_sources)
+                curate.search_sources.query.setText("饕餮")
+                curate.search_sources.run()
+                wait_for(lambda: curate.search_sources.shown_query == "饕餮")  # noqa: B023 - this iteration
+                shoot(win, "curate-search", 1.5)
             win.state.set_user("Sam")
             win.set_mode(1)
             queue = win.review.list
