@@ -286,7 +286,9 @@ def test_two_exports_at_once_never_take_one_version(empty_project: Fixture, tmp_
     root, out = fx.project.root, tmp_path / "out"
     for extra in ((), ("--version", "5.0.0")):
         procs = [_export_process(root, out, *extra) for _ in range(2)]
-        results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
+        outputs = [p.communicate(timeout=300) for p in procs]  # both run at once; read without blocking either
+        results = [(p.returncode, o, e) for p, (o, e) in zip(procs, outputs, strict=True)]
+        print([(code, err.strip().splitlines()[-1:]) for code, _o, err in results])  # shown with -s
         for code, _out, err in results:
             assert "internal error" not in err and "UNIQUE" not in err and "Traceback" not in err, err
             assert code == 0 or any(
