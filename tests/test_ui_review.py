@@ -377,3 +377,22 @@ def test_checks_follow_the_edited_text_not_the_saved_one(window: Any, qtbot: Any
     # Emptied again, the check comes back: the list describes the text on screen.
     view.editor.set_field("body", "")
     wait_until(qtbot, lambda: any("Missing part [body]" in line for line in shown()))
+
+
+def test_the_card_opens_at_full_size(window: Any, qtbot: Any) -> None:
+    add_drafts(window.state.project.root, 1)
+    _as(window, qtbot, "Morgan")
+    window.set_mode(1)
+    settle(qtbot)
+    preview = window.review.preview
+    wait_until(qtbot, lambda: preview.last_png is not None and preview.full_size.isEnabled())
+    dialog = preview.show_full_size()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    from PySide6.QtGui import QImage
+
+    card = QImage.fromData(preview.last_png)
+    assert dialog.label.pixmap().width() == card.width()  # pixel for pixel
+    dialog.fit.setChecked(True)
+    assert dialog.label.pixmap().width() < card.width()
+    dialog.close()

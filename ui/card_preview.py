@@ -12,7 +12,19 @@ from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QComboBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from generators.cards import CardContent, CardError, available_templates, load_template, render_card
 from generators.citations import strip_citations
@@ -99,6 +111,42 @@ def check_line(flag: dict[str, Any]) -> str:
     return f"{label}{where}: {flag.get('message', '')}{excerpt}"
 
 
+class CardViewer(QDialog):
+    """A rendered card at 100 % (scroll to read it as a visitor would) or fitted to the window."""
+
+    def __init__(self, png: bytes, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Card at full size") + f" — {title}")
+        self.pixmap = QPixmap.fromImage(QImage.fromData(png))
+        self.label = QLabel()
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setAccessibleName(tr("Rendered card at full size"))
+        self.area = QScrollArea()
+        self.area.setWidget(self.label)
+        self.area.setWidgetResizable(True)
+        self.fit = QCheckBox(tr("Fit to the window"))
+        self.fit.toggled.connect(self._zoom)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.fit)
+        layout.addWidget(self.area, 1)
+        self.resize(min(self.pixmap.width() + 60, 1200), 900)
+        self._zoom()
+
+    def _zoom(self) -> None:
+        if self.fit.isChecked():
+            view = self.area.viewport().size()
+            self.label.setPixmap(
+                self.pixmap.scaled(view, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+            )
+        else:
+            self.label.setPixmap(self.pixmap)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.fit.isChecked():
+            self._zoom()
+
+
 class CardPreview(QWidget):
     rendered = Signal()
 
@@ -119,9 +167,16 @@ class CardPreview(QWidget):
         self.checks = QListWidget()
         self.checks.setAccessibleName(tr("Checks"))
         self.checks.setWordWrap(True)
+        self.full_size = QPushButton(tr("Full size…"))
+        self.full_size.setAccessibleName(tr("Show the card at full size"))
+        self.full_size.setEnabled(False)
+        self.full_size.clicked.connect(self.show_full_size)
+        top = QHBoxLayout()
+        top.addWidget(self.template, 1)
+        top.addWidget(self.full_size)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.template)
+        layout.addLayout(top)
         layout.addWidget(self.image, 3)
         layout.addWidget(QLabel(tr("Checks")))
         layout.addWidget(self.checks, 2)
@@ -166,9 +221,18 @@ class CardPreview(QWidget):
         self.generation += 1
         self.timer.stop()
         self.content, self.text_checks, self.last_png = {}, [], None
+        self.full_size.setEnabled(False)
         self.image.setPixmap(QPixmap())
         self.image.setText(message)
         self.checks.clear()
+
+    def show_full_size(self) -> QDialog | None:
+        """The card as the kiosk or app will show it, pixel for pixel, or fitted to the screen."""
+        if self.last_png is None:
+            return None
+        dialog = CardViewer(self.last_png, str(self.template.currentText()), self)
+        dialog.open()
+        return dialog
 
     def schedule(self, now: bool = False) -> None:
         self.generation += 1
@@ -202,6 +266,7 @@ class CardPreview(QWidget):
         png, render_flags, scaled = result
         self.renders += 1
         self.last_png = png
+        self.full_size.setEnabled(png is not None)
         if scaled is not None:
             self.image.setPixmap(QPixmap.fromImage(scaled))
         else:
