@@ -12,14 +12,14 @@ from studio import evaluation
 
 
 def _composer(messages: Sequence[ChatMessage], params: GenerationParams) -> str:
-    """Cites the first fact it is offered for each sentence (what the schema allows)."""
+    """Writes the sentence for the first fact it is offered (what the schema asks for)."""
     schema = json.loads(params.json_schema)
-    first = schema["properties"]["body"]["items"]["properties"]["fact_ids"]["items"]["enum"][0]
+    first = schema["properties"]["body"]["required"][0]
     return json.dumps(
         {
             "title": "A bronze gui",
-            "body": [{"text": "This is a bronze vessel.", "fact_ids": [first]}],
-            "image_caption": {"text": "The bronze gui.", "fact_ids": [first]},
+            "body": {first: "This is a bronze vessel."},
+            "image_caption": {"text": "The bronze gui.", "fact_ids": [int(first)]},
         }
     )
 

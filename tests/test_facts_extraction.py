@@ -165,11 +165,11 @@ def test_composition_offers_claims_in_the_texts_language_and_keeps_within_limits
     assert limits == {"title": 40, "body": 540}
     schema = compose.schema("card", [1, 2], limits)
     assert schema["properties"]["title"]["maxLength"] == 40
-    assert schema["properties"]["body"]["maxItems"] == 4
+    assert schema["properties"]["body"]["required"] == ["1", "2"]  # one sentence per fact, keyed by its number
     offered = [compose.FactForText(1, 10, "material", "bronze"), compose.FactForText(2, 11, "date", "1200 BCE")]
     repeated = {
         "title": "Ding",
-        "body": [{"text": "It is bronze.", "fact_ids": [1]}, {"text": "It is bronze", "fact_ids": [1]}],
+        "body": {"1": "It is bronze.", "2": "It is bronze"},
         "image_caption": {"text": "A ding of 1200 BCE.", "fact_ids": [2]},
     }
     content, used, problems = compose.assemble("card", json.dumps(repeated), offered)

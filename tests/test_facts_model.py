@@ -98,7 +98,7 @@ def test_a_card_composed_by_the_small_model_cites_only_the_approved_facts(
         revision = review.get_revision(s, outcome.revision_id)
         assert review.draft_status(s, outcome.draft_id) == "pending"
         assert set(revision.citations) <= {str(n) for n in offered}
-        from generators.drafting.citations import cited_numbers
+        from generators.citations import cited_numbers
 
         for field in ("body", "image_caption"):
             assert set(cited_numbers(str(revision.content.get(field, "")))) <= set(offered)

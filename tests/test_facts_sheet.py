@@ -163,25 +163,30 @@ def test_a_composed_card_cites_only_approved_facts_for_visitors(
         lambda messages, params: json.dumps(
             {
                 "title": "A cauldron for the ancestors",
-                "body": [
-                    {"text": "This bronze cauldron was used in rites.", "fact_ids": [1, 3]},
-                    {"text": "It weighs 3.42 kg.", "fact_ids": [99]},  # a number outside the schema's enum
-                ],
-                "image_caption": {"text": "A bronze ding.", "fact_ids": [3]},
+                "body": {
+                    "1": "This bronze cauldron was used in rites.",
+                    "99": "It weighs 3.42 kg.",  # a fact that was not offered (the grammar would not allow it)
+                },
+                "image_caption": {"text": "A bronze ding.", "fact_ids": [3, 99]},
             }
         )
     )
     outcome = facts.compose_draft(project, ding, "card", people["Lin"], model=model)
     _messages, params = model.calls[0]
     schema = json.loads(params.json_schema)
-    offered = schema["properties"]["body"]["items"]["properties"]["fact_ids"]["items"]["enum"]
+    offered = schema["properties"]["image_caption"]["properties"]["fact_ids"]["items"]["enum"]
     assert offered == [f["n"] for f in outcome.facts]
+    # One body sentence per fact, keyed by its number: the number is the sentence's citation.
+    assert schema["properties"]["body"]["required"] == [
+        str(n) for n in offered[: len(schema["properties"]["body"]["required"])]
+    ]
     cited_ids = {f["fact"] for f in outcome.facts}
     assert cited_ids <= {r.draft_id for r in usable} and rites.draft_id in cited_ids
     with project.read() as s:
         revision = review.get_revision(s, outcome.revision_id)
         content = revision.content
-        assert content["body"] == "This bronze cauldron was used in rites. [1, 3]"  # the sentence citing 99 is gone
+        assert content["body"] == "This bronze cauldron was used in rites. [1]"  # the sentence for 99 is gone
+        assert content["image_caption"] == ""  # it named a fact that was not offered
         assert any("not offered" in c["message"] for c in revision.checks)
         assert revision.author_kind == "model" and revision.template_id == "compose-card"
         # It relies on the facts it cites (sentences and key facts), each by its approved revision's hash.

@@ -1,10 +1,16 @@
 """Composing visitor text from approved facts: the model writes sentences, each
-naming the facts it states, and may name no others.
+tied to the facts it states, and may name no others.
 
-The answer's JSON schema lists, for every sentence, `fact_ids` drawn from an
-enum of the chosen facts' numbers, so the citation of each sentence exists by
-construction (constrained decoding), not by a later hope. Key facts on a card
-are the approved claims themselves, with no model in between.
+The answer's JSON schema gives the body one property per chosen fact, keyed by
+the fact's number, so each sentence is written for one fact and cites it by
+construction (constrained decoding), not by a later hope. A caption sentence
+names its facts from an enum of the chosen numbers. Key facts on a card are the
+approved claims themselves, with no model in between.
+
+Version 1 let every body sentence pick its fact_ids from the enum; the 0.5B
+model then cited [1, 2, 3] by rote and wrote fragments ("1976"), so a citation
+said little about its sentence (docs/EVALUATION.md). One property per fact
+makes the number a promise about that sentence.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any
 
 from generators.llm.base import ChatMessage, Completion, GenerationParams, LanguageModel
 
-PROMPT_VERSION = "compose-1"
+PROMPT_VERSION = "compose-2"
 
 # Which kinds of fact each text wants first; a fact's place in this list is its priority.
 PRIORITY: dict[str, tuple[str, ...]] = {
@@ -28,11 +34,12 @@ PRIORITY: dict[str, tuple[str, ...]] = {
 }
 HOW_MANY = {"card": 7, "audio_card": 7, "summary": 8, "caption": 3, "alt_text": 3}
 
-# (field, "title" | "sentences" | "sentence", how many sentences at most)
+# (field, "title" | "per_fact" | "sentence", how many sentences at most); a per_fact
+# field has one sentence for each of the first facts, keyed by the fact's number.
 FIELDS: dict[str, tuple[tuple[str, str, int], ...]] = {
-    "card": (("title", "title", 0), ("body", "sentences", 5), ("image_caption", "sentence", 1)),
-    "audio_card": (("title", "title", 0), ("body", "sentences", 6), ("image_caption", "sentence", 1)),
-    "summary": (("short", "sentences", 2), ("long", "sentences", 6)),
+    "card": (("title", "title", 0), ("body", "per_fact", 4), ("image_caption", "sentence", 1)),
+    "audio_card": (("title", "title", 0), ("body", "per_fact", 6), ("image_caption", "sentence", 1)),
+    "summary": (("short", "per_fact", 2), ("long", "per_fact", 6)),
     "caption": (("caption", "sentence", 1), ("alt_text", "sentence", 1)),
     "alt_text": (("alt_text", "sentence", 1),),
 }
@@ -107,6 +114,12 @@ def char_limits(limits: Mapping[str, Any]) -> dict[str, int]:
     return out
 
 
+def per_fact_count(most: int, facts: int, chars: int | None) -> int:
+    """How many facts get a sentence in a per-fact field: the field's most, the facts
+    there are, and fewer when the field is short (about 120 characters a sentence)."""
+    return max(1, min(most, facts, chars // 120 if chars else most))
+
+
 SENTENCE_CHARS = 200  # one sentence, at most; a field's own limit is tighter when it has one
 
 
@@ -134,13 +147,13 @@ def schema(kind: str, numbers: Sequence[int], limits: Mapping[str, int] | None =
         elif shape == "sentence":
             properties[name] = sentence(min(SENTENCE_CHARS, chars or SENTENCE_CHARS))
         else:
-            # A field limited in all (a 90-word body) gets fewer sentences, each within the sentence cap.
-            count = max(1, min(most, chars // 120)) if chars else most
+            keys = [str(n) for n in numbers[: per_fact_count(most, len(numbers), chars)]]
+            each = min(SENTENCE_CHARS, chars // max(1, len(keys))) if chars else SENTENCE_CHARS
             properties[name] = {
-                "type": "array",
-                "minItems": 1,
-                "maxItems": count,
-                "items": sentence(min(SENTENCE_CHARS, chars or SENTENCE_CHARS)),
+                "type": "object",
+                "properties": {k: {"type": "string", "minLength": 3, "maxLength": max(40, each)} for k in keys},
+                "required": keys,
+                "additionalProperties": False,
             }
     return {
         "type": "object",
@@ -174,13 +187,14 @@ def messages_for(kind: str, language: str, exhibit: str, facts: Sequence[FactFor
     if zh:
         system = (
             "你为博物馆观众撰写简体中文文字。只使用编号事实中写明的内容，不要添加任何其他信息。"
-            "每个句子的 fact_ids 列出它所依据的事实编号。数字、年代和名称照事实原样抄写。"
+            "正文中每条事实各写一句完整的话，键为该事实的编号；图注的 fact_ids 列出它所依据的事实编号。数字、年代和名称照事实原样抄写。"
         )
         user = f"展品：{exhibit}\n\n已核准的事实：\n{listing}\n\n请撰写{_WHAT['zh'][kind]}，以 JSON 回答。"
     else:
         system = (
             "You write museum text for visitors in English. Use only what the numbered facts state; add nothing else. "
-            "For every sentence, fact_ids lists the numbers of the facts it states. "
+            "In the body, write one complete sentence for each fact, under that fact's number. "
+            "For a caption, fact_ids lists the numbers of the facts it states. "
             "Copy numbers, dates and names exactly as the facts give them."
         )
         user = f"Exhibit: {exhibit}\n\nApproved facts:\n{listing}\n\nWrite {_WHAT['en'][kind]}. Answer as JSON."
@@ -206,8 +220,11 @@ def _cited(text: str, ids: list[int]) -> str:
     return f"{text} [{', '.join(str(i) for i in ids)}]"
 
 
-def assemble(kind: str, answer: str, facts: Sequence[FactForText]) -> tuple[dict[str, object], list[int], list[str]]:
+def assemble(
+    kind: str, answer: str, facts: Sequence[FactForText], limits: Mapping[str, int] | None = None
+) -> tuple[dict[str, object], list[int], list[str]]:
     """The draft content (sentences with their [n] fact markers), the fact numbers used, and any problems."""
+    limits = limits or {}
     allowed = {f.n for f in facts}
     problems: list[str] = []
     try:
@@ -219,12 +236,20 @@ def assemble(kind: str, answer: str, facts: Sequence[FactForText]) -> tuple[dict
     content: dict[str, object] = {}
     used: list[int] = []
     said: set[str] = set()  # a sentence said once is not said again (small models repeat under a grammar too)
-    for name, shape, _most in FIELDS[kind]:
+    for name, shape, most in FIELDS[kind]:
         value = data.get(name)
         if shape == "title":
             content[name] = str(value or "").strip()
             continue
-        items = value if shape == "sentences" and isinstance(value, list) else [value]
+        if shape == "per_fact":
+            numbers = [f.n for f in facts][: per_fact_count(most, len(facts), limits.get(name))]
+            given = value if isinstance(value, dict) else {}
+            unknown = [k for k in given if not k.isdigit() or int(k) not in numbers]
+            if unknown:  # cannot happen under the grammar; an engine without one must not slip one past
+                problems.append(f"sentences for facts {unknown} that were not offered: dropped")
+            items: list[object] = [{"text": given.get(str(n), ""), "fact_ids": [n]} for n in numbers]
+        else:
+            items = [value]
         parts = []
         for raw in items:
             part = _sentence(raw, allowed, problems)
@@ -274,5 +299,5 @@ def compose(
     completion = model.complete(
         messages_for(kind, language, exhibit, facts), params, on_token=on_token, cancelled=cancelled
     )
-    content, used, problems = assemble(kind, completion.text, facts)
+    content, used, problems = assemble(kind, completion.text, facts, limits)
     return Composition(content, used, completion.finish_reason, completion, problems)
