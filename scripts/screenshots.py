@@ -166,7 +166,7 @@ def main() -> int:
                 shoot(win, "curate-description")
                 curate.tabs.setCurrentWidget(curate.transcript)
                 shoot(win, "curate-transcript", 2.5)
-                curate.tabs.setCurrentWidget(curate.glossary)
+                curate.show_tool(curate.glossary)
                 curate.glossary.refresh()
                 shoot(win, "curate-glossary")
                 curate.tabs.setCurrentWidget(curate.drafting)
@@ -188,7 +188,7 @@ def main() -> int:
                     if "copied_example" in kinds:
                         raise SystemExit("the model copied the prompt's worked example; not shooting that")
                 shoot(win, "curate-drafting", 2.5)
-                curate.tabs.setCurrentWidget(curate.search_sources)
+                curate.show_tool(curate.search_sources)
                 curate.search_sources.query.setText("饕餮")
                 curate.search_sources.run()
                 wait_for(lambda: curate.search_sources.shown_query == "饕餮")  # noqa: B023 - this iteration

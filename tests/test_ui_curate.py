@@ -129,7 +129,8 @@ def test_drop_a_folder_imports_with_progress_and_failure_summary(window: Any, qt
 
 def test_glossary_add_edit_remove(window: Any, qtbot: Any) -> None:
     view = window.curate.glossary
-    window.curate.tabs.setCurrentWidget(view)
+    window.curate.show_tool(view)
+    assert window.curate.sections.currentWidget() is window.curate.project_tabs  # not an exhibit's tab
     view.refresh()
     settle(qtbot)
     before = view.table.rowCount()

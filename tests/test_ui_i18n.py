@@ -281,10 +281,12 @@ def test_walking_the_chinese_ui_finds_no_english_words(qtbot: Any, app_dirs: Pat
         for mode in (0, 1, 2):
             win.set_mode(mode)
             settle(qtbot)
-            tabs = win.curate.tabs
-            for i in range(tabs.count() if mode == 0 else 1):
-                if mode == 0:
-                    tabs.setCurrentIndex(i)
+            curate = win.curate
+            tools = [curate.tabs.widget(i) for i in range(curate.tabs.count())]
+            tools += [curate.project_tabs.widget(i) for i in range(curate.project_tabs.count())]
+            for tool in tools if mode == 0 else [None]:
+                if tool is not None:
+                    curate.show_tool(tool)
                     settle(qtbot)
                 seen.update(_visible_texts(win))
         leaks = set()

@@ -10,7 +10,7 @@ from tests.ui_support import app_dirs, sample_master, sample_project, settle, wa
 
 def _search(window: Any, qtbot: Any, text: str) -> Any:
     panel = window.curate.search_sources
-    window.curate.tabs.setCurrentWidget(panel)
+    window.curate.show_tool(panel)
     panel.query.setText(text)
     panel.run()
     wait_until(qtbot, lambda: panel.shown_query == text and panel.found and panel.reader.toPlainText())
@@ -40,7 +40,7 @@ def test_passage_search_in_english_and_chinese_and_jump_to_the_source(window: An
     wait_until(
         qtbot, lambda: curate.sources.viewer.source is not None and curate.sources.viewer.source.id == chosen.source_id
     )
-    assert curate.tabs.currentWidget() is curate.sources
+    assert curate.tabs.currentWidget() is curate.sources and curate.sections.currentWidget() is curate.tabs
     assert curate.current_exhibit_id() == chosen.exhibit_id
 
     # Even when the exhibit list is filtered so that exhibit is hidden.
@@ -82,7 +82,7 @@ def test_passage_search_in_the_chinese_ui(qtbot: Any, app_dirs: Path, sample_pro
     try:
         settle(qtbot)
         curate = win.curate
-        assert curate.tabs.tabText(curate.tabs.indexOf(curate.search_sources)) == "搜索全部资料"
+        assert curate.project_tabs.tabText(curate.project_tabs.indexOf(curate.search_sources)) == "搜索全部资料"
         panel = _search(win, qtbot, "饕餮纹")
         assert "最相关的在前" in panel.count.text()
         assert panel.open_button.text() == "打开这份资料"

@@ -95,13 +95,22 @@ class CurateView(QWidget):
         self.tabs.addTab(self.transcript, tr("Transcript"))
         self.tabs.addTab(self.facts, tr("Facts"))
         self.tabs.addTab(self.drafting, tr("Drafting"))
-        self.tabs.addTab(self.glossary, tr("Glossary"))
-        self.tabs.addTab(self.search_sources, tr("Search all sources"))
         self.tabs.setAccessibleName(tr("Exhibit tabs"))
+        # The glossary and the source search serve the whole project, not the exhibit chosen
+        # on the left: they live apart from the exhibit's tabs (issue 16).
+        self.project_tabs = QTabWidget()
+        self.project_tabs.addTab(self.search_sources, tr("Search all sources"))
+        self.project_tabs.addTab(self.glossary, tr("Glossary"))
+        self.project_tabs.setAccessibleName(tr("Whole-project tabs"))
+        self.sections = QTabWidget()
+        self.sections.addTab(self.tabs, tr("This exhibit"))
+        self.sections.addTab(self.project_tabs, tr("Whole project"))
+        self.sections.setAccessibleName(tr("This exhibit or the whole project"))
+        self.tabs.currentChanged.connect(lambda _i: self.sections.setCurrentWidget(self.tabs))
 
         splitter = QSplitter()
         splitter.addWidget(left_widget)
-        splitter.addWidget(self.tabs)
+        splitter.addWidget(self.sections)
         splitter.setStretchFactor(1, 4)
         splitter.setSizes([280, 1000])
         layout = QVBoxLayout(self)
@@ -111,6 +120,15 @@ class CurateView(QWidget):
 
     def add_tab(self, widget: QWidget, label: str) -> None:
         self.tabs.addTab(widget, label)
+
+    def show_tool(self, widget: QWidget) -> None:
+        """Bring a tab forward, an exhibit's or the whole project's."""
+        if self.project_tabs.indexOf(widget) >= 0:
+            self.sections.setCurrentWidget(self.project_tabs)
+            self.project_tabs.setCurrentWidget(widget)
+        else:
+            self.sections.setCurrentWidget(self.tabs)
+            self.tabs.setCurrentWidget(widget)
 
     def _project_changed(self) -> None:
         self.undo.clear()
@@ -179,7 +197,7 @@ class CurateView(QWidget):
     def show_source(self, exhibit_id: int, source_id: int) -> None:
         """Go to one source of one exhibit (from the passage search)."""
         self.sources.want(source_id)
-        self.tabs.setCurrentWidget(self.sources)
+        self.show_tool(self.sources)
         if self.current_exhibit_id() == exhibit_id:
             self.sources.refresh()
             return
