@@ -35,13 +35,14 @@ def _fail(how: str) -> None:
 class CrashingModel(ScriptedModel):
     """Streams a scripted answer and fails natively after `after` tokens while `armed` exists."""
 
-    def __init__(self, *, how: str, armed: str, after: int = 3, answer: str = "", **_: object) -> None:
+    def __init__(self, *, how: str, armed: str, after: int = 3, answer: str = "", stamp: str = "", **_: object) -> None:
         super().__init__(
             answer or "The ding [1] is a bronze cauldron on three legs, cast in the Shang period [1].",
             identity=ModelIdentity("crash-test", how, "0" * 64),
         )
         self.engine_name = "crash-test"
         self._how, self._armed, self._after = how, Path(armed), after
+        self._stamp = Path(stamp) if stamp else None  # the bench times crash -> error from here
 
     def complete(
         self,
@@ -59,6 +60,8 @@ class CrashingModel(ScriptedModel):
             seen[0] += 1
             if seen[0] == self._after and self._armed.exists():
                 time.sleep(0.1)  # let the tokens reach the studio first, as a real engine's would
+                if self._stamp is not None:
+                    self._stamp.write_text(repr(time.time()))
                 _fail(self._how)
 
         return super().complete(messages, params, on_token=sink, cancelled=cancelled)

@@ -85,6 +85,9 @@ def draft(
     def work(ctx: JobContext) -> DraftOutcome:
         ctx.progress(0.0, f"loading {identity.engine} model {identity.model}")
         lm = model if model is not None else load_model(cfg)
+        notice = getattr(lm, "notice", "")
+        if notice:  # the preferred engine failed its self-test here; another one drafts (generators.llm.embedded)
+            ctx.progress(0.0, notice)
         prepared = _prepare(lm, template, inputs)
         if prepared.grounding.dropped:
             ctx.progress(0.02, prepared.grounding.dropped_note())

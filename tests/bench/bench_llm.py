@@ -4,13 +4,15 @@
 
 Prints, with the machine's load average beside each figure (other engineers
 share these 2 cores):
-1. protocol overhead: decode tokens/s through `LanguageModel.complete` vs the
-   raw engine call, same model, prompt, seed and run (goal ratio >= 0.95);
-2. xllamacpp vs llama-cpp-python prefill and decode speed, threads 1 and 2;
+1. our path vs the raw engine: decode tokens/s of the engine in its engine host
+   (child process, protocol, pipe) against the raw engine call in this process,
+   same model, prompt, seed and run (goal ratio >= 0.95), and whether the greedy
+   text is the same; xllamacpp and llama-cpp-python, threads 1 and 2;
+2. (--crash) a SIGSEGV in the engine host mid-generation to the clear error (goal <= 2 s);
 3. a card draft through the studio with ~1,000 tokens of sources on the
    default model: time to first token and total (goal TTFT <= 8 s);
 4. the cached repeat of that draft (goal <= 50 ms);
-5. peak memory (max RSS) with the default model loaded.
+5. peak memory: the studio process and its engine host with the model loaded (goal <= 2.5 GB).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from generators import model_files
-from generators.llm.base import ChatMessage, GenerationParams, ModelIdentity
+from generators.llm.base import ChatMessage, GenerationParams, LanguageModelError, ModelIdentity
+from generators.llm.hosted import EngineRecipe, HostedModel
 from generators.llm.llamacpp_python_engine import LlamaCppPythonModel
 from generators.llm.xllamacpp_engine import XLlamaCppModel
 
@@ -110,48 +113,97 @@ def decode_rate(ttft: float, total: float, tokens: int) -> float:
     return (tokens - 1) / max(1e-9, total - ttft)
 
 
+def _hosted(engine: str, key: str, threads: int) -> HostedModel:
+    from generators.llm import embedded
+
+    path = model_files.model_path(key)
+    ident = ModelIdentity(engine, key, model_files.get_spec(key).main_file.sha256)
+    return HostedModel(embedded.recipe(engine, path, ident, n_ctx=4096, threads=threads, automatic=False), ident)
+
+
 def bench_engine(engine: str, key: str, threads: int, max_tokens: int) -> dict[str, float]:
+    """The raw engine in this process against our path: the same engine in its engine host,
+    through the LanguageModel protocol and the pipe (what the studio runs)."""
+    from generators.llm import embedded
+
     path = model_files.model_path(key)
     ident = ModelIdentity(engine, key, model_files.get_spec(key).main_file.sha256)
     t0 = time.perf_counter()
     cls = XLlamaCppModel if engine == "xllamacpp" else LlamaCppPythonModel
-    model = cls(path, identity=ident, n_ctx=4096, threads=threads)
+    model = cls(path, identity=ident, n_ctx=4096, threads=threads, **embedded.configuration(engine))  # type: ignore[arg-type]
     load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    hosted = _hosted(engine, key, threads)
+    host_load_s = time.perf_counter() - t0
     prompt_tokens = model.count_tokens(sources_prompt(0))
     params = GenerationParams(max_tokens=max_tokens, temperature=0.0, seed=7)
     raw = raw_xllamacpp if engine == "xllamacpp" else raw_llamacpp_python
-    # Same model and run: raw and protocol alternate, twice each, each on a fresh prompt.
-    # CPU seconds do not depend on what else the machine runs (with one thread
-    # nothing spins waiting), so they compare engines fairly under load.
-    ours_rates, raw_rates, ttfts, prefill_cpu, decode_cpu = [], [], [], [], []
+    # Same model and run: raw and hosted alternate, twice each, each on a fresh prompt.
+    ours_rates, raw_rates, ttfts, host_ttfts = [], [], [], []
+    texts: list[tuple[str, str]] = []
     for run in range(2):
         r_ttft, r_total, r_n = raw(model, sources_prompt(2 * run + 1), params)  # type: ignore[arg-type]
         raw_rates.append(decode_rate(r_ttft, r_total, r_n))
         ttfts.append(r_ttft)
-        cpu_marks: list[float] = []
-        cpu0 = time.process_time()
-        done = model.complete(
-            sources_prompt(2 * run + 2),
-            params,
-            on_token=lambda _t: cpu_marks.append(time.process_time()) if not cpu_marks else None,  # noqa: B023
-        )
-        cpu_end = time.process_time()
-        prefill_cpu.append(cpu_marks[0] - cpu0)
-        decode_cpu.append((cpu_end - cpu_marks[0]) / max(1, done.completion_tokens - 1))
+        done = hosted.complete(sources_prompt(2 * run + 2), params)
         ours_rates.append(decode_rate(done.first_token_s or 0, done.total_s, done.completion_tokens))
-        ttfts.append(done.first_token_s or 0)
+        host_ttfts.append(done.first_token_s or 0)
+        texts.append((model.complete(sources_prompt(9), params).text, hosted.complete(sources_prompt(9), params).text))
+    host_rss = _vm_hwm_mib(hosted.pid)
     model.close()
-    best_ttft = min(ttfts)
+    hosted.close()
     return {
         "load_s": round(load_s, 2),
+        "host_start_and_load_s": round(host_load_s, 2),
         "prompt_tokens": prompt_tokens,
-        "prefill_tok_s": round(prompt_tokens / best_ttft, 1),
-        "ttft_s": round(best_ttft, 2),
-        "decode_tok_s_protocol": round(max(ours_rates), 2),
+        "prefill_tok_s_raw": round(prompt_tokens / min(ttfts), 1),
+        "ttft_s_raw": round(min(ttfts), 2),
+        "ttft_s_hosted": round(min(host_ttfts), 2),
+        "decode_tok_s_hosted": round(max(ours_rates), 2),
         "decode_tok_s_raw": round(max(raw_rates), 2),
-        "protocol_ratio": round(max(ours_rates) / max(raw_rates), 3),
-        "prefill_tok_per_cpu_s": round(prompt_tokens / min(prefill_cpu), 1),
-        "decode_cpu_ms_per_tok": round(1000 * min(decode_cpu), 1),
+        "hosted_over_raw": round(max(ours_rates) / max(raw_rates), 3),
+        "same_greedy_text": all(a == b for a, b in texts),
+        "engine_host_peak_rss_mib": host_rss,
+    }
+
+
+def _vm_hwm_mib(pid: int | None) -> float:
+    """Peak resident memory of a process (VmHWM: its own, not inherited through fork)."""
+    if pid is None:
+        return 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 0)
+    return 0.0
+
+
+def bench_crash(runs: int = 5) -> dict[str, float]:
+    """From the engine host's crash (SIGSEGV mid-generation) to the clear error in the caller."""
+    sys.path.insert(0, str(REPO))
+    delays = []
+    with tempfile.TemporaryDirectory() as tmp:
+        armed, stamp = Path(tmp) / "armed", Path(tmp) / "crashed-at"
+        for _ in range(runs):
+            armed.touch()
+            model = HostedModel(
+                EngineRecipe(
+                    "tests.crashing_engine:CrashingModel",
+                    {"how": "segv", "armed": str(armed), "after": 3, "stamp": str(stamp)},
+                ),
+                ModelIdentity("crash-test", "segv", "0" * 64),
+            )
+            try:
+                model.complete([ChatMessage("user", "hi")], GenerationParams(max_tokens=40))
+            except LanguageModelError as exc:
+                reported = time.time()
+                assert str(exc).startswith("the language model engine stopped: SIGSEGV")
+                delays.append(reported - float(stamp.read_text()))
+            finally:
+                model.close()
+    return {
+        "runs": runs,
+        "crash_to_error_ms_max": round(1000 * max(delays), 1),
+        "median_ms": round(1000 * sorted(delays)[len(delays) // 2], 1),
     }
 
 
@@ -175,9 +227,23 @@ def bench_studio_draft(key: str, threads: int = 0) -> dict[str, float]:
             settings.put(s, "llm.threads", threads, "bench")  # 0: as the studio chooses from the load
             eid = exhibit.id
         import_paths(project, [DING / "label_en.md", DING / "catalogue_en.txt"], exhibit_id=eid, actor="Lin")
+        from generators.llm import settings as engines
+
+        for old in engines._loaded.values():  # cold: no model loaded, no prompt read
+            old.close()
+        engines._loaded.clear()
+        first: list[float] = []
         t0 = time.perf_counter()
-        outcome = drafting.draft(project, "RMAA.1987.014", "card", lin, n=1)
+        outcome = drafting.draft(
+            project,
+            "RMAA.1987.014",
+            "card",
+            lin,
+            n=1,
+            on_token=lambda _i, _p: first.append(time.perf_counter() - t0) if not first else None,
+        )
         total = time.perf_counter() - t0
+        (host,) = engines._loaded.values()
         cand = outcome.candidates[0]
         print("draft content:", json.dumps(cand["content"], ensure_ascii=False)[:600], flush=True)
         print("draft flags:", sorted({f["kind"] for f in cand["checks"]}), flush=True)
@@ -222,6 +288,7 @@ def bench_studio_draft(key: str, threads: int = 0) -> dict[str, float]:
             prompt_tokens = request.prompt_tokens if request else 0
             engine = request.engine if request else ""
             threads = json.loads(request.settings_json)["threads"] if request else 0
+        host_rss = _vm_hwm_mib(getattr(host, "pid", None))
         project.close()
     return {
         "engine": engine,
@@ -240,7 +307,10 @@ def bench_studio_draft(key: str, threads: int = 0) -> dict[str, float]:
         "prewarm_other_exhibit_s": round(other_s, 2),
         "prewarm_back_to_earlier_exhibit_s": round(back_s, 2),
         "prewarm_back_tokens": back.prompt_tokens,
-        "peak_rss_mib": round(rss_mib(), 0),
+        "first_token_from_click_cold_s": round(first[0], 2) if first else None,
+        "studio_peak_rss_mib": round(rss_mib(), 0),
+        "engine_host_peak_rss_mib": host_rss,
+        "studio_plus_host_peak_mib": round(rss_mib(), 0) + host_rss,
     }
 
 
@@ -253,6 +323,7 @@ def main() -> None:
     parser.add_argument("--draft-threads", type=int, default=0, help="llm.threads for the studio draft (0: automatic)")
     parser.add_argument("--engines", default="xllamacpp,llama-cpp-python")
     parser.add_argument("--skip-draft", action="store_true", help="only the engine comparison")
+    parser.add_argument("--crash", action="store_true", help="also time a crash of the engine host to its error")
     args = parser.parse_args()
     print(f"# bench_llm  model={args.model}  cores={os.cpu_count()}  load at start={load()}", flush=True)
     results: dict[str, object] = {}
@@ -265,6 +336,12 @@ def main() -> None:
                 figures["load_after"] = float(load())
                 results[f"{engine} threads={threads}"] = figures
                 print(f"{engine:17s} threads={threads}: {json.dumps(figures)}", flush=True)
+    if args.crash:
+        before = load()
+        crash = bench_crash()
+        crash["load_before"], crash["load_after"] = float(before), float(load())
+        results["crash detected"] = crash
+        print(f"crash detected: {json.dumps(crash)}", flush=True)
     if not args.skip_draft:
         before = load()
         draft = bench_studio_draft(args.model, args.draft_threads)
