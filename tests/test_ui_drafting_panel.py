@@ -131,3 +131,28 @@ def test_the_engine_box_is_filled_after_a_language_switch(window: Any, qtbot: An
         assert rebuilt.curate.drafting.go.text() == "开始起草"
     finally:
         set_language("en")
+
+
+def test_a_language_switch_keeps_the_jobs_running_and_listed(window: Any, qtbot: Any) -> None:
+    import threading
+
+    from ui.app import rebuild_window
+    from ui.i18n import set_language
+
+    release = threading.Event()
+    op = JobOp(window.state, "draft", lambda project, control: release.wait(60), label="A long job")
+    op.run_in_background()
+    done = JobOp(window.state, "export", lambda project, control: None, label="A finished job").run_in_background()
+    wait_until(qtbot, lambda: done.running.status == "done")
+    window.state.prefs.ui_language = "zh-Hans"
+    try:
+        rebuilt = rebuild_window(window)
+        qtbot.addWidget(rebuilt)
+        qtbot.wait(300)  # not settle(): that waits for the running job to end
+        assert op.running.status == "running" and not op.running.cancel_event.is_set()
+        assert [r.job.label for r in rebuilt.jobs.rows] == ["A finished job", "A long job"]
+        assert rebuilt.jobs.running() == [op.running]
+    finally:
+        release.set()
+        set_language("en")
+    wait_until(qtbot, lambda: op.running.status == "done")

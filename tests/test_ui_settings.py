@@ -140,7 +140,7 @@ def test_first_run_welcome_opens_the_sample(qtbot: Any, app_dirs: Path, monkeypa
     from ui.app import start
     from ui.prefs import Prefs
 
-    monkeypatch.setattr(ui.welcome, "SAMPLE_PROJECT", app_dirs / "Bronzes.studio")
+    # The sample is built in the user's data folder, which app_dirs points at a temporary one.
     win = start(None, Prefs())
     qtbot.addWidget(win)
     win.show()
@@ -158,7 +158,8 @@ def test_first_run_welcome_opens_the_sample(qtbot: Any, app_dirs: Path, monkeypa
     dialog._sample()
     wait_until(qtbot, lambda: win.state.project is not None, timeout=120)
     settle(qtbot)
-    assert win.state.project.root == (app_dirs / "Bronzes.studio").resolve()
+    assert win.state.project.root == ui.welcome.sample_location().resolve()
+    assert app_dirs in win.state.project.root.parents
     assert win.curate.list.count() == 3
     win.state.project.close()
 

@@ -72,6 +72,10 @@ def rebuild_window(old: MainWindow) -> MainWindow:
     state.data_changed.disconnect()
     state.job_started.disconnect()
     window = create_window(state)
+    # The jobs go on, in this window's list: a language switch wiped the history and, by
+    # closing the old window, cancelled whatever was running (issue 16).
+    window.jobs.adopt(old.jobs)
+    old.replaced = True
     window.show()
     old.close()
     if old in _windows:

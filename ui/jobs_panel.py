@@ -195,6 +195,12 @@ class JobPanel(QWidget):
             self.rows.remove(old)
             old.deleteLater()
 
+    def adopt(self, other: JobPanel) -> None:
+        """Take over another panel's jobs, running and finished, in their order (a rebuilt window)."""
+        self.outside.update(other.outside)
+        for row in reversed(other.rows):
+            self.add(row.job)
+
     def running(self) -> list[RunningJob]:
         """This window's own running jobs (those it can wait for and cancel directly)."""
         return [r.job for r in self.rows if r.job.status == "running" and not isinstance(r.job, OutsideJob)]

@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.user_box)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
+        self.replaced = False  # set when a rebuilt window (another UI language) takes over
         self.jobs = JobPanel(state)
         dock = QDockWidget(tr("Jobs"), self)
         dock.setObjectName("jobs")
@@ -304,8 +305,9 @@ class MainWindow(QMainWindow):
         prefs.save()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        for job in self.jobs.running():
-            job.cancel()
+        if not self.replaced:  # a window rebuilt for another language hands its jobs on
+            for job in self.jobs.running():
+                job.cancel()
+            self.state.close_engines()
         self.save_window_state()
-        self.state.close_engines()
         super().closeEvent(event)
