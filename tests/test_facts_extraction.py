@@ -175,3 +175,17 @@ def test_composition_offers_claims_in_the_texts_language_and_keeps_within_limits
     content, used, problems = compose.assemble("card", json.dumps(repeated), offered)
     assert content["body"] == "It is bronze. [1]" and used == [1, 2]
     assert any("repeated sentence" in p for p in problems)
+
+
+def test_every_sentence_of_a_composed_text_carries_its_facts_number() -> None:
+    from generators.facts import compose
+
+    offered = [compose.FactForText(1, 10, "material", "bronze"), compose.FactForText(2, 11, "date", "1200 BCE")]
+    answer = {
+        "title": "Ding",
+        "body": {"1": "It is bronze. Bronze was costly.", "2": "It dates from about 1200 BCE."},
+        "image_caption": {"text": "A ding.", "fact_ids": [1, 2]},
+    }
+    content, _used, _problems = compose.assemble("card", json.dumps(answer), offered)
+    assert content["body"] == "It is bronze. [1] Bronze was costly. [1] It dates from about 1200 BCE. [2]"
+    assert content["image_caption"] == "A ding. [1, 2]"

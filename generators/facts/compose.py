@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from generators.citations import sentences, strip_citations
 from generators.llm.base import ChatMessage, Completion, GenerationParams, LanguageModel
 
 PROMPT_VERSION = "compose-2"
@@ -217,7 +218,11 @@ def _sentence(raw: object, allowed: set[int], problems: list[str]) -> tuple[str,
 
 
 def _cited(text: str, ids: list[int]) -> str:
-    return f"{text} [{', '.join(str(i) for i in ids)}]"
+    """Every sentence of the text carries the marker: a model's 'sentence' is sometimes
+    two, and a second one without [n] would read as uncited (77% cited in the first run)."""
+    marker = f"[{', '.join(str(i) for i in ids)}]"
+    parts = sentences(strip_citations(text)) or [text.strip()]
+    return " ".join(f"{p} {marker}" for p in parts if p.strip())
 
 
 def assemble(
