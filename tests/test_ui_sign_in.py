@@ -109,3 +109,14 @@ def test_the_app_checks_the_working_persons_role_for_curating(window: Any, qtbot
     settle(qtbot)
     with state.project.read() as s:
         assert list(s.exec(select(Exhibit).where(Exhibit.title == "Lin's exhibit")))
+
+
+def test_only_a_producer_exports_in_the_app(window: Any, qtbot: Any) -> None:
+    state = window.state
+    errors: list[str] = []
+    state.error_shown.connect(errors.append)
+    state.set_user("Lin")
+    op = window.export.export()
+    wait_until(qtbot, lambda: op.running.status != "running", timeout=120)
+    settle(qtbot)
+    assert op.running.status == "failed" and errors and "Lin is a curator; only producers may export" in errors[-1]

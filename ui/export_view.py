@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio import exhibits, settings
+from studio import exhibits, settings, users
 from studio.export import ExportOptions, ExportResult, export_package
 from studio.export.build import RemovalNeedsConfirmation
 from studio.export.content import Omission, PackageItem, collect
@@ -227,6 +227,8 @@ class ExportView(QWidget):
         kind, languages, exhibit_ids = str(self.kind.currentData()), self.chosen_languages(), self.chosen_exhibits()
 
         def work(project: Any, control: Any) -> ExportResult:
+            with project.read() as s:
+                users.acting(s, control.created_by, "export")  # the producer's job, as in the CLI
             opts = ExportOptions(
                 kind=kind,
                 languages=languages,
