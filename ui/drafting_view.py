@@ -159,7 +159,17 @@ class DraftingView(QWidget):
         form.addRow(tr("Translate draft"), self.from_draft)
         form.addRow(tr("Instructions"), self.instructions)
         form.addRow(self.from_facts)
-        form.addRow(self.go, self.status)
+        # Cancel beside the draft it stops: the job panel's button is cut off in a narrow window.
+        self.stop = QPushButton(tr("Cancel"))
+        self.stop.setAccessibleName(tr("Cancel the draft"))
+        self.stop.setVisible(False)
+        self.stop.clicked.connect(self._cancel)
+        self._running: RunningJob | None = None
+        go_row = QHBoxLayout()
+        go_row.addWidget(self.go)
+        go_row.addWidget(self.stop)
+        go_row.addWidget(self.status, 1)
+        form.addRow(go_row)
         self.readiness = QLabel("")
         self.readiness.setAccessibleName(tr("Model readiness"))
         self.readiness.setWordWrap(True)
@@ -390,8 +400,21 @@ class DraftingView(QWidget):
             if status == "cancelled" and self.exhibit is not None and self.exhibit.id == exhibit_id:
                 self.status.setText(tr("Drafting was cancelled; nothing was saved."))
 
+        def stopped(_status: str) -> None:
+            if self._running is op.running:
+                self._running = None
+                self.stop.setVisible(False)
+
+        self._running = op.running
+        self.stop.setVisible(True)
         op.running.changed.connect(progressed)
         op.running.finished.connect(ended)
+        op.running.finished.connect(stopped)
+
+    def _cancel(self) -> None:
+        if self._running is not None:
+            self._running.cancel()
+            self.status.setText(tr("Cancelling…"))
 
     def _reset_columns(self, n: int) -> None:
         for column in self.column_widgets:

@@ -429,7 +429,14 @@ class ReviewView(QWidget):
             self.item = None
             self._wanted = None
             self.heading.setText(
-                tr("Nothing is waiting for review.") if not self.entries else tr("Nothing matches the filters.")
+                tr("Nothing is waiting for review.")
+                + " "
+                + tr(
+                    "Drafts come here when a curator asks the model for one (Curate, Drafting) "
+                    "or writes a card by hand; transcripts, when audio is transcribed."
+                )
+                if not self.entries
+                else tr("Nothing matches the filters.")
             )
             self.editor.clear()
             self.passages.clear()
