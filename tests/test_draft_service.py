@@ -371,3 +371,22 @@ def test_a_looped_candidate_is_not_offered_first_for_having_few_flags(project: P
     assert any(f["kind"] == "loop" for f in flags[0])
     offered = next(c for c in outcome.candidates if c["revision_id"] is not None)
     assert offered["index"] == 1
+
+
+def test_a_draft_says_what_it_is_doing_before_its_first_word(project: Project, tmp_path: Path) -> None:
+    """Issue 16: a draft sat at 'loading … 0%' for 25–45 s with no word of what it was doing."""
+    _import_label(project, tmp_path)
+    said: list[str] = []
+    drafting.draft(
+        project,
+        "RMAA.1987.014",
+        "card",
+        _user(project, "Lin"),
+        n=1,
+        model=ScriptedModel(CARD_ANSWER),
+        on_progress=lambda _fraction, message: said.append(message),
+    )
+    assert said[0].startswith("loading ")
+    reading = next(m for m in said if m.startswith("reading "))
+    assert "passage(s) of the exhibit's sources" in reading and "tokens) before the first word" in reading
+    assert said.index(reading) < next(i for i, m in enumerate(said) if m.startswith("candidate 1 of 1"))

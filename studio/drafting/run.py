@@ -89,8 +89,14 @@ def draft(
         if notice:  # the preferred engine failed its self-test here; another one drafts (generators.llm.embedded)
             ctx.progress(0.0, notice)
         prepared = _prepare(lm, template, inputs)
-        if prepared.grounding.dropped:
+        if prepared.grounding.dropped_note():
             ctx.progress(0.02, prepared.grounding.dropped_note())
+        # The long silent part of a draft: the model reads the prompt before its first word.
+        ctx.progress(
+            0.02,
+            f"reading {len(prepared.grounding.passages)} passage(s) of the exhibit's sources "
+            f"({prepared.prompt_tokens} tokens) before the first word",
+        )
         produced = [0]
 
         def sink(index: int, piece: str) -> None:
@@ -311,7 +317,7 @@ def _store(
         s.flush()
         rid = int(request.id or 0)
         note = f"candidate {offered.index + 1} of {len(candidates)}"
-        if prepared.grounding.dropped:
+        if prepared.grounding.dropped_note():
             note += f"; {prepared.grounding.dropped_note()}"
         if offered.finish_reason == "length":
             note += "; ended at the length limit: use continue to extend it"
