@@ -160,3 +160,10 @@ def test_a_language_switch_keeps_the_jobs_running_and_listed(window: Any, qtbot:
         release.set()
         set_language("en")
     wait_until(qtbot, lambda: op.running.status == "done")
+
+
+def test_a_candidate_shows_its_parts_by_name_not_the_prompts_labels(window: Any, qtbot: Any) -> None:
+    panel, _draft_id = _finished_draft(window, qtbot)
+    shown = panel.column_widgets[0].text.toPlainText()
+    assert "TITLE:" not in shown and "BODY:" not in shown
+    assert shown.startswith("Title\nRitual food cauldron") and "Key facts (one per line)\n• Bronze [1]" in shown

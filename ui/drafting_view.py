@@ -33,13 +33,26 @@ from studio.export.richtext import to_plain
 from studio.models import Exhibit
 from studio.queries import draft_grounding, passages_by_id
 from ui.card_preview import CardPreview
+from ui.field_editor import FIELD_LABELS, text_fields
 from ui.i18n import tr
 from ui.ops import JobOp, Op, RunningJob
-from ui.review_view import KIND_LABELS, content_as_text
+from ui.review_view import KIND_LABELS
 from ui.sources_view import KIND_LABELS as SOURCE_KINDS
 from ui.state import AppState
 
 _CITE = re.compile(r"\[(\d+)\]")
+
+
+def candidate_html(content: dict[str, Any]) -> str:
+    """A candidate as its parts, each under its name in the UI's language (not the prompt's
+    English labels TITLE:/BODY:), with every [n] a link to its passage."""
+    parts = []
+    for key in text_fields(content):
+        value = content[key]
+        label = html.escape(tr(FIELD_LABELS.get(key, key.replace("_", " ").capitalize())))
+        text = "\n".join(f"• {v}" for v in value) if isinstance(value, list) else str(value)
+        parts.append(f"<p><b>{label}</b></p>" + linked_citations(text or "—"))
+    return "".join(parts)
 
 
 def linked_citations(text: str) -> str:
@@ -94,7 +107,7 @@ class CandidateColumn(QWidget):
         self.view = view
         self.stream.hide()
         self.text.show()
-        self.text.setHtml(linked_citations(content_as_text(view["content"])))
+        self.text.setHtml(candidate_html(view["content"]))
         finish = {"stop": tr("finished"), "length": tr("cut off at the length limit"), "cancelled": tr("cancelled")}
         self.info.setText(
             tr("{flags} check(s) · {finish} · {tokens} tokens").format(

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from generators.citations import cited_numbers
-from generators.drafting.output import fields_of, parse_labelled, render_labelled
 from studio import drafting, exhibits, review, review_queue, sources, staleness
 from studio.models import Draft, Passage, Revision
 from studio.passages import live_passage, passages_of_exhibit
@@ -54,10 +53,6 @@ KIND_LABELS = {
     "transcript": "Transcript",
     "record": "Exhibit record",
 }
-
-
-# The order a visitor reads a card in (stored content is key-sorted for its hash).
-FIELD_ORDER = ["title", "short", "long", "body", "key_facts", "image_caption", "caption", "alt_text", "credit"]
 
 
 @dataclass
@@ -83,27 +78,6 @@ def is_text_content(content: dict[str, Any]) -> bool:
         for v in content.values()
         if not isinstance(v, (bool, int, float)) and v is not None
     )
-
-
-def content_as_text(content: dict[str, Any]) -> str:
-    if "segments" in content:
-        lines = []
-        for seg in content.get("segments", []):
-            start = float(seg.get("start", 0.0))
-            speaker = f"{seg['speaker']}: " if seg.get("speaker") else ""
-            lines.append(f"[{int(start // 60):02d}:{start % 60:04.1f}] {speaker}{seg.get('text', '')}")
-        return "\n".join(lines)
-    ordered = {
-        k: content[k]
-        for k in sorted(content, key=lambda k: (FIELD_ORDER.index(k) if k in FIELD_ORDER else len(FIELD_ORDER), k))
-    }
-    return render_labelled(ordered, fields_of(ordered))
-
-
-def text_as_content(text: str, like: dict[str, Any]) -> dict[str, Any]:
-    parsed: dict[str, Any] = dict(parse_labelled(text, fields_of(like)))
-    # Non-text parts (flags such as machine_translated) travel unchanged.
-    return {**{k: v for k, v in like.items() if k not in parsed}, **parsed}
 
 
 def diff_html(before: str, after: str) -> str:
