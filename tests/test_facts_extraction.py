@@ -57,7 +57,7 @@ ZH_LABELS = {
     ("date", "date:1987", "1987", "一九八七年"),
     ("identifier", "identifier:accession", "RMAA.1987.014", "RMAA.1987.014"),
     ("date", "dynasty:ming", "Ming dynasty (1368–1644)", "明代"),
-    ("date", "reign:jiajing", "Jiajing (1522–1566)", "嘉靖"),
+    ("date", "reign", "Jiajing (1522–1566)", "嘉靖"),
 }
 
 
@@ -76,6 +76,13 @@ def test_rules_find_the_hand_labelled_facts_in_english() -> None:
 
 def test_rules_find_the_hand_labelled_facts_in_chinese() -> None:
     assert _labels(ZH) == ZH_LABELS
+
+
+def test_two_reigns_for_one_object_are_a_conflict() -> None:
+    label = PassageRef("Blue-and-white vase, Qing dynasty, Kangxi mark and period.", passage_id=7, language="en")
+    catalogue = PassageRef("青花缠枝牡丹纹瓶，清雍正年间景德镇窑烧造。", passage_id=8, language="zh-Hans")
+    (conflict,) = conflicts(merge([*rules.extract(label), *rules.extract(catalogue)]))
+    assert conflict.slot == "reign" and {f.claim for f in conflict.facts} == {"Kangxi", "雍正"}
 
 
 def test_chinese_numerals() -> None:
