@@ -147,7 +147,8 @@ def measure_transcript(
         suggestion_precision=len(good) / len(verdicts) if verdicts else None,
         suggestion_recall=min(1.0, len(good) / missing) if missing else None,
         timing_error_s=timing_error(reference_spans, segment_spans),
-        error_rate_after_suggestions=round(error_rate(reference, after, language), 4) if verdicts else None,
+        # equal to error_rate when nothing was suggested, so averages over recordings compare like with like
+        error_rate_after_suggestions=round(error_rate(reference, after, language), 4),
         seconds=seconds,
         audio_seconds=audio_seconds,
         rtf=seconds / audio_seconds if seconds and audio_seconds else None,
