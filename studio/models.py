@@ -301,6 +301,12 @@ class Review(SQLModel, table=True):
     reviewer: str
     reviewer_role: str
     created_at: str = Field(default_factory=utcnow)
+    # [{"kind", "field", "message", "note"}]: each open check flag the editor approved over
+    acks_json: str = "[]"
+
+    @property
+    def acks(self) -> list[dict[str, str]]:
+        return list(loads(self.acks_json, []))
 
 
 class AuditEntry(SQLModel, table=True):

@@ -23,6 +23,7 @@ LEFT_OUT: dict[str, str] = {
     "approval_hash": "approval does not match the revision's hash",
     "content_altered": "content was altered after approval (hash mismatch)",
     "not_editor": "approved by {reviewer}, who was not an editor",
+    "incomplete": "revision {revision_id} is incomplete (no {fields}) and cannot be reviewed",
     "stale": "stale: {changes}; confirm it is still true or revise it",
     "record_not_approved": "exhibit record (title, description, rights…) left out: {reason}",
     "language_not_requested": "language {language} not requested",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,41 +165,129 @@ def edit(
     person = _stored_person(s, user, "edit")
     users.require(person, "edit")
     previous = latest_revision(s, draft_id)
-    citations = previous.citations if previous else {}
-    # The edit relies on what the previous revision relied on (as last confirmed),
-    # not on whatever its passage ids hold now.
+    # The edit starts from what the previous revision relied on (as last confirmed), not
+    # from whatever its passage ids hold now; its citations and checks are worked out again
+    # for the new text (studio.proofing), so an edit never keeps a stale "no problems".
     grounds = staleness.effective_grounds(s, previous) if previous else {}
+    draft = get_draft(s, draft_id)
+    if draft.kind == "transcript" or "segments" in content:
+        # Timed transcript segments are not card text; their corrections keep their own grounds.
+        found, citations = list(checks or []), previous.citations if previous else {}
+    else:
+        from studio.proofing import check_edit
+
+        found, citations, grounds = check_edit(s, draft, content, grounds)
+        found = list(checks) + [f for f in found if f not in checks] if checks else found
     return add_revision(
         s,
         draft_id,
         content,
         created_by=person.name,
-        provenance=Provenance(
-            author_kind="person", citations=citations, checks=checks or [], note=note, grounds=grounds
-        ),
+        provenance=Provenance(author_kind="person", citations=citations, checks=found, note=note, grounds=grounds),
     )
 
 
 # ------------------------------------------------------------------ decisions
-def approve(s: Session, revision_id: int, user: User, expected_sha256: str | None = None) -> Review:
-    """A person approves exactly this revision (optionally: exactly the hash they saw)."""
-    return _decide(s, revision_id, user, "approved", "", expected_sha256)
+def approve(
+    s: Session,
+    revision_id: int,
+    user: User,
+    expected_sha256: str | None = None,
+    acks: Mapping[str, str] | None = None,
+) -> Review:
+    """A person approves exactly this revision (optionally: exactly the hash they saw).
+
+    Every open check flag of the revision must be acknowledged by its kind in
+    `acks` (kind -> an optional note); the acknowledgements are recorded in the
+    review. A flag the project made blocking (setting review.blocking_flags)
+    cannot be approved over: the text must be revised."""
+    return _decide(s, revision_id, user, "approved", "", expected_sha256, acks or {})
 
 
 def request_changes(s: Session, revision_id: int, user: User, reason: str) -> Review:
     if not reason.strip():
         raise StudioError("say what should change: a request for changes needs a reason")
-    return _decide(s, revision_id, user, "changes_requested", reason.strip(), None)
+    return _decide(s, revision_id, user, "changes_requested", reason.strip(), None, {})
 
 
 def reject(s: Session, revision_id: int, user: User, reason: str) -> Review:
     if not reason.strip():
         raise StudioError("a rejection needs a reason")
-    return _decide(s, revision_id, user, "rejected", reason.strip(), None)
+    return _decide(s, revision_id, user, "rejected", reason.strip(), None, {})
+
+
+def open_flags(revision: Revision) -> list[dict[str, Any]]:
+    """The check flags stored with a revision (every revision has them, a person's edit too)."""
+    return [f for f in revision.checks if isinstance(f, dict) and f.get("kind")]
+
+
+def _acknowledged(s: Session, revision: Revision, acks: Mapping[str, str]) -> list[dict[str, str]]:
+    flags = open_flags(revision)
+    kinds = list(dict.fromkeys(str(f["kind"]) for f in flags))
+    blocking = set(settings.get(s, "review.blocking_flags") or [])
+    stopped = [k for k in kinds if k in blocking]
+    if stopped:
+        raise StudioError(
+            f"revision {revision.id} has {', '.join(stopped)}, which this project does not let anyone approve over "
+            "(setting review.blocking_flags): revise the text"
+        )
+    missing = [k for k in kinds if k not in acks]
+    if missing:
+        details = "; ".join(f"{f['kind']}: {f.get('message', '')}" for f in flags if f["kind"] in missing)
+        raise StudioError(
+            f"revision {revision.id} has open check flags; acknowledge each to approve over it "
+            f"({' '.join('--ack ' + k for k in missing)}): {details}"
+        )
+    unknown = sorted(set(acks) - set(kinds))
+    if unknown:
+        raise StudioError(f"revision {revision.id} has no flag {', '.join(unknown)} to acknowledge")
+    return [
+        {
+            "kind": str(f["kind"]),
+            "field": str(f.get("field", "")),
+            "message": str(f.get("message", "")),
+            "note": str(acks.get(str(f["kind"])) or "").strip(),
+        }
+        for f in flags
+    ]
+
+
+# What a draft of each kind must hold before it can be reviewed (any one of a tuple's fields).
+REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "card": (("title",), ("body",)),
+    "audio_card": (("title",), ("body",)),
+    "summary": (("short", "long"),),
+    "caption": (("caption", "alt_text"),),
+    "alt_text": (("alt_text",),),
+    "transcript": (("segments",),),
+    "record": (("title",),),
+}
+
+
+def missing_fields(kind: str, content: dict[str, Any]) -> list[str]:
+    """Required fields a revision's content lacks (an empty title-only card lacks its body)."""
+
+    def filled(value: Any) -> bool:
+        if isinstance(value, str):
+            return bool(value.strip())
+        if isinstance(value, list):
+            return any(filled(v) or isinstance(v, dict) for v in value)
+        return False
+
+    if kind not in REQUIRED_FIELDS:
+        texts = [v for k, v in content.items() if k != "title" and not isinstance(v, bool)]
+        return [] if any(filled(v) for v in texts) else ["text"]
+    return [" or ".join(names) for names in REQUIRED_FIELDS[kind] if not any(filled(content.get(n)) for n in names)]
 
 
 def _decide(
-    s: Session, revision_id: int, user: User, decision: str, reason: str, expected_sha256: str | None
+    s: Session,
+    revision_id: int,
+    user: User,
+    decision: str,
+    reason: str,
+    expected_sha256: str | None,
+    acks: Mapping[str, str],
 ) -> Review:
     person = _stored_person(s, user, "review")
     revision = get_revision(s, revision_id)
@@ -228,6 +316,12 @@ def _decide(
         raise PermissionDenied(
             f"four-eyes rule: {person.name} wrote or requested this revision, so another editor must approve it"
         )
+    acknowledged: list[dict[str, str]] = []
+    if decision == "approved":
+        draft = get_draft(s, revision.draft_id)
+        if missing := missing_fields(draft.kind, revision.content):
+            raise StudioError(f"revision {revision_id} cannot be approved: it has no {', '.join(missing)}")
+        acknowledged = _acknowledged(s, revision, acks)
     review = Review(
         revision_id=int(revision.id or 0),
         revision_sha256=revision.sha256,
@@ -235,6 +329,7 @@ def _decide(
         reason=reason,
         reviewer=person.name,
         reviewer_role=person.role,
+        acks_json=json.dumps(acknowledged, ensure_ascii=False, sort_keys=True),
     )
     s.add(review)
     s.flush()
@@ -250,6 +345,7 @@ def _decide(
             "draft": revision.draft_id,
             "sha256": revision.sha256,
             "reason": reason,
+            "acknowledged": [a["kind"] for a in acknowledged],
             "binding": evidence.review_binding(s, int(review.id or 0)),
         },
     )
@@ -349,7 +445,11 @@ def draft_status(s: Session, draft_id: int) -> str:
     if revision is None:
         return "empty"
     review = latest_review(s, int(revision.id or 0))
-    return review.decision if review else "pending"
+    if review is not None:
+        return review.decision
+    draft = get_draft(s, draft_id)
+    # Not in the queue until it holds what its kind needs (an empty title-only draft never enters).
+    return "incomplete" if missing_fields(draft.kind, revision.content) else "pending"
 
 
 def list_drafts(
@@ -404,6 +504,8 @@ def _verdict(s: Session, draft: Draft) -> tuple[ApprovedItem | None, str]:
     if revision is None:
         return None, why("no_revision")
     review = latest_review(s, int(revision.id or 0))
+    if review is None and (missing := missing_fields(draft.kind, revision.content)):
+        return None, why("incomplete", revision_id=revision.id, fields=", ".join(missing))
     if review is None:
         earlier = [r for r in revisions(s, int(draft.id or 0)) if r.id != revision.id]
         if any((rv := latest_review(s, int(r.id or 0))) and rv.decision == "approved" for r in earlier):

@@ -26,6 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "four_eyes": False,
     # People act only with their passphrase (studio/users.py sign_in).
     "sign_in_required": False,
+    # Check flags that stop an approval outright (the text must be revised), e.g. ["unsupported_fact"];
+    # any other open flag needs the editor's acknowledgement.
+    "review.blocking_flags": [],
     "languages": ["en", "zh-Hans"],
     "script": "zh-Hans",
     "disclosure": "Drafted with AI assistance from the museum's sources; approved by {editor}, {date}.",
@@ -53,6 +56,7 @@ def _type_of_default(value: Any) -> Any:
 SCHEMA: dict[str, Any] = {
     "four_eyes": bool,
     "sign_in_required": bool,
+    "review.blocking_flags": list[Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")]],
     "languages": Annotated[list[Annotated[str, Field(min_length=1, max_length=35)]], Field(min_length=1)],
     "script": Annotated[str, Field(pattern=r"^zh-Han[st]$")],
     "disclosure": _Text,

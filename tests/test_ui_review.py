@@ -132,6 +132,14 @@ def test_edit_then_approve_respects_four_eyes(window: Any, qtbot: Any) -> None:
     view.diff.toHtml()
     view.approve()
     settle(qtbot)
+    # Morgan's edit cites [1] and [2], which name no passage: Sam approves over each flag in words.
+    dialog = getattr(view, "ack_dialog", None)
+    if dialog is not None and dialog.isVisible():
+        for box, note in dialog.boxes.values():
+            box.setChecked(True)
+            note.setText("checked against the catalogue")
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+        settle(qtbot)
     with window.state.project.read() as s:
         assert review.draft_status(s, draft_id) == "approved"
 
@@ -350,7 +358,8 @@ def test_a_draft_that_cites_nothing_shows_the_exhibits_passages(window: Any, qtb
 
 def test_checks_follow_the_edited_text_not_the_saved_one(window: Any, qtbot: Any) -> None:
     """Issue 16: 'Missing part [body]' stayed beside a body the editor had just filled in."""
-    empty = {**CARD, "body": ""}
+    # (An empty body is incomplete and never reaches the queue; the saved flag stands for a stale check.)
+    empty = {**CARD, "body": "A bronze ding."}
     flagged = review.Provenance(
         author_kind="model",
         engine="llama.cpp",
@@ -396,3 +405,41 @@ def test_the_card_opens_at_full_size(window: Any, qtbot: Any) -> None:
     dialog.fit.setChecked(True)
     assert dialog.label.pixmap().width() < card.width()
     dialog.close()
+
+
+def test_approving_over_open_flags_asks_for_each_to_be_acknowledged(window: Any, qtbot: Any) -> None:
+    """Issue 10: Ctrl+Enter approved a draft with failed checks without a word."""
+    flagged = review.Provenance(
+        author_kind="model",
+        engine="llama.cpp",
+        model="m",
+        checks=[{"kind": "unsupported_fact", "field": "body", "message": "12 kg is in no cited passage"}],
+    )
+    with Project.open(window.state.project.root) as project, project.session() as s:
+        rev = review.create_draft(
+            s, exhibit_id=2, kind="card", content=CARD, created_by="Lin", language="en", provenance=flagged
+        )
+    _as(window, qtbot, "Morgan")
+    window.set_mode(1)
+    settle(qtbot)
+    view = window.review
+    wait_until(qtbot, lambda: view.item is not None and view.item.draft.id == rev.draft_id)
+    view.approve()
+    dialog = view.ack_dialog
+    wait_until(qtbot, dialog.isVisible)
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert not ok.isEnabled()  # nothing approves until each flag is ticked
+    box, note = dialog.boxes["unsupported_fact"]
+    box.setChecked(True)
+    note.setText("weight from the register")
+    assert ok.isEnabled()
+    ok.click()
+
+    def decided() -> Any:
+        with Project.open(window.state.project.root) as project, project.read() as s:
+            return review.latest_review(s, int(rev.id or 0))
+
+    wait_until(qtbot, lambda: decided() is not None)
+    made = decided()
+    assert made is not None and made.decision == "approved"
+    assert [(a["kind"], a["note"]) for a in made.acks] == [("unsupported_fact", "weight from the register")]

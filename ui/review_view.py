@@ -17,6 +17,9 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -169,6 +172,41 @@ def plain_refusal(exc: BaseException) -> str | None:
             "wrote (the four-eyes rule). Your edit is saved and waits in the queue for another editor."
         )
     return None
+
+
+class AcknowledgeFlags(QDialog):
+    """Approving over open check flags is a decision: the editor ticks each flag
+    (with an optional note), and the acknowledgements are stored in the review."""
+
+    def __init__(self, flags: list[dict[str, Any]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Approve over open flags"))
+        form = QFormLayout(self)
+        form.addRow(QLabel(tr("This revision has open check flags. Tick each one you approve over.")))
+        self.boxes: dict[str, tuple[QCheckBox, QLineEdit]] = {}
+        for flag in flags:
+            kind = str(flag["kind"])
+            if kind in self.boxes:
+                continue
+            box = QCheckBox(f"{kind}: {flag.get('message', '')}")
+            note = QLineEdit()
+            note.setPlaceholderText(tr("Note (optional)"))
+            box.toggled.connect(self._update)
+            self.boxes[kind] = (box, note)
+            form.addRow(box)
+            form.addRow(note)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        self._update()
+
+    def _update(self) -> None:
+        ok = all(box.isChecked() for box, _ in self.boxes.values())
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+
+    def acks(self) -> dict[str, str]:
+        return {kind: note.text().strip() for kind, (box, note) in self.boxes.items() if box.isChecked()}
 
 
 class ReviewView(QWidget):
@@ -558,10 +596,19 @@ class ReviewView(QWidget):
             return
         rev = self.item.revision
         name = self.state.user_name
+        flags = review.open_flags(rev)
+        if flags:
+            # Ctrl+Enter never approves over a flag without a word: each is acknowledged.
+            self.ack_dialog = AcknowledgeFlags(flags, self)
+            self.ack_dialog.accepted.connect(lambda: self._approve(rev, name, self.ack_dialog.acks()))
+            self.ack_dialog.open()
+            return
+        self._approve(rev, name, {})
 
+    def _approve(self, rev: Revision, name: str, acks: dict[str, str]) -> None:
         def work(project: Any) -> None:
             with project.session() as s:
-                review.approve(s, int(rev.id or 0), self._user(s, name), expected_sha256=rev.sha256)
+                review.approve(s, int(rev.id or 0), self._user(s, name), expected_sha256=rev.sha256, acks=acks)
 
         self._run(work, "approved")
 
@@ -597,7 +644,8 @@ class ReviewView(QWidget):
         def work(project: Any) -> None:
             with project.session() as s:
                 revision = review.edit(s, draft_id, content, self._user(s, name), note="edited in review")
-            # Saved first: if the approval is refused, the edit stays in the queue instead of being lost.
+            # Saved first: if the approval is refused (four-eyes, or open check flags on the
+            # edit to acknowledge), the edit stays in the queue instead of being lost.
             with project.session() as s:
                 review.approve(s, int(revision.id or 0), self._user(s, name), expected_sha256=revision.sha256)
 

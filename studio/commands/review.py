@@ -28,6 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     a = s.add_parser("approve")
     a.add_argument("revision", type=int)
     a.add_argument("--sha256", help="the hash you reviewed (as printed by drafts show); refuses if the text changed")
+    a.add_argument(
+        "--ack",
+        action="append",
+        default=[],
+        metavar="FLAG[=NOTE]",
+        help="approve over an open check flag of this kind (repeat for each), with an optional note",
+    )
     a.set_defaults(func=cmd_approve)
     a = s.add_parser("confirm", help="a stale revision is still true: rely on the current passages (shows the diff)")
     a.add_argument("revision", type=int)
@@ -90,6 +97,8 @@ def cmd_drafts_show(args: argparse.Namespace) -> int:
                 print(f"     {change.diff()}")
             for decision in review.reviews_of(s, int(revision.id or 0)):
                 print(f"   {decision.decision} by {decision.reviewer} at {decision.created_at[:19]} {decision.reason}")
+                for ack in decision.acks:
+                    print(f"     over {ack['kind']}: {ack['message']} {ack['note']}".rstrip())
     return 0
 
 
@@ -110,8 +119,11 @@ def cmd_approve(args: argparse.Namespace) -> int:
     with open_project(args) as project:
         user = acting_user(project, args)
         with project.session() as s:
-            decision = review.approve(s, args.revision, user, args.sha256)
+            acks = dict((a.split("=", 1) + [""])[:2] for a in args.ack)
+            decision = review.approve(s, args.revision, user, args.sha256, {k.strip(): v for k, v in acks.items()})
     print(f"approved revision {args.revision} (sha256 {decision.revision_sha256[:12]}…) as {user.name}")
+    for ack in decision.acks:
+        print(f"  acknowledged {ack['kind']}: {ack['message']}" + (f" (note: {ack['note']})" if ack["note"] else ""))
     return 0
 
 
