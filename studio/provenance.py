@@ -96,13 +96,13 @@ def lineage(s: Session, revision: Revision) -> Lineage:
 # the project's settings (disclosure, disclosure_zh …), these clauses are added to it.
 CLAUSES: dict[str, dict[str, str]] = {
     "en": {
-        "staff": "Written by museum staff ({people}); approved by {editor}, {date}.",
+        "staff": "Written by museum staff; approved by {editor}, {date}.",
         "edited": "Edited by {people}.",
         "transcribed": "The audio was transcribed by machine (speech recognition) and checked by staff.",
         "translated": "Translated by machine from another language.",
     },
     "zh": {
-        "staff": "本内容由本馆工作人员（{people}）撰写，经 {editor} 于 {date} 审核批准。",
+        "staff": "本内容由本馆工作人员撰写，经 {editor} 于 {date} 审核批准。",
         "edited": "由 {people} 修改。",
         "transcribed": "语音由机器自动转写，并经工作人员核对。",
         "translated": "本内容由机器从其他语言翻译。",
@@ -127,6 +127,17 @@ def disclosure_text(language: str, merged: Lineage, *, ai_line: str, approved_by
     if merged.machine_transcribed:
         parts.append(words["transcribed"])
     return (" " if not language.startswith("zh") else "").join(p for p in parts if p)
+
+
+def from_dict(data: dict[str, Any]) -> Lineage:
+    return Lineage(
+        ai_drafted=bool(data.get("ai_drafted")),
+        machine_transcribed=bool(data.get("machine_transcribed")),
+        machine_translated=bool(data.get("machine_translated")),
+        edited_by=tuple(data.get("edited_by") or ()),
+        written_by=tuple(data.get("written_by") or ()),
+        models=tuple(data.get("models") or ()),
+    )
 
 
 def merge(lineages: list[Lineage]) -> Lineage:

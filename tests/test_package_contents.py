@@ -147,3 +147,36 @@ def test_a_record_never_submitted_leaves_out_the_exhibit_fields(
     everything = _everything(folder)
     assert "insurance" not in everything and "in copyright" not in everything
     assert "Lotus bowl" in everything
+
+
+def test_leak_a_lightly_edited_model_card_still_says_ai_drafted_and_who_edited(
+    project: Project, tmp_path: Path, people: dict[str, User]
+) -> None:
+    """Leak: a model-drafted Chinese card lightly edited exported as 'Written by museum staff'."""
+    import json
+
+    with project.session() as s:
+        ex = exhibits.create_exhibit(s, "Ding", identifier="RMAA.3", actor="Lin")
+        rev = review.create_draft(
+            s,
+            exhibit_id=ex.id,
+            kind="card",
+            language="zh",
+            created_by="Lin",
+            content={"title": "青铜鼎", "body": "这件青铜鼎铸造于商代晚期。"},
+            provenance=Provenance(
+                author_kind="model", engine="llama.cpp", model="qwen2.5-1.5b", params={"candidate": 1}
+            ),
+        )
+        edited = review.edit(s, rev.draft_id, {"title": "青铜鼎", "body": "这件青铜鼎铸造于商代晚期，"}, people["Lin"])
+        review.approve(s, int(edited.id or 0), people["Morgan"], edited.sha256, {f["kind"]: "" for f in edited.checks})
+    folder = export_package(
+        project, ExportOptions(kind="kiosk", languages=["zh"], out_dir=tmp_path / "out", actor="Priya")
+    ).folder
+    item = json.loads(next((folder / "items").glob("*.json")).read_text(encoding="utf-8"))
+    line = item["texts"]["zh"]["disclosure"]
+    assert "工作人员撰写" not in line and "由 Lin 修改" in line
+    zh = item["disclosure"]["zh"]
+    assert zh["ai_drafted"] and zh["edited_by"] == ["Lin"] and zh["approved_by"] == "Morgan"
+    [used] = [r for r in item["revisions"] if r["kind"] == "card"]
+    assert used["lineage"]["models"][0]["model"] == "qwen2.5-1.5b" and used["lineage"]["models"][0]["candidate"] == 1

@@ -25,7 +25,7 @@ from typing import Any
 from generators.cards import CardContent, CardError, load_template
 from generators.transcription.captions import cues, to_text, to_webvtt
 from generators.transcription.types import Segment
-from studio import anchor, evidence, settings
+from studio import anchor, evidence, provenance, settings
 from studio.errors import StudioError
 from studio.export import dublincore, iiif, names, publish, record, seal
 from studio.export.content import LanguageText, Omission, PackageItem, collect
@@ -193,12 +193,22 @@ def _disclosures(s: Any, opts: ExportOptions) -> dict[str, str]:
     return out
 
 
+def _lineage(text: LanguageText) -> provenance.Lineage:
+    """The text's pieces' lineages as one: a person's edit of a model's text stays AI-drafted."""
+    return provenance.merge([provenance.from_dict(r.lineage) for r in text.revisions])
+
+
 def _disclosure_line(text: LanguageText, ai_template: str) -> str:
+    """Which of AI-drafted, edited by, machine-transcribed and machine-translated apply, who
+    approved and when, from the lineage of every revision (never the last author alone)."""
     card = text.revisions[0]
     editors = ", ".join(dict.fromkeys(r.reviewer for r in text.revisions))
-    by_model = any(r.author_kind == "model" for r in text.revisions)
-    template = ai_template if by_model else PERSON_DISCLOSURE.get(_base(text.language), PERSON_DISCLOSURE["en"])
-    return template.format(editor=editors, date=card.approved_at[:10])
+    merged = _lineage(text)
+    if text.machine_translated and not merged.machine_translated:
+        merged = provenance.merge([merged, provenance.Lineage(machine_translated=True)])
+    return provenance.disclosure_text(
+        text.language, merged, ai_line=ai_template, approved_by=editors, approved_on=card.approved_at[:10]
+    )
 
 
 def _visitor_provenance(text: LanguageText) -> dict[str, Any]:
@@ -209,13 +219,17 @@ def _visitor_provenance(text: LanguageText) -> dict[str, Any]:
     """
     written = [r for r in text.revisions if r.kind != "transcript"]
     heard = [r for r in text.revisions if r.kind == "transcript"]
+    merged = _lineage(text)
     return {
-        "ai_drafted": any(r.author_kind == "model" for r in written),
+        "ai_drafted": merged.ai_drafted or any(r.author_kind == "model" for r in written),
+        "edited_by": list(merged.edited_by),
         "machine_translated": text.machine_translated or any(r.kind == "translation" for r in written),
         # A transcript keeps its speech engine in its content, so a corrected one still says so.
-        "machine_transcribed": bool(text.transcribed_by) or any(r.author_kind == "model" for r in heard),
+        "machine_transcribed": merged.machine_transcribed
+        or bool(text.transcribed_by)
+        or any(r.author_kind == "model" for r in heard),
         # _disclosure_line's AI template already says "AI" when any revision was a model's
-        "disclosure_says_ai": any(r.author_kind == "model" for r in text.revisions),
+        "disclosure_says_ai": merged.ai_drafted or merged.machine_translated,
         "approved_by": ", ".join(dict.fromkeys(r.reviewer for r in text.revisions)),
         "approved_on": text.revisions[0].approved_at[:10],
     }
@@ -564,6 +578,11 @@ def _item_record(item: PackageItem, res: ItemFiles, disclosures: dict[str, str])
         },
         "rights": ex.rights,
         "revisions": [r.as_dict() for r in item.revisions],
+        # Per language: the sentence a visitor reads and which of AI-drafted, edited by,
+        # machine-transcribed and machine-translated apply, who approved it and when.
+        "disclosure": {
+            lang: {"text": texts[lang]["disclosure"], **_visitor_provenance(t)} for lang, t in item.texts.items()
+        },
         "cited_sources": item.cited,
         "iiif": f"iiif/{item.slug}.json",
         "dublin_core": f"dc/{item.slug}.xml",

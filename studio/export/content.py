@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from studio import review
+from studio import provenance, review
 from studio.errors import IntegrityError
 from studio.exhibits import RECORD_FIELDS, RECORD_KIND
 from studio.export import names, richtext
@@ -49,6 +49,9 @@ class UsedRevision:
     # The passage hashes (and transcript revision) this text relies on, so
     # `verify` can tell later whether any of them has changed.
     grounds: dict[str, Any] = field(default_factory=dict)
+    # What machines and people did to it across its revisions (studio.provenance.lineage):
+    # a person's edit of a model's text is still AI-drafted, and says who edited it.
+    lineage: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -132,7 +135,7 @@ def slug_for(exhibit: Exhibit) -> str:
     return names.item_slug(exhibit.identifier, int(exhibit.id or 0))
 
 
-def _used(item: review.ApprovedItem) -> UsedRevision:
+def _used(item: review.ApprovedItem, s: Session | None = None) -> UsedRevision:
     rev: Revision = item.revision
     rv: Review = item.review
     if review.content_sha256(rev.content_json) != rev.sha256 or rv.revision_sha256 != rev.sha256:
@@ -154,6 +157,7 @@ def _used(item: review.ApprovedItem) -> UsedRevision:
         approved_at=rv.created_at,
         review_id=int(rv.id or 0),
         grounds=item.grounds,
+        lineage=provenance.lineage(s, rev).as_dict() if s is not None else {},
     )
 
 
@@ -236,7 +240,7 @@ def collect(
         built, unattached = _build_item(s, exhibit, by_exhibit[exhibit_id], languages)
         if built is not None:
             if exhibit_id in records:
-                built.record = _used(records[exhibit_id])
+                built.record = _used(records[exhibit_id], s)
                 built.record_content = records[exhibit_id].content
             else:
                 lo = record_left_out.get(exhibit_id)
@@ -303,7 +307,7 @@ def _build_item(
                     (a, why("language_taken", language=lang, kind=used_by.kind, draft_id=used_by.draft_id))
                 )
                 continue
-            used = _used(a)
+            used = _used(a, s)
             t = LanguageText(
                 language=lang,
                 title=richtext.to_line(_text(content.get("title"))),
@@ -329,7 +333,7 @@ def _build_item(
         if not targets:
             unattached.append((a, why("no_card_text", language=a.draft.language)))
             continue
-        used = _used(a)
+        used = _used(a, s)
         for t in targets:
             if kind == "summary" and not t.summary:
                 t.summary = {
