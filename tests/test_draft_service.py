@@ -168,6 +168,13 @@ def test_pick_records_the_choice_and_feedback_export(project: Project, tmp_path:
     outcome = drafting.draft(project, "RMAA.1987.014", "card", lin, n=3, model=model)
     picked = drafting.pick_candidate(project, outcome.draft_id, 1, lin)
     assert picked.content["title"] == "The Fu Yi ding" and picked.author_kind == "model"
+    # One provenance builder: the pick keeps what the first revision recorded (issue 10).
+    with project.read() as s:
+        first = review.revisions(s, outcome.draft_id)[0]
+    made, kept = json.loads(first.params_json), json.loads(picked.params_json)
+    assert set(made) == set(kept) and kept["candidate"] == 1
+    assert kept["template_origin"] == made["template_origin"] != ""
+    assert kept["dropped_passages"] == made["dropped_passages"]
     with project.session() as s:
         edited = dict(picked.content, title="The Fu Yi ding (Shang)")
         checks = drafting.proofread(project, outcome.draft_id, edited)

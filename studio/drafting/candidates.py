@@ -22,7 +22,7 @@ from studio import review, users
 from studio.drafting.engines import load_model
 from studio.drafting.evidence import glossary_entries
 from studio.drafting.record import StoredGrounding, candidates_of, request_for_draft, stored_limits
-from studio.drafting.run import model_provenance, template_for
+from studio.drafting.run import model_params, model_provenance, template_for
 from studio.errors import StudioError
 from studio.jobs import Cancelled, JobContext, run_job
 from studio.models import AuthorKind, CandidateStatus, DraftCandidateRecord, DraftRequestRecord, Revision, User
@@ -44,18 +44,23 @@ def pick_candidate(project: Project, draft_id: int, index: int, user: User) -> R
             revision = latest
         else:
             cfg = json.loads(request.settings_json)
-            params = {
-                **json.loads(chosen.params_json),
-                "n_ctx": cfg.get("n_ctx"),
-                "threads": cfg.get("threads"),
-                "candidate": chosen.idx,
-                "finish_reason": chosen.finish_reason,
-                "prompt_tokens": chosen.prompt_tokens,
-                "completion_tokens": chosen.completion_tokens,
-                "template_sha256": request.template_sha256,
-                "request_id": request.id,
-                "sources_cited": json.loads(chosen.citations_json),
-            }
+            stored = StoredGrounding.of_request(request)
+            # The same parameters a freshly drafted revision records (run.model_params): a pick
+            # keeps the template's origin and the passages that did not fit, as the first one did.
+            params = model_params(
+                json.loads(chosen.params_json),
+                n_ctx=cfg.get("n_ctx"),
+                threads=cfg.get("threads"),
+                index=chosen.idx,
+                finish_reason=chosen.finish_reason,
+                prompt_tokens=chosen.prompt_tokens,
+                completion_tokens=chosen.completion_tokens,
+                template_sha256=request.template_sha256,
+                template_origin=stored.template_origin,
+                request_id=int(request.id or 0),
+                sources_cited=json.loads(chosen.citations_json),
+                dropped_passages=[p.label for p in stored.dropped],
+            )
             revision = review.add_revision(
                 s,
                 draft_id,

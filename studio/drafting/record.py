@@ -39,6 +39,7 @@ class StoredGrounding(BaseModel):
     passages: list[SourcePassage]  # numbered 1..n in the prompt, in this order
     dropped: list[SourcePassage] = []  # did not fit the model's context
     dropped_note: str = ""
+    template_origin: str = ""  # where the prompt template came from (packaged or the project's own)
     glossary: list[GlossaryEntry] = []  # the entries the prompt carried
     inputs: StoredInputs
 
@@ -49,6 +50,7 @@ class StoredGrounding(BaseModel):
             passages=list(g.passages),
             dropped=list(g.dropped),
             dropped_note=g.dropped_note(),
+            template_origin=str(getattr(prepared.template, "origin", "")),
             glossary=list(g.glossary),
             inputs=StoredInputs(
                 kind=inputs.kind,

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from generators.drafting.drafter import Candidate, DraftInputs, PreparedPrompt, generate_candidates, prepare
 from generators.drafting.grounding import GroundingError
@@ -238,6 +239,39 @@ def _prepare(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs) -
         raise StudioError(str(exc)) from None
 
 
+def model_params(
+    sampling: dict[str, Any],
+    *,
+    n_ctx: Any,
+    threads: Any,
+    index: int,
+    finish_reason: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    template_sha256: str,
+    template_origin: str,
+    request_id: int,
+    sources_cited: list[Any],
+    dropped_passages: list[str],
+) -> dict[str, Any]:
+    """What a model revision records of how it was made: one builder for a fresh draft,
+    a continued one and the curator's pick of another candidate."""
+    return {
+        **sampling,
+        "n_ctx": n_ctx,
+        "threads": threads,
+        "candidate": index,
+        "finish_reason": finish_reason,
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "template_sha256": template_sha256,
+        "template_origin": template_origin,
+        "request_id": request_id,
+        "sources_cited": sources_cited,
+        "dropped_passages": dropped_passages,
+    }
+
+
 def model_provenance(
     identity: ModelIdentity,
     cfg: EngineSettings,
@@ -254,20 +288,20 @@ def model_provenance(
         engine=identity.engine,
         model=identity.model,
         model_sha256=identity.digest,
-        params={
-            **candidate.params.as_dict(),
-            "n_ctx": cfg.n_ctx,
-            "threads": threads,
-            "candidate": candidate.index,
-            "finish_reason": candidate.finish_reason,
-            "prompt_tokens": candidate.prompt_tokens,
-            "completion_tokens": candidate.completion_tokens,
-            "template_sha256": template.sha256,
-            "template_origin": template.origin,
-            "request_id": request_id,
-            "sources_cited": candidate.citations,
-            "dropped_passages": [p.label for p in prepared.grounding.dropped],
-        },
+        params=model_params(
+            candidate.params.as_dict(),
+            n_ctx=cfg.n_ctx,
+            threads=threads,
+            index=candidate.index,
+            finish_reason=candidate.finish_reason,
+            prompt_tokens=candidate.prompt_tokens,
+            completion_tokens=candidate.completion_tokens,
+            template_sha256=template.sha256,
+            template_origin=template.origin,
+            request_id=request_id,
+            sources_cited=list(candidate.citations),
+            dropped_passages=[p.label for p in prepared.grounding.dropped],
+        ),
         template_id=template.id,
         template_version=template.version,
         citations=citations,
