@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 from sqlmodel import Session, col, select
 
-from studio import exhibits, review
+from studio import exhibits, review, sources
 from studio.drafting.record import StoredGrounding
 from studio.models import DraftRequestRecord, Exhibit, Passage, Source
 
@@ -55,6 +55,30 @@ def exhibit_rows(s: Session, text: str = "", state: str | None = None) -> list[E
         if state is None or row.state == state:
             rows.append(row)
     return rows
+
+
+@dataclass(frozen=True)
+class ExhibitChoices:
+    """What the drafting panel offers for one exhibit: its pictures and audio guides to
+    draft from (id, file name, kind) and its drafts to translate (id, kind, language, state)."""
+
+    media: list[tuple[int, str, str]]
+    drafts: list[tuple[int, str, str, str]]
+
+
+def exhibit_choices(s: Session, exhibit_id: int) -> ExhibitChoices:
+    media = [
+        (int(src.id or 0), src.filename, str(src.kind))
+        for src in sources.list_sources(s, exhibit_id)
+        if src.kind in ("audio", "image")
+    ]
+    drafts = [(int(d.id or 0), d.kind, d.language, state) for d, _r, state in review.list_drafts(s, exhibit_id)]
+    return ExhibitChoices(media, drafts)
+
+
+def audio_guides(s: Session, exhibit_id: int) -> list[tuple[int, str]]:
+    """The exhibit's audio sources (id, file name), for the transcript tab."""
+    return [(int(src.id or 0), src.filename) for src in sources.list_sources(s, exhibit_id, kind="audio")]
 
 
 def passages_by_id(s: Session, ids: list[int]) -> dict[int, Passage]:

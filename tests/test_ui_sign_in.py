@@ -51,7 +51,8 @@ def test_switching_working_as_needs_the_passphrase(window: Any, qtbot: Any) -> N
     settle(qtbot)
     wait_until(qtbot, lambda: state.user_name == "Sam")
     assert window.user_box.currentData() == "Sam"
-    assert state.user().name == "Sam"
+    with state.project.read() as s:  # the person acting, as the project has them
+        assert users.get_user(s, state.user_name).name == "Sam"
 
 
 def test_a_project_that_requires_sign_in_opens_with_nobody_working(window: Any, qtbot: Any) -> None:

@@ -70,6 +70,7 @@ def rebuild_window(old: MainWindow) -> MainWindow:
     state.project_changed.disconnect()
     state.user_changed.disconnect()
     state.data_changed.disconnect()
+    state.changed.disconnect()
     state.job_started.disconnect()
     window = create_window(state)
     # The jobs go on, in this window's list: a language switch wiped the history and, by

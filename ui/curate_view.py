@@ -27,7 +27,7 @@ from ui.exhibit_editor import ExhibitEditor
 from ui.facts_view import FactsView
 from ui.glossary_view import GlossaryView
 from ui.i18n import tr
-from ui.ops import Op
+from ui.ops import Changes, Op
 from ui.passage_search import PassageSearch
 from ui.sources_view import SourcesView
 from ui.state import AppState
@@ -233,7 +233,7 @@ class CurateView(QWidget):
             self.filter.setCurrentIndex(0)
             self.refresh()
 
-        Op(self.state, create, where="exhibit.create").success(created).run_in_background()
+        Op(self.state, create, where="exhibit.create", changes=Changes.EXHIBITS).success(created).run_in_background()
 
     def import_paths(self, paths: list[str]) -> Any:
         return self.sources.import_paths(paths)

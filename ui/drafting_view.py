@@ -28,14 +28,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from generators.llm.settings import EngineSettings
 from studio import drafting, facts, review, settings, sources
 from studio.export.richtext import to_plain
 from studio.models import Exhibit
-from studio.queries import draft_grounding, passages_by_id
+from studio.project import Project
+from studio.queries import ExhibitChoices, draft_grounding, exhibit_choices, passages_by_id
 from ui.card_preview import CardPreview
 from ui.field_editor import FIELD_LABELS, text_fields
 from ui.i18n import tr
-from ui.ops import JobOp, Op, RunningJob
+from ui.ops import Changes, JobOp, Op, RunningJob
 from ui.review_view import KIND_LABELS
 from ui.sources_view import KIND_LABELS as SOURCE_KINDS
 from ui.state import AppState
@@ -219,18 +221,26 @@ class DraftingView(QWidget):
             # A window rebuilt for another UI language opens on a project already open: no
             # project_changed comes, and the engine box stayed empty until a restart (issue 16).
             self._fill_models()
-        state.data_changed.connect(self._data_changed)
+        state.changed.connect(self._changed)
         self.last_outcome: drafting.DraftOutcome | None = None
         self._setup_prewarm()
 
     # ------------------------------------------------------------------ setup
     def _fill_models(self) -> None:
-        project = self.state.project
         self.model.clear()
-        if project is None:
+        if self.state.project is None:
             return
-        with project.read() as s:
-            cfg = drafting.engine_settings(s)
+
+        def read(project: Project) -> EngineSettings:
+            with project.read() as s:
+                return drafting.engine_settings(s)
+
+        Op(self.state, read, where="settings.engine").latest(self, "models").success(
+            self._show_models
+        ).run_in_background()
+
+    def _show_models(self, cfg: EngineSettings) -> None:
+        self.model.clear()
         if cfg.engine == "ollama":
             self.model.addItem(f"Ollama · {cfg.model}", cfg.model)
         else:
@@ -247,7 +257,7 @@ class DraftingView(QWidget):
             with project.session() as s:
                 settings.change(s, "llm.model", value, users.get_user(s, actor))
 
-        Op(self.state, put, where="settings.model").run_in_background()
+        Op(self.state, put, where="settings.model", changes=Changes.SETTINGS).run_in_background()
 
     def show_exhibit(self, exhibit: Exhibit | None) -> None:
         self._stop_prewarm()
@@ -261,13 +271,22 @@ class DraftingView(QWidget):
         self.from_draft.addItem(tr("(none)"), None)
         if exhibit is None or self.state.project is None:
             return
-        with self.state.project.read() as s:
-            for src in sources.list_sources(s, exhibit.id):
-                if src.kind in ("audio", "image"):
-                    self.source.addItem(f"{src.filename} ({tr(SOURCE_KINDS.get(src.kind, src.kind))})", src.id)
-            for d, _r, state in review.list_drafts(s, exhibit.id):
-                self.from_draft.addItem(f"#{d.id} {d.kind} ({d.language}) · {state}", d.id)
-        self._schedule_prewarm()
+        exhibit_id = int(exhibit.id or 0)
+
+        def read(project: Project) -> ExhibitChoices:
+            with project.read() as s:
+                return exhibit_choices(s, exhibit_id)
+
+        def show(choices: ExhibitChoices) -> None:
+            if self.exhibit is None or self.exhibit.id != exhibit_id:
+                return  # the curator moved on meanwhile
+            for source_id, filename, kind in choices.media:
+                self.source.addItem(f"{filename} ({tr(SOURCE_KINDS.get(kind, kind))})", source_id)
+            for draft_id, kind, language, state in choices.drafts:
+                self.from_draft.addItem(f"#{draft_id} {kind} ({language}) · {state}", draft_id)
+            self._schedule_prewarm()
+
+        Op(self.state, read, where="exhibit.choices").latest(self, "choices").success(show).run_in_background()
 
     # ----------------------------------------------------------------- prewarm
     # Reading ~1,350 prompt tokens into the default model takes ~15 s on two
@@ -376,9 +395,9 @@ class DraftingView(QWidget):
         self.passage.clear()
         self.preview.clear(tr("The card appears here once a draft is made."))
 
-    def _data_changed(self, where: str) -> None:
+    def _changed(self, changes: Changes) -> None:
         # A decision elsewhere (the Review desk, another editor) changes what this panel says of its draft.
-        if self.draft_id is None or not where.startswith("review.") or where in ("review.queue", "review.item"):
+        if self.draft_id is None or not changes & Changes.REVIEWS:
             return
         draft_id = self.draft_id
 
@@ -472,7 +491,7 @@ class DraftingView(QWidget):
         label = tr("Draft a {kind} of “{exhibit}”").format(
             kind=tr(KIND_LABELS.get(kind, kind)).lower(), exhibit=self.exhibit.title
         )
-        op = JobOp(self.state, "draft", work, label=label)
+        op = JobOp(self.state, "draft", work, label=label, changes=Changes.DRAFTS)
         op.on_stream(self._token).success(lambda outcome: self._drafted(outcome, exhibit_id))
         op.finally_(lambda: self.go.setEnabled(True))
         self._follow(op, exhibit_id)
@@ -526,7 +545,7 @@ class DraftingView(QWidget):
             }
             self.column_widgets[0].show_view(view, True)
 
-        op = JobOp(self.state, "draft.compose", work, label=tr("Compose from approved facts"))
+        op = JobOp(self.state, "draft.compose", work, label=tr("Compose from approved facts"), changes=Changes.DRAFTS)
         self._follow(op, exhibit_id)
         op.on_stream(self._token).success(composed).finally_(lambda: self.go.setEnabled(True))
 
@@ -574,16 +593,21 @@ class DraftingView(QWidget):
             self._preview(chosen)
 
     def _preview(self, view: dict[str, Any]) -> None:
-        image = None
-        project = self.state.project
-        if project is not None and self.exhibit is not None:
+        language = str(self.language.currentData())
+        if self.state.project is None or self.exhibit is None:
+            self.preview.show_content(view["content"], language, view.get("checks", []), None, now=True)
+            return
+        exhibit_id = int(self.exhibit.id or 0)
+
+        def read(project: Project) -> bytes | None:  # the exhibit's first picture, read off the GUI thread
             with project.read() as s:
-                pictures = sources.list_sources(s, self.exhibit.id, kind="image")
-            if pictures:
-                image = project.media.path(pictures[0].media_sha256).read_bytes()
-        self.preview.show_content(
-            view["content"], str(self.language.currentData()), view.get("checks", []), image, now=True
-        )
+                pictures = sources.list_sources(s, exhibit_id, kind="image")
+            return project.media.path(pictures[0].media_sha256).read_bytes() if pictures else None
+
+        def show(image: bytes | None) -> None:
+            self.preview.show_content(view["content"], language, view.get("checks", []), image, now=True)
+
+        Op(self.state, read, where="preview.picture").latest(self, "preview.picture").success(show).run_in_background()
 
     def pick(self, index: int) -> None:
         draft_id = self.draft_id
@@ -603,7 +627,7 @@ class DraftingView(QWidget):
             outcome.revision_id = revision_id
             self._show_candidates(outcome, self.grounding)
 
-        Op(self.state, work, where="draft.pick").success(picked).run_in_background()
+        Op(self.state, work, where="draft.pick", changes=Changes.DRAFTS).success(picked).run_in_background()
 
     def continue_(self, index: int) -> JobOp | None:
         draft_id = self.draft_id
@@ -636,7 +660,7 @@ class DraftingView(QWidget):
             column.show_view(view, True)
             self._preview(view)
 
-        op = JobOp(self.state, "draft.continue", work, label="Continue the draft")
+        op = JobOp(self.state, "draft.continue", work, label="Continue the draft", changes=Changes.DRAFTS)
         return op.on_stream(self._token).success(continued).run_in_background()
 
     # -------------------------------------------------------------- citations
@@ -649,14 +673,25 @@ class DraftingView(QWidget):
         if entry is None:
             self.passage.setHtml(tr("There is no passage [{n}] in this draft's sources.").format(n=number))
             return
+        # The passage at once; the lines around it in its source follow from a read off the GUI thread.
+        self._show_passage(number, entry, "")
         passage_id = entry.get("passage_id")
-        project = self.state.project
-        context = ""
-        if project is not None and passage_id is not None:
+        if self.state.project is None or passage_id is None:
+            return
+        pid, shown = int(passage_id), self.passage.toHtml()
+
+        def read(project: Project) -> str:  # the passage's source text, for the lines around it
             with project.read() as s:
-                found = passages_by_id(s, [int(passage_id)]).get(int(passage_id))
-                if found is not None:
-                    context = sources.get_source(s, found.source_id).text
+                found = passages_by_id(s, [pid]).get(pid)
+                return sources.get_source(s, found.source_id).text if found is not None else ""
+
+        def show(context: str) -> None:
+            if context and self.passage.toHtml() == shown:  # still showing this passage (not cleared, not another)
+                self._show_passage(number, entry, context)
+
+        Op(self.state, read, where="draft.passage").latest(self, "passage").success(show).run_in_background()
+
+    def _show_passage(self, number: int, entry: dict[str, Any], context: str) -> None:
         # Sources are often Markdown (label_en.md): shown as text people read, not as '#' and '**'.
         body = html.escape(to_plain(str(entry.get("text", ""))))
         if context and str(entry.get("text", "")) in context:

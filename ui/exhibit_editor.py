@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFormLayout, QLineEdit, QPlainTextEdit, QPushButto
 from studio import exhibits, users
 from studio.models import Exhibit
 from ui.i18n import tr
-from ui.ops import Op
+from ui.ops import Changes, Op
 from ui.state import AppState
 
 LABELS = {
@@ -97,9 +97,9 @@ class ExhibitEditor(QWidget):
             with project.session() as s:
                 return int(exhibits.submit_record(s, exhibit_id, user).id or 0)
 
-        Op(self.state, submit, where="exhibit.submit").success(lambda _rid: self.saved.emit(exhibit_id)).failure(
-            lambda exc: self.state.report_error(exc, "exhibit.submit")
-        ).run_in_background()
+        Op(self.state, submit, where="exhibit.submit", changes=Changes.EXHIBITS | Changes.DRAFTS).success(
+            lambda _rid: self.saved.emit(exhibit_id)
+        ).failure(lambda exc: self.state.report_error(exc, "exhibit.submit")).run_in_background()
 
     def show_exhibit(self, exhibit: Exhibit | None) -> None:
         self.exhibit_id = int(exhibit.id or 0) if exhibit else None
@@ -136,7 +136,7 @@ class ExhibitEditor(QWidget):
                 exhibits.update_exhibit(s, exhibit_id, actor, **{field: value})
             return exhibit_id
 
-        Op(self.state, save, where="exhibit.update").success(self.saved.emit).failure(
+        Op(self.state, save, where="exhibit.update", changes=Changes.EXHIBITS).success(self.saved.emit).failure(
             lambda exc: self._failed(exc, exhibit_id)
         ).run_in_background()
 

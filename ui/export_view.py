@@ -33,7 +33,7 @@ from studio.export.build import RemovalNeedsConfirmation
 from studio.export.content import Omission, PackageItem, collect
 from studio.export.record import ExportRecord, list_records
 from ui.i18n import language_label, tr, tr_reason
-from ui.ops import JobOp, Op
+from ui.ops import Changes, JobOp, Op
 from ui.review_view import KIND_LABELS
 from ui.state import AppState
 
@@ -240,7 +240,7 @@ class ExportView(QWidget):
             return control.recorded(project, "export", params, lambda ctx: export_package(project, opts, ctx))
 
         self.export_button.setEnabled(False)
-        op = JobOp(self.state, "export", work, label="Export package")
+        op = JobOp(self.state, "export", work, label="Export package", changes=Changes.EXPORTS)
         op.success(self._exported).failure(self._export_failed).finally_(
             lambda: self.export_button.setEnabled(True)
         ).run_in_background()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from studio import facts, screening
 from studio.models import Exhibit
 from ui.i18n import tr
-from ui.ops import JobOp, Op
+from ui.ops import Changes, JobOp, Op
 from ui.state import AppState
 
 STATUS_LABELS = {
@@ -183,7 +183,7 @@ class FactsView(QWidget):
             self.refresh(select=fact.draft_id)
 
         return (
-            Op(self.state, work, where=where)
+            Op(self.state, work, where=where, changes=Changes.DRAFTS | Changes.REVIEWS)
             .success(lambda _r: self.refresh(select=after))
             .failure(failed)
             .run_in_background()
@@ -228,7 +228,11 @@ class FactsView(QWidget):
             with project.session() as s:
                 screening.clear(s, int(warning.id), self.state.user(actor), note)
 
-        return Op(self.state, work, where="facts.clear").success(lambda _r: self.refresh()).run_in_background()
+        return (
+            Op(self.state, work, where="facts.clear", changes=Changes.DRAFTS)
+            .success(lambda _r: self.refresh())
+            .run_in_background()
+        )
 
     # ------------------------------------------------------------- extraction
     def extract(self) -> JobOp | None:
@@ -255,6 +259,6 @@ class FactsView(QWidget):
                 )
             )
 
-        op = JobOp(self.state, "facts.extract", work, label=tr("Find facts"))
+        op = JobOp(self.state, "facts.extract", work, label=tr("Find facts"), changes=Changes.DRAFTS)
         op.success(done).finally_(lambda: self.find_button.setEnabled(True))
         return op.run_in_background()

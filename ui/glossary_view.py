@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from studio import glossary, users
 from studio.models import GlossaryTerm
 from ui.i18n import tr
-from ui.ops import Op
+from ui.ops import Changes, Op
 from ui.state import AppState
 
 COLUMNS = ("term", "preferred", "variants", "language", "note")
@@ -108,7 +108,7 @@ class GlossaryView(QWidget):
                 w.clear()
             self.refresh()
 
-        Op(self.state, add, where="glossary.add").success(added).run_in_background()
+        Op(self.state, add, where="glossary.add", changes=Changes.GLOSSARY).success(added).run_in_background()
 
     def _changed(self, item: QTableWidgetItem) -> None:
         term_id = int(item.data(Qt.ItemDataRole.UserRole))
@@ -125,7 +125,7 @@ class GlossaryView(QWidget):
             self.state.report_error(exc, "glossary.update")
             self.refresh()
 
-        Op(self.state, update, where="glossary.update").failure(failed).run_in_background()
+        Op(self.state, update, where="glossary.update", changes=Changes.GLOSSARY).failure(failed).run_in_background()
 
     def remove_selected(self) -> None:
         ids = sorted({int(i.data(Qt.ItemDataRole.UserRole)) for i in self.table.selectedItems()})
@@ -138,4 +138,6 @@ class GlossaryView(QWidget):
                     glossary.remove_term(s, term_id, actor)
 
         if ids:
-            Op(self.state, remove, where="glossary.remove").success(lambda _: self.refresh()).run_in_background()
+            Op(self.state, remove, where="glossary.remove", changes=Changes.GLOSSARY).success(
+                lambda _: self.refresh()
+            ).run_in_background()

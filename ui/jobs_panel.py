@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from studio import jobs
 from ui.i18n import tr
-from ui.ops import Op, RunningJob
+from ui.ops import Changes, Op, RunningJob
 from ui.state import AppState
 
 KEEP_FINISHED = 6
@@ -59,7 +59,7 @@ class OutsideJob(RunningJob):
                 jobs.request_cancel(s, job_id, actor)
 
         super().cancel()
-        Op(self.state, ask, where="jobs.cancel").run_in_background()
+        Op(self.state, ask, where="jobs.cancel", changes=Changes.JOBS).run_in_background()
 
     def update(self, fraction: float, message: str, status: str) -> None:
         self.fraction = fraction

@@ -27,7 +27,7 @@ from ui.curate_view import CurateView
 from ui.export_view import ExportView
 from ui.i18n import tr
 from ui.jobs_panel import JobPanel
-from ui.ops import Op
+from ui.ops import Changes, Op
 from ui.review_view import ReviewView
 from ui.settings_dialog import SettingsDialog
 from ui.sign_in import switch_person
@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         self._menus()
         state.project_changed.connect(self._project_changed)
         state.user_changed.connect(self._fill_users)
-        state.data_changed.connect(self._data_changed)
+        state.changed.connect(self._changed)
         self.set_mode(state.prefs.mode if 0 <= state.prefs.mode < len(MODES) else 0)
         self._restore()
         self._project_changed()
@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
                 with project.session() as s:
                     return users.add_user(s, name.strip(), "editor", admin=True).name
 
-            Op(self.state, add, where="user.add").success(self._user_added).run_in_background()
+            Op(self.state, add, where="user.add", changes=Changes.PEOPLE).success(self._user_added).run_in_background()
 
     def _user_added(self, name: str) -> None:
         self.state.set_user(name)
@@ -251,13 +251,14 @@ class MainWindow(QMainWindow):
             self.user_box.addItem(f"{name} ({label})", name)
         self._show_current_person()
 
-    def _data_changed(self, where: str) -> None:
-        # Decisions change what the curator's list shows and what export offers.
-        if where.startswith("review.") and where not in ("review.queue", "review.item"):
-            self.curate.refresh()
-        if where in ("import",) or where.startswith("draft"):
+    def _changed(self, changes: Changes) -> None:
+        # New sources or drafts (a draft, a transcript, a fact) change both the curator's
+        # list and the review queue; a decision changes what the curator's list says.
+        if changes & (Changes.SOURCES | Changes.DRAFTS):
             self.curate.refresh()
             self.review.refresh()
+        elif changes & Changes.REVIEWS:
+            self.curate.refresh()
 
     # ------------------------------------------------------------ drag & drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

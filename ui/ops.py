@@ -1,5 +1,10 @@
 """Background work, Anki-style: `Op(state, lambda project: ...).success(cb).run_in_background()`.
 
+A read is an Op with no `changes` (Anki's QueryOp): it announces nothing. A write
+names the kinds of things it changes (`changes=Changes.DRAFTS | ...`, Anki's
+CollectionOp and OpChanges); when it ends, `AppState.changed` carries those flags
+and each view refreshes by them, not by the op's name.
+
 Every call into the core that can take longer than a frame runs here, on a
 worker thread of a QThreadPool; results come back to the GUI thread through
 queued signals. `JobOp` wraps `studio.jobs.run_job`, so long work is also a
@@ -14,8 +19,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from enum import Flag, auto
 from typing import TYPE_CHECKING, Any, Self
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from studio import jobs
@@ -25,6 +32,21 @@ if TYPE_CHECKING:
     from ui.state import AppState
 
 ProgressFn = Callable[[float, str], None]
+
+
+class Changes(Flag):
+    """What kinds of things a write changed; views refresh by these flags."""
+
+    NONE = 0
+    EXHIBITS = auto()
+    SOURCES = auto()  # sources and their passages
+    DRAFTS = auto()  # drafts and their revisions (transcripts and facts are drafts too)
+    REVIEWS = auto()  # editors' decisions
+    GLOSSARY = auto()
+    SETTINGS = auto()
+    PEOPLE = auto()
+    EXPORTS = auto()
+    JOBS = auto()
 
 
 class _Signals(QObject):
@@ -94,9 +116,16 @@ class Op:
     pool: QThreadPool | None = None
 
     def __init__(
-        self, state: AppState, fn: Callable[[Project], Any], *, where: str = "", needs_project: bool = True
+        self,
+        state: AppState,
+        fn: Callable[[Project], Any],
+        *,
+        where: str = "",
+        needs_project: bool = True,
+        changes: Changes = Changes.NONE,
     ) -> None:
         self.state = state
+        self.changes = changes
         self.needs_project = needs_project
         self.fn = fn
         self.where = where
@@ -104,6 +133,7 @@ class Op:
         self._failure: Callable[[BaseException], None] | None = None
         self._finally: Callable[[], None] | None = None
         self._latest: tuple[tuple[int, str], int] | None = None
+        self._owner: object = None
         self.signals = _Signals()
 
     def latest(self, owner: object, key: str) -> Self:
@@ -112,9 +142,13 @@ class Op:
         generation = _generations.get(slot, 0) + 1
         _generations[slot] = generation
         self._latest = (slot, generation)
+        self._owner = owner
         return self
 
     def superseded(self) -> bool:
+        """A newer op for the same owner and key was started, or the owner (a widget) is gone."""
+        if isinstance(self._owner, QObject) and not shiboken6.isValid(self._owner):
+            return True  # its window closed while the op ran: nobody is left to show the result
         return self._latest is not None and _generations.get(self._latest[0]) != self._latest[1]
 
     def success(self, cb: Callable[[Any], None]) -> Self:
@@ -162,6 +196,10 @@ class Op:
         if self._finally is not None:
             self._finally()
         self.state.data_changed.emit(self.where)
+        # Announced after a failure too: a write of several steps (edit, then approve)
+        # may have stored its first step before the second was refused.
+        if self.changes:
+            self.state.changed.emit(self.changes)
         _live.discard(self)
 
 
@@ -272,9 +310,15 @@ class JobOp(Op):
     """
 
     def __init__(
-        self, state: AppState, kind: str, work: Callable[[Project, JobControl], Any], *, label: str = ""
+        self,
+        state: AppState,
+        kind: str,
+        work: Callable[[Project, JobControl], Any],
+        *,
+        label: str = "",
+        changes: Changes = Changes.NONE,
     ) -> None:
-        super().__init__(state, lambda project: None, where=kind)
+        super().__init__(state, lambda project: None, where=kind, changes=changes)
         self.kind = kind
         self.work = work
         self.running = RunningJob(kind, label or kind)

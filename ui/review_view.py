@@ -43,7 +43,7 @@ from ui.audit_view import AuditView
 from ui.card_preview import CardPreview
 from ui.field_editor import FieldEditor, plain_text
 from ui.i18n import language_label, tr
-from ui.ops import Op
+from ui.ops import Changes, Op
 from ui.state import AppState
 
 KIND_LABELS = {
@@ -698,6 +698,6 @@ class ReviewView(QWidget):
         # Ctrl+Enter before the queue reloads must not decide it again.
         self.item = None
         self._enable()
-        Op(self.state, work, where=f"review.{decision}").success(done).failure(refused).finally_(
-            self.refresh
-        ).run_in_background()
+        Op(self.state, work, where=f"review.{decision}", changes=Changes.REVIEWS).success(done).failure(
+            refused
+        ).finally_(self.refresh).run_in_background()

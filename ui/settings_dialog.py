@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from studio import drafting
 from studio import settings as project_settings
 from ui.i18n import LANGUAGES, tr
-from ui.ops import Op
+from ui.ops import Changes, Op
 from ui.state import AppState
 
 WHISPER_LANGUAGES = ("auto", "en", "zh", "fr", "de", "ja", "ko", "es", "it")
@@ -305,7 +305,7 @@ class SettingsDialog(QDialog):
                         if project_settings.get(s, key) != value:
                             project_settings.change(s, key, value, person)
 
-            Op(self.state, store, where="settings.project").run_in_background()
+            Op(self.state, store, where="settings.project", changes=Changes.SETTINGS).run_in_background()
         return {"language": before[0] != prefs.ui_language, "theme": before[1] != prefs.theme}
 
 

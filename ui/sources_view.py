@@ -27,7 +27,7 @@ from studio import ingest, sources, users
 from studio.models import Source
 from ui.audio_player import AudioPlayer
 from ui.i18n import language_label, tr
-from ui.ops import JobOp, Op
+from ui.ops import Changes, JobOp, Op
 from ui.state import AppState
 
 KIND_LABELS = {
@@ -87,7 +87,7 @@ def start_import(state: AppState, paths: list[str], exhibit_id: int | None, done
         if done is not None:
             done(report)
 
-    op = JobOp(state, "import", run, label="Import sources")
+    op = JobOp(state, "import", run, label="Import sources", changes=Changes.SOURCES)
     op.success(finished).run_in_background()
     return op
 

@@ -21,7 +21,8 @@ from ui.prefs import Prefs
 class AppState(QObject):
     project_changed = Signal()
     user_changed = Signal()
-    data_changed = Signal(str)  # what changed (an op's name); views refresh what they show
+    data_changed = Signal(str)  # the name of an op that ended (for logs and tools; views use `changed`)
+    changed = Signal(object)  # ui.ops.Changes: the kinds of things a write changed; views refresh by them
     job_started = Signal(object)  # ui.ops.RunningJob
     error_shown = Signal(str)
 

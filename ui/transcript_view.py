@@ -14,8 +14,10 @@ from generators.transcription import GlossaryEntry, Segment, Suggestion
 from studio import sources, transcripts
 from studio.errors import NotFound
 from studio.models import Exhibit
+from studio.project import Project
+from studio.queries import audio_guides
 from ui.i18n import tr
-from ui.ops import JobOp, Op
+from ui.ops import Changes, JobOp, Op
 from ui.state import AppState
 from ui.transcript_editor import TranscriptEditor
 
@@ -64,13 +66,28 @@ class TranscriptView(QWidget):
         self.exhibit = exhibit
         self.source.blockSignals(True)
         self.source.clear()
-        if exhibit is not None and self.state.project is not None:
-            with self.state.project.read() as s:
-                for src in sources.list_sources(s, exhibit.id, kind="audio"):
-                    self.source.addItem(src.filename, src.id)
         self.source.blockSignals(False)
-        self.transcribe_button.setEnabled(self.source.count() > 0)
-        self.load()
+        self.transcribe_button.setEnabled(False)
+        if exhibit is None or self.state.project is None:
+            self.load()
+            return
+        exhibit_id = int(exhibit.id or 0)
+
+        def read(project: Project) -> list[tuple[int, str]]:
+            with project.read() as s:
+                return audio_guides(s, exhibit_id)
+
+        def show(guides: list[tuple[int, str]]) -> None:
+            if self.exhibit is None or self.exhibit.id != exhibit_id:
+                return  # another exhibit was chosen meanwhile
+            self.source.blockSignals(True)
+            for source_id, filename in guides:
+                self.source.addItem(filename, source_id)
+            self.source.blockSignals(False)
+            self.transcribe_button.setEnabled(self.source.count() > 0)
+            self.load()
+
+        Op(self.state, read, where="transcript.sources").latest(self, "sources").success(show).run_in_background()
 
     def source_id(self) -> int | None:
         value = self.source.currentData()
@@ -143,7 +160,7 @@ class TranscriptView(QWidget):
                 )
 
         self.transcribe_button.setEnabled(False)
-        op = JobOp(self.state, "transcribe", work, label="Transcribe audio")
+        op = JobOp(self.state, "transcribe", work, label="Transcribe audio", changes=Changes.DRAFTS | Changes.SOURCES)
         op.success(lambda _o: self.load()).finally_(lambda: self.transcribe_button.setEnabled(True))
         return op.run_in_background()
 
@@ -159,7 +176,9 @@ class TranscriptView(QWidget):
             with project.session() as s:
                 transcripts.save_segments(s, draft_id, segments, self.state.user(actor), note="corrected in the editor")
 
-        Op(self.state, write, where="transcript.save").success(lambda _r: self.load()).run_in_background()
+        Op(self.state, write, where="transcript.save", changes=Changes.DRAFTS | Changes.SOURCES).success(
+            lambda _r: self.load()
+        ).run_in_background()
 
     def decide_suggestion(self, suggestion: Suggestion, accepted: bool) -> None:
         draft_id = self.draft_id
@@ -179,4 +198,6 @@ class TranscriptView(QWidget):
                 else:
                     transcripts.dismiss_suggestion(s, draft_id, suggestion.key, user)
 
-        Op(self.state, write, where="transcript.suggestion").finally_(self.load).run_in_background()
+        Op(self.state, write, where="transcript.suggestion", changes=Changes.DRAFTS | Changes.SOURCES).finally_(
+            self.load
+        ).run_in_background()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLa
 
 from studio.samples import build_sample
 from ui.i18n import tr
-from ui.ops import Op, RunningJob
+from ui.ops import Changes, Op, RunningJob
 from ui.prefs import data_dir
 from ui.state import AppState
 
@@ -54,9 +54,9 @@ def open_sample(state: AppState) -> None:
         running.finished.emit("failed")
         state.report_error(exc, "sample.build")
 
-    Op(state, lambda _p: build(_Progress(running)), where="sample.build", needs_project=False).success(done).failure(
-        failed
-    ).run_in_background()
+    Op(
+        state, lambda _p: build(_Progress(running)), where="sample.build", needs_project=False, changes=~Changes.NONE
+    ).success(done).failure(failed).run_in_background()
 
 
 class _Progress:
