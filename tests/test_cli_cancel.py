@@ -159,7 +159,7 @@ def test_ctrl_c_in_import_says_cancelled_exits_130_and_records_the_job_cancelled
     project.close()
     folder = tmp_path / "labels"
     folder.mkdir()
-    for n in range(250):  # a few seconds of work at ~25 files a second
+    for n in range(3000):  # ~4 ms a file idle (docs/BENCHMARKS.md): over 10 s, so Ctrl-C lands mid-import
         (folder / f"label_{n}.txt").write_text(f"Label {n}: a bronze vessel from Anyang, word w{n}.\n", "utf-8")
     root = project.root
     code, err = _interrupt_when(

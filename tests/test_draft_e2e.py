@@ -147,7 +147,12 @@ def test_smollm2_length_end_is_continued_with_a_project_template(tmp_path: Path)
     assert streamed and longer.number == 2 and longer.parent_id == first.id
     assert json.loads(longer.params_json)["completion_tokens"] > json.loads(first.params_json)["completion_tokens"]
     with project.read() as s:
-        assert review.draft_status(s, outcome.draft_id) == "pending"
+        # Waiting for review, unless the tiny model still left a required part empty:
+        # then it is "incomplete" and kept out of the queue (issue 10), for that reason only.
+        status = review.draft_status(s, outcome.draft_id)
+        latest = review.latest_revision(s, outcome.draft_id)
+        missing = review.missing_fields("summary", latest.content)
+        assert status == ("incomplete" if missing else "pending"), (status, latest.content)
 
 
 def test_prewarm_reads_the_draft_prompt_ahead_and_writes_nothing(tmp_path: Path) -> None:
