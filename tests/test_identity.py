@@ -124,6 +124,9 @@ def test_sign_in_needs_the_passphrase(cli: Cli, monkeypatch: pytest.MonkeyPatch)
 
     code, out = cli("exhibit", "add", "--title", "Vase", user="Morgan")
     assert code == 1 and "Morgan's passphrase is needed" in out  # no terminal, no variable
+    # The fact sheet's commands go through the same door (they once looked the name up themselves).
+    code, out = cli("facts", "extract", "NO.SUCH.1", user="Morgan")
+    assert code == 1 and "Morgan's passphrase is needed" in out
     monkeypatch.setenv("HERITAGE_STUDIO_PASSPHRASE", "not the passphrase")
     code, out = cli("exhibit", "add", "--title", "Vase", user="Morgan")
     assert code == 1 and "wrong passphrase for Morgan" in out

@@ -143,33 +143,11 @@ def cmd_draft(args: argparse.Namespace) -> int:
 def _compose(args: argparse.Namespace) -> int:
     """The curator's other choice: text composed from approved facts (studio.facts)."""
     from studio import facts
-    from studio.commands.facts import print_composed
+    from studio.commands.facts import cmd_compose
 
     if args.kind not in facts.COMPOSABLE:
         raise StudioError(f"a {args.kind} cannot be composed from facts (choose one of: {', '.join(facts.COMPOSABLE)})")
-    with open_project(args) as project:
-        person = _person(project, args)
-
-        def write(piece: str) -> None:
-            if not args.quiet:
-                sys.stdout.write(piece)
-                sys.stdout.flush()
-
-        outcome = run_cancellable(
-            lambda cancel: facts.compose_draft(
-                project,
-                args.exhibit,
-                args.kind,
-                person,
-                language=args.language,
-                seed=args.seed,
-                on_token=write,
-                cancel_event=cancel,
-            )
-        )
-    print()
-    print_composed(outcome)
-    return 0
+    return cmd_compose(args)
 
 
 def cmd_pick(args: argparse.Namespace) -> int:

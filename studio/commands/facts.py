@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from studio import facts, screening, users
-from studio.commands import open_project, run_cancellable, table
+from studio import facts, screening
+from studio.commands import acting_user, open_project, run_cancellable, table
 from studio.errors import StudioError
 from studio.models import User
+from studio.project import Project
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,11 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(func=cmd_compose)
 
 
-def _person(project: object, args: argparse.Namespace) -> User:
-    if not args.user:
-        raise StudioError("who is acting? pass --user NAME or set HERITAGE_STUDIO_USER")
-    with project.session() as s:  # type: ignore[attr-defined]
-        return users.get_user(s, args.user)
+def _person(project: Project, args: argparse.Namespace) -> User:
+    # The same door as every other command: a named person, signed in when the project asks for it.
+    return acting_user(project, args)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
