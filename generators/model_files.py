@@ -62,7 +62,14 @@ class ModelSpec:
     files: tuple[ModelFile, ...]
     requirements: tuple[str, ...]
     notes: str = ""
+    # What the model is for, in a few English words kept apart from its name (a product name),
+    # so the app can say them in its own language; `described` is both, for logs and the CLI.
+    about: str = ""
     meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def described(self) -> str:
+        return f"{self.label} ({self.about})" if self.about else self.label
 
     @property
     def main_file(self) -> ModelFile:
@@ -83,7 +90,8 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec(
             key="whisper-base",
             kind="whisper-ct2",
-            label="Whisper base (multilingual, CTranslate2)",
+            label="Whisper base",
+            about="multilingual, CTranslate2",
             files=(
                 ModelFile(
                     "model.bin",
@@ -115,7 +123,8 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec(
             key="whisper-tiny.en",
             kind="whisper-ct2",
-            label="Whisper tiny.en (English, CTranslate2; fast)",
+            label="Whisper tiny.en",
+            about="English, CTranslate2; fast",
             files=(
                 ModelFile(
                     "model.bin",
@@ -170,7 +179,8 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec(
             key="smollm2-135m",
             kind="gguf",
-            label="SmolLM2-135M-Instruct Q4_1 (English only; tests)",
+            label="SmolLM2-135M-Instruct Q4_1",
+            about="English only; tests",
             files=(
                 ModelFile(
                     "SmolLM2-135M-Instruct.Q4_1.gguf",
@@ -512,7 +522,8 @@ def _local_spec(key: str) -> ModelSpec | None:
     return ModelSpec(
         key=key,
         kind="gguf",
-        label=f"{model.name} ({Path(model.path).name}, registered)",
+        label=f"{model.name} · {Path(model.path).name}",
+        about="registered",
         files=(ModelFile(Path(model.path).name, (), model.sha256),),
         requirements=(),
         meta={"path": model.path, "context_length": str(model.context_length)},

@@ -37,6 +37,7 @@ from studio import exhibits, glossary, review, screening, staleness, users
 from studio.drafting.engines import engine_settings, load_model
 from studio.errors import NotFound, StudioError
 from studio.jobs import Cancelled, JobContext, run_job
+from studio.messages import say
 from studio.models import Draft, Exhibit, Passage, Revision, Source, User
 from studio.passages import passages_of_exhibit
 
@@ -244,7 +245,7 @@ def extract(
             for i, ref in enumerate(asked):
                 if ctx.cancelled:
                     raise Cancelled("cancelled by the user; no facts were added")
-                ctx.progress(i / max(1, len(asked)), f"reading {ref.label}")
+                ctx.progress(i / max(1, len(asked)), say("reading_passage", label=ref.label))
                 try:
                     result = proposals.propose(lm, ref, exhibit=label, cancelled=lambda: ctx.cancelled)
                 except LanguageModelError as exc:
@@ -259,7 +260,7 @@ def extract(
         with project.session() as s:
             _store(s, exhibit, merged, user, identity, report)
         report.seconds = time.perf_counter() - started
-        ctx.progress(1.0, f"{len(report.created)} new facts, {len(report.updated)} updated")
+        ctx.progress(1.0, say("facts_found", new=len(report.created), updated=len(report.updated)))
         return asdict(report)
 
     result = run_job(
@@ -481,7 +482,7 @@ def compose_draft(
     label = f"{exhibit.title} ({exhibit.identifier})" if exhibit.identifier else exhibit.title
 
     def work(ctx: JobContext) -> dict[str, Any]:
-        ctx.progress(0.0, "loading the model")
+        ctx.progress(0.0, say("loading_the_model"))
         lm = model if model is not None else _load(cfg)
         try:
             result = composing.compose(
@@ -566,7 +567,7 @@ def compose_draft(
                 language=language,
                 title=str(result.content.get("title", ""))[:200],
             )
-        ctx.progress(1.0, f"draft {revision.draft_id} is waiting for review")
+        ctx.progress(1.0, say("draft_waiting", draft_id=revision.draft_id))
         return {
             "draft_id": revision.draft_id,
             "revision_id": int(revision.id or 0),

@@ -10,7 +10,9 @@ back as text only (an export record written before reasons carried their code).
 from __future__ import annotations
 
 import re
-from typing import Self
+from typing import ClassVar
+
+from generators.messages import CodedText
 
 LEFT_OUT: dict[str, str] = {
     "no_revision": "has no revision",
@@ -36,22 +38,12 @@ LEFT_OUT: dict[str, str] = {
 }
 
 
-class Reason(str):
+class Reason(CodedText):
     """A reason as its English text (so every consumer that stores or prints text is
     unchanged) that also carries its code and parameters for rendering elsewhere.
     A parameter may itself be a Reason (an exhibit record's own reason, nested)."""
 
-    code: str
-    params: dict[str, object]
-
-    def __new__(cls, code: str, **params: object) -> Self:
-        self = super().__new__(cls, LEFT_OUT[code].format(**params))
-        self.code = code
-        self.params = params
-        return self
-
-    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, object]]:  # copy and pickle rebuild it whole
-        return (self.code,), self.params
+    TEMPLATES: ClassVar[dict[str, str]] = LEFT_OUT
 
 
 def why(code: str, **params: object) -> Reason:

@@ -24,6 +24,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from generators.glossary import GlossaryEntry
+from generators.messages import CodedText
 from generators.transcription import editing
 from generators.transcription.protocol import Transcriber
 from generators.transcription.settings import TranscriptionSettings
@@ -379,6 +380,14 @@ class Outcome:
     cancelled: bool = False
 
 
+def _named(message: str, stored: str, filename: str) -> str:
+    """An engine's message about the stored media file, naming the file as the curator imported it;
+    a coded message (generators.messages) stays coded, so the app still says it in its language."""
+    if isinstance(message, CodedText):
+        return type(message)(message.code, **{k: filename if v == stored else v for k, v in message.params.items()})
+    return message.replace(stored, filename)
+
+
 def transcribe_source(
     project: Project,
     source_id: int,
@@ -414,7 +423,7 @@ def transcribe_source(
                 chosen,
                 entries,
                 context,
-                progress=lambda f, m: ctx.progress(f, m.replace(blob.name, source.filename)),
+                progress=lambda f, m: ctx.progress(f, _named(m, blob.name, source.filename)),
                 cancelled=lambda: ctx.cancelled,
             )
         except TranscriptionCancelled:

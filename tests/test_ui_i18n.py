@@ -15,6 +15,7 @@ from ui import (
     audit_view,
     card_preview,
     curate_view,
+    drafting_view,
     exhibit_editor,
     export_view,
     field_editor,
@@ -50,6 +51,7 @@ TABLES = [
     (transcript_editor, "HEADERS"),
     (transcript_view, "STATUS"),
     (sources_view, "KIND_LABELS"),
+    (drafting_view, "DRAFT_STATES"),
 ]
 # Words that reach tr() from data: roles, job labels, export diff keys, job states.
 FROM_DATA = [
@@ -189,6 +191,40 @@ def test_left_out_reasons_from_the_core_are_shown_in_chinese() -> None:
     )
 
 
+def test_messages_from_the_core_and_the_engines_are_said_in_chinese() -> None:
+    """Job progress, the note on what a draft did not read, where a passage comes from and what
+    a model is for: each carries a code the UI renders, so none of them reaches Chinese in English."""
+    from generators import model_files
+    from generators.drafting.grounding import SourcePassage, dropped_note
+    from generators.messages import EngineMessage
+    from studio.messages import Message, say
+    from ui.i18n import set_language, tr_message
+
+    templates = list(EngineMessage.TEMPLATES.values()) + list(Message.TEMPLATES.values())
+    assert sorted(t for t in templates if t not in ZH) == []
+    abouts = [spec.about for spec in model_files.MODELS.values() if spec.about] + ["registered"]
+    assert sorted(a for a in abouts if a not in ZH) == []
+    note = dropped_note(
+        [SourcePassage("…", say("passage_of", name="label_en.md", n=3)), SourcePassage("…", say("exhibit_record"))],
+        [SourcePassage("…", say("metadata_of", name="ding.jpg"))],
+    )
+    english = (
+        "2 lower-ranked passage(s) left out to fit the model's context: label_en.md, passage 3; exhibit record; "
+        "1 passage(s) ranked below those offered were not given to the model: metadata of ding.jpg"
+    )
+    assert note == english and tr_message(note) == english  # the core, the CLI and an English UI read the same
+    set_language("zh-Hans")
+    try:
+        assert tr_message(note) == (
+            "为放进模型的上下文，略去了 2 段排名靠后的段落：label_en.md 第 3 段；展品著录；"
+            "另有 1 段排名更靠后的段落没有交给模型：ding.jpg 的元数据"
+        )
+        assert tr_message(say("candidate_of", index=1, n=2)) == "第 1 个候选稿（共 2 个）"
+        assert tr_message("plain text from nowhere") == "plain text from nowhere"
+    finally:
+        set_language("en")
+
+
 def test_check_lines_name_each_kind_of_check_in_the_ui_language() -> None:
     from generators.checks import Flag
     from ui.card_preview import CHECK_LABELS, check_line
@@ -251,6 +287,47 @@ def _visible_texts(win: Any) -> list[str]:
     return [line for text in out for line in (text or "").split("\n") if line.strip()]
 
 
+def _core_messages_shown(win: Any, qtbot: Any, revision: tuple[int, int, dict[str, Any]]) -> list[str]:
+    """Every message the core and the engines send while work runs, as the job panel shows it,
+    and a finished draft's note on the passages the model did not read, as the drafting panel does."""
+    from generators.drafting.grounding import SourcePassage, dropped_note
+    from generators.messages import EngineMessage
+    from studio.drafting import DraftOutcome
+    from studio.messages import Message, say
+    from ui.ops import RunningJob
+
+    label = say("passage_of", name="label_en.md", n=3)
+    values: dict[str, object] = {
+        "n": 2, "index": 1, "done": 1, "tokens": 1350, "draft_id": 3, "new": 2, "updated": 1, "id": 7,
+        "engine": "llama.cpp", "preferred": "llama.cpp", "model": "SmolLM2", "why": "SIGILL",
+        "name": "label_en.md", "label": label, "labels": EngineMessage.joined([label, say("exhibit_record")]),
+        "start": "00:05", "end": "00:20",
+    }  # fmt: skip
+    for kind in (EngineMessage, Message):
+        for code, template in kind.TEMPLATES.items():
+            job = RunningJob("draft", "Draft with the local model")
+            job.message = kind(code, **{f: values[f] for _, f, _, _ in string.Formatter().parse(template) if f})
+            win.state.job_started.emit(job)
+            job.changed.emit()
+    panel = win.curate.drafting
+    win.curate.show_tool(panel)
+    settle(qtbot)
+    not_read = dropped_note(
+        [SourcePassage("…", label), SourcePassage("…", say("curators_description"))],
+        [SourcePassage("…", say("approved_transcript_at", name="guide.mp3", start="00:05", end="00:20"))],
+    )
+    revision_id, draft_id, content = revision
+    view = {"index": 0, "content": content, "checks": [], "finish_reason": "stop", "revision_id": revision_id}
+    outcome = DraftOutcome(
+        request_id=0, draft_id=draft_id, revision_id=revision_id, cached=False, candidates=[view], dropped=not_read
+    )
+    panel._reset_columns(1)
+    panel._drafted(outcome)
+    settle(qtbot)
+    assert "略去了 2 段" in panel.status.text()
+    return _visible_texts(win)
+
+
 def test_walking_the_chinese_ui_finds_no_english_words(qtbot: Any, app_dirs: Path, sample_project: Path) -> None:
     """Every mode and every Curate tab, with drafts in both languages waiting: any English word
     left after taking out the project's own data (titles, file names, people) is a leak."""
@@ -266,12 +343,16 @@ def test_walking_the_chinese_ui_finds_no_english_words(qtbot: Any, app_dirs: Pat
     with Project.open(sample_project) as project, project.session() as s:
         for language, title in (("zh-Hans", "青铜鼎"), ("en", "Ding")):
             content = {"title": title, "body": "…", "key_facts": [], "image_caption": ""}
-            review.create_draft(s, exhibit_id=2, kind="card", content=content, created_by="Lin", language=language)
+            rev = review.create_draft(
+                s, exhibit_id=2, kind="card", content=content, created_by="Lin", language=language
+            )
+            made = (int(rev.id or 0), rev.draft_id, dict(content))
         data = [e.title for e in exhibits.list_exhibits(s)] + [e.identifier or "" for e in exhibits.list_exhibits(s)]
         data += [x.filename for x in s.exec(select(Source))] + [x.title for x in s.exec(select(Source)) if x.title]
         data += [u.name for u in users.list_users(s)] + ["Ding", project.name]
     # The packaged models' names come from their package catalogue, as product names do.
     data += [m.label for m in drafting.packaged_models("gguf")]
+    data += ["SIGILL", "guide.mp3", "label_en.md"]  # values the walk's messages carry (an engine's failure, files)
     try:
         win = start(str(sample_project), Prefs(welcomed=True, ui_language="zh-Hans", prewarm=False))
         qtbot.addWidget(win)
@@ -289,6 +370,7 @@ def test_walking_the_chinese_ui_finds_no_english_words(qtbot: Any, app_dirs: Pat
                     curate.show_tool(tool)
                     settle(qtbot)
                 seen.update(_visible_texts(win))
+        seen.update(_core_messages_shown(win, qtbot, made))
         leaks = set()
         for text in seen:
             rest = text

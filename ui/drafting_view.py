@@ -36,7 +36,7 @@ from studio.project import Project
 from studio.queries import ExhibitChoices, draft_grounding, exhibit_choices, passages_by_id
 from ui.card_preview import CardPreview
 from ui.field_editor import FIELD_LABELS, text_fields
-from ui.i18n import tr
+from ui.i18n import language_label, model_label, tr, tr_message
 from ui.ops import Changes, JobOp, Op, RunningJob
 from ui.review_view import KIND_LABELS
 from ui.sources_view import KIND_LABELS as SOURCE_KINDS
@@ -121,6 +121,17 @@ class CandidateColumn(QWidget):
         )
         self.pick.setEnabled(not chosen)
         self.more.setEnabled(chosen and view.get("finish_reason") == "length")
+
+
+# A draft's state as review.draft_status names it.
+DRAFT_STATES = {
+    "pending": "Pending review",
+    "approved": "Approved",
+    "changes_requested": "Changes requested",
+    "rejected": "Rejected",
+    "incomplete": "Incomplete",
+    "empty": "Empty",
+}
 
 
 PREWARM_DELAY_MS = 1500  # the curator has settled on an exhibit and kind
@@ -245,7 +256,7 @@ class DraftingView(QWidget):
             self.model.addItem(f"Ollama · {cfg.model}", cfg.model)
         else:
             for m in drafting.packaged_models("gguf"):
-                self.model.addItem(f"{cfg.engine} · {m.label}", m.key)
+                self.model.addItem(f"{cfg.engine} · {model_label(m)}", m.key)
         self.model.setCurrentIndex(max(0, self.model.findData(cfg.model)))
 
     def _model_chosen(self) -> None:
@@ -283,7 +294,9 @@ class DraftingView(QWidget):
             for source_id, filename, kind in choices.media:
                 self.source.addItem(f"{filename} ({tr(SOURCE_KINDS.get(kind, kind))})", source_id)
             for draft_id, kind, language, state in choices.drafts:
-                self.from_draft.addItem(f"#{draft_id} {kind} ({language}) · {state}", draft_id)
+                # Kind, language and state in the UI's words: the codes (card, zh-Hans, pending) are data.
+                said = f"#{draft_id} {tr(KIND_LABELS.get(kind, kind))} ({language_label(language)})"
+                self.from_draft.addItem(f"{said} · {tr(DRAFT_STATES.get(state, state))}", draft_id)
             self._schedule_prewarm()
 
         Op(self.state, read, where="exhibit.choices").latest(self, "choices").success(show).run_in_background()
@@ -425,7 +438,7 @@ class DraftingView(QWidget):
 
         def progressed() -> None:
             if self.exhibit is not None and self.exhibit.id == exhibit_id and op.running.status == "running":
-                doing = op.running.message.strip()
+                doing = tr_message(op.running.message).strip()
                 self.status.setText(tr("Drafting…") + (f" {doing}" if doing else ""))
 
         def ended(status: str) -> None:
@@ -572,7 +585,7 @@ class DraftingView(QWidget):
         if outcome.cached:
             note += " " + tr("(the same request was answered before; shown from the record)")
         if outcome.dropped:
-            note += " " + outcome.dropped
+            note += " " + tr_message(outcome.dropped)
         self.status.setText(note)
         draft_id = outcome.draft_id
 

@@ -6,6 +6,9 @@ so a test can prove that every string the UI shows has a translation.
 
 from __future__ import annotations
 
+from typing import Any
+
+from generators.messages import JOINED, CodedText
 from ui.catalogue_zh import ZH
 
 LANGUAGES = {"en": "English", "zh-Hans": "简体中文"}
@@ -37,6 +40,27 @@ def language_label(code: str) -> str:
     return tr(LANGUAGE_LABELS[base]) if base in LANGUAGE_LABELS else (code or "?")
 
 
+def model_label(model: Any) -> str:
+    """A packaged model (studio.drafting.PackagedModel): its name, a product name kept as it is,
+    and what it is for in the UI's language."""
+    return f"{model.label} ({tr(model.about)})" if model.about else str(model.label)
+
+
+def tr_message(text: object) -> str:
+    """A message from the core or an engine (a job's progress, a note on a draft, a passage's
+    name) in the UI's language, from its code and values; text without a code as it came."""
+    if not isinstance(text, CodedText):
+        return "" if text is None else str(text)
+    params = text.params
+    if text.code == JOINED:
+        separator = str(params.get("separator", "; "))
+        if _current == "zh-Hans" and separator == "; ":
+            separator = "；"
+        return separator.join(tr_message(part) for part in params.get("parts", []))  # type: ignore[attr-defined]
+    template = type(text).TEMPLATES[text.code]
+    return tr(template).format(**{k: tr_message(v) if isinstance(v, CodedText) else v for k, v in params.items()})
+
+
 def tr_reason(reason: str) -> str:
     """A left-out reason from the core in the UI's language, from its code and parameters;
     text that carries no code (an older export record) is recognised from its template,
@@ -44,8 +68,8 @@ def tr_reason(reason: str) -> str:
     from studio.reasons import LEFT_OUT, Reason, parse
 
     if isinstance(reason, Reason):
-        code, params = reason.code, reason.params
-    elif (found := parse(reason)) is not None:
+        return tr_message(reason)
+    if (found := parse(reason)) is not None:
         code, params = found[0], dict(found[1])
     else:
         return reason

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import jobs
-from ui.i18n import tr
+from ui.i18n import tr, tr_message
 from ui.ops import Changes, Op, RunningJob
 from ui.state import AppState
 
@@ -113,7 +113,7 @@ class JobRow(QWidget):
         job = self.job
         self.bar.setValue(int(job.fraction * 1000))
         if job.status == "running":
-            self.detail.setText(f"{job.message}  ·  {format_remaining(job.remaining_s())}".strip(" ·"))
+            self.detail.setText(f"{tr_message(job.message)}  ·  {format_remaining(job.remaining_s())}".strip(" ·"))
         else:
             words = {
                 "done": tr("done"),
@@ -122,7 +122,7 @@ class JobRow(QWidget):
                 "interrupted": tr("interrupted: its process stopped"),
             }
             self.detail.setText(
-                f"{words.get(job.status, job.status)}  {job.message if job.status == 'failed' else ''}".strip()
+                f"{words.get(job.status, job.status)}  {tr_message(job.message) if job.status == 'failed' else ''}".strip()
             )
             self.cancel.setEnabled(False)
 

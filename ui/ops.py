@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from studio import jobs
 from studio.project import Project
+from ui.i18n import tr
 
 if TYPE_CHECKING:
     from ui.state import AppState
@@ -52,7 +53,7 @@ class Changes(Flag):
 class _Signals(QObject):
     done = Signal(object)
     failed = Signal(object)
-    progress = Signal(float, str)
+    progress = Signal(float, object)  # object: a coded message (studio.messages) arrives whole, not as text
     stream = Signal(object)
 
 
@@ -262,7 +263,7 @@ class RunningJob(QObject):
 
     def cancel(self) -> None:
         self.cancel_event.set()
-        self.message = "cancelling…"
+        self.message = tr("cancelling…")
         self.changed.emit()
 
     def remaining_s(self) -> float | None:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from studio import drafting
 from studio import settings as project_settings
-from ui.i18n import LANGUAGES, tr
+from ui.i18n import LANGUAGES, model_label, tr
 from ui.ops import Changes, Op
 from ui.state import AppState
 
@@ -34,7 +34,7 @@ THEMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 
 
 def models_of(kind: str) -> list[tuple[str, str]]:
-    return [(m.key, m.label) for m in drafting.packaged_models(kind)]
+    return [(m.key, model_label(m)) for m in drafting.packaged_models(kind)]
 
 
 def test_ollama(host: str) -> list[str]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from generators.checks import FieldLimit
 from generators.glossary import GlossaryEntry
+from generators.messages import EngineMessage, say
 
 
 class GroundingError(RuntimeError):
@@ -45,17 +46,20 @@ class Grounding:
         p = self.passages[number - 1]
         return {"n": number, "passage_id": p.passage_id, "source_id": p.source_id, "label": p.label, "text": p.text}
 
-    def dropped_note(self) -> str:
-        notes = []
-        if self.dropped:
-            labels = "; ".join(p.label for p in self.dropped)
-            notes.append(f"{len(self.dropped)} lower-ranked passage(s) left out to fit the model's context: {labels}")
-        if self.not_offered:
-            labels = "; ".join(p.label for p in self.not_offered)
-            notes.append(
-                f"{len(self.not_offered)} passage(s) ranked below those offered were not given to the model: {labels}"
-            )
-        return "; ".join(notes)
+    def dropped_note(self) -> EngineMessage:
+        """What the model did not read, as a message the UI says in its own language ("" if nothing)."""
+        return dropped_note(self.dropped, self.not_offered)
+
+
+def dropped_note(dropped: Sequence[SourcePassage], not_offered: Sequence[SourcePassage] = ()) -> EngineMessage:
+    notes = []
+    if dropped:
+        notes.append(say("passages_dropped", n=len(dropped), labels=EngineMessage.joined(p.label for p in dropped)))
+    if not_offered:
+        notes.append(
+            say("passages_not_offered", n=len(not_offered), labels=EngineMessage.joined(p.label for p in not_offered))
+        )
+    return EngineMessage.joined(notes)
 
 
 _FENCE = re.compile(r"</?\s*sources\s*>", re.IGNORECASE)

@@ -23,6 +23,7 @@ from generators import model_files
 from generators.llm import cpu
 from generators.llm.base import LanguageModelError, ModelIdentity
 from generators.llm.hosted import EngineRecipe, HostedModel
+from generators.messages import say
 
 EMBEDDED_ENGINES = ("llama-cpp-python", "xllamacpp")
 _FACTORIES = {
@@ -150,9 +151,8 @@ def open_embedded(
                 continue
             _write_verdict(vkey, True, "")
         if engine != preferred:
-            model.notice = (
-                f"The {preferred} engine cannot run {key} on this computer ({failures[0].split(': ', 1)[1]}); "
-                f"the studio uses the {engine} engine instead. Drafts record which engine wrote them."
+            model.notice = say(
+                "engine_fallback", preferred=preferred, model=key, why=failures[0].split(": ", 1)[1], engine=engine
             )
             if model.notice not in _said:
                 _said.add(model.notice)

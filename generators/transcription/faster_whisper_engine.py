@@ -15,6 +15,7 @@ from typing import Any, Self
 
 from generators import model_files
 from generators.glossary import GlossaryEntry
+from generators.messages import say
 from generators.transcription.audio import probe
 from generators.transcription.protocol import CancelledFn, ProgressFn
 from generators.transcription.settings import TranscriptionSettings
@@ -110,7 +111,7 @@ class FasterWhisperTranscriber:
         segments: list[Segment] = []
         load_s = 0.0
         if progress:
-            progress(0.0, f"loading the model for {name}")
+            progress(0.0, say("whisper_loading", name=name))
         while True:
             if cancelled is not None and cancelled():
                 self._stop_worker(kill=True)
@@ -131,16 +132,16 @@ class FasterWhisperTranscriber:
             if kind == "segment":
                 segments.append(Segment.from_dict(payload))
             elif kind == "progress" and progress:
-                progress(float(payload), f"transcribing {name}")
+                progress(float(payload), say("whisper_transcribing", name=name))
             elif kind == "loaded":
                 load_s = float(payload["load_s"])
                 if progress:
-                    progress(0.0, f"transcribing {name}")
+                    progress(0.0, say("whisper_transcribing", name=name))
             elif kind == "error":
                 raise TranscriptionError(str(payload))
             elif kind == "done":
                 if progress:
-                    progress(1.0, f"transcribed {name}")
+                    progress(1.0, say("whisper_done", name=name))
                 return segments, payload, load_s
 
     def _ensure_worker(self) -> Connection:

@@ -54,6 +54,6 @@ def cached(s: Session, key: str) -> DraftOutcome | None:
         revision_id=int(first.revision_id or 0),
         cached=True,
         candidates=[candidate_view(c) for c in candidates],
-        dropped=StoredGrounding.of_request(request).dropped_note,
+        dropped=StoredGrounding.of_request(request).dropped_message(),
         finish_reason=first.finish_reason,
     )

@@ -25,6 +25,7 @@ from studio.drafting.record import StoredGrounding, candidates_of, request_for_d
 from studio.drafting.run import model_params, model_provenance, template_for
 from studio.errors import StudioError
 from studio.jobs import Cancelled, JobContext, run_job
+from studio.messages import say
 from studio.models import AuthorKind, CandidateStatus, DraftCandidateRecord, DraftRequestRecord, Revision, User
 from studio.project import Project
 
@@ -178,7 +179,7 @@ def continue_draft(
         def sink(piece: str) -> None:
             if on_token is not None:
                 on_token(piece)
-            ctx.progress(0.5, "continuing")
+            ctx.progress(0.5, say("continuing"))
 
         try:
             longer = continue_candidate(lm, prepared, candidate, on_token=sink, cancelled=lambda: ctx.cancelled)

@@ -29,6 +29,7 @@ class PackagedModel:
     key: str  # what `llm.model` or `transcription.model` holds
     label: str
     installed: bool
+    about: str = ""  # what it is for ("English only; tests"), apart from its name
 
 
 def packaged_models(kind: str = "gguf") -> list[PackagedModel]:
@@ -37,7 +38,7 @@ def packaged_models(kind: str = "gguf") -> list[PackagedModel]:
     files this user registered follow the packaged ones (`local:<name>`)."""
     found = model_files.language_models() if kind == "gguf" else model_files.MODELS
     return [
-        PackagedModel(key, spec.label, model_files.is_installed(key))
+        PackagedModel(key, spec.label, model_files.is_installed(key), spec.about)
         for key, spec in found.items()
         if spec.kind == kind
     ]
@@ -105,7 +106,10 @@ def available_models(cfg: EngineSettings) -> list[str]:
         return [f"{m.name}  {m.digest[:19]}  {m.size / 1e9:.1f} GB" for m in found] or [
             f"no models on {cfg.ollama_host}"
         ]
-    return [f"{m.key}  {m.label}  {'installed' if m.installed else 'not installed'}" for m in packaged_models("gguf")]
+    return [
+        f"{m.key}  {m.label}{f' ({m.about})' if m.about else ''}  {'installed' if m.installed else 'not installed'}"
+        for m in packaged_models("gguf")
+    ]
 
 
 def load_model(cfg: EngineSettings) -> LanguageModel:

@@ -17,6 +17,7 @@ from generators.glossary import GlossaryEntry
 from generators.transcription.types import Segment
 from studio import glossary, review, search, sources, transcripts
 from studio.errors import StudioError
+from studio.messages import say
 from studio.models import Decision, Exhibit, Passage, PassageOrigin, Revision, Source
 from studio.passages import passages_of_exhibit
 
@@ -58,10 +59,11 @@ def ranked_passages(
 
 
 def _label(source: Source | None, passage: Passage) -> str:
-    name = source.filename if source else f"source {passage.source_id}"
+    # Coded (studio.messages): the prompt reads the English, the curator's note is said in the UI's language.
+    name = source.filename if source else say("source_n", id=passage.source_id)
     if passage.start_s is not None:
-        return f"{name} {clock(passage.start_s)}-{clock(passage.end_s or passage.start_s)}"
-    return f"{name}, passage {passage.seq + 1}"
+        return say("at_times", name=name, start=clock(passage.start_s), end=clock(passage.end_s or passage.start_s))
+    return say("passage_of", name=name, n=passage.seq + 1)
 
 
 def clock(seconds: float) -> str:
@@ -191,7 +193,7 @@ def _transcript_passages(s: Session, exhibit: Exhibit, source_id: int | None) ->
             out.append(
                 SourcePassage(
                     text=passage.text,
-                    label=f"{audio.filename} {clock(start)}-{clock(end)} (approved transcript)",
+                    label=say("approved_transcript_at", name=audio.filename, start=clock(start), end=clock(end)),
                     source_id=audio.id,
                 )
             )
@@ -212,7 +214,7 @@ def _caption_passages(
             raise StudioError(f"source {source_id} is not an image of exhibit '{exhibit.title}'")
     out: list[SourcePassage] = []
     if exhibit.description.strip():
-        out.append(SourcePassage(text=exhibit.description, label="curator's description of the exhibit"))
+        out.append(SourcePassage(text=exhibit.description, label=say("curators_description")))
     for image in images[:1]:
         meta = sources.meta(image)
         facts = [f"Image file {image.filename}"]
@@ -226,14 +228,16 @@ def _caption_passages(
         if meta.get("description"):
             facts.append(f"description: {meta['description']}")
         out.append(
-            SourcePassage(text="; ".join(facts) + ".", label=f"metadata of {image.filename}", source_id=image.id)
+            SourcePassage(
+                text="; ".join(facts) + ".", label=say("metadata_of", name=image.filename), source_id=image.id
+            )
         )
         if image.text.strip():
-            out.append(SourcePassage(text=image.text, label=f"text of {image.filename}", source_id=image.id))
+            out.append(SourcePassage(text=image.text, label=say("text_of", name=image.filename), source_id=image.id))
     if not out:
         return [], []
     record = f"{exhibit.title}. {exhibit.creator}. {exhibit.date}.".replace(". .", ".")
-    out.append(SourcePassage(text=record, label="exhibit record"))
+    out.append(SourcePassage(text=record, label=say("exhibit_record")))
     ranked = ranked_passages(s, exhibit, limit=None)
     out += as_source_passages(s, ranked[:CAPTION_PASSAGES])
     return out, as_source_passages(s, ranked[CAPTION_PASSAGES:])

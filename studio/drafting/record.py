@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from generators.checks import FieldLimit
 from generators.drafting.drafter import DraftInputs, PreparedPrompt
-from generators.drafting.grounding import Grounding, SourcePassage
+from generators.drafting.grounding import Grounding, SourcePassage, dropped_note
 from generators.glossary import GlossaryEntry
 from studio.errors import NotFound
 from studio.models import DraftCandidateRecord, DraftRequestRecord
@@ -38,7 +38,8 @@ class StoredGrounding(BaseModel):
 
     passages: list[SourcePassage]  # numbered 1..n in the prompt, in this order
     dropped: list[SourcePassage] = []  # did not fit the model's context
-    dropped_note: str = ""
+    not_offered: list[SourcePassage] = []  # ranked below what retrieval offers the model at all
+    dropped_note: str = ""  # both, in English (records written before not_offered was kept have only this)
     template_origin: str = ""  # where the prompt template came from (packaged or the project's own)
     glossary: list[GlossaryEntry] = []  # the entries the prompt carried
     inputs: StoredInputs
@@ -49,6 +50,7 @@ class StoredGrounding(BaseModel):
         return cls(
             passages=list(g.passages),
             dropped=list(g.dropped),
+            not_offered=list(g.not_offered),
             dropped_note=g.dropped_note(),
             template_origin=str(getattr(prepared.template, "origin", "")),
             glossary=list(g.glossary),
@@ -82,7 +84,13 @@ class StoredGrounding(BaseModel):
         )
 
     def grounding(self) -> Grounding:
-        return Grounding(list(self.passages), list(self.glossary), list(self.dropped))
+        return Grounding(list(self.passages), list(self.glossary), list(self.dropped), list(self.not_offered))
+
+    def dropped_message(self) -> str:
+        """What the model did not read, coded for the UI's language when the lists say all the note
+        said; a record from before `not_offered` was kept shows its English note as it is."""
+        coded = dropped_note(self.dropped, self.not_offered)
+        return coded if coded == self.dropped_note else self.dropped_note
 
 
 def stored_limits(request: DraftRequestRecord) -> dict[str, FieldLimit]:

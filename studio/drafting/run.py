@@ -24,6 +24,7 @@ from studio.drafting.evidence import build_inputs
 from studio.drafting.record import DraftOutcome, StoredGrounding, candidate_view
 from studio.errors import StudioError
 from studio.jobs import Cancelled, JobContext, run_job
+from studio.messages import say
 from studio.models import AuthorKind, DraftCandidateRecord, DraftRequestRecord, Exhibit, User
 from studio.project import Project
 
@@ -84,7 +85,7 @@ def draft(
     }
 
     def work(ctx: JobContext) -> DraftOutcome:
-        ctx.progress(0.0, f"loading {identity.engine} model {identity.model}")
+        ctx.progress(0.0, say("loading_model", engine=identity.engine, model=identity.model))
         lm = model if model is not None else load_model(cfg)
         notice = getattr(lm, "notice", "")
         if notice:  # the preferred engine failed its self-test here; another one drafts (generators.llm.embedded)
@@ -93,18 +94,14 @@ def draft(
         if prepared.grounding.dropped_note():
             ctx.progress(0.02, prepared.grounding.dropped_note())
         # The long silent part of a draft: the model reads the prompt before its first word.
-        ctx.progress(
-            0.02,
-            f"reading {len(prepared.grounding.passages)} passage(s) of the exhibit's sources "
-            f"({prepared.prompt_tokens} tokens) before the first word",
-        )
+        ctx.progress(0.02, say("reading_sources", n=len(prepared.grounding.passages), tokens=prepared.prompt_tokens))
         produced = [0]
 
         def sink(index: int, piece: str) -> None:
             produced[0] += 1
             if on_token is not None:
                 on_token(index, piece)
-            ctx.progress(min(0.99, produced[0] / (n * prepared.max_tokens)), f"candidate {index + 1} of {n}")
+            ctx.progress(min(0.99, produced[0] / (n * prepared.max_tokens)), say("candidate_of", index=index + 1, n=n))
 
         try:
             candidates = generate_candidates(
@@ -127,7 +124,7 @@ def draft(
             ctx.job_id,
             getattr(lm, "threads", None),
         )
-        ctx.progress(1.0, f"draft {outcome.draft_id} is waiting for review")
+        ctx.progress(1.0, say("draft_waiting", draft_id=outcome.draft_id))
         return outcome  # the job record keeps its JSON form
 
     return run_job(

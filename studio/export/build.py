@@ -32,6 +32,7 @@ from studio.export.content import LanguageText, Omission, PackageItem, collect
 from studio.export.record import ExportRecord
 from studio.export.work import ItemFiles, ItemJob, prepare
 from studio.jobs import JobContext, process_alive
+from studio.messages import say
 from studio.models import Source
 from studio.project import Project
 from studio.reasons import why
@@ -325,7 +326,7 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
             if (sid := t.audio_source_id) is not None
         }
     _check_file_names(items, languages)
-    _progress(ctx, 0.05, f"{len(items)} exhibits with approved content")
+    _progress(ctx, 0.05, say("exhibits_with_content", n=len(items)))
 
     build_root = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{os.getpid()}-", dir=out_dir))
     reservation: publish.Reservation | None = None
@@ -349,7 +350,7 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
         if ctx is not None:
             ctx.check_cancelled()
         reservation = publish.reserve(project, opts.kind, version, name, out_dir, prev.id if prev else None)
-        _progress(ctx, 0.8, "writing package files")
+        _progress(ctx, 0.8, say("writing_package"))
         meta = {
             "name": name,
             "kind": opts.kind,
@@ -372,7 +373,7 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
         # Tamper evidence, part 2 of 2: the manifest and audit head, signed.
         if audit_head is not None:
             seal.seal(project, pkg, pkg / MANIFEST, meta, audit_head)
-        _progress(ctx, 0.92, "zipping")
+        _progress(ctx, 0.92, say("zipping"))
         zip_tmp = build_root / f"{name}.zip"
         _zip(pkg, name, zip_tmp)
         zip_sha = _sha256_file(zip_tmp)
@@ -412,7 +413,7 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
             publish.release(project, reservation)
         shutil.rmtree(build_root, ignore_errors=True)
 
-    _progress(ctx, 1.0, f"exported {name}")
+    _progress(ctx, 1.0, say("exported", name=name))
     return ExportResult(
         kind=opts.kind,
         version=version,
@@ -483,7 +484,7 @@ def _prepare_all(
     results: dict[str, ItemFiles] = {}
     for n, res in enumerate(_run(jobs, processes)):
         results[res.slug] = res
-        _progress(ctx, 0.05 + 0.75 * (n + 1) / max(len(jobs), 1), f"prepared {n + 1} of {len(jobs)} exhibits")
+        _progress(ctx, 0.05 + 0.75 * (n + 1) / max(len(jobs), 1), say("preparing_exhibits", done=n + 1, n=len(jobs)))
     return results
 
 
