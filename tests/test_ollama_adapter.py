@@ -1,141 +1,17 @@
-"""The Ollama adapter against a small HTTP server in this file.
-
-No Ollama server can be installed on the build machines, so `FakeOllama`
-speaks the parts of Ollama's documented REST API the adapter uses:
-`GET /api/tags`, `POST /api/show` and `POST /api/chat` streamed as NDJSON
-(one JSON object per line, the last with "done": true and "done_reason").
-It listens on 127.0.0.1 only and records every request it receives.
-"""
+"""The Ollama adapter against a small HTTP server (tests/fake_ollama.py)."""
 
 from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from generators.llm.base import ChatMessage, GenerationParams, LanguageModel, LanguageModelError
 from generators.llm.ollama_engine import OllamaServer
 from generators.llm.settings import EngineSettings, open_language_model
-
-DIGEST = "sha256:" + "ab" * 32
-MODELS = [
-    {
-        "name": "qwen2.5:0.5b",
-        "model": "qwen2.5:0.5b",
-        "size": 397821319,
-        "digest": DIGEST,
-        "modified_at": "2026-01-01T00:00:00Z",
-        "details": {"family": "qwen2", "parameter_size": "494M"},
-    }
-]
-WORDS = ["The", " ding", " was", " cast", " at", " Anyang", " [1]", "."]
-
-
-class FakeOllama(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.requests: list[tuple[str, dict[str, object]]] = []
-        self.delay_s = 0.0
-        self.chunks_sent = 0
-        self.chat_status = 200
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: FakeOllama
-
-    def log_message(self, *_args: object) -> None:
-        return None
-
-    def _json(self, status: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        self.server.requests.append(("GET " + self.path, {}))
-        if self.path == "/api/tags":
-            self._json(200, {"models": MODELS})
-        else:
-            self._json(404, {"error": "not found"})
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-        self.server.requests.append(("POST " + self.path, body))
-        known = {m["name"] for m in MODELS}
-        if self.path == "/api/show":
-            if body.get("model") not in known:
-                return self._json(404, {"error": f"model '{body.get('model')}' not found"})
-            return self._json(
-                200,
-                {
-                    "modelfile": "FROM qwen2.5",
-                    "parameters": "",
-                    "template": "{{ .Prompt }}",
-                    "details": {"family": "qwen2"},
-                    "model_info": {"general.architecture": "qwen2", "qwen2.context_length": 32768},
-                    "capabilities": ["completion"],
-                },
-            )
-        if self.path == "/api/chat":
-            if self.server.chat_status != 200 or body.get("model") not in known:
-                return self._json(404, {"error": f"model '{body.get('model')}' not found, try pulling it first"})
-            time.sleep(self.server.delay_s)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-ndjson")
-            self.end_headers()
-            limit = int(body.get("options", {}).get("num_predict", 100))
-            words = WORDS[:limit]
-            try:
-                for w in words:
-                    line = {
-                        "model": body["model"],
-                        "created_at": "2026-01-01T00:00:00Z",
-                        "message": {"role": "assistant", "content": w},
-                        "done": False,
-                    }
-                    self.wfile.write((json.dumps(line) + "\n").encode())
-                    self.wfile.flush()
-                    self.server.chunks_sent += 1
-                    time.sleep(0.01)
-                final = {
-                    "model": body["model"],
-                    "created_at": "2026-01-01T00:00:01Z",
-                    "message": {"role": "assistant", "content": ""},
-                    "done": True,
-                    "done_reason": "length" if limit < len(WORDS) else "stop",
-                    "total_duration": 1000,
-                    "prompt_eval_count": 42,
-                    "eval_count": len(words),
-                }
-                self.wfile.write((json.dumps(final) + "\n").encode())
-            except (BrokenPipeError, ConnectionResetError):
-                return None
-            return None
-        return self._json(404, {"error": "not found"})
-
-
-@pytest.fixture
-def ollama() -> Iterator[FakeOllama]:
-    server = FakeOllama()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+from tests.fake_ollama import DIGEST, WORDS, FakeOllama
+from tests.fake_ollama import ollama as ollama  # the fixture
 
 
 def _free_port() -> int:
@@ -193,10 +69,48 @@ def test_token_count_over_estimates_so_the_server_never_truncates(ollama: FakeOl
     assert model.count_tokens([ChatMessage("user", chinese)]) > len(chinese)
 
 
-def test_unreachable_server_is_a_clear_error() -> None:
+def test_a_server_that_is_down_is_a_clear_error() -> None:
     host = f"http://127.0.0.1:{_free_port()}"
-    with pytest.raises(LanguageModelError, match=rf"Ollama server at {host} is unreachable.*check the host setting"):
+    with pytest.raises(
+        LanguageModelError,
+        match=rf"Ollama server at {host} is unreachable: nothing answers.*llm.ollama_host.*OLLAMA_HOST=0.0.0.0",
+    ):
         OllamaServer(host, timeout_s=2).list_models()
+
+
+def test_a_server_that_goes_down_between_open_and_chat_is_a_clear_error(ollama: FakeOllama) -> None:
+    model = OllamaServer(ollama.url).open("qwen2.5:0.5b")
+    ollama.shutdown()
+    ollama.server_close()
+    with pytest.raises(LanguageModelError, match="is unreachable: nothing answers at that address"):
+        model.complete([ChatMessage("user", "x")], GenerationParams())
+
+
+def test_an_unknown_server_name_says_so() -> None:
+    with pytest.raises(LanguageModelError, match=r"cannot be found: this workstation does not know the name"):
+        OllamaServer("http://gpu-box.invalid:11434", timeout_s=2).list_models()
+
+
+def test_a_machine_that_never_accepts_the_connection_times_out_clearly() -> None:
+    # A listening socket whose backlog is full drops further connection attempts
+    # unanswered, as a firewall that silently drops packets does.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    queued = []
+    try:
+        for _ in range(8):
+            c = socket.socket()
+            c.setblocking(False)
+            c.connect_ex(listener.getsockname())
+            queued.append(c)
+        host = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        with pytest.raises(LanguageModelError, match=r"did not accept a connection within 0.5 s.*firewall"):
+            OllamaServer(host, timeout_s=0.5).list_models()
+    finally:
+        for c in queued:
+            c.close()
+        listener.close()
 
 
 def test_missing_model_names_what_is_there(ollama: FakeOllama) -> None:
@@ -216,8 +130,45 @@ def test_model_removed_between_open_and_chat(ollama: FakeOllama) -> None:
 def test_slow_server_times_out_with_a_clear_error(ollama: FakeOllama) -> None:
     model = OllamaServer(ollama.url, timeout_s=0.5).open("qwen2.5:0.5b")
     ollama.delay_s = 2.0
-    with pytest.raises(LanguageModelError, match="unreachable.*ReadTimeout"):
+    with pytest.raises(
+        LanguageModelError, match=r"did not answer within 0.5 s.*raise the setting llm.ollama_timeout_s"
+    ):
         model.complete([ChatMessage("user", "x")], GenerationParams())
+
+
+def test_a_slow_model_listing_times_out_with_a_clear_error(ollama: FakeOllama) -> None:
+    ollama.tags_delay_s = 2.0
+    with pytest.raises(LanguageModelError, match=r"did not answer within 0.5 s: it may be loading the model or busy"):
+        OllamaServer(ollama.url, timeout_s=0.5).list_models()
+
+
+def test_a_busy_server_says_so(ollama: FakeOllama) -> None:
+    model = OllamaServer(ollama.url).open("qwen2.5:0.5b")
+    ollama.chat_status = 503
+    with pytest.raises(LanguageModelError, match=r"is busy and turned the request away.*OLLAMA_MAX_QUEUE"):
+        model.complete([ChatMessage("user", "x")], GenerationParams())
+
+
+def test_an_answer_cut_by_a_dying_server_is_an_error_not_a_short_draft(ollama: FakeOllama) -> None:
+    model = OllamaServer(ollama.url).open("qwen2.5:0.5b")
+    ollama.break_after = 3
+    got: list[str] = []
+    with pytest.raises(LanguageModelError, match=r"connection to the Ollama server at .* broke while it was answering"):
+        model.complete([ChatMessage("user", "x")], GenerationParams(), on_token=got.append)
+    assert got == WORDS[:3]  # what came is what came; the draft is not kept as if it had ended
+
+
+def test_an_error_reported_mid_answer_is_passed_on(ollama: FakeOllama) -> None:
+    model = OllamaServer(ollama.url).open("qwen2.5:0.5b")
+    ollama.error_after = 2
+    with pytest.raises(LanguageModelError, match=r"refused the request: model runner has unexpectedly stopped"):
+        model.complete([ChatMessage("user", "x")], GenerationParams())
+
+
+def test_some_other_web_server_on_that_port_is_named_as_such(ollama: FakeOllama) -> None:
+    ollama.not_ollama = True
+    with pytest.raises(LanguageModelError, match=r"something answers at .*, but not as an Ollama server.*11434"):
+        OllamaServer(ollama.url).list_models()
 
 
 def test_engine_setting_opens_ollama(ollama: FakeOllama) -> None:

@@ -65,7 +65,12 @@ def register_model(path: Path, name: str | None = None) -> RegisteredModel:
     return RegisteredModel(model.key, model.name, model.architecture, model.context_length, model.sha256)
 
 
-def ollama_models(host: str, timeout_s: float = 10.0) -> list[OllamaModelInfo]:
+# Listing a server's models is a quick read even when the server is busy drafting;
+# waiting the whole drafting timeout for it would only hold up the window.
+LISTING_TIMEOUT_S = 10.0
+
+
+def ollama_models(host: str, timeout_s: float = LISTING_TIMEOUT_S) -> list[OllamaModelInfo]:
     """The models an Ollama server offers (a network call: never on the GUI thread)."""
     from generators.llm.ollama_engine import OllamaServer  # local: only museums with a server need it
 
@@ -87,10 +92,12 @@ def engine_settings(s: Session) -> EngineSettings:
 def planned_identity(cfg: EngineSettings) -> ModelIdentity:
     """The identity of the model the settings name, without loading it (cache keys need it)."""
     if cfg.engine == "ollama":
-        models = {m.name: m for m in ollama_models(cfg.ollama_host)}
-        info = models.get(cfg.model) or models.get(f"{cfg.model}:latest")
-        if info is None:
-            raise StudioError(f"the Ollama server at {cfg.ollama_host} has no model '{cfg.model}'")
+        from generators.llm.ollama_engine import OllamaServer
+
+        try:
+            info = OllamaServer(cfg.ollama_host, timeout_s=min(LISTING_TIMEOUT_S, cfg.ollama_timeout_s)).find(cfg.model)
+        except LanguageModelError as exc:
+            raise StudioError(str(exc)) from None
         return ModelIdentity("ollama", info.name, info.digest)
     try:
         spec = model_files.get_spec(cfg.model)
