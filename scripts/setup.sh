@@ -25,6 +25,9 @@ APT_PACKAGES=(
 )
 if [[ $WITH_TESTS == 1 ]]; then
   APT_PACKAGES+=(chromium xvfb xauth)
+  # Team mode's tests run against a real PostgreSQL server: a throwaway cluster made
+  # with this package's initdb in a temp dir (tests/postgres_server.py).
+  APT_PACKAGES+=(postgresql)
   # nodejs/npm: only to install axe-core, the kiosk's accessibility audit (tests/axe).
   # Asked of apt only when no npm is on PATH: a machine whose Node.js came from
   # another Debian repository (NodeSource's nodejs bundles npm) cannot also take

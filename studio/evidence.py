@@ -26,6 +26,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import inspect
+from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
 from studio import anchor, audit
@@ -52,7 +54,7 @@ def row_binding(s: Session, table: str, row_id: int) -> dict[str, Any]:
     """
     if table not in _DECISIONS:
         raise ValueError(f"not a table of decisions: {table}")
-    row = s.connection().exec_driver_sql(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).mappings().first()
+    row = s.execute(sql(f"SELECT * FROM {table} WHERE id = :id"), {"id": row_id}).mappings().first()
     if row is None:
         raise IntegrityError(f"{table} row {row_id} was not stored")
     return dict(row)
@@ -81,8 +83,7 @@ _DECISIONS: dict[str, _Decisions] = {
 
 
 def _tables(s: Session) -> set[str]:
-    rows = s.connection().exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").all()
-    return {str(r[0]) for r in rows}
+    return set(inspect(s.connection()).get_table_names())
 
 
 def _decision_problems(s: Session, table: str, kind: _Decisions) -> list[str]:
@@ -100,7 +101,7 @@ def _decision_problems(s: Session, table: str, kind: _Decisions) -> list[str]:
             # Written before decisions carried their binding: it names the
             # revision, hash, decision and person, not the role or time.
             legacy[(entry.object_id, str(detail.get("sha256", "")), entry.action, entry.actor)].append(entry)
-    rows = s.connection().exec_driver_sql(f"SELECT * FROM {table} ORDER BY id").mappings().all()
+    rows = s.execute(sql(f"SELECT * FROM {table} ORDER BY id")).mappings().all()
     seen: set[int] = set()
     for mapping in rows:
         row = dict(mapping)

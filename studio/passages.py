@@ -44,12 +44,18 @@ def source_version(s: Session, source: Source, origin: str, revision_id: int | N
     return source.media_sha256
 
 
+def _has_fts(s: Session) -> bool:
+    """SQLite indexes passages in its FTS5 table; a team database's search is PostgreSQL's own (issue 14)."""
+    return s.get_bind().dialect.name == "sqlite"
+
+
 def remove_passages(s: Session, source_id: int, origin: str | None = None) -> int:
     """Take a source's passages out of retrieval and the index (their texts stay in passage_texts)."""
     s.flush()
     where = "source_id = :source" + (" AND origin = :origin" if origin else "")
     params = {"source": source_id, "origin": origin}
-    s.execute(sql(f"DELETE FROM passage_fts WHERE rowid IN (SELECT id FROM passages WHERE {where})"), params)
+    if _has_fts(s):
+        s.execute(sql(f"DELETE FROM passage_fts WHERE rowid IN (SELECT id FROM passages WHERE {where})"), params)
     result = s.execute(sql(f"DELETE FROM passages WHERE {where}"), params)
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -72,8 +78,10 @@ def replace_passages(
     # revision recorded never comes back holding other text.
     next_id = int(
         s.execute(
+            # Aggregate max over a union: SQLite's two-argument max() is GREATEST in PostgreSQL.
             sql(
-                "SELECT max(coalesce((SELECT max(id) FROM passages), 0), coalesce((SELECT max(passage_id) FROM passage_texts), 0))"
+                "SELECT max(top) FROM (SELECT max(id) AS top FROM passages"
+                " UNION ALL SELECT max(passage_id) FROM passage_texts) AS tops"
             )
         ).scalar()
         or 0
@@ -101,14 +109,17 @@ def replace_passages(
         created.append(passage)
     s.flush()
     if created:
-        s.execute(
-            sql("INSERT INTO passage_fts (rowid, body) VALUES (:id, :body)"),
-            [{"id": passage.id, "body": index_body(passage.text)} for passage in created],
-        )
+        if _has_fts(s):
+            s.execute(
+                sql("INSERT INTO passage_fts (rowid, body) VALUES (:id, :body)"),
+                [{"id": passage.id, "body": index_body(passage.text)} for passage in created],
+            )
+        # ON CONFLICT DO NOTHING: the same text under the same version was kept
+        # before. Both SQLite and PostgreSQL read this form.
         s.execute(
             sql(
-                "INSERT OR IGNORE INTO passage_texts (sha256, passage_id, source_id, seq, origin, text, version, created_at)"
-                " VALUES (:sha, :id, :source, :seq, :origin, :text, :version, :at)"
+                "INSERT INTO passage_texts (sha256, passage_id, source_id, seq, origin, text, version, created_at)"
+                " VALUES (:sha, :id, :source, :seq, :origin, :text, :version, :at) ON CONFLICT DO NOTHING"
             ),
             [
                 {

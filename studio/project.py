@@ -1,13 +1,20 @@
-"""A project folder (`Bronzes.studio/`): the SQLite file, the media store, exports.
+"""A project folder (`Bronzes.studio/`): the database, the media store, exports.
 
-Opening a project migrates its schema step by step, turns on WAL (readers never
-block the writer, and a killed process leaves the last committed state), and
-marks jobs whose process died as interrupted so the user sees them.
+A project is either a single person's SQLite file (`project.db` in the folder,
+the default) or a team's PostgreSQL database (`team.json` in the folder names
+it; issue 14). Both run the same code: the models and queries are portable, and
+the few things that differ (how a write transaction is serialised, how a read
+gets its snapshot, how the schema is migrated) are decided here, in one place.
+
+Opening a project migrates its schema step by step, turns on WAL for SQLite
+(readers never block the writer, and a killed process leaves the last committed
+state), and marks jobs whose process died as interrupted so the user sees them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import threading
@@ -16,18 +23,28 @@ from pathlib import Path
 from typing import Any, Self
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text as sql
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, create_engine
 
 from studio import anchor, migrations
 from studio.errors import StudioError
 from studio.job_records import mark_orphans_interrupted
 from studio.media import MediaStore
+from studio.migrations import postgres as pg_migrations
 
 DB_NAME = "project.db"
+TEAM_FILE = "team.json"
+TEAM_FORMAT = 1
 MEDIA_DIR = "media"
 EXPORTS_DIR = "exports"
 BUSY_TIMEOUT_MS = 30_000
+# pg_advisory_xact_lock key every write transaction of a team project holds
+# ("heritage-write" in ASCII, truncated to 63 bits); see Project.session.
+WRITE_LOCK = 0x68657269746177
+# How long a workstation waits for the server before saying it cannot reach it.
+CONNECT_TIMEOUT_S = 10
 
 
 def _configure(dbapi_conn: sqlite3.Connection) -> None:
@@ -43,13 +60,29 @@ def _configure(dbapi_conn: sqlite3.Connection) -> None:
 class Project:
     """An open project. Safe to share across threads: each session gets its own connection."""
 
-    def __init__(self, root: Path, engine: Engine) -> None:
+    def __init__(self, root: Path, engine: Engine, *, media_root: Path | None = None) -> None:
         self.root = root
         self.engine = engine
-        self.media = MediaStore(root / MEDIA_DIR)
+        self.media = MediaStore(media_root or root / MEDIA_DIR)
         # One writer at a time inside this process; SQLite serialises
-        # writers across processes (BEGIN IMMEDIATE + busy timeout).
+        # writers across processes (BEGIN IMMEDIATE + busy timeout),
+        # PostgreSQL across workstations (the advisory lock in `session`).
         self._write_lock = threading.RLock()
+        # A read sees one snapshot of the whole project, as a SQLite read
+        # transaction in WAL mode does; PostgreSQL's default (READ COMMITTED)
+        # would let two queries of one read see different states.
+        self._read_engine = (
+            engine.execution_options(isolation_level="REPEATABLE READ") if self.dialect == "postgresql" else engine
+        )
+
+    @property
+    def dialect(self) -> str:
+        """`"sqlite"` for a single-user project file, `"postgresql"` for a team database."""
+        return str(self.engine.dialect.name)
+
+    @property
+    def is_team(self) -> bool:
+        return self.dialect == "postgresql"
 
     # ------------------------------------------------------------------ open
     @classmethod
@@ -70,8 +103,78 @@ class Project:
         return cls._open(root, None, create=True)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, migrate_to: int | None = None) -> Project:
-        return cls._open(Path(path).expanduser().resolve(), migrate_to, create=False)
+    def create_team(
+        cls, path: str | os.PathLike[str], database_url: str, *, media: str | os.PathLike[str] | None = None
+    ) -> Project:
+        """A team project: a folder whose `team.json` names the PostgreSQL database, migrated to the latest schema.
+
+        A password in `database_url` is used for this connection only and never
+        written: each person's comes from PGPASSWORD or their ~/.pgpass.
+        """
+        root = Path(path).expanduser().resolve()
+        url = _team_url(database_url)
+        if (root / DB_NAME).exists() or (root / TEAM_FILE).exists():
+            raise StudioError(f"{root} already holds a project; open it instead")
+        if root.exists() and not root.is_dir():
+            raise StudioError(f"{root} is a file; choose a new folder for the project")
+        if root.exists() and any(root.iterdir()):
+            raise StudioError(f"{root} exists and is not empty; choose a new folder for the project")
+        settings: dict[str, Any] = {
+            "format": TEAM_FORMAT,
+            "database_url": _without_password(url),
+        }
+        if media is not None:
+            settings["media"] = str(Path(media).expanduser().resolve())
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            (root / EXPORTS_DIR).mkdir(exist_ok=True)
+            (root / TEAM_FILE).write_text(json.dumps(settings, indent=1) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise StudioError(f"cannot create the project folder {root} ({exc.strerror or exc})") from exc
+        return cls._open_team(root, None, password=url.password)
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike[str], *, migrate_to: int | None = None, password: str | None = None
+    ) -> Project:
+        """Open a project folder of either kind; `password` is for a team database (else PGPASSWORD or ~/.pgpass)."""
+        root = Path(path).expanduser().resolve()
+        if (root / TEAM_FILE).is_file():
+            if (root / DB_NAME).exists():
+                raise StudioError(
+                    f"{root} holds both {DB_NAME} and {TEAM_FILE}; keep the one the project lives in and move the other"
+                )
+            return cls._open_team(root, migrate_to, password=password)
+        return cls._open(root, migrate_to, create=False)
+
+    @classmethod
+    def _open_team(cls, root: Path, migrate_to: int | None, *, password: str | None) -> Project:
+        settings = read_team_file(root)
+        url = _team_url(str(settings["database_url"]))
+        if password is not None:
+            url = url.set(password=password)
+        where = f"the team database {url.database} on {url.host}:{url.port or 5432}"
+        engine = create_engine(
+            url,
+            # A connection the server dropped (restart, network) is replaced, not handed out.
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "heritage-studio"},
+        )
+        try:
+            pg_migrations.migrate(engine, migrate_to, where=where)
+        except sa_exc.OperationalError as exc:
+            engine.dispose()
+            raise StudioError(
+                f"cannot reach {where} as {url.username} ({_first_line(exc)}); check that the server is up and "
+                "that your password is in PGPASSWORD or ~/.pgpass"
+            ) from exc
+        except BaseException:
+            engine.dispose()
+            raise
+        media_root = Path(settings["media"]) if settings.get("media") else root / MEDIA_DIR
+        media_root.mkdir(parents=True, exist_ok=True)
+        (root / EXPORTS_DIR).mkdir(exist_ok=True)
+        return cls._opened(cls(root, engine, media_root=media_root), migrate_to)
 
     @classmethod
     def _open(cls, root: Path, migrate_to: int | None, *, create: bool) -> Project:
@@ -104,7 +207,11 @@ class Project:
 
         (root / MEDIA_DIR).mkdir(exist_ok=True)
         (root / EXPORTS_DIR).mkdir(exist_ok=True)
-        project = cls(root, engine)
+        return cls._opened(cls(root, engine), migrate_to)
+
+    @classmethod
+    def _opened(cls, project: Project, migrate_to: int | None) -> Project:
+        root = project.root
         # A project held at an older schema (migrate_to, for tests and tools)
         # may predate the jobs table.
         if migrate_to is None:
@@ -152,9 +259,23 @@ class Project:
     # --------------------------------------------------------------- sessions
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
-        """A write transaction: commits on success, rolls back on any error."""
+        """A write transaction: commits on success, rolls back on any error.
+
+        Write transactions run one at a time, on both backends. SQLite takes its
+        write lock at BEGIN IMMEDIATE; on PostgreSQL every write transaction
+        first takes one transaction-scoped advisory lock, the same guarantee
+        across workstations. What the code allocates by reading first (the next
+        revision number, the next export version, the audit chain's previous
+        hash, a publish reservation) is then correct without a retry loop: under
+        READ COMMITTED each statement after the lock sees every commit before
+        it. The audit chain needs exactly this: entries must commit in id order
+        with each one's previous hash, which row locks or unique constraints
+        alone cannot promise. Readers never wait for it.
+        """
         with self._write_lock, Session(self.engine.execution_options(immediate=True), expire_on_commit=False) as s:
             try:
+                if self.dialect == "postgresql":
+                    s.execute(sql("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
                 yield s
                 s.commit()
             except BaseException:
@@ -165,8 +286,8 @@ class Project:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only snapshot; never blocks or is blocked by the writer (WAL)."""
-        with Session(self.engine, expire_on_commit=False) as s:
+        """A read-only snapshot; never blocks or is blocked by the writer (WAL, or PostgreSQL's MVCC)."""
+        with Session(self._read_engine, expire_on_commit=False) as s:
             try:
                 yield s
             finally:
@@ -199,6 +320,46 @@ class Project:
     def integrity_check(self) -> str:
         with self.engine.connect() as conn:
             return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
+
+
+def read_team_file(root: Path) -> dict[str, Any]:
+    """The settings of a team project folder (`team.json`), checked."""
+    path = root / TEAM_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StudioError(f"{path} cannot be read ({exc})") from exc
+    if not isinstance(data, dict) or not data.get("database_url"):
+        raise StudioError(f"{path} does not name a team database (no database_url)")
+    if int(data.get("format", 0)) > TEAM_FORMAT:
+        raise StudioError(f"{path} was written by a newer Heritage Studio (format {data.get('format')})")
+    return data
+
+
+def _team_url(database_url: str) -> URL:
+    """The SQLAlchemy URL of a team database; only PostgreSQL through psycopg 3 (TEAM.md)."""
+    try:
+        url = make_url(database_url)
+    except sa_exc.ArgumentError as exc:
+        raise StudioError(f"{database_url!r} is not a database URL ({exc})") from exc
+    if url.get_backend_name() != "postgresql":
+        raise StudioError(
+            f"a team project lives in PostgreSQL; {database_url!r} is not a postgresql+psycopg://USER@HOST:PORT/DB URL"
+        )
+    if not url.database:
+        raise StudioError(f"{database_url!r} names no database (…/DBNAME at the end)")
+    return url.set(drivername="postgresql+psycopg")
+
+
+def _without_password(url: URL) -> str:
+    # URL.set(password=None) keeps the password (None means "unchanged" there).
+    bare = URL.create(url.drivername, url.username, None, url.host, url.port, url.database, url.query)
+    return bare.render_as_string(hide_password=False)
+
+
+def _first_line(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
 
 
 def _settle_interrupted_publishing(project: Project) -> None:

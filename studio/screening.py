@@ -36,8 +36,9 @@ def screen(s: Session, passages: Sequence[Passage]) -> int:
     if rows:
         s.execute(
             sql(
-                "INSERT OR IGNORE INTO passage_warnings (passage_sha256, source_id, kind, excerpt, found_at)"
-                " VALUES (:sha, :source, :kind, :excerpt, :at)"
+                # The same warning on the same text is already there; portable form of INSERT OR IGNORE.
+                "INSERT INTO passage_warnings (passage_sha256, source_id, kind, excerpt, found_at)"
+                " VALUES (:sha, :source, :kind, :excerpt, :at) ON CONFLICT DO NOTHING"
             ),
             rows,
         )

@@ -5,8 +5,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from studio.project import Project
+from tests.postgres_server import PostgresServer, postgres_server  # noqa: F401  (session fixture, TEAM.md)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Libraries that could reach a model hub are told not to; the guard below
@@ -52,3 +57,30 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 def network_cut() -> None:
     """Named for readability in tests that prove offline loading; the guard is always on."""
     return
+
+
+# ------------------------------------------------------------------ team mode
+# A project on each backend: tests that must pass on both take `any_project`.
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def open_test_project(kind: str, folder: Path, request: pytest.FixtureRequest) -> Project:
+    """A new project of this kind in `folder`: a SQLite file, or a team folder on a fresh PostgreSQL database."""
+    if kind == "sqlite":
+        return Project.create(folder)
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return Project.create_team(folder, server.create_project_database())
+
+
+@pytest.fixture
+def pg_project(tmp_path: Path, postgres_server: PostgresServer) -> Iterator[Project]:
+    """An open team project on a fresh database (a copy of the migrated template)."""
+    with Project.create_team(tmp_path / "Team.studio", postgres_server.create_project_database()) as p:
+        yield p
+
+
+@pytest.fixture(params=BACKENDS)
+def any_project(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Project]:
+    """The same test on a single-user SQLite project and on a team PostgreSQL project."""
+    with open_test_project(request.param, tmp_path / "Test.studio", request) as p:
+        yield p
