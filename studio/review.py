@@ -21,10 +21,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
 from studio import audit, evidence, settings, staleness, users
-from studio.errors import IntegrityError, NotFound, PermissionDenied, StudioError
+from studio.errors import EditConflict, IntegrityError, NotFound, PermissionDenied, StudioError
 from studio.models import AuthorKind, Decision, Draft, GroundConfirmation, Review, Revision, User
 from studio.reasons import why
 
@@ -100,14 +101,21 @@ def add_revision(
     *,
     created_by: str,
     provenance: Provenance = PERSON,
+    based_on: int | None = None,
 ) -> Revision:
-    """Append a revision; it is pending until a person decides on it."""
+    """Append a revision; it is pending until a person decides on it.
+
+    `based_on`: the revision the writer started from. If the draft's latest
+    revision is another one now (someone saved meanwhile), nothing is written
+    and EditConflict says who saved what."""
     if provenance.author_kind not in ("model", "person"):
         raise StudioError(f"unknown author kind {provenance.author_kind!r}")
     if not created_by:
         raise StudioError("a revision must name the person who wrote it or asked for it")
     draft = get_draft(s, draft_id)
     previous = latest_revision(s, draft_id)
+    if based_on is not None:
+        check_based_on(s, draft, previous, based_on, "editing")
     content_json = canonical_json(content)
     grounds = provenance.grounds if provenance.grounds is not None else staleness.grounds_of(s, provenance.citations)
     revision = Revision(
@@ -130,7 +138,14 @@ def add_revision(
         grounds_json=json.dumps(grounds, ensure_ascii=False, sort_keys=True),
     )
     s.add(revision)
-    s.flush()
+    try:
+        s.flush()
+    except sa_exc.IntegrityError as exc:
+        # Two writers numbered the same revision at once (the UNIQUE (draft_id, number)
+        # of the schema): the one that lost learns it was too late, as above.
+        if not ("revisions" in str(exc.orig) and "number" in str(exc.orig)):
+            raise
+        raise _conflict(draft, based_on, latest_revision_id=0, by="someone else", doing="editing") from exc
     audit.record(
         s,
         created_by,
@@ -158,13 +173,20 @@ def edit(
     *,
     checks: list[dict[str, Any]] | None = None,
     note: str = "",
+    based_on: int | None = None,
 ) -> Revision:
-    """A person's edit: a new revision by that person, pending again."""
+    """A person's edit: a new revision by that person, pending again.
+
+    `based_on` names the revision the person was editing (the app always
+    passes it): if someone saved a newer one meanwhile, EditConflict, and
+    nothing is written, so no one's work is silently replaced."""
     # The stored person, as for decisions: the author's name is what the
     # four-eyes rule compares, so it must not come from an unchecked object.
     person = _stored_person(s, user, "edit")
     users.require(person, "edit")
     previous = latest_revision(s, draft_id)
+    if based_on is not None:
+        check_based_on(s, get_draft(s, draft_id), previous, based_on, "editing")
     # The edit starts from what the previous revision relied on (as last confirmed), not
     # from whatever its passage ids hold now; its citations and checks are worked out again
     # for the new text (studio.proofing), so an edit never keeps a stale "no problems".
@@ -184,7 +206,37 @@ def edit(
         content,
         created_by=person.name,
         provenance=Provenance(author_kind="person", citations=citations, checks=found, note=note, grounds=grounds),
+        based_on=based_on,
     )
+
+
+# What the conflict message calls a draft of each kind.
+_NOUNS = {"card": "card", "audio_card": "audio card", "summary": "summary", "caption": "caption"}
+
+
+def _conflict(draft: Draft, based_on: int | None, *, latest_revision_id: int, by: str, doing: str) -> EditConflict:
+    noun = _NOUNS.get(draft.kind, draft.kind.replace("_", " ") or "draft")
+    again = "compare and save again" if doing == "editing" else "look at it and decide again"
+    kept = "your text is kept, " if doing == "editing" else ""
+    return EditConflict(
+        f"{by} saved a newer version of this {noun} while you were {doing}; {kept}{again}",
+        draft_id=int(draft.id or 0),
+        based_on=based_on,
+        latest_revision_id=latest_revision_id,
+        by=by,
+    )
+
+
+def check_based_on(s: Session, draft: Draft, latest: Revision | None, based_on: int, doing: str) -> None:
+    """Refuse to write over a revision the person has not seen (optimistic concurrency).
+
+    Writers are serialised per project (SQLite's write lock, the team
+    database's write lock), so reading the latest revision inside the write
+    transaction is enough; the schema's UNIQUE (draft_id, number) is the
+    backstop if they ever are not."""
+    if latest is None or latest.id == based_on:
+        return
+    raise _conflict(draft, based_on, latest_revision_id=int(latest.id or 0), by=latest.created_by, doing=doing)
 
 
 # ------------------------------------------------------------------ decisions
@@ -295,6 +347,21 @@ def _decide(
     # are decided by curators or editors, visitor text by editors.
     users.require(person, "review_facts" if get_draft(s, revision.draft_id).kind == FACT_KIND else "review")
     latest = latest_revision(s, revision.draft_id)
+    if latest is not None and latest.id != revision.id and latest.number > revision.number:
+        conflict = _conflict(
+            get_draft(s, revision.draft_id),
+            revision_id,
+            latest_revision_id=int(latest.id or 0),
+            by=latest.created_by,
+            doing="reviewing it",
+        )
+        raise EditConflict(
+            f"revision {revision_id} has been superseded by revision {latest.id}: {conflict}",
+            draft_id=conflict.draft_id,
+            based_on=revision_id,
+            latest_revision_id=conflict.latest_revision_id,
+            by=conflict.by,
+        )
     if latest is None or latest.id != revision.id:
         raise StudioError(
             f"revision {revision_id} has been superseded by revision {latest.id if latest else '?'}; review the latest one"

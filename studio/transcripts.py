@@ -237,15 +237,19 @@ def store_result(
     return revision
 
 
-def save_segments(s: Session, draft_id: int, segments: Sequence[Segment], user: User, note: str = "") -> Revision:
-    """A person's correction: a new pending revision, and the search index follows the new text."""
+def save_segments(
+    s: Session, draft_id: int, segments: Sequence[Segment], user: User, note: str = "", based_on: int | None = None
+) -> Revision:
+    """A person's correction: a new pending revision, and the search index follows the new text.
+
+    `based_on`: the revision the person corrected; someone else's newer save refuses (review.EditConflict)."""
     users.require(user, "edit")
     current = get_transcript(s, draft_id)
     _check_segments(segments)
     content = _content(segments, current.language, current.engine, float(current.revision.content.get("duration", 0.0)))
     if review.canonical_json(content) == current.revision.content_json:
         return current.revision
-    revision = review.edit(s, draft_id, content, user, note=note)
+    revision = review.edit(s, draft_id, content, user, note=note, based_on=based_on)
     for seg in segments:
         _remember_speaker(s, seg.speaker, user.name)
     _reindex(s, current.draft, revision, segments, current.language)

@@ -443,3 +443,36 @@ def test_approving_over_open_flags_asks_for_each_to_be_acknowledged(window: Any,
     made = decided()
     assert made is not None and made.decision == "approved"
     assert [(a["kind"], a["note"]) for a in made.acks] == [("unsupported_fact", "weight from the register")]
+
+
+def test_a_save_after_someone_elses_keeps_the_text_and_says_who(window: Any, qtbot: Any) -> None:
+    """Issue 14: another workstation saves this card while Morgan edits it; Morgan's save is
+    refused with a plain message, Morgan's text stays in the editor over Sam's version, and
+    saving again then lands on top of Sam's."""
+    (draft_id,) = add_drafts(window.state.project.root, 1)
+    _as(window, qtbot, "Morgan")
+    window.set_mode(1)
+    settle(qtbot)
+    view = window.review
+    wait_until(qtbot, lambda: view.item is not None)
+    view.editor.set_field("title", "Morgan's title")
+    with Project.open(window.state.project.root) as elsewhere, elsewhere.session() as s:
+        sam = users.get_user(s, "Sam")
+        seen = review.latest_revision(s, draft_id)
+        review.edit(s, draft_id, dict(CARD, title="Sam's title"), sam, based_on=seen.id)
+    shown: list[str] = []
+    window.state.error_shown.connect(shown.append)
+    view.save_button.click()
+    wait_until(qtbot, lambda: bool(shown))
+    assert "Sam saved a newer version of this draft while you were editing; your text is kept" in shown[0]
+    wait_until(qtbot, lambda: view.item is not None and view.item.revision.created_by == "Sam")
+    settle(qtbot)
+    assert view.editor.field("title") == "Morgan's title"  # kept, over Sam's saved version
+    assert "Sam" in view.diff.toPlainText() and "Morgan" in view.diff.toPlainText()  # the comparison
+    with window.state.project.read() as s:
+        assert review.latest_revision(s, draft_id).content["title"] == "Sam's title"  # nothing overwritten
+    view.save_button.click()
+    settle(qtbot)
+    with window.state.project.read() as s:
+        latest = review.latest_revision(s, draft_id)
+        assert (latest.number, latest.created_by, latest.content["title"]) == (3, "Morgan", "Morgan's title")

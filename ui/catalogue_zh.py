@@ -363,6 +363,13 @@ ZH: dict[str, str] = {
     "A person wrote this draft; there is no model text to compare.": "此草稿由人撰写，没有可对比的模型原稿。",
     "This draft cites no passages.": "此草稿没有引用段落。",
     "Write the reason first, then choose again.": "请先写明理由，再重新选择。",
+    "{name} saved a newer version of this draft while you were reviewing it; look at it and decide again.": (
+        "{name} 在您审核期间保存了此草稿的新版本；请查看后重新决定。"
+    ),
+    "{name} saved a newer version of this draft while you were editing; your text is kept, compare and save again.": (
+        "{name} 在您编辑期间保存了此草稿的新版本；您的文字仍保留，请对比后再次保存。"
+    ),
+    "Their version, and your text:": "对方的版本与您的文字：",
     # audit
     "When (UTC)": "时间 (UTC)",
     "Who": "操作人",

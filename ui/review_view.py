@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from generators.citations import cited_numbers
 from studio import drafting, exhibits, review, review_queue, sources, staleness
+from studio.errors import EditConflict
 from studio.models import Draft, Passage, Revision
 from studio.passages import live_passage, passages_of_exhibit
 from studio.review_queue import QueueEntry, QueueFilter
@@ -165,6 +166,16 @@ def entry_label(e: QueueEntry) -> str:
 
 def plain_refusal(exc: BaseException) -> str | None:
     """A refusal from the gate, said to an editor in plain words (None: show it as it came)."""
+    if isinstance(exc, EditConflict):
+        # Someone on another workstation saved first: their version stands, this one waits on screen.
+        if "reviewing" in str(exc):
+            return tr(
+                "{name} saved a newer version of this draft while you were reviewing it; look at it and decide again."
+            ).format(name=exc.by)
+        return tr(
+            "{name} saved a newer version of this draft while you were editing; your text is kept, "
+            "compare and save again."
+        ).format(name=exc.by)
     text = str(exc)
     if "four-eyes" in text:
         return tr(
@@ -238,6 +249,9 @@ class ReviewView(QWidget):
         self.heading.setWordWrap(True)
         self.editor = FieldEditor()
         self.editor.changed.connect(self._edited)
+        # A save refused because someone saved first: (draft id, the text on screen), put back
+        # into the editor over their version once it is loaded, to compare and save again.
+        self._kept: tuple[int, dict[str, Any]] | None = None
         self._proofread = QTimer(self)  # checks re-run once typing pauses, not on every key
         self._proofread.setSingleShot(True)
         self._proofread.setInterval(400)
@@ -517,6 +531,16 @@ class ReviewView(QWidget):
             self.preview.show_content(rev.content, item.draft.language, rev.checks, item.image, now=True)
         else:
             self.preview.show_nothing(rev.checks)
+        if self._kept is not None and self._kept[0] == item.draft.id and editable:
+            kept = self._kept[1]
+            self._kept = None
+            # Their version is what is saved; the text on screen is the person's own, and the
+            # comparison shows what saving it again would change in theirs.
+            self.diff.setHtml(
+                f"<p><b>{html.escape(tr('Their version, and your text:'))}</b></p>"
+                + diff_html(plain_text(rev.content), plain_text(kept))
+            )
+            self.editor.set_content(kept)
         self._enable()
 
     def _passages_html(self, item: ReviewItem, cited: list[int]) -> str:
@@ -620,11 +644,13 @@ class ReviewView(QWidget):
         draft_id = int(self.item.draft.id or 0)
         name = self.state.user_name
 
+        based_on = int(self.item.revision.id or 0)
+
         def work(project: Any) -> None:
             with project.session() as s:
-                review.edit(s, draft_id, content, self._user(s, name), note="edited in review")
+                review.edit(s, draft_id, content, self._user(s, name), note="edited in review", based_on=based_on)
 
-        self._run(work, "saved")
+        self._run(work, "saved", kept=content)
 
     def edit_then_approve(self) -> None:
         content = self._edited_content()
@@ -640,16 +666,19 @@ class ReviewView(QWidget):
             return
         draft_id = int(self.item.draft.id or 0)
         name = self.state.user_name
+        based_on = int(self.item.revision.id or 0)
 
         def work(project: Any) -> None:
             with project.session() as s:
-                revision = review.edit(s, draft_id, content, self._user(s, name), note="edited in review")
+                revision = review.edit(
+                    s, draft_id, content, self._user(s, name), note="edited in review", based_on=based_on
+                )
             # Saved first: if the approval is refused (four-eyes, or open check flags on the
             # edit to acknowledge), the edit stays in the queue instead of being lost.
             with project.session() as s:
                 review.approve(s, int(revision.id or 0), self._user(s, name), expected_sha256=revision.sha256)
 
-        self._run(work, "approved")
+        self._run(work, "approved", kept=content)
 
     def decide(self, decision: str) -> None:
         if self.item is None:
@@ -675,7 +704,7 @@ class ReviewView(QWidget):
 
         return users.get_user(s, name)
 
-    def _run(self, work: Any, decision: str) -> None:
+    def _run(self, work: Any, decision: str, kept: dict[str, Any] | None = None) -> None:
         item = self.item
         assert item is not None
         what = (
@@ -691,6 +720,9 @@ class ReviewView(QWidget):
             self.decided.emit(decision)
 
         def refused(exc: BaseException) -> None:
+            if isinstance(exc, EditConflict) and kept is not None:
+                self._kept = (int(item.draft.id or 0), kept)
+                self._wanted = item.draft.id
             plain = plain_refusal(exc)
             self.state.report_error(RuntimeError(plain) if plain else exc, "review")
 
