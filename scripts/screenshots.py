@@ -152,6 +152,7 @@ def main() -> int:
             win = start(str(path), Prefs(welcomed=True, ui_language=language))
             win.resize(1600, 1000)
             win.show()
+            wait_for(lambda: win.state.project is not None and win.isEnabled())  # noqa: B023 - opened off the GUI thread
             suffix = "" if language == "en" else "-zh"
             win.state.set_user("Lin")
             select(win, "cauldron")

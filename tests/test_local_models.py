@@ -116,6 +116,7 @@ def test_the_settings_dialog_adds_a_gguf_file_and_shows_a_refusal(
     monkeypatch.setattr(model_files, "_local_stamp", lambda m: tmp_path / "stamps" / f"{m.key[6:]}.ok")
     dialog = SettingsDialog(window.state, window)
     qtbot.addWidget(dialog)
+    wait_until(qtbot, lambda: dialog.loaded)
     bad = tmp_path / "scan.gguf"
     bad.write_bytes(b"%PDF-1.7 not a model")
     dialog.add_model_file(str(bad))

@@ -57,6 +57,7 @@ def test_settings_write_project_engines_and_test_connection(window: Any, qtbot: 
     window.state.set_user("Morgan")  # four-eyes is policy: the sample project's admin changes it
     dialog = SettingsDialog(window.state, window)
     qtbot.addWidget(dialog)
+    wait_until(qtbot, lambda: dialog.loaded)  # the project's values are read off the GUI thread
     dialog.engine.setCurrentIndex(dialog.engine.findData("ollama"))
     assert dialog.host.isEnabled() and not dialog.llm_model.isEnabled()
     dialog.host.setText("http://127.0.0.1:9")  # nothing listens there
@@ -191,6 +192,7 @@ def test_opening_a_folder_that_is_not_a_project_says_why(window: Any, qtbot: Any
     folder.mkdir()
     (folder / "a.jpg").write_bytes(b"x")
     window.open_project(folder)
+    settle(qtbot)  # opening runs off the GUI thread
     assert shown and "not a Heritage Studio project" in shown[0]
     assert window.state.project is not None  # the open project stays open
 
@@ -270,7 +272,7 @@ def test_settings_show_the_evaluation_before_a_model_switch(window: Any, qtbot: 
     )
     dialog = SettingsDialog(window.state, window)
     qtbot.addWidget(dialog)
-    wait_until(qtbot, lambda: "evaluation 20260101T000000" in dialog.comparison.text(), timeout=30)
+    wait_until(qtbot, lambda: dialog.loaded and "evaluation 20260101T000000" in dialog.comparison.text(), timeout=30)
     assert "quality 0.71" in dialog.comparison.text() and "After the switch" not in dialog.comparison.text()
     dialog.llm_model.setCurrentIndex(dialog.llm_model.findData("qwen2.5-coder-0.5b"))
     text = dialog.comparison.text()
@@ -278,3 +280,67 @@ def test_settings_show_the_evaluation_before_a_model_switch(window: Any, qtbot: 
     dialog.llm_model.setCurrentIndex(dialog.llm_model.findData("smollm2-135m"))
     assert "not evaluated yet (heritage-studio eval run --model smollm2-135m)" in dialog.comparison.text()
     assert "not evaluated yet" in dialog.whisper_comparison.text()
+
+
+def test_the_settings_dialog_opens_waiting_and_fills_from_the_project(window: Any, qtbot: Any) -> None:
+    """Issue 9: the dialog reads the project's values off the GUI thread; until they arrive its
+    project boxes are closed, and OK stores nothing of the project it did not show."""
+    from ui.settings_dialog import SettingsDialog
+
+    with window.state.project.session() as s:
+        project_settings.put(s, "transcription.language", "zh", "test")
+        project_settings.put(s, "llm.threads", 3, "test")
+        project_settings.put(s, "four_eyes", False, "test")
+    dialog = SettingsDialog(window.state, window)
+    qtbot.addWidget(dialog)
+    # Nothing of the project is on screen yet: the read's answer comes through the event loop.
+    assert not dialog.loaded and not dialog.loading.isHidden()
+    assert all(not box.isEnabled() for box in dialog.project_boxes)
+    wait_until(qtbot, lambda: dialog.loaded)
+    assert dialog.loading.isHidden() and all(box.isEnabled() for box in dialog.project_boxes)
+    assert dialog.whisper_language.currentData() == "zh"
+    assert dialog.threads.value() == 3 and not dialog.four_eyes.isChecked()
+
+    early = SettingsDialog(window.state, window)  # OK pressed before the read returned
+    qtbot.addWidget(early)
+    early.threads.setValue(5)
+    early.apply()
+    settle(qtbot)
+    with window.state.project.read() as s:
+        assert project_settings.get(s, "llm.threads") == 3
+
+
+def test_opening_a_project_runs_in_the_background_with_the_window_disabled(
+    window: Any, qtbot: Any, sample_master: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 9: opening (migrations, the jobs a crash left) runs as an op shown in the job panel;
+    the window waits, disabled, and the project it had stays open until the new one is ready."""
+    import shutil
+
+    from studio.project import Project
+
+    other = tmp_path / "Second.studio"
+    shutil.copytree(sample_master, other)
+    before = window.state.project
+    release = threading.Event()
+    opening = Project.open
+
+    def slow_open(path: Any, **kwargs: Any) -> Project:
+        release.wait(30)
+        return opening(path, **kwargs)
+
+    monkeypatch.setattr(Project, "open", staticmethod(slow_open))
+    window.open_project(other)
+    try:
+        assert not window.isEnabled()
+        row = window.jobs.rows[0]
+        assert row.job.kind == "project.open" and "Second" in row.title.text()
+        assert not row.cancel.isEnabled()  # nothing to cancel half-way through a migration
+        assert window.state.project is before
+    finally:
+        release.set()
+    wait_until(qtbot, lambda: window.state.project is not before)
+    settle(qtbot)
+    assert window.isEnabled() and row.job.status == "done"
+    assert window.state.project.root == other.resolve() and "Second" in window.project_label.text()
+    assert window.state.user_name  # the remembered or first person of the new project

@@ -74,6 +74,7 @@ def test_a_curator_cannot_turn_four_eyes_off_in_settings(window: Any, qtbot: Any
     state.error_shown.connect(errors.append)
     dialog = SettingsDialog(state, window)
     qtbot.addWidget(dialog)
+    wait_until(qtbot, lambda: dialog.loaded)
     dialog.four_eyes.setChecked(False)
     dialog.apply()
     settle(qtbot)

@@ -77,6 +77,12 @@ ZH: dict[str, str] = {
         "此资料包会让观众看不到已有内容：\n\n{reason}\n\n仍要发布吗？"
     ),
     "Build the sample project": "生成示例项目",
+    "Open the project {name}": "打开项目 {name}",
+    "Bringing the project's database up to date…": "正在更新项目的数据库…",
+    "Reading who works on the project…": "正在读取项目的成员…",
+    "Reading this project's settings…": "正在读取本项目的设置…",
+    "Project settings status": "项目设置状态",
+    "Could not read this project's settings: {error}": "无法读取本项目的设置：{error}",
     "Building the sample project…": "正在生成示例项目…",
     # welcome
     "Welcome to Heritage Studio": "欢迎使用文博工作室",

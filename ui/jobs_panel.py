@@ -97,6 +97,7 @@ class JobRow(QWidget):
         self.cancel = QPushButton(tr("Cancel"))
         self.cancel.setAccessibleName(tr("Cancel {job}").format(job=tr(job.label)))
         self.cancel.clicked.connect(job.cancel)
+        self.cancel.setEnabled(job.cancellable)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.cancel)

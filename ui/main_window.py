@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from ui.export_view import ExportView
 from ui.i18n import tr
 from ui.jobs_panel import JobPanel
 from ui.ops import Changes, Op
+from ui.project_opening import open_project
 from ui.review_view import ReviewView
 from ui.settings_dialog import SettingsDialog
 from ui.sign_in import switch_person
@@ -175,11 +177,9 @@ class MainWindow(QMainWindow):
         self.review.tabs.setCurrentWidget(self.review.audit)
 
     # --------------------------------------------------------------- projects
-    def open_project(self, path: str | Path, create: bool = False) -> None:
-        try:
-            self.state.open_project(path, create=create)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a readable message
-            self.state.report_error(exc, "project.open")
+    def open_project(self, path: str | Path, create: bool = False, then: Callable[[], None] | None = None) -> None:
+        """Open in the background (the window waits, disabled); a failure is shown as a message."""
+        open_project(self.state, path, create=create, then=then)
 
     def choose_project(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, tr("Open project"), str(sample_location().parent))
@@ -191,8 +191,7 @@ class MainWindow(QMainWindow):
         if folder:
             if not folder.endswith(".studio"):
                 folder += ".studio"
-            self.open_project(folder, create=True)
-            self._ask_first_user()
+            self.open_project(folder, create=True, then=self._ask_first_user)
 
     def _ask_first_user(self) -> None:
         from PySide6.QtWidgets import QInputDialog

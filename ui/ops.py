@@ -260,6 +260,7 @@ class RunningJob(QObject):
         self.started = time.monotonic()
         self.status = "running"
         self.job_id: int | None = None
+        self.cancellable = True
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -363,3 +364,25 @@ class JobOp(Op):
             self._end()
             return
         super()._on_failed(exc)
+
+
+class PlainJobOp(JobOp):
+    """Long work before a project is open (opening one): shown in the job panel with progress like
+    a `JobOp`, but recorded nowhere, since the jobs table is inside the project, and not cancellable."""
+
+    def __init__(
+        self,
+        state: AppState,
+        kind: str,
+        work: Callable[[JobControl], Any],
+        *,
+        label: str = "",
+        changes: Changes = Changes.NONE,
+    ) -> None:
+        super().__init__(state, kind, lambda _project, control: work(control), label=label, changes=changes)
+        self.needs_project = False
+        self.running.cancellable = False
+        self._plain = work
+
+    def _call(self) -> Any:
+        return self._plain(self.control)  # no project to hand it: there may be none open yet

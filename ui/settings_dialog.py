@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from studio import drafting
 from studio import settings as project_settings
+from studio.project import Project
 from ui.i18n import LANGUAGES, model_label, tr
 from ui.ops import Changes, Op
 from ui.state import AppState
@@ -53,28 +54,23 @@ class SettingsDialog(QDialog):
         self.engine.setAccessibleName(tr("Drafting engine"))
         self.engine.addItem(tr("Embedded (llama.cpp, no server)"), "embedded")
         self.engine.addItem(tr("Ollama server"), "ollama")
-        current = self._project_values()
-        self.engine.setCurrentIndex(
-            max(0, self.engine.findData("ollama" if current["llm.engine"] == "ollama" else "embedded"))
-        )
+        # The studio's defaults until the project's own values are read (off the GUI thread, below).
+        current = default_values()
         self.llm_model = QComboBox()
         self.llm_model.setAccessibleName(tr("Embedded model"))
         for key, label in models_of("gguf"):
             self.llm_model.addItem(label, key)
-        self.llm_model.setCurrentIndex(max(0, self.llm_model.findData(current["llm.model"])))
         self.add_model_button = QPushButton(tr("Add a GGUF file…"))
         self.add_model_button.setAccessibleName(tr("Add a GGUF model file the museum has"))
         self.add_model_button.clicked.connect(self.choose_model_file)
         self.add_model_result = QLabel("")
         self.add_model_result.setWordWrap(True)
         self.add_model_result.setAccessibleName(tr("Model file check result"))
-        self.host = QLineEdit(current["llm.ollama_host"])
+        self.host = QLineEdit()
         self.host.setAccessibleName(tr("Ollama host"))
         self.ollama_model = QComboBox()
         self.ollama_model.setEditable(True)
         self.ollama_model.setAccessibleName(tr("Ollama model"))
-        if current["llm.engine"] == "ollama":
-            self.ollama_model.addItem(current["llm.model"])
         self.test_button = QPushButton(tr("Test connection"))
         self.test_button.setAccessibleName(tr("Test connection to the Ollama server"))
         self.test_button.clicked.connect(self.test_connection)
@@ -106,16 +102,13 @@ class SettingsDialog(QDialog):
         self.whisper_model.setAccessibleName(tr("Whisper model"))
         for key, label in models_of("whisper-ct2"):
             self.whisper_model.addItem(label, key)
-        self.whisper_model.setCurrentIndex(max(0, self.whisper_model.findData(current["transcription.model"])))
         self.whisper_language = QComboBox()
         self.whisper_language.setAccessibleName(tr("Transcription language"))
         for code in WHISPER_LANGUAGES:
             self.whisper_language.addItem(tr("Detect automatically") if code == "auto" else code, code)
-        self.whisper_language.setCurrentIndex(max(0, self.whisper_language.findData(current["transcription.language"])))
         self.threads = QSpinBox()
         self.threads.setRange(0, 64)
         self.threads.setSpecialValueText(tr("Automatic"))
-        self.threads.setValue(int(current["llm.threads"] or 0))
         self.threads.setAccessibleName(tr("Threads"))
         whisper_box = QGroupBox(tr("Transcription"))
         form = QFormLayout(whisper_box)
@@ -137,8 +130,6 @@ class SettingsDialog(QDialog):
         for key, label in THEMES.items():
             self.theme.addItem(tr(label), key)
         self.theme.setCurrentIndex(max(0, self.theme.findData(prefs.theme)))
-        for box in (engine_box, whisper_box):
-            box.setEnabled(state.project is not None)  # engines are chosen per project (they travel with it)
         look_box = QGroupBox(tr("Appearance"))
         form = QFormLayout(look_box)
         form.addRow(tr("Interface language"), self.ui_language)
@@ -154,10 +145,16 @@ class SettingsDialog(QDialog):
         self.four_eyes.setAccessibleName(tr("Four-eyes rule"))
         project_box = QGroupBox(tr("This project"))
         QVBoxLayout(project_box).addWidget(self.four_eyes)
-        project_box.setEnabled(state.project is not None)
-        if state.project is not None:
-            with state.project.read() as s:
-                self.four_eyes.setChecked(bool(project_settings.get(s, "four_eyes")))
+        # Engines are chosen per project (they travel with it), like the four-eyes rule:
+        # these boxes wait, disabled, until the project's values are read.
+        self.project_boxes = (engine_box, whisper_box, project_box)
+        for box in self.project_boxes:
+            box.setEnabled(False)
+        self.loading = QLabel(tr("Reading this project's settings…") if state.project is not None else "")
+        self.loading.setAccessibleName(tr("Project settings status"))
+        self.loading.setWordWrap(True)
+        self.loading.setVisible(state.project is not None)
+        self.loaded = False  # the project's values are on screen; only then does apply() store them
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("OK"))
@@ -165,16 +162,58 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.loading)
         for box in (engine_box, whisper_box, look_box, project_box):
             layout.addWidget(box)
         layout.addWidget(buttons)
         self.engine.currentIndexChanged.connect(lambda _i: self._engine_changed())
-        self._engine_changed()
         self._current = current
+        self._show_values(current)
         self._standings: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
         self.llm_model.currentIndexChanged.connect(lambda _i: self._show_comparison())
         self.whisper_model.currentIndexChanged.connect(lambda _i: self._show_comparison())
+        self._load_values()
         self._load_standings()
+
+    def _load_values(self) -> Op | None:
+        """Read the project's settings off the GUI thread; the project's boxes fill and open when they arrive."""
+        if self.state.project is None:
+            return None
+
+        def loaded(values: dict[str, Any]) -> None:
+            self._current = values
+            self._show_values(values)
+            self.loaded = True
+            self.loading.hide()
+            for box in self.project_boxes:
+                box.setEnabled(True)
+            self._show_comparison()
+
+        def failed(exc: BaseException) -> None:
+            self.loading.setText(tr("Could not read this project's settings: {error}").format(error=exc))
+
+        return (
+            Op(self.state, project_values, where="settings.read")
+            .latest(self, "values")
+            .success(loaded)
+            .failure(failed)
+            .run_in_background()
+        )
+
+    def _show_values(self, values: dict[str, Any]) -> None:
+        self.engine.setCurrentIndex(
+            max(0, self.engine.findData("ollama" if values["llm.engine"] == "ollama" else "embedded"))
+        )
+        self.llm_model.setCurrentIndex(max(0, self.llm_model.findData(values["llm.model"])))
+        self.host.setText(str(values["llm.ollama_host"]))
+        self.ollama_model.clear()
+        if values["llm.engine"] == "ollama":
+            self.ollama_model.addItem(str(values["llm.model"]))
+        self.whisper_model.setCurrentIndex(max(0, self.whisper_model.findData(values["transcription.model"])))
+        self.whisper_language.setCurrentIndex(max(0, self.whisper_language.findData(values["transcription.language"])))
+        self.threads.setValue(int(values["llm.threads"] or 0))
+        self.four_eyes.setChecked(bool(values["four_eyes"]))
+        self._engine_changed()
 
     def _load_standings(self) -> None:
         """Read the project's evaluation runs off the GUI thread (they can be large)."""
@@ -199,20 +238,6 @@ class SettingsDialog(QDialog):
         self.comparison.setText(_compare_lines(drafting, now, chosen, _draft_line, "--model"))
         now_w, chosen_w = str(self._current["transcription.model"]), str(self.whisper_model.currentData())
         self.whisper_comparison.setText(_compare_lines(whisper, now_w, chosen_w, _whisper_line, "--whisper"))
-
-    def _project_values(self) -> dict[str, Any]:
-        from generators.llm.settings import EngineSettings
-        from generators.transcription.settings import DEFAULT_MODEL
-
-        values: dict[str, Any] = {f"llm.{k}": v for k, v in EngineSettings().__dict__.items()}
-        values.update({"transcription.model": DEFAULT_MODEL, "transcription.language": "auto"})
-        if self.state.project is not None:
-            with self.state.project.read() as s:
-                for key in list(values):
-                    stored = project_settings.get(s, key)
-                    if stored not in (None, ""):
-                        values[key] = stored
-        return values
 
     def _engine_changed(self) -> None:
         ollama = self.engine.currentData() == "ollama"
@@ -279,10 +304,12 @@ class SettingsDialog(QDialog):
         prefs.prewarm = self.prewarm.isChecked()
         prefs.save()
         project = self.state.project
-        if project is not None:
+        # The project's values are stored only once they were read and shown: what a person
+        # could not see, they did not choose (a dialog closed before the read returned).
+        if project is not None and self.loaded:
             ollama = self.engine.currentData() == "ollama"
             wanted: dict[str, Any] = {
-                "llm.engine": "ollama" if ollama else _embedded_engine(self._project_values()["llm.engine"]),
+                "llm.engine": "ollama" if ollama else _embedded_engine(str(self._current["llm.engine"])),
                 "llm.model": self.ollama_model.currentText().strip() if ollama else str(self.llm_model.currentData()),
                 "llm.ollama_host": self.host.text().strip(),
                 "transcription.model": str(self.whisper_model.currentData()),
@@ -307,6 +334,27 @@ class SettingsDialog(QDialog):
 
             Op(self.state, store, where="settings.project", changes=Changes.SETTINGS).run_in_background()
         return {"language": before[0] != prefs.ui_language, "theme": before[1] != prefs.theme}
+
+
+def default_values() -> dict[str, Any]:
+    """The studio's own defaults for the settings the dialog shows (no project read)."""
+    from generators.llm.settings import EngineSettings
+    from generators.transcription.settings import DEFAULT_MODEL
+
+    values: dict[str, Any] = {f"llm.{k}": v for k, v in EngineSettings().__dict__.items()}
+    values.update({"transcription.model": DEFAULT_MODEL, "transcription.language": "auto", "four_eyes": False})
+    return values
+
+
+def project_values(project: Project) -> dict[str, Any]:
+    """The project's values over the defaults; runs on a worker thread."""
+    values = default_values()
+    with project.read() as s:
+        for key in list(values):
+            stored = project_settings.get(s, key)
+            if stored not in (None, ""):
+                values[key] = stored
+    return values
 
 
 def _share(value: object) -> str:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from studio import settings, users
+from studio import users
 from studio.errors import PermissionDenied
 from studio.models import User
 from studio.project import Project
@@ -39,24 +38,23 @@ class AppState(QObject):
         self.transcriber_lock = threading.Lock()
 
     # --------------------------------------------------------------- project
-    def open_project(self, path: str | Path, *, create: bool = False) -> Project:
-        project = Project.create(path) if create else Project.open(path)
+    def adopt_project(self, project: Project, people: list[str], *, sign_in_required: bool) -> None:
+        """Make a project opened off the GUI thread (ui/project_opening.py) the open one."""
         if self.project is not None:
             self.project.close()
         self.project = project
         key = str(project.root)
         self.prefs.remember(key)
-        with project.read() as s:
-            names = [u.name for u in users.list_users(s)]
-            sign_in = bool(settings.get(s, "sign_in_required"))
         remembered = self.prefs.users.get(key, "")
         # A project that requires sign-in starts with nobody working: a name
         # remembered from last time is not a passphrase typed now.
-        self.user_name = "" if sign_in else remembered if remembered in names else (names[0] if names else "")
+        if sign_in_required:
+            self.user_name = ""
+        else:
+            self.user_name = remembered if remembered in people else (people[0] if people else "")
         self.prefs.save()
         self.project_changed.emit()
         self.user_changed.emit()
-        return project
 
     def close_project(self) -> None:
         if self.project is not None:

@@ -15,6 +15,7 @@ from studio.samples import build_sample
 from ui.i18n import tr
 from ui.ops import Changes, Op, RunningJob
 from ui.prefs import data_dir
+from ui.project_opening import open_project
 from ui.state import AppState
 
 
@@ -26,10 +27,7 @@ def open_sample(state: AppState) -> None:
     """Open the sample project in the user's data folder, building it from the sample sources the first time."""
     where = sample_location()
     if (where / "project.db").exists():
-        try:
-            state.open_project(where)
-        except Exception as exc:  # noqa: BLE001 - shown as a message
-            state.report_error(exc, "project.open")
+        open_project(state, where)
         return
 
     def build(ctx: Any) -> str:
@@ -47,7 +45,7 @@ def open_sample(state: AppState) -> None:
     def done(path: str) -> None:
         running.status, running.fraction = "done", 1.0
         running.finished.emit("done")
-        state.open_project(path)
+        open_project(state, path)
 
     def failed(exc: BaseException) -> None:
         running.status = "failed"
