@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studio.commands.transcribe",
     "studio.commands.evaluate",
     "studio.commands.facts",
+    "studio.commands.team",
 )
 
 EXIT_ERROR = 1

@@ -468,6 +468,8 @@ def _stored_person(s: Session, user: User, action: str) -> User:
     person = s.get(User, user.id) if user.id is not None else None
     if person is None or person.name != user.name:
         raise PermissionDenied(f"only a person registered in this project can {action}")
+    # On a team database the person acting is the connected login, whoever the object names.
+    users.require_self(s, person.name)
     return person
 
 

@@ -13,7 +13,7 @@ import hashlib
 
 from sqlmodel import Session, col, select
 
-from studio import audit, passphrases
+from studio import audit, passphrases, team_roles
 from studio.errors import NotFound, PermissionDenied, StudioError
 from studio.models import User
 
@@ -45,6 +45,11 @@ def add_user(s: Session, name: str, role: str, by: User | None = None, *, admin:
         raise StudioError("a user needs a name")
     if role not in ROLES:
         raise StudioError(f"unknown role '{role}' (choose one of: {', '.join(ROLES)})")
+    if team_roles.gated(s):
+        # A team database's people are its logins: the server adds and audits them.
+        if by is not None:
+            require_stored(s, by, "people")
+        return get_user_by_id(s, team_roles.enrol(s, name, role, admin))
     if by is None:
         if has_admin(s):
             raise PermissionDenied("who is adding this person? only an admin may add people (pass --user NAME)")
@@ -69,6 +74,11 @@ def change_role(s: Session, name: str, by: User, *, role: str | None = None, adm
     """An admin changes a person's role or admin flag; the last admin cannot be removed."""
     actor = require_stored(s, by, "people")
     person = get_user(s, name)
+    if team_roles.gated(s):
+        # The server moves the login between its groups, updates the row and writes the audit entry.
+        team_roles.set_role(s, person.name, role, admin)
+        s.refresh(person)  # the row as the server left it
+        return person
     if role is not None and role not in ROLES:
         raise StudioError(f"unknown role '{role}' (choose one of: {', '.join(ROLES)})")
     if admin is False and person.admin and _admin_count(s) == 1:
@@ -118,6 +128,9 @@ def sign_in(s: Session, name: str, passphrase: str | None) -> User:
     from studio import settings
 
     person = get_user(s, name)
+    if team_roles.gated(s):
+        team_roles.require_self(s, person.name)  # the database login is the sign-in
+        return person
     if not settings.get(s, "sign_in_required"):
         return person
     if not person.passphrase_hash:
@@ -149,6 +162,13 @@ def get_user(s: Session, name: str) -> User:
     return user
 
 
+def get_user_by_id(s: Session, user_id: int) -> User:
+    user = s.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id} in this project")
+    return user
+
+
 def list_users(s: Session) -> list[User]:
     return list(s.exec(select(User).order_by(User.name)))
 
@@ -171,8 +191,14 @@ def acting(s: Session, name: str, permission: str) -> User:
     if not name:
         raise PermissionDenied("nobody is working: choose who you are (Working as) first")
     person = get_user(s, name)
+    team_roles.require_self(s, person.name)
     require(person, permission)
     return person
+
+
+def require_self(s: Session, name: str) -> None:
+    """On a team database only the connected login's own person acts (studio/team_roles.py)."""
+    team_roles.require_self(s, name)
 
 
 def require_stored(s: Session, user: User, permission: str) -> User:
@@ -186,6 +212,7 @@ def _stored(s: Session, user: User) -> User:
     person = s.get(User, user.id) if user.id is not None else None
     if person is None or person.name != user.name:
         raise PermissionDenied("only a person registered in this project can do this")
+    team_roles.require_self(s, person.name)
     return person
 
 

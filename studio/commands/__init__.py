@@ -35,8 +35,18 @@ def acting_user(project: Project, args: argparse.Namespace, permission: str | No
     The passphrase comes from $HERITAGE_STUDIO_PASSPHRASE (for scripts: keep it
     out of shell history and files others can read) or is asked for on the terminal.
     """
-    from studio import settings, users
+    from studio import settings, team_roles, users
 
+    with project.read() as s:
+        if team_roles.gated(s):
+            # A team project: the database login is who acts (no name typed, no passphrase).
+            login = team_roles.login(s)
+            if args.user and args.user != login:
+                team_roles.require_self(s, args.user)
+            person = users.get_user(s, login)
+            if permission is not None:
+                users.require(person, permission)
+            return person
     if not args.user:
         raise StudioError("who is acting? pass --user NAME or set HERITAGE_STUDIO_USER")
     with project.read() as s:

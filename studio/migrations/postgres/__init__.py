@@ -118,9 +118,15 @@ def migrate(engine: Engine, target: int | None = None, *, where: str = "the team
                 f"{where} was written by a newer Heritage Studio (schema steps {sorted(unknown)} are unknown "
                 f"to this version, which knows up to {latest_version()}); update the studio to open it"
             )
-        conn.execute(
-            text("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
-        )
+        pending = [m.version for m in known if m.version not in versions and (target is None or m.version <= target)]
+        if pending and not _may_change_schema(conn):
+            # A person's login (team mode) may not change the schema: IT's `team init` does.
+            raise StudioError(
+                f"{where} needs schema steps {pending} that your login may not run; ask IT to bring it up to "
+                "date with: heritage-studio team init URL (docs/TEAM.md)"
+            )
+        if conn.execute(text("SELECT to_regclass('schema_migrations') IS NULL")).scalar():
+            conn.execute(text("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT)"))
     applied: list[int] = []
     for migration in known:
         if target is not None and migration.version > target:
@@ -139,4 +145,21 @@ def migrate(engine: Engine, target: int | None = None, *, where: str = "the team
                 {"v": migration.version},
             )
         applied.append(migration.version)
+    if applied:
+        with engine.begin() as conn:
+            # The team gate's grants (m0110) again, so a table a later step made is owned and granted too.
+            if conn.execute(text("SELECT to_regprocedure('heritage_apply_privileges()') IS NOT NULL")).scalar():
+                conn.execute(text("SELECT heritage_apply_privileges()"))
     return applied
+
+
+def _may_change_schema(conn: Connection) -> bool:
+    """A superuser, or a login that may create in the schema (a single owner's database)."""
+    return bool(
+        conn.execute(
+            text(
+                "SELECT rolsuper OR has_schema_privilege(current_user, current_schema(), 'CREATE') "
+                "FROM pg_roles WHERE rolname = current_user"
+            )
+        ).scalar()
+    )

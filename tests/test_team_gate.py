@@ -1,0 +1,376 @@
+"""The review gate enforced by PostgreSQL itself (issue 14, studio/migrations/postgres/m0110_team_gate.py).
+
+Every test runs on a real throwaway PostgreSQL server (tests/postgres_server.py), each
+person connected with their own LOGIN role, as on a museum's workstations. What is
+refused is refused by the server: the studio's own checks are bypassed where a test
+says so (a modified client), or not used at all (raw SQL on the person's login).
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import psycopg
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, col, select
+
+from studio import audit, review, settings, team_roles, users
+from studio.errors import PermissionDenied, StudioError
+from studio.models import AuditEntry, User
+from tests.postgres_server import PostgresServer, postgres_server  # noqa: F401  (session fixture)
+
+CARD = {"title": "Ding", "body": "A bronze ritual vessel 饕餮."}
+APPEND_ONLY = ("reviews", "revisions", "audit_log")
+
+
+@dataclass
+class Team:
+    """A team database with four people, each a login; `session(name)` is that person's connection."""
+
+    server: PostgresServer
+    url: str  # the superuser's URL of the database
+    logins: dict[str, str]  # short name -> login
+    passwords: dict[str, str] = field(default_factory=dict)
+    engines: dict[str, Engine] = field(default_factory=dict)
+
+    def login_url(self, who: str) -> str:
+        login = self.logins[who]
+        return self.server.url_for(login, self.passwords[login], str(make_url(self.url).database))
+
+    def engine(self, who: str) -> Engine:
+        if who not in self.engines:
+            self.engines[who] = create_engine(self.login_url(who), poolclass=NullPool)
+        return self.engines[who]
+
+    def session(self, who: str) -> Session:
+        return Session(self.engine(who), expire_on_commit=False)
+
+    def raw(self, who: str) -> psycopg.Connection:
+        """A plain psycopg connection on the person's login: SQL typed by hand, no studio code."""
+        return psycopg.connect(make_url(self.login_url(who)).set(drivername="postgresql").render_as_string(False))
+
+    def superuser(self) -> psycopg.Connection:
+        return psycopg.connect(make_url(self.url).set(drivername="postgresql").render_as_string(False))
+
+    def person(self, who: str) -> User:
+        with self.session(who) as s:
+            return users.get_user(s, self.logins[who])
+
+
+def make_team(server: PostgresServer, roles: dict[str, tuple[str, bool]]) -> Team:
+    """A fresh project database with people as logins (names unique per test: logins are server-wide)."""
+    url = server.create_project_database()
+    tag = secrets.token_hex(3)
+    team = Team(server, url, {who: f"{who}_{tag}" for who in roles})
+    engine = team_roles.admin_engine(url)
+    try:
+        team_roles.apply_privileges(engine)  # a copy of the template database lost its CONNECT grants
+        for who, (role, admin) in roles.items():
+            login = team.logins[who]
+            team.passwords[login] = secrets.token_hex(12)
+            team_roles.create_login(engine, login, team.passwords[login])
+            with Session(engine) as s:
+                team_roles.enrol(s, login, role, admin)
+                s.commit()
+    finally:
+        engine.dispose()
+    return team
+
+
+PEOPLE = {"morgan": ("editor", True), "sam": ("editor", False), "lin": ("curator", False), "priya": ("producer", False)}
+
+
+@pytest.fixture
+def team(postgres_server: PostgresServer) -> Iterator[Team]:
+    made = make_team(postgres_server, PEOPLE)
+    yield made
+    for engine in made.engines.values():
+        engine.dispose()
+
+
+def draft_by(team: Team, who: str) -> review.Revision:
+    with team.session(who) as s:
+        rev = review.create_draft(s, exhibit_id=None, kind="card", content=CARD, created_by=team.logins[who])
+        s.commit()
+    return rev
+
+
+def approve(team: Team, who: str, revision_id: int) -> review.Review:
+    with team.session(who) as s:
+        made = review.approve(s, revision_id, users.get_user(s, team.logins[who]))
+        s.commit()
+    return made
+
+
+def server_refused(exc: BaseException) -> BaseException:
+    """The driver's own error behind SQLAlchemy's wrapper."""
+    return getattr(exc, "orig", exc)
+
+
+# ------------------------------------------------------------------ only editors decide
+def test_a_curator_client_approving_is_refused_by_the_server(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The studio's own approve path, with its role check removed (a modified client): PostgreSQL refuses."""
+    rev = draft_by(team, "sam")
+    monkeypatch.setattr(users, "require", lambda person, permission: None)
+    with team.session("lin") as s:
+        lin = users.get_user(s, team.logins["lin"])
+        with pytest.raises(ProgrammingError) as refused:
+            review.approve(s, int(rev.id or 0), lin)
+    assert isinstance(server_refused(refused.value), psycopg.errors.InsufficientPrivilege)
+    with team.session("sam") as s:
+        assert review.draft_status(s, rev.draft_id) == "pending"
+
+
+def test_a_curator_login_inserting_a_review_by_hand_is_refused(team: Team) -> None:
+    rev = draft_by(team, "sam")
+    lin = team.logins["lin"]
+    with team.raw("lin") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(
+            "INSERT INTO reviews (revision_id, revision_sha256, decision, reviewer, reviewer_role, created_at) "
+            "VALUES (%s, %s, 'approved', %s, 'editor', '2026-11-27T00:00:00+00:00')",
+            (rev.id, rev.sha256, lin),
+        )
+    # Nor as a producer, nor as an editor signing with someone else's name.
+    for who, reviewer in (("priya", team.logins["priya"]), ("sam", team.logins["morgan"])):
+        with team.raw(who) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO reviews (revision_id, revision_sha256, decision, reviewer, reviewer_role, created_at) "
+                "VALUES (%s, %s, 'approved', %s, 'editor', '2026-11-27T00:00:00+00:00')",
+                (rev.id, rev.sha256, reviewer),
+            )
+    with team.superuser() as conn:
+        assert conn.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
+
+
+def test_an_editor_login_may_approve_and_the_curator_may_decide_facts(team: Team) -> None:
+    """What the server lets through: an editor's approval, and a curator's decision on a fact."""
+    rev = draft_by(team, "lin")
+    made = approve(team, "sam", int(rev.id or 0))
+    assert made.reviewer == team.logins["sam"]
+    with team.session("lin") as s:
+        fact = review.create_draft(
+            s, exhibit_id=None, kind="fact", content={"text": "cast in the Shang"}, created_by=team.logins["lin"]
+        )
+        s.commit()
+    approve(team, "lin", int(fact.id or 0))
+    with team.session("priya") as s:  # the producer's export reads through the one door
+        assert [item.revision.id for item in review.approved_for_export(s)] == [rev.id]
+
+
+def test_four_eyes_is_held_by_the_server(team: Team) -> None:
+    with team.session("morgan") as s:
+        settings.change(s, "four_eyes", True, users.get_user(s, team.logins["morgan"]))
+        s.commit()
+    rev = draft_by(team, "sam")
+    sam = team.logins["sam"]
+    with team.raw("sam") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege, match="four-eyes"):
+        conn.execute(
+            "INSERT INTO reviews (revision_id, revision_sha256, decision, reviewer, reviewer_role, created_at) "
+            "VALUES (%s, %s, 'approved', %s, 'editor', '2026-11-27T00:00:00+00:00')",
+            (rev.id, rev.sha256, sam),
+        )
+    approve(team, "morgan", int(rev.id or 0))  # another editor may
+
+
+def test_a_review_bound_to_another_hash_is_refused(team: Team) -> None:
+    rev = draft_by(team, "lin")
+    with team.raw("sam") as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute(
+            "INSERT INTO reviews (revision_id, revision_sha256, decision, reviewer, reviewer_role, created_at) "
+            "VALUES (%s, %s, 'approved', %s, 'editor', '2026-11-27T00:00:00+00:00')",
+            (rev.id, "0" * 64, team.logins["sam"]),
+        )
+
+
+def test_a_revision_under_another_persons_name_is_refused(team: Team) -> None:
+    """Four-eyes compares names: a revision credited to someone else would let its writer approve it."""
+    with team.session("morgan") as s, pytest.raises(ProgrammingError) as refused:
+        review.create_draft(s, exhibit_id=None, kind="card", content=CARD, created_by=team.logins["sam"])
+    assert isinstance(server_refused(refused.value), psycopg.errors.InsufficientPrivilege)
+
+
+# ------------------------------------------------------------------ append-only, for everyone
+def test_no_login_and_not_the_owner_may_update_or_delete_the_record(team: Team) -> None:
+    rev = draft_by(team, "lin")
+    approve(team, "sam", int(rev.id or 0))
+    statements = [
+        template.format(table)
+        for table in APPEND_ONLY
+        for template in ("UPDATE {} SET id = id", "DELETE FROM {}", "TRUNCATE {} CASCADE")
+    ]
+    for who in PEOPLE:
+        for statement in statements:
+            with team.raw(who) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    # The owner of the tables bypasses grants, not triggers; so does a superuser.
+    for owner in (True, False):
+        for statement in statements:
+            with team.superuser() as conn:
+                if owner:
+                    conn.execute("SET ROLE heritage_owner")
+                with pytest.raises((psycopg.errors.RestrictViolation, psycopg.errors.InsufficientPrivilege)):
+                    conn.execute(statement)
+    with team.superuser() as conn:
+        assert conn.execute("SELECT count(*) FROM reviews").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM revisions").fetchone() == (1,)
+
+
+# ------------------------------------------------------------------ people and roles
+def test_a_role_change_by_a_non_admin_is_refused_by_the_server(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    lin = team.logins["lin"]
+    # The studio's path, its own admin check removed: the server's function refuses.
+    monkeypatch.setattr(users, "require", lambda person, permission: None)
+    with team.session("sam") as s, pytest.raises(PermissionDenied, match="the team database refused"):
+        users.change_role(s, lin, users.get_user(s, team.logins["sam"]), role="editor")
+    # By hand on the login: the function, the table, the membership.
+    for statement in (
+        f"SELECT heritage_set_role('{lin}', 'editor', NULL)",
+        f"UPDATE users SET role = 'editor' WHERE name = '{lin}'",
+        f"GRANT heritage_editor TO {lin}",
+        "SELECT heritage_set_policy('four_eyes', 'false')",
+        "INSERT INTO settings (key, value_json) VALUES ('four_eyes', 'false')",
+    ):
+        with team.raw("sam") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
+    with team.superuser() as conn:
+        assert conn.execute("SELECT pg_has_role(%s, 'heritage_editor', 'MEMBER')", (lin,)).fetchone() == (False,)
+
+
+def test_role_and_four_eyes_changes_are_made_and_audited_by_the_server(team: Team) -> None:
+    lin, morgan = team.logins["lin"], team.logins["morgan"]
+    with team.session("morgan") as s:
+        admin = users.get_user(s, morgan)
+        changed = users.change_role(s, lin, admin, role="editor")
+        settings.change(s, "four_eyes", True, admin)
+        s.commit()
+    assert changed.role == "editor"
+    with team.superuser() as conn:
+        assert conn.execute(
+            "SELECT pg_has_role(%s, 'heritage_editor', 'MEMBER'), pg_has_role(%s, 'heritage_curator', 'MEMBER')",
+            (lin, lin),
+        ).fetchone() == (True, False)
+    with team.session("sam") as s:
+        newest = list(s.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(2)))
+        assert [(e.actor, e.action, e.object_id) for e in reversed(newest)] == [
+            (morgan, "user.change", str(changed.id)),
+            (morgan, "setting.change", "four_eyes"),
+        ]
+        assert '"before": {"admin": false, "role": "curator"}' in newest[1].detail_json
+        assert settings.get(s, "four_eyes") is True
+        # Entries written by the server chain exactly as the studio's own.
+        assert audit.verify(s) == []
+    # Lin now approves (an editor in the database as in the studio).
+    rev = draft_by(team, "sam")
+    assert approve(team, "lin", int(rev.id or 0)).reviewer == lin
+
+
+def test_nobody_acts_as_someone_else_by_typing_a_name(team: Team) -> None:
+    rev = draft_by(team, "lin")
+    with team.session("morgan") as s:
+        sam = users.get_user(s, team.logins["sam"])  # a real person, but not the one connected
+        with pytest.raises(PermissionDenied, match="connected to the team database as"):
+            review.approve(s, int(rev.id or 0), sam)
+        with pytest.raises(PermissionDenied):
+            users.acting(s, sam.name, "review")
+
+
+def test_hostile_login_names_are_refused() -> None:
+    for name in (
+        'lin"; DROP ROLE postgres; --',
+        "Lin",
+        "lin wei",
+        "pg_monitor",
+        "heritage_owner",
+        "postgres",
+        "",
+        "1x",
+    ):
+        with pytest.raises(StudioError):
+            team_roles.check_name(name)
+    assert team_roles.check_name("lin_wei2") == "lin_wei2"
+
+
+def test_a_password_in_the_url_is_refused() -> None:
+    with pytest.raises(StudioError, match="no password"):
+        team_roles.libpq_url("postgresql+psycopg://postgres:secret@localhost/bronzes")
+
+
+def test_the_login_is_never_a_superuser(team: Team) -> None:
+    with team.session("morgan") as s:
+        assert team_roles.gated(s)
+        assert team_roles.login(s) == team.logins["morgan"]
+        assert (
+            s.connection().execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = session_user")).scalar() is False
+        )
+
+
+# ------------------------------------------------------------------ heritage-studio team
+def test_team_command_sets_up_the_database_and_its_people(
+    postgres_server: PostgresServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from studio.cli import main
+
+    tag = secrets.token_hex(3)
+    url = postgres_server.superuser_url(f"team_cli_{tag}")
+    ada, bo = f"ada_{tag}", f"bo_{tag}"
+    assert main(["team", "init", url]) == 0
+    assert "created database" in capsys.readouterr().out
+    assert main(["team", "init", url]) == 0  # idempotent: nothing to do the second time
+    assert "already up to date" in capsys.readouterr().out
+
+    monkeypatch.setenv("HERITAGE_STUDIO_NEW_PASSWORD", "ada-long-password-1")
+    assert main(["team", "add-person", ada, "--role", "editor", "--admin", "--url", url]) == 0
+    monkeypatch.delenv("HERITAGE_STUDIO_NEW_PASSWORD")
+    monkeypatch.setattr("sys.stdin", io.StringIO("bo-long-password-1\n"))  # piped, never an argument
+    assert main(["team", "add-person", bo, "--role", "curator", "--url", url]) == 0
+    capsys.readouterr()
+
+    hostile = f'x_{tag}"; DROP ROLE postgres; --'
+    assert main(["team", "add-person", hostile, "--role", "editor", "--url", url]) == 1
+    assert "cannot be a login name" in capsys.readouterr().err
+    assert postgres_server.execute(f"SELECT count(*) FROM pg_roles WHERE rolname LIKE 'x\\_{tag}%'") == [(0,)]
+
+    assert main(["team", "set-role", bo, "--role", "editor", "--url", url]) == 0
+    assert main(["team", "show", "--url", url]) == 0
+    shown = capsys.readouterr().out
+    rows = {line.split()[0]: line.split()[1:] for line in shown.splitlines()[3:]}
+    assert rows == {
+        ada: ["editor", "yes", "heritage_admin,", "heritage_editor", "yes"],
+        bo: ["editor", "heritage_editor", "yes"],
+    }
+
+    # The logins work, with the passwords given, and the server knows their roles.
+    database = str(make_url(url).database)
+    with psycopg.connect(
+        make_url(postgres_server.url_for(bo, "bo-long-password-1", database))
+        .set(drivername="postgresql")
+        .render_as_string(False)
+    ) as conn:
+        assert conn.execute("SELECT pg_has_role(session_user, 'heritage_editor', 'MEMBER')").fetchone() == (True,)
+    engine = create_engine(postgres_server.url_for(ada, "ada-long-password-1", database), poolclass=NullPool)
+    with Session(engine) as s:
+        assert [(p.name, p.role, p.admin) for p in users.list_users(s)] == [
+            (ada, "editor", True),
+            (bo, "editor", False),
+        ]
+        actions = [e.action for e in audit.entries(s)]
+        assert actions == ["user.change", "user.add", "user.add"]
+        assert audit.verify(s) == []
+    engine.dispose()
+
+
+def test_team_init_needs_a_superuser(team: Team) -> None:
+    from studio.cli import main
+
+    with pytest.raises(PermissionDenied, match="superuser"):
+        team_roles.admin_engine(team.login_url("morgan").replace(":" + team.passwords[team.logins["morgan"]], ""))
+    assert main(["team", "init", team.login_url("morgan")]) == 1  # a password in the URL is refused first
