@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from studio.models import Passage, PassageOrigin, Revision, Source, utcnow
 from studio.models import PassageText as PassageTextRecord
 from studio.screening import screen
-from studio.search import index_body
+from studio.search import index_passages, unindex_source
 
 
 @dataclass(frozen=True)
@@ -44,18 +44,12 @@ def source_version(s: Session, source: Source, origin: str, revision_id: int | N
     return source.media_sha256
 
 
-def _has_fts(s: Session) -> bool:
-    """SQLite indexes passages in its FTS5 table; a team database's search is PostgreSQL's own (issue 14)."""
-    return s.get_bind().dialect.name == "sqlite"
-
-
 def remove_passages(s: Session, source_id: int, origin: str | None = None) -> int:
     """Take a source's passages out of retrieval and the index (their texts stay in passage_texts)."""
     s.flush()
     where = "source_id = :source" + (" AND origin = :origin" if origin else "")
     params = {"source": source_id, "origin": origin}
-    if _has_fts(s):
-        s.execute(sql(f"DELETE FROM passage_fts WHERE rowid IN (SELECT id FROM passages WHERE {where})"), params)
+    unindex_source(s, source_id, origin)
     result = s.execute(sql(f"DELETE FROM passages WHERE {where}"), params)
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -109,11 +103,7 @@ def replace_passages(
         created.append(passage)
     s.flush()
     if created:
-        if _has_fts(s):
-            s.execute(
-                sql("INSERT INTO passage_fts (rowid, body) VALUES (:id, :body)"),
-                [{"id": passage.id, "body": index_body(passage.text)} for passage in created],
-            )
+        index_passages(s, [(int(passage.id or 0), passage.text) for passage in created])
         # ON CONFLICT DO NOTHING: the same text under the same version was kept
         # before. Both SQLite and PostgreSQL read this form.
         s.execute(

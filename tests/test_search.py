@@ -1,4 +1,6 @@
-"""Full-text search over passages: FTS5 + BM25, English (porter) and Chinese (per-character phrases)."""
+"""Full-text search over passages: BM25, English (porter) and Chinese (per-character phrases).
+
+Every test runs on SQLite (FTS5) and on PostgreSQL (the studio's tsvector, studio/search.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ from studio.exhibits import create_exhibit
 from studio.models import Source
 from studio.passages import PassageText, replace_passages
 from studio.project import Project
-from tests.makers import project  # noqa: F401  (fixture)
 
 PASSAGES = {
     "ding_en": "The bronze ding stands on three legs; a taotie mask spreads across its belly.",
@@ -45,6 +46,12 @@ def add_sources(project: Project, texts: dict[str, str], exhibit_id: int | None 
 def found(project: Project, query: str, **kw: object) -> list[int]:
     with project.read() as s:
         return [hit.passage_id for hit in search.search(s, query, **kw)]  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def project(any_project: Project) -> Project:
+    """Each test on both backends: a single-user SQLite project and a team PostgreSQL one."""
+    return any_project
 
 
 @pytest.fixture
@@ -137,6 +144,17 @@ def test_replacing_passages_reindexes(project: Project) -> None:
     assert len(found(project, "corrected bronze")) == 1
     with project.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM passage_fts").scalar() == 1
+
+
+def test_the_index_built_again_finds_the_same(indexed: tuple[Project, dict[str, int]]) -> None:
+    """What a move between backends does: the index is made again from the passages."""
+    project, _ids = indexed
+    before = {q: found(project, q) for q in ("bronze", "饕餮", "青铜鼎", "stand leg")}
+    with project.session() as s:
+        assert search.reindex_all(s, batch=3) == len(PASSAGES)
+    assert {q: found(project, q) for q in before} == before
+    with project.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM passage_fts").scalar() == len(PASSAGES)
 
 
 def test_limit(project: Project) -> None:

@@ -104,7 +104,7 @@ def test_append_only_tables_refuse_update_delete_and_truncate(pg_project: Projec
 
 # What only PostgreSQL has, by design: its search (the counterpart of SQLite's FTS5
 # table) lives in its own tables or columns. Name them here, table -> columns.
-POSTGRES_ONLY: dict[str, set[str]] = {}
+POSTGRES_ONLY: dict[str, set[str]] = {"passage_fts": {"passage_id", "body", "length"}}  # studio/search.py, m0100
 
 
 def _sqlite_columns(folder: Path) -> dict[str, set[str]]:
