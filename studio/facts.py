@@ -31,6 +31,7 @@ from generators.checks import GlossaryRule, check_content
 from generators.facts import compose as composing
 from generators.facts import proposals, rules
 from generators.facts.merge import conflicts, merge
+from generators.facts.support import added_content
 from generators.facts.types import Fact, PassageRef, Span
 from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity
 from studio import exhibits, glossary, review, screening, staleness, users
@@ -39,7 +40,7 @@ from studio.errors import NotFound, StudioError
 from studio.jobs import Cancelled, JobContext, run_job
 from studio.messages import say
 from studio.models import Draft, Exhibit, Passage, Revision, Source, User
-from studio.passages import passages_of_exhibit
+from studio.passages import passage_text_of, passages_of_exhibit
 
 KIND = review.FACT_KIND
 RULES_VERSION = "facts-rules-1"
@@ -60,6 +61,9 @@ class FactRow:
     created_by: str
     author_kind: str
     stale: list[str] = field(default_factory=list)
+    # Each changed passage under a stale fact: {"ref", "why", "old_text", "new_text"}, for the sheet's diff.
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    flags: list[dict[str, Any]] = field(default_factory=list)  # checks on this revision (an edit off its passage)
     conflicts_with: list[int] = field(default_factory=list)  # other facts with the same slot and another value
     sources: list[str] = field(default_factory=list)
 
@@ -89,6 +93,7 @@ def fact_sheet(s: Session, exhibit_id: int) -> list[FactRow]:
         if state == "approved" and (decision is None or decision.revision_sha256 != revision.sha256):
             state = "pending"
         content = revision.content
+        changes = staleness.stale(s, revision)
         sources = []
         for span in content.get("spans", []):
             sid = span.get("source_id")
@@ -107,7 +112,13 @@ def fact_sheet(s: Session, exhibit_id: int) -> list[FactRow]:
                 content=content,
                 created_by=revision.created_by,
                 author_kind=revision.author_kind,
-                stale=[c.describe() for c in staleness.stale(s, revision)],
+                stale=[c.describe() for c in changes],
+                changes=[
+                    {"ref": c.ref, "why": c.why, "old_text": c.old_text, "new_text": c.new_text}
+                    for c in changes
+                    if c.why != "fact"
+                ],
+                flags=list(revision.checks),
                 sources=sources,
             )
         )
@@ -395,7 +406,11 @@ def edit(
     value: str | None = None,
     visitors: bool | None = None,
 ) -> Revision:
-    """A person's correction: a new pending revision (glossary spellings applied to the claim)."""
+    """A person's correction: a new pending revision by that person (glossary spellings
+    applied to the claim), still tied to the passages of its spans, so the fact goes
+    stale when they change. An edit that says what those passages do not is flagged
+    (`leaves_passage`): the curator's words are kept, and the reviewer sees which."""
+    person = users.require_stored(s, user, "edit")
     _draft, revision = get_fact(s, fact_id)
     content = dict(revision.content)
     if claim is not None:
@@ -403,13 +418,58 @@ def edit(
             raise StudioError("a fact needs a claim; reject it instead of emptying it")
         content["claim"] = apply_glossary(claim.strip(), _glossary_terms(s))
     if value is not None:
+        if not value.strip():
+            raise StudioError("a fact needs a value; reject it instead of emptying it")
         content["value"] = value.strip()
     if visitors is not None:
         content["visitors"] = visitors
     if content == revision.content:
         raise StudioError(f"fact {fact_id} already says that")
-    note = "not for visitors" if visitors is False else ("for visitors" if visitors else "corrected")
-    return review.edit(s, fact_id, content, user, note=note)
+    grounds = staleness.effective_grounds(s, revision)
+    reworded = content.get("claim") != revision.content.get("claim") or content.get("value") != revision.content.get(
+        "value"
+    )
+    flags = _off_passage(s, content, grounds) if reworded else []
+    what = "not for visitors" if visitors is False else ("for visitors" if visitors else "corrected")
+    return review.add_revision(
+        s,
+        fact_id,
+        content,
+        created_by=person.name,
+        provenance=review.Provenance(
+            author_kind="person",
+            citations=dict(revision.citations),
+            checks=flags,
+            # Unlike a card edit (whose citations are the [n] markers in its text), a fact's
+            # passages are its spans: the edit relies on what the fact relied on.
+            grounds=grounds,
+            note=f"edited by {person.name}: {what}",
+        ),
+    )
+
+
+def _off_passage(s: Session, content: dict[str, Any], grounds: dict[str, Any]) -> list[dict[str, Any]]:
+    """A flag when the fact's claim or value says what none of its passages (as relied on) says."""
+    texts = [passage_text(s, str(sp.get("passage_sha256", ""))) for sp in content.get("spans", [])]
+    texts += [
+        t.text for sha in (grounds.get("passages") or {}).values() if (t := passage_text_of(s, str(sha))) is not None
+    ]
+    texts = [t for t in texts if t]
+    if not texts:
+        return []
+    terms = _glossary_terms(s)
+    allowed = [form for t in terms for form in (t.preferred, *t.variants)]
+    added = added_content(f"{content.get('claim', '')} {content.get('value', '')}", texts, allowed)
+    if not added:
+        return []
+    return [
+        {
+            "kind": "leaves_passage",
+            "field": "claim",
+            "message": "the edited fact says what its passage does not: " + ", ".join(added[:8]),
+            "excerpt": str(content.get("claim", ""))[:60],
+        }
+    ]
 
 
 def not_for_visitors(s: Session, fact_id: int, user: User) -> Revision:
@@ -639,5 +699,9 @@ def warnings(s: Session, exhibit_id: int | None = None) -> list[tuple[Any, str]]
 
 
 def passage_text(s: Session, sha256: str) -> str:
+    """The text a passage hash names, live or kept since its source changed."""
     p = s.exec(select(Passage).where(col(Passage.sha256) == sha256)).first()
-    return p.text if p is not None else ""
+    if p is not None:
+        return p.text
+    kept = passage_text_of(s, sha256)
+    return kept.text if kept is not None else ""

@@ -134,6 +134,39 @@ def test_curators_decide_on_facts_through_the_one_gate(project: Project, people:
     assert after[fixed.draft_id].status == "pending" and after[fixed.draft_id].claim == "late Shang dynasty"
 
 
+def test_an_edited_fact_stays_tied_to_its_passage_and_is_flagged_when_it_leaves_its_words(
+    project: Project, people: dict[str, User], ding: int, tmp_path: Path
+) -> None:
+    facts.extract(project, ding, people["Lin"], use_model=False)
+    rows = _sheet(project, ding)
+    weight = next(r for r in rows if r.content["slot"] == "dimension:weight")
+    height = next(r for r in rows if r.content["value"] == "76.5 cm")
+    with project.session() as s:
+        # Within the passage's words: no flag; the glossary's spelling is applied.
+        plain = facts.edit(s, weight.draft_id, people["Morgan"], claim="weighs 3.42 kg")
+        assert plain.author_kind == "person" and plain.created_by == "Morgan"
+        assert plain.note.startswith("edited by Morgan") and plain.checks == []
+        # Words the passage does not have: kept as the curator wrote them, and flagged.
+        off = facts.edit(s, height.draft_id, people["Morgan"], claim="height 80 cm, gilded", value="80 cm")
+        (flag,) = off.checks
+        assert flag["kind"] == "leaves_passage" and "80" in flag["message"] and "gilded" in flag["message"]
+        # Still tied to the passage its span quotes: the same grounds as the fact it corrects.
+        assert off.grounds["passages"] and off.grounds == review.revisions(s, height.draft_id)[0].grounds
+    after = {r.draft_id: r for r in _sheet(project, ding)}
+    assert after[height.draft_id].flags and after[height.draft_id].status == "pending"
+    # The catalogue is corrected: the edited fact goes stale, and the sheet has the passage's old and new text.
+    with project.read() as s:
+        catalogue = next(src for src in sources.list_sources(s, ding) if src.filename == "catalogue_en.txt")
+    fixed = tmp_path / "fixed" / "catalogue_en.txt"
+    fixed.parent.mkdir()
+    fixed.write_text(CATALOGUE.replace("76.5", "77.0"), encoding="utf-8")
+    ingest.replace_file(project, int(catalogue.id or 0), fixed, actor="Lin")
+    stale = {r.draft_id: r for r in _sheet(project, ding)}[height.draft_id]
+    assert stale.stale and stale.changes
+    (change,) = stale.changes
+    assert "76.5" in change["old_text"] and "77.0" in change["new_text"] and change["why"] == "replaced"
+
+
 def _accept_all(project: Project, exhibit_id: int, user: User) -> list[facts.FactRow]:
     with project.session() as s:
         for row in facts.fact_sheet(s, exhibit_id):

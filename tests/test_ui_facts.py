@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from studio import facts, review
+from studio import facts, ingest, review, sources
 from tests.ui_support import app_dirs, sample_master, sample_project, settle, use_small_model, wait_until  # noqa: F401
 from tests.ui_support import window as _window  # noqa: F401
 
@@ -49,6 +49,54 @@ def test_the_fact_sheet_is_worked_through_from_the_keyboard(window: Any, qtbot: 
         rows = facts.fact_sheet(s, int(sheet.exhibit.id or 0))
     assert sum(r.status == "approved" for r in rows) == 1 and sum(r.status == "rejected" for r in rows) == 1
     assert "1 can be composed" in sheet.summary.text() or "can be composed" in sheet.summary.text()
+
+
+def test_e_edits_a_fact_beside_its_passage_and_a_stale_fact_shows_what_changed(
+    window: Any, qtbot: Any, tmp_path: Any
+) -> None:
+    sheet = window.curate.facts
+    window.curate.tabs.setCurrentWidget(sheet)
+    settle(qtbot)
+    sheet.rules_only.setChecked(True)
+    op = sheet.extract()
+    wait_until(qtbot, lambda: op.running.status != "running", timeout=120)
+    settle(qtbot)
+    window.state.set_user("Morgan")
+    numbered = next(r for r in sheet.rows if any(c.isdigit() for c in str(r.content.get("value", ""))))
+    sheet.table.selectRow(sheet.rows.index(numbered))
+    sheet.table.setFocus()
+    qtbot.keyClick(sheet.table, Qt.Key.Key_E)
+    editor = sheet.editor
+    assert editor is not None and editor.isVisible() and editor.claim.text() == numbered.claim
+    assert numbered.content["spans"][0]["quote"] in editor.passage.text()  # the passage's words beside the fact
+    editor.claim.setText(numbered.claim + ", gilded later")
+    editor.buttons.button(editor.buttons.StandardButton.Save).click()
+    settle(qtbot)
+    edited = {r.draft_id: r for r in sheet.rows}[numbered.draft_id]
+    assert edited.claim == numbered.claim + ", gilded later" and edited.status == "pending"
+    assert edited.created_by == "Morgan" and edited.author_kind == "person"
+    assert any(f["kind"] == "leaves_passage" and "gilded" in f["message"] for f in edited.flags)
+    with window.state.project.read() as s:
+        latest = review.latest_revision(s, numbered.draft_id)
+        assert latest is not None and latest.note.startswith("edited by Morgan")
+        source = sources.get_source(s, int(numbered.content["spans"][0]["source_id"]))
+        source_id, text, name = int(source.id or 0), source.text, source.filename
+    row = sheet.rows.index(edited)
+    assert "edited by Morgan" in sheet.table.item(row, 5).text()
+    # The source is corrected: the fact goes stale and the sheet shows the passage's old and new words.
+    quote = numbered.content["spans"][0]["quote"]
+    changed = "".join("7" if c.isdigit() and c != "7" else ("8" if c == "7" else c) for c in quote)
+    fixed = tmp_path / "fixed" / name
+    fixed.parent.mkdir()
+    fixed.write_text(text.replace(quote, changed), encoding="utf-8")
+    ingest.replace_file(window.state.project, source_id, fixed, actor="Lin")
+    sheet.refresh(select=numbered.draft_id)
+    settle(qtbot)
+    assert sheet.current() is not None and sheet.current().draft_id == numbered.draft_id and sheet.current().stale
+    assert sheet.passage_diff.isVisible()
+    plain, shown = sheet.passage_diff.toPlainText(), sheet.passage_diff.toHtml().lower()
+    assert "changed (replaced)" in plain
+    assert "#f8d0d0" in shown and "#c8f0c8" in shown  # what was taken out and what came in, marked
 
 
 @pytest.mark.slow

@@ -1,14 +1,17 @@
 """The exhibit's fact sheet: a keyboard list where a curator accepts, edits, rejects
 or hides (not for visitors) each fact, settles conflicts and sees what was held back.
 
-A accepts, R rejects (asks why), E edits the claim, H marks "not for visitors";
-the next fact is selected after each decision so a sheet is gone through
-without the mouse. Every read and decision runs off the GUI thread (Op); the
-decisions are the ones `studio.facts` makes through the review gate.
+A accepts, R rejects (asks why), E edits the claim and value in a small editor
+that shows the passage's words, H marks "not for visitors"; the next fact is
+selected after each decision so a sheet is gone through without the mouse. A
+stale fact shows what changed in its passage (old against new, character by
+character for Chinese). Every read and decision runs off the GUI thread (Op);
+the decisions are the ones `studio.facts` makes through the review gate.
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -16,13 +19,18 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +39,7 @@ from studio import facts, screening
 from studio.models import Exhibit
 from ui.i18n import tr
 from ui.ops import Changes, JobOp, Op
+from ui.review_view import diff_html
 from ui.state import AppState
 
 STATUS_LABELS = {
@@ -40,6 +49,33 @@ STATUS_LABELS = {
     "changes_requested": "Changes requested",
 }
 HEADERS = ("Status", "Kind", "Claim", "Value", "Sources", "Notes")
+
+
+class FactEditor(QDialog):
+    """A fact's claim and value, edited beside the words of its passage: the
+    curator sees what the fact may say while correcting it."""
+
+    def __init__(self, parent: QWidget, fact: facts.FactRow) -> None:
+        super().__init__(parent)
+        self.fact = fact
+        self.setWindowTitle(tr("Edit fact"))
+        self.claim = QLineEdit(fact.claim)
+        self.claim.setAccessibleName(tr("Claim"))
+        self.value = QLineEdit(str(fact.content.get("value", "")))
+        self.value.setAccessibleName(tr("Value"))
+        quotes = [str(sp.get("quote", "")) for sp in fact.content.get("spans", [])]
+        self.passage = QLabel("\n".join(f"“{q}”" for q in quotes) or tr("(no passage)"))
+        self.passage.setWordWrap(True)
+        self.passage.setAccessibleName(tr("The passage's words"))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(tr("Claim"), self.claim)
+        form.addRow(tr("Value"), self.value)
+        form.addRow(tr("The passage says"), self.passage)
+        form.addRow(self.buttons)
+        self.claim.selectAll()
 
 
 class FactsView(QWidget):
@@ -65,6 +101,12 @@ class FactsView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.help = QLabel(tr("A accept · R reject · E edit the claim · H not for visitors"))
+        self.editor: FactEditor | None = None
+        self.passage_diff = QTextBrowser()
+        self.passage_diff.setAccessibleName(tr("What changed in the fact's passage"))
+        self.passage_diff.setMaximumHeight(140)
+        self.passage_diff.hide()
+        self.table.itemSelectionChanged.connect(self.show_passage_change)
         self.warnings = QLabel("")
         self.warnings.setWordWrap(True)
         self.warnings.setAccessibleName(tr("Sources held back"))
@@ -83,6 +125,7 @@ class FactsView(QWidget):
         layout.addLayout(top)
         layout.addLayout(held)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.passage_diff)
         layout.addWidget(self.help)
         for key, action in (("A", self.accept), ("R", self.reject), ("E", self.edit), ("H", self.hide_fact)):
             shortcut = QShortcut(QKeySequence(key), self.table)
@@ -121,6 +164,10 @@ class FactsView(QWidget):
                 notes.append(tr("conflicts with {ids}").format(ids=", ".join(str(i) for i in row.conflicts_with)))
             if row.stale:
                 notes.append(tr("stale: {why}").format(why="; ".join(row.stale)))
+            if row.status == "pending" and row.author_kind == "person":
+                notes.append(tr("edited by {person}").format(person=row.created_by))
+            for flag in row.flags:
+                notes.append(str(flag.get("message", "")))
             values = (
                 tr(STATUS_LABELS.get(row.status, row.status)),
                 str(row.content.get("kind", "")),
@@ -155,6 +202,22 @@ class FactsView(QWidget):
             if index is None:
                 index = next((i for i, r in enumerate(self.rows) if r.status == "pending"), 0)
             self.table.selectRow(index)
+        self.show_passage_change()
+
+    def show_passage_change(self) -> None:
+        """Old against new text of each passage that changed under the selected fact."""
+        fact = self.current()
+        changes = fact.changes if fact is not None else []
+        if not changes:
+            self.passage_diff.clear()
+            self.passage_diff.hide()
+            return
+        parts = []
+        for change in changes:
+            head = tr("Passage [{ref}] changed ({why}):").format(ref=change["ref"], why=change["why"])
+            parts.append(f"<p><b>{html.escape(head)}</b></p>" + diff_html(change["old_text"], change["new_text"]))
+        self.passage_diff.setHtml("".join(parts))
+        self.passage_diff.show()
 
     def current(self) -> facts.FactRow | None:
         row = self.table.currentRow()
@@ -202,15 +265,29 @@ class FactsView(QWidget):
                 return None
         return self._decide("facts.reject", lambda s, f, u: facts.reject(s, f.draft_id, u, reason))
 
-    def edit(self, claim: str | None = None) -> Op | None:
+    def edit(self, claim: str | None = None, value: str | None = None) -> Op | None:
+        """E: with nothing given, open the editor (its Save runs the edit); else save at once."""
         fact = self.current()
         if fact is None:
             return None
-        if claim is None:
-            claim, ok = QInputDialog.getText(self, tr("Edit fact"), tr("Claim"), text=fact.claim)
-            if not ok:
-                return None
-        return self._decide("facts.edit", lambda s, f, u: facts.edit(s, f.draft_id, u, claim=claim))
+        if claim is None and value is None:
+            self.editor = FactEditor(self, fact)
+            editor = self.editor
+            editor.accepted.connect(lambda: self._save_edit(editor))
+            editor.open()  # window-modal, never a nested event loop
+            return None
+        return self._decide("facts.edit", lambda s, f, u: facts.edit(s, f.draft_id, u, claim=claim, value=value))
+
+    def _save_edit(self, editor: FactEditor) -> Op | None:
+        claim, value = editor.claim.text(), editor.value.text()
+        fact = editor.fact
+        changed_claim = claim if claim != fact.claim else None
+        changed_value = value if value != str(fact.content.get("value", "")) else None
+        if changed_claim is None and changed_value is None:
+            return None
+        return self._decide(
+            "facts.edit", lambda s, f, u: facts.edit(s, f.draft_id, u, claim=changed_claim, value=changed_value)
+        )
 
     def clear_warning(self, note: str | None = None) -> Op | None:
         if not self.held:

@@ -154,6 +154,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
         with project.session() as s:
             revision = facts.edit(s, args.fact, person, claim=args.claim, value=args.value)
             print(f"fact {args.fact}: revision {revision.number} '{revision.content.get('claim')}', pending")
+            for flag in revision.checks:
+                print(f"flag: {flag['message']}")
     return 0
 
 
