@@ -405,11 +405,13 @@ def edit(
     claim: str | None = None,
     value: str | None = None,
     visitors: bool | None = None,
+    based_on: int | None = None,
 ) -> Revision:
     """A person's correction: a new pending revision by that person (glossary spellings
     applied to the claim), still tied to the passages of its spans, so the fact goes
     stale when they change. An edit that says what those passages do not is flagged
-    (`leaves_passage`): the curator's words are kept, and the reviewer sees which."""
+    (`leaves_passage`): the curator's words are kept, and the reviewer sees which.
+    `based_on`: the revision the person saw; if someone saved another since, EditConflict."""
     person = users.require_stored(s, user, "edit")
     _draft, revision = get_fact(s, fact_id)
     content = dict(revision.content)
@@ -445,6 +447,7 @@ def edit(
             grounds=grounds,
             note=f"edited by {person.name}: {what}",
         ),
+        based_on=based_on,
     )
 
 

@@ -276,7 +276,10 @@ class FactsView(QWidget):
             editor.accepted.connect(lambda: self._save_edit(editor))
             editor.open()  # window-modal, never a nested event loop
             return None
-        return self._decide("facts.edit", lambda s, f, u: facts.edit(s, f.draft_id, u, claim=claim, value=value))
+        return self._decide(
+            "facts.edit",
+            lambda s, f, u: facts.edit(s, f.draft_id, u, claim=claim, value=value, based_on=f.revision_id),
+        )
 
     def _save_edit(self, editor: FactEditor) -> Op | None:
         claim, value = editor.claim.text(), editor.value.text()
@@ -286,7 +289,10 @@ class FactsView(QWidget):
         if changed_claim is None and changed_value is None:
             return None
         return self._decide(
-            "facts.edit", lambda s, f, u: facts.edit(s, f.draft_id, u, claim=changed_claim, value=changed_value)
+            "facts.edit",
+            lambda s, f, u: facts.edit(
+                s, f.draft_id, u, claim=changed_claim, value=changed_value, based_on=fact.revision_id
+            ),
         )
 
     def clear_warning(self, note: str | None = None) -> Op | None:
