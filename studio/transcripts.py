@@ -415,7 +415,7 @@ def transcribe_source(
         chosen = transcription_settings(s, source, **(overrides or {}))
         entries = glossary_entries(s)
         context = _context(s, source)
-    blob = project.media.path(source.media_sha256)
+    blob = project.media.require(source.media_sha256)
     params = {"source_id": source_id, "settings": (overrides or {}), "speaker": speaker, "resolved": chosen.to_dict()}
     recorded: dict[str, int] = {}
 

@@ -469,13 +469,13 @@ def _prepare_all(
         for lang, t in item.texts.items():
             src = audio_sources.get(t.audio_source_id) if t.audio_source_id is not None else None
             if src is not None:
-                audio[lang] = (str(project.media.path(src.media_sha256)), src.filename)
+                audio[lang] = (str(project.media.require(src.media_sha256)), src.filename)
         jobs.append(
             ItemJob(
                 slug=item.slug,
                 package_dir=str(content_root),
                 template=template_name,
-                image_path=str(project.media.path(item.image.media_sha256)) if item.image else None,
+                image_path=str(project.media.require(item.image.media_sha256)) if item.image else None,
                 image_name=item.image.filename if item.image else "",
                 cards={lang: _card_content(item, t) for lang, t in item.texts.items()},
                 audio=audio,
