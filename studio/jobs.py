@@ -24,10 +24,12 @@ from studio import audit
 from studio.errors import NotFound, StudioError
 from studio.job_records import ACTIVE as ACTIVE  # re-exported: callers read jobs.ACTIVE
 from studio.job_records import FINISHED as FINISHED
+from studio.job_records import HEARTBEAT_INTERVAL_S, is_orphan, runs_here
 from studio.job_records import mark_orphans_interrupted as mark_orphans_interrupted
 from studio.job_records import process_alive as process_alive
 from studio.models import Job, JobStatus, utcnow
 from studio.project import Project
+from studio.workstation import database_clock, this_workstation
 
 T = TypeVar("T")
 PROGRESS_WRITE_INTERVAL_S = 0.5
@@ -80,12 +82,16 @@ class JobContext:
                     s.add(job)
 
 
-def create_job(s: Session, kind: str, params: dict[str, Any], created_by: str = "") -> Job:
+def create_job(
+    s: Session, kind: str, params: dict[str, Any], created_by: str = "", workstation: str | None = None
+) -> Job:
     job = Job(
         kind=kind,
         params_json=json.dumps(params, ensure_ascii=False, sort_keys=True),
         created_by=created_by,
         pid=os.getpid(),
+        workstation=workstation if workstation is not None else this_workstation(),
+        heartbeat_s=database_clock(s),
     )
     s.add(job)
     s.flush()
@@ -106,7 +112,7 @@ def run_job(
     """Run `work` as a recorded job. Raises Cancelled or the work's error after recording it."""
     with project.session() as s:
         if job_id is None:
-            job = create_job(s, kind, params, created_by)
+            job = create_job(s, kind, params, created_by, project.workstation)
         else:
             job = _get(s, job_id)
         job.status = JobStatus.RUNNING
@@ -115,6 +121,8 @@ def run_job(
         job.error = ""
         job.progress = 0.0
         job.pid = os.getpid()
+        job.workstation = project.workstation  # a restart may run on another machine than the first try
+        job.heartbeat_s = database_clock(s)
         job.cancel_requested_at = None  # a restarted job starts with no stop request
         job.cancel_requested_by = ""
         s.add(job)
@@ -130,6 +138,8 @@ def run_job(
         daemon=True,
     )
     watcher.start()
+    heart = threading.Thread(target=_beat, args=(project, jid, finished), name=f"job-{jid}-heartbeat", daemon=True)
+    heart.start()
     try:
         result = work(ctx)
         if ctx.cancelled:
@@ -180,6 +190,35 @@ def _watch_for_cancel(project: Project, job_id: int, cancel_event: threading.Eve
             return
 
 
+def _beat(project: Project, job_id: int, finished: threading.Event) -> None:
+    """Tell other workstations this job is alive, on the database's clock, until it ends.
+
+    Its own thread, so a beat waiting on a busy database never delays noticing a cancel.
+    """
+    while not finished.wait(HEARTBEAT_INTERVAL_S):
+        try:
+            beat(project, job_id)
+        except Exception:  # noqa: BLE001, S112 - a busy or unreachable database: beat again next time
+            continue
+
+
+def beat(project: Project, job_id: int) -> None:
+    """One heartbeat of a job this process runs.
+
+    A job another workstation marked interrupted while this one could not
+    reach the database (a network cut longer than the limit) is running after
+    all: it is taken back, unless someone has restarted it elsewhere since.
+    """
+    with project.session() as s:
+        job = s.get(Job, job_id)
+        if job is None or job.pid != os.getpid() or job.workstation != project.workstation:
+            return
+        job.heartbeat_s = database_clock(s)
+        if job.status == JobStatus.INTERRUPTED:
+            job.status, job.finished_at, job.message = JobStatus.RUNNING, None, ""
+        s.add(job)
+
+
 @dataclass(frozen=True)
 class JobView:
     """What a window shows of a job another process runs."""
@@ -190,22 +229,25 @@ class JobView:
     progress: float
     message: str
     pid: int | None
+    workstation: str = ""  # empty when it runs on this workstation
 
 
-def jobs_elsewhere(s: Session, watched: Sequence[int] = ()) -> list[JobView]:
-    """Active jobs of other processes on this project, plus the current state of
-    `watched` ones (so a window sees how they ended). A job whose process has
-    died is shown as interrupted, as the next open of the project will mark it."""
+def jobs_elsewhere(s: Session, watched: Sequence[int] = (), workstation: str | None = None) -> list[JobView]:
+    """Active jobs of other processes on this project, on this workstation or another,
+    plus the current state of `watched` ones (so a window sees how they ended). A job
+    whose process has died here, or whose workstation stopped its heartbeat, is shown
+    as interrupted, as the next open of the project will mark it."""
+    here = workstation if workstation is not None else this_workstation()
     mine = os.getpid()
-    rows = [j for j in list_jobs(s, ACTIVE, limit=50) if j.pid != mine]
+    rows = [j for j in list_jobs(s, ACTIVE, limit=50) if j.pid != mine or not runs_here(j, here)]
     seen = {int(j.id or 0) for j in rows}
     rows += [j for jid in watched if jid not in seen and (j := s.get(Job, jid)) is not None]
+    now_s = database_clock(s)
     out = []
     for j in rows:
-        status = j.status
-        if status in ACTIVE and j.pid is not None and not process_alive(j.pid):
-            status = JobStatus.INTERRUPTED
-        out.append(JobView(int(j.id or 0), j.kind, status, j.progress, j.error or j.message, j.pid))
+        status = JobStatus.INTERRUPTED if is_orphan(j, here, now_s) else j.status
+        elsewhere = "" if runs_here(j, here) else j.workstation
+        out.append(JobView(int(j.id or 0), j.kind, status, j.progress, j.error or j.message, j.pid, elsewhere))
     return out
 
 
@@ -219,7 +261,14 @@ def request_cancel(s: Session, job_id: int, actor: str) -> Job:
         job.cancel_requested_at = utcnow()
         job.cancel_requested_by = actor
         s.add(job)
-        audit.record(s, actor, "job.cancel", "job", str(job_id), {"kind": job.kind, "pid": job.pid})
+        audit.record(
+            s,
+            actor,
+            "job.cancel",
+            "job",
+            str(job_id),
+            {"kind": job.kind, "pid": job.pid, "workstation": job.workstation},
+        )
     return job
 
 

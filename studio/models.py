@@ -351,6 +351,11 @@ class Job(SQLModel, table=True):
     # (a job started in the terminal can be cancelled from the window, and back).
     cancel_requested_at: str | None = None
     cancel_requested_by: str = ""
+    # The machine running it (migration 0120): its pid means nothing on another
+    # workstation, which judges the job by its heartbeat instead (seconds since
+    # 1970 on the database's clock, studio.workstation.database_clock).
+    workstation: str = ""
+    heartbeat_s: float | None = None
 
 
 class DraftRequestRecord(SQLModel, table=True):

@@ -33,6 +33,7 @@ from studio.errors import StudioError
 from studio.job_records import mark_orphans_interrupted
 from studio.media import MediaStore
 from studio.migrations import postgres as pg_migrations
+from studio.workstation import this_workstation
 
 DB_NAME = "project.db"
 TEAM_FILE = "team.json"
@@ -64,6 +65,8 @@ class Project:
         self.root = root
         self.engine = engine
         self.media = MediaStore(media_root or root / MEDIA_DIR)
+        # Jobs and publishes started here carry this name beside their pid (studio.workstation).
+        self.workstation = this_workstation()
         # One writer at a time inside this process; SQLite serialises
         # writers across processes (BEGIN IMMEDIATE + busy timeout),
         # PostgreSQL across workstations (the advisory lock in `session`).
@@ -216,7 +219,7 @@ class Project:
         # may predate the jobs table.
         if migrate_to is None:
             with project.session() as s:
-                mark_orphans_interrupted(s)
+                mark_orphans_interrupted(s, project.workstation)
                 anchor.start(s, root)
             _settle_interrupted_publishing(project)
         project.media.sweep_stale_temp_files()
@@ -367,4 +370,4 @@ def _settle_interrupted_publishing(project: Project) -> None:
     from studio import publishing
 
     with project.session() as s:
-        publishing.recover(s)
+        publishing.recover(s, project.workstation)

@@ -20,6 +20,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from studio import audit
 from studio.job_records import process_alive
 from studio.models import utcnow
+from studio.workstation import this_workstation
 
 MANIFEST = "manifest-sha256.txt"  # the package's checksum list (kiosk) or BagIt payload manifest (app)
 RECORD_COLUMNS = (
@@ -48,6 +49,7 @@ class PublishReservation(SQLModel, table=True):
     version: str
     name: str
     pid: int
+    workstation: str = ""  # migration 0120: the pid and the folders are this machine's
     folder: str
     zip_path: str
     state: str = "reserved"  # reserved -> staged
@@ -112,10 +114,19 @@ def _complete_on_disk(row: PublishReservation) -> bool:
     )
 
 
-def recover(s: Session) -> list[str]:
-    """Settle publishes whose process died: finish those complete on disk, roll back the rest."""
+def recover(s: Session, workstation: str | None = None) -> list[str]:
+    """Settle publishes whose process died: finish those complete on disk, roll back the rest.
+
+    Only this workstation's: another machine's pid cannot be looked up here, and
+    its package folder is on its own disk, so only that machine can tell a
+    finished publish from a half-made one. It settles them when it next opens
+    the project; until then that version stays taken.
+    """
+    here = workstation if workstation is not None else this_workstation()
     done: list[str] = []
     for row in list(s.exec(select(PublishReservation).order_by(col(PublishReservation.id)))):
+        if row.workstation not in ("", here):
+            continue
         if row.pid == os.getpid() or process_alive(row.pid):
             continue
         if _complete_on_disk(row):

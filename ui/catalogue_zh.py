@@ -485,6 +485,7 @@ ZH: dict[str, str] = {
     "the exhibit has no approved card text in {language}": "该展品没有已批准的 {language} 卡片文字",
     "card cannot be rendered: {error}": "无法生成卡片：{error}",
     "in another window or the terminal (process {pid})": "在另一个窗口或终端中运行（进程 {pid}）",
+    "on workstation {name}": "在工作站 {name} 上运行",
     "Prepare the model while I look at an exhibit (faster first words, uses the processor)": "浏览展品时预先让模型读取资料（起草出字更快，会占用处理器）",
     "Prepare the model in advance": "预先准备模型",
     "Model readiness": "模型准备情况",

@@ -43,11 +43,12 @@ KIND_LABELS = {
 class OutsideJob(RunningJob):
     """A job another process runs on this project, as read from its record."""
 
-    def __init__(self, state: AppState, job_id: int, kind: str, pid: int | None) -> None:
+    def __init__(self, state: AppState, job_id: int, kind: str, pid: int | None, workstation: str = "") -> None:
         super().__init__(kind, KIND_LABELS.get(kind, kind))
         self.state = state
         self.job_id = job_id
         self.pid = pid
+        self.workstation = workstation  # empty: this machine
 
     def cancel(self) -> None:
         actor, job_id = self.state.user_name or "studio", self.job_id
@@ -86,7 +87,9 @@ class JobRow(QWidget):
         super().__init__()
         self.job = job
         title = tr(job.label)
-        if isinstance(job, OutsideJob):
+        if isinstance(job, OutsideJob) and job.workstation:
+            title += " · " + tr("on workstation {name}").format(name=job.workstation)
+        elif isinstance(job, OutsideJob):
             title += " · " + tr("in another window or the terminal (process {pid})").format(pid=job.pid or "?")
         self.title = QLabel(title)
         self.bar = QProgressBar()
@@ -166,7 +169,7 @@ class JobPanel(QWidget):
 
         def read(project: Any) -> list[jobs.JobView]:
             with project.read() as s:
-                return jobs.jobs_elsewhere(s, watched)
+                return jobs.jobs_elsewhere(s, watched, project.workstation)
 
         op = Op(self.state, read, where="jobs.poll").latest(self, "poll").success(self._polled)
         op.failure(lambda _exc: None)  # best effort: a project closing under the read is looked at again next second
@@ -178,7 +181,7 @@ class JobPanel(QWidget):
             if job is None:
                 if row.status not in jobs.ACTIVE:
                     continue
-                job = self.outside[row.id] = OutsideJob(self.state, row.id, row.kind, row.pid)
+                job = self.outside[row.id] = OutsideJob(self.state, row.id, row.kind, row.pid, row.workstation)
                 # announced like this window's jobs: the row appears here, and the
                 # drafting panel stops reading ahead while someone else uses the cores
                 self.state.job_started.emit(job)

@@ -390,14 +390,23 @@ def cmd_jobs(args: argparse.Namespace) -> int:
             person = acting_user(project, args)
             with project.session() as s:
                 job = jobs.request_cancel(s, args.cancel, person.name)
-                print(f"asked job {job.id} ({job.kind}, process {job.pid}) to stop")
+                where = f" on workstation {job.workstation}" if job.workstation not in ("", project.workstation) else ""
+                print(f"asked job {job.id} ({job.kind}, process {job.pid}{where}) to stop")
         return 0
     with open_project(args) as project, project.read() as s:
         rows = [
-            [str(j.id), j.kind, j.status, f"{j.progress:.0%}", (j.error or j.message)[:60], j.created_at[:19]]
+            [
+                str(j.id),
+                j.kind,
+                j.status,
+                f"{j.progress:.0%}",
+                (j.error or j.message)[:60],
+                j.created_at[:19],
+                j.workstation,
+            ]
             for j in jobs.list_jobs(s, limit=None if args.all else 20)
         ]
-    print(table(rows, ["id", "kind", "status", "done", "message", "created"]) if rows else "no jobs")
+    print(table(rows, ["id", "kind", "status", "done", "message", "created", "workstation"]) if rows else "no jobs")
     return 0
 
 

@@ -73,13 +73,20 @@ def reserve(
             ).first()
             if holder is not None:
                 raise StudioError(
-                    f"{kind} package version {version} is being exported by another process (pid {holder.pid}); "
+                    f"{kind} package version {version} is being exported by another process "
+                    f"(pid {holder.pid} on workstation {holder.workstation or project.workstation}); "
                     "wait for it to finish and export again"
                 )
             if any(Path(r.folder) == folder for r in list_records(s)):
                 raise StudioError(f"{folder} already holds a recorded package; choose another output folder or version")
             row = PublishReservation(
-                kind=kind, version=version, name=name, pid=os.getpid(), folder=str(folder), zip_path=str(zip_path)
+                kind=kind,
+                version=version,
+                name=name,
+                pid=os.getpid(),
+                workstation=project.workstation,
+                folder=str(folder),
+                zip_path=str(zip_path),
             )
             s.add(row)
             s.flush()
@@ -141,7 +148,7 @@ def release(project: Project, res: Reservation) -> None:
 def recover(project: Project) -> list[str]:
     """Settle publishes whose process died (see studio.publishing.recover)."""
     with project.session() as s:
-        return publishing.recover(s)
+        return publishing.recover(s, project.workstation)
 
 
 def pending(s: Session) -> int:
