@@ -53,6 +53,13 @@ from studio.errors import IntegrityError, StudioError
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 1 << 20
+# Written when a team's store is made; a workstation that does not find it is
+# looking at an unmounted share's empty mount point, or at the wrong folder.
+MARKER = "HERITAGE-STUDIO-MEDIA.txt"
+MARKER_TEXT = (
+    "This folder is a Heritage Studio media store: each file is named by the sha256 of its content.\n"
+    "Do not rename, edit or remove files here; the project's database refers to them by name.\n"
+)
 
 
 class MediaStore:
@@ -60,6 +67,29 @@ class MediaStore:
         self.root = root
         # A team's store on a file server: a missing blob most likely means the share is not mounted here.
         self.shared = shared
+
+    def mark(self) -> None:
+        """Make this folder a team's store (creating it), so workstations can tell it from an empty mount point."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            marker = self.root / MARKER
+            if not marker.is_file():
+                marker.write_text(MARKER_TEXT, encoding="utf-8")
+        except OSError as exc:
+            raise StudioError(f"cannot make the media store at {self.root} ({exc.strerror or exc})") from exc
+
+    def require_reachable(self) -> None:
+        """A team's store must be there as it was made; never created on opening."""
+        if not self.root.is_dir():
+            raise StudioError(
+                f"the team's media folder {self.root} is not reachable from this workstation: mount the share, "
+                'or correct "media" in the project\'s team.json'
+            )
+        if not (self.root / MARKER).is_file():
+            raise StudioError(
+                f"{self.root} is not the team's media folder (no {MARKER} in it): the share may not be mounted "
+                "there, or team.json names another folder"
+            )
 
     def path(self, sha256: str) -> Path:
         # The name comes from the database; validating it means no stored

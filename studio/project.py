@@ -64,7 +64,7 @@ class Project:
     def __init__(self, root: Path, engine: Engine, *, media_root: Path | None = None) -> None:
         self.root = root
         self.engine = engine
-        self.media = MediaStore(media_root or root / MEDIA_DIR)
+        self.media = MediaStore(media_root or root / MEDIA_DIR, shared=media_root is not None)
         # Jobs and publishes started here carry this name beside their pid (studio.workstation).
         self.workstation = this_workstation()
         # One writer at a time inside this process; SQLite serialises
@@ -134,7 +134,7 @@ class Project:
             (root / TEAM_FILE).write_text(json.dumps(settings, indent=1) + "\n", encoding="utf-8")
         except OSError as exc:
             raise StudioError(f"cannot create the project folder {root} ({exc.strerror or exc})") from exc
-        return cls._open_team(root, None, password=url.password)
+        return cls._open_team(root, None, password=url.password, create=True)
 
     @classmethod
     def open(
@@ -151,7 +151,7 @@ class Project:
         return cls._open(root, migrate_to, create=False)
 
     @classmethod
-    def _open_team(cls, root: Path, migrate_to: int | None, *, password: str | None) -> Project:
+    def _open_team(cls, root: Path, migrate_to: int | None, *, password: str | None, create: bool = False) -> Project:
         settings = read_team_file(root)
         url = _team_url(str(settings["database_url"]))
         if password is not None:
@@ -175,7 +175,11 @@ class Project:
             engine.dispose()
             raise
         media_root = Path(settings["media"]) if settings.get("media") else root / MEDIA_DIR
-        media_root.mkdir(parents=True, exist_ok=True)
+        if create:
+            MediaStore(media_root, shared=True).mark()
+        else:
+            # Never made here: a share that is not mounted must not silently become a local folder.
+            MediaStore(media_root, shared=True).require_reachable()
         (root / EXPORTS_DIR).mkdir(exist_ok=True)
         return cls._opened(cls(root, engine, media_root=media_root), migrate_to)
 
@@ -321,8 +325,14 @@ class Project:
         return candidate
 
     def integrity_check(self) -> str:
+        """ "ok", or what is wrong with the database itself (below the audit and review checks)."""
         with self.engine.connect() as conn:
-            return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
+            if self.dialect != "postgresql":
+                return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
+            # The server guards its own pages (and foreign keys, always enforced);
+            # what a studio can check is that every schema step it knows is there.
+            missing = sorted({m.version for m in pg_migrations.all_migrations()} - pg_migrations.applied_versions(conn))
+            return "ok" if not missing else f"schema steps {missing} were never applied"
 
 
 def read_team_file(root: Path) -> dict[str, Any]:

@@ -24,12 +24,14 @@ from studio.job_records import STALE_AFTER_S
 from studio.models import Job, JobStatus
 from studio.project import Project
 from studio.workstation import WORKSTATION_ENV, database_clock
+from tests.conftest import BACKENDS, open_test_project
 
 
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
+@pytest.fixture(params=BACKENDS)
+def root(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A project folder both workstations open: a SQLite file, or team.json naming a PostgreSQL database."""
     path = tmp_path / "Shared.studio"
-    Project.create(path).close()
+    open_test_project(request.param, path, request).close()
     return path
 
 

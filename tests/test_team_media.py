@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from studio import evidence
-from studio.errors import IntegrityError
-from studio.media import CHUNK, MediaStore
+from studio.errors import IntegrityError, StudioError
+from studio.media import CHUNK, MARKER, MediaStore
 from studio.project import Project
+from tests.postgres_server import PostgresServer
 
 LARGE = 96 << 20  # an audio guide's size; the store's memory use must not grow with it
 
@@ -171,9 +172,32 @@ def test_two_workstations_storing_the_same_file_at_once_make_one_whole_blob(
         t.join(60)
     assert errors == [] and results == [sha] * 4
     any_project.media.verify(sha)
-    assert [p for p in any_project.media.root.rglob("*") if p.is_file()] == [any_project.media.path(sha)]
+    stored = [p for p in any_project.media.root.rglob("*") if p.is_file() and p.name != MARKER]
+    assert stored == [any_project.media.path(sha)]  # no temporary file left by any writer
 
 
-@pytest.fixture
-def any_project(tmp_path: Path) -> Project:  # replaced by the shared fixture once it lands
-    return Project.create(tmp_path / "P.studio")
+def test_two_workstations_share_one_media_folder_and_an_unmounted_share_is_refused(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    share = tmp_path / "fileserver" / "heritage-media"
+    url = postgres_server.create_project_database()
+    curator = Project.create_team(tmp_path / "curator-pc" / "Bronzes.studio", url, media=share)
+    # The editor's workstation has its own project folder naming the same database and share.
+    editor_root = tmp_path / "editor-pc" / "Bronzes.studio"
+    editor_root.mkdir(parents=True)
+    (editor_root / "team.json").write_text((curator.root / "team.json").read_text(encoding="utf-8"), encoding="utf-8")
+    with curator, Project.open(editor_root) as editor:
+        assert editor.media.root == curator.media.root == share and editor.media.shared
+        sha = curator.media.put_bytes(b"ding.jpg bytes")
+        assert editor.media.read_verified(sha) == b"ding.jpg bytes"
+    # the share not mounted: its mount point is an empty folder, or not there at all
+    hidden = share.rename(tmp_path / "elsewhere")
+    with pytest.raises(StudioError, match=r"media folder .* is not reachable from this workstation: mount the share"):
+        Project.open(editor_root)
+    assert not share.exists()  # not silently made a local folder
+    share.mkdir()
+    with pytest.raises(StudioError, match=r"is not the team's media folder \(no HERITAGE-STUDIO-MEDIA.txt"):
+        Project.open(editor_root)
+    share.rmdir()
+    hidden.rename(share)
+    Project.open(editor_root).close()
