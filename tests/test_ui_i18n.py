@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
+from studio import review_desk
 from tests.ui_support import app_dirs, sample_master, sample_project, settle  # noqa: F401
 from ui import (
     audit_view,
@@ -34,7 +35,7 @@ UI = Path(__file__).resolve().parents[1] / "ui"
 # Labels kept in tables and passed to tr() by name.
 TABLES = [
     (curate_view, "STATE_LABELS"),
-    (review_view, "KIND_LABELS"),
+    (review_desk, "KIND_LABELS"),
     (i18n, "LANGUAGE_LABELS"),
     (card_preview, "TEMPLATE_NAMES"),
     (review_view, "SORT_LABELS"),

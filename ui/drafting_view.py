@@ -30,15 +30,16 @@ from PySide6.QtWidgets import (
 
 from generators.llm.settings import EngineSettings
 from studio import drafting, facts, review, settings, sources
+from studio.draft_text import text_fields
 from studio.export.richtext import to_plain
 from studio.models import Exhibit
 from studio.project import Project
 from studio.queries import ExhibitChoices, draft_grounding, exhibit_choices, passages_by_id
+from studio.review_desk import KIND_LABELS
 from ui.card_preview import CardPreview
-from ui.field_editor import FIELD_LABELS, text_fields
+from ui.field_editor import FIELD_LABELS
 from ui.i18n import language_label, model_label, tr, tr_message
 from ui.ops import Changes, JobOp, Op, RunningJob
-from ui.review_view import KIND_LABELS
 from ui.sources_view import KIND_LABELS as SOURCE_KINDS
 from ui.state import AppState
 

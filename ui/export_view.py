@@ -32,9 +32,9 @@ from studio.export import ExportOptions, ExportResult, export_package
 from studio.export.build import RemovalNeedsConfirmation
 from studio.export.content import Omission, PackageItem, collect
 from studio.export.record import ExportRecord, list_records
+from studio.review_desk import KIND_LABELS
 from ui.i18n import language_label, tr, tr_reason
 from ui.ops import Changes, JobOp, Op
-from ui.review_view import KIND_LABELS
 from ui.state import AppState
 
 PACKAGES = {"kiosk": "Kiosk package (offline, runs in a kiosk browser)", "app": "App content package"}

@@ -14,10 +14,9 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QScrollArea, QWidget
 
+from studio.draft_text import field_text, field_value, is_text_content, plain_text, text_fields, transcript_text
 from ui.i18n import tr
 
-# The order a visitor reads a card in (stored content is key-sorted for its hash).
-FIELD_ORDER = ["title", "short", "long", "body", "key_facts", "image_caption", "caption", "alt_text", "credit"]
 FIELD_LABELS = {
     "title": "Title",
     "short": "Short summary",
@@ -30,45 +29,6 @@ FIELD_LABELS = {
     "credit": "Credit line",
 }
 LONG_FIELDS = {"body", "long", "key_facts"}
-
-
-def text_fields(content: dict[str, Any]) -> list[str]:
-    """The parts a person edits, in reading order."""
-    keys = [
-        k
-        for k, v in content.items()
-        if (isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v)))
-        and k not in ("language", "machine_translated")
-    ]
-    return sorted(keys, key=lambda k: (FIELD_ORDER.index(k) if k in FIELD_ORDER else len(FIELD_ORDER), k))
-
-
-def is_text_content(content: dict[str, Any]) -> bool:
-    return "segments" not in content and all(
-        isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
-        for v in content.values()
-        if not isinstance(v, (bool, int, float)) and v is not None
-    )
-
-
-def transcript_text(content: dict[str, Any]) -> str:
-    lines = []
-    for seg in content.get("segments", []):
-        start = float(seg.get("start", 0.0))
-        speaker = f"{seg['speaker']}: " if seg.get("speaker") else ""
-        lines.append(f"[{int(start // 60):02d}:{start % 60:04.1f}] {speaker}{seg.get('text', '')}")
-    return "\n".join(lines)
-
-
-def plain_text(content: dict[str, Any]) -> str:
-    """The whole draft as plain text (for the diff and for citations): one part after another."""
-    if "segments" in content:
-        return transcript_text(content)
-    parts = []
-    for key in text_fields(content):
-        value = content[key]
-        parts.append("\n".join(value) if isinstance(value, list) else str(value))
-    return "\n\n".join(p for p in parts if p)
 
 
 class FieldEditor(QScrollArea):
@@ -116,7 +76,7 @@ class FieldEditor(QScrollArea):
             label = tr(FIELD_LABELS.get(key, key.replace("_", " ").capitalize()))
             box: QLineEdit | QPlainTextEdit
             if key in LONG_FIELDS or isinstance(value, list):
-                box = QPlainTextEdit("\n".join(value) if isinstance(value, list) else str(value))
+                box = QPlainTextEdit(field_text(value))
                 box.setMinimumHeight(140 if key == "body" else 90)
                 box.textChanged.connect(self._changed)
             else:
@@ -162,10 +122,7 @@ class FieldEditor(QScrollArea):
             text = self._text(box)
             if text == self._shown.get(key):
                 continue
-            if isinstance(self._like.get(key), list):
-                out[key] = [line.strip() for line in text.splitlines() if line.strip()]
-            else:
-                out[key] = text.strip()
+            out[key] = field_value(text, self._like.get(key))
         return out
 
     def toPlainText(self) -> str:

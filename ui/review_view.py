@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import html
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,54 +34,19 @@ from PySide6.QtWidgets import (
 )
 
 from generators.citations import cited_numbers
-from studio import drafting, exhibits, review, review_queue, sources, staleness
+from studio import drafting, review, review_desk, review_queue
+from studio.draft_text import is_text_content, plain_text
 from studio.errors import EditConflict
-from studio.models import Draft, Passage, Revision
-from studio.passages import live_passage, passages_of_exhibit
+from studio.models import Revision
+from studio.review_desk import KIND_LABELS, ReviewItem, load_item
 from studio.review_queue import QueueEntry, QueueFilter
 from ui.audio_player import AudioPlayer
 from ui.audit_view import AuditView
 from ui.card_preview import CardPreview
-from ui.field_editor import FieldEditor, plain_text
+from ui.field_editor import FieldEditor
 from ui.i18n import language_label, tr
 from ui.ops import Changes, Op
 from ui.state import AppState
-
-KIND_LABELS = {
-    "card": "Visual card",
-    "summary": "Summary",
-    "audio_card": "Audio guide → card",
-    "caption": "Caption",
-    "alt_text": "Alt text",
-    "translation": "Translation",
-    "transcript": "Transcript",
-    "record": "Exhibit record",
-}
-
-
-@dataclass
-class ReviewItem:
-    draft: Draft
-    revision: Revision
-    exhibit_title: str
-    passages: dict[str, Passage] = field(default_factory=dict)  # citation number -> passage
-    source_names: dict[int, str] = field(default_factory=dict)
-    model_revision: Revision | None = None
-    image: bytes | None = None
-    stale: list[Any] = field(default_factory=list)  # studio.staleness.Change: what it cites that changed
-    audio_path: str | None = None  # a transcript's recording, to listen while reviewing
-    exhibit_passages: list[Passage] = field(default_factory=list)  # when the draft cites none
-    four_eyes: bool = False
-
-
-def is_text_content(content: dict[str, Any]) -> bool:
-    """Drafts made of text fields (cards, summaries, captions) are edited here; transcripts
-    (timed segments) are corrected in the transcript editor, which keeps their timings."""
-    return "segments" not in content and all(
-        isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
-        for v in content.values()
-        if not isinstance(v, (bool, int, float)) and v is not None
-    )
 
 
 def diff_html(before: str, after: str) -> str:
@@ -99,42 +64,6 @@ def diff_html(before: str, after: str) -> str:
         if op == "equal":
             out.append(html.escape(sep.join(a[i1:i2])))
     return "<p style='white-space:pre-wrap'>" + sep.join(out) + "</p>"
-
-
-CONTEXT_PASSAGES = 30  # shown when a draft cites nothing: enough to check it against, not a whole archive
-
-
-def load_item(project: Any, draft_id: int) -> ReviewItem:
-    """Everything the reviewer sees for the latest revision of one draft, in one read."""
-    with project.read() as s:
-        draft = review.get_draft(s, draft_id)
-        revision = review.latest_revision(s, draft_id)
-        if revision is None:
-            raise RuntimeError(f"draft {draft_id} has no revision")
-        title = exhibits.get_exhibit(s, draft.exhibit_id).title if draft.exhibit_id else ""
-        # Cited passages by the hash the revision relied on, never by a row id that may hold other text now.
-        hashes = dict(staleness.effective_grounds(s, revision).get("passages") or {})
-        live = {n: live_passage(s, str(sha)) for n, sha in hashes.items()}
-        cited = {n: p for n, p in live.items() if p is not None}
-        stale = staleness.stale(s, revision)
-        names = {p.source_id: sources.get_source(s, p.source_id).filename for p in cited.values()}
-        # Compare with the candidate the curator picked (the latest model text), not the first one offered.
-        model_revision = next((r for r in reversed(review.revisions(s, draft_id)) if r.author_kind == "model"), None)
-        image = None
-        if draft.exhibit_id:
-            pictures = sources.list_sources(s, draft.exhibit_id, kind="image")
-            if pictures:
-                image = project.media.path(pictures[0].media_sha256).read_bytes()
-        audio_path = None
-        if draft.kind == "transcript" and draft.source_id:
-            recording = sources.get_source(s, draft.source_id)
-            audio_path = str(project.media.path(recording.media_sha256))
-        context: list[Passage] = []
-        if not cited and draft.exhibit_id and draft.kind != "transcript":
-            context = passages_of_exhibit(s, draft.exhibit_id)[:CONTEXT_PASSAGES]
-            names.update({p.source_id: sources.get_source(s, p.source_id).filename for p in context})
-        strict = review_queue.four_eyes(s)
-    return ReviewItem(draft, revision, title, cited, names, model_revision, image, stale, audio_path, context, strict)
 
 
 SORT_LABELS = {
@@ -648,7 +577,7 @@ class ReviewView(QWidget):
 
         def work(project: Any) -> None:
             with project.session() as s:
-                review.edit(s, draft_id, content, self._user(s, name), note="edited in review", based_on=based_on)
+                review.edit(s, draft_id, content, self._user(s, name), note=review_desk.EDIT_NOTE, based_on=based_on)
 
         self._run(work, "saved", kept=content)
 
@@ -659,26 +588,30 @@ class ReviewView(QWidget):
         if content is None:
             self.approve()
             return
-        if self.item.four_eyes:
-            # The edit would be this editor's own: save it for another editor, and say why plainly.
-            self.save_edit()
-            self.state.report_error(RuntimeError(plain_refusal(RuntimeError("four-eyes")) or ""), "review")
-            return
         draft_id = int(self.item.draft.id or 0)
         name = self.state.user_name
         based_on = int(self.item.revision.id or 0)
 
-        def work(project: Any) -> None:
+        def work(project: Any) -> str:
+            # One call, one transaction (studio.review_desk): a refused approval (four-eyes,
+            # open flags on the edit) leaves the edit saved, waiting in the queue.
             with project.session() as s:
-                revision = review.edit(
-                    s, draft_id, content, self._user(s, name), note="edited in review", based_on=based_on
+                outcome = review_desk.save_edit_and_approve(
+                    s, draft_id, content, self._user(s, name), based_on=based_on
                 )
-            # Saved first: if the approval is refused (four-eyes, or open check flags on the
-            # edit to acknowledge), the edit stays in the queue instead of being lost.
-            with project.session() as s:
-                review.approve(s, int(revision.id or 0), self._user(s, name), expected_sha256=revision.sha256)
+            if outcome.refusal is not None:
+                refused.append(outcome.refusal)
+                return "saved"
+            return "approved"
 
-        self._run(work, "approved", kept=content)
+        refused: list[BaseException] = []
+
+        def told() -> None:
+            for exc in refused:  # the edit is saved; the approval was not given, and why
+                plain = plain_refusal(exc)
+                self.state.report_error(RuntimeError(plain) if plain else exc, "review")
+
+        self._run(work, "approved", kept=content, then=told)
 
     def decide(self, decision: str) -> None:
         if self.item is None:
@@ -704,7 +637,15 @@ class ReviewView(QWidget):
 
         return users.get_user(s, name)
 
-    def _run(self, work: Any, decision: str, kept: dict[str, Any] | None = None) -> None:
+    def _run(
+        self,
+        work: Any,
+        decision: str,
+        kept: dict[str, Any] | None = None,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """Run one decision off the GUI thread; the confirmation names what `work` returns
+        ("approved", "saved", ...), or `decision` when it returns nothing."""
         item = self.item
         assert item is not None
         what = (
@@ -713,11 +654,14 @@ class ReviewView(QWidget):
         )
         name = self.state.user_name
 
-        def done(_: Any) -> None:
+        def done(result: Any) -> None:
+            happened = result if isinstance(result, str) else decision
             self.reason.clear()
-            self.confirmation.setText(tr(DONE_LABELS[decision]) + f" {what} " + tr("as {name}.").format(name=name))
+            self.confirmation.setText(tr(DONE_LABELS[happened]) + f" {what} " + tr("as {name}.").format(name=name))
             self.confirmation.setVisible(True)
-            self.decided.emit(decision)
+            self.decided.emit(happened)
+            if then is not None:
+                then()
 
         def refused(exc: BaseException) -> None:
             if isinstance(exc, EditConflict) and kept is not None:
