@@ -54,6 +54,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--url", help=URL_HELP + "; without it, through --project")
     a.set_defaults(func=cmd_show)
 
+    a = s.add_parser(
+        "move",
+        help="copy a project from SQLite to PostgreSQL or back (same ids, media and audit chain), "
+        "then run check on both sides",
+    )
+    a.add_argument("source", help="the project folder to move (either kind; it is left as it is)")
+    a.add_argument("destination", help="a new, empty folder for the moved project")
+    a.add_argument(
+        "--database",
+        metavar="URL",
+        help="move into this PostgreSQL database (a superuser's URL, as for team init; it must be empty); "
+        "without it, into a SQLite project",
+    )
+    a.add_argument("--media", metavar="FOLDER", help="the team's shared media folder (default: the project folder's)")
+    a.set_defaults(func=cmd_move)
+
 
 def cmd_init(args: argparse.Namespace) -> int:
     from studio.migrations import postgres as pg_migrations
@@ -161,3 +177,29 @@ def cmd_show(args: argparse.Namespace) -> int:
     ]
     print(table(rows, ["name", "role", "admin", "database groups", "login", "check"]) if rows else "no people yet")
     return 0
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    from studio.moving import move_project
+
+    report = move_project(
+        args.source,
+        args.destination,
+        database_url=args.database,
+        media=args.media,
+        progress=lambda line: print(line, file=sys.stderr),
+    )
+    print(
+        f"moved {sum(report.rows.values())} row(s) in {len(report.rows)} table(s) and {report.blobs} media file(s) "
+        f"({report.blob_bytes / (1 << 20):.1f} MB)"
+    )
+    print(f"  from {report.source}")
+    print(f"  to   {report.destination}")
+    for side, problems in (("source", report.source_problems), ("destination", report.destination_problems)):
+        if problems:
+            print(f"check of the {side}: FAILED, {len(problems)} problem(s)")
+            for problem in problems:
+                print(f"  {problem}")
+        else:
+            print(f"check of the {side}: ok (database, audit log and anchor, reviews, revisions and media)")
+    return 0 if report.ok else 1

@@ -1,0 +1,128 @@
+"""`heritage-studio team move`: a sample-like project to PostgreSQL and back, verified on every side.
+
+The project is the export tests' gallery (tests/export_helpers.py): people,
+exhibits, a picture, a label and an audio guide, drafts approved, rejected and
+edited after approval, a transcript, the audit chain and its anchor. It goes
+SQLite -> PostgreSQL -> SQLite through the command a person runs; every table
+must arrive row for row under the same ids, `check` must pass on all three, the
+approved content be identical, and a package exported from a moved project
+verify against it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, text
+
+from studio import evidence, exhibits, review
+from studio.cli import main
+from studio.errors import StudioError
+from studio.export import ExportOptions, export_package, verify_package
+from studio.moving import SKIPPED, move_project
+from studio.project import Project
+from tests.export_helpers import build
+from tests.postgres_server import PostgresServer
+
+
+def dump(project: Project) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (not the search index or migration bookkeeping), in id order."""
+    with project.read() as s:
+        conn = s.connection()
+        tables = sorted(t for t in inspect(conn).get_table_names() if not t.startswith(SKIPPED))
+        out = {}
+        for table in tables:
+            columns = [c["name"] for c in inspect(conn).get_columns(table)]
+            rows = conn.execute(text(f'SELECT {", ".join(columns)} FROM "{table}" ORDER BY 1')).all()
+            # SQLite keeps a boolean as 0/1, PostgreSQL as false/true: the same value either way.
+            out[table] = [tuple(int(v) if isinstance(v, bool) else v for v in row) for row in rows]
+        return out
+
+
+def approved(project: Project) -> list[tuple[Any, ...]]:
+    with project.read() as s:
+        return sorted(
+            (i.draft.id, i.revision.id, i.revision.sha256, i.review.reviewer, i.review.created_at, repr(i.content))
+            for i in review.approved_for_export(s)
+        )
+
+
+def export_and_verify(project: Project, out: Path) -> None:
+    result = export_package(project, ExportOptions(kind="kiosk", languages=["en", "zh"], out_dir=out, actor="Priya"))
+    report = verify_package(result.folder, project)
+    assert report.ok, report.problems
+    assert [p["key"] for p in result.pieces]  # approved pieces went in
+
+
+def test_a_sample_like_project_moves_to_postgresql_and_back_intact(
+    tmp_path: Path, postgres_server: PostgresServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fx = build(tmp_path / "gallery")
+    original_root = fx.project.root
+    before, before_approved = dump(fx.project), approved(fx.project)
+    assert before_approved and before["audit_log"] and before["reviews"]
+    fx.project.close()
+
+    url = postgres_server.create_database("moved_gallery")
+    team_root, back_root = tmp_path / "Team.studio", tmp_path / "Back.studio"
+    assert main(["team", "move", str(original_root), str(team_root), "--database", url]) == 0
+    out = capsys.readouterr().out
+    assert "check of the source: ok" in out and "check of the destination: ok" in out
+    assert "to   postgresql, database moved_gallery" in out
+
+    with Project.open(team_root) as team:
+        assert team.dialect == "postgresql" and team.media.shared
+        assert dump(team) == before  # every table, every row, the same ids
+        assert approved(team) == before_approved
+        assert evidence.check(team) == []
+        # the sequences were set past the copied ids: a new row gets a new id
+        with team.session() as s:
+            new = exhibits.create_exhibit(s, "Jade cong", actor="Lin")
+        assert new.id == max(row[0] for row in before["exhibits"]) + 1
+        export_and_verify(team, tmp_path / "out-team")
+        after_team = dump(team)
+
+    assert main(["team", "move", str(team_root), str(back_root)]) == 0
+    out = capsys.readouterr().out
+    assert "check of the source: ok" in out and "check of the destination: ok" in out
+    with Project.open(back_root) as back, Project.open(original_root) as original:
+        assert back.dialect == "sqlite"
+        assert dump(back) == after_team  # the export and the new exhibit came along too
+        assert approved(back) == approved(original) == before_approved
+        assert evidence.check(back) == [] and evidence.check(original) == []
+        for sha in (p.name for p in original.media.root.glob("??/*")):
+            back.media.verify(sha)
+        export_and_verify(back, tmp_path / "out-back")
+
+
+def test_a_move_refuses_a_destination_that_is_not_empty(tmp_path: Path, postgres_server: PostgresServer) -> None:
+    fx = build(tmp_path / "gallery", audio=False)
+    fx.project.close()
+    source = fx.project.root
+    full = tmp_path / "Full.studio"
+    full.mkdir()
+    (full / "notes.txt").write_text("someone's files", encoding="utf-8")
+    with pytest.raises(StudioError, match="exists and is not empty"):
+        move_project(source, full)
+    url = postgres_server.create_database()
+    move_project(source, tmp_path / "First.studio", database_url=url)
+    with pytest.raises(StudioError, match=r"already holds a project \(rows in .*\); a project is moved into an empty"):
+        move_project(source, tmp_path / "Second.studio", database_url=url)
+    assert not (tmp_path / "Second.studio").exists()  # nothing half-made left behind
+
+
+def test_a_project_that_fails_its_check_is_not_moved(tmp_path: Path) -> None:
+    fx = build(tmp_path / "gallery", audio=False)
+    with fx.project.read() as s:
+        image = next(x for x in s.exec(text("SELECT media_sha256 FROM sources WHERE kind = 'image'")))
+    blob = fx.project.media.path(image[0])
+    blob.chmod(0o644)
+    blob.write_bytes(b"not the picture")
+    fx.project.close()
+    with pytest.raises(
+        StudioError, match=r"(?s)the source fails its check, so it is not moved.*does not match its name"
+    ):
+        move_project(fx.project.root, tmp_path / "Moved.studio")
+    assert not (tmp_path / "Moved.studio").exists()
