@@ -359,7 +359,13 @@ def run_golden(
                 for case in chosen:
                     exhibit = exhibits_mod.get_exhibit(s, ids[case.exhibit])
                     try:
-                        inputs_of[case.id] = (drafting.build_inputs(s, exhibit, case.kind, language=case.language), "")
+                        # The evaluation drafts from what Whisper heard, as a curator may on purpose.
+                        inputs_of[case.id] = (
+                            drafting.build_inputs(
+                                s, exhibit, case.kind, language=case.language, unreviewed_transcript=True
+                            ),
+                            "",
+                        )
                     except StudioError as exc:
                         inputs_of[case.id] = (None, str(exc))
             for config in configs:

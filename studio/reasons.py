@@ -27,6 +27,7 @@ LEFT_OUT: dict[str, str] = {
     "not_editor": "approved by {reviewer}, who was not an editor",
     "incomplete": "revision {revision_id} is incomplete (no {fields}) and cannot be reviewed",
     "stale": "stale: {changes}; confirm it is still true or revise it",
+    "transcript_unapproved": "waits for its transcript: {transcripts}",
     "record_not_approved": "exhibit record (title, description, rights…) left out: {reason}",
     "language_not_requested": "language {language} not requested",
     "no_language": "no language set on the draft",

@@ -30,6 +30,7 @@ from studio.models import AuthorKind, Decision, Draft, GroundConfirmation, Revie
 from studio.reasons import why
 
 DECISIONS = ("approved", "changes_requested", "rejected")
+UNREVIEWED_TRANSCRIPT = "unreviewed_transcript"  # the flag on a card drafted from a transcript nobody approved
 FACT_KIND = "fact"  # a fact on an exhibit's fact sheet (studio.facts): reviewed here, never exported
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -379,6 +380,12 @@ def _decide(
             + "; ".join(c.describe() for c in changes)
             + ". Look at what changed, then confirm it is still true (review confirm) or revise it"
         )
+    if decision == "approved" and (waiting := transcript_awaiting(s, revision)):
+        raise StudioError(
+            f"revision {revision_id} cannot be approved yet: "
+            + "; ".join(waiting)
+            + ". Approve the transcript first, then check the text still agrees with it"
+        )
     if decision == "approved" and settings.get(s, "four_eyes") and revision.created_by == person.name:
         raise PermissionDenied(
             f"four-eyes rule: {person.name} wrote or requested this revision, so another editor must approve it"
@@ -417,6 +424,53 @@ def _decide(
         },
     )
     return review
+
+
+def transcript_awaiting(s: Session, revision: Revision) -> list[str]:
+    """The transcripts a revision relies on that no editor has approved, each said in a
+    sentence (empty: none). The rule: a text grounded on a transcript is approved only
+    after that transcript is, so no package ever carries text resting on unreviewed speech.
+
+    It relies on the transcript revision its grounds record (as last confirmed), and on any
+    transcript its draft was made from on purpose while unreviewed (`unreviewed_transcript`
+    in a model revision's params): that transcript's latest revision must be approved."""
+    from studio.models import Source
+
+    out: list[str] = []
+    seen: set[int] = set()
+
+    def name(draft_id: int) -> str:
+        transcript = s.get(Draft, draft_id)
+        source = s.get(Source, transcript.source_id) if transcript is not None and transcript.source_id else None
+        return f"the transcript of {source.filename}" if source is not None else f"transcript draft {draft_id}"
+
+    recorded = staleness.effective_grounds(s, revision).get("transcript")
+    if isinstance(recorded, dict) and recorded.get("revision_id"):
+        draft_id = int(recorded.get("draft_id") or 0)
+        seen.add(draft_id)
+        if not _approved_exactly(s, int(recorded["revision_id"]), str(recorded.get("sha256", ""))):
+            out.append(
+                f"it relies on {name(draft_id)} (revision {recorded['revision_id']}), which no editor has approved"
+            )
+    for earlier in revisions(s, revision.draft_id):
+        if earlier.number > revision.number:
+            break
+        for used in json.loads(earlier.params_json or "{}").get(UNREVIEWED_TRANSCRIPT) or []:
+            draft_id = int(used.get("draft_id") or 0)
+            if draft_id in seen:
+                continue
+            seen.add(draft_id)
+            latest = latest_revision(s, draft_id)
+            if latest is None or not _approved_exactly(s, int(latest.id or 0), latest.sha256):
+                out.append(
+                    f"it was drafted from {name(draft_id)} before anyone approved it, and it is still unapproved"
+                )
+    return out
+
+
+def _approved_exactly(s: Session, revision_id: int, sha256: str) -> bool:
+    decision = latest_review(s, revision_id)
+    return decision is not None and decision.decision == Decision.APPROVED and decision.revision_sha256 == sha256
 
 
 def confirm_still_true(s: Session, revision_id: int, user: User, note: str = "") -> GroundConfirmation:
@@ -594,6 +648,8 @@ def _verdict(s: Session, draft: Draft) -> tuple[ApprovedItem | None, str]:
     changes = staleness.changed(s, grounds)
     if changes:
         return None, why("stale", changes="; ".join(c.describe() for c in changes))
+    if waiting := transcript_awaiting(s, revision):
+        return None, why("transcript_unapproved", transcripts="; ".join(waiting))
     return ApprovedItem(draft, revision, review, grounds), ""
 
 

@@ -303,29 +303,37 @@ def test_engine_is_a_setting(project: Project) -> None:
 
 
 def test_audio_card_drafts_from_transcript_passages_in_spoken_order(project: Project, tmp_path: Path) -> None:
-    from studio.models import Source
-    from studio.passages import PassageText, replace_passages
+    from generators.transcription import Segment, TranscriptionResult
+    from studio import sources, transcripts
+    from studio.ingest import import_file
+    from tests.makers import make_audio
 
-    with project.session() as s:
+    with project.read() as s:
         eid = exhibits.get_exhibit(s, "RMAA.1987.014").id
-        guide = Source(exhibit_id=eid, kind="audio", filename="audio_guide_en.mp3", media_sha256="0" * 64)
-        s.add(guide)
-        s.flush()
-        replace_passages(
-            s,
-            guide,
-            [
-                PassageText("Welcome. In front of you stands a bronze ding from Anyang.", 0.0, 6.5),
-                PassageText("Look at the three taotie masks around its belly.", 6.5, 12.0),
-            ],
-            origin="transcript",
-            language="en",
-        )
+    guide_id, _, _ = import_file(
+        project, make_audio(tmp_path / "audio_guide_en.wav", seconds=1.0), exhibit_id=eid, actor="Lin"
+    )
+    heard = TranscriptionResult(
+        (
+            Segment(0.0, 6.5, "Welcome. In front of you stands a bronze ding from Anyang.", ()),
+            Segment(6.5, 12.0, "Look at the three taotie masks around its belly.", ()),
+        ),
+        "en",
+        0.99,
+        12.0,
+        "whisper-tiny",
+        {},
+    )
+    morgan = _user(project, "Morgan")
+    with project.session() as s:
+        transcript = transcripts.store_result(s, sources.get_source(s, guide_id), heard, "Lin")
+        # An audio card grounds on an approved transcript (test_transcript_grounding.py).
+        review.approve(s, int(transcript.id or 0), morgan, transcript.sha256)
     model = ScriptedModel(CARD_ANSWER)
     outcome = drafting.draft(project, "RMAA.1987.014", "audio_card", _user(project, "Lin"), n=1, model=model)
     user_prompt = model.calls[0][0][1].content
-    assert "[1] (audio_guide_en.mp3 00:00-00:06) Welcome." in user_prompt
-    assert "[2] (audio_guide_en.mp3 00:06-00:12) Look at the three taotie masks" in user_prompt
+    assert "(audio_guide_en.wav 00:00-00:12) Welcome. In front of you stands a bronze ding" in user_prompt
+    assert user_prompt.index("Welcome.") < user_prompt.index("Look at the three taotie masks")
     with project.read() as s:
         assert review.get_draft(s, outcome.draft_id).kind == "audio_card"
         assert review.draft_status(s, outcome.draft_id) == "pending"

@@ -13,6 +13,7 @@ from PySide6.QtCore import QUrl
 
 from studio import review
 from studio.drafting import DraftOutcome
+from studio.errors import StudioError
 from tests.ui_support import app_dirs, sample_master, sample_project, settle, wait_until, window  # noqa: F401
 from ui.ops import JobOp
 
@@ -168,3 +169,33 @@ def test_a_candidate_shows_its_parts_by_name_not_the_prompts_labels(window: Any,
     shown = panel.column_widgets[0].text.toPlainText()
     assert "TITLE:" not in shown and "BODY:" not in shown
     assert shown.startswith("Title\nRitual food cauldron") and "Key facts (one per line)\n• Bronze [1]" in shown
+
+
+def test_the_unreviewed_transcript_choice_is_offered_for_audio_cards_and_reaches_the_core(
+    window: Any, qtbot: Any, monkeypatch: Any
+) -> None:
+    """Audio cards ground on approved transcripts unless the curator ticks the choice (issue 10)."""
+    from ui import drafting_view
+
+    curate = window.curate
+    panel = curate.drafting
+    curate.tabs.setCurrentWidget(panel)
+    settle(qtbot)
+    asked: list[dict[str, Any]] = []
+
+    def fake_draft(project: Any, exhibit: Any, kind: str, user: Any, **kw: Any) -> None:
+        asked.append({"kind": kind, **kw})
+        raise StudioError("nothing to draft in this test")
+
+    monkeypatch.setattr(drafting_view.drafting, "draft", fake_draft)
+    panel.kind.setCurrentIndex(panel.kind.findData("card"))
+    assert panel.unreviewed_transcript.isHidden()
+    panel.kind.setCurrentIndex(panel.kind.findData("audio_card"))
+    assert not panel.unreviewed_transcript.isHidden()
+    panel.unreviewed_transcript.setChecked(True)
+    panel.start()
+    wait_until(qtbot, lambda: len(asked) == 1)
+    assert asked[0]["kind"] == "audio_card" and asked[0]["unreviewed_transcript"] is True
+    settle(qtbot)
+    panel.kind.setCurrentIndex(panel.kind.findData("card"))  # another kind forgets the choice
+    assert not panel.unreviewed_transcript.isChecked()

@@ -476,6 +476,7 @@ ZH: dict[str, str] = {
     "approved by {reviewer}, who was not an editor": "由 {reviewer} 批准，但此人不是编辑",
     "revision {revision_id} is incomplete (no {fields}) and cannot be reviewed": "修订版 {revision_id} 不完整（缺少 {fields}），无法送审",
     "stale: {changes}; confirm it is still true or revise it": "已过时：{changes}；请确认内容仍然属实，或修改它",
+    "waits for its transcript: {transcripts}": "等待其转写稿获批：{transcripts}",
     "exhibit record (title, description, rights…) left out: {reason}": "展品著录（标题、说明、版权等）未导出：{reason}",
     "language {language} not requested": "未选择语言 {language}",
     "no language set on the draft": "草稿未设置语言",
@@ -535,6 +536,8 @@ ZH: dict[str, str] = {
     "Passage [{ref}] changed ({why}):": "段落 [{ref}] 已改动（{why}）：",
     "{new} new facts, {dropped} proposals dropped (not in their passage), {conflicts} conflicts": "新增 {new} 条事实，舍弃 {dropped} 条提议（原文中没有），{conflicts} 处冲突",
     "Compose from approved facts": "根据已接受的事实撰写",
+    "Draft from an unreviewed transcript": "使用未经审核的转写稿撰写",
+    "Audio cards use approved transcripts only. Tick this to draft from one nobody has approved yet: the card is flagged and cannot be approved until its transcript is.": "语音导览卡片只使用已批准的转写稿。勾选此项可使用尚未审核的转写稿撰写：卡片会被标记，并且在其转写稿获批之前无法批准。",
     "Composed from {n} approved facts: draft {id} is waiting for review.": "根据 {n} 条已接受的事实撰写：草稿 {id} 等待审核。",
     "This kind cannot be composed from facts.": "此类文字不能根据事实撰写。",
     # messages from the core and the engines while work runs (generators.messages, studio.messages)

@@ -171,6 +171,17 @@ class DraftingView(QWidget):
         # compose from the facts accepted on the Facts tab.
         self.from_facts = QCheckBox(tr("Compose from approved facts"))
         self.from_facts.setAccessibleName(tr("Compose from approved facts"))
+        # An audio card grounds on approved transcripts only, unless the curator chooses otherwise here.
+        self.unreviewed_transcript = QCheckBox(tr("Draft from an unreviewed transcript"))
+        self.unreviewed_transcript.setAccessibleName(tr("Draft from an unreviewed transcript"))
+        self.unreviewed_transcript.setToolTip(
+            tr(
+                "Audio cards use approved transcripts only. Tick this to draft from one nobody has approved yet: "
+                "the card is flagged and cannot be approved until its transcript is."
+            )
+        )
+        self.kind.currentIndexChanged.connect(self._kind_chosen)
+        self.unreviewed_transcript.toggled.connect(lambda _on: self._schedule_prewarm())
         self.go = QPushButton(tr("Start drafting"))  # a verb: "Draft" alone reads as the noun 草稿 in Chinese
         self.go.setAccessibleName(tr("Start drafting"))
         self.go.clicked.connect(self.start)
@@ -186,6 +197,8 @@ class DraftingView(QWidget):
         form.addRow(tr("Translate draft"), self.from_draft)
         form.addRow(tr("Instructions"), self.instructions)
         form.addRow(self.from_facts)
+        form.addRow(self.unreviewed_transcript)
+        self._kind_chosen()
         # Cancel beside the draft it stops: the job panel's button is cut off in a narrow window.
         self.stop = QPushButton(tr("Cancel"))
         self.stop.setAccessibleName(tr("Cancel the draft"))
@@ -238,6 +251,12 @@ class DraftingView(QWidget):
         self._setup_prewarm()
 
     # ------------------------------------------------------------------ setup
+    def _kind_chosen(self) -> None:
+        audio = self.kind.currentData() == "audio_card"
+        self.unreviewed_transcript.setVisible(audio)
+        if not audio:
+            self.unreviewed_transcript.setChecked(False)
+
     def _fill_models(self) -> None:
         self.model.clear()
         if self.state.project is None:
@@ -335,6 +354,7 @@ class DraftingView(QWidget):
             self.source.currentData(),
             self.instructions.text().strip(),
             str(self.model.currentData()),
+            kind == "audio_card" and self.unreviewed_transcript.isChecked(),
         )
 
     def _schedule_prewarm(self) -> None:
@@ -373,7 +393,7 @@ class DraftingView(QWidget):
         # holds this prompt (the engine compares tokens and reads nothing).
         if request is None or self._jobs or not self.isVisible() or self.state.project is None:
             return None
-        exhibit_id, kind, language, source_id, instructions, _model = request
+        exhibit_id, kind, language, source_id, instructions, _model, unreviewed = request
         cancel = self._prewarm_cancel = threading.Event()
 
         def work(project: Any) -> drafting.Prewarmed:
@@ -384,6 +404,7 @@ class DraftingView(QWidget):
                 language=language,
                 source_id=source_id,
                 instructions=instructions,
+                unreviewed_transcript=unreviewed,
                 cancelled=cancel.is_set,
             )
 
@@ -479,6 +500,7 @@ class DraftingView(QWidget):
         n, language = self.count.value(), str(self.language.currentData())
         source_id, from_draft = self.source.currentData(), self.from_draft.currentData()
         instructions = self.instructions.text().strip()
+        unreviewed = kind == "audio_card" and self.unreviewed_transcript.isChecked()
         self._clear_results()
         self._reset_columns(n)
         self.status.setText(tr("Drafting…"))
@@ -496,6 +518,7 @@ class DraftingView(QWidget):
                 source_id=source_id,
                 from_draft=from_draft,
                 instructions=instructions,
+                unreviewed_transcript=unreviewed,
                 on_token=lambda i, piece: control.emit((i, piece)),
                 on_progress=control.progress,
                 cancel_event=control.cancel_event,

@@ -29,6 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--card-template", help=f"card template whose limits apply (default {drafting.DEFAULT_CARD_TEMPLATE})"
     )
+    p.add_argument(
+        "--unreviewed-transcript",
+        action="store_true",
+        help="audio_card: draft from a transcript nobody has approved yet (the card is flagged and cannot be "
+        "approved until its transcript is)",
+    )
     p.add_argument("--note", default="", help="an instruction from the curator, e.g. 'for children'")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--fresh", action="store_true", help="ask the model again even if an identical request is cached")
@@ -130,6 +136,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
                 from_draft=args.from_draft,
                 card_template=args.card_template,
                 instructions=args.note,
+                unreviewed_transcript=args.unreviewed_transcript,
                 fresh=args.fresh,
                 seed=args.seed,
                 on_token=stream.token,

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -127,8 +129,13 @@ def build_inputs(
     from_draft: int | None = None,
     card_template: str | None = None,
     instructions: str = "",
+    unreviewed_transcript: bool = False,
 ) -> DraftInputs:
-    """What the model may rely on, or a StudioError saying why there is nothing."""
+    """What the model may rely on, or a StudioError saying why there is nothing.
+
+    An audio card grounds on approved transcripts only; `unreviewed_transcript` is the
+    curator's explicit choice to draft from one nobody has approved yet (see
+    `unreviewed_transcripts`: the draft records it and cannot be approved before it)."""
     if kind not in KINDS:
         raise StudioError(f"unknown draft kind '{kind}' (choose one of: {', '.join(KINDS)})")
     language = language or ("zh-Hans" if exhibit.language.startswith("zh") else "en")
@@ -139,7 +146,14 @@ def build_inputs(
     if kind == "translation":
         return _translation_inputs(s, exhibit, from_draft, language, label, instructions)
     if kind == "audio_card":
-        found = _transcript_passages(s, exhibit, source_id)
+        found, waiting = _transcript_passages(s, exhibit, source_id, unreviewed_transcript)
+        if not found and waiting:
+            names = ", ".join(w.filename for w in waiting)
+            raise StudioError(
+                f"approve the transcript of {names} first (heritage-studio review, or the Review desk): an audio card "
+                "grounds only on an approved transcript. To draft from the unreviewed transcript on purpose, "
+                "choose it (--unreviewed-transcript); the card then cannot be approved until its transcript is"
+            )
         if not found:
             raise StudioError(
                 f"exhibit '{exhibit.title}' has no transcript passages: transcribe its audio guide first "
@@ -169,25 +183,84 @@ def build_inputs(
     )
 
 
-def _transcript_passages(s: Session, exhibit: Exhibit, source_id: int | None) -> list[SourcePassage]:
-    """Passages of each audio guide's approved transcript, or of its latest when none is
-    approved yet, in spoken order. The search index holds the latest revision's text;
-    when an approved revision is older, its own segments are used instead."""
-    out: list[SourcePassage] = []
+@dataclass(frozen=True)
+class TranscriptUse:
+    """One audio guide's transcript an audio card would ground on, and whether a person approved it."""
+
+    source_id: int
+    filename: str
+    draft_id: int
+    revision_id: int
+    sha256: str
+    approved: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source_id": self.source_id,
+            "filename": self.filename,
+            "draft_id": self.draft_id,
+            "revision_id": self.revision_id,
+            "sha256": self.sha256,
+        }
+
+
+def _transcripts_of(s: Session, exhibit: Exhibit, source_id: int | None) -> list[tuple[Source, TranscriptUse | None]]:
+    """Each audio guide of the exhibit (or the one chosen) with its approved transcript,
+    else its latest revision (approved=False), else None when it was never transcribed."""
+    out: list[tuple[Source, TranscriptUse | None]] = []
     for audio in sources.list_sources(s, exhibit.id, kind="audio"):
         if source_id is not None and audio.id != source_id:
             continue
-        indexed = [
-            p
-            for p in passages_of_exhibit(s, int(exhibit.id or 0))
-            if p.source_id == audio.id and p.origin == PassageOrigin.TRANSCRIPT
-        ]
         transcript = transcripts.transcript_draft(s, int(audio.id or 0))
-        chosen = approved_or_latest(s, int(transcript.id or 0)) if transcript is not None else None
-        if chosen is None or all(p.revision_id in (None, chosen.id) for p in indexed):
+        if transcript is None:
+            out.append((audio, None))
+            continue
+        approved = approved_revision(s, int(transcript.id or 0))
+        chosen = approved or review.latest_revision(s, int(transcript.id or 0))
+        use = (
+            TranscriptUse(
+                int(audio.id or 0),
+                audio.filename,
+                int(transcript.id or 0),
+                int(chosen.id or 0),
+                chosen.sha256,
+                approved is not None,
+            )
+            if chosen is not None
+            else None
+        )
+        out.append((audio, use))
+    return out
+
+
+def unreviewed_transcripts(s: Session, exhibit: Exhibit, source_id: int | None = None) -> list[TranscriptUse]:
+    """The transcripts no person has approved that an audio card drafted on purpose from
+    unreviewed transcripts would rely on (what its provenance records)."""
+    return [use for _audio, use in _transcripts_of(s, exhibit, source_id) if use is not None and not use.approved]
+
+
+def _transcript_passages(
+    s: Session, exhibit: Exhibit, source_id: int | None, unreviewed: bool
+) -> tuple[list[SourcePassage], list[TranscriptUse]]:
+    """Passages of each audio guide's approved transcript in spoken order, and the
+    transcripts left out because nobody has approved them (used only when the curator
+    chose `unreviewed`). The search index holds the latest revision's text; when an
+    approved revision is older, its own segments are used instead."""
+    out: list[SourcePassage] = []
+    waiting: list[TranscriptUse] = []
+    exhibit_passages = passages_of_exhibit(s, int(exhibit.id or 0))
+    for audio, use in _transcripts_of(s, exhibit, source_id):
+        if use is None:
+            continue
+        if not use.approved and not unreviewed:
+            waiting.append(use)
+            continue
+        indexed = [p for p in exhibit_passages if p.source_id == audio.id and p.origin == PassageOrigin.TRANSCRIPT]
+        if all(p.revision_id in (None, use.revision_id) for p in indexed):
             out += as_source_passages(s, sorted(indexed, key=lambda p: p.seq))
             continue
-        segments = [Segment.from_dict(d) for d in chosen.content.get("segments", [])]
+        chosen = s.get(Revision, use.revision_id)
+        segments = [Segment.from_dict(d) for d in (chosen.content if chosen else {}).get("segments", [])]
         for passage in transcripts.passages_of_segments(segments):  # the index's own grouping
             start, end = passage.start_s or 0.0, passage.end_s or 0.0
             out.append(
@@ -197,7 +270,7 @@ def _transcript_passages(s: Session, exhibit: Exhibit, source_id: int | None) ->
                     source_id=audio.id,
                 )
             )
-    return out
+    return out, waiting
 
 
 CAPTION_PASSAGES = 6  # a caption leans on the image's own metadata; the best few passages add context
@@ -271,9 +344,18 @@ def _translation_inputs(
     )
 
 
-def approved_or_latest(s: Session, draft_id: int) -> Revision | None:
+def approved_revision(s: Session, draft_id: int) -> Revision | None:
+    """The newest revision of a draft whose latest decision approves exactly it."""
     for revision in reversed(review.revisions(s, draft_id)):
         decision = review.latest_review(s, int(revision.id or 0))
-        if decision is not None and decision.decision == Decision.APPROVED:
+        if (
+            decision is not None
+            and decision.decision == Decision.APPROVED
+            and decision.revision_sha256 == revision.sha256
+        ):
             return revision
-    return review.latest_revision(s, draft_id)
+    return None
+
+
+def approved_or_latest(s: Session, draft_id: int) -> Revision | None:
+    return approved_revision(s, draft_id) or review.latest_revision(s, draft_id)

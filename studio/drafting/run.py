@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from generators.quality.ranking import best_candidate
 from studio import exhibits, review, users
 from studio.drafting.cache import cache_key, cached
 from studio.drafting.engines import engine_settings, load_model, planned_identity
-from studio.drafting.evidence import build_inputs
+from studio.drafting.evidence import TranscriptUse, build_inputs, unreviewed_transcripts
 from studio.drafting.record import DraftOutcome, StoredGrounding, candidate_view
 from studio.errors import StudioError
 from studio.jobs import Cancelled, JobContext, run_job
@@ -41,6 +41,7 @@ def draft(
     from_draft: int | None = None,
     card_template: str | None = None,
     instructions: str = "",
+    unreviewed_transcript: bool = False,
     fresh: bool = False,
     seed: int = 42,
     model: LanguageModel | None = None,
@@ -51,6 +52,9 @@ def draft(
     """Draft `kind` for an exhibit and leave it pending in the review queue.
 
     `model` replaces the engine the settings name (tests pass a double).
+    `unreviewed_transcript`: the curator chooses to ground an audio card on a transcript
+    nobody has approved yet; the draft records which, carries a flag saying so, and the
+    gate refuses its approval until that transcript is approved (review.transcript_awaiting).
     Raises StudioError with the reason when there is nothing to ground in."""
     users.require(user, "draft")
     if not 1 <= n <= 8:
@@ -65,6 +69,7 @@ def draft(
         card_template=card_template,
         instructions=instructions,
         model=model,
+        unreviewed_transcript=unreviewed_transcript,
     )
     exhibit, cfg, inputs, template, identity = plan.exhibit, plan.cfg, plan.inputs, plan.template, plan.identity
     key = cache_key(identity, cfg, template, inputs, n, seed)
@@ -123,6 +128,7 @@ def draft(
             key,
             ctx.job_id,
             getattr(lm, "threads", None),
+            plan.unreviewed,
         )
         ctx.progress(1.0, say("draft_waiting", draft_id=outcome.draft_id))
         return outcome  # the job record keeps its JSON form
@@ -139,6 +145,7 @@ class _Plan:
     inputs: DraftInputs
     template: PromptTemplate
     identity: ModelIdentity
+    unreviewed: list[TranscriptUse] = field(default_factory=list)  # transcripts relied on that nobody approved
 
 
 def _plan(
@@ -152,6 +159,7 @@ def _plan(
     card_template: str | None,
     instructions: str,
     model: LanguageModel | None,
+    unreviewed_transcript: bool = False,
 ) -> _Plan:
     """What a draft request reads from the project: the same for a draft and its prewarm."""
     with project.read() as s:
@@ -167,10 +175,14 @@ def _plan(
             from_draft=from_draft,
             card_template=card_template,
             instructions=instructions,
+            unreviewed_transcript=unreviewed_transcript,
+        )
+        unreviewed = (
+            unreviewed_transcripts(s, exhibit, source_id) if unreviewed_transcript and kind == "audio_card" else []
         )
     template = template_for(kind, project.root)
     identity = model.identity if model is not None else planned_identity(cfg)
-    return _Plan(exhibit, cfg, inputs, template, identity)
+    return _Plan(exhibit, cfg, inputs, template, identity, unreviewed)
 
 
 @dataclass
@@ -189,6 +201,7 @@ def prewarm(
     source_id: int | None = None,
     card_template: str | None = None,
     instructions: str = "",
+    unreviewed_transcript: bool = False,
     model: LanguageModel | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Prewarmed:
@@ -211,6 +224,7 @@ def prewarm(
         card_template=card_template,
         instructions=instructions,
         model=model,
+        unreviewed_transcript=unreviewed_transcript,
     )
     lm = model if model is not None else load_model(plan.cfg)
     prepared = _prepare(lm, plan.template, plan.inputs)
@@ -307,6 +321,24 @@ def model_provenance(
     )
 
 
+def with_unreviewed_transcripts(provenance: review.Provenance, used: list[TranscriptUse]) -> review.Provenance:
+    """The curator drafted from transcripts nobody approved: the revision records which
+    (params) and carries a flag the reviewer sees; the gate refuses its approval until each
+    is approved (review.transcript_awaiting), so no package ever holds such a card."""
+    names = ", ".join(f"{u.filename} (transcript revision {u.revision_id})" for u in used)
+    flag = {
+        "kind": review.UNREVIEWED_TRANSCRIPT,
+        "field": "",
+        "message": f"drafted from the unreviewed transcript of {names}: it cannot be approved until that "
+        "transcript is approved; then check the card still agrees with it",
+    }
+    return replace(
+        provenance,
+        params={**provenance.params, "unreviewed_transcript": [u.as_dict() for u in used]},
+        checks=[*provenance.checks, flag],
+    )
+
+
 def _store(
     project: Project,
     exhibit: Exhibit,
@@ -319,6 +351,7 @@ def _store(
     key: str,
     job_id: int,
     threads: int | None,
+    unreviewed: list[TranscriptUse] | None = None,
 ) -> DraftOutcome:
     # The first revision is the best candidate by its quality figures (a loop or a
     # mixed-script card ranks below one with a flagged sentence, whatever the flag
@@ -352,13 +385,16 @@ def _store(
             note += f"; {prepared.grounding.dropped_note()}"
         if offered.finish_reason == "length":
             note += "; ended at the length limit: use continue to extend it"
+        provenance = model_provenance(identity, cfg, template, prepared, offered, rid, note, threads)
+        if unreviewed:
+            provenance = with_unreviewed_transcripts(provenance, unreviewed)
         revision = review.create_draft(
             s,
             exhibit_id=exhibit.id,
             kind=prepared.inputs.kind,
             content=offered.content,
             created_by=user.name,
-            provenance=model_provenance(identity, cfg, template, prepared, offered, rid, note, threads),
+            provenance=provenance,
             language=prepared.inputs.language,
             title=str(offered.content.get("title", ""))[:200],
         )
