@@ -69,6 +69,8 @@ class MoveReport:
     blob_bytes: int = 0
     source_problems: list[str] = field(default_factory=list)
     destination_problems: list[str] = field(default_factory=list)
+    # Moved into PostgreSQL: the project's people (name, role, admin), who each still need a database login.
+    people: list[tuple[str, str, bool]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -128,6 +130,11 @@ def move_project(
             say("checking both sides")
             report.source_problems = evidence.check(src)
             report.destination_problems = evidence.check(dest)
+            if dest.dialect == "postgresql":
+                from studio import users
+
+                with dest.read() as s:
+                    report.people = [(u.name, u.role, u.admin) for u in users.list_users(s)]
     return report
 
 

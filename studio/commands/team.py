@@ -202,4 +202,23 @@ def cmd_move(args: argparse.Namespace) -> int:
                 print(f"  {problem}")
         else:
             print(f"check of the {side}: ok (database, audit log and anchor, reviews, revisions and media)")
+    _next_for_people(report.people, args.database)
     return 0 if report.ok else 1
+
+
+def _next_for_people(people: list[tuple[str, str, bool]], url: str | None) -> None:
+    """A project moved into PostgreSQL: each person needs a login of their own name, in their role's groups."""
+    if not people:
+        return
+    print("next: give each person a database login of the same name and their role's groups:")
+    for name, role, admin in people:
+        try:
+            team_roles.check_name(name)
+        except StudioError:
+            print(
+                f"  {name} ({role}{', admin' if admin else ''}): this name cannot be a login (lower-case letters, "
+                "digits and _ only); the person keeps their history but cannot act in the team project"
+            )
+            continue
+        print(f"  heritage-studio team add-person {name} --role {role}{' --admin' if admin else ''} --url {url}")
+        print(f"  heritage-studio team set-role {name} --role {role}{' --admin' if admin else ''} --url {url}")
