@@ -207,3 +207,18 @@ def test_a_publish_under_way_on_another_workstation_is_left_to_it(two: tuple[Pro
     with a.session() as s:
         assert publishing.recover(s, a.workstation) == ["kiosk 1.0: rolled back (the version is free again)"]
         assert publishing.waiting(s) == 0
+
+
+def test_a_package_build_under_way_on_another_workstation_is_left_to_it(tmp_path: Path) -> None:
+    from studio.export.build import BUILD_PREFIX, _workstation_tag, clean_stale_builds
+
+    out = tmp_path / "exports-on-the-share"
+    dead = _dead_pid()
+    theirs = out / f"{BUILD_PREFIX}{dead}-{_workstation_tag('CURATOR-PC')}-a1b2"
+    ours = out / f"{BUILD_PREFIX}{dead}-{_workstation_tag('EDITOR-PC')}-c3d4"
+    legacy = out / f"{BUILD_PREFIX}{dead}-e5f6"  # named before builds carried a workstation
+    for folder in (theirs, ours, legacy):
+        (folder / "package").mkdir(parents=True)
+    assert sorted(clean_stale_builds(out, "EDITOR-PC")) == sorted([ours, legacy])
+    assert theirs.is_dir()  # its pid means nothing here; the curator's machine cleans it
+    assert clean_stale_builds(out, "CURATOR-PC") == [theirs]

@@ -36,6 +36,7 @@ from studio.messages import say
 from studio.models import Source
 from studio.project import Project
 from studio.reasons import why
+from studio.workstation import this_workstation
 
 REPO = Path(__file__).resolve().parents[2]
 KIOSK_PLAYER = REPO / "assets" / "kiosk"
@@ -163,13 +164,27 @@ def _progress(ctx: JobContext | None, fraction: float, message: str) -> None:
         ctx.progress(fraction, message)
 
 
-def clean_stale_builds(out_dir: Path) -> list[Path]:
-    """Remove build folders left by exports whose process died (never a live one)."""
+def _workstation_tag(workstation: str) -> str:
+    """A short, file-name-safe stand-in for a workstation's name in a build folder's name."""
+    return hashlib.sha256(workstation.encode("utf-8")).hexdigest()[:8]
+
+
+def clean_stale_builds(out_dir: Path, workstation: str | None = None) -> list[Path]:
+    """Remove build folders left by exports whose process died (never a live one).
+
+    A folder is named `.building-<pid>-<workstation tag>-…`: in an output folder on
+    a share, another workstation's pid cannot be looked up here, so its builds are
+    left to it (older folders, named by pid alone, were made on one machine).
+    """
+    here = _workstation_tag(workstation if workstation is not None else this_workstation())
     removed: list[Path] = []
     for path in out_dir.glob(BUILD_PREFIX + "*"):
+        parts = path.name[len(BUILD_PREFIX) :].split("-")
         try:
-            pid = int(path.name[len(BUILD_PREFIX) :].split("-")[0])
+            pid = int(parts[0])
         except ValueError:
+            continue
+        if len(parts) >= 3 and parts[1] != here:
             continue
         if pid != os.getpid() and process_alive(pid):
             continue
@@ -304,7 +319,7 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
         raise StudioError(str(exc)) from exc
     out_dir = (opts.out_dir or project.exports_dir).expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    clean_stale_builds(out_dir)
+    clean_stale_builds(out_dir, project.workstation)
     publish.recover(project)
     # Tamper evidence, part 1 of 2: nothing leaves a project whose approvals
     # cannot all be proved (studio/evidence.py says what failed).
@@ -328,7 +343,8 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
     _check_file_names(items, languages)
     _progress(ctx, 0.05, say("exhibits_with_content", n=len(items)))
 
-    build_root = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{os.getpid()}-", dir=out_dir))
+    tag = _workstation_tag(project.workstation)
+    build_root = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{os.getpid()}-{tag}-", dir=out_dir))
     reservation: publish.Reservation | None = None
     committed = False
     try:
