@@ -12,6 +12,7 @@ import io
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -24,6 +25,7 @@ from sqlmodel import Session, col, select
 from studio import audit, review, settings, team_roles, users
 from studio.errors import PermissionDenied, StudioError
 from studio.models import AuditEntry, User
+from studio.project import Project
 from tests.postgres_server import PostgresServer, postgres_server  # noqa: F401  (session fixture)
 
 CARD = {"title": "Ding", "body": "A bronze ritual vessel 饕餮."}
@@ -374,3 +376,36 @@ def test_team_init_needs_a_superuser(team: Team) -> None:
     with pytest.raises(PermissionDenied, match="superuser"):
         team_roles.admin_engine(team.login_url("morgan").replace(":" + team.passwords[team.logins["morgan"]], ""))
     assert main(["team", "init", team.login_url("morgan")]) == 1  # a password in the URL is refused first
+
+
+def test_add_person_gives_a_person_already_in_the_project_a_login(
+    postgres_server: PostgresServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As after `team move`: the people are rows already (written by IT's superuser connection), without logins."""
+    from studio.cli import main
+
+    tag = secrets.token_hex(3)
+    url = postgres_server.create_project_database()
+    names = {"editor": f"eve_{tag}", "curator": f"cy_{tag}"}
+    with Project.create_team(tmp_path / "IT.studio", url) as project, project.session() as s:
+        admin = users.add_user(s, names["editor"], "editor", admin=True)  # a superuser: the studio's own path
+        users.add_user(s, names["curator"], "curator", admin)
+        rev = review.create_draft(s, exhibit_id=None, kind="card", content=CARD, created_by=names["curator"])
+    monkeypatch.setenv("HERITAGE_STUDIO_NEW_PASSWORD", "a-long-password")
+    for name in names.values():
+        # --role is what the project says already; a different one would not change it
+        assert main(["team", "add-person", name, "--role", "producer", "--url", url]) == 0
+    database = str(make_url(url).database)
+    engine = create_engine(postgres_server.url_for(names["editor"], "a-long-password", database), poolclass=NullPool)
+    with Session(engine) as s:
+        assert team_roles.gated(s)
+        assert review.approve(s, int(rev.id or 0), users.get_user(s, names["editor"])).reviewer == names["editor"]
+        s.commit()
+    engine.dispose()
+    assert postgres_server.execute(
+        f"SELECT pg_has_role('{names['curator']}', 'heritage_curator', 'MEMBER'), "
+        f"pg_has_role('{names['curator']}', 'heritage_producer', 'MEMBER')",
+        db=database,
+    ) == [(True, False)]

@@ -113,16 +113,22 @@ def cmd_add_person(args: argparse.Namespace) -> int:
     engine = team_roles.admin_engine(args.url)
     try:
         created = team_roles.create_login(engine, name, password)
-        with Session(engine) as s:
+        with Session(engine, expire_on_commit=False) as s:
             known = s.exec(select(User).where(User.name == name)).first()
             if known is None:
                 team_roles.enrol(s, name, args.role, args.admin)
-                s.commit()
+            else:
+                linked = next((p for p in team_roles.people(s.connection()) if p.name == name), None)
+                if linked is None or not linked.consistent:
+                    # A person already in the project (moved from SQLite, or whose login was
+                    # dropped): their login joins the groups the project says they are in.
+                    team_roles.set_role(s, name, known.role, known.admin)
+            s.commit()
     finally:
         engine.dispose()
     if known is not None:
         # Again for an existing person: a new password; their role changes only by set-role (audited).
-        print(f"set a new password for {name} ({users.describe(known)}); change a role with: team set-role")
+        print(f"{name} ({users.describe(known)}) has a login with a new password; change a role with: team set-role")
         return 0
     role = f"{args.role}, admin" if args.admin else args.role
     print(f"{'created login' if created else 'used the existing login'} {name}; added {name} ({role})")
@@ -135,7 +141,7 @@ def cmd_set_role(args: argparse.Namespace) -> int:
     if args.url:
         engine = team_roles.admin_engine(args.url)
         try:
-            with Session(engine) as s:
+            with Session(engine, expire_on_commit=False) as s:
                 team_roles.set_role(s, args.name, args.role, args.admin)
                 s.commit()
                 person = users.get_user(s, args.name)
