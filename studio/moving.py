@@ -53,8 +53,9 @@ from studio.models import Job
 from studio.project import DB_NAME, EXPORTS_DIR, MEDIA_DIR, TEAM_FILE, TEAM_FORMAT, Project
 
 BATCH = 2000  # rows per INSERT: few round trips to a server, little memory for 100,000 passages
-# Not copied: each side's own bookkeeping, and the search index, rebuilt for the destination's engine.
-SKIPPED = ("schema_migrations", "passage_fts", "sqlite_")
+# Not copied: each side's own bookkeeping (its migrations, its change counters: studio/changes.py),
+# and the search index, rebuilt for the destination's engine.
+SKIPPED = ("schema_migrations", "passage_fts", "sqlite_", "change_counters")
 EVIDENCE_FILES = (signing.KEY_FILE, signing.PUBLIC_KEY_FILE, anchor.ANCHOR_FILE)
 
 Progress = Callable[[str], None]

@@ -154,14 +154,14 @@ def runner_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
 
-def start_a_job_that_waits_to_be_stopped(root: Path) -> subprocess.Popen[str]:
+def start_a_job_that_waits_to_be_stopped(root: Path, workstation: str | None = None) -> subprocess.Popen[str]:
     """Another process (like `heritage-studio transcribe` in a terminal) running a job on the
-    project until it is cancelled (then it prints 'cancelled'), or for at most a minute."""
+    project until it is cancelled (then it prints 'cancelled'), or for at most a minute.
+    With `workstation`, the process stands for another machine of a team."""
     import sys
 
-    return subprocess.Popen(
-        [sys.executable, "-c", _WAITING_JOB, str(root)], env=runner_env(), stdout=subprocess.PIPE, text=True
-    )
+    env = runner_env() | ({"HERITAGE_STUDIO_WORKSTATION": workstation} if workstation else {})
+    return subprocess.Popen([sys.executable, "-c", _WAITING_JOB, str(root)], env=env, stdout=subprocess.PIPE, text=True)
 
 
 def add_people(s: Session, *people: tuple[str, str]) -> dict[str, User]:

@@ -351,6 +351,8 @@ def test_a_draft_that_cites_nothing_shows_the_exhibits_passages(window: Any, qtb
     window.set_mode(1)
     settle(qtbot)
     view = window.review
+    # The item is read off the GUI thread: wait for it rather than for a fixed settle.
+    wait_until(qtbot, lambda: "The exhibit’s sources say:" in view.passages.toPlainText())
     text = view.passages.toPlainText()
     assert "This draft cites no passages. The exhibit’s sources say:" in text
     assert "label_en.md" in text and "taotie" in text
@@ -460,6 +462,10 @@ def test_a_save_after_someone_elses_keeps_the_text_and_says_who(window: Any, qtb
         sam = users.get_user(s, "Sam")
         seen = review.latest_revision(s, draft_id)
         review.edit(s, draft_id, dict(CARD, title="Sam's title"), sam, based_on=seen.id)
+    # The window hears of Sam's save and reads the queue again: what Morgan types stays.
+    qtbot.wait(1500)
+    settle(qtbot)
+    assert view.editor.field("title") == "Morgan's title"
     shown: list[str] = []
     window.state.error_shown.connect(shown.append)
     view.save_button.click()

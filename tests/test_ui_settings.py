@@ -246,6 +246,26 @@ def test_the_job_panel_shows_and_cancels_a_job_run_from_the_terminal(window: Any
     settle(qtbot)
 
 
+def test_the_job_panel_names_another_workstations_job_and_cancels_it_across_machines(window: Any, qtbot: Any) -> None:
+    from tests.makers import start_a_job_that_waits_to_be_stopped
+    from ui.jobs_panel import OutsideJob
+
+    panel = window.jobs
+    runner = start_a_job_that_waits_to_be_stopped(window.state.project.root, workstation="CURATOR-PC-2")
+    try:
+        wait_until(qtbot, lambda: any(isinstance(r.job, OutsideJob) for r in panel.rows), timeout=60)
+        row = next(r for r in panel.rows if isinstance(r.job, OutsideJob))
+        assert row.title.text().endswith("· on workstation CURATOR-PC-2")
+        wait_until(qtbot, lambda: "waiting to be stopped" in row.detail.text(), timeout=30)
+        row.cancel.click()  # through the database: the other machine's studio notices it
+        out, _ = runner.communicate(timeout=60)
+    finally:
+        runner.kill()
+    assert out.strip() == "cancelled"
+    wait_until(qtbot, lambda: row.job.status == "cancelled", timeout=30)
+    settle(qtbot)
+
+
 def test_settings_show_the_evaluation_before_a_model_switch(window: Any, qtbot: Any) -> None:
     """The figures of the stored evaluation runs, the current model's and the chosen one's."""
     from studio import evaluation

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QLibraryInfo, QThreadPool, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
+from ui.elsewhere import ElsewhereWatcher
 from ui.errors import install_excepthook
 from ui.i18n import set_language, tr
 from ui.main_window import MainWindow
@@ -90,6 +91,8 @@ def start(project: str | None = None, prefs: Prefs | None = None) -> MainWindow:
     prefs = prefs or Prefs.load()
     apply_theme(prefs.theme)
     state = AppState(prefs)
+    # Another workstation's (or process's) changes refresh the views as our own do.
+    state.elsewhere = ElsewhereWatcher(state)
     window = create_window(state)
     target = project or (prefs.recent[0] if prefs.recent and Path(prefs.recent[0], "project.db").exists() else None)
     if target:

@@ -256,8 +256,11 @@ class MainWindow(QMainWindow):
         if changes & (Changes.SOURCES | Changes.DRAFTS):
             self.curate.refresh()
             self.review.refresh()
-        elif changes & Changes.REVIEWS:
+        elif changes & (Changes.REVIEWS | Changes.EXHIBITS):
+            # An exhibit added or renamed (on another workstation too) shows in the curator's list.
             self.curate.refresh()
+        if changes & Changes.PEOPLE:
+            self._fill_users()
 
     # ------------------------------------------------------------ drag & drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

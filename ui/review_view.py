@@ -427,6 +427,11 @@ class ReviewView(QWidget):
         if not 0 <= row < len(self.queue):
             return
         draft_id = self.queue[row][0]
+        if self.item is not None and self.item.draft.id == draft_id and self._edited_content() is not None:
+            # The queue was read again (another workstation changed something) while this
+            # editor types: the text on screen stays, and so does the version it is based on,
+            # so a save over someone else's newer one is a conflict, not a silent overwrite.
+            return
         self._wanted = draft_id
         Op(self.state, lambda project: load_item(project, draft_id), where="review.item").latest(
             self, "review.item"
@@ -435,6 +440,8 @@ class ReviewView(QWidget):
     def show_item(self, item: ReviewItem) -> None:
         if item.draft.id != self._wanted:
             return  # the reviewer has moved on (or the filters emptied the list) while this was read
+        if self.item is not None and self.item.draft.id == item.draft.id and self._edited_content() is not None:
+            return  # read again while the editor typed in it: the text on screen, and its base version, stay
         self.item = item
         rev = item.revision
         who = tr("model {model}").format(model=rev.model) if rev.author_kind == "model" else rev.created_by

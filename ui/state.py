@@ -36,6 +36,7 @@ class AppState(QObject):
         self._transcriber: Any = None
         # One Whisper child process per window; transcriptions take turns on it.
         self.transcriber_lock = threading.Lock()
+        self.elsewhere: Any = None  # ui.elsewhere.ElsewhereWatcher (set by ui.app.start): others' changes
 
     # --------------------------------------------------------------- project
     def adopt_project(self, project: Project, people: list[str], *, sign_in_required: bool) -> None:
