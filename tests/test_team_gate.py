@@ -409,3 +409,24 @@ def test_add_person_gives_a_person_already_in_the_project_a_login(
         f"pg_has_role('{names['curator']}', 'heritage_producer', 'MEMBER')",
         db=database,
     ) == [(True, False)]
+
+
+def test_an_admin_changes_a_role_from_their_workstation(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI on a team project: the login acts (no --user), another name is refused, set-role goes to the server."""
+    from studio.cli import main
+
+    folder = tmp_path / "Morgan.studio"
+    Project.create_team(folder, team.login_url("morgan")).close()
+    lin, sam = team.logins["lin"], team.logins["sam"]
+    rev = draft_by(team, "lin")
+    assert main(["-p", str(folder), "--user", sam, "review", "approve", str(rev.id)]) == 1
+    assert f"connected to the team database as {team.logins['morgan']}" in capsys.readouterr().err
+    assert main(["-p", str(folder), "team", "set-role", lin, "--role", "editor"]) == 0
+    assert main(["-p", str(folder), "team", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert f"{lin} is now editor" in shown and "DIFFERS" not in shown
+    assert main(["-p", str(folder), "review", "approve", str(rev.id)]) == 0  # as Morgan, the login
+    with team.session("sam") as s:
+        assert review.latest_review(s, int(rev.id or 0)).reviewer == team.logins["morgan"]  # type: ignore[union-attr]
