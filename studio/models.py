@@ -200,6 +200,21 @@ class PassageText(SQLModel, table=True):
     created_at: str = Field(default_factory=utcnow)
 
 
+class SourceText(SQLModel, table=True):
+    """One version of a source's text (migration 0070): version 1 is what the file
+    gave on import, each later one a person's correction. Never changed or deleted."""
+
+    __tablename__ = "source_texts"
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="sources.id")
+    number: int
+    text: str
+    sha256: str
+    edited_by: str = ""
+    note: str = ""
+    created_at: str = Field(default_factory=utcnow)
+
+
 class GroundConfirmation(SQLModel, table=True):
     """A person's decision that a revision is still true although what it cites changed."""
 

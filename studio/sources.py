@@ -1,22 +1,30 @@
-"""Sources of an exhibit: listing, reading, attaching, visibility, replacing and retiring.
+"""Sources of an exhibit: listing, reading, attaching, visibility, correcting, replacing and retiring.
 
 A source is never deleted: replacing it (a corrected label, a new scan) adds a
 new version that points back at the old one, and retiring it takes its passages
 out of retrieval. Either makes every revision that cited its passages stale
 (studio.staleness) until a person confirms or revises it.
+
+Correcting its text in place (a typo in a label) keeps the file and records the
+new text as the next version in `source_texts`; its passages are cut again, and
+only the passages whose text changed get a new identity, so only what cited
+those goes stale while approvals resting on unchanged passages hold.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from studio import audit
 from studio.errors import NotFound, StudioError
-from studio.models import Source, utcnow
-from studio.passages import remove_passages
+from studio.models import Source, SourceKind, SourceText, utcnow
+from studio.passages import passages_of_source, remove_passages, replace_passages
+from studio.text import split_passages
 
 VISIBILITIES = ("public", "internal", "restricted")
 
@@ -115,3 +123,101 @@ def versions(s: Session, source_id: int) -> list[Source]:
     while chain[-1].replaced_by_id is not None:
         chain.append(get_source(s, int(chain[-1].replaced_by_id)))
     return chain
+
+
+# ------------------------------------------------------------- text corrections
+@dataclass(frozen=True)
+class TextCorrection:
+    """What correcting a source's text did."""
+
+    source_id: int
+    number: int  # the version of the text now (1 is the imported text)
+    changed: int  # passages whose text changed or went: what cited them is stale now
+    kept: int  # passages whose text is unchanged: approvals resting on them hold
+    added: int  # passages that are new
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def text_versions(s: Session, source_id: int) -> list[SourceText]:
+    """The versions of a source's text, oldest first; a source never corrected has one,
+    its imported text (not stored until the first correction)."""
+    source = get_source(s, source_id)
+    stored = list(s.exec(select(SourceText).where(SourceText.source_id == source_id).order_by(col(SourceText.number))))
+    if stored:
+        return stored
+    return [_imported(source)]
+
+
+def _imported(source: Source) -> SourceText:
+    return SourceText(
+        source_id=int(source.id or 0),
+        number=1,
+        text=source.text,
+        sha256=text_sha256(source.text),
+        edited_by=source.created_by,
+        note="imported",
+        created_at=source.created_at,
+    )
+
+
+def correct_text(
+    s: Session, source_id: int, text: str, actor: str, *, note: str = "", based_on: str | None = None
+) -> TextCorrection:
+    """A person's correction of a source's text, in place: the next version of its text,
+    history kept, passages cut again (studio.staleness then reports what cited a changed one).
+
+    `based_on` is the hash of the text the person corrected (text_sha256); when someone
+    else corrected it meanwhile the correction is refused, not written over theirs."""
+    source = get_source(s, source_id)
+    if source.kind == SourceKind.AUDIO:
+        raise StudioError(
+            f"{source.filename} is an audio guide: its words are its transcript, corrected in the transcript editor"
+        )
+    if source.retired_at is not None:
+        raise StudioError(f"source {source_id} ({source.filename}) is retired; correct its current version instead")
+    if based_on is not None and based_on != text_sha256(source.text):
+        raise StudioError(
+            f"the text of {source.filename} was corrected by someone else since you opened it; "
+            "open it again and make your correction on theirs"
+        )
+    if not text.strip():
+        raise StudioError(f"a source's text cannot be emptied; to take {source.filename} out of use, retire it")
+    if text == source.text:
+        raise StudioError(f"nothing changed in the text of {source.filename}")
+    versions = text_versions(s, source_id)
+    if versions[0].id is None:  # the imported text becomes version 1 on the first correction
+        s.add(versions[0])
+    number = versions[-1].number + 1
+    s.add(
+        SourceText(
+            source_id=source_id,
+            number=number,
+            text=text,
+            sha256=text_sha256(text),
+            edited_by=actor,
+            note=note.strip(),
+        )
+    )
+    before = {p.sha256 for p in passages_of_source(s, source_id, origin="source")}
+    source.text = text
+    s.add(source)
+    after = {p.sha256 for p in replace_passages(s, source, split_passages(text), language=source.language)}
+    done = TextCorrection(source_id, number, len(before - after), len(before & after), len(after - before))
+    audit.record(
+        s,
+        actor,
+        "source.correct_text",
+        "source",
+        source_id,
+        {
+            "version": number,
+            "sha256": text_sha256(text),
+            "passages_changed": done.changed,
+            "passages_kept": done.kept,
+            "note": note.strip(),
+        },
+    )
+    return done

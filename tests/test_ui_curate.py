@@ -90,7 +90,7 @@ def test_sources_show_thumbnails_and_each_viewer(window: Any, qtbot: Any) -> Non
             assert viewer.currentWidget() is viewer.audio
             assert name in viewer.audio.title.text()
         else:
-            assert viewer.currentWidget() is viewer.text and viewer.text.toPlainText().strip()
+            assert viewer.currentWidget() is viewer.text_page and viewer.text.toPlainText().strip()
 
 
 def _drop(win: Any, paths: list[Path]) -> None:
@@ -175,3 +175,34 @@ def test_glossary_suggestions_are_computed_off_the_gui_thread_and_the_newest_win
     assert [
         editor.suggestions.item(i).data(Qt.ItemDataRole.UserRole).replacement for i in range(editor.suggestions.count())
     ] == ["Western Zhou"]
+
+
+def test_a_source_text_is_corrected_in_place_off_the_gui_thread(window: Any, qtbot: Any) -> None:
+    """Issue 10: a curator fixes a typo in a label; the correction is the source's next text version."""
+    curate = window.curate
+    _select(window, "cauldron")
+    curate.tabs.setCurrentWidget(curate.sources)
+    settle(qtbot)
+    view = curate.sources
+    row = next(
+        i for i in range(view.list.count()) if not view.list.item(i).text().split("\n")[0].endswith((".jpg", ".mp3"))
+    )
+    view.list.setCurrentRow(row)
+    settle(qtbot)
+    viewer = view.viewer
+    source_id = int(viewer.source.id)
+    before = viewer.text.toPlainText()
+    assert viewer.text.isReadOnly() and viewer.save.isHidden()
+    viewer.correct.click()
+    assert not viewer.text.isReadOnly() and not viewer.save.isHidden()
+    corrected = before.replace(before.split()[0], before.split()[0] + "s", 1)
+    viewer.text.setPlainText(corrected)
+    viewer.note.setText("a typo")
+    viewer.save.click()
+    wait_until(qtbot, lambda: viewer.said.text().startswith("Saved as version 2"))
+    settle(qtbot)
+    assert viewer.text.isReadOnly() and viewer.text.toPlainText() == corrected
+    assert viewer.said.text().startswith("Saved as version 2")  # the refresh after saving keeps saying what it did
+    with window.state.project.read() as s:
+        assert sources.get_source(s, source_id).text == corrected
+        assert [(v.number, v.note) for v in sources.text_versions(s, source_id)][-1] == (2, "a typo")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -93,7 +94,13 @@ def start_import(state: AppState, paths: list[str], exhibit_id: int | None, done
 
 
 class SourceViewer(QStackedWidget):
-    """Text (and extracted PDF/Word text), images, audio with its player."""
+    """Text (and extracted PDF/Word text), images, audio with its player.
+
+    A text can be corrected in place (a typo in a label): the correction is the source's
+    next text version (studio.sources.correct_text), saved off the GUI thread; what cited
+    a changed passage goes stale, approvals resting on unchanged passages hold."""
+
+    corrected = Signal(object)  # studio.sources.TextCorrection
 
     def __init__(self, state: AppState) -> None:
         super().__init__()
@@ -101,16 +108,99 @@ class SourceViewer(QStackedWidget):
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setAccessibleName(tr("Source text"))
+        self.correct = QPushButton(tr("Correct the text…"))
+        self.correct.setAccessibleName(tr("Correct the source text"))
+        self.correct.clicked.connect(self.start_correction)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText(tr("Why (e.g. a typo in the date)"))
+        self.note.setAccessibleName(tr("Why the text was corrected"))
+        self.save = QPushButton(tr("Save correction"))
+        self.save.setAccessibleName(tr("Save the correction"))
+        self.save.clicked.connect(self.save_correction)
+        self.cancel = QPushButton(tr("Cancel"))
+        self.cancel.setAccessibleName(tr("Cancel the correction"))
+        self.cancel.clicked.connect(self.cancel_correction)
+        self.said = QLabel("")
+        self.said.setWordWrap(True)
+        self.said.setAccessibleName(tr("What the correction did"))
+        bar = QHBoxLayout()
+        for widget in (self.correct, self.note, self.save, self.cancel):
+            bar.addWidget(widget)
+        text_page = QWidget()
+        text_box = QVBoxLayout(text_page)
+        text_box.setContentsMargins(0, 0, 0, 0)
+        text_box.addWidget(self.text, 1)
+        text_box.addLayout(bar)
+        text_box.addWidget(self.said)
+        self.text_page = text_page
+        self._based_on = (
+            ""  # the hash of the text the curator started from: a correction made meanwhile is not overwritten
+        )
+        self._editing(False)
         self.image = QLabel(tr("No source selected."))
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setAccessibleName(tr("Source image"))
         self.image.setMinimumSize(200, 200)
         self.audio = AudioPlayer()
-        for widget in (self.image, self.text, self.audio):
-            self.addWidget(widget)
+        for page in (self.image, self.text_page, self.audio):
+            self.addWidget(page)
         self.source: Source | None = None
 
+    def _editing(self, on: bool) -> None:
+        self.text.setReadOnly(not on)
+        self.correct.setVisible(not on)
+        for widget in (self.note, self.save, self.cancel):
+            widget.setVisible(on)
+
+    def start_correction(self) -> None:
+        if self.source is None or not self.source.text:
+            return
+        self._based_on = sources.text_sha256(self.source.text)
+        self.said.setText(tr("Correct the text, then save: texts citing a changed passage will need a new look."))
+        self._editing(True)
+        self.text.setFocus()
+
+    def cancel_correction(self) -> None:
+        self._editing(False)
+        self.said.setText("")
+        if self.source is not None:
+            self.text.setPlainText(self.source.text)
+
+    def save_correction(self) -> Op | None:
+        source = self.source
+        if source is None:
+            return None
+        source_id, text, note, based_on = int(source.id or 0), self.text.toPlainText(), self.note.text(), self._based_on
+        actor = self.state.user_name
+        self.save.setEnabled(False)
+
+        def work(project: Any) -> sources.TextCorrection:
+            with project.session() as s:
+                person = users.acting(s, actor, "import")
+                return sources.correct_text(s, source_id, text, person.name, note=note, based_on=based_on)
+
+        def done(result: sources.TextCorrection) -> None:
+            if self.source is source:
+                source.text = text
+                self._editing(False)
+                self.note.clear()
+                self.said.setText(
+                    tr(
+                        "Saved as version {number}: {changed} passages changed, {kept} kept, {added} new. "
+                        "Texts citing a changed passage are stale until an editor confirms or revises them."
+                    ).format(number=result.number, changed=result.changed, kept=result.kept, added=result.added)
+                )
+            self.corrected.emit(result)
+
+        def failed(exc: BaseException) -> None:
+            self.state.report_error(exc, "source.correct")
+
+        op = Op(self.state, work, where="source.correct", changes=Changes.SOURCES | Changes.DRAFTS)
+        op.success(done).failure(failed).finally_(lambda: self.save.setEnabled(True))
+        return op.run_in_background()
+
     def show_source(self, source: Source | None) -> None:
+        same = source is not None and self.source is not None and source.id == self.source.id
         self.source = source
         project = self.state.project
         if source is None or project is None:
@@ -139,8 +229,12 @@ class SourceViewer(QStackedWidget):
             self.audio.load(project.media.path(source.media_sha256), source.filename, meta)
             self.setCurrentWidget(self.audio)
         else:
+            self._editing(False)
+            if not same:  # a refresh after a correction re-reads the same source: keep saying what it did
+                self.said.setText("")
             self.text.setPlainText(source.text or tr("(no text could be extracted from this file)"))
-            self.setCurrentWidget(self.text)
+            self.correct.setEnabled(bool(source.text) and source.retired_at is None)
+            self.setCurrentWidget(self.text_page)
 
 
 class SourcesView(QWidget):

@@ -29,6 +29,7 @@ from studio.errors import StudioError
 
 # pg_advisory_xact_lock key held while a step runs ("heritage-migrate" in ASCII, truncated to 63 bits).
 MIGRATION_LOCK = 0x68657269746167
+BASELINE = 90  # m0090_baseline
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,10 @@ def all_migrations() -> list[Migration]:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         found.append(Migration(int(match.group(1)), match.group(2), module))
-    found.sort(key=lambda m: m.version)
+    # The baseline first: it is the SQLite schema up to m0060, and a twin numbered
+    # between the two (numbers are handed out in ranges to people working in
+    # parallel, e.g. m0070) builds on its tables, so on a fresh database it runs after it.
+    found.sort(key=lambda m: (m.version != BASELINE, m.version))
     versions = [m.version for m in found]
     if len(versions) != len(set(versions)):
         raise RuntimeError(f"two PostgreSQL migrations share a version number: {versions}")
@@ -60,8 +64,7 @@ def all_migrations() -> list[Migration]:
 
 
 def latest_version() -> int:
-    migrations = all_migrations()
-    return migrations[-1].version if migrations else 0
+    return max((m.version for m in all_migrations()), default=0)
 
 
 def run_sql(conn: Connection, sql: str) -> None:
