@@ -24,6 +24,7 @@ def project(any_project: Project) -> Project:
     """Every test here on a single-user SQLite project and on a team PostgreSQL one."""
     return any_project
 
+
 FIRST = (
     "The ding was cast in bronze at Anyang during the late Shang dynasty, about 1200 BC, "
     "for offerings of cooked meat to the ancestors of a noble family."
