@@ -92,7 +92,7 @@ def test_a_cancelled_draft_does_not_keep_saying_drafting(window: Any, qtbot: Any
     settle(qtbot)
     panel.status.setText("Drafting…")
     op = JobOp(window.state, "draft", lambda project, control: None, label="x")
-    panel._follow(op, int(panel.exhibit.id or 0))
+    panel._follow(op, int(panel.exhibit.id or 0), 1)
     assert panel.stop.isVisibleTo(panel)  # a cancel beside the draft, not only in the job panel
     panel.stop.click()
     assert op.running.cancel_event.is_set() and panel.status.text() == "Cancelling…"
@@ -102,7 +102,7 @@ def test_a_cancelled_draft_does_not_keep_saying_drafting(window: Any, qtbot: Any
     assert not panel.stop.isVisibleTo(panel)
     # While it runs, the panel says what the draft is doing.
     op2 = JobOp(window.state, "draft", lambda project, control: None, label="x")
-    panel._follow(op2, int(panel.exhibit.id or 0))
+    panel._follow(op2, int(panel.exhibit.id or 0), 1)
     op2.running.message = "reading the exhibit's sources into the model"
     op2.running.changed.emit()
     assert panel.status.text() == "Drafting… reading the exhibit's sources into the model"

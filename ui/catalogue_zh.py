@@ -587,4 +587,5 @@ ZH: dict[str, str] = {
     # a draft's state (review.draft_status)
     "Incomplete": "不完整",
     "Empty": "空",
+    "Draft {id} is incomplete: a required part is empty, so it cannot be reviewed yet.": "草稿 {id} 不完整：有必填部分是空的，暂时无法审核。",
 }

@@ -9,6 +9,7 @@ import re
 import threading
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -204,7 +205,9 @@ class DraftingView(QWidget):
         self.stop.setAccessibleName(tr("Cancel the draft"))
         self.stop.setVisible(False)
         self.stop.clicked.connect(self._cancel)
-        self._running: RunningJob | None = None
+        # Each exhibit's running draft and its number of candidates: the panel shows (and its
+        # Cancel stops) only the draft of the exhibit on screen; others go on in the job panel.
+        self._drafting: dict[int, tuple[RunningJob, int]] = {}
         go_row = QHBoxLayout()
         go_row.addWidget(self.go)
         go_row.addWidget(self.stop)
@@ -248,6 +251,7 @@ class DraftingView(QWidget):
             self._fill_models()
         state.changed.connect(self._changed)
         self.last_outcome: drafting.DraftOutcome | None = None
+        self._extras = ""  # what follows a draft's state in the status line (answered before, passages left out)
         self._setup_prewarm()
 
     # ------------------------------------------------------------------ setup
@@ -294,8 +298,13 @@ class DraftingView(QWidget):
         self._stop_prewarm()
         if (exhibit.id if exhibit else None) != (self.exhibit.id if self.exhibit else None):
             self._clear_results()  # another exhibit: nothing of the last one's draft may stay on screen
+        changed = (exhibit.id if exhibit else None) != (self.exhibit.id if self.exhibit else None)
         self.exhibit = exhibit
-        self.go.setEnabled(exhibit is not None)
+        self._show_running()
+        running = self._drafting.get(int(exhibit.id or 0)) if exhibit is not None else None
+        if changed and running is not None:  # back to an exhibit whose draft still runs: its words stream in again
+            self._reset_columns(running[1])
+            self.status.setText(tr("Drafting…"))
         self.source.clear()
         self.from_draft.clear()
         self.source.addItem(tr("(all sources of the exhibit)"), None)
@@ -375,6 +384,8 @@ class DraftingView(QWidget):
         job.finished.connect(lambda _status, job=job: self._job_finished(job))
 
     def _job_finished(self, job: RunningJob) -> None:
+        if not shiboken6.isValid(self):
+            return  # the window closed while the job ran (a quit, a rebuild for another language)
         self._jobs.discard(job)
         if not self._jobs and self.isVisible():
             self._schedule_prewarm()
@@ -422,6 +433,7 @@ class DraftingView(QWidget):
 
     # ---------------------------------------------------------------- drafting
     def _clear_results(self) -> None:
+        self._extras = ""
         self._reset_columns(0)
         self.draft_id = None
         self.last_outcome = None
@@ -452,35 +464,59 @@ class DraftingView(QWidget):
             "approved": tr("Draft {id} was approved."),
             "changes_requested": tr("Changes were requested for draft {id}; see the Review desk."),
             "rejected": tr("Draft {id} was rejected."),
+            "incomplete": tr("Draft {id} is incomplete: a required part is empty, so it cannot be reviewed yet."),
         }
-        self.status.setText(said.get(status, said["pending"]).format(id=draft_id))
+        text = said.get(status, said["pending"]).format(id=draft_id)
+        self.status.setText(f"{text} {self._extras}".strip())
 
-    def _follow(self, op: JobOp, exhibit_id: int) -> None:
-        """Say what a running draft is doing, and that a cancel saved nothing."""
+    def _on_screen(self, exhibit_id: int) -> bool:
+        return shiboken6.isValid(self) and self.exhibit is not None and self.exhibit.id == exhibit_id
+
+    def _show_running(self) -> None:
+        """Cancel beside the draft of the exhibit on screen, and Start only when none runs for it."""
+        running = self.exhibit is not None and int(self.exhibit.id or 0) in self._drafting
+        self.stop.setVisible(running)
+        self.go.setEnabled(self.exhibit is not None and not running)
+
+    def _follow(self, op: JobOp, exhibit_id: int, n: int) -> None:
+        """Say what a running draft is doing, and that a cancel saved nothing; stream its words
+        into the columns only while its exhibit is on screen."""
 
         def progressed() -> None:
-            if self.exhibit is not None and self.exhibit.id == exhibit_id and op.running.status == "running":
+            current = self._drafting.get(exhibit_id)
+            mine = self._on_screen(exhibit_id) and current is not None and current[0] is op.running
+            # After a cancel the panel keeps saying "Cancelling…" until the job has stopped.
+            if mine and op.running.status == "running" and not op.running.cancel_event.is_set():
                 doing = tr_message(op.running.message).strip()
                 self.status.setText(tr("Drafting…") + (f" {doing}" if doing else ""))
 
         def ended(status: str) -> None:
-            if status == "cancelled" and self.exhibit is not None and self.exhibit.id == exhibit_id:
+            if status == "cancelled" and self._on_screen(exhibit_id):
                 self.status.setText(tr("Drafting was cancelled; nothing was saved."))
 
         def stopped(_status: str) -> None:
-            if self._running is op.running:
-                self._running = None
-                self.stop.setVisible(False)
+            current = self._drafting.get(exhibit_id)
+            if current is not None and current[0] is op.running:
+                del self._drafting[exhibit_id]
+                if shiboken6.isValid(self):
+                    self._show_running()
 
-        self._running = op.running
-        self.stop.setVisible(True)
+        def streamed(item: tuple[int, str]) -> None:
+            current = self._drafting.get(exhibit_id)
+            if self._on_screen(exhibit_id) and current is not None and current[0] is op.running:
+                self._token(item)
+
+        self._drafting[exhibit_id] = (op.running, n)
+        self._show_running()
         op.running.changed.connect(progressed)
         op.running.finished.connect(ended)
         op.running.finished.connect(stopped)
+        op.on_stream(streamed)
 
     def _cancel(self) -> None:
-        if self._running is not None:
-            self._running.cancel()
+        running = self._drafting.get(int(self.exhibit.id or 0)) if self.exhibit is not None else None
+        if running is not None:
+            running[0].cancel()
             self.status.setText(tr("Cancelling…"))
 
     def _reset_columns(self, n: int) -> None:
@@ -504,7 +540,6 @@ class DraftingView(QWidget):
         self._clear_results()
         self._reset_columns(n)
         self.status.setText(tr("Drafting…"))
-        self.go.setEnabled(False)
 
         def work(project: Any, control: Any) -> drafting.DraftOutcome:
             user = self.state.user(actor)
@@ -529,12 +564,12 @@ class DraftingView(QWidget):
             kind=tr(KIND_LABELS.get(kind, kind)).lower(), exhibit=self.exhibit.title
         )
         op = JobOp(self.state, "draft", work, label=label, changes=Changes.DRAFTS)
-        op.on_stream(self._token).success(lambda outcome: self._drafted(outcome, exhibit_id))
-        op.finally_(lambda: self.go.setEnabled(True))
-        self._follow(op, exhibit_id)
+        op.success(lambda outcome: self._drafted(outcome, exhibit_id))
+        self._follow(op, exhibit_id, n)
 
         def failed(exc: BaseException) -> None:
-            self.status.setText("")
+            if self._on_screen(exhibit_id):
+                self.status.setText("")
             self.state.report_error(exc, "draft")
 
         op.failure(failed)
@@ -552,7 +587,6 @@ class DraftingView(QWidget):
         self._clear_results()
         self._reset_columns(1)
         self.status.setText(tr("Drafting…"))
-        self.go.setEnabled(False)
 
         def work(project: Any, control: Any) -> facts.ComposeOutcome:
             return facts.compose_draft(
@@ -567,6 +601,8 @@ class DraftingView(QWidget):
             )
 
         def composed(outcome: facts.ComposeOutcome) -> None:
+            if not self._on_screen(exhibit_id):
+                return  # the curator moved to another exhibit: the draft waits in Review
             self.draft_id = outcome.draft_id
             self.status.setText(
                 tr("Composed from {n} approved facts: draft {id} is waiting for review.").format(
@@ -583,11 +619,12 @@ class DraftingView(QWidget):
             self.column_widgets[0].show_view(view, True)
 
         op = JobOp(self.state, "draft.compose", work, label=tr("Compose from approved facts"), changes=Changes.DRAFTS)
-        self._follow(op, exhibit_id)
-        op.on_stream(self._token).success(composed).finally_(lambda: self.go.setEnabled(True))
+        self._follow(op, exhibit_id, 1)
+        op.success(composed)
 
         def failed(exc: BaseException) -> None:
-            self.status.setText("")
+            if self._on_screen(exhibit_id):
+                self.status.setText("")
             self.state.report_error(exc, "draft.compose")
 
         op.failure(failed)
@@ -605,21 +642,27 @@ class DraftingView(QWidget):
         self.draft_id = outcome.draft_id
         if len(self.column_widgets) != len(outcome.candidates):
             self._reset_columns(len(outcome.candidates))
-        note = tr("Draft {id} is waiting for review.").format(id=outcome.draft_id)
+        extras = []
         if outcome.cached:
-            note += " " + tr("(the same request was answered before; shown from the record)")
+            extras.append(tr("(the same request was answered before; shown from the record)"))
         if outcome.dropped:
-            note += " " + tr_message(outcome.dropped)
-        self.status.setText(note)
+            extras.append(tr_message(outcome.dropped))
+        self._extras = " ".join(extras)  # said after the draft's state, whatever it becomes
+        self._say_status(outcome.draft_id, "pending")
         draft_id = outcome.draft_id
 
-        def load(project: Any) -> list[dict[str, Any]]:
+        def load(project: Any) -> tuple[list[dict[str, Any]], str]:
             with project.read() as s:
-                return draft_grounding(s, draft_id)
+                return draft_grounding(s, draft_id), str(review.draft_status(s, draft_id))
 
-        Op(self.state, load, where="draft.grounding").success(
-            lambda g: self._show_candidates(outcome, g)
-        ).run_in_background()
+        def show(found: tuple[list[dict[str, Any]], str]) -> None:
+            grounding, status = found
+            if draft_id != self.draft_id:
+                return  # another exhibit (or draft) is on screen now
+            self._say_status(draft_id, status)  # an incomplete draft is not waiting for review: say so
+            self._show_candidates(outcome, grounding)
+
+        Op(self.state, load, where="draft.grounding").success(show).run_in_background()
 
     def _show_candidates(self, outcome: drafting.DraftOutcome, grounding: list[dict[str, Any]]) -> None:
         self.grounding = grounding
@@ -657,8 +700,8 @@ class DraftingView(QWidget):
 
         def picked(revision_id: int) -> None:
             outcome = self.last_outcome
-            if outcome is None:
-                return
+            if outcome is None or outcome.draft_id != draft_id:
+                return  # another exhibit (or draft) is on screen now
             for view in outcome.candidates:
                 view["revision_id"] = revision_id if view["index"] == index else None
             outcome.revision_id = revision_id
@@ -686,6 +729,8 @@ class DraftingView(QWidget):
             )
 
         def continued(revision: Any) -> None:
+            if draft_id != self.draft_id:
+                return  # another exhibit (or draft) is on screen now; the longer text waits in Review
             view = dict(column.view or {})
             params = json.loads(revision.params_json or "{}")
             view.update(
@@ -698,7 +743,8 @@ class DraftingView(QWidget):
             self._preview(view)
 
         op = JobOp(self.state, "draft.continue", work, label="Continue the draft", changes=Changes.DRAFTS)
-        return op.on_stream(self._token).success(continued).run_in_background()
+        op.on_stream(lambda item: self._token(item) if draft_id == self.draft_id else None)
+        return op.success(continued).run_in_background()
 
     # -------------------------------------------------------------- citations
     def show_citation(self, url: QUrl) -> None:
