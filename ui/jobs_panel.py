@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+import shiboken6
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -92,6 +95,7 @@ class JobRow(QWidget):
         elif isinstance(job, OutsideJob):
             title += " · " + tr("in another window or the terminal (process {pid})").format(pid=job.pid or "?")
         self.title = QLabel(title)
+        self.title.setWordWrap(True)  # a long exhibit name wraps; it never pushes Cancel out of the dock
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setAccessibleName(tr("Progress of {job}").format(job=tr(job.label)))
@@ -101,9 +105,10 @@ class JobRow(QWidget):
         self.cancel.setAccessibleName(tr("Cancel {job}").format(job=tr(job.label)))
         self.cancel.clicked.connect(job.cancel)
         self.cancel.setEnabled(job.cancellable)
+        self.cancel.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
-        top.addWidget(self.cancel)
+        top.addWidget(self.cancel, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -114,6 +119,8 @@ class JobRow(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        if not shiboken6.isValid(self):
+            return  # the row went (its window closed, or it was trimmed) while its job ran on
         job = self.job
         self.bar.setValue(int(job.fraction * 1000))
         if job.status == "running":
@@ -138,11 +145,15 @@ class JobPanel(QWidget):
         self.rows: list[JobRow] = []
         inner = QWidget()
         self.list = QVBoxLayout(inner)
-        self.list.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.empty = QLabel(tr("No background jobs."))
         self.list.addWidget(self.empty)
+        # A stretch below the rows, not AlignTop: aligned items get their one-line height, and a
+        # title or message wrapped over two lines was cut in half.
+        self.list.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        # Rows take the dock's width and wrap: a sideways scroll would hide Cancel off the edge.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -155,6 +166,20 @@ class JobPanel(QWidget):
         self.poll_timer.timeout.connect(self.poll)
         self.poll_timer.start()
         state.project_changed.connect(self._project_changed)
+
+    def _width_for(self, characters: int) -> int:
+        """Room for a row: its title in `characters` average characters of the UI's font, Cancel
+        beside it, and the margins and scroll bar around them."""
+        cancel = QPushButton(tr("Cancel")).sizeHint().width()
+        chrome = 4 * 2 + 9 * 2 + 6 + self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        return self.fontMetrics().averageCharWidth() * characters + cancel + chrome
+
+    def sizeHint(self) -> QSize:
+        # "Draft a visual card of “Ritual food cauldron (ding)”" over two lines, in either script.
+        return QSize(self._width_for(30), 320)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._width_for(14), 120)
 
     def _project_changed(self) -> None:
         for job in self.outside.values():

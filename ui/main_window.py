@@ -300,6 +300,10 @@ class MainWindow(QMainWindow):
             self.resize(1400, 880)
         if prefs.window_state:
             self.state_restored = self.restoreState(QByteArray(base64.b64decode(prefs.window_state)))
+        if not self.state_restored:
+            # A dock starts at its contents' size hint only when told: else it opens about 70 px
+            # wide and cuts off each job's Cancel (issue 16).
+            self.resizeDocks([self.jobs_dock], [self.jobs.sizeHint().width()], Qt.Orientation.Horizontal)
 
     def save_window_state(self) -> None:
         prefs = self.state.prefs

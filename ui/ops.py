@@ -270,7 +270,7 @@ class RunningJob(QObject):
     def remaining_s(self) -> float | None:
         """Linear estimate from the fraction done so far; None until there is a trend."""
         elapsed = time.monotonic() - self.started
-        if self.fraction < 0.02 or elapsed < 1.0:
+        if self.fraction <= 0.02 or elapsed < 1.0:  # 0.02: a draft still reading its sources, no trend yet
             return None
         return max(0.0, elapsed * (1.0 - self.fraction) / self.fraction)
 

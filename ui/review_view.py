@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -257,15 +258,13 @@ class ReviewView(QWidget):
         middle_tabs = QTabWidget()
         middle_tabs.addTab(self.editor, tr("Draft"))
         middle_tabs.addTab(self.diff, tr("Changes against the model's text"))
-        decide = QHBoxLayout()
-        for button in (
-            self.approve_button,
-            self.save_button,
-            self.edit_approve_button,
-            self.changes_button,
-            self.reject_button,
-        ):
-            decide.addWidget(button)
+        # Decisions on one row, edits under them: five buttons in a row made the Review mode
+        # 1,390 px wide at least, and the main window pushed the Jobs dock to a sliver.
+        decide = QGridLayout()
+        for column, button in enumerate((self.approve_button, self.changes_button, self.reject_button)):
+            decide.addWidget(button, 0, column)
+        decide.addWidget(self.save_button, 1, 0)
+        decide.addWidget(self.edit_approve_button, 1, 1, 1, 2)
         middle_box = QVBoxLayout()
         middle_box.addWidget(self.confirmation)
         middle_box.addWidget(self.heading)
