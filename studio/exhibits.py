@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
-from studio import audit, review, users
+from studio import audit, revision_store, users
 from studio.errors import NotFound, StudioError
 from studio.models import Draft, Exhibit, Revision, User, utcnow
 
@@ -87,7 +87,7 @@ def submit_record(s: Session, exhibit_id: int, user: User) -> Revision:
     exhibit = get_exhibit(s, exhibit_id)
     draft = record_draft(s, exhibit_id)
     if draft is None:
-        return review.create_draft(
+        return revision_store.create_draft(
             s,
             exhibit_id=exhibit.id,
             kind=RECORD_KIND,
@@ -99,12 +99,16 @@ def submit_record(s: Session, exhibit_id: int, user: User) -> Revision:
 
 
 def _propose(s: Session, draft: Draft, exhibit: Exhibit, actor: str, note: str) -> Revision:
-    latest = review.latest_revision(s, int(draft.id or 0))
+    latest = revision_store.latest_revision(s, int(draft.id or 0))
     content = record_content(exhibit)
     if latest is not None and latest.content == content:
         return latest
-    return review.add_revision(
-        s, int(draft.id or 0), content, created_by=actor, provenance=review.Provenance(author_kind="person", note=note)
+    return revision_store.add_revision(
+        s,
+        int(draft.id or 0),
+        content,
+        created_by=actor,
+        provenance=revision_store.Provenance(author_kind="person", note=note),
     )
 
 

@@ -34,7 +34,7 @@ from generators.facts.merge import conflicts, merge
 from generators.facts.support import added_content
 from generators.facts.types import Fact, PassageRef, Span
 from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity
-from studio import exhibits, glossary, review, screening, staleness, users
+from studio import exhibits, glossary, review, revision_store, screening, staleness, users
 from studio.drafting.engines import engine_settings, load_model
 from studio.errors import NotFound, StudioError
 from studio.jobs import Cancelled, JobContext, run_job
@@ -138,7 +138,7 @@ def get_fact(s: Session, fact_id: int) -> tuple[Draft, Revision]:
     draft = s.get(Draft, fact_id)
     if draft is None or draft.kind != KIND:
         raise NotFound(f"no fact {fact_id}")
-    revision = review.latest_revision(s, fact_id)
+    revision = revision_store.latest_revision(s, fact_id)
     if revision is None:
         raise NotFound(f"fact {fact_id} has no revision")
     return draft, revision
@@ -302,10 +302,10 @@ def _span_key(span: dict[str, Any]) -> tuple[str, int, int]:
     return (str(span.get("passage_sha256")), int(span.get("start", 0)), int(span.get("end", 0)))
 
 
-def _provenance(fact: Fact, identity: ModelIdentity | None, note: str) -> review.Provenance:
+def _provenance(fact: Fact, identity: ModelIdentity | None, note: str) -> revision_store.Provenance:
     citations = {str(i + 1): int(sp.passage_id) for i, sp in enumerate(fact.spans) if sp.passage_id is not None}
     if fact.origin == "model" and identity is not None:
-        return review.Provenance(
+        return revision_store.Provenance(
             author_kind="model",
             engine=identity.engine,
             model=identity.model,
@@ -317,7 +317,7 @@ def _provenance(fact: Fact, identity: ModelIdentity | None, note: str) -> review
             note=note,
         )
     # Rules are machine work too: recorded as such, never as a person's.
-    return review.Provenance(
+    return revision_store.Provenance(
         author_kind="model",
         engine="rules",
         model="generators.facts.rules",
@@ -338,14 +338,14 @@ def _store(
 ) -> None:
     known: dict[tuple[str, str], int] = {}
     for draft, _revision, _state in review.list_drafts(s, exhibit.id, kinds=[KIND]):
-        for revision in review.revisions(s, int(draft.id or 0)):
+        for revision in revision_store.revisions(s, int(draft.id or 0)):
             c = revision.content
             known.setdefault((str(c.get("slot")), str(c.get("value"))), int(draft.id or 0))
     for fact in facts:
         content = fact.as_content()
         fact_id = known.get((fact.slot, fact.value))
         if fact_id is None:
-            revision = review.create_draft(
+            revision = revision_store.create_draft(
                 s,
                 exhibit_id=exhibit.id,
                 kind=KIND,
@@ -360,7 +360,7 @@ def _store(
             report.created.append(revision.draft_id)
             known[(fact.slot, fact.value)] = revision.draft_id
             continue
-        latest = review.latest_revision(s, fact_id)
+        latest = revision_store.latest_revision(s, fact_id)
         if latest is None or review.draft_status(s, fact_id) == "rejected":
             report.unchanged += 1
             continue
@@ -376,7 +376,7 @@ def _store(
                 "spans": tuple(Span.from_dict(sp) for sp in [*old, *extra]),
             }
         )
-        review.add_revision(
+        revision_store.add_revision(
             s,
             fact_id,
             {**latest.content, "spans": [*old, *extra]},
@@ -433,12 +433,12 @@ def edit(
     )
     flags = _off_passage(s, content, grounds) if reworded else []
     what = "not for visitors" if visitors is False else ("for visitors" if visitors else "corrected")
-    return review.add_revision(
+    return revision_store.add_revision(
         s,
         fact_id,
         content,
         created_by=person.name,
-        provenance=review.Provenance(
+        provenance=revision_store.Provenance(
             author_kind="person",
             citations=dict(revision.citations),
             checks=flags,
@@ -601,13 +601,13 @@ def compose_draft(
                 if passage is not None:
                     citations[str(f["n"])] = int(passage.id or 0)
             completion = result.completion
-            revision = review.create_draft(
+            revision = revision_store.create_draft(
                 s,
                 exhibit_id=exhibit.id,
                 kind=kind,
                 content=result.content,
                 created_by=user.name,
-                provenance=review.Provenance(
+                provenance=revision_store.Provenance(
                     author_kind="model",
                     engine=lm.identity.engine,
                     model=lm.identity.model,

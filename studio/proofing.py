@@ -1,7 +1,7 @@
 """Checks on a person's edit: the same drafting checks, against what the revision cites.
 
 A model's revision is checked while it is drafted; a person's edit is checked
-here when it is saved (review.edit), so no revision reaches a reviewer with
+here when it is saved (revision_store.edit), so no revision reaches a reviewer with
 "no problems found" only because a person typed it. The edit's citations are
 validated again: a number the text no longer cites is dropped, a number that
 names no passage is flagged, and facts are checked against the cited passages'

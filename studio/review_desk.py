@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from studio import exhibits, review, review_queue, sources, staleness
+from studio import exhibits, review, review_queue, revision_store, sources, staleness
 from studio.errors import StudioError
 from studio.models import AuthorKind, Draft, DraftKind, Passage, Review, Revision, SourceKind, User
 from studio.passages import live_passage, passages_of_exhibit
@@ -56,8 +56,8 @@ class ReviewItem:
 def load_item(project: Project, draft_id: int) -> ReviewItem:
     """Everything the reviewer sees for the latest revision of one draft, in one read."""
     with project.read() as s:
-        draft = review.get_draft(s, draft_id)
-        revision = review.latest_revision(s, draft_id)
+        draft = revision_store.get_draft(s, draft_id)
+        revision = revision_store.latest_revision(s, draft_id)
         if revision is None:
             raise StudioError(f"draft {draft_id} has no revision")
         title = exhibits.get_exhibit(s, draft.exhibit_id).title if draft.exhibit_id else ""
@@ -69,7 +69,7 @@ def load_item(project: Project, draft_id: int) -> ReviewItem:
         names = {p.source_id: sources.get_source(s, p.source_id).filename for p in cited.values()}
         # Compare with the candidate the curator picked (the latest model text), not the first one offered.
         model_revision = next(
-            (r for r in reversed(review.revisions(s, draft_id)) if r.author_kind == AuthorKind.MODEL), None
+            (r for r in reversed(revision_store.revisions(s, draft_id)) if r.author_kind == AuthorKind.MODEL), None
         )
         image = None
         if draft.exhibit_id:
@@ -115,7 +115,7 @@ def save_edit_and_approve(
     editor's text is never lost to a refusal. If the edit itself is refused (someone
     saved a newer version: EditConflict), it raises and nothing is written.
     """
-    revision = review.edit(s, draft_id, content, user, note=EDIT_NOTE, based_on=based_on)
+    revision = revision_store.edit(s, draft_id, content, user, note=EDIT_NOTE, based_on=based_on)
     try:
         with s.begin_nested():
             decision = review.approve(s, int(revision.id or 0), user, expected_sha256=revision.sha256, acks=acks or {})

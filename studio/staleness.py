@@ -1,6 +1,6 @@
 """Is an approval still true? Which passages a revision relied on have changed since.
 
-Every revision records its *grounds* when it is made (review.add_revision):
+Every revision records its *grounds* when it is made (revision_store.add_revision):
 
     {"passages": {"1": "<passage sha256>", ...},
      "transcript": {"draft_id": 4, "revision_id": 9, "sha256": "<transcript revision sha256>"}}

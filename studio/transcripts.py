@@ -35,7 +35,7 @@ from generators.transcription.types import (
     TranscriptionError,
     TranscriptionResult,
 )
-from studio import audit, glossary, jobs, review, settings, users
+from studio import audit, glossary, jobs, review, revision_store, settings, users
 from studio.errors import NotFound, StudioError
 from studio.models import AuditEntry, Draft, Exhibit, Passage, Revision, Source, User
 from studio.passages import PassageText, replace_passages
@@ -73,10 +73,10 @@ def transcript_draft(s: Session, source_id: int) -> Draft | None:
 
 
 def get_transcript(s: Session, draft_id: int) -> Transcript:
-    draft = review.get_draft(s, draft_id)
+    draft = revision_store.get_draft(s, draft_id)
     if draft.kind != KIND:
         raise StudioError(f"draft {draft_id} is a {draft.kind}, not a transcript")
-    revision = review.latest_revision(s, draft_id)
+    revision = revision_store.latest_revision(s, draft_id)
     if revision is None:
         raise NotFound(f"transcript {draft_id} has no revision")
     content = revision.content
@@ -206,7 +206,7 @@ def store_result(
         "stats": result.stats,
     }
     content = _content(segments, language, engine, result.duration)
-    provenance = review.Provenance(
+    provenance = revision_store.Provenance(
         author_kind="model",
         engine=ENGINE,
         model=result.model,
@@ -216,7 +216,7 @@ def store_result(
     )
     draft = transcript_draft(s, int(source.id or 0))
     if draft is None:
-        revision = review.create_draft(
+        revision = revision_store.create_draft(
             s,
             exhibit_id=source.exhibit_id,
             kind=KIND,
@@ -227,9 +227,9 @@ def store_result(
             source_id=source.id,
             title=f"Transcript of {source.filename}",
         )
-        draft = review.get_draft(s, revision.draft_id)
+        draft = revision_store.get_draft(s, revision.draft_id)
     else:
-        revision = review.add_revision(s, int(draft.id or 0), content, created_by=actor, provenance=provenance)
+        revision = revision_store.add_revision(s, int(draft.id or 0), content, created_by=actor, provenance=provenance)
         if draft.language != language:
             draft.language = language
             s.add(draft)
@@ -247,9 +247,9 @@ def save_segments(
     current = get_transcript(s, draft_id)
     _check_segments(segments)
     content = _content(segments, current.language, current.engine, float(current.revision.content.get("duration", 0.0)))
-    if review.canonical_json(content) == current.revision.content_json:
+    if revision_store.canonical_json(content) == current.revision.content_json:
         return current.revision
-    revision = review.edit(s, draft_id, content, user, note=note, based_on=based_on)
+    revision = revision_store.edit(s, draft_id, content, user, note=note, based_on=based_on)
     for seg in segments:
         _remember_speaker(s, seg.speaker, user.name)
     _reindex(s, current.draft, revision, segments, current.language)

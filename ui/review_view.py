@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from generators.citations import cited_numbers
-from studio import drafting, review, review_desk, review_queue
+from studio import drafting, review, review_desk, review_queue, revision_store
 from studio.draft_text import is_text_content, plain_text
 from studio.errors import EditConflict
 from studio.models import Revision
@@ -583,7 +583,9 @@ class ReviewView(QWidget):
 
         def work(project: Any) -> None:
             with project.session() as s:
-                review.edit(s, draft_id, content, self._user(s, name), note=review_desk.EDIT_NOTE, based_on=based_on)
+                revision_store.edit(
+                    s, draft_id, content, self._user(s, name), note=review_desk.EDIT_NOTE, based_on=based_on
+                )
 
         self._run(work, "saved", kept=content)
 

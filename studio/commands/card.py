@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from studio import exhibits, review, users
+from studio import exhibits, revision_store, users
 from studio.commands import acting_user, open_project
 from studio.errors import StudioError
 
@@ -68,13 +68,13 @@ def cmd_write(args: argparse.Namespace) -> int:
         users.require(user, "edit")
         with project.session() as s:
             exhibit = exhibits.get_exhibit(s, args.exhibit)
-            revision = review.create_draft(
+            revision = revision_store.create_draft(
                 s,
                 exhibit_id=exhibit.id,
                 kind="card",
                 content=content,
                 created_by=user.name,
-                provenance=review.Provenance(author_kind="person", note=args.note),
+                provenance=revision_store.Provenance(author_kind="person", note=args.note),
                 language=args.lang,
             )
     print(
@@ -91,19 +91,21 @@ def cmd_edit(args: argparse.Namespace) -> int:
     with open_project(args) as project:
         user = acting_user(project, args)
         with project.session() as s:
-            draft = review.get_draft(s, args.draft)
+            draft = revision_store.get_draft(s, args.draft)
             if draft.kind not in CARD_KINDS:
                 raise StudioError(
                     f"draft {draft.id} is a {draft.kind}; card edit changes cards "
                     "(correct a transcript with: heritage-studio transcript edit)"
                 )
-            latest = review.latest_revision(s, args.draft)
+            latest = revision_store.latest_revision(s, args.draft)
             before = latest.content if latest else {}
             content = {**before, **changes}
             if content == before:
                 print(f"draft {draft.id}: nothing changed")
                 return 0
-            revision = review.edit(s, args.draft, content, user, note=args.note or "edited from the command line")
+            revision = revision_store.edit(
+                s, args.draft, content, user, note=args.note or "edited from the command line"
+            )
     print(
         f"draft {args.draft}: revision {revision.id} by {user.name} is pending review "
         f"(approve with: heritage-studio review approve {revision.id} --sha256 {revision.sha256})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from studio import exhibits, review, staleness
+from studio import exhibits, review, revision_store, staleness
 from studio.commands import acting_user, open_project, table
 
 
@@ -77,12 +77,12 @@ def _preview(content: dict[str, object]) -> str:
 
 def cmd_drafts_show(args: argparse.Namespace) -> int:
     with open_project(args) as project, project.read() as s:
-        draft = review.get_draft(s, args.draft)
+        draft = revision_store.get_draft(s, args.draft)
         print(
             f"draft {draft.id} · {draft.kind} · {draft.language} · exhibit {draft.exhibit_id} · "
             f"status {review.draft_status(s, args.draft)}"
         )
-        for revision in review.revisions(s, args.draft):
+        for revision in revision_store.revisions(s, args.draft):
             who = f"{revision.author_kind} {revision.created_by}"
             if revision.author_kind == "model":
                 who += f" via {revision.engine}/{revision.model} (template {revision.template_id}@{revision.template_version})"
@@ -131,7 +131,7 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     with open_project(args) as project:
         user = acting_user(project, args)
         with project.session() as s:
-            revision = review.get_revision(s, args.revision)
+            revision = revision_store.get_revision(s, args.revision)
             changes = staleness.stale(s, revision)
             for change in changes:
                 print(f"{change.describe()}\n  {change.diff()}")

@@ -18,7 +18,7 @@ from generators.drafting.grounding import GroundingError
 from generators.drafting.output import fields_of
 from generators.llm.base import ChatMessage, GenerationParams, LanguageModel, LanguageModelError
 from generators.llm.settings import EngineSettings
-from studio import review, users
+from studio import revision_store, users
 from studio.drafting.engines import load_model
 from studio.drafting.evidence import glossary_entries
 from studio.drafting.record import StoredGrounding, candidates_of, request_for_draft, stored_limits
@@ -39,7 +39,7 @@ def pick_candidate(project: Project, draft_id: int, index: int, user: User) -> R
         chosen = next((c for c in candidates if c.idx == index), None)
         if chosen is None:
             raise StudioError(f"draft {draft_id} has candidates 1-{len(candidates)}; there is no candidate {index + 1}")
-        latest = review.latest_revision(s, draft_id)
+        latest = revision_store.latest_revision(s, draft_id)
         content = json.loads(chosen.content_json)
         if latest is not None and latest.content == content:
             revision = latest
@@ -62,12 +62,12 @@ def pick_candidate(project: Project, draft_id: int, index: int, user: User) -> R
                 sources_cited=json.loads(chosen.citations_json),
                 dropped_passages=[p.label for p in stored.dropped],
             )
-            revision = review.add_revision(
+            revision = revision_store.add_revision(
                 s,
                 draft_id,
                 content,
                 created_by=user.name,
-                provenance=review.Provenance(
+                provenance=revision_store.Provenance(
                     author_kind=AuthorKind.MODEL,
                     engine=request.engine,
                     model=request.model,
@@ -139,7 +139,7 @@ def continue_draft(
     users.require(user, "draft")
     with project.read() as s:
         request = request_for_draft(s, draft_id)
-        latest = review.latest_revision(s, draft_id)
+        latest = revision_store.latest_revision(s, draft_id)
         record = next(
             (c for c in candidates_of(s, int(request.id or 0)) if latest and c.revision_id == latest.id), None
         )
@@ -189,7 +189,7 @@ def continue_draft(
             raise Cancelled("cancelled by the user; the draft is unchanged")
         with project.session() as s:
             template = prepared.template
-            revision = review.add_revision(
+            revision = revision_store.add_revision(
                 s,
                 draft_id,
                 longer.content,
@@ -228,7 +228,7 @@ def continue_draft(
         on_progress=on_progress,
     )
     with project.session() as s:  # session(), not read(): its objects stay loaded after it ends
-        return review.get_revision(s, revision_id)
+        return revision_store.get_revision(s, revision_id)
 
 
 def _params(raw: dict[str, Any]) -> GenerationParams:
@@ -237,9 +237,9 @@ def _params(raw: dict[str, Any]) -> GenerationParams:
 
 def proofread(project: Project, draft_id: int, content: dict[str, Any]) -> list[dict[str, str]]:
     """The drafting checks, run on a person's edit before it is saved
-    (pass the result to `review.edit(..., checks=...)`)."""
+    (pass the result to `revision_store.edit(..., checks=...)`)."""
     with project.read() as s:
-        draft_row = review.get_draft(s, draft_id)
+        draft_row = revision_store.get_draft(s, draft_id)
         request = s.exec(select(DraftRequestRecord).where(DraftRequestRecord.draft_id == draft_id)).first()
         if request is not None:
             prepared = rebuild(s, request, project.root)

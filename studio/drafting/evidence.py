@@ -17,7 +17,7 @@ from generators.drafting.drafter import DraftInputs
 from generators.drafting.grounding import SourcePassage
 from generators.glossary import GlossaryEntry
 from generators.transcription.types import Segment
-from studio import glossary, review, search, sources, transcripts
+from studio import glossary, review, revision_store, search, sources, transcripts
 from studio.errors import StudioError
 from studio.messages import say
 from studio.models import Decision, Exhibit, Passage, PassageOrigin, Revision, Source
@@ -216,7 +216,7 @@ def _transcripts_of(s: Session, exhibit: Exhibit, source_id: int | None) -> list
             out.append((audio, None))
             continue
         approved = approved_revision(s, int(transcript.id or 0))
-        chosen = approved or review.latest_revision(s, int(transcript.id or 0))
+        chosen = approved or revision_store.latest_revision(s, int(transcript.id or 0))
         use = (
             TranscriptUse(
                 int(audio.id or 0),
@@ -321,7 +321,7 @@ def _translation_inputs(
 ) -> DraftInputs:
     if from_draft is None:
         raise StudioError("a translation needs the draft to translate (--from-draft DRAFT)")
-    original = review.get_draft(s, from_draft)
+    original = revision_store.get_draft(s, from_draft)
     revision = approved_or_latest(s, from_draft)
     if revision is None:
         raise StudioError(f"draft {from_draft} has no text to translate")
@@ -346,7 +346,7 @@ def _translation_inputs(
 
 def approved_revision(s: Session, draft_id: int) -> Revision | None:
     """The newest revision of a draft whose latest decision approves exactly it."""
-    for revision in reversed(review.revisions(s, draft_id)):
+    for revision in reversed(revision_store.revisions(s, draft_id)):
         decision = review.latest_review(s, int(revision.id or 0))
         if (
             decision is not None
@@ -358,4 +358,4 @@ def approved_revision(s: Session, draft_id: int) -> Revision | None:
 
 
 def approved_or_latest(s: Session, draft_id: int) -> Revision | None:
-    return approved_revision(s, draft_id) or review.latest_revision(s, draft_id)
+    return approved_revision(s, draft_id) or revision_store.latest_revision(s, draft_id)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from studio import review
+from studio import review, revision_store
 from studio.drafting.evidence import approved_or_latest
 from studio.drafting.record import candidates_of
 from studio.models import AuthorKind, CandidateStatus, Decision, DraftRequestRecord
@@ -29,7 +29,7 @@ def feedback_records(s: Session) -> Iterator[dict[str, Any]]:
         draft_id = int(request.draft_id or 0)
         candidates = candidates_of(s, int(request.id or 0))
         picked = [c.idx for c in candidates if c.status == CandidateStatus.PICKED]
-        history = review.revisions(s, draft_id)
+        history = revision_store.revisions(s, draft_id)
         approved = approved_or_latest(s, draft_id)
         is_approved = bool(
             approved and (r := review.latest_review(s, int(approved.id or 0))) and r.decision == Decision.APPROVED

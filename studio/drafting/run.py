@@ -17,7 +17,7 @@ from generators.drafting.prompts import PromptTemplate, PromptTemplateError, loa
 from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity, prefill
 from generators.llm.settings import EngineSettings
 from generators.quality.ranking import best_candidate
-from studio import exhibits, review, users
+from studio import exhibits, review, revision_store, users
 from studio.drafting.cache import cache_key, cached
 from studio.drafting.engines import engine_settings, load_model, planned_identity
 from studio.drafting.evidence import TranscriptUse, build_inputs, unreviewed_transcripts
@@ -292,9 +292,9 @@ def model_provenance(
     request_id: int,
     note: str,
     threads: int | None,
-) -> review.Provenance:
+) -> revision_store.Provenance:
     citations = {str(c["n"]): int(str(c["passage_id"])) for c in candidate.citations if c.get("passage_id") is not None}
-    return review.Provenance(
+    return revision_store.Provenance(
         author_kind=AuthorKind.MODEL,
         engine=identity.engine,
         model=identity.model,
@@ -321,7 +321,9 @@ def model_provenance(
     )
 
 
-def with_unreviewed_transcripts(provenance: review.Provenance, used: list[TranscriptUse]) -> review.Provenance:
+def with_unreviewed_transcripts(
+    provenance: revision_store.Provenance, used: list[TranscriptUse]
+) -> revision_store.Provenance:
     """The curator drafted from transcripts nobody approved: the revision records which
     (params) and carries a flag the reviewer sees; the gate refuses its approval until each
     is approved (review.transcript_awaiting), so no package ever holds such a card."""
@@ -388,7 +390,7 @@ def _store(
         provenance = model_provenance(identity, cfg, template, prepared, offered, rid, note, threads)
         if unreviewed:
             provenance = with_unreviewed_transcripts(provenance, unreviewed)
-        revision = review.create_draft(
+        revision = revision_store.create_draft(
             s,
             exhibit_id=exhibit.id,
             kind=prepared.inputs.kind,

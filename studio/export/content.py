@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from studio import provenance, review
+from studio import provenance, review, revision_store
 from studio.errors import IntegrityError
 from studio.exhibits import RECORD_FIELDS, RECORD_KIND
 from studio.export import names, richtext
@@ -138,7 +138,7 @@ def slug_for(exhibit: Exhibit) -> str:
 def _used(item: review.ApprovedItem, s: Session | None = None) -> UsedRevision:
     rev: Revision = item.revision
     rv: Review = item.review
-    if review.content_sha256(rev.content_json) != rev.sha256 or rv.revision_sha256 != rev.sha256:
+    if revision_store.content_sha256(rev.content_json) != rev.sha256 or rv.revision_sha256 != rev.sha256:
         # The gate already checks this; a package must never rely on one check.
         raise IntegrityError(f"draft {item.draft.id}: revision {rev.id} no longer matches its approved hash")
     return UsedRevision(
