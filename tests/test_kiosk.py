@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from studio import review
 from studio.errors import StudioError
 from studio.export import ExportOptions, export_package
+from studio.ingest import import_paths
 from tests.export_helpers import Fixture, build
 
 CHROMIUM = "/usr/bin/chromium"
@@ -401,3 +403,76 @@ def test_the_idle_warning_waits_at_least_20_seconds(kiosk: tuple[Fixture, Path],
             fx.project,
             ExportOptions(kind="kiosk", languages=["en"], out_dir=tmp_path, warning_seconds=10, actor="Priya"),
         )
+
+
+def test_axe_core_finds_no_violations_in_the_chinese_audio_guide_and_its_transcript(
+    browser: object, tmp_path: Path
+) -> None:
+    """The Chinese item page with its own audio guide: player, live caption line and the open
+    transcript, audited as a visitor meets them (playing, a line chosen), and in English too."""
+    from studio.sources import list_sources
+    from tests.export_helpers import approve, make_tone
+
+    fx = build(tmp_path)
+    media = tmp_path / "media-zh"
+    media.mkdir()
+    # Not the English guide's exact bytes: the same file would be the same source.
+    guide = make_tone(media / "guide_zh.wav", seconds=3.1)
+    import_paths(fx.project, [guide], exhibit_id=fx.exhibits["ding"], actor="Lin")
+    with fx.project.session() as s:
+        sound = next(a for a in list_sources(s, fx.exhibits["ding"], "audio") if a.filename == "guide_zh.wav")
+        zh = review.create_draft(
+            s,
+            exhibit_id=fx.exhibits["ding"],
+            kind="transcript",
+            language="zh",
+            created_by="Lin",
+            provenance=review.Provenance(author_kind="model", engine="faster-whisper", model="base"),
+            source_id=sound.id,
+            content={
+                "segments": [
+                    {"start": 0.0, "end": 1.4, "speaker": "讲解员", "text": "欢迎来到青铜器展厅。"},
+                    {"start": 1.4, "end": 2.9, "speaker": None, "text": "这件鼎曾盛放祭祀的肉食。"},
+                ]
+            },
+        )
+    approve(fx.project, fx.editor, int(zh.id or 0))
+    result = export_package(
+        fx.project,
+        ExportOptions(kind="kiosk", languages=["en", "zh"], out_dir=tmp_path / "out", idle_seconds=600, actor="Priya"),
+    )
+    axe_js = axe_core()
+    try:
+        for lang in ("zh", "en"):
+            k = Page(browser, result.folder, "?idle=600&warn=600&attract=600")
+            page = k.page
+            try:
+                page.evaluate(axe_js)
+                if lang == "zh":
+                    page.click("#attract-lang")
+                page.click("#start-button")
+                page.locator("#item-list button").first.click()
+                assert page.is_visible("#audio-section")
+                k.wait_until("document.getElementById('item-audio').readyState >= 1")
+                seen = {"player": _axe(page)}
+                page.click("#transcript-button")
+                assert page.locator("#transcript li").count() == 2
+                expected = "这件鼎曾盛放祭祀的肉食。" if lang == "zh" else "This ding held food & wine."
+                assert expected in page.text_content("#transcript")
+                speaker = "讲解员：欢迎来到青铜器展厅。" if lang == "zh" else "Guide: Welcome to the bronze gallery."
+                assert speaker in page.text_content("#transcript")
+                seen["transcript open"] = _axe(page)
+                page.locator("#transcript button").nth(1).click()
+                k.wait_until(f"document.getElementById('caption-line').textContent.includes({expected[:4]!r})")
+                seen["a line chosen"] = _axe(page)
+                page.click("#play-button")
+                k.wait_until("!document.getElementById('item-audio').paused")
+                seen["playing"] = _axe(page)
+                page.click("#play-button")
+                assert k.state()["lang"] == lang
+                assert {screen: v for screen, v in seen.items() if v} == {}, lang
+                assert k.errors == []
+            finally:
+                k.close()
+    finally:
+        fx.project.close()

@@ -263,7 +263,9 @@
       t.textContent = clock(seg.start);
       b.appendChild(t);
       var words = document.createElement("span");
-      words.textContent = (seg.speaker ? seg.speaker + ": " : "") + seg.text;
+      // Chinese text takes the full-width colon, with no space after it.
+      var colon = /^zh/.test(v.language || state.lang) ? "\uff1a" : ": ";
+      words.textContent = (seg.speaker ? seg.speaker + colon : "") + seg.text;
       b.appendChild(words);
       b.addEventListener("click", function () { $("item-audio").currentTime = seg.start; });
       li.appendChild(b);
