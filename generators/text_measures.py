@@ -164,6 +164,11 @@ NOT_NAMES = frozenset(
         "made",
         "key",
         "facts",
+        # the kind labels of a fact given in its own words ("Material: iron.", generators.facts.compose)
+        "date",
+        "material",
+        "place",
+        "technique",
     }
 )
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+\b")

@@ -19,6 +19,7 @@ with rules only, so the model writes but proposes no facts.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
@@ -87,7 +88,14 @@ def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, s
         return DraftAttempt(content={}, text="", passages={}, refused="no facts to compose from", total_s=0.0, **common)
     extracted_s = time.perf_counter() - started
     limits = composing.char_limits(inputs.limits or template.limits)
-    result = composing.compose(lm, inputs.kind, inputs.language, inputs.exhibit, chosen, seed=seed, limits=limits)
+    result = composing.compose(
+        lm, inputs.kind, inputs.language, inputs.exhibit, chosen, seed=seed, limits=limits, allowed=allowed
+    )
+    hows = [r.how for r in result.sentences]
+    notes.append(
+        f"sentences: {hows.count('model')} by the model, {hows.count('regenerated')} asked again, "
+        f"{hows.count('template')} in the facts' own words; title from the {result.title_from}"
+    )
     # Each [n] is measured against the passages the fact was read from, not against
     # the fact's own wording: "supported" means supported by the museum's text.
     passages = {
@@ -97,7 +105,8 @@ def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, s
     done = result.completion
     return DraftAttempt(
         content=result.content,
-        text=done.text if done else "",
+        # What the card says (a run keeps this text): the requests' raw answers include attempts set aside.
+        text=json.dumps(result.content, ensure_ascii=False),
         passages=passages,
         flags=[*notes, *result.problems],
         finish_reason=result.finish_reason,

@@ -492,6 +492,7 @@ class ComposeOutcome:
     seconds: float
     job_id: int | None = None
     content: dict[str, Any] = field(default_factory=dict)
+    sentences: list[dict[str, Any]] = field(default_factory=list)  # how each was made (composing.SentenceRecord)
 
 
 def compose_draft(
@@ -520,6 +521,13 @@ def compose_draft(
             GlossaryRule(t.preferred, tuple(t.variants))
             for t in glossary.list_terms(s)
             if not t.language or t.language[:2] == language[:2]
+        ]
+        # Words a sentence may use beyond its facts: the glossary's, in the text's language.
+        allowed = [
+            form
+            for t in glossary.list_terms(s)
+            if not t.language or t.language[:2] == language[:2]
+            for form in (t.preferred, *t.variants)
         ]
         cfg = engine_settings(s) if model is None else None
     limits = composing.char_limits(_limits(kind, language, project.root))
@@ -556,6 +564,8 @@ def compose_draft(
                 chosen,
                 seed=seed,
                 limits=limits,
+                allowed=allowed,
+                title=exhibit.title,
                 on_token=on_token,
                 cancelled=lambda: ctx.cancelled,
             )
@@ -617,6 +627,9 @@ def compose_draft(
                         "composed_from_facts": facts_used,
                         "seed": seed,
                         "finish_reason": result.finish_reason,
+                        # How each sentence was made: by the model, asked again, or the facts' own words.
+                        "sentences": [r.as_dict() for r in result.sentences],
+                        "title_from": result.title_from,
                         "prompt_tokens": completion.prompt_tokens if completion else 0,
                         "completion_tokens": completion.completion_tokens if completion else 0,
                     },
@@ -625,7 +638,7 @@ def compose_draft(
                     citations=citations,
                     checks=checks,
                     grounds=grounds,
-                    note=f"composed from {len(result.used)} approved facts",
+                    note=_composition_note(result),
                 ),
                 language=language,
                 title=str(result.content.get("title", ""))[:200],
@@ -641,6 +654,7 @@ def compose_draft(
             "seconds": completion.total_s if completion else 0.0,
             "job_id": ctx.job_id,
             "content": result.content,
+            "sentences": [r.as_dict() for r in result.sentences],
         }
 
     outcome = run_job(
@@ -653,6 +667,17 @@ def compose_draft(
         on_progress=on_progress,
     )
     return ComposeOutcome(**outcome)
+
+
+def _composition_note(result: composing.Composition) -> str:
+    hows = [r.how for r in result.sentences]
+    note = f"composed from {len(result.used)} approved facts"
+    if hows:
+        note += (
+            f"; {hows.count('model')} sentence(s) by the model, {hows.count('regenerated')} asked again, "
+            f"{hows.count('template')} in the facts' own words (the model added to them)"
+        )
+    return note
 
 
 def _limits(kind: str, language: str, project_root: Any) -> Any:

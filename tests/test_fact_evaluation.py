@@ -12,16 +12,10 @@ from studio import evaluation
 
 
 def _composer(messages: Sequence[ChatMessage], params: GenerationParams) -> str:
-    """Writes the sentence for the first fact it is offered (what the schema asks for)."""
-    schema = json.loads(params.json_schema)
-    first = schema["properties"]["body"]["required"][0]
-    return json.dumps(
-        {
-            "title": "A bronze gui",
-            "body": {first: "This is a bronze vessel."},
-            "image_caption": {"text": "The bronze gui.", "fact_ids": [int(first)]},
-        }
-    )
+    """Writes each sentence as the first fact it is shown, so it adds nothing and leaves nothing out."""
+    assert set(json.loads(params.json_schema)["properties"]) == {"sentence"}
+    first = next(line[2:] for line in messages[-1].content.splitlines() if line.startswith("- "))
+    return json.dumps({"sentence": f"{first[:1].upper()}{first[1:]}."})
 
 
 def test_composed_cards_are_one_more_mode_of_a_golden_run(tmp_path: Path) -> None:
@@ -39,7 +33,8 @@ def test_composed_cards_are_one_more_mode_of_a_golden_run(tmp_path: Path) -> Non
     gui = drafts["gui-card-en"]
     assert gui["template"].startswith("compose-card") and not gui["refused"]
     # Every sentence cites a fact, and the fact's own passage supports it.
-    assert gui["figures"]["cited_share"] == 1.0 and gui["figures"]["supported_share"] == 1.0
+    assert gui["figures"]["cited_share"] == 1.0 and gui["figures"]["supported_share"] in (1.0, None)
+    assert any(f.startswith("sentences: ") and "title from the record" in f for f in gui["flags"])
     # The injected ewer: its donor letter talks to the model, so it is held back as at import.
     assert any(f.startswith("held back: donor_letter") for f in drafts["ewer-card-en"]["flags"])
     # No usable source: nothing to compose from, and the harness counts the refusal as right.

@@ -170,29 +170,92 @@ def test_composition_offers_claims_in_the_texts_language_and_keeps_within_limits
     assert dict(compose.in_language(contents, "en"))[weight] == "weight 3.42 kg"
     limits = compose.char_limits({"title": FieldLimit(max_chars=40), "body": FieldLimit(max_words=90)})
     assert limits == {"title": 40, "body": 540}
-    schema = compose.schema("card", [1, 2], limits)
-    assert schema["properties"]["title"]["maxLength"] == 40
-    assert schema["properties"]["body"]["required"] == ["1", "2"]  # one sentence per fact, keyed by its number
     offered = [compose.FactForText(1, 10, "material", "bronze"), compose.FactForText(2, 11, "date", "1200 BCE")]
-    repeated = {
-        "title": "Ding",
-        "body": {"1": "It is bronze.", "2": "It is bronze"},
-        "image_caption": {"text": "A ding of 1200 BCE.", "fact_ids": [2]},
-    }
-    content, used, problems = compose.assemble("card", json.dumps(repeated), offered)
-    assert content["body"] == "It is bronze. [1]" and used == [1, 2]
-    assert any("repeated sentence" in p for p in problems)
+    model = ScriptedModel(
+        lambda messages, params: json.dumps(
+            {"sentence": "It is bronze." if "bronze" in messages[-1].content else "It dates from 1200 BCE."}
+        )
+    )
+    result = compose.compose(model, "card", "en", "Ding (1987.14)", offered, limits={**limits, "body": 120})
+    # One request per sentence, each under a grammar that admits one sentence within the field's share.
+    schemas = [json.loads(params.json_schema) for _m, params in model.calls]
+    assert all(set(sc["properties"]) == {"sentence"} for sc in schemas)
+    assert schemas[0]["properties"]["sentence"]["maxLength"] == 120  # one fact's sentence fits the body
+    assert result.content["title"] == "Ding" and result.title_from == "record"  # the exhibit's own title
+    assert result.content["body"] == "It is bronze. [1]" and result.used == [1, 2]
+    # Key facts are the claims the body had no room for first: the card carries both facts.
+    assert result.content["key_facts"] == ["1200 BCE [2]", "bronze [1]"]
+    # The caption states both facts; a sentence said once in a field is not said again.
+    assert result.content["image_caption"].endswith("[1, 2]") or "[1]" in result.content["image_caption"]
 
 
 def test_every_sentence_of_a_composed_text_carries_its_facts_number() -> None:
     from generators.facts import compose
 
-    offered = [compose.FactForText(1, 10, "material", "bronze"), compose.FactForText(2, 11, "date", "1200 BCE")]
-    answer = {
-        "title": "Ding",
-        "body": {"1": "It is bronze. Bronze was costly.", "2": "It dates from about 1200 BCE."},
-        "image_caption": {"text": "A ding.", "fact_ids": [1, 2]},
-    }
-    content, _used, _problems = compose.assemble("card", json.dumps(answer), offered)
-    assert content["body"] == "It is bronze. [1] Bronze was costly. [1] It dates from about 1200 BCE. [2]"
-    assert content["image_caption"] == "A ding. [1, 2]"
+    offered = [compose.FactForText(1, 10, "material", "cast bronze"), compose.FactForText(2, 11, "date", "1200 BCE")]
+    answers = {"bronze": "It is bronze. It was cast.", "1200": "It dates from about 1200 BCE."}
+    model = ScriptedModel(
+        lambda messages, params: json.dumps(
+            {"sentence": next(v for k, v in answers.items() if k in messages[-1].content.split("Fact")[-1])}
+        )
+    )
+    result = compose.compose(model, "summary", "en", "Ding", offered)
+    assert result.content["long"] == "It is bronze. [1] It was cast. [1] It dates from about 1200 BCE. [2]"
+    assert result.content["short"] == "It is bronze. [1] It was cast. [1] It dates from about 1200 BCE. [2]"
+    assert len(model.calls) == 2  # a fact's sentence is written once and serves both summaries
+
+
+def test_a_sentence_that_adds_to_its_fact_is_asked_again_then_given_in_the_facts_own_words() -> None:
+    from generators.facts import compose
+
+    offered = [
+        compose.FactForText(1, 10, "date", "Northern Song dynasty", ("Northern Song dynasty",)),
+        compose.FactForText(2, 11, "material", "stoneware"),
+        compose.FactForText(3, 12, "dimension", "height 41 cm"),
+    ]
+
+    def model_answer(messages: list, params: object) -> str:
+        fact = messages[-1].content.split("Fact")[-1]
+        strict = "added what the fact does not say" in messages[0].content
+        if "Northern Song" in fact:  # adds background both times
+            return json.dumps({"sentence": "It is from the Northern Song dynasty, which spanned from 960 to 1279 AD."})
+        if "stoneware" in fact:  # adds a kiln the first time only
+            return json.dumps({"sentence": "It is stoneware." if strict else "It is Ding kiln stoneware."})
+        return json.dumps({"sentence": "It is 41 cm high."})
+
+    model = ScriptedModel(model_answer)
+    result = compose.compose(model, "summary", "en", "Pillow", offered)
+    how = {tuple(r.facts): r for r in result.sentences}
+    assert how[(1,)].how == "template" and {"960", "1279"} <= set(how[(1,)].added)
+    assert how[(2,)].how == "regenerated" and "Ding" in how[(2,)].added
+    assert how[(3,)].how == "model" and how[(3,)].added == []
+    # The second asking names what the first added; the first draft of the sentence is gone.
+    stricter = [m for m, _p in model.calls if "added what the fact does not say" in m[0].content]
+    assert any("Ding" in m[0].content for m in stricter)
+    assert result.content["long"] == ("Date: Northern Song dynasty. [1] It is stoneware. [2] It is 41 cm high. [3]")
+    assert "960" not in str(result.content) and "Ding" not in str(result.content)
+
+
+def test_a_sentence_that_leaves_out_its_facts_number_is_not_kept() -> None:
+    from generators.facts import compose
+
+    offered = [compose.FactForText(1, 10, "dimension", "weight 3.42 kg")]
+    model = ScriptedModel(json.dumps({"sentence": "It is heavy."}))
+    result = compose.compose(model, "alt_text", "en", "Ding", offered)
+    assert result.content["alt_text"] == "Weight 3.42 kg. [1]" and result.sentences[0].how == "template"
+    assert "3.42" in result.sentences[0].added
+    # The fact's words alone are not a sentence: the kind label says what "2022" is.
+    year = [compose.FactForText(1, 10, "date", "2022")]
+    echoed = compose.compose(ScriptedModel(json.dumps({"sentence": "2022"})), "alt_text", "en", "Ding", year)
+    assert echoed.content["alt_text"] == "Date: 2022. [1]"
+
+
+def test_the_title_is_the_exhibits_own_or_a_facts_never_the_models() -> None:
+    from generators.facts import compose
+
+    offered = [compose.FactForText(1, 10, "date", "商代晚期"), compose.FactForText(2, 11, "material", "青铜")]
+    model = ScriptedModel(json.dumps({"sentence": "青铜。"}))
+    zh = compose.compose(model, "card", "zh-Hans", "Ritual food cauldron (RMAA.1987.014)", offered)
+    assert zh.content["title"] == "商代晚期" and zh.title_from == "fact"  # the record's title is English
+    named = compose.compose(model, "card", "zh-Hans", "x", offered, title="父乙鼎")
+    assert named.content["title"] == "父乙鼎" and named.title_from == "record"

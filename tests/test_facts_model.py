@@ -102,6 +102,18 @@ def test_a_card_composed_by_the_small_model_cites_only_the_approved_facts(
 
         for field in ("body", "image_caption"):
             assert set(cited_numbers(str(revision.content.get(field, "")))) <= set(offered)
+        # Every sentence the model kept says only what its facts say; the others are the facts' own words.
+        made = json.loads(revision.params_json)["sentences"]
+        assert made and {m["how"] for m in made} <= {"model", "regenerated", "template"}
+        from generators.facts.support import added_content
+
+        for m in made:
+            if m["how"] != "template":
+                evidence = [
+                    t for n in m["facts"] for t in (offered[n]["claim"], *(sp["quote"] for sp in offered[n]["spans"]))
+                ]
+                assert added_content(m["text"], evidence, ["Ritual food cauldron (RMAA.1987.014)"]) == []
+        assert revision.content["title"] == "Ritual food cauldron"
         assert revision.content["key_facts"] and all(
             any(f["claim"] in item for f in offered.values()) for item in revision.content["key_facts"]
         )

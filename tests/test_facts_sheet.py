@@ -174,8 +174,9 @@ def _accept_all(project: Project, exhibit_id: int, user: User) -> list[facts.Fac
     return _sheet(project, exhibit_id)
 
 
-def _composer(answer: dict[str, object]) -> ScriptedModel:
-    return ScriptedModel(json.dumps(answer))
+def _composer(sentence: str) -> ScriptedModel:
+    """A model double that answers every sentence request with `sentence`."""
+    return ScriptedModel(json.dumps({"sentence": sentence}))
 
 
 def test_a_composed_card_cites_only_approved_facts_for_visitors(
@@ -192,38 +193,39 @@ def test_a_composed_card_cites_only_approved_facts_for_visitors(
         facts.accept(s, hidden.draft_id, people["Ada"])
     usable = [r for r in _sheet(project, ding) if r.usable]
     assert hidden.draft_id not in {r.draft_id for r in usable}
-    model = ScriptedModel(
-        lambda messages, params: json.dumps(
-            {
-                "title": "A cauldron for the ancestors",
-                "body": {
-                    "1": "This bronze cauldron was used in rites.",
-                    "99": "It weighs 3.42 kg.",  # a fact that was not offered (the grammar would not allow it)
-                },
-                "image_caption": {"text": "A bronze ding.", "fact_ids": [3, 99]},
-            }
-        )
-    )
+
+    def sentence_for(messages: Sequence[ChatMessage], params: GenerationParams) -> str:
+        fact = messages[-1].content.split("Fact")[-1]
+        if "Used in rites" in fact and "\n- " not in fact.split("Used in rites")[1]:
+            return json.dumps({"sentence": "This cauldron was used in rites."})
+        return json.dumps({"sentence": "It was made for Emperor Wu in 1850."})  # nothing offered says so
+
+    model = ScriptedModel(sentence_for)
     outcome = facts.compose_draft(project, ding, "card", people["Lin"], model=model)
-    _messages, params = model.calls[0]
-    schema = json.loads(params.json_schema)
-    offered = schema["properties"]["image_caption"]["properties"]["fact_ids"]["items"]["enum"]
-    assert offered == [f["n"] for f in outcome.facts]
-    # One body sentence per fact, keyed by its number: the number is the sentence's citation.
-    assert schema["properties"]["body"]["required"] == [
-        str(n) for n in offered[: len(schema["properties"]["body"]["required"])]
-    ]
+    # Each sentence is its own request, shown only the facts it is for.
+    offered_claims = {f["claim"] for f in outcome.facts}
+    for messages, params in model.calls:
+        listed = {line[2:] for line in messages[-1].content.splitlines() if line.startswith("- ")}
+        assert listed and listed <= offered_claims
+        assert set(json.loads(params.json_schema)["properties"]) == {"sentence"}
     cited_ids = {f["fact"] for f in outcome.facts}
     assert cited_ids <= {r.draft_id for r in usable} and rites.draft_id in cited_ids
     with project.read() as s:
         revision = review.get_revision(s, outcome.revision_id)
         content = revision.content
-        assert content["body"] == "This bronze cauldron was used in rites. [1]"  # the sentence for 99 is gone
-        assert content["image_caption"] == ""  # it named a fact that was not offered
-        assert any("not offered" in c["message"] for c in revision.checks)
+        rites_n = next(f["n"] for f in outcome.facts if f["fact"] == rites.draft_id)
+        assert f"This cauldron was used in rites. [{rites_n}]" in content["body"]
+        # What the model added ("Emperor Wu", "1850") never reaches the draft: those sentences are the facts' words.
+        assert "1850" not in json.dumps(content) and "Emperor" not in json.dumps(content)
+        made = {tuple(r["facts"]): r for r in json.loads(revision.params_json)["sentences"]}
+        assert made[(rites_n,)]["how"] == "model"
+        assert {r["how"] for k, r in made.items() if k != (rites_n,)} == {"template"}
+        assert all("1850" in r["added"] for k, r in made.items() if k != (rites_n,))
+        assert content["title"] == "Ritual food cauldron"  # the exhibit's own title, not the model's
+        assert "asked again" in revision.note and "own words" in revision.note
         assert revision.author_kind == "model" and revision.template_id == "compose-card"
         # It relies on the facts it cites (sentences and key facts), each by its approved revision's hash.
-        assert set(revision.grounds["facts"]) == {str(n) for n in outcome.used} and outcome.used == [1, 2, 3, 4]
+        assert set(revision.grounds["facts"]) == {str(n) for n in outcome.used} and outcome.used[:4] == [1, 2, 3, 4]
         assert all(
             revision.grounds["facts"][str(f["n"])]["sha256"] == f["sha256"]
             for f in outcome.facts
@@ -241,7 +243,7 @@ def test_a_composed_card_cites_only_approved_facts_for_visitors(
 def test_composition_needs_approved_facts(project: Project, people: dict[str, User], ding: int) -> None:
     facts.extract(project, ding, people["Lin"], use_model=False)
     with pytest.raises(StudioError, match="no approved facts"):
-        facts.compose_draft(project, ding, "card", people["Lin"], model=_composer({}))
+        facts.compose_draft(project, ding, "card", people["Lin"], model=_composer(""))
 
 
 def test_a_source_edit_makes_its_facts_and_the_text_composed_from_them_stale(
@@ -259,11 +261,7 @@ def test_a_source_edit_makes_its_facts_and_the_text_composed_from_them_stale(
         ding,
         "alt_text",
         people["Lin"],
-        model=ScriptedModel(
-            lambda messages, params: json.dumps(
-                {"alt_text": {"text": "A bronze cauldron, 76.5 cm high.", "fact_ids": [1, 2]}}
-            )
-        ),
+        model=_composer("A bronze cauldron, 76.5 cm high."),
     )
     with project.session() as s:
         review.approve(s, outcome.revision_id, people["Morgan"])
@@ -294,7 +292,7 @@ def test_an_edited_or_rejected_fact_makes_the_composed_text_stale(
         ding,
         "alt_text",
         people["Lin"],
-        model=_composer({"alt_text": {"text": "A bronze cauldron.", "fact_ids": [1]}}),
+        model=_composer("A bronze cauldron."),
     )
     with project.session() as s:
         review.approve(s, outcome.revision_id, people["Morgan"])

@@ -1,29 +1,43 @@
-"""Composing visitor text from approved facts: the model writes sentences, each
-tied to the facts it states, and may name no others.
+"""Composing visitor text from approved facts, one sentence at a time, each
+sentence checked against the facts it was written for.
 
-The answer's JSON schema gives the body one property per chosen fact, keyed by
-the fact's number, so each sentence is written for one fact and cites it by
-construction (constrained decoding), not by a later hope. A caption sentence
-names its facts from an enum of the chosen numbers. Key facts on a card are the
-approved claims themselves, with no model in between.
+Each visitor sentence is its own request: the model is shown the one fact (or
+the two or three facts of a caption) it is for and nothing else, under a JSON
+schema that admits one sentence, so the sentence cites its facts by
+construction. The sentence is then compared with its facts (`support`): a
+number, name or content word that neither the facts' claims and quotes, the
+exhibit's name nor the glossary holds is something the model added, and so is
+a sentence that leaves out the fact's own number or words. Such a sentence is
+asked for once more with a stricter instruction naming what was added; if that
+one adds something too, the sentence is the facts' own words in a plain
+template ("Material: cast bronze."). Every sentence records which of the three
+happened (`SentenceRecord`), and the draft keeps that record.
 
-Version 1 let every body sentence pick its fact_ids from the enum; the 0.5B
-model then cited [1, 2, 3] by rote and wrote fragments ("1976"), so a citation
-said little about its sentence (docs/EVALUATION.md). One property per fact
-makes the number a promise about that sentence.
+The title is not free model text either: it is the exhibit's own title (the
+record a curator keeps) when it is in the text's language, else the first
+fitting fact's claim. Key facts on a card are the approved claims themselves.
+
+Version 1 let every body sentence pick its fact ids from an enum; the 0.5B
+model cited [1, 2, 3] by rote. Version 2 asked for the whole text in one
+answer, one property per fact; the models still added background facts inside
+a sentence ("the Northern Song dynasty, which spanned from 960 to 1279 AD").
+Version 3 (this) writes and checks sentence by sentence (docs/EVALUATION.md).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from generators.citations import sentences, strip_citations
+from generators.facts.support import added_content, same_script, shares_content
 from generators.llm.base import ChatMessage, Completion, GenerationParams, LanguageModel
+from generators.text_measures import numbers
 
-PROMPT_VERSION = "compose-2"
+PROMPT_VERSION = "compose-3"
 
 # Which kinds of fact each text wants first; a fact's place in this list is its priority.
 PRIORITY: dict[str, tuple[str, ...]] = {
@@ -33,7 +47,9 @@ PRIORITY: dict[str, tuple[str, ...]] = {
     "caption": ("material", "date", "technique", "function", "place"),
     "alt_text": ("material", "dimension", "technique", "function"),
 }
-HOW_MANY = {"card": 7, "audio_card": 7, "summary": 8, "caption": 3, "alt_text": 3}
+# A card states up to 4 facts in its body and 4 more as key facts (compose-2 repeated the
+# body's facts there, so a card carried 4 facts and the 1.5B's recall fell below direct).
+HOW_MANY = {"card": 8, "audio_card": 8, "summary": 8, "caption": 3, "alt_text": 3}
 
 # (field, "title" | "per_fact" | "sentence", how many sentences at most); a per_fact
 # field has one sentence for each of the first facts, keyed by the fact's number.
@@ -59,12 +75,30 @@ class FactForText:
 
 
 @dataclass
+class SentenceRecord:
+    """How one sentence of composed text was made: by the model at once ("model"),
+    by the model asked again more strictly ("regenerated"), or from the facts'
+    own words ("template"); `added` is what the rejected attempts added or left out."""
+
+    part: str  # the draft's field it belongs to ("body", "image_caption")
+    facts: list[int]
+    how: str
+    text: str
+    added: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class Composition:
     content: dict[str, object]
     used: list[int]  # fact numbers cited by at least one sentence
     finish_reason: str = "stop"
-    completion: Completion | None = None
+    completion: Completion | None = None  # all the requests' figures, summed
     problems: list[str] = field(default_factory=list)
+    sentences: list[SentenceRecord] = field(default_factory=list)
+    title_from: str = ""  # "record" (the exhibit's own title) or "fact"
 
 
 def claim_in(fact: Mapping[str, Any], language: str) -> str | None:
@@ -122,99 +156,152 @@ def per_fact_count(most: int, facts: int, chars: int | None) -> int:
 
 
 SENTENCE_CHARS = 200  # one sentence, at most; a field's own limit is tighter when it has one
+SENTENCE_TOKENS = 90  # enough for one sentence of 200 characters in either language, in JSON
 
 
-def schema(kind: str, numbers: Sequence[int], limits: Mapping[str, int] | None = None) -> dict[str, object]:
-    """The answer's JSON schema: fields of the kind, sentences tied to an enum of fact numbers.
-    `limits` are characters per field (a title, a caption); the grammar keeps the text within them."""
-    limits = limits or {}
-
-    def sentence(most_chars: int) -> dict[str, object]:
-        return {
-            "type": "object",
-            "properties": {
-                "text": {"type": "string", "minLength": 3, "maxLength": most_chars},
-                "fact_ids": {"type": "array", "minItems": 1, "maxItems": 3, "items": {"enum": list(numbers)}},
-            },
-            "required": ["text", "fact_ids"],
-            "additionalProperties": False,
-        }
-
-    properties: dict[str, object] = {}
-    for name, shape, most in FIELDS[kind]:
-        chars = limits.get(name)
-        if shape == "title":
-            properties[name] = {"type": "string", "minLength": 2, "maxLength": chars or 60}
-        elif shape == "sentence":
-            properties[name] = sentence(min(SENTENCE_CHARS, chars or SENTENCE_CHARS))
-        else:
-            keys = [str(n) for n in numbers[: per_fact_count(most, len(numbers), chars)]]
-            each = min(SENTENCE_CHARS, chars // max(1, len(keys))) if chars else SENTENCE_CHARS
-            properties[name] = {
-                "type": "object",
-                "properties": {k: {"type": "string", "minLength": 3, "maxLength": max(40, each)} for k in keys},
-                "required": keys,
-                "additionalProperties": False,
-            }
+def sentence_schema(most_chars: int) -> dict[str, object]:
+    """One sentence and nothing else: the grammar the model answers under."""
     return {
         "type": "object",
-        "properties": properties,
-        "required": [name for name, _s, _m in FIELDS[kind]],
+        "properties": {"sentence": {"type": "string", "minLength": 3, "maxLength": most_chars}},
+        "required": ["sentence"],
         "additionalProperties": False,
     }
 
 
 _WHAT = {
     "en": {
-        "card": "a visual card for a gallery kiosk",
-        "audio_card": "an audio-guide card, to be read aloud",
-        "summary": "a short and a longer summary",
-        "caption": "a caption and alt text for the exhibit's picture",
+        "body": "a sentence for a museum card that visitors read",
+        "short": "a sentence for a short summary",
+        "long": "a sentence for a summary",
+        "image_caption": "a caption for the exhibit's picture",
+        "caption": "a caption for the exhibit's picture",
         "alt_text": "alt text describing the exhibit's picture",
     },
     "zh": {
-        "card": "展厅触摸屏上的图文卡片",
-        "audio_card": "语音导览卡片（供朗读）",
-        "summary": "一段简短摘要和一段较长摘要",
-        "caption": "展品图片的图注和替代文字",
+        "body": "博物馆展品卡片上给观众看的一句话",
+        "short": "简短摘要中的一句话",
+        "long": "摘要中的一句话",
+        "image_caption": "展品图片的图注",
+        "caption": "展品图片的图注",
         "alt_text": "描述展品图片的替代文字",
     },
 }
 
 
-def messages_for(kind: str, language: str, exhibit: str, facts: Sequence[FactForText]) -> list[ChatMessage]:
+def sentence_messages(
+    where: str, language: str, exhibit: str, facts: Sequence[FactForText], added: Sequence[str] = ()
+) -> list[ChatMessage]:
+    """The request for one sentence stating `facts` only; `added` (on the second asking)
+    names what the first attempt added, so the model is told not to say it."""
     zh = language.startswith("zh")
-    listing = "\n".join(f"{f.n}. {f.claim}" for f in facts)
+    listing = "\n".join(f"- {f.claim}" for f in facts)
     if zh:
         system = (
-            "你为博物馆观众撰写简体中文文字。只使用编号事实中写明的内容，不要添加任何其他信息。"
-            "正文中每条事实各写一句完整的话，键为该事实的编号；图注的 fact_ids 列出它所依据的事实编号。数字、年代和名称照事实原样抄写。"
+            "你为博物馆观众撰写一句简体中文。只写下面给出的事实，不要添加任何其他信息："
+            "不要加入事实中没有的年代、地点、人名、数字或描述。数字和名称照原样抄写。"
         )
-        user = f"展品：{exhibit}\n\n已核准的事实：\n{listing}\n\n请撰写{_WHAT['zh'][kind]}，以 JSON 回答。"
+        if added:
+            system += f"上一次写的句子加入了事实中没有的内容（{'、'.join(added)}）。这次只用事实本身的词语。"
+        user = f"展品：{exhibit}\n事实：\n{listing}\n\n请写{_WHAT['zh'].get(where, '一句话')}，以 JSON 回答。"
     else:
         system = (
-            "You write museum text for visitors in English. Use only what the numbered facts state; add nothing else. "
-            "In the body, write one complete sentence for each fact, under that fact's number. "
-            "For a caption, fact_ids lists the numbers of the facts it states. "
-            "Copy numbers, dates and names exactly as the facts give them."
+            "You write one sentence in English for museum visitors. State only the fact given and add "
+            "nothing else: no date, place, name, number or description the fact does not contain. "
+            "Copy numbers and names exactly."
         )
-        user = f"Exhibit: {exhibit}\n\nApproved facts:\n{listing}\n\nWrite {_WHAT['en'][kind]}. Answer as JSON."
+        if added:
+            system += (
+                f" Your last sentence added what the fact does not say ({', '.join(added)}). "
+                "This time use only the fact's own words and a few small linking words."
+            )
+        user = (
+            f"Exhibit: {exhibit}\nFact{'s' if len(facts) > 1 else ''}:\n{listing}\n\n"
+            f"Write {_WHAT['en'].get(where, 'one sentence')}. Answer as JSON."
+        )
     return [ChatMessage("system", system), ChatMessage("user", user)]
 
 
-def _sentence(raw: object, allowed: set[int], problems: list[str]) -> tuple[str, list[int]] | None:
-    if not isinstance(raw, dict):
+def missing_from(text: str, facts: Sequence[FactForText]) -> list[str]:
+    """What of its facts a sentence leaves out: each fact's numbers, and for a fact
+    without numbers, any sign of it at all (none of its content words or characters)."""
+    out: list[str] = []
+    have = numbers(text)
+    for f in facts:
+        wanted = numbers(f.claim)
+        if wanted:
+            out += [n for n in sorted(wanted) if n not in have]
+        elif not shares_content(text, f.claim):
+            out.append(f.claim[:40])
+    return out
+
+
+def unsaid_or_added(text: str, facts: Sequence[FactForText], free: Sequence[str], language: str) -> list[str]:
+    """Everything wrong with a sentence written for `facts`: what it adds, then what it leaves out.
+    A fact offered in another script (none in the text's language) can be checked by its numbers only."""
+    if not text:
+        return ["no sentence"]
+    if _bare(text) == _bare(" ".join(f.claim for f in facts)):
+        return ["the fact's words alone, not a sentence"]  # "2022": its kind label says more
+    evidence = [t for f in facts for t in (f.claim, *f.quotes)]
+    if not any(same_script(f.claim, language) for f in facts):
+        have = numbers(" ".join(evidence))
+        return [n for n in sorted(numbers(text)) if n not in have] + [
+            n for f in facts for n in sorted(numbers(f.claim)) if n not in numbers(text)
+        ]
+    return added_content(text, evidence, free) + missing_from(text, facts)
+
+
+# A fact in its own words is labelled by its kind, not put into a clause: "Made in 1976"
+# would say more than the fact (the golden gui was excavated in 1976, not made), and
+# "Made of iron" more than a material found in a pigment's name.
+def _bare(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", strip_citations(text)).strip().lower()
+
+
+_LABEL_EN = {"date": "Date", "material": "Material", "place": "Place", "technique": "Technique"}
+_LABEL_ZH = {"date": "年代", "material": "材质", "place": "地点", "technique": "工艺"}
+
+
+def render(facts: Sequence[FactForText], language: str) -> str:
+    """The facts in their own words, as plain sentences: what a sentence becomes when
+    the model's versions added something. Nothing here can be invented."""
+    out = []
+    for f in facts:
+        claim = f.claim.strip().rstrip(".。;；")
+        if not claim:
+            continue
+        if language.startswith("zh"):
+            label = _LABEL_ZH.get(f.kind)
+            out.append(f"{label}：{claim}。" if label and not claim.startswith(label) else f"{claim}。")
+            continue
+        label = _LABEL_EN.get(f.kind)
+        if label and not claim.lower().startswith(label.lower()):
+            out.append(f"{label}: {claim}.")
+        else:
+            out.append(f"{claim[:1].upper()}{claim[1:]}.")
+    return " ".join(out)
+
+
+def _summed(completions: Sequence[Completion]) -> Completion | None:
+    if not completions:
         return None
-    text = str(raw.get("text", "")).strip()
-    ids = [int(i) for i in raw.get("fact_ids", []) if isinstance(i, int) and not isinstance(i, bool)]
-    wrong = [i for i in ids if i not in allowed]
-    if wrong:  # cannot happen under the grammar; an engine without one must not slip a citation past
-        problems.append(f"sentence cites facts {wrong} that were not offered: dropped")
-        return None
-    ids = list(dict.fromkeys(ids))
-    if not text or not ids:
-        return None
-    return text, ids
+    return Completion(
+        text="\n".join(c.text for c in completions),
+        finish_reason=completions[-1].finish_reason,
+        prompt_tokens=sum(c.prompt_tokens for c in completions),
+        completion_tokens=sum(c.completion_tokens for c in completions),
+        first_token_s=completions[0].first_token_s,
+        total_s=sum(c.total_s for c in completions),
+    )
+
+
+def _answer(text: str) -> str:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return ""
+    return " ".join(str(data.get("sentence", "")).split()) if isinstance(data, dict) else ""
 
 
 def _cited(text: str, ids: list[int]) -> str:
@@ -225,55 +312,34 @@ def _cited(text: str, ids: list[int]) -> str:
     return " ".join(f"{p} {marker}" for p in parts if p.strip())
 
 
-def assemble(
-    kind: str, answer: str, facts: Sequence[FactForText], limits: Mapping[str, int] | None = None
-) -> tuple[dict[str, object], list[int], list[str]]:
-    """The draft content (sentences with their [n] fact markers), the fact numbers used, and any problems."""
-    limits = limits or {}
-    allowed = {f.n for f in facts}
-    problems: list[str] = []
-    try:
-        data = json.loads(answer)
-    except ValueError:
-        return {}, [], ["the model's answer is not JSON (cut at the length limit?)"]
-    if not isinstance(data, dict):
-        return {}, [], ["the model's answer is not a JSON object"]
-    content: dict[str, object] = {}
-    used: list[int] = []
-    said: set[str] = set()  # a sentence said once is not said again (small models repeat under a grammar too)
-    for name, shape, most in FIELDS[kind]:
-        value = data.get(name)
-        if shape == "title":
-            content[name] = str(value or "").strip()
-            continue
-        if shape == "per_fact":
-            numbers = [f.n for f in facts][: per_fact_count(most, len(facts), limits.get(name))]
-            given = value if isinstance(value, dict) else {}
-            unknown = [k for k in given if not k.isdigit() or int(k) not in numbers]
-            if unknown:  # cannot happen under the grammar; an engine without one must not slip one past
-                problems.append(f"sentences for facts {unknown} that were not offered: dropped")
-            items: list[object] = [{"text": given.get(str(n), ""), "fact_ids": [n]} for n in numbers]
-        else:
-            items = [value]
-        parts = []
-        for raw in items:
-            part = _sentence(raw, allowed, problems)
-            if part is None:
-                continue
-            key = " ".join(part[0].lower().split()).rstrip(".。")
-            if key in said:
-                problems.append(f"a repeated sentence was left out: {part[0][:60]}")
-                continue
-            said.add(key)
-            parts.append(part)
-        for _text, ids in parts:
-            used += [i for i in ids if i not in used]
-        content[name] = " ".join(_cited(t, ids) for t, ids in parts)
-    if kind in ("card", "audio_card"):
-        # Key facts are the approved claims themselves: nothing for a model to get wrong.
-        content["key_facts"] = [_cited(f.claim, [f.n]) for f in facts[:4]]
-        used += [f.n for f in facts[:4] if f.n not in used]
-    return content, sorted(used), problems
+def title_for(
+    record_title: str, language: str, facts: Sequence[FactForText], most_chars: int | None
+) -> tuple[str, str]:
+    """(title, where from): the exhibit's own title when it is written in the text's
+    language, else the claim of the first fact that can name an object (its function,
+    material or date). Never the model's words."""
+    most = most_chars or 60
+    zh = language.startswith("zh")
+    record = _without_identifier(record_title)
+    in_language = bool(re.search(r"[\u3400-\u9fff]", record)) == zh
+    if record and in_language:
+        return _clip(record, most), "record"
+    fitting = [f for f in facts if f.kind in ("function", "material", "date", "place")] or list(facts)
+    if fitting:
+        claim = fitting[0].claim.strip().rstrip(".。")
+        return _clip(claim[:1].upper() + claim[1:], most), "fact"
+    return _clip(record, most), "record"
+
+
+def _without_identifier(label: str) -> str:
+    return re.sub(r"\s*\([^)]*\)\s*$", "", label).strip() or label
+
+
+def _clip(text: str, most: int) -> str:
+    if len(text) <= most:
+        return text
+    cut = text[:most]
+    return cut.rsplit(" ", 1)[0] if " " in cut else cut
 
 
 def compose(
@@ -283,26 +349,125 @@ def compose(
     exhibit: str,
     facts: Sequence[FactForText],
     *,
-    max_tokens: int = 500,
+    max_tokens: int = SENTENCE_TOKENS,
     temperature: float = 0.2,
     seed: int = 42,
     limits: Mapping[str, int] | None = None,
+    allowed: Sequence[str] = (),
+    title: str | None = None,
     on_token: Callable[[str], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Composition:
+    """`kind` from `facts`, sentence by sentence (see the module docstring). `allowed`
+    are words a sentence may use beyond its facts (glossary terms); `title` is the
+    exhibit's own title (default: `exhibit` without its identifier)."""
     if kind not in FIELDS:
         raise ValueError(f"'{kind}' cannot be composed from facts (choose one of: {', '.join(COMPOSABLE)})")
     if not facts:
         raise ValueError("there are no approved facts to compose from")
-    params = GenerationParams(
-        max_tokens=max_tokens,
-        temperature=temperature,
-        top_p=0.9,
-        seed=seed,
-        json_schema=json.dumps(schema(kind, [f.n for f in facts], limits), sort_keys=True),
+    limits = limits or {}
+    # The exhibit is named without its accession number: a small model copied "GS.1976.002"
+    # into sentences, and an identifier is a fact of its own, not a word a sentence may add.
+    exhibit = _without_identifier(exhibit)
+    free = [exhibit, *allowed]
+    completions: list[Completion] = []
+    records: list[SentenceRecord] = []
+    written: dict[tuple[int, ...], SentenceRecord] = {}  # a fact's sentence serves every field that wants it
+    problems: list[str] = []
+    stopped = False
+
+    def ask(where: str, group: Sequence[FactForText], most_chars: int, added: Sequence[str], attempt: int) -> str:
+        params = GenerationParams(
+            max_tokens=max_tokens,
+            temperature=temperature if attempt == 0 else 0.0,
+            top_p=0.9,
+            seed=seed + attempt,
+            json_schema=json.dumps(sentence_schema(most_chars), sort_keys=True),
+        )
+        done = model.complete(
+            sentence_messages(where, language, exhibit, group, added), params, on_token=on_token, cancelled=cancelled
+        )
+        completions.append(done)
+        return _answer(done.text)
+
+    def sentence(where: str, group: Sequence[FactForText], most_chars: int) -> SentenceRecord | None:
+        nonlocal stopped
+        key = tuple(f.n for f in group)
+        if key in written:
+            return written[key]
+        rejected: list[str] = []
+        for attempt in range(2):
+            if cancelled is not None and cancelled():
+                stopped = True
+                return None
+            text = ask(where, group, most_chars, rejected, attempt)
+            wrong = unsaid_or_added(text, group, free, language)
+            if not wrong:
+                made = SentenceRecord(where, list(key), "model" if attempt == 0 else "regenerated", text, rejected)
+                break
+            rejected += [w for w in wrong if w not in rejected]
+        else:
+            made = SentenceRecord(where, list(key), "template", render(group, language), rejected)
+        written[key] = made
+        records.append(made)
+        return made
+
+    content: dict[str, object] = {}
+    used: list[int] = []
+    body_facts: list[int] = []
+    title_from = ""
+    for name, shape, most in FIELDS[kind]:
+        chars = limits.get(name)
+        if shape == "title":
+            content[name], title_from = title_for(title if title is not None else exhibit, language, facts, chars)
+            continue
+        if shape == "per_fact":
+            count = per_fact_count(most, len(facts), chars)
+            each = min(SENTENCE_CHARS, chars // max(1, count)) if chars else SENTENCE_CHARS
+            groups = [[f] for f in facts[:count]]
+            body_facts += [f.n for f in facts[:count]]
+        else:
+            each = min(SENTENCE_CHARS, chars or SENTENCE_CHARS)
+            # A picture's caption states what can be seen (material, technique, size) where
+            # the text has such facts, rather than repeating the body's first two.
+            seen = (
+                [f for f in facts if f.kind in ("material", "technique", "dimension")]
+                if name == "image_caption"
+                else []
+            )
+            groups = [list(seen[:2] or facts[:2])]
+        parts: list[str] = []
+        said: set[str] = set()  # a sentence said once in a field is not said again
+        for group in groups:
+            made = sentence(name, group, max(40, each))
+            if made is None:
+                break
+            key = " ".join(made.text.lower().split()).rstrip(".。")
+            if key in said:
+                problems.append(f"a repeated sentence was left out: {made.text[:60]}")
+                continue
+            said.add(key)
+            if made.how == "template":  # the facts' own words: each sentence cites its own fact
+                parts += [_cited(render([f], language), [f.n]) for f in group]
+            else:
+                parts.append(_cited(made.text, made.facts))
+            used += [i for i in made.facts if i not in used]
+        content[name] = " ".join(parts)
+        if stopped:
+            break
+    if kind in ("card", "audio_card"):
+        # Key facts are the approved claims themselves: nothing for a model to get wrong. They
+        # are the facts the body has no room for first, so the card carries more of them.
+        in_body = set(body_facts)
+        spare = [f for f in facts if f.n not in in_body] + [f for f in facts if f.n in in_body]
+        content["key_facts"] = [_cited(f.claim, [f.n]) for f in spare[:4]]
+        used += [f.n for f in spare[:4] if f.n not in used]
+    return Composition(
+        content,
+        sorted(used),
+        "cancelled" if stopped else "stop",
+        _summed(completions),
+        problems,
+        records,
+        title_from,
     )
-    completion = model.complete(
-        messages_for(kind, language, exhibit, facts), params, on_token=on_token, cancelled=cancelled
-    )
-    content, used, problems = assemble(kind, completion.text, facts, limits)
-    return Composition(content, used, completion.finish_reason, completion, problems)

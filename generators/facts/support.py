@@ -39,7 +39,7 @@ through to too under until up upon very was we were what when where which while 
 your one ago approximately roughly circa c ca nearly almost
 made make makes making used use uses using shows show showing shown known called named came come comes dates dated
 date dating measures measure measuring weighs weigh weighing stands stand high wide long tall deep object objects
-piece item exhibit visitors visitor see seen here today still once example
+piece item visitors visitor see seen here today still once example
 """.split()
 )
 # Characters that carry grammar or framing, not content, in a Chinese visitor sentence.
@@ -110,3 +110,24 @@ def added_content(text: str, evidence: Sequence[str], allowed: Iterable[str] = (
                 add(run)
                 run = ""
     return out
+
+
+def shares_content(text: str, claim: str) -> bool:
+    """Does `text` say anything of `claim`: one of its content words (English) or
+    content characters (Chinese)? A claim with no content words is shared trivially."""
+    body = strip_citations(text)
+    mine = {c for c in claim if _CJK.match(c) and c not in FRAMING_ZH and c not in _NUMERALS_ZH}
+    words = _words(claim)
+    if not mine and not words:
+        return True
+    if mine & set(body):
+        return True
+    have = _words(body)
+    return any(_known(w, have) for w in words)
+
+
+def same_script(text: str, language: str) -> bool:
+    """Is `text` written in the script of `language` (Chinese characters for zh)?"""
+    cjk = len(_CJK.findall(text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return (cjk * 3 > latin) == language.startswith("zh")

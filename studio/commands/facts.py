@@ -200,11 +200,6 @@ def cmd_compose(args: argparse.Namespace) -> int:
     with open_project(args) as project:
         person = _person(project, args)
 
-        def write(piece: str) -> None:
-            if not args.quiet:
-                sys.stdout.write(piece)
-                sys.stdout.flush()
-
         outcome = run_cancellable(
             lambda cancel: facts.compose_draft(
                 project,
@@ -213,11 +208,15 @@ def cmd_compose(args: argparse.Namespace) -> int:
                 person,
                 language=args.language,
                 seed=args.seed,
-                on_token=write,
                 cancel_event=cancel,
+                on_progress=None if args.quiet else lambda f, m: print(f"  {m}", file=sys.stderr, flush=True),
             )
         )
-    print()
+    if not args.quiet:
+        # Sentence by sentence, each checked: what the draft says, not the model's raw attempts.
+        for name, value in outcome.content.items():
+            for item in value if isinstance(value, list) else [value]:
+                print(f"{name}: {item}")
     print_composed(outcome)
     return 0
 
@@ -226,6 +225,10 @@ def print_composed(outcome: facts.ComposeOutcome) -> None:
     for f in outcome.facts:
         mark = "cited" if f["n"] in outcome.used else "offered"
         print(f"  [{f['n']}] fact {f['fact']}: {f['claim']} ({mark})")
+    how = {"model": "by the model", "regenerated": "asked again", "template": "the facts' own words"}
+    for r in outcome.sentences:
+        added = f" (the model added: {', '.join(r['added'][:6])})" if r["added"] else ""
+        print(f"  {r['part']} {r['facts']}: {how.get(r['how'], r['how'])}{added}")
     kinds = ", ".join(sorted({c["kind"] for c in outcome.checks})) or "none"
     print(
         f"draft {outcome.draft_id}, revision {outcome.revision_id}: composed from {len(outcome.used)} approved facts, "

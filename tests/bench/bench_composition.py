@@ -1,0 +1,126 @@
+"""Composed cards against direct drafts on the golden set (issue 13): invented facts
+per card, must-appear recall, citations, whole-card time, and how the composed
+sentences were made (by the model, asked again, or the facts' own words).
+
+Direct drafting is the reference, measured in the same run. Earlier runs (for
+example the same modes before a change to composition) can be printed beside it:
+
+    .venv/bin/python tests/bench/bench_composition.py --model smollm2-135m --store build/eval
+    .venv/bin/python tests/bench/bench_composition.py --model qwen2.5-coder-1.5b \\
+        --cases gui-card-en,vase-card-en,ewer-card-en --store build/eval
+    .venv/bin/python tests/bench/bench_composition.py --summarise build/eval/evaluations/<run>.json ...
+
+"Invented facts" are the harness's ungrounded numbers and names (a number or a
+capitalised / proper name that the passages a sentence cites do not contain)
+plus the must-not-appear claims the card repeats, counted per card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from studio import evaluation
+from studio.commands import table
+
+CASES = "gui-card-en,gui-card-zh,vase-card-en,ewer-card-en,pillow-card-en,pending-card-en"
+MODES = ("direct", "studio.fact_evaluation:composed_rules")
+_HOW = re.compile(r"sentences: (\d+) by the model, (\d+) asked again, (\d+) in the facts' own words")
+
+
+def _mean(values: list[float]) -> str:
+    return f"{sum(values) / len(values):.2f}" if values else "–"
+
+
+def _share(values: list[float | None]) -> str:
+    kept = [v for v in values if v is not None]
+    return f"{100 * sum(kept) / len(kept):.0f}%" if kept else "–"
+
+
+def summarise(path: Path) -> list[list[str]]:
+    run = json.loads(path.read_text(encoding="utf-8"))
+    rows: list[list[str]] = []
+    by_config: dict[str, list[dict[str, Any]]] = {}
+    for draft in run["drafts"]:
+        by_config.setdefault(draft["config"], []).append(draft)
+    for config, drafts in by_config.items():
+        written = [d for d in drafts if not d["figures"].get("refused")]
+        figures = [d["figures"] for d in written]
+        invented = [
+            len((f.get("details") or {}).get("ungrounded", [])) + (f.get("must_not_appear") or 0) for f in figures
+        ]
+        hows = [0, 0, 0]
+        for d in written:
+            for flag in d.get("flags", []):
+                m = _HOW.search(flag)
+                if m:
+                    hows = [a + int(b) for a, b in zip(hows, m.groups(), strict=True)]
+        version = sorted({d["template"].split("@")[-1] for d in written if "@" in d["template"]})
+        rows.append(
+            [
+                path.stem,
+                config.replace("studio.fact_evaluation:", ""),
+                ",".join(version) or "direct",
+                f"{len(written)}/{len(drafts)}",
+                _mean([float(i) for i in invented]),
+                _share([f.get("must_appear_recall") for f in figures]),
+                _share([f.get("cited_share") for f in figures]),
+                _share([f.get("supported_share") for f in figures]),
+                _share([f.get("grounded_share") for f in figures]),
+                _mean([float(f["total_s"]) for f in figures if f.get("total_s")]),
+                "/".join(str(h) for h in hows) if any(hows) else "–",
+            ]
+        )
+    return rows
+
+
+HEADERS = [
+    "run",
+    "mode",
+    "version",
+    "cards",
+    "invented per card",
+    "recall",
+    "cited",
+    "supported",
+    "grounded",
+    "whole card s",
+    "sentences model/again/facts",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--cases", default=CASES)
+    parser.add_argument("--store", default=str(ROOT / "build" / "eval"))
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated; direct is the reference")
+    parser.add_argument("--summarise", nargs="*", default=[], help="stored runs to print beside (or instead of) one")
+    args = parser.parse_args()
+    paths = [Path(p) for p in args.summarise]
+    if not paths:
+        load = os.getloadavg()[0]
+        path = evaluation.run_golden(
+            Path(args.store),
+            configs=[evaluation.DraftConfig(model=args.model, mode=m) for m in args.modes.split(",")],
+            cases=args.cases.split(","),
+            seeds=[args.seed],
+            note=f"bench_composition: {args.model}, load {load:.1f} before",
+        )
+        print(f"load before {load:.1f}, after {os.getloadavg()[0]:.1f}")
+        paths.append(path)
+    rows = [row for p in paths for row in summarise(p)]
+    print(table(rows, HEADERS))
+
+
+if __name__ == "__main__":
+    main()
