@@ -299,6 +299,11 @@ def confirm_still_true(s: Session, revision_id: int, user: User, note: str = "")
     changes = staleness.changed(s, grounds)
     if not changes:
         raise StudioError(f"nothing revision {revision_id} cites has changed: there is nothing to confirm")
+    # Confirming is vouching for the text as it stands, as approving is: the same four-eyes rule.
+    if settings.get(s, "four_eyes") and revision.created_by == person.name:
+        raise PermissionDenied(
+            f"four-eyes rule: {person.name} wrote or requested this revision, so another editor must confirm it"
+        )
     renewed = staleness.renewed(s, grounds)
     confirmation = GroundConfirmation(
         revision_id=int(revision.id or 0),
@@ -376,6 +381,16 @@ def pending_revisions(s: Session, exhibit_id: int | None = None) -> list[tuple[D
         for d, r, state in list_drafts(s, exhibit_id)
         if state == "pending" and r is not None and d.kind != FACT_KIND
     ]
+
+
+def stale_approvals(s: Session, exhibit_id: int | None = None) -> list[tuple[Draft, Revision]]:
+    """Approved latest revisions that are stale now (what they cite changed): they wait for
+    an editor to confirm them still true or send them back, and stay out of every package."""
+    out: list[tuple[Draft, Revision]] = []
+    for draft, revision, state in list_drafts(s, exhibit_id, status="approved"):
+        if revision is not None and draft.kind != FACT_KIND and staleness.stale(s, revision):
+            out.append((draft, revision))
+    return out
 
 
 # ---------------------------------------------------------------- the door

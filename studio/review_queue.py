@@ -33,6 +33,7 @@ class QueueEntry:
     created_at: str
     flags: int  # checks that flagged something
     stale: bool  # a cited passage or the transcript it grounds on changed since
+    approved: bool = False  # approved, but stale: waits to be confirmed still true or sent back
 
     def mine(self, user_name: str) -> bool:
         return self.created_by == user_name
@@ -57,10 +58,13 @@ class QueueFilter:
 
 
 def entries(s: Session, exhibit_id: int | None = None) -> list[QueueEntry]:
-    """Every revision waiting for a decision, oldest first."""
+    """Every revision waiting for a decision, oldest first: the pending ones, and the
+    approved ones gone stale (to confirm still true, or send back)."""
     titles = {e.id: e.title for e in exhibits.list_exhibits(s)}
     out = []
-    for draft, revision in review.pending_revisions(s, exhibit_id):
+    waiting = [(d, r, False) for d, r in review.pending_revisions(s, exhibit_id)]
+    waiting += [(d, r, True) for d, r in review.stale_approvals(s, exhibit_id)]
+    for draft, revision, approved in waiting:
         out.append(
             QueueEntry(
                 draft_id=int(draft.id or 0),
@@ -74,7 +78,8 @@ def entries(s: Session, exhibit_id: int | None = None) -> list[QueueEntry]:
                 author_kind=revision.author_kind,
                 created_at=revision.created_at,
                 flags=len(revision.checks),
-                stale=bool(staleness.stale(s, revision)),
+                stale=approved or bool(staleness.stale(s, revision)),
+                approved=approved,
             )
         )
     return sorted(out, key=lambda e: (e.created_at, e.revision_id))

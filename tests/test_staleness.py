@@ -322,3 +322,30 @@ def test_cli_replaces_retires_and_confirms(
     assert cli([*base, "--user", "Lin", "source", "visibility", str(source_id + 1), "internal"]) == 0
     assert cli([*base, "source", "versions", str(source_id)]) == 0
     assert "internal" in capsys.readouterr().out
+
+
+def test_confirming_still_true_follows_the_four_eyes_rule(
+    project: Project, tmp_path: Path, exhibit_id: int, people: dict[str, User]
+) -> None:
+    """Confirming vouches for the text as approving does: under four-eyes, not by its author."""
+    from studio import settings
+
+    source_id = import_text(project, tmp_path, exhibit_id, LABEL)
+    with project.session() as s:
+        first = passages_of_source(s, source_id)[0]
+        rev = review.create_draft(
+            s,
+            exhibit_id=exhibit_id,
+            kind="card",
+            language="en",
+            content={"title": "Ding", "body": "Cast in the Shang dynasty [1]."},
+            created_by="Morgan",
+            provenance=model_provenance({"1": int(first.id or 0)}),
+        )
+        review.approve(s, int(rev.id or 0), people["Sam"], rev.sha256)
+        settings.put(s, "four_eyes", True, "Morgan")
+    replace_file(project, source_id, _write(tmp_path / "v2.txt", CORRECTED), actor="Lin")
+    with project.session() as s, pytest.raises(Exception, match="four-eyes"):
+        review.confirm_still_true(s, int(rev.id or 0), people["Morgan"])
+    with project.session() as s:
+        review.confirm_still_true(s, int(rev.id or 0), people["Sam"], "still true")

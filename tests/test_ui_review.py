@@ -482,3 +482,95 @@ def test_a_save_after_someone_elses_keeps_the_text_and_says_who(window: Any, qtb
     with window.state.project.read() as s:
         latest = review.latest_revision(s, draft_id)
         assert (latest.number, latest.created_by, latest.content["title"]) == (3, "Morgan", "Morgan's title")
+
+
+def _stale_approved_card(root: Path) -> tuple[int, int]:
+    """A card citing the catalogue's first passage, approved by Morgan; then Lin corrects
+    that passage in the source (issue 10). Returns (draft id, revision id)."""
+    from studio import sources
+    from studio.passages import passages_of_exhibit
+
+    with Project.open(root) as project:
+        with project.session() as s:
+            cited = next(p for p in passages_of_exhibit(s, 2) if p.origin == "source")
+            rev = review.create_draft(
+                s,
+                exhibit_id=2,
+                kind="card",
+                content=dict(CARD, body="A bronze ding cast in the late Shang dynasty [1]."),
+                created_by="Lin",
+                language="en",
+                provenance=review.Provenance(
+                    author_kind="model", engine="llama.cpp", model="m", citations={"1": int(cited.id or 0)}
+                ),
+            )
+            morgan = users.get_user(s, "Morgan")
+            review.approve(s, int(rev.id or 0), morgan, rev.sha256, acks={str(f["kind"]): "" for f in rev.checks})
+            source = sources.get_source(s, cited.source_id)
+            corrected = source.text.replace(cited.text, cited.text.replace("Ritual", "Ritually", 1), 1)
+            sources.correct_text(s, cited.source_id, corrected, "Lin", note="typo")
+        return rev.draft_id, int(rev.id or 0)
+
+
+def test_a_stale_approval_is_confirmed_still_true_in_the_desk(window: Any, qtbot: Any) -> None:
+    from sqlmodel import select
+
+    from studio.models import AuditEntry, GroundConfirmation
+
+    draft_id, revision_id = _stale_approved_card(window.state.project.root)
+    _as(window, qtbot, "Sam")
+    window.set_mode(1)
+    settle(qtbot)
+    view = window.review
+    view.refresh()
+    wait_until(qtbot, lambda: any(d == draft_id for d, _ in view.queue))
+    row = next(i for i, (d, _) in enumerate(view.queue) if d == draft_id)
+    assert "approved, but stale" in view.queue[row][1]
+    view.list.setCurrentRow(row)
+    wait_until(qtbot, lambda: view.item is not None and view.item.draft.id == draft_id)
+    settle(qtbot)
+    assert view.confirm_button.isVisible() and view.confirm_button.isEnabled()
+    dialog = view.confirm_still_true()
+    assert dialog is not None
+    said = dialog.changes.toPlainText()
+    assert "passage [1]: its text was edited" in said
+    assert "Ritual Ritually" in said  # the old word struck out beside the new one
+    assert "line-through" in dialog.changes.toHtml()  # <del>, as Qt renders it
+    dialog.note.setText("the card does not use the corrected word")
+    dialog.confirm.click()
+    wait_until(qtbot, lambda: "Confirmed still true" in view.confirmation.text())
+    settle(qtbot)
+    with window.state.project.read() as s:
+        [confirmation] = s.exec(select(GroundConfirmation).where(GroundConfirmation.revision_id == revision_id)).all()
+        assert confirmation.confirmed_by == "Sam" and confirmation.note.startswith("the card does not")
+        assert s.exec(select(AuditEntry).where(AuditEntry.action == "review.confirm_still_true")).first() is not None
+        assert review.draft_status(s, draft_id) == "approved"
+        assert draft_id in {i.draft.id for i in review.approved_for_export(s)}
+    assert draft_id not in [d for d, _ in view.queue]  # no longer waiting
+
+
+def test_a_stale_approval_is_sent_back_with_a_reason_and_four_eyes_holds(window: Any, qtbot: Any) -> None:
+    from studio import settings
+
+    draft_id, _revision_id = _stale_approved_card(window.state.project.root)
+    with window.state.project.session() as s:
+        settings.put(s, "four_eyes", True, "Morgan")
+    # Lin asked the model for this card; under four-eyes Lin could not vouch for it anyway (a curator),
+    # and an editor who wrote a text cannot confirm it either (tests/test_staleness.py). Sam sends it back.
+    _as(window, qtbot, "Sam")
+    window.set_mode(1)
+    settle(qtbot)
+    view = window.review
+    view.refresh()
+    wait_until(qtbot, lambda: any(d == draft_id for d, _ in view.queue))
+    view.list.setCurrentRow(next(i for i, (d, _) in enumerate(view.queue) if d == draft_id))
+    wait_until(qtbot, lambda: view.item is not None and view.item.draft.id == draft_id)
+    dialog = view.confirm_still_true()
+    assert dialog is not None
+    dialog.send_back.click()  # no reason yet: the dialog says so and stays open
+    assert dialog.isVisible() and "Say what should be revised" in dialog.said.text()
+    dialog.note.setText("the name of the vessel changed: revise the title")
+    dialog.send_back.click()
+    wait_until(qtbot, lambda: "Changes requested" in view.confirmation.text())
+    with window.state.project.read() as s:
+        assert review.draft_status(s, draft_id) == "changes_requested"

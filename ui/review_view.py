@@ -79,6 +79,7 @@ DONE_LABELS = {
     "changes_requested": "Changes requested for",
     "rejected": "Rejected",
     "saved": "Saved your edit of",
+    "confirmed": "Confirmed still true:",
 }
 
 
@@ -89,7 +90,9 @@ def entry_label(e: QueueEntry) -> str:
     tail = f"{tr('rev.')} {e.revision_id} · {who}"
     if e.flags:
         tail += " · " + tr("{n} flags").format(n=e.flags)
-    if e.stale:
+    if e.approved:
+        tail += " · " + tr("approved, but stale: confirm or send back")
+    elif e.stale:
         tail += " · " + tr("stale")
     return f"{parts[0]} — {parts[1]}\n{tail}"
 
@@ -148,6 +151,64 @@ class AcknowledgeFlags(QDialog):
 
     def acks(self) -> dict[str, str]:
         return {kind: note.text().strip() for kind, (box, note) in self.boxes.items() if box.isChecked()}
+
+
+class ConfirmStillTrue(QDialog):
+    """What an approved (or pending) text cites has changed: the editor reads each change,
+    the passage's old text against its new one, and confirms the text is still true or
+    sends it back. Either is a decision made in the gate (review.confirm_still_true,
+    review.request_changes), audited, the four-eyes rule checked there."""
+
+    def __init__(self, changes: list[Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Is it still true?"))
+        self.choice = ""
+        box = QVBoxLayout(self)
+        intro = QLabel(
+            tr(
+                "What this text cites has changed since it was written or approved. Read what changed, then "
+                "confirm the text is still true, or send it back to be revised."
+            )
+        )
+        intro.setWordWrap(True)
+        box.addWidget(intro)
+        self.changes = QTextBrowser()
+        self.changes.setAccessibleName(tr("What changed"))
+        self.changes.setHtml(
+            "".join(
+                f"<p><b>{html.escape(change.describe())}</b></p>" + diff_html(change.old_text, change.new_text)
+                for change in changes
+            )
+        )
+        box.addWidget(self.changes, 1)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText(tr("Note (why it is still true, or what to revise: needed to send it back)"))
+        self.note.setAccessibleName(tr("Note"))
+        box.addWidget(self.note)
+        self.confirm = QPushButton(tr("Confirm still true"))
+        self.confirm.setAccessibleName(tr("Confirm still true"))
+        self.confirm.clicked.connect(lambda: self._choose("confirm"))
+        self.send_back = QPushButton(tr("Send back"))
+        self.send_back.setAccessibleName(tr("Send back to be revised"))
+        self.send_back.clicked.connect(lambda: self._choose("send_back"))
+        cancel = QPushButton(tr("Cancel"))
+        cancel.clicked.connect(self.reject)
+        self.said = QLabel("")
+        self.said.setWordWrap(True)
+        box.addWidget(self.said)
+        row = QHBoxLayout()
+        for button in (self.confirm, self.send_back, cancel):
+            row.addWidget(button)
+        box.addLayout(row)
+        self.resize(640, 420)
+
+    def _choose(self, choice: str) -> None:
+        if choice == "send_back" and not self.note.text().strip():
+            self.said.setText(tr("Say what should be revised in the note, then send it back."))
+            self.note.setFocus()
+            return
+        self.choice = choice
+        self.accept()
 
 
 class ReviewView(QWidget):
@@ -211,6 +272,9 @@ class ReviewView(QWidget):
         self.reject_button = QPushButton(tr("Reject (Ctrl+Shift+X)"))
         self.reject_button.setAccessibleName(tr("Reject"))
         self.reject_button.clicked.connect(lambda: self.decide("rejected"))
+        self.confirm_button = QPushButton(tr("Confirm still true…"))
+        self.confirm_button.setAccessibleName(tr("Confirm still true or send back"))
+        self.confirm_button.clicked.connect(self.confirm_still_true)
         self.four_eyes_note = QLabel("")
         self.four_eyes_note.setWordWrap(True)
         self.confirmation = QLabel("")
@@ -265,6 +329,8 @@ class ReviewView(QWidget):
             decide.addWidget(button, 0, column)
         decide.addWidget(self.save_button, 1, 0)
         decide.addWidget(self.edit_approve_button, 1, 1, 1, 2)
+        # Shown only for a stale item: confirm it still true, or send it back (issue 10).
+        decide.addWidget(self.confirm_button, 2, 0, 1, 3)
         middle_box = QVBoxLayout()
         middle_box.addWidget(self.confirmation)
         middle_box.addWidget(self.heading)
@@ -402,6 +468,9 @@ class ReviewView(QWidget):
     def _enable(self) -> None:
         for button in (self.approve_button, self.changes_button, self.reject_button):
             button.setEnabled(self.item is not None)
+        stale = self.item is not None and bool(self.item.stale)
+        self.confirm_button.setVisible(stale)
+        self.confirm_button.setEnabled(stale)
         editable = self.item is not None and is_text_content(self.item.revision.content)
         self.save_button.setEnabled(editable)
         # With four-eyes on, an editor's own edit cannot be approved by that editor: say so
@@ -638,6 +707,35 @@ class ReviewView(QWidget):
                 call(s, rev_id, self._user(s, name), reason)
 
         self._run(work, decision)
+
+    def confirm_still_true(self) -> ConfirmStillTrue | None:
+        """Open the stale item's changes; the editor confirms it still true or sends it back."""
+        if self.item is None or not self.item.stale:
+            return None
+        rev_id = int(self.item.revision.id or 0)
+        name = self.state.user_name
+        dialog = self.confirm_dialog = ConfirmStillTrue(self.item.stale, self)
+
+        def chosen() -> None:
+            note = dialog.note.text().strip()
+            if dialog.choice == "confirm":
+
+                def work(project: Any) -> None:
+                    with project.session() as s:
+                        review.confirm_still_true(s, rev_id, self._user(s, name), note)
+
+                self._run(work, "confirmed")
+            elif dialog.choice == "send_back":
+
+                def back(project: Any) -> None:
+                    with project.session() as s:
+                        review.request_changes(s, rev_id, self._user(s, name), note)
+
+                self._run(back, "changes_requested")
+
+        dialog.accepted.connect(chosen)
+        dialog.open()
+        return dialog
 
     @staticmethod
     def _user(s: Any, name: str) -> Any:
