@@ -431,3 +431,22 @@ def test_an_admin_changes_a_role_from_their_workstation(
     assert main(["-p", str(folder), "review", "approve", str(rev.id)]) == 0  # as Morgan, the login
     with team.session("sam") as s:
         assert review.latest_review(s, int(rev.id or 0)).reviewer == team.logins["morgan"]  # type: ignore[union-attr]
+
+
+def test_four_eyes_holds_for_confirming_a_stale_text_too(team: Team) -> None:
+    with team.session("morgan") as s:
+        settings.change(s, "four_eyes", True, users.get_user(s, team.logins["morgan"]))
+        s.commit()
+    rev = draft_by(team, "sam")
+    with team.raw("sam") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege, match="four-eyes"):
+        conn.execute(
+            "INSERT INTO ground_confirmations (revision_id, revision_sha256, grounds_json, note, confirmed_by, "
+            "confirmed_role, created_at) VALUES (%s, %s, '{}', '', %s, 'editor', '2026-11-27T00:00:00+00:00')",
+            (rev.id, rev.sha256, team.logins["sam"]),
+        )
+    with team.raw("lin") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):  # a curator, at all
+        conn.execute(
+            "INSERT INTO ground_confirmations (revision_id, revision_sha256, grounds_json, note, confirmed_by, "
+            "confirmed_role, created_at) VALUES (%s, %s, '{}', '', %s, 'editor', '2026-11-27T00:00:00+00:00')",
+            (rev.id, rev.sha256, team.logins["lin"]),
+        )
