@@ -6,7 +6,8 @@ review's binding: revision id, content hash, decision, person, role, time and
 any further column (flag acknowledgements…) as canonical JSON. `check` and every
 export test the whole project:
 
-- the database file is sound and the audit chain is unbroken,
+- the database is sound (studio/database_check.py: the file on SQLite, the guards and
+  foreign keys on PostgreSQL) and the audit chain is unbroken,
 - the chain's head is the one anchored outside the database (studio/anchor.py),
 - each review row matches its audit entry, and each such entry still has its row,
 - each revision's content matches its hash and the hash its audit entry recorded,
@@ -30,7 +31,7 @@ from sqlalchemy import inspect
 from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
-from studio import anchor, audit
+from studio import anchor, audit, database_check
 from studio.errors import IntegrityError
 from studio.models import AuditEntry, Revision, Source, User
 
@@ -245,12 +246,10 @@ def _media_problems(project: Project, s: Session) -> list[str]:
 def check(project: Project, *, media: bool = True) -> list[str]:
     """Every problem found, as sentences (empty when the project is intact)."""
     problems: list[str] = []
-    result = project.integrity_check()
-    if result != "ok":
-        problems.append(f"database: {result}")
+    problems.extend(f"database: {p}" for p in database_check.problems(project.engine))
     with project.read() as s:
         problems.extend(f"audit log: {p}" for p in audit.verify(s))
-        problems.extend(f"audit log: {p}" for p in anchor.problems(s, project.root))
+        problems.extend(f"audit log: {p}" for p in anchor.problems(s, project.evidence_dir))
         tables = _tables(s)
         for table, kind in _DECISIONS.items():
             if table in tables:

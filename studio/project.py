@@ -61,12 +61,19 @@ def _configure(dbapi_conn: sqlite3.Connection) -> None:
 class Project:
     """An open project. Safe to share across threads: each session gets its own connection."""
 
-    def __init__(self, root: Path, engine: Engine, *, media_root: Path | None = None) -> None:
+    def __init__(
+        self, root: Path, engine: Engine, *, media_root: Path | None = None, evidence_root: Path | None = None
+    ) -> None:
         self.root = root
         self.engine = engine
         self.media = MediaStore(media_root or root / MEDIA_DIR, shared=media_root is not None)
         # Jobs and publishes started here carry this name beside their pid (studio.workstation).
         self.workstation = this_workstation()
+        # Where the signing key and the audit anchor live (studio/anchor.py). For a
+        # team it must be a folder every workstation reaches, or a second
+        # workstation could neither anchor nor sign: team.json's "evidence", else
+        # the project folder (right when the team opens one folder on a share).
+        self.evidence_dir = evidence_root or root
         # One writer at a time inside this process; SQLite serialises
         # writers across processes (BEGIN IMMEDIATE + busy timeout),
         # PostgreSQL across workstations (the advisory lock in `session`).
@@ -107,7 +114,12 @@ class Project:
 
     @classmethod
     def create_team(
-        cls, path: str | os.PathLike[str], database_url: str, *, media: str | os.PathLike[str] | None = None
+        cls,
+        path: str | os.PathLike[str],
+        database_url: str,
+        *,
+        media: str | os.PathLike[str] | None = None,
+        evidence: str | os.PathLike[str] | None = None,
     ) -> Project:
         """A team project: a folder whose `team.json` names the PostgreSQL database, migrated to the latest schema.
 
@@ -128,6 +140,8 @@ class Project:
         }
         if media is not None:
             settings["media"] = str(Path(media).expanduser().resolve())
+        if evidence is not None:
+            settings["evidence"] = str(Path(evidence).expanduser().resolve())
         try:
             root.mkdir(parents=True, exist_ok=True)
             (root / EXPORTS_DIR).mkdir(exist_ok=True)
@@ -180,8 +194,22 @@ class Project:
         else:
             # Never made here: a share that is not mounted must not silently become a local folder.
             MediaStore(media_root, shared=True).require_reachable()
-        (root / EXPORTS_DIR).mkdir(exist_ok=True)
-        return cls._opened(cls(root, engine, media_root=media_root), migrate_to)
+        evidence_root = Path(settings["evidence"]) if settings.get("evidence") else root
+        try:
+            if create:
+                evidence_root.mkdir(parents=True, exist_ok=True)
+            (root / EXPORTS_DIR).mkdir(exist_ok=True)
+        except OSError as exc:
+            engine.dispose()
+            raise StudioError(f"a folder of the team project cannot be made ({exc})") from exc
+        if not evidence_root.is_dir():
+            # Like the media share: an evidence folder not mounted is said, never made anew.
+            engine.dispose()
+            raise StudioError(f"the team's evidence folder {evidence_root} cannot be reached; is the share mounted?")
+        project = cls(root, engine, media_root=media_root, evidence_root=evidence_root)
+        if migrate_to is None:
+            _require_team_key(project)
+        return cls._opened(project, migrate_to)
 
     @classmethod
     def _open(cls, root: Path, migrate_to: int | None, *, create: bool) -> Project:
@@ -218,13 +246,12 @@ class Project:
 
     @classmethod
     def _opened(cls, project: Project, migrate_to: int | None) -> Project:
-        root = project.root
         # A project held at an older schema (migrate_to, for tests and tools)
         # may predate the jobs table.
         if migrate_to is None:
             with project.session() as s:
                 mark_orphans_interrupted(s, project.workstation)
-                anchor.start(s, root)
+                anchor.start(s, project.evidence_dir)
             _settle_interrupted_publishing(project)
         project.media.sweep_stale_temp_files()
         return project
@@ -289,7 +316,7 @@ class Project:
                 s.rollback()
                 raise
             if s.info.pop("audit_grew", False):
-                anchor.advance(self.root, self.engine)
+                anchor.advance(self.evidence_dir, self.engine)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
@@ -325,14 +352,31 @@ class Project:
         return candidate
 
     def integrity_check(self) -> str:
-        """ "ok", or what is wrong with the database itself (below the audit and review checks)."""
-        with self.engine.connect() as conn:
-            if self.dialect != "postgresql":
-                return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
-            # The server guards its own pages (and foreign keys, always enforced);
-            # what a studio can check is that every schema step it knows is there.
-            missing = sorted({m.version for m in pg_migrations.all_migrations()} - pg_migrations.applied_versions(conn))
-            return "ok" if not missing else f"schema steps {missing} were never applied"
+        """ "ok", or what is wrong with the database itself (studio/database_check.py, per backend)."""
+        from studio import database_check
+
+        found = database_check.problems(self.engine)
+        return "ok" if not found else "; ".join(found)
+
+
+def is_project_folder(path: str | os.PathLike[str]) -> bool:
+    """Does this folder hold a project of either kind (a SQLite file, or a team.json)?"""
+    folder = Path(path)
+    return (folder / DB_NAME).is_file() or (folder / TEAM_FILE).is_file()
+
+
+def _require_team_key(project: Project) -> None:
+    """A workstation that cannot reach the key the audit log records could not anchor what it writes: say so at open."""
+    from studio import signing
+
+    with project.read() as s:
+        recorded = anchor.recorded_public_key(s)
+    if recorded is not None and not signing.key_path(project.evidence_dir).exists():
+        project.close()
+        raise StudioError(
+            f"this workstation cannot reach the team project's signing key ({signing.key_path(project.evidence_dir)} "
+            f'is missing); set "evidence" in {project.root / TEAM_FILE} to the team\'s shared evidence folder'
+        )
 
 
 def read_team_file(root: Path) -> dict[str, Any]:

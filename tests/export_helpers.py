@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,8 +70,9 @@ def card(title: str, body: str, facts: list[str], caption: str = "") -> dict[str
     return {"title": title, "body": body, "key_facts": facts, "image_caption": caption}
 
 
-def build(root: Path, *, audio: bool = True) -> Fixture:
-    project = Project.create(root / "Gallery.studio")
+def build(root: Path, *, audio: bool = True, create: Callable[[Path], Project] = Project.create) -> Fixture:
+    """The gallery project in `root`; `create` makes the empty project (a SQLite file unless told otherwise)."""
+    project = create(root / "Gallery.studio")
     with project.session() as s:
         editor = users.add_user(s, "Morgan", "editor", admin=True)
         curator = users.add_user(s, "Lin", "curator", editor)

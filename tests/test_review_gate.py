@@ -19,7 +19,8 @@ from studio.errors import IntegrityError, PermissionDenied, StudioError
 from studio.models import AuditEntry, Review, Revision, User
 from studio.project import Project
 from studio.review import Provenance
-from tests.makers import add_people, project  # noqa: F401  (fixture)
+from tests import db_access
+from tests.makers import add_people
 
 MODEL = Provenance(
     author_kind="model",
@@ -32,6 +33,12 @@ MODEL = Provenance(
     citations={"1": 7},
 )
 CARD = {"title": "Ding", "body": "A Shang bronze ding with a taotie mask [1]."}
+
+
+@pytest.fixture
+def project(any_project: Project) -> Project:
+    """Every test here runs on a SQLite project and on a team project in PostgreSQL."""
+    return any_project
 
 
 @pytest.fixture
@@ -63,12 +70,8 @@ def raw(project: Project) -> sqlite3.Connection:
     return sqlite3.connect(project.db_path, isolation_level=None)
 
 
-def hand_edit(project: Project, sql: str, *params: object, drop: str = "revisions_no_update") -> None:
-    """What someone with a SQLite browser could do: drop the guard, change a row."""
-    conn = raw(project)
-    conn.execute(f"DROP TRIGGER {drop}")
-    conn.execute(sql, params)
-    conn.close()
+# What someone with a SQLite browser, or psql as the database's owner, could do: drop the guard, change a row.
+hand_edit = db_access.hand_edit
 
 
 # ------------------------------------------------------------------ decisions
@@ -311,13 +314,13 @@ def test_content_and_hash_changed_together_are_still_excluded(project: Project, 
 
 def test_an_approval_by_a_non_editor_slipped_in_by_hand_is_excluded(project: Project, people: dict[str, User]) -> None:
     rev = new_draft(project)
-    conn = raw(project)
-    conn.execute(
+    db_access.execute(
+        project,
         "INSERT INTO reviews (revision_id, revision_sha256, decision, reviewer, reviewer_role, created_at) "
         "VALUES (?, ?, 'approved', 'Lin', 'curator', '2024-01-01')",
-        (rev.id, rev.sha256),
+        rev.id,
+        rev.sha256,
     )
-    conn.close()
     assert exported(project) == []
     assert left_out(project)[rev.draft_id] == "approved by Lin, who was not an editor"
 
@@ -337,10 +340,8 @@ def test_the_database_refuses_to_rewrite_history(project: Project, people: dict[
     rev = new_draft(project)
     with project.session() as s:
         review.reject(s, int(rev.id or 0), people["Morgan"], "no")
-    conn = raw(project)
-    with pytest.raises(sqlite3.IntegrityError, match="immutable|append-only"):
-        conn.execute(statement)
-    conn.close()
+    with pytest.raises(db_access.REFUSED, match="immutable|append-only"):
+        db_access.execute(project, statement)
     with pytest.raises(DBIntegrityError, match="immutable|append-only"), project.session() as s:
         s.connection().exec_driver_sql(statement)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,8 @@ from studio.cli import main
 from studio.export import seal
 from studio.models import AuditEntry
 from studio.project import Project
+from tests import db_access
+from tests.conftest import BACKENDS, open_test_project
 from tests.export_helpers import Fixture, build
 
 
@@ -38,12 +39,13 @@ class Run:
         return code, out + err
 
 
-@pytest.fixture
-def fx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fixture]:
+@pytest.fixture(params=BACKENDS)
+def fx(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fixture]:
+    """The gallery project, as a SQLite file and as a team project in PostgreSQL."""
     for key in ("HERITAGE_STUDIO_PROJECT", "HERITAGE_STUDIO_USER", "HERITAGE_STUDIO_PASSPHRASE"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    fixture = build(tmp_path, audio=False)
+    fixture = build(tmp_path, audio=False, create=lambda folder: open_test_project(request.param, folder, request))
     yield fixture
     fixture.project.close()
 
@@ -53,13 +55,9 @@ def run(fx: Fixture, capsys: pytest.CaptureFixture[str]) -> Run:
     return Run(fx.project.root, capsys)
 
 
-def sql(root: Path, *statements: str, params: tuple[object, ...] = ()) -> None:
-    conn = sqlite3.connect(root / "project.db", isolation_level=None)
-    try:
-        for statement in statements:
-            conn.execute(statement, params if "?" in statement else ())
-    finally:
-        conn.close()
+def sql(project: Project, *statements: str, params: tuple[object, ...] = ()) -> None:
+    """SQL straight into the database, as its owner (a SQLite browser, or psql on the team server)."""
+    db_access.run(project, *statements, params=params)
 
 
 def export_kiosk(run: Run, *extra: str) -> tuple[int, str]:
@@ -101,7 +99,7 @@ def test_a_review_inserted_with_sql_fails_check_export_and_verify(fx: Fixture, r
     package = next(p for p in (fx.project.root / "exports").iterdir() if p.is_dir())
     revision = pending_revision(fx)
     sql(
-        fx.project.root,
+        fx.project,
         "INSERT INTO reviews (revision_id, revision_sha256, decision, reason, reviewer, reviewer_role, created_at) "
         "VALUES (?, ?, 'approved', '', 'Morgan', 'editor', '2026-11-27T10:00:00+00:00')",
         params=(revision.id, revision.sha256),
@@ -127,7 +125,7 @@ def test_content_hash_and_review_rewritten_with_triggers_dropped_fail_check(fx: 
     forged = review.canonical_json({"title": "Forged", "body": "Text nobody approved.", "key_facts": []})
     forged_sha = review.content_sha256(forged)
     sql(
-        fx.project.root,
+        fx.project,
         "DROP TRIGGER revisions_no_update",
         "DROP TRIGGER reviews_no_update",
         f"UPDATE revisions SET content_json = '{forged}', sha256 = '{forged_sha}' WHERE id = {revision.id}",
@@ -149,7 +147,7 @@ def test_a_history_rewritten_and_rechained_is_caught_by_the_anchor(fx: Fixture, 
     forged = review.canonical_json({"title": "Forged", "body": "Text nobody approved.", "key_facts": []})
     forged_sha = review.content_sha256(forged)
     sql(
-        fx.project.root,
+        fx.project,
         "DROP TRIGGER revisions_no_update",
         "DROP TRIGGER reviews_no_update",
         "DROP TRIGGER audit_no_update",
@@ -181,7 +179,7 @@ def test_deleting_the_last_audit_entries_is_detected(fx: Fixture, run: Run) -> N
     with fx.project.read() as s:
         last = anchor.head(s)
     assert last is not None
-    sql(fx.project.root, "DROP TRIGGER audit_no_delete", f"DELETE FROM audit_log WHERE id > {last.id - 3}")
+    sql(fx.project, "DROP TRIGGER audit_no_delete", f"DELETE FROM audit_log WHERE id > {last.id - 3}")
     code, out = run("audit", "--verify")
     assert code == 1
     assert f"the audit log ends at entry {last.id - 3} but entry {last.id} was anchored" in out
@@ -267,7 +265,7 @@ def test_a_confirmation_or_grounds_written_with_sql_fail_check(fx: Fixture, run:
         revision = review.latest_revision(s, fx.drafts["ding_en"])
     assert revision is not None
     sql(
-        fx.project.root,
+        fx.project,
         "INSERT INTO ground_confirmations (revision_id, revision_sha256, grounds_json, note, confirmed_by, "
         "confirmed_role, created_at) VALUES (?, ?, '{}', '', 'Morgan', 'editor', '2026-11-27T10:00:00+00:00')",
         params=(revision.id, revision.sha256),
@@ -275,7 +273,7 @@ def test_a_confirmation_or_grounds_written_with_sql_fail_check(fx: Fixture, run:
     code, out = run("check")
     assert code == 1 and f"confirmation 1 (confirm_still_true of revision {revision.id} by Morgan)" in out
     sql(
-        fx.project.root,
+        fx.project,
         "DROP TRIGGER IF EXISTS revisions_no_update",
         f"UPDATE revisions SET grounds_json = '{{}}' WHERE id = {revision.id}",
     )

@@ -10,11 +10,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import select
 
+from studio import anchor, evidence, users
 from studio.errors import StudioError
 from studio.ingest import import_paths
 from studio.migrations import postgres as pg_migrations
 from studio.models import Passage, Source
 from studio.project import TEAM_FILE, Project
+from tests import db_access
 from tests.postgres_server import PostgresServer
 
 LABEL_ZH = "这件青铜鼎铸造于商代晚期，器身饰有饕餮纹，三足稳立。"
@@ -145,3 +147,62 @@ def test_schema_parity_sqlite_and_postgresql_at_latest(tmp_path: Path, pg_projec
     assert sorted(postgres) == sorted(sqlite), "tables differ: add the missing migration twin"
     for table, columns in sqlite.items():
         assert postgres[table] == columns, f"{table}: columns differ: add the missing migration twin"
+
+
+def _second_workstation(first: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    (folder / TEAM_FILE).write_text((first / TEAM_FILE).read_text())
+    return folder
+
+
+def test_two_workstations_share_the_evidence_folder_and_both_pass_check(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    shared = tmp_path / "share" / "evidence"
+    url = postgres_server.create_project_database()
+    with Project.create_team(tmp_path / "lin" / "Bronzes.studio", url, evidence=shared) as first:
+        with first.session() as s:
+            morgan = users.add_user(s, "Morgan", "editor", admin=True)
+        second_root = _second_workstation(first.root, tmp_path / "morgan" / "Bronzes.studio")
+        with Project.open(second_root) as second:
+            assert second.evidence_dir == shared
+            with second.session() as s:
+                users.add_user(s, "Lin", "curator", morgan)
+            assert evidence.check(second) == []
+        assert evidence.check(first) == []
+    assert (shared / anchor.ANCHOR_FILE).is_file()
+    assert not (tmp_path / "morgan" / "Bronzes.studio" / anchor.ANCHOR_FILE).exists()
+
+
+def test_a_workstation_without_the_signing_key_is_told_at_open(tmp_path: Path, pg_project: Project) -> None:
+    second_root = _second_workstation(pg_project.root, tmp_path / "elsewhere")
+    with pytest.raises(StudioError, match=r"cannot reach the team project's signing key .*\"evidence\""):
+        Project.open(second_root)
+
+
+def _check_problems(project: Project) -> list[str]:
+    return [p for p in evidence.check(project) if p.startswith("database: ")]
+
+
+def test_check_on_postgresql_finds_a_guard_switched_off_or_removed(pg_project: Project) -> None:
+    assert _check_problems(pg_project) == []
+    db_access.execute(pg_project, "ALTER TABLE reviews DISABLE TRIGGER reviews_no_update")
+    db_access.execute(pg_project, "DROP TRIGGER audit_no_delete ON audit_log")
+    assert _check_problems(pg_project) == [
+        "database: the append-only guard audit_no_delete on audit_log was removed",
+        "database: the append-only guard reviews_no_update on reviews is switched off",
+    ]
+
+
+def test_check_on_postgresql_finds_rows_pointing_at_nothing_and_keys_removed(pg_project: Project) -> None:
+    # Triggers off for a session (the superuser's session_replication_role) skip foreign keys too.
+    db_access.hand_edit(
+        pg_project,
+        "INSERT INTO drafts (exhibit_id, kind, created_at) VALUES (?, 'card', '2026-11-27T10:00:00+00:00')",
+        4242,
+    )
+    db_access.execute(pg_project, "ALTER TABLE passages DROP CONSTRAINT passages_source_id_fkey")
+    assert _check_problems(pg_project) == [
+        "database: 1 row(s) of drafts point through exhibit_id at a missing exhibits row",
+        "database: the foreign key passages.source_id -> sources was removed",
+    ]

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QLibraryInfo, QThreadPool, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
+from studio.project import is_project_folder
 from ui.elsewhere import ElsewhereWatcher
 from ui.errors import install_excepthook
 from ui.i18n import set_language, tr
@@ -94,7 +95,7 @@ def start(project: str | None = None, prefs: Prefs | None = None) -> MainWindow:
     # Another workstation's (or process's) changes refresh the views as our own do.
     state.elsewhere = ElsewhereWatcher(state)
     window = create_window(state)
-    target = project or (prefs.recent[0] if prefs.recent and Path(prefs.recent[0], "project.db").exists() else None)
+    target = project or (prefs.recent[0] if prefs.recent and is_project_folder(prefs.recent[0]) else None)
     if target:
         window.open_project(target)
     elif not prefs.welcomed:

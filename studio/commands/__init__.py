@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from studio.errors import StudioError
 from studio.models import User
-from studio.project import DB_NAME, Project
+from studio.project import Project, is_project_folder
 
 T = TypeVar("T")
 
@@ -19,7 +19,7 @@ T = TypeVar("T")
 def open_project(args: argparse.Namespace) -> Project:
     path = args.project
     if not path:
-        if (Path.cwd() / DB_NAME).exists():
+        if is_project_folder(Path.cwd()):
             path = str(Path.cwd())
         else:
             raise StudioError("which project? pass --project PATH or set HERITAGE_STUDIO_PROJECT")

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from studio import exhibits, jobs
 from studio.commands import acting_user, open_project, table
 from studio.errors import StudioError
-from studio.project import DB_NAME
+from studio.project import is_project_folder
 from studio.reasons import Reason
 from studio.reasons import parse as parse_reason
 
@@ -202,7 +202,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from studio.export import verify_package
 
     project = None
-    if args.project or (Path.cwd() / DB_NAME).exists():
+    if args.project or is_project_folder(Path.cwd()):
         project = open_project(args)
     public_key = args.public_key
     if public_key and Path(public_key).is_file():

@@ -29,7 +29,7 @@ def _signed_bytes(fields: dict[str, Any]) -> bytes:
 
 def seal(project: Project, pkg: Path, manifest: Path, meta: dict[str, Any], head: Head) -> None:
     """Write the seal into the package folder (after its manifest, before it is zipped)."""
-    key = signing.ensure_key(project.root)
+    key = signing.ensure_key(project.evidence_dir)
     fields = {
         "format": FORMAT,
         "package": meta["name"],
