@@ -71,8 +71,7 @@ class Project:
         self.workstation = this_workstation()
         # Where the signing key and the audit anchor live (studio/anchor.py). For a
         # team it must be a folder every workstation reaches, or a second
-        # workstation could neither anchor nor sign: team.json's "evidence", else
-        # the project folder (right when the team opens one folder on a share).
+        # workstation could neither anchor nor sign (see _evidence_root).
         self.evidence_dir = evidence_root or root
         # One writer at a time inside this process; SQLite serialises
         # writers across processes (BEGIN IMMEDIATE + busy timeout),
@@ -194,9 +193,11 @@ class Project:
         else:
             # Never made here: a share that is not mounted must not silently become a local folder.
             MediaStore(media_root, shared=True).require_reachable()
-        evidence_root = Path(settings["evidence"]) if settings.get("evidence") else root
+        evidence_root = _evidence_root(settings, root)
         try:
-            if create:
+            # A folder team.json names is never made on opening (a share not mounted must
+            # not silently become a local folder); one inside the checked media share may be.
+            if create or not settings.get("evidence"):
                 evidence_root.mkdir(parents=True, exist_ok=True)
             (root / EXPORTS_DIR).mkdir(exist_ok=True)
         except OSError as exc:
@@ -357,6 +358,20 @@ class Project:
 
         found = database_check.problems(self.engine)
         return "ok" if not found else "; ".join(found)
+
+
+EVIDENCE_IN_MEDIA = "evidence"
+
+
+def _evidence_root(settings: dict[str, Any], root: Path) -> Path:
+    """A team's signing key and anchor: team.json's "evidence" folder; else a folder in the team's
+    shared media folder, which every workstation reaches already; else the project folder itself
+    (right when the whole team opens one project folder on a share)."""
+    if settings.get("evidence"):
+        return Path(settings["evidence"])
+    if settings.get("media"):
+        return Path(settings["media"]) / EVIDENCE_IN_MEDIA
+    return root
 
 
 def is_project_folder(path: str | os.PathLike[str]) -> bool:

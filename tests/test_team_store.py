@@ -160,7 +160,8 @@ def test_two_workstations_share_the_evidence_folder_and_both_pass_check(
 ) -> None:
     shared = tmp_path / "share" / "evidence"
     url = postgres_server.create_project_database()
-    with Project.create_team(tmp_path / "lin" / "Bronzes.studio", url, evidence=shared) as first:
+    media = tmp_path / "share" / "media"
+    with Project.create_team(tmp_path / "lin" / "Bronzes.studio", url, media=media, evidence=shared) as first:
         with first.session() as s:
             morgan = users.add_user(s, "Morgan", "editor", admin=True)
         second_root = _second_workstation(first.root, tmp_path / "morgan" / "Bronzes.studio")
@@ -174,8 +175,16 @@ def test_two_workstations_share_the_evidence_folder_and_both_pass_check(
     assert not (tmp_path / "morgan" / "Bronzes.studio" / anchor.ANCHOR_FILE).exists()
 
 
-def test_a_workstation_without_the_signing_key_is_told_at_open(tmp_path: Path, pg_project: Project) -> None:
-    second_root = _second_workstation(pg_project.root, tmp_path / "elsewhere")
+def test_a_workstation_without_the_signing_key_is_told_at_open(tmp_path: Path, postgres_server: PostgresServer) -> None:
+    url = postgres_server.create_project_database()
+    media = tmp_path / "share" / "media"
+    with Project.create_team(tmp_path / "lin" / "Bronzes.studio", url, media=media) as first:
+        assert first.evidence_dir == media / "evidence"  # the share every workstation reaches already
+        second_root = _second_workstation(first.root, tmp_path / "morgan" / "Bronzes.studio")
+    # The second workstation's team.json names an evidence folder without the key in it.
+    settings = json.loads((second_root / TEAM_FILE).read_text())
+    (tmp_path / "empty").mkdir()
+    (second_root / TEAM_FILE).write_text(json.dumps({**settings, "evidence": str(tmp_path / "empty")}))
     with pytest.raises(StudioError, match=r"cannot reach the team project's signing key .*\"evidence\""):
         Project.open(second_root)
 
