@@ -223,10 +223,21 @@ def start_server() -> PostgresServer:
                 raise
 
 
+_running: list[PostgresServer] = []
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
+    # One cluster per session even when a test module imports this fixture itself
+    # (pytest then sees a second fixture definition): the later one shares the first
+    # cluster, so PGPASSFILE keeps naming the file that holds its password.
+    if _running:
+        yield _running[0]
+        return
     server = start_server()
+    _running.append(server)
     try:
         yield server
     finally:
+        _running.remove(server)
         server.stop()
