@@ -48,6 +48,10 @@ TABLES = [
     (exhibit_editor, "LABELS"),
     (glossary_view, "HEADERS"),
     (audit_view, "HEADERS"),
+    (audit_view, "ACTIONS"),
+    (audit_view, "OBJECTS"),
+    (audit_view, "DETAIL_KEYS"),
+    (audit_view, "SETTINGS"),
     (main_window, "MODES"),
     (transcript_editor, "HEADERS"),
     (transcript_view, "STATUS"),
@@ -288,6 +292,20 @@ def _visible_texts(win: Any) -> list[str]:
     return [line for text in out for line in (text or "").split("\n") if line.strip()]
 
 
+def _audit_log_words(win: Any, qtbot: Any) -> list[str]:
+    """The audit log's actions, what they acted on and the names of their details (the values
+    are the project's own data: file names, hashes, the curator's English description)."""
+    win.show_audit()
+    settle(qtbot)
+    table = win.review.audit.table
+    assert table.rowCount() > 5
+    words = []
+    for r in range(table.rowCount()):
+        words += [table.item(r, 2).text(), table.item(r, 3).text()]
+        words += [line.split(": ", 1)[0] for line in table.item(r, 4).text().splitlines() if ": " in line]
+    return words
+
+
 def _core_messages_shown(win: Any, qtbot: Any, revision: tuple[int, int, dict[str, Any]]) -> list[str]:
     """Every message the core and the engines send while work runs, as the job panel shows it,
     and a finished draft's note on the passages the model did not read, as the drafting panel does."""
@@ -372,6 +390,7 @@ def test_walking_the_chinese_ui_finds_no_english_words(qtbot: Any, app_dirs: Pat
                     settle(qtbot)
                 seen.update(_visible_texts(win))
         seen.update(_core_messages_shown(win, qtbot, made))
+        seen.update(_audit_log_words(win, qtbot))
         leaks = set()
         for text in seen:
             rest = text
