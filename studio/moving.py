@@ -108,7 +108,7 @@ def move_project(
         _refuse_work_under_way(src)
         existed = dest_root.exists()
         try:
-            dest_engine, media_root = _make_destination(dest_root, database_url, media)
+            dest_engine, media_root, evidence_dir = _make_destination(dest_root, database_url, media)
             try:
                 say(f"copying the tables into {_describe_engine(dest_engine)}")
                 report.rows = _copy_tables(src, dest_engine, say)
@@ -117,8 +117,8 @@ def move_project(
             say("copying the media")
             report.blobs, report.blob_bytes = _copy_media(src.media, MediaStore(media_root, shared=True), say)
             for name in EVIDENCE_FILES:
-                if (src.root / name).is_file():
-                    shutil.copy2(src.root / name, dest_root / name)
+                if (src.evidence_dir / name).is_file():
+                    shutil.copy2(src.evidence_dir / name, evidence_dir / name)
         except BaseException:
             # Nothing half-made is left: the folder goes back to how it was, and a
             # database keeps only its (empty) schema, the copy's transaction rolled back.
@@ -155,8 +155,9 @@ def _refuse_work_under_way(src: Project) -> None:
         raise StudioError(f"work is under way in the source ({', '.join(busy)}); let it finish, then move the project")
 
 
-def _make_destination(root: Path, database_url: str | None, media: str | Path | None) -> tuple[Engine, Path]:
-    """The destination's schema, migrated and empty; returns an engine on it and its media folder."""
+def _make_destination(root: Path, database_url: str | None, media: str | Path | None) -> tuple[Engine, Path, Path]:
+    """The destination's schema, migrated and empty; returns an engine on it, its media folder
+    and its evidence folder (where the signing key and the audit anchor go)."""
     from studio.migrations import postgres as pg_migrations
 
     root.mkdir(parents=True, exist_ok=True)
@@ -165,7 +166,7 @@ def _make_destination(root: Path, database_url: str | None, media: str | Path | 
         (root / MEDIA_DIR).mkdir(exist_ok=True)
         db = root / DB_NAME
         Project._migrate(db, None)  # the schema only: opening would start a new audit chain in it
-        return create_engine(f"sqlite:///{db}"), root / MEDIA_DIR
+        return create_engine(f"sqlite:///{db}"), root / MEDIA_DIR, root
     from studio import team_roles
 
     url = make_url(database_url)
@@ -190,11 +191,16 @@ def _make_destination(root: Path, database_url: str | None, media: str | Path | 
         # Never a password in the project (TEAM.md): each person's comes from PGPASSWORD or ~/.pgpass.
         "database_url": url.set(password=None).render_as_string(hide_password=False),
     }
+    evidence_dir = root
     if media is not None:
         settings["media"] = str(media_root)
+        # The key and the anchor where every workstation reaches them: beside the media, on the share.
+        evidence_dir = media_root / "evidence"
+        settings["evidence"] = str(evidence_dir)
     (root / TEAM_FILE).write_text(json.dumps(settings, indent=1) + "\n", encoding="utf-8")
     MediaStore(media_root, shared=True).mark()
-    return engine, media_root
+    evidence_dir.mkdir(parents=True, exist_ok=True)
+    return engine, media_root, evidence_dir
 
 
 def _tables(conn: Connection) -> list[str]:

@@ -11,6 +11,7 @@ verify against it.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from studio.errors import StudioError
 from studio.export import ExportOptions, export_package, verify_package
 from studio.moving import SKIPPED, move_project
 from studio.project import Project
-from tests.export_helpers import build
+from tests.export_helpers import build, card
 from tests.postgres_server import PostgresServer
 
 
@@ -126,3 +127,63 @@ def test_a_project_that_fails_its_check_is_not_moved(tmp_path: Path) -> None:
     ):
         move_project(fx.project.root, tmp_path / "Moved.studio")
     assert not (tmp_path / "Moved.studio").exists()
+
+
+def test_after_a_move_into_postgresql_the_people_get_logins_and_the_server_gates_them(
+    tmp_path: Path, postgres_server: PostgresServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studio import users
+    from studio.errors import PermissionDenied
+
+    source = tmp_path / "Solo.studio"
+    with Project.create(source) as solo, solo.session() as s:
+        morgan = users.add_user(s, "moved_morgan", "editor", admin=True)
+        users.add_user(s, "moved_lin", "curator", morgan)
+        users.add_user(s, "Priya", "producer", morgan)  # a name a login cannot have
+        ding = exhibits.create_exhibit(s, "Ritual ding", actor="moved_lin")
+        draft = review.create_draft(
+            s,
+            exhibit_id=int(ding.id or 0),
+            kind="card",
+            language="en",
+            created_by="moved_lin",
+            content=card("Ding", "A bronze vessel.", ["Shang"]),
+        )
+    url = postgres_server.create_database("moved_people")
+    team_root, share = tmp_path / "Team.studio", tmp_path / "fileserver" / "bronzes-media"
+    assert main(["team", "move", str(source), str(team_root), "--database", url, "--media", str(share)]) == 0
+    out = capsys.readouterr().out
+    assert "check of the destination: ok" in out and (share / "evidence" / "audit-anchor.json").is_file()
+    assert "Priya (producer): this name cannot be a login" in out
+    commands = [line.split()[1:] for line in out.splitlines() if line.startswith("  heritage-studio team")]
+    assert [c[:3] for c in commands] == [
+        ["team", "add-person", "moved_lin"],
+        ["team", "set-role", "moved_lin"],
+        ["team", "add-person", "moved_morgan"],
+        ["team", "set-role", "moved_morgan"],
+    ]
+    monkeypatch.setenv("HERITAGE_STUDIO_NEW_PASSWORD", "a long passphrase")
+    for command in commands:  # what IT runs next, as printed
+        assert main(command) == 0
+    capsys.readouterr()
+
+    def as_person(name: str) -> Project:
+        folder = tmp_path / f"{name}-pc" / "Team.studio"
+        folder.mkdir(parents=True)
+        person_url = postgres_server.url_for(name, "a long passphrase", "moved_people")
+        # Their own folder: the same database under their login, the same media share.
+        # Their own folder: the same database under their login, the same share (media, and
+        # the signing key and anchor in its evidence/ folder).
+        settings = {"format": 1, "database_url": person_url.replace(":a long passphrase@", "@"), "media": str(share)}
+        (folder / "team.json").write_text(json.dumps(settings), encoding="utf-8")
+        return Project.open(folder)
+
+    with as_person("moved_lin") as lin, lin.session() as s:
+        revision = review.latest_revision(s, draft.draft_id)
+        assert revision is not None
+        with pytest.raises(PermissionDenied):
+            review.approve(s, int(revision.id or 0), users.get_user(s, "moved_lin"), revision.sha256)
+    with as_person("moved_morgan") as editor:
+        with editor.session() as s:
+            review.approve(s, int(revision.id or 0), users.get_user(s, "moved_morgan"), revision.sha256)
+        assert evidence.check(editor) == []
