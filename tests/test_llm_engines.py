@@ -482,3 +482,58 @@ def test_an_engine_that_fails_its_self_test_is_replaced_once_and_said_in_plain_w
         assert again.identity.engine == "xllamacpp" and "failed its self-test on this computer earlier" in again.notice
     finally:
         again.close()
+
+
+def _exhibit_prompt(name: str) -> list[ChatMessage]:
+    """A card-like prompt: a long shared beginning (rules, format), then the exhibit's own passages."""
+    rules = "\n".join(
+        f"Rule {i}: write only what the numbered passages say, in plain words, and cite the passage." for i in range(12)
+    )
+    return [
+        ChatMessage("system", "You are a museum guide writing cards for visitors.\n" + rules),
+        ChatMessage("user", f"Exhibit: {name}\n[1] The {name} is made of bronze.\n[2] It held meat.\nWhat is it?"),
+    ]
+
+
+def test_a_shared_prompt_beginning_is_kept_on_disk_and_read_by_the_next_session(tmp_path: Path) -> None:
+    """Cards for different exhibits share their first ~420 tokens; the next studio session starts there."""
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+    from generators.llm import llamacpp_python_engine
+    from generators.llm.prefixes import PrefixStore
+
+    folder = tmp_path / "prefixes"
+    greedy = GenerationParams(max_tokens=8, temperature=0.0)
+    ding, gui, zun = _exhibit_prompt("ding"), _exhibit_prompt("gui"), _exhibit_prompt("zun")
+    factory = "generators.llm.llamacpp_python_engine:LlamaCppPythonModel"
+    first = _hosted(factory, prefix_dir=str(folder))
+    try:
+        first.complete(ding, greedy)
+        first.prefill(gui)
+        kept = list(folder.rglob("*.state"))
+        assert len(kept) == 1, kept  # where the gui prompt parts from the ding prompt
+        first.forget_prompts()
+        fresh = first.complete(zun, greedy).text  # read from the start: the reference text
+    finally:
+        first.close()
+    (shared,) = PrefixStore(kept[0].parent).kept()
+    assert len(shared) > llamacpp_python_engine.SHARED_PREFIX_MIN_TOKENS
+
+    second = _hosted(factory, prefix_dir=str(folder))
+    try:
+        cached, total = second.prefill(zun)
+        assert cached == total - 1 and sum(second.last_evaluated) == total - 1 - len(shared)  # only the exhibit's part
+        assert second.complete(zun, greedy).text == fresh  # the kept beginning is the same beginning
+    finally:
+        second.close()
+
+    # A damaged file is removed and the prompt read in full, never used.
+    data = kept[0].read_bytes()
+    kept[0].write_bytes(data[:-64] + bytes(64))
+    third = _hosted(factory, prefix_dir=str(folder))
+    try:
+        cached, total = third.prefill(zun)
+        assert cached == total - 1 and sum(third.last_evaluated) == total - 1
+        assert not kept[0].exists()
+        assert third.complete(zun, greedy).text == fresh
+    finally:
+        third.close()

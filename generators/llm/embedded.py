@@ -39,6 +39,10 @@ def verdicts_path() -> Path:
     return model_files.cache_dir() / "engine-selftest.json"
 
 
+def prefixes_path() -> Path:
+    return model_files.cache_dir() / "prompt-prefixes"
+
+
 def configuration(engine: str, flags: frozenset[str] | None = None) -> dict[str, object]:
     """The settings an engine gets on this CPU (recorded with each self-test verdict)."""
     return {"extra_bufts": not cpu.has_amx(flags)}
@@ -58,6 +62,8 @@ def recipe(
         # In-process llama.cpp can change its thread count per call, so "automatic"
         # is decided again at each prompt; the xllamacpp server keeps its start value.
         kwargs["auto_threads"] = automatic
+        # Shared prompt beginnings survive the session (generators/llm/prefixes.py).
+        kwargs["prefix_dir"] = str(prefixes_path())
     return EngineRecipe(_FACTORIES[engine], kwargs)
 
 

@@ -26,6 +26,7 @@ from generators.llm.base import (
     TokenSink,
     normalise_finish,
 )
+from generators.llm.prefixes import PrefixStore
 from generators.llm.threads import auto_threads as choose_threads
 
 if TYPE_CHECKING:
@@ -37,6 +38,15 @@ PREFILL_CHUNK = 64  # tokens per evaluation while reading a prompt: bounds the w
 # gets each one's prompt back at once instead of reading it again for 15 s.
 PROMPT_STATES = 4
 RESTORE_MIN_TOKENS = 32  # restoring costs a copy; below this, reading again is as quick
+# Shared beginnings: prompts of one kind start with the same system text and differ
+# from the exhibit on (~130 tokens of a card prompt, ~0.8 s of reading on two cores).
+# When a prompt shares at least this many tokens with an earlier one, the state at the
+# point where they part is kept (and written to disk, see prefixes.py), so every later
+# exhibit, in this session or the next, starts there. Moving the worked example in
+# front of the sources would share ~420 tokens, but the 1.5B model's cards then ran to
+# the token limit more often (docs/BENCHMARKS.md), so the templates keep their order.
+SHARED_PREFIX_MIN_TOKENS = 96
+RECENT_PROMPTS = 8  # token lists only, to find where a new prompt parts from earlier ones
 
 _open_models: weakref.WeakSet[LlamaCppPythonModel] = weakref.WeakSet()
 
@@ -78,6 +88,20 @@ def _model_params(*, extra_bufts: bool) -> Iterator[None]:
         bindings.llama_model_default_params = real
 
 
+def _prefix_folder(prefix_dir: str | None, identity: ModelIdentity, n_ctx: int) -> Path | None:
+    """One folder per model file, engine build and context size: a kept state
+    is only valid for exactly the model and llama.cpp that wrote it."""
+    if not prefix_dir:
+        return None
+    from importlib import metadata
+
+    try:
+        version = metadata.version("llama_cpp_python")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return Path(prefix_dir) / f"{identity.digest[:16]}-llama-cpp-python-{version}-ctx{n_ctx}"
+
+
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
     n = 0
     for x, y in zip(a, b):
@@ -100,6 +124,7 @@ class LlamaCppPythonModel:
         threads_batch: int | None = None,
         auto_threads: bool = False,
         extra_bufts: bool = True,
+        prefix_dir: str | None = None,
     ) -> None:
         try:
             from llama_cpp import Llama, llama_chat_format
@@ -149,6 +174,8 @@ class LlamaCppPythonModel:
         self._auto_threads = auto_threads
         self._lock = threading.Lock()
         self._states: OrderedDict[tuple[int, ...], bytes] = OrderedDict()  # prompt tokens -> KV of sequence 0
+        self._recent: list[tuple[int, ...]] = []  # the last prompts' tokens, newest last
+        self._prefixes = PrefixStore(_prefix_folder(prefix_dir, identity, n_ctx))
         self._grammars: dict[str, LlamaGrammar] = {}  # JSON schema text -> compiled grammar
         _open_models.add(self)
 
@@ -187,29 +214,71 @@ class LlamaCppPythonModel:
             )
         cached = _common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
         kept = max(self._states, key=lambda key: _common_prefix(key, tokens), default=None)
+        shared = self._prefixes.longest(tokens)
         if kept is not None and _common_prefix(kept, tokens) > cached + RESTORE_MIN_TOKENS:
             self._states.move_to_end(kept)
             if self._restore(kept, self._states[kept]):
                 cached = _common_prefix(kept, tokens)
             else:
                 cached = 0
+        if shared is not None and len(shared) > cached + RESTORE_MIN_TOKENS:
+            data = self._prefixes.data(shared)
+            if data is not None and self._restore(shared, data):
+                cached = len(shared)
+            else:
+                self._prefixes.discard(shared)
+                cached = _common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
         # Leave the last token for the completion to evaluate: it needs that
         # token's logits, which a restored prefix does not carry.
         cached = min(cached, len(tokens) - 1)
         llm.n_tokens = min(llm.n_tokens, cached)  # eval() drops the KV cells past n_tokens
+        parting = self._parting_point(tokens, cached)
+        if parting == cached:
+            # The live cache already ends where this prompt parts from an earlier
+            # one (the curator moved to another exhibit): keep that beginning now.
+            llm._ctx.kv_cache_seq_rm(-1, cached, -1)
+            self._keep_prefix(tokens[:cached])
+            parting = -1
         read = 0
         while cached < len(tokens) - 1:
             if cancelled is not None and cancelled():
                 break
-            chunk = tokens[cached : min(len(tokens) - 1, cached + PREFILL_CHUNK)]
+            end = min(len(tokens) - 1, cached + PREFILL_CHUNK)
+            if cached < parting < end:
+                end = parting  # stop exactly where this prompt parts from earlier ones
+            chunk = tokens[cached:end]
             llm.eval(chunk)
             cached += len(chunk)
             read += len(chunk)
+            if cached == parting:
+                self._keep_prefix(tokens[:parting])
         if read and cached == len(tokens) - 1:
             self._keep(tuple(tokens[:cached]))
+        self._remember(tuple(tokens))
         return cached
 
-    def _keep(self, tokens: tuple[int, ...]) -> None:
+    def _parting_point(self, tokens: list[int], cached: int) -> int:
+        """Where `tokens` parts from the earlier prompt it shares most with, if that
+        shared beginning is long, not yet kept, and still to be read; else -1."""
+        this = tuple(tokens)
+        parting = max((_common_prefix(p, tokens) for p in self._recent if p != this), default=0)
+        parting = min(parting, len(tokens) - 1)
+        if parting < SHARED_PREFIX_MIN_TOKENS or parting < cached or tuple(tokens[:parting]) in self._prefixes:
+            return -1
+        return parting
+
+    def _keep_prefix(self, tokens: list[int]) -> None:
+        state = self._sequence_state()
+        if state is not None:
+            self._prefixes.add(tuple(tokens), state)
+
+    def _remember(self, tokens: tuple[int, ...]) -> None:
+        if tokens in self._recent:
+            self._recent.remove(tokens)
+        self._recent.append(tokens)
+        del self._recent[:-RECENT_PROMPTS]
+
+    def _sequence_state(self) -> bytes | None:
         # Sequence state, not Llama.save_state(): that also copies the logits
         # buffer (n_batch x vocabulary floats, 311 MB for Qwen) with every prompt.
         import ctypes
@@ -220,8 +289,12 @@ class LlamaCppPythonModel:
         size = llama_cpp.llama_state_seq_get_size(ctx, 0)
         buffer = (ctypes.c_uint8 * size)()
         written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
-        if written:
-            self._states[tokens] = bytes(memoryview(buffer)[:written])
+        return bytes(memoryview(buffer)[:written]) if written else None
+
+    def _keep(self, tokens: tuple[int, ...]) -> None:
+        state = self._sequence_state()
+        if state is not None:
+            self._states[tokens] = state
             while len(self._states) > PROMPT_STATES:
                 self._states.popitem(last=False)
 
@@ -331,6 +404,8 @@ class LlamaCppPythonModel:
         with self._lock:
             self._llm.reset()
             self._states.clear()
+            self._recent.clear()
+            self._prefixes.forget()
 
     def close(self) -> None:
         # Wait for a running completion or prefill on another thread: freeing the
