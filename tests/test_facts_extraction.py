@@ -259,3 +259,18 @@ def test_the_title_is_the_exhibits_own_or_a_facts_never_the_models() -> None:
     assert zh.content["title"] == "商代晚期" and zh.title_from == "fact"  # the record's title is English
     named = compose.compose(model, "card", "zh-Hans", "x", offered, title="父乙鼎")
     assert named.content["title"] == "父乙鼎" and named.title_from == "record"
+
+
+def test_a_text_takes_one_fact_of_each_kind_before_a_second_of_any() -> None:
+    from generators.facts import compose
+
+    offered = [
+        compose.FactForText(0, 1, "date", "Western Zhou dynasty"),
+        compose.FactForText(0, 2, "date", "about 950-900 BCE"),
+        compose.FactForText(0, 3, "date", "1976"),
+        compose.FactForText(0, 4, "material", "bronze"),
+        compose.FactForText(0, 5, "place", "Zhuangbai, Fufeng county"),
+        compose.FactForText(0, 6, "identifier", "GS.1976.002"),  # not a kind a card states
+    ]
+    chosen = compose.choose(offered, "card", limit=4)
+    assert [f.fact_id for f in chosen] == [1, 4, 5, 2] and [f.n for f in chosen] == [1, 2, 3, 4]
