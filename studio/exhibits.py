@@ -16,7 +16,7 @@ from sqlmodel import Session, col, or_, select
 
 from studio import audit, revision_store, users
 from studio.errors import NotFound, StudioError
-from studio.models import Draft, Exhibit, Revision, User, utcnow
+from studio.models import AuthorKind, Draft, Exhibit, Revision, User, utcnow
 
 DUBLIN_CORE = ("identifier", "title", "creator", "date", "description", "subject", "rights", "language")
 EDITABLE = DUBLIN_CORE + ("notes",)
@@ -108,7 +108,7 @@ def _propose(s: Session, draft: Draft, exhibit: Exhibit, actor: str, note: str) 
         int(draft.id or 0),
         content,
         created_by=actor,
-        provenance=revision_store.Provenance(author_kind="person", note=note),
+        provenance=revision_store.Provenance(author_kind=AuthorKind.PERSON, note=note),
     )
 
 

@@ -39,7 +39,7 @@ from studio.drafting.engines import engine_settings, load_model
 from studio.errors import NotFound, StudioError
 from studio.jobs import Cancelled, JobContext, run_job
 from studio.messages import say
-from studio.models import Draft, Exhibit, Passage, Revision, Source, User
+from studio.models import AuthorKind, Decision, Draft, Exhibit, Passage, Revision, Source, User
 from studio.passages import passage_text_of, passages_of_exhibit
 
 KIND = review.FACT_KIND
@@ -79,7 +79,7 @@ class FactRow:
     def usable(self) -> bool:
         """May text for visitors be composed from it? Not while it conflicts with
         another fact: the curator settles that first (by rejecting one)."""
-        return self.status == "approved" and self.visitors and not self.stale and not self.conflicts_with
+        return self.status == Decision.APPROVED and self.visitors and not self.stale and not self.conflicts_with
 
 
 def fact_sheet(s: Session, exhibit_id: int) -> list[FactRow]:
@@ -90,7 +90,7 @@ def fact_sheet(s: Session, exhibit_id: int) -> list[FactRow]:
         if revision is None:
             continue
         decision = review.latest_review(s, int(revision.id or 0))
-        if state == "approved" and (decision is None or decision.revision_sha256 != revision.sha256):
+        if state == Decision.APPROVED and (decision is None or decision.revision_sha256 != revision.sha256):
             state = "pending"
         content = revision.content
         changes = staleness.stale(s, revision)
@@ -122,7 +122,7 @@ def fact_sheet(s: Session, exhibit_id: int) -> list[FactRow]:
                 sources=sources,
             )
         )
-    live = [r for r in rows if r.status != "rejected"]
+    live = [r for r in rows if r.status != Decision.REJECTED]
     for row in live:
         row.conflicts_with = [
             o.draft_id
@@ -306,7 +306,7 @@ def _provenance(fact: Fact, identity: ModelIdentity | None, note: str) -> revisi
     citations = {str(i + 1): int(sp.passage_id) for i, sp in enumerate(fact.spans) if sp.passage_id is not None}
     if fact.origin == "model" and identity is not None:
         return revision_store.Provenance(
-            author_kind="model",
+            author_kind=AuthorKind.MODEL,
             engine=identity.engine,
             model=identity.model,
             model_sha256=identity.digest,
@@ -318,7 +318,7 @@ def _provenance(fact: Fact, identity: ModelIdentity | None, note: str) -> revisi
         )
     # Rules are machine work too: recorded as such, never as a person's.
     return revision_store.Provenance(
-        author_kind="model",
+        author_kind=AuthorKind.MODEL,
         engine="rules",
         model="generators.facts.rules",
         template_id="facts-rules",
@@ -361,7 +361,7 @@ def _store(
             known[(fact.slot, fact.value)] = revision.draft_id
             continue
         latest = revision_store.latest_revision(s, fact_id)
-        if latest is None or review.draft_status(s, fact_id) == "rejected":
+        if latest is None or review.draft_status(s, fact_id) == Decision.REJECTED:
             report.unchanged += 1
             continue
         old = list(latest.content.get("spans", []))
@@ -439,7 +439,7 @@ def edit(
         content,
         created_by=person.name,
         provenance=revision_store.Provenance(
-            author_kind="person",
+            author_kind=AuthorKind.PERSON,
             citations=dict(revision.citations),
             checks=flags,
             # Unlike a card edit (whose citations are the [n] markers in its text), a fact's
@@ -618,7 +618,7 @@ def compose_draft(
                 content=result.content,
                 created_by=user.name,
                 provenance=revision_store.Provenance(
-                    author_kind="model",
+                    author_kind=AuthorKind.MODEL,
                     engine=lm.identity.engine,
                     model=lm.identity.model,
                     model_sha256=lm.identity.digest,

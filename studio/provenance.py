@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from studio.models import Draft, Revision
+from studio.models import AuthorKind, Draft, Revision
 
 SPEECH_ENGINES = ("faster-whisper", "whisper")
 
@@ -55,7 +55,7 @@ def lineage(s: Session, revision: Revision) -> Lineage:
     written: list[str] = []
     heard = drafted = False
     for rev in chain:
-        if rev.author_kind == "model":
+        if rev.author_kind == AuthorKind.MODEL:
             params = dict(json.loads(rev.params_json or "{}"))
             models.append(
                 {

@@ -46,7 +46,7 @@ from studio.revision_store import (  # noqa: F401 - re-exported
     revisions,
 )
 
-DECISIONS = ("approved", "changes_requested", "rejected")
+DECISIONS = tuple(Decision)
 UNREVIEWED_TRANSCRIPT = "unreviewed_transcript"  # the flag on a card drafted from a transcript nobody approved
 FACT_KIND = "fact"  # a fact on an exhibit's fact sheet (studio.facts): reviewed here, never exported
 
@@ -65,19 +65,19 @@ def approve(
     `acks` (kind -> an optional note); the acknowledgements are recorded in the
     review. A flag the project made blocking (setting review.blocking_flags)
     cannot be approved over: the text must be revised."""
-    return _decide(s, revision_id, user, "approved", "", expected_sha256, acks or {})
+    return _decide(s, revision_id, user, Decision.APPROVED, "", expected_sha256, acks or {})
 
 
 def request_changes(s: Session, revision_id: int, user: User, reason: str) -> Review:
     if not reason.strip():
         raise StudioError("say what should change: a request for changes needs a reason")
-    return _decide(s, revision_id, user, "changes_requested", reason.strip(), None, {})
+    return _decide(s, revision_id, user, Decision.CHANGES_REQUESTED, reason.strip(), None, {})
 
 
 def reject(s: Session, revision_id: int, user: User, reason: str) -> Review:
     if not reason.strip():
         raise StudioError("a rejection needs a reason")
-    return _decide(s, revision_id, user, "rejected", reason.strip(), None, {})
+    return _decide(s, revision_id, user, Decision.REJECTED, reason.strip(), None, {})
 
 
 def open_flags(revision: Revision) -> list[dict[str, Any]]:
@@ -185,24 +185,24 @@ def _decide(
             f"revision {revision_id} is not the text you reviewed (hash {revision.sha256[:12]}…, "
             f"you saw {expected_sha256[:12]}…)"
         )
-    if decision == "approved" and (changes := staleness.stale(s, revision)):
+    if decision == Decision.APPROVED and (changes := staleness.stale(s, revision)):
         raise StudioError(
             f"revision {revision_id} is stale: "
             + "; ".join(c.describe() for c in changes)
             + ". Look at what changed, then confirm it is still true (review confirm) or revise it"
         )
-    if decision == "approved" and (waiting := transcript_awaiting(s, revision)):
+    if decision == Decision.APPROVED and (waiting := transcript_awaiting(s, revision)):
         raise StudioError(
             f"revision {revision_id} cannot be approved yet: "
             + "; ".join(waiting)
             + ". Approve the transcript first, then check the text still agrees with it"
         )
-    if decision == "approved" and settings.get(s, "four_eyes") and revision.created_by == person.name:
+    if decision == Decision.APPROVED and settings.get(s, "four_eyes") and revision.created_by == person.name:
         raise PermissionDenied(
             f"four-eyes rule: {person.name} wrote or requested this revision, so another editor must approve it"
         )
     acknowledged: list[dict[str, str]] = []
-    if decision == "approved":
+    if decision == Decision.APPROVED:
         draft = get_draft(s, revision.draft_id)
         if missing := missing_fields(draft.kind, revision.content):
             raise StudioError(f"revision {revision_id} cannot be approved: it has no {', '.join(missing)}")
@@ -422,12 +422,12 @@ def _verdict(s: Session, draft: Draft) -> tuple[ApprovedItem | None, str]:
         return None, why("incomplete", revision_id=revision.id, fields=", ".join(missing))
     if review is None:
         earlier = [r for r in revisions(s, int(draft.id or 0)) if r.id != revision.id]
-        if any((rv := latest_review(s, int(r.id or 0))) and rv.decision == "approved" for r in earlier):
+        if any((rv := latest_review(s, int(r.id or 0))) and rv.decision == Decision.APPROVED for r in earlier):
             return None, why("edited_after_approval", revision_id=revision.id, number=revision.number)
         return None, why("pending", revision_id=revision.id, number=revision.number)
-    if review.decision == "rejected":
+    if review.decision == Decision.REJECTED:
         return None, why("rejected", reviewer=review.reviewer, reason=review.reason)
-    if review.decision == "changes_requested":
+    if review.decision == Decision.CHANGES_REQUESTED:
         return None, why("changes_requested", reviewer=review.reviewer, reason=review.reason)
     if review.revision_sha256 != revision.sha256:
         return None, why("approval_hash")

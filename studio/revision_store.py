@@ -44,7 +44,7 @@ def content_sha256(content_json: str) -> str:
 class Provenance:
     """Who or what made a revision. A person's edit has author_kind 'person'."""
 
-    author_kind: str = "person"
+    author_kind: str = AuthorKind.PERSON
     engine: str = ""
     model: str = ""
     model_sha256: str = ""
@@ -105,7 +105,7 @@ def add_revision(
     `based_on`: the revision the writer started from. If the draft's latest
     revision is another one now (someone saved meanwhile), nothing is written
     and EditConflict says who saved what."""
-    if provenance.author_kind not in ("model", "person"):
+    if provenance.author_kind not in tuple(AuthorKind):
         raise StudioError(f"unknown author kind {provenance.author_kind!r}")
     if not created_by:
         raise StudioError("a revision must name the person who wrote it or asked for it")
@@ -202,7 +202,9 @@ def edit(
         draft_id,
         content,
         created_by=person.name,
-        provenance=Provenance(author_kind="person", citations=citations, checks=found, note=note, grounds=grounds),
+        provenance=Provenance(
+            author_kind=AuthorKind.PERSON, citations=citations, checks=found, note=note, grounds=grounds
+        ),
         based_on=based_on,
     )
 

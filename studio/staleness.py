@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from studio.models import GroundConfirmation, Passage, Review, Revision, Source
+from studio.models import Decision, GroundConfirmation, Passage, Review, Revision, Source
 from studio.passages import live_passage, passage_text_of
 
 SIMILAR_ENOUGH = 0.5  # below this a newer passage is not taken as the same passage rewritten
@@ -201,7 +201,7 @@ def _approved_fact(s: Session, draft_id: int) -> dict[str, Any] | None:
     review = s.exec(
         select(Review).where(Review.revision_id == latest.id).order_by(col(Review.id).desc()).limit(1)
     ).first()
-    if review is None or review.decision != "approved" or review.revision_sha256 != latest.sha256:
+    if review is None or review.decision != Decision.APPROVED or review.revision_sha256 != latest.sha256:
         return None
     return {"draft_id": draft_id, "revision_id": latest.id, "sha256": latest.sha256}
 

@@ -37,7 +37,7 @@ from generators.transcription.types import (
 )
 from studio import audit, glossary, jobs, review, revision_store, settings, users
 from studio.errors import NotFound, StudioError
-from studio.models import AuditEntry, Draft, Exhibit, Passage, Revision, Source, User
+from studio.models import AuditEntry, AuthorKind, Draft, Exhibit, Passage, Revision, Source, User
 from studio.passages import PassageText, replace_passages
 from studio.project import Project
 from studio.sources import get_source
@@ -207,7 +207,7 @@ def store_result(
     }
     content = _content(segments, language, engine, result.duration)
     provenance = revision_store.Provenance(
-        author_kind="model",
+        author_kind=AuthorKind.MODEL,
         engine=ENGINE,
         model=result.model,
         model_sha256=result.model_sha256,

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import exhibits, users
-from studio.models import Exhibit
+from studio.models import Decision, Exhibit
 from studio.queries import EXHIBIT_STATES, ExhibitRow, exhibit_rows
 from ui.drafting_view import DraftingView
 from ui.exhibit_editor import ExhibitEditor
@@ -36,11 +36,17 @@ from ui.transcript_view import TranscriptView
 STATE_LABELS = {
     "no_drafts": "No drafts",
     "pending": "Pending review",
-    "changes_requested": "Changes requested",
-    "approved": "Approved",
-    "rejected": "Rejected",
+    Decision.CHANGES_REQUESTED: "Changes requested",
+    Decision.APPROVED: "Approved",
+    Decision.REJECTED: "Rejected",
 }
-STATE_MARKS = {"no_drafts": "○", "pending": "◐", "changes_requested": "✎", "approved": "●", "rejected": "✕"}
+STATE_MARKS = {
+    "no_drafts": "○",
+    "pending": "◐",
+    Decision.CHANGES_REQUESTED: "✎",
+    Decision.APPROVED: "●",
+    Decision.REJECTED: "✕",
+}
 
 
 class CurateView(QWidget):

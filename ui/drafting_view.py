@@ -33,7 +33,7 @@ from generators.llm.settings import EngineSettings
 from studio import drafting, facts, review, settings, sources
 from studio.draft_text import text_fields
 from studio.export.richtext import to_plain
-from studio.models import Exhibit
+from studio.models import Decision, Exhibit, JobStatus
 from studio.project import Project
 from studio.queries import ExhibitChoices, draft_grounding, exhibit_choices, passages_by_id
 from studio.review_desk import KIND_LABELS
@@ -128,9 +128,9 @@ class CandidateColumn(QWidget):
 # A draft's state as review.draft_status names it.
 DRAFT_STATES = {
     "pending": "Pending review",
-    "approved": "Approved",
-    "changes_requested": "Changes requested",
-    "rejected": "Rejected",
+    Decision.APPROVED: "Approved",
+    Decision.CHANGES_REQUESTED: "Changes requested",
+    Decision.REJECTED: "Rejected",
     "incomplete": "Incomplete",
     "empty": "Empty",
 }
@@ -461,9 +461,9 @@ class DraftingView(QWidget):
             return
         said = {
             "pending": tr("Draft {id} is waiting for review."),
-            "approved": tr("Draft {id} was approved."),
-            "changes_requested": tr("Changes were requested for draft {id}; see the Review desk."),
-            "rejected": tr("Draft {id} was rejected."),
+            Decision.APPROVED: tr("Draft {id} was approved."),
+            Decision.CHANGES_REQUESTED: tr("Changes were requested for draft {id}; see the Review desk."),
+            Decision.REJECTED: tr("Draft {id} was rejected."),
             "incomplete": tr("Draft {id} is incomplete: a required part is empty, so it cannot be reviewed yet."),
         }
         text = said.get(status, said["pending"]).format(id=draft_id)
@@ -486,12 +486,12 @@ class DraftingView(QWidget):
             current = self._drafting.get(exhibit_id)
             mine = self._on_screen(exhibit_id) and current is not None and current[0] is op.running
             # After a cancel the panel keeps saying "Cancelling…" until the job has stopped.
-            if mine and op.running.status == "running" and not op.running.cancel_event.is_set():
+            if mine and op.running.status == JobStatus.RUNNING and not op.running.cancel_event.is_set():
                 doing = tr_message(op.running.message).strip()
                 self.status.setText(tr("Drafting…") + (f" {doing}" if doing else ""))
 
         def ended(status: str) -> None:
-            if status == "cancelled" and self._on_screen(exhibit_id):
+            if status == JobStatus.CANCELLED and self._on_screen(exhibit_id):
                 self.status.setText(tr("Drafting was cancelled; nothing was saved."))
 
         def stopped(_status: str) -> None:

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import facts, screening
-from studio.models import Exhibit
+from studio.models import AuthorKind, Decision, Exhibit
 from ui.i18n import tr
 from ui.ops import Changes, JobOp, Op
 from ui.review_view import diff_html
@@ -44,9 +44,9 @@ from ui.state import AppState
 
 STATUS_LABELS = {
     "pending": "To decide",
-    "approved": "Accepted",
-    "rejected": "Rejected",
-    "changes_requested": "Changes requested",
+    Decision.APPROVED: "Accepted",
+    Decision.REJECTED: "Rejected",
+    Decision.CHANGES_REQUESTED: "Changes requested",
 }
 HEADERS = ("Status", "Kind", "Claim", "Value", "Sources", "Notes")
 
@@ -164,7 +164,7 @@ class FactsView(QWidget):
                 notes.append(tr("conflicts with {ids}").format(ids=", ".join(str(i) for i in row.conflicts_with)))
             if row.stale:
                 notes.append(tr("stale: {why}").format(why="; ".join(row.stale)))
-            if row.status == "pending" and row.author_kind == "person":
+            if row.status == "pending" and row.author_kind == AuthorKind.PERSON:
                 notes.append(tr("edited by {person}").format(person=row.created_by))
             for flag in row.flags:
                 notes.append(str(flag.get("message", "")))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import jobs
+from studio.models import JobStatus
 from ui.i18n import tr, tr_message
 from ui.ops import Changes, Op, RunningJob
 from ui.state import AppState
@@ -69,10 +70,14 @@ class OutsideJob(RunningJob):
         self.fraction = fraction
         if not self.cancel_event.is_set():
             self.message = message
-        if status == "running":
+        if status == JobStatus.RUNNING:
             self.changed.emit()
-        elif self.status == "running":
-            self.status = status if status in ("done", "failed", "cancelled", "interrupted") else "cancelled"
+        elif self.status == JobStatus.RUNNING:
+            self.status = (
+                JobStatus(status)
+                if status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED)
+                else JobStatus.CANCELLED
+            )
             self.message = message
             self.finished.emit(self.status)
 
@@ -123,17 +128,17 @@ class JobRow(QWidget):
             return  # the row went (its window closed, or it was trimmed) while its job ran on
         job = self.job
         self.bar.setValue(int(job.fraction * 1000))
-        if job.status == "running":
+        if job.status == JobStatus.RUNNING:
             self.detail.setText(f"{tr_message(job.message)}  ·  {format_remaining(job.remaining_s())}".strip(" ·"))
         else:
             words = {
-                "done": tr("done"),
-                "failed": tr("failed"),
-                "cancelled": tr("cancelled"),
-                "interrupted": tr("interrupted: its process stopped"),
+                JobStatus.DONE: tr("done"),
+                JobStatus.FAILED: tr("failed"),
+                JobStatus.CANCELLED: tr("cancelled"),
+                JobStatus.INTERRUPTED: tr("interrupted: its process stopped"),
             }
             self.detail.setText(
-                f"{words.get(job.status, job.status)}  {tr_message(job.message) if job.status == 'failed' else ''}".strip()
+                f"{words.get(job.status, job.status)}  {tr_message(job.message) if job.status == JobStatus.FAILED else ''}".strip()
             )
             self.cancel.setEnabled(False)
 
@@ -183,7 +188,7 @@ class JobPanel(QWidget):
 
     def _project_changed(self) -> None:
         for job in self.outside.values():
-            job.update(job.fraction, "", "cancelled")  # another project's job: no longer ours to show
+            job.update(job.fraction, "", JobStatus.CANCELLED)  # another project's job: no longer ours to show
         self.outside.clear()
 
     def poll(self) -> Op | None:
@@ -210,8 +215,8 @@ class JobPanel(QWidget):
                 # announced like this window's jobs: the row appears here, and the
                 # drafting panel stops reading ahead while someone else uses the cores
                 self.state.job_started.emit(job)
-            job.update(row.progress, row.message, "running" if row.status in jobs.ACTIVE else row.status)
-            if job.status != "running":
+            job.update(row.progress, row.message, JobStatus.RUNNING if row.status in jobs.ACTIVE else row.status)
+            if job.status != JobStatus.RUNNING:
                 self.outside.pop(row.id, None)
 
     def add(self, job: RunningJob) -> None:
@@ -219,7 +224,7 @@ class JobPanel(QWidget):
         row = JobRow(job)
         self.rows.insert(0, row)
         self.list.insertWidget(0, row)
-        finished = [r for r in self.rows if r.job.status != "running"]
+        finished = [r for r in self.rows if r.job.status != JobStatus.RUNNING]
         for old in finished[KEEP_FINISHED:]:
             self.rows.remove(old)
             old.deleteLater()
@@ -232,4 +237,4 @@ class JobPanel(QWidget):
 
     def running(self) -> list[RunningJob]:
         """This window's own running jobs (those it can wait for and cancel directly)."""
-        return [r.job for r in self.rows if r.job.status == "running" and not isinstance(r.job, OutsideJob)]
+        return [r.job for r in self.rows if r.job.status == JobStatus.RUNNING and not isinstance(r.job, OutsideJob)]

@@ -26,6 +26,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from studio import jobs
+from studio.models import JobStatus
 from studio.project import Project
 from ui.i18n import tr
 
@@ -258,7 +259,7 @@ class RunningJob(QObject):
         self.fraction = 0.0
         self.message = ""
         self.started = time.monotonic()
-        self.status = "running"
+        self.status: JobStatus = JobStatus.RUNNING
         self.job_id: int | None = None
         self.cancellable = True
 
@@ -350,14 +351,14 @@ class JobOp(Op):
         self.running.changed.emit()
 
     def _on_done(self, result: Any) -> None:
-        self.running.status = "done"
+        self.running.status = JobStatus.DONE
         self.running.fraction = 1.0
-        self.running.finished.emit("done")
+        self.running.finished.emit(JobStatus.DONE)
         super()._on_done(result)
 
     def _on_failed(self, exc: BaseException) -> None:
         cancelled = isinstance(exc, jobs.Cancelled) or self.running.cancel_event.is_set()
-        self.running.status = "cancelled" if cancelled else "failed"
+        self.running.status = JobStatus.CANCELLED if cancelled else JobStatus.FAILED
         self.running.message = "" if cancelled else str(exc)
         self.running.finished.emit(self.running.status)
         if cancelled:

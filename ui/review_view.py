@@ -38,7 +38,7 @@ from generators.citations import cited_numbers
 from studio import drafting, review, review_desk, review_queue, revision_store
 from studio.draft_text import is_text_content, plain_text
 from studio.errors import EditConflict
-from studio.models import Revision
+from studio.models import AuthorKind, Decision, Revision
 from studio.review_desk import KIND_LABELS, ReviewItem, load_item
 from studio.review_queue import QueueEntry, QueueFilter
 from ui.audio_player import AudioPlayer
@@ -75,9 +75,9 @@ SORT_LABELS = {
     "flags": "Most flags first",
 }
 DONE_LABELS = {
-    "approved": "Approved",
-    "changes_requested": "Changes requested for",
-    "rejected": "Rejected",
+    Decision.APPROVED: "Approved",
+    Decision.CHANGES_REQUESTED: "Changes requested for",
+    Decision.REJECTED: "Rejected",
     "saved": "Saved your edit of",
     "confirmed": "Confirmed still true:",
 }
@@ -86,7 +86,7 @@ DONE_LABELS = {
 def entry_label(e: QueueEntry) -> str:
     """Kind and language first: a transcript and a card of one exhibit must not look alike."""
     parts = [f"{tr(KIND_LABELS.get(e.kind, e.kind))} · {language_label(e.language)}", e.exhibit_title or "—"]
-    who = tr("model") if e.author_kind == "model" else e.created_by
+    who = tr("model") if e.author_kind == AuthorKind.MODEL else e.created_by
     tail = f"{tr('rev.')} {e.revision_id} · {who}"
     if e.flags:
         tail += " · " + tr("{n} flags").format(n=e.flags)
@@ -268,10 +268,10 @@ class ReviewView(QWidget):
         self.edit_approve_button.clicked.connect(self.edit_then_approve)
         self.changes_button = QPushButton(tr("Request changes (Ctrl+Shift+R)"))
         self.changes_button.setAccessibleName(tr("Request changes"))
-        self.changes_button.clicked.connect(lambda: self.decide("changes_requested"))
+        self.changes_button.clicked.connect(lambda: self.decide(Decision.CHANGES_REQUESTED))
         self.reject_button = QPushButton(tr("Reject (Ctrl+Shift+X)"))
         self.reject_button.setAccessibleName(tr("Reject"))
-        self.reject_button.clicked.connect(lambda: self.decide("rejected"))
+        self.reject_button.clicked.connect(lambda: self.decide(Decision.REJECTED))
         self.confirm_button = QPushButton(tr("Confirm still true…"))
         self.confirm_button.setAccessibleName(tr("Confirm still true or send back"))
         self.confirm_button.clicked.connect(self.confirm_still_true)
@@ -295,8 +295,8 @@ class ReviewView(QWidget):
             ("Ctrl+Shift+Return", self.edit_then_approve),
             ("Alt+Up", lambda: self.step(-1)),
             ("Alt+Down", lambda: self.step(1)),
-            ("Ctrl+Shift+R", lambda: self.decide("changes_requested")),
-            ("Ctrl+Shift+X", lambda: self.decide("rejected")),
+            ("Ctrl+Shift+R", lambda: self.decide(Decision.CHANGES_REQUESTED)),
+            ("Ctrl+Shift+X", lambda: self.decide(Decision.REJECTED)),
         ):
             QShortcut(QKeySequence(keys), self, slot)
 
@@ -512,7 +512,7 @@ class ReviewView(QWidget):
             return  # read again while the editor typed in it: the text on screen, and its base version, stay
         self.item = item
         rev = item.revision
-        who = tr("model {model}").format(model=rev.model) if rev.author_kind == "model" else rev.created_by
+        who = tr("model {model}").format(model=rev.model) if rev.author_kind == AuthorKind.MODEL else rev.created_by
         self.heading.setText(
             f"<b>{html.escape(item.exhibit_title)}</b> — {tr(KIND_LABELS.get(item.draft.kind, item.draft.kind))} "
             f"· {language_label(item.draft.language)} · {tr('rev.')} {rev.id} · {html.escape(who)} "
@@ -638,7 +638,7 @@ class ReviewView(QWidget):
             with project.session() as s:
                 review.approve(s, int(rev.id or 0), self._user(s, name), expected_sha256=rev.sha256, acks=acks)
 
-        self._run(work, "approved")
+        self._run(work, Decision.APPROVED)
 
     def save_edit(self) -> None:
         """A person's correction as a new pending revision, without deciding on it."""
@@ -679,7 +679,7 @@ class ReviewView(QWidget):
             if outcome.refusal is not None:
                 refused.append(outcome.refusal)
                 return "saved"
-            return "approved"
+            return Decision.APPROVED
 
         refused: list[BaseException] = []
 
@@ -688,7 +688,7 @@ class ReviewView(QWidget):
                 plain = plain_refusal(exc)
                 self.state.report_error(RuntimeError(plain) if plain else exc, "review")
 
-        self._run(work, "approved", kept=content, then=told)
+        self._run(work, Decision.APPROVED, kept=content, then=told)
 
     def decide(self, decision: str) -> None:
         if self.item is None:
@@ -700,7 +700,7 @@ class ReviewView(QWidget):
             return
         rev_id = int(self.item.revision.id or 0)
         name = self.state.user_name
-        call = review.request_changes if decision == "changes_requested" else review.reject
+        call = review.request_changes if decision == Decision.CHANGES_REQUESTED else review.reject
 
         def work(project: Any) -> None:
             with project.session() as s:
@@ -731,7 +731,7 @@ class ReviewView(QWidget):
                     with project.session() as s:
                         review.request_changes(s, rev_id, self._user(s, name), note)
 
-                self._run(back, "changes_requested")
+                self._run(back, Decision.CHANGES_REQUESTED)
 
         dialog.accepted.connect(chosen)
         dialog.open()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QVBoxLayout, QWidg
 from generators.transcription import GlossaryEntry, Segment, Suggestion
 from studio import sources, transcripts
 from studio.errors import NotFound
-from studio.models import Exhibit
+from studio.models import Decision, Exhibit
 from studio.project import Project
 from studio.queries import audio_guides
 from ui.i18n import tr
@@ -23,9 +23,9 @@ from ui.transcript_editor import TranscriptEditor
 
 STATUS = {
     "pending": "pending review",
-    "approved": "approved",
-    "changes_requested": "changes requested",
-    "rejected": "rejected",
+    Decision.APPROVED: "approved",
+    Decision.CHANGES_REQUESTED: "changes requested",
+    Decision.REJECTED: "rejected",
 }
 
 

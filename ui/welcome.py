@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from studio.models import JobStatus
 from studio.samples import build_sample
 from ui.i18n import tr
 from ui.ops import Changes, Op, RunningJob
@@ -43,13 +44,13 @@ def open_sample(state: AppState) -> None:
     state.job_started.emit(running)
 
     def done(path: str) -> None:
-        running.status, running.fraction = "done", 1.0
-        running.finished.emit("done")
+        running.status, running.fraction = JobStatus.DONE, 1.0
+        running.finished.emit(JobStatus.DONE)
         open_project(state, path)
 
     def failed(exc: BaseException) -> None:
-        running.status = "failed"
-        running.finished.emit("failed")
+        running.status = JobStatus.FAILED
+        running.finished.emit(JobStatus.FAILED)
         state.report_error(exc, "sample.build")
 
     Op(

@@ -15,6 +15,7 @@ from typing import Any
 from studio import exhibits, revision_store, users
 from studio.commands import acting_user, open_project
 from studio.errors import StudioError
+from studio.models import AuthorKind
 
 CARD_KINDS = ("card", "audio_card", "translation")
 
@@ -74,7 +75,7 @@ def cmd_write(args: argparse.Namespace) -> int:
                 kind="card",
                 content=content,
                 created_by=user.name,
-                provenance=revision_store.Provenance(author_kind="person", note=args.note),
+                provenance=revision_store.Provenance(author_kind=AuthorKind.PERSON, note=args.note),
                 language=args.lang,
             )
     print(

@@ -7,6 +7,7 @@ import json
 
 from studio import exhibits, review, revision_store, staleness
 from studio.commands import acting_user, open_project, table
+from studio.models import AuthorKind
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -84,7 +85,7 @@ def cmd_drafts_show(args: argparse.Namespace) -> int:
         )
         for revision in revision_store.revisions(s, args.draft):
             who = f"{revision.author_kind} {revision.created_by}"
-            if revision.author_kind == "model":
+            if revision.author_kind == AuthorKind.MODEL:
                 who += f" via {revision.engine}/{revision.model} (template {revision.template_id}@{revision.template_version})"
             print(f"\n-- revision {revision.id} (#{revision.number}) sha256 {revision.sha256} by {who}")
             print(json.dumps(revision.content, ensure_ascii=False, indent=2))

@@ -20,6 +20,7 @@ from generators.transcription.settings import COMPUTE_TYPES
 from studio import exhibits, review, sources, transcripts
 from studio.commands import acting_user, open_project, run_cancellable, table
 from studio.errors import StudioError
+from studio.models import Decision
 from studio.project import Project
 
 WRITERS: dict[str, Callable[..., str]] = {"vtt": to_webvtt, "srt": to_srt, "txt": to_text}
@@ -236,7 +237,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         t = transcripts.transcript_of_source(s, args.source)
         if args.latest:
             segments = t.segments
-            if t.status != "approved":
+            if t.status != Decision.APPROVED:
                 print(
                     f"note: revision {t.revision.number} is {t.status}, not approved; for proofreading only",
                     file=sys.stderr,

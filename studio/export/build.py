@@ -33,7 +33,7 @@ from studio.export.record import ExportRecord
 from studio.export.work import ItemFiles, ItemJob, prepare
 from studio.jobs import JobContext, process_alive
 from studio.messages import say
-from studio.models import Source
+from studio.models import AuthorKind, Source
 from studio.project import Project
 from studio.reasons import why
 from studio.workstation import this_workstation
@@ -237,13 +237,13 @@ def _visitor_provenance(text: LanguageText) -> dict[str, Any]:
     heard = [r for r in text.revisions if r.kind == "transcript"]
     merged = _lineage(text)
     return {
-        "ai_drafted": merged.ai_drafted or any(r.author_kind == "model" for r in written),
+        "ai_drafted": merged.ai_drafted or any(r.author_kind == AuthorKind.MODEL for r in written),
         "edited_by": list(merged.edited_by),
         "machine_translated": text.machine_translated or any(r.kind == "translation" for r in written),
         # A transcript keeps its speech engine in its content, so a corrected one still says so.
         "machine_transcribed": merged.machine_transcribed
         or bool(text.transcribed_by)
-        or any(r.author_kind == "model" for r in heard),
+        or any(r.author_kind == AuthorKind.MODEL for r in heard),
         # _disclosure_line's AI template already says "AI" when any revision was a model's
         "disclosure_says_ai": merged.ai_drafted or merged.machine_translated,
         "approved_by": ", ".join(dict.fromkeys(r.reviewer for r in text.revisions)),
