@@ -387,7 +387,7 @@ def stale_approvals(s: Session, exhibit_id: int | None = None) -> list[tuple[Dra
     """Approved latest revisions that are stale now (what they cite changed): they wait for
     an editor to confirm them still true or send them back, and stay out of every package."""
     out: list[tuple[Draft, Revision]] = []
-    for draft, revision, state in list_drafts(s, exhibit_id, status="approved"):
+    for draft, revision, state in list_drafts(s, exhibit_id, status=Decision.APPROVED):
         if revision is not None and draft.kind != FACT_KIND and staleness.stale(s, revision):
             out.append((draft, revision))
     return out
