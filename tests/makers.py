@@ -21,8 +21,12 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    with Project.create(tmp_path / "Test.studio") as p:
+def project(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Project]:
+    """A new SQLite project; a test opts into both backends with
+    `@pytest.mark.parametrize("project", BACKENDS, indirect=True)` (tests/conftest.py)."""
+    from tests.conftest import open_test_project
+
+    with open_test_project(getattr(request, "param", "sqlite"), tmp_path / "Test.studio", request) as p:
         yield p
 
 

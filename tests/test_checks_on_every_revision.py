@@ -13,12 +13,18 @@ from studio.models import User
 from studio.passages import passages_of_source
 from studio.project import Project
 from studio.review import Provenance
-from tests.makers import add_people, project  # noqa: F401  (fixture)
+from tests.makers import add_people
 
 FLAGGED = [
     {"kind": "unsupported_fact", "field": "body", "message": "12 kg is not in any cited passage", "excerpt": "12 kg"},
     {"kind": "unsupported_fact", "field": "body", "message": "Paris is not in any cited passage", "excerpt": "Paris"},
 ]
+
+
+@pytest.fixture
+def project(any_project: Project) -> Project:
+    """Every test here runs on a SQLite project and on a team project in PostgreSQL."""
+    return any_project
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from studio.ingest import import_paths
 from studio.jobs import Cancelled
 from studio.models import Job
 from studio.project import Project
+from tests.conftest import BACKENDS, open_test_project
 from tests.makers import add_people
 
 LABEL = (
@@ -38,9 +39,10 @@ CARD_ANSWER = (
 )
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    p = Project.create(tmp_path / "Test.studio")
+@pytest.fixture(params=BACKENDS)
+def project(request: pytest.FixtureRequest, tmp_path: Path) -> Project:
+    """Drafting records (requests, candidates, the cache, picks) on a SQLite project and a team project."""
+    p = open_test_project(request.param, tmp_path / "Test.studio", request)
     with p.session() as s:
         add_people(s, ("Lin", "curator"), ("Morgan", "editor"))
         exhibits.create_exhibit(s, "Ritual ding", identifier="RMAA.1987.014", subject="bronze; ding; taotie")

@@ -13,9 +13,15 @@ from studio.models import User
 from studio.passages import passages_of_source
 from studio.project import Project
 from studio.review import Provenance
-from tests.makers import add_people, project  # noqa: F401  (fixture)
+from tests.makers import add_people
 
 SECRET = "INTERNAL: insurance value 2.4 million"
+
+
+@pytest.fixture
+def project(any_project: Project) -> Project:
+    """Every test here runs on a SQLite project and on a team project in PostgreSQL."""
+    return any_project
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from studio.models import Passage, Source, User
 from studio.passages import passages_of_source
 from studio.project import Project
 from studio.review import Provenance
-from tests.makers import add_people, make_audio, project  # noqa: F401  (fixture)
+from tests.makers import add_people, make_audio
 
 LABEL = "The ding was cast in the Shang dynasty, about 1200 BC.\n\nIts body carries a taotie mask."
 CORRECTED = "The ding was cast in the Western Zhou dynasty, about 1000 BC.\n\nIts body carries a taotie mask."
@@ -26,6 +26,12 @@ def model_provenance(citations: dict[str, int]) -> Provenance:
     return Provenance(
         author_kind="model", engine="llama.cpp", model="smollm2-135m", template_id="card", citations=citations
     )
+
+
+@pytest.fixture
+def project(any_project: Project) -> Project:
+    """Every test here runs on a SQLite project and on a team project in PostgreSQL."""
+    return any_project
 
 
 @pytest.fixture

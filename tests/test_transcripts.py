@@ -30,6 +30,7 @@ from studio.errors import StudioError
 from studio.ingest import import_file
 from studio.models import Job, Passage, User
 from studio.project import Project
+from tests.conftest import BACKENDS, open_test_project
 from tests.test_transcription_text import assert_valid_webvtt
 from tests.transcription_speech import guide
 
@@ -86,11 +87,12 @@ class ScriptedTranscriber:
         pass
 
 
-@pytest.fixture
-def studio(tmp_path: Path) -> Iterator[tuple[Project, User, User, int, int]]:
+@pytest.fixture(params=BACKENDS)
+def studio(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Project, User, User, int, int]]:
+    """A project with a guide recording, on SQLite and on a team project in PostgreSQL."""
     wav = tmp_path / "guide_en.wav"
     guide(wav, ["Welcome to the bronze gallery.", "Please turn left to see the next room."])
-    with Project.create(tmp_path / "Bronzes.studio") as project:
+    with open_test_project(request.param, tmp_path / "Bronzes.studio", request) as project:
         with project.session() as s:
             curator = users.add_user(s, "Lin", "curator", admin=True)
             editor = users.add_user(s, "Morgan", "editor", curator)
@@ -295,6 +297,8 @@ def _text(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
+# Real Whisper once: the store underneath is what the tests above run on both backends.
+@pytest.mark.parametrize("studio", ["sqlite"], indirect=True)
 def test_real_whisper_through_the_job_and_the_cli(studio, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     project, _curator, editor, exhibit_id, source_id = studio
     root = str(project.root)
