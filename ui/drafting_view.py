@@ -443,8 +443,9 @@ class DraftingView(QWidget):
         self.preview.clear(tr("The card appears here once a draft is made."))
 
     def _changed(self, changes: Changes) -> None:
-        # A decision elsewhere (the Review desk, another editor) changes what this panel says of its draft.
-        if self.draft_id is None or not changes & Changes.REVIEWS:
+        # A decision elsewhere (the Review desk, another editor) changes what this panel says of its draft;
+        # so does a new revision of it (a candidate picked, a draft continued: incomplete no longer).
+        if self.draft_id is None or not changes & (Changes.REVIEWS | Changes.DRAFTS):
             return
         draft_id = self.draft_id
 
