@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic_core import to_jsonable_python
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from studio import audit
@@ -205,18 +206,23 @@ def _beat(project: Project, job_id: int, finished: threading.Event) -> None:
 def beat(project: Project, job_id: int) -> None:
     """One heartbeat of a job this process runs.
 
+    A plain one-row UPDATE in its own short transaction, outside the project's
+    write lock (`Project.session` serialises writers across workstations): a
+    long write elsewhere must not stop a live job from saying it is alive.
+
     A job another workstation marked interrupted while this one could not
     reach the database (a network cut longer than the limit) is running after
     all: it is taken back, unless someone has restarted it elsewhere since.
     """
-    with project.session() as s:
-        job = s.get(Job, job_id)
-        if job is None or job.pid != os.getpid() or job.workstation != project.workstation:
-            return
-        job.heartbeat_s = database_clock(s)
-        if job.status == JobStatus.INTERRUPTED:
-            job.status, job.finished_at, job.message = JobStatus.RUNNING, None, ""
-        s.add(job)
+    owned = (col(Job.id) == job_id, col(Job.pid) == os.getpid(), col(Job.workstation) == project.workstation)
+    with project.engine.begin() as conn:
+        now_s = database_clock(conn)
+        conn.execute(update(Job).where(*owned).values(heartbeat_s=now_s))
+        conn.execute(
+            update(Job)
+            .where(*owned, col(Job.status) == JobStatus.INTERRUPTED)
+            .values(status=JobStatus.RUNNING, finished_at=None, message="")
+        )
 
 
 @dataclass(frozen=True)

@@ -241,7 +241,8 @@ def _copy_table(source: Connection, out: Connection, table: Table) -> int:
     order = ", ".join(_q(c.name) for c in (table.primary_key.columns or columns))
     query = text(f"SELECT {', '.join(_q(c.name) for c in columns)} FROM {_q(table.name)} ORDER BY {order}")
     copied = 0
-    for batch in _batches(source.execute(query).mappings()):
+    # A server-side cursor on PostgreSQL: 100,000 passages arrive in batches, never all in memory at once.
+    for batch in _batches(source.execute(query, execution_options={"stream_results": True}).mappings()):
         rows = [{k: (None if v is None else bool(v)) if k in booleans else v for k, v in r.items()} for r in batch]
         out.execute(table.insert(), rows)
         copied += len(rows)

@@ -15,6 +15,7 @@ import os
 import socket
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 WORKSTATION_ENV = "HERITAGE_STUDIO_WORKSTATION"
@@ -30,13 +31,14 @@ def this_workstation() -> str:
     return (os.environ.get(WORKSTATION_ENV) or socket.gethostname() or "this-workstation").strip()[:200]
 
 
-def database_clock(s: Session) -> float:
+def database_clock(s: Session | Connection) -> float:
     """The database's current time, in seconds since 1970 (UTC)."""
-    dialect = s.get_bind().dialect.name
+    conn = s.connection() if isinstance(s, Session) else s
+    dialect = conn.dialect.name
     if dialect == "postgresql":
         # clock_timestamp(), not now(): now() is frozen at the start of the transaction.
         sql = "SELECT extract(epoch FROM clock_timestamp())"
     else:
         # SQLite has one clock, the machine's, and julianday works on every SQLite version.
         sql = "SELECT (julianday('now') - 2440587.5) * 86400.0"
-    return float(s.connection().execute(text(sql)).scalar_one())
+    return float(conn.execute(text(sql)).scalar_one())
