@@ -170,7 +170,7 @@ def test_audit_log_view_lists_decisions(window: Any, qtbot: Any) -> None:
     settle(qtbot)
     audit_view = window.review.audit
     actions = [audit_view.table.item(r, 2).text() for r in range(audit_view.table.rowCount())]
-    assert actions[0] == "Approved" and audit_view.actions[0] == "review.approved"  # words shown, code kept
+    assert actions[0] == "Approved" and audit_view.action_codes[0] == "review.approved"  # words shown, code kept
     assert "intact" in audit_view.status.text()
     # Details read as lines, not JSON; the filter narrows the table.
     details = audit_view.table.item(0, 4).text()
@@ -184,7 +184,7 @@ def test_audit_log_view_lists_decisions(window: Any, qtbot: Any) -> None:
     audit_view.search.setText("")
     audit_view.action.setCurrentIndex(audit_view.action.findData("draft.create"))
     assert audit_view.shown == 1 and not audit_view.table.isRowHidden(
-        next(r for r in range(audit_view.table.rowCount()) if audit_view.actions[r] == "draft.create")
+        next(r for r in range(audit_view.table.rowCount()) if audit_view.action_codes[r] == "draft.create")
     )
     with window.state.project.read() as s:
         assert users.get_user(s, "Morgan").role == "editor"

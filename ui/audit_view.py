@@ -171,7 +171,7 @@ class AuditView(QWidget):
         super().__init__()
         self.state = state
         self.shown = 0
-        self.actions: list[str] = []
+        self.action_codes: list[str] = []
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setAccessibleName(tr("Audit log"))
         self.table.setHorizontalHeaderLabels([tr(h) for h in HEADERS])
@@ -226,7 +226,7 @@ class AuditView(QWidget):
         self.action.setCurrentIndex(max(self.action.findData(chosen), 0))
         self.action.blockSignals(False)
         self.table.setRowCount(len(entries))
-        self.actions = [e.action for e in entries]  # the codes behind the words, for the action filter
+        self.action_codes = [e.action for e in entries]  # the codes behind the words, for the action filter
         for r, e in enumerate(entries):
             for c, value in enumerate(
                 (
@@ -252,7 +252,7 @@ class AuditView(QWidget):
         for r in range(self.table.rowCount()):
             cells = [item.text() for c in range(self.table.columnCount()) if (item := self.table.item(r, c))]
             text = " ".join(cells).casefold()
-            code = self.actions[r] if r < len(self.actions) else ""
+            code = self.action_codes[r] if r < len(self.action_codes) else ""
             keep = all(w in (text + " " + code) for w in words) and (action is None or code == action)
             self.table.setRowHidden(r, not keep)
             shown += keep
