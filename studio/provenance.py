@@ -93,7 +93,9 @@ def lineage(s: Session, revision: Revision) -> Lineage:
 
 
 # What a visitor reads, per language; the first sentence (with {editor} and {date}) comes from
-# the project's settings (disclosure, disclosure_zh …), these clauses are added to it.
+# the project's settings (disclosure, disclosure_zh …), these clauses are added to it. They are
+# settings too (disclosure.edited, disclosure.edited_zh …: studio.settings.disclosure_wording);
+# these are their defaults.
 CLAUSES: dict[str, dict[str, str]] = {
     "en": {
         "staff": "Written by museum staff; approved by {editor}, {date}.",
@@ -110,9 +112,32 @@ CLAUSES: dict[str, dict[str, str]] = {
 }
 
 
-def disclosure_text(language: str, merged: Lineage, *, ai_line: str, approved_by: str, approved_on: str) -> str:
-    """The disclosure a visitor reads, in `language` (English when there is no wording for it)."""
-    words = CLAUSES.get(language.split("-")[0].lower(), CLAUSES["en"])
+# The placeholders each clause may use (studio.settings refuses any other).
+CLAUSE_FIELDS: dict[str, frozenset[str]] = {
+    "staff": frozenset({"editor", "date", "people"}),
+    "edited": frozenset({"people"}),
+    "transcribed": frozenset(),
+    "translated": frozenset(),
+}
+
+
+def default_clauses(language: str) -> dict[str, str]:
+    """The built-in wording of `language` (English when there is none for it)."""
+    return dict(CLAUSES.get(language.split("-")[0].lower(), CLAUSES["en"]))
+
+
+def disclosure_text(
+    language: str,
+    merged: Lineage,
+    *,
+    ai_line: str,
+    approved_by: str,
+    approved_on: str,
+    clauses: dict[str, str] | None = None,
+) -> str:
+    """The disclosure a visitor reads, in `language` (English when there is no wording for it);
+    `clauses` is the project's wording (studio.settings.disclosure_wording), else the defaults."""
+    words = {**default_clauses(language), **(clauses or {})}
     machine = merged.ai_drafted or merged.machine_translated
     parts = []
     if machine:

@@ -21,6 +21,7 @@ from generators.transcription.settings import TranscriptionSettings
 from studio import audit
 from studio.errors import StudioError
 from studio.models import Setting, User
+from studio.provenance import CLAUSE_FIELDS, CLAUSES, default_clauses
 
 DEFAULTS: dict[str, Any] = {
     "four_eyes": False,
@@ -33,6 +34,13 @@ DEFAULTS: dict[str, Any] = {
     "script": "zh-Hans",
     "disclosure": "Drafted with AI assistance from the museum's sources; approved by {editor}, {date}.",
     "disclosure_zh": "本内容由人工智能根据本馆资料辅助起草，经 {editor} 于 {date} 审核批准。",
+    # What else a visitor is told about how a text was made (studio.provenance), per language:
+    # disclosure.edited (English), disclosure.edited_zh, ... with the built-in wording as defaults.
+    **{
+        f"disclosure.{clause}{'' if lang == 'en' else '_' + lang}": text
+        for lang, words in CLAUSES.items()
+        for clause, text in words.items()
+    },
     # Which language model drafts: llm.engine, llm.model, llm.n_ctx, llm.threads, llm.ollama_host...
     **{f"llm.{key}": value for key, value in EngineSettings().__dict__.items()},
 }
@@ -73,6 +81,12 @@ SCHEMA: dict[str, Any] = {
 }
 # AI-disclosure lines per language: disclosure_zh, disclosure_fr, ...
 _DISCLOSURE_KEY = re.compile(r"^disclosure_[a-z]{2,3}$")
+# The other disclosure clauses per language: disclosure.edited, disclosure.edited_zh, ...
+_CLAUSE_KEY = re.compile(r"^disclosure\.(" + "|".join(CLAUSE_FIELDS) + r")(?:_([a-z]{2,3}))?$")
+# A visitor reads these as plain text on a kiosk: one or two sentences, no markup.
+DISCLOSURE_MAX_CHARS = 300
+_MARKUP = re.compile(r"<[^>]*>|&[#\w]+;|\*\*|__|`|\[[^\]]*\]\([^)]*\)|^\s*#", re.MULTILINE)
+_FIELD = re.compile(r"\{([^{}]*)\}")
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 
@@ -84,7 +98,34 @@ def _adapter(key: str) -> TypeAdapter[Any]:
 
 
 def known(key: str) -> bool:
-    return key in SCHEMA or bool(_DISCLOSURE_KEY.match(key))
+    return key in SCHEMA or bool(_DISCLOSURE_KEY.match(key)) or bool(_CLAUSE_KEY.match(key))
+
+
+def _is_wording(key: str) -> bool:
+    return key == "disclosure" or bool(_DISCLOSURE_KEY.match(key)) or bool(_CLAUSE_KEY.match(key))
+
+
+def _check_wording(key: str, value: str) -> str:
+    """Disclosure wording is read by visitors as plain text: short, no markup, and only the
+    placeholders its sentence can fill ({editor} and {date}; {people} for who edited)."""
+    if "\n" in value.strip() or len(value) > DISCLOSURE_MAX_CHARS:
+        raise StudioError(
+            f"setting {key}: at most {DISCLOSURE_MAX_CHARS} characters on one line ({len(value)} given); "
+            "a visitor reads it beside the text"
+        )
+    if found := _MARKUP.search(value):
+        raise StudioError(
+            f"setting {key}: plain text only, no markup ({found.group(0)!r}); the kiosk shows it as it is written"
+        )
+    clause = _CLAUSE_KEY.match(key)
+    allowed = CLAUSE_FIELDS[clause.group(1)] if clause else frozenset({"editor", "date"})
+    unknown = sorted({name for name in _FIELD.findall(value) if name not in allowed})
+    if unknown or value.count("{") != value.count("}"):
+        said = ", ".join("{" + a + "}" for a in sorted(allowed)) or "no placeholders"
+        raise StudioError(
+            f"setting {key}: use {said} only ({', '.join('{' + u + '}' for u in unknown) or 'a lone brace'})"
+        )
+    return value
 
 
 def known_keys() -> list[str]:
@@ -99,7 +140,8 @@ def validate(key: str, value: Any) -> Any:
     if not known(key):
         raise StudioError(f"unknown setting {key!r}; known settings: {', '.join(known_keys())}")
     try:
-        return _adapter(key).validate_python(value, strict=True)
+        checked = _adapter(key).validate_python(value, strict=True)
+        return _check_wording(key, checked) if _is_wording(key) else checked
     except ValidationError as exc:
         problem = "; ".join(e["msg"] for e in exc.errors(include_url=False))
         raise StudioError(
@@ -175,7 +217,20 @@ POLICY = frozenset({"four_eyes", "sign_in_required", "disclosure"})
 
 
 def is_policy(key: str) -> bool:
-    return key in POLICY or bool(_DISCLOSURE_KEY.match(key))
+    return key in POLICY or bool(_DISCLOSURE_KEY.match(key)) or bool(_CLAUSE_KEY.match(key))
+
+
+def disclosure_wording(s: Session, language: str) -> dict[str, str]:
+    """The project's wording of each disclosure clause in `language` (studio.provenance):
+    disclosure.<clause>_<lang> (disclosure.<clause> for English), else the built-in default."""
+    base = language.split("-")[0].lower()
+    out = default_clauses(language)
+    for clause in CLAUSE_FIELDS:
+        key = f"disclosure.{clause}" if base == "en" else f"disclosure.{clause}_{base}"
+        row = s.get(Setting, key)
+        if row is not None:
+            out[clause] = str(json.loads(row.value_json))
+    return out
 
 
 def change(s: Session, key: str, value: Any, by: User) -> Any:
@@ -192,7 +247,9 @@ def change(s: Session, key: str, value: Any, by: User) -> Any:
         )
     from studio import team_roles
 
-    if is_policy(key) and team_roles.gated(s):
+    # The disclosure wording is written as any setting; on a team database its own trigger
+    # (PostgreSQL m0072) lets only an admin's login write it.
+    if is_policy(key) and not _CLAUSE_KEY.match(key) and team_roles.gated(s):
         # On a team database the server checks the admin and writes the audit entry itself.
         team_roles.set_policy(s, key, json.dumps(value, ensure_ascii=False))
         row = s.get(Setting, key)

@@ -450,3 +450,14 @@ def test_four_eyes_holds_for_confirming_a_stale_text_too(team: Team) -> None:
             "confirmed_role, created_at) VALUES (%s, %s, '{}', '', %s, 'editor', '2026-11-27T00:00:00+00:00')",
             (rev.id, rev.sha256, team.logins["lin"]),
         )
+
+
+def test_the_disclosure_wording_is_written_by_an_admin_login_only(team: Team) -> None:
+    """Issue 10: the edited-by and machine-made wording is policy on the server too (PostgreSQL m0072)."""
+    with team.raw("sam") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege, match="disclosure wording"):
+        conn.execute("INSERT INTO settings (key, value_json) VALUES ('disclosure.edited', '\"Edited by {people}.\"')")
+    with team.session("morgan") as s:
+        settings.change(s, "disclosure.edited", "Revised by {people}.", users.get_user(s, team.logins["morgan"]))
+        s.commit()
+    with team.session("sam") as s:
+        assert settings.disclosure_wording(s, "en")["edited"] == "Revised by {people}."

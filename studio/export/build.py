@@ -193,8 +193,17 @@ def clean_stale_builds(out_dir: Path, workstation: str | None = None) -> list[Pa
     return removed
 
 
-def _disclosures(s: Any, opts: ExportOptions) -> dict[str, str]:
-    out: dict[str, str] = {}
+@dataclass(frozen=True)
+class Wording:
+    """What a visitor is told about how a text was made, in one language: the AI line
+    (with {editor} and {date}) and the other clauses (studio.settings.disclosure_wording)."""
+
+    ai_line: str
+    clauses: dict[str, str]
+
+
+def _disclosures(s: Any, opts: ExportOptions) -> dict[str, Wording]:
+    out: dict[str, Wording] = {}
     for lang in opts.languages:
         given = (opts.disclosure or {}).get(lang) or (opts.disclosure or {}).get(_base(lang))
         stored = settings.get(s, f"disclosure_{_base(lang)}") if _base(lang) != "en" else None
@@ -205,7 +214,7 @@ def _disclosures(s: Any, opts: ExportOptions) -> dict[str, str]:
             raise StudioError(
                 f"the AI-disclosure text for {lang} is not valid: use {{editor}} and {{date}} only ({exc})"
             ) from exc
-        out[lang] = text
+        out[lang] = Wording(text, settings.disclosure_wording(s, lang))
     return out
 
 
@@ -214,7 +223,7 @@ def _lineage(text: LanguageText) -> provenance.Lineage:
     return provenance.merge([provenance.from_dict(r.lineage) for r in text.revisions])
 
 
-def _disclosure_line(text: LanguageText, ai_template: str) -> str:
+def _disclosure_line(text: LanguageText, wording: Wording) -> str:
     """Which of AI-drafted, edited by, machine-transcribed and machine-translated apply, who
     approved and when, from the lineage of every revision (never the last author alone)."""
     card = text.revisions[0]
@@ -223,7 +232,12 @@ def _disclosure_line(text: LanguageText, ai_template: str) -> str:
     if text.machine_translated and not merged.machine_translated:
         merged = provenance.merge([merged, provenance.Lineage(machine_translated=True)])
     return provenance.disclosure_text(
-        text.language, merged, ai_line=ai_template, approved_by=editors, approved_on=card.approved_at[:10]
+        text.language,
+        merged,
+        ai_line=wording.ai_line,
+        approved_by=editors,
+        approved_on=card.approved_at[:10],
+        clauses=wording.clauses,
     )
 
 
@@ -556,7 +570,7 @@ def _segments(text: LanguageText) -> list[Segment]:
     return [Segment(start=s["start"], end=s["end"], text=s["text"], speaker=s["speaker"]) for s in text.transcript]
 
 
-def _item_record(item: PackageItem, res: ItemFiles, disclosures: dict[str, str]) -> dict[str, Any]:
+def _item_record(item: PackageItem, res: ItemFiles, disclosures: dict[str, Wording]) -> dict[str, Any]:
     texts: dict[str, Any] = {}
     for lang, t in item.texts.items():
         entry: dict[str, Any] = {
@@ -618,7 +632,7 @@ def _write_content(
     meta: dict[str, Any],
     left_out: list[dict[str, Any]],
     diff_out: dict[str, Any],
-    disclosures: dict[str, str],
+    disclosures: dict[str, Wording],
     opts: ExportOptions,
 ) -> None:
     listing = []
