@@ -1,10 +1,9 @@
-"""People, their roles, who manages them, and signing in.
+"""People, their roles and who manages them.
 
 Roles decide who may do what (approval is the editor's alone); the four-eyes
 rule who may not. Admins (a flag on top of the working role) manage people,
-roles and policy settings; every such change is audited. A project that
-requires sign-in (setting `sign_in_required`) lets a person act only with their
-passphrase (studio/passphrases.py).
+roles and policy settings; every such change is audited. Signing in, which
+reads the project's settings, is studio/sign_in.py.
 """
 
 from __future__ import annotations
@@ -120,28 +119,6 @@ def set_passphrase(s: Session, name: str, passphrase: str, by: User) -> User:
         person.id,
         {"name": person.name, "hash_sha256": hashlib.sha256(person.passphrase_hash.encode()).hexdigest()},
     )
-    return person
-
-
-def sign_in(s: Session, name: str, passphrase: str | None) -> User:
-    """The person acting, checked against their passphrase when the project requires sign-in."""
-    from studio import settings
-
-    person = get_user(s, name)
-    if team_roles.gated(s):
-        team_roles.require_self(s, person.name)  # the database login is the sign-in
-        return person
-    if not settings.get(s, "sign_in_required"):
-        return person
-    if not person.passphrase_hash:
-        raise PermissionDenied(
-            f"this project requires signing in and {person.name} has no passphrase yet; "
-            f"an admin sets one with: heritage-studio user passphrase {person.name}"
-        )
-    if passphrase is None:
-        raise PermissionDenied(f"this project requires signing in: {person.name}'s passphrase is needed")
-    if not passphrases.matches(person.passphrase_hash, passphrase):
-        raise PermissionDenied(f"wrong passphrase for {person.name}")
     return person
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio import settings, team_roles, users
+from studio import sign_in, team_roles, users
 from studio.project import Project
 from ui.i18n import tr
 from ui.ops import JobControl, PlainJobOp
@@ -37,14 +37,14 @@ def load_project(path: str | Path, create: bool, progress: Callable[[float, str]
         with project.read() as s:
             if team_roles.gated(s):
                 # A team database: the login is who works here, signed in by its password already.
-                people, sign_in = [team_roles.login(s)], False
+                people, asks = [team_roles.login(s)], False
             else:
                 people = [u.name for u in users.list_users(s)]
-                sign_in = bool(settings.get(s, "sign_in_required"))
+                asks = sign_in.required(s)
     except BaseException:
         project.close()
         raise
-    return OpenedProject(project, people, sign_in)
+    return OpenedProject(project, people, asks)
 
 
 def open_project(

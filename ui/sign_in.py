@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from studio import settings, users
+from studio import sign_in, users
 from ui.i18n import tr
 from ui.ops import Op
 from ui.state import AppState
@@ -51,7 +51,7 @@ def switch_person(
     def required(project: Any) -> bool:
         with project.read() as s:
             users.get_user(s, name)
-            return bool(settings.get(s, "sign_in_required"))
+            return sign_in.required(s)
 
     def ask(needed: bool) -> None:
         if not needed:
@@ -71,7 +71,7 @@ def switch_person(
 
             def check(project: Any) -> str:
                 with project.read() as s:
-                    return users.sign_in(s, name, passphrase).name
+                    return sign_in.check(s, name, passphrase).name
 
             def failed(exc: BaseException) -> None:
                 state.report_error(exc, "user.sign_in")

@@ -35,7 +35,7 @@ def acting_user(project: Project, args: argparse.Namespace, permission: str | No
     The passphrase comes from $HERITAGE_STUDIO_PASSPHRASE (for scripts: keep it
     out of shell history and files others can read) or is asked for on the terminal.
     """
-    from studio import settings, team_roles, users
+    from studio import sign_in, team_roles, users
 
     with project.read() as s:
         if team_roles.gated(s):
@@ -51,10 +51,10 @@ def acting_user(project: Project, args: argparse.Namespace, permission: str | No
         raise StudioError("who is acting? pass --user NAME or set HERITAGE_STUDIO_USER")
     with project.read() as s:
         person = users.get_user(s, args.user)
-        required = bool(settings.get(s, "sign_in_required"))
+        required = sign_in.required(s)
     passphrase = _passphrase(args, person.name) if required else None
     with project.read() as s:
-        person = users.sign_in(s, args.user, passphrase)
+        person = sign_in.check(s, args.user, passphrase)
     if permission is not None:
         users.require(person, permission)
     return person
