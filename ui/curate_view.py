@@ -66,6 +66,10 @@ class CurateView(QWidget):
             self.filter.addItem(tr(STATE_LABELS[key]), key)
         self.list = QListWidget()
         self.list.setAccessibleName(tr("Exhibits"))
+        # Long titles ("Ritual food cauldron (ding) with taotie masks") wrap in the narrow list
+        # instead of running under a sideways scroll bar.
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.currentItemChanged.connect(self._selected)
         new = QPushButton(tr("New exhibit…"))
         new.setAccessibleName(tr("New exhibit"))

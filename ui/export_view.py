@@ -60,6 +60,8 @@ class ExportView(QWidget):
             language_row.addWidget(box)
         language_row.addStretch(1)
         self.exhibit_list = QListWidget()
+        self.exhibit_list.setWordWrap(True)  # whole titles, not cut at the list's edge
+        self.exhibit_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.exhibit_list.setAccessibleName(tr("Exhibits to export"))
         self.exhibit_list.itemChanged.connect(lambda _i: self.schedule_preview())
         self.included = QTreeWidget()
