@@ -199,3 +199,29 @@ def test_the_unreviewed_transcript_choice_is_offered_for_audio_cards_and_reaches
     settle(qtbot)
     panel.kind.setCurrentIndex(panel.kind.findData("card"))  # another kind forgets the choice
     assert not panel.unreviewed_transcript.isChecked()
+
+
+def test_a_cited_passage_names_its_place_in_the_ui_language(window: Any, qtbot: Any) -> None:
+    """The stored label is the prompt's English ('label_en.md, passage 2'); the panel names the
+    passage's place from the passage itself, in Chinese in the Chinese UI."""
+    from sqlmodel import select
+
+    from studio.models import Passage, Source
+    from ui.i18n import set_language
+
+    panel, _draft_id = _finished_draft(window, qtbot)
+    with window.state.project.read() as s:
+        passage = next(p for p in s.exec(select(Passage)) if "**taotie**" in p.text)
+        filename = s.get(Source, passage.source_id).filename
+    english = f"{filename}, passage {passage.seq + 1}"
+    panel.grounding = [{"n": 1, "passage_id": passage.id, "label": english, "text": passage.text}]
+    panel.column_widgets[0].text.anchorClicked.emit(QUrl("cite:1"))
+    settle(qtbot)
+    assert panel.passage.toPlainText().startswith(f"[1] {english}")
+    set_language("zh-Hans")
+    try:
+        panel.column_widgets[0].text.anchorClicked.emit(QUrl("cite:1"))
+        settle(qtbot)
+        assert panel.passage.toPlainText().startswith(f"[1] {filename} 第 {passage.seq + 1} 段")
+    finally:
+        set_language("en")

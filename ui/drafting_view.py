@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from generators.llm.settings import EngineSettings
 from studio import drafting, facts, review, settings, sources
 from studio.draft_text import text_fields
+from studio.drafting.evidence import passage_label
 from studio.export.richtext import to_plain
 from studio.models import Decision, Exhibit, JobStatus
 from studio.project import Project
@@ -39,6 +40,7 @@ from studio.queries import ExhibitChoices, draft_grounding, exhibit_choices, pas
 from studio.review_desk import KIND_LABELS
 from ui.card_preview import CardPreview
 from ui.field_editor import FIELD_LABELS
+from ui.i18n import language as ui_language
 from ui.i18n import language_label, model_label, tr, tr_message
 from ui.ops import Changes, JobOp, Op, RunningJob
 from ui.sources_view import KIND_LABELS as SOURCE_KINDS
@@ -757,25 +759,30 @@ class DraftingView(QWidget):
         if entry is None:
             self.passage.setHtml(tr("There is no passage [{n}] in this draft's sources.").format(n=number))
             return
-        # The passage at once; the lines around it in its source follow from a read off the GUI thread.
-        self._show_passage(number, entry, "")
+        # The passage at once; the lines around it in its source, and its place named in the UI's
+        # language (the stored label is the prompt's English), follow from a read off the GUI thread.
+        self._show_passage(number, entry, "", str(entry.get("label", "")) if ui_language() == "en" else "")
         passage_id = entry.get("passage_id")
         if self.state.project is None or passage_id is None:
             return
         pid, shown = int(passage_id), self.passage.toHtml()
 
-        def read(project: Project) -> str:  # the passage's source text, for the lines around it
+        def read(project: Project) -> tuple[str, str]:  # the source text around the passage, and its place
             with project.read() as s:
                 found = passages_by_id(s, [pid]).get(pid)
-                return sources.get_source(s, found.source_id).text if found is not None else ""
+                if found is None:
+                    return "", ""
+                source = sources.get_source(s, found.source_id)
+                return source.text, passage_label(source, found)
 
-        def show(context: str) -> None:
-            if context and self.passage.toHtml() == shown:  # still showing this passage (not cleared, not another)
-                self._show_passage(number, entry, context)
+        def show(found: tuple[str, str]) -> None:
+            context, label = found
+            if self.passage.toHtml() == shown:  # still showing this passage (not cleared, not another)
+                self._show_passage(number, entry, context, tr_message(label) or str(entry.get("label", "")))
 
         Op(self.state, read, where="draft.passage").latest(self, "passage").success(show).run_in_background()
 
-    def _show_passage(self, number: int, entry: dict[str, Any], context: str) -> None:
+    def _show_passage(self, number: int, entry: dict[str, Any], context: str, label: str) -> None:
         # Sources are often Markdown (label_en.md): shown as text people read, not as '#' and '**'.
         body = html.escape(to_plain(str(entry.get("text", ""))))
         if context and str(entry.get("text", "")) in context:
@@ -786,6 +793,5 @@ class DraftingView(QWidget):
                 + html.escape(to_plain(after[:600]))
             )
         self.passage.setHtml(
-            f"<p><b>[{number}]</b> <i>{html.escape(str(entry.get('label', '')))}</i></p>"
-            f"<p style='white-space:pre-wrap'>{body}</p>"
+            f"<p><b>[{number}]</b> <i>{html.escape(label)}</i></p><p style='white-space:pre-wrap'>{body}</p>"
         )

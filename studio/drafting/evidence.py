@@ -60,7 +60,7 @@ def ranked_passages(
     return candidates if limit is None else candidates[:limit]
 
 
-def _label(source: Source | None, passage: Passage) -> str:
+def passage_label(source: Source | None, passage: Passage) -> str:
     # Coded (studio.messages): the prompt reads the English, the curator's note is said in the UI's language.
     name = source.filename if source else say("source_n", id=passage.source_id)
     if passage.start_s is not None:
@@ -79,7 +79,9 @@ def as_source_passages(s: Session, passages: list[Passage]) -> list[SourcePassag
         if p.source_id not in cache:
             cache[p.source_id] = s.get(Source, p.source_id)
         out.append(
-            SourcePassage(text=p.text, label=_label(cache[p.source_id], p), passage_id=p.id, source_id=p.source_id)
+            SourcePassage(
+                text=p.text, label=passage_label(cache[p.source_id], p), passage_id=p.id, source_id=p.source_id
+            )
         )
     return out
 
