@@ -29,9 +29,12 @@ from studio.ingest import ImportReport, import_paths
 from studio.models import Job, Passage, Source
 from studio.project import Project
 from studio.sources import meta
+from tests.conftest import BACKENDS, open_test_project
 from tests.makers import make_audio, make_docx, make_huge_png, make_image, make_pdf, project, truncate  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
+# Run on a SQLite project and on a team project in PostgreSQL (tests/conftest.py).
+BOTH = pytest.mark.parametrize("project", BACKENDS, indirect=True)
 LABEL_EN = "The bronze ding stood on three legs. Its belly carries a taotie mask between flanges."
 LABEL_ZH = "这件青铜鼎铸造于商代晚期，器身饰有饕餮纹，三足稳立。"
 
@@ -46,7 +49,8 @@ def sources(project: Project) -> list[Source]:
 
 
 def blobs(project: Project) -> list[Path]:
-    return sorted(p for p in (project.root / "media").rglob("*") if p.is_file())
+    # Blobs only: a team's media folder also holds its marker file (studio/media.py).
+    return sorted(p for p in project.media.root.rglob("*") if p.is_file() and p.parent != project.media.root)
 
 
 def good_pair(folder: Path) -> tuple[Path, Path]:
@@ -78,6 +82,7 @@ def batch(project: Project, folder: Path, bad: Path) -> ImportReport:
 
 
 # ================================================================ good input
+@BOTH
 def test_text_markdown_and_gb18030_import_with_indexed_passages(project: Project, tmp_path: Path) -> None:
     en = tmp_path / "label_en.txt"
     en.write_text(LABEL_EN + "\n\n" + "Casting used piece moulds of clay. " * 30, encoding="utf-8")
@@ -101,6 +106,7 @@ def test_text_markdown_and_gb18030_import_with_indexed_passages(project: Project
     assert project.media.read_verified(zh.media_sha256) == LABEL_ZH.encode("gb18030")
 
 
+@BOTH
 def test_pdf_text_layer_is_extracted(project: Project, tmp_path: Path) -> None:
     pdf = make_pdf(
         tmp_path / "condition_report.pdf", ["Condition report: the ding is stable.", "Minor corrosion on one leg."]
@@ -115,6 +121,7 @@ def test_pdf_text_layer_is_extracted(project: Project, tmp_path: Path) -> None:
         assert search.search(s, "corrosion")[0].source_id == source.id
 
 
+@BOTH
 def test_docx_text_is_extracted(project: Project, tmp_path: Path) -> None:
     docx = make_docx(
         tmp_path / "provenance.docx", ["Provenance", "Acquired in 1987 from a private collection.", "青铜鼎"]
@@ -128,6 +135,7 @@ def test_docx_text_is_extracted(project: Project, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("suffix,fmt", [(".jpg", "JPEG"), (".png", "PNG"), (".webp", "WEBP"), (".tif", "TIFF")])
+@BOTH
 def test_images_keep_dimensions_exif_and_get_a_thumbnail(
     project: Project, tmp_path: Path, suffix: str, fmt: str
 ) -> None:
@@ -176,6 +184,7 @@ def test_a_100_megapixel_scan_is_accepted(project: Project, tmp_path: Path) -> N
     "suffix,rate,channels",
     [(".wav", 16000, 1), (".mp3", 22050, 2), (".m4a", 44100, 1), (".ogg", 44100, 2), (".flac", 48000, 1)],
 )
+@BOTH
 def test_audio_keeps_duration_sample_rate_and_channels(
     project: Project, tmp_path: Path, suffix: str, rate: int, channels: int
 ) -> None:
@@ -190,6 +199,7 @@ def test_audio_keeps_duration_sample_rate_and_channels(
     assert project.media.read_verified(source.media_sha256) == audio.read_bytes()
 
 
+@BOTH
 def test_the_same_file_is_stored_once(project: Project, tmp_path: Path) -> None:
     a = tmp_path / "label.txt"
     a.write_text(LABEL_EN, encoding="utf-8")
@@ -211,6 +221,7 @@ def test_the_same_file_is_stored_once(project: Project, tmp_path: Path) -> None:
         assert len(list(s.exec(select(Passage)))) == 2
 
 
+@BOTH
 def test_a_folder_is_imported_in_order_with_progress(project: Project, tmp_path: Path) -> None:
     folder = tmp_path / "gallery"
     (folder / "sub").mkdir(parents=True)
@@ -254,6 +265,7 @@ def _make_any(path: Path) -> Path:
 
 
 @pytest.mark.parametrize("suffix", sorted(TRUNCATED))
+@BOTH
 def test_a_truncated_file_is_refused_and_the_batch_goes_on(project: Project, tmp_path: Path, suffix: str) -> None:
     bad = truncate(_make_any(tmp_path / f"m_broken{suffix}"), 0.5)
     report = batch(project, tmp_path / "good", bad)
@@ -592,11 +604,16 @@ def _labels(folder: Path, prefix: str, count: int) -> Path:
     return folder
 
 
-def test_two_processes_importing_at_once_keep_the_project_and_audit_chain_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_processes_importing_at_once_keep_the_project_and_audit_chain_whole(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Two writers at once: SQLite's BEGIN IMMEDIATE, or two workstations on one team database
+    (the advisory write lock in Project.session), keep every import and one unbroken audit chain."""
     from studio import audit
 
     root = tmp_path / "Shared.studio"
-    Project.create(root).close()
+    open_test_project(backend, root, request).close()
     workers = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, str(root), str(_labels(tmp_path / who, who, 40)), who, "40"],
@@ -615,6 +632,7 @@ def test_two_processes_importing_at_once_keep_the_project_and_audit_chain_whole(
         assert actors.count("lin") == 40 and actors.count("sam") == 40
 
 
+@BOTH
 def test_threads_sharing_one_project_keep_the_audit_chain_whole(project: Project, tmp_path: Path) -> None:
     import threading
 

@@ -23,11 +23,15 @@ from studio.errors import IntegrityError, StudioError
 from studio.migrations import Migration
 from studio.models import Exhibit, Job
 from studio.project import DB_NAME, Project
+from tests.conftest import BACKENDS
 from tests.makers import (
     project,  # noqa: F401  (fixture)
     runner_env,
     start_a_job_that_waits_to_be_stopped,
 )
+
+# Run on a SQLite project and on a team project in PostgreSQL (tests/conftest.py).
+BOTH = pytest.mark.parametrize("project", BACKENDS, indirect=True)
 
 
 def raw(db: Path) -> sqlite3.Connection:
@@ -57,6 +61,7 @@ def test_data_survives_close_and_reopen(tmp_path: Path) -> None:
         assert [e.title for e in s.exec(select(Exhibit))] == ["Ding with taotie mask"]
 
 
+@BOTH
 def test_a_failed_session_commits_nothing(project: Project) -> None:
     with pytest.raises(RuntimeError), project.session() as s:
         s.add(Exhibit(title="half-made"))
@@ -219,6 +224,7 @@ def _import_every_studio_module() -> None:
         importlib.import_module(info.name)
 
 
+@BOTH
 def test_every_sqlmodel_table_matches_the_migrated_schema(project: Project) -> None:
     _import_every_studio_module()
     inspector = sa_inspect(project.engine)
@@ -357,6 +363,7 @@ def test_project_is_usable_from_a_second_process_at_the_same_time(project: Proje
     assert os.path.exists(project.db_path)
 
 
+@BOTH
 def test_run_job_records_progress_result_and_failure(project: Project) -> None:
     from studio import jobs
 
@@ -397,6 +404,7 @@ def test_run_job_records_progress_result_and_failure(project: Project) -> None:
         assert jobs.restart_params(s, int(failed.id or 0)) == ("import", {"paths": ["b"]})
 
 
+@BOTH
 def test_a_cancelled_import_stops_between_files_and_is_recorded(project: Project, tmp_path: Path) -> None:
     import threading
 
@@ -426,6 +434,7 @@ def test_a_cancelled_import_stops_between_files_and_is_recorded(project: Project
     assert project.integrity_check() == "ok"
 
 
+@BOTH
 def test_ctrl_c_during_a_job_is_recorded_as_cancelled(project: Project) -> None:
     from studio import jobs
 
