@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import io
 import secrets
-from collections.abc import Iterator
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, multiple, rule, run_state_machine_as_test
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ProgrammingError
@@ -24,9 +29,10 @@ from sqlmodel import Session, col, select
 
 from studio import audit, review, settings, team_roles, users
 from studio.errors import PermissionDenied, StudioError
-from studio.models import AuditEntry, User
+from studio.models import AuditEntry, Review, Revision, User
 from studio.project import Project
 from tests.postgres_server import PostgresServer, postgres_server  # noqa: F401  (session fixture)
+from tests.test_review_gate import MODEL, NAMES, ReviewGate
 
 CARD = {"title": "Ding", "body": "A bronze ritual vessel 饕餮."}
 APPEND_ONLY = ("reviews", "revisions", "audit_log", "source_texts")  # source_texts: m0070, covered by m0111
@@ -461,3 +467,172 @@ def test_the_disclosure_wording_is_written_by_an_admin_login_only(team: Team) ->
         s.commit()
     with team.session("sam") as s:
         assert settings.disclosure_wording(s, "en")["edited"] == "Revised by {people}."
+
+
+# ------------------------------------------------------------------ the property-based gate test, on the server
+class ReviewGateOnServer(ReviewGate):
+    """tests/test_review_gate.py's ReviewGate, each person acting on their own login's project.
+
+    The model is the same; what changes is who refuses: a producer's login may not
+    write text at all (the server refuses, where SQLite's single-user project lets
+    the studio's code decide), a tampered revision is changed by the superuser with
+    the triggers off (nobody else can), and the export door is read on the
+    producer's login.
+    """
+
+    def __init__(self, server: PostgresServer) -> None:
+        RuleBasedStateMachine.__init__(self)
+        self.tmp = Path(tempfile.mkdtemp(prefix="gate-pg-"))
+        self.team = make_team(server, {name.lower(): (role, name == "Morgan") for name, role in NAMES.items()})
+        self.logins = {name: self.team.logins[name.lower()] for name in NAMES}
+        # Four workstations, each its own folder, sharing the team's evidence folder (signing key, anchor).
+        self.projects = {
+            name: Project.create_team(
+                self.tmp / f"{name}.studio", self.team.login_url(name.lower()), evidence=self.tmp / "evidence"
+            )
+            for name in NAMES
+        }
+        self.project = self.projects["Priya"]  # the export door, as the producer reads it
+        self.people = {}
+        for name, project in self.projects.items():
+            with project.read() as s:
+                self.people[name] = users.get_user(s, self.logins[name])
+        self.revisions = {}
+        self.decisions = {}
+        self.tampered = set()
+        self.four_eyes = False
+        self.counter = 0
+
+    def teardown(self) -> None:
+        for project in self.projects.values():
+            project.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    @initialize(target=ReviewGate.drafts, four_eyes=st.booleans(), by=st.sampled_from(sorted(NAMES)))
+    def setup(self, four_eyes: bool, by: str) -> object:
+        self.four_eyes = four_eyes
+        with self.projects["Morgan"].session() as s:  # the admin, through the server's audited function
+            settings.change(s, "four_eyes", four_eyes, self.people["Morgan"])
+        return self.create(by, True)
+
+    def _writes(self, by: str, write: Callable[[Session], Revision]) -> Revision | None:
+        """A write on `by`'s own login; a producer's is refused by the server itself."""
+        if NAMES[by] == "producer":
+            with pytest.raises(ProgrammingError) as refused, self.projects[by].session() as s:
+                write(s)
+            assert isinstance(server_refused(refused.value), psycopg.errors.InsufficientPrivilege)
+            return None
+        with self.projects[by].session() as s:
+            return write(s)
+
+    @rule(target=ReviewGate.drafts, by=st.sampled_from(sorted(NAMES)), model=st.booleans())
+    def create(self, by: str, model: bool) -> object:
+        rev = self._writes(
+            by,
+            lambda s: review.create_draft(
+                s,
+                exhibit_id=None,
+                kind="card",
+                content=self._content(),
+                created_by=self.logins[by],
+                provenance=MODEL if model else review.PERSON,
+            ),
+        )
+        if rev is None:
+            return multiple()
+        self._record(rev.draft_id, rev)
+        return rev.draft_id
+
+    @rule(draft=ReviewGate.drafts, by=st.sampled_from(sorted(NAMES)))
+    def model_revision(self, draft: int, by: str) -> None:
+        rev = self._writes(
+            by,
+            lambda s: review.add_revision(s, draft, self._content(), created_by=self.logins[by], provenance=MODEL),
+        )
+        if rev is not None:
+            self._record(draft, rev)
+
+    @rule(draft=ReviewGate.drafts, by=st.sampled_from(sorted(NAMES)))
+    def person_edit(self, draft: int, by: str) -> None:
+        if NAMES[by] == "producer":
+            with pytest.raises(PermissionDenied), self.projects[by].session() as s:
+                review.edit(s, draft, self._content(), self.people[by])
+            return
+        with self.projects[by].session() as s:
+            rev = review.edit(s, draft, self._content(), self.people[by])
+        self._record(draft, rev)
+
+    @rule(
+        draft=ReviewGate.drafts,
+        by=st.sampled_from(sorted(NAMES)),
+        decision=st.sampled_from(review.DECISIONS),
+        pick=st.integers(min_value=0, max_value=5),
+        reason=st.sampled_from(["", "  ", "wrong date"]),
+        with_hash=st.booleans(),
+    )
+    def decide(self, draft: int, by: str, decision: str, pick: int, reason: str, with_hash: bool) -> None:
+        history = self.revisions[draft]
+        rev_id, sha, _content, author = history[-1 - min(pick, len(history) - 1)] if pick else history[-1]
+        user = self.people[by]
+        allowed = (
+            NAMES[by] == "editor"
+            and rev_id == history[-1][0]
+            and rev_id not in self.tampered
+            and (decision == "approved" or reason.strip() != "")
+            and not (decision == "approved" and self.four_eyes and author == self.logins[by])
+        )
+
+        def act(s: Session) -> Review:
+            if decision == "approved":
+                return review.approve(s, rev_id, user, sha if with_hash else None)
+            if decision == "changes_requested":
+                return review.request_changes(s, rev_id, user, reason)
+            return review.reject(s, rev_id, user, reason)
+
+        if allowed:
+            with self.projects[by].session() as s:
+                made = act(s)
+            assert made.revision_sha256 == sha and made.reviewer == self.logins[by]
+            self.decisions.setdefault(rev_id, []).append((decision, NAMES[by]))
+        else:
+            with pytest.raises(StudioError), self.projects[by].session() as s:
+                act(s)
+
+    @rule(draft=ReviewGate.drafts, pick=st.integers(min_value=0, max_value=3))
+    def hand_edit_a_revision(self, draft: int, pick: int) -> None:
+        history = self.revisions[draft]
+        rev_id = history[-1 - min(pick, len(history) - 1)][0]
+        with self.team.superuser() as conn:  # only a superuser can, with the triggers off
+            conn.execute("SET session_replication_role = replica")
+            conn.execute("UPDATE revisions SET content_json = %s WHERE id = %s", ('{"body":"forged"}', rev_id))
+        self.tampered.add(rev_id)
+
+
+PG_EXAMPLES = 20  # each example is a fresh database with four logins and four workstations' projects
+
+
+def test_the_review_gate_property_holds_on_the_server(postgres_server: PostgresServer) -> None:
+    run_state_machine_as_test(
+        lambda: ReviewGateOnServer(postgres_server),
+        settings=hsettings(max_examples=PG_EXAMPLES, stateful_step_count=15, deadline=None),
+    )
+
+
+def test_team_join_makes_a_workstation_folder_for_the_login(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from studio.cli import main
+
+    team.login_url("lin")  # puts lin's password in the test's PGPASSFILE, as ~/.pgpass on a workstation
+    server, database = team.server, make_url(team.url).database
+    url = f"postgresql+psycopg://{team.logins['lin']}@{server.host}:{server.port}/{database}"  # no password
+    evidence = tmp_path / "share" / "evidence"
+    assert main(["team", "join", str(tmp_path / "Lin.studio"), "--url", url, "--evidence", str(evidence)]) == 0
+    assert f"as {team.logins['lin']} (curator)" in capsys.readouterr().out
+    saved = (tmp_path / "Lin.studio" / "team.json").read_text(encoding="utf-8")
+    assert team.passwords[team.logins["lin"]] not in saved  # the password stays in PGPASSFILE / ~/.pgpass
+    rev = draft_by(team, "sam")
+    assert main(["-p", str(tmp_path / "Lin.studio"), "review", "approve", str(rev.id)]) == 1
+    assert "only editors may review" in capsys.readouterr().err
+    assert main(["team", "join", str(tmp_path / "Other.studio"), "--url", team.login_url("lin")]) == 1
+    assert "no password" in capsys.readouterr().err

@@ -50,6 +50,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--url", help=URL_HELP + "; without it, through --project as the admin you are connected as")
     a.set_defaults(func=cmd_set_role)
 
+    a = s.add_parser(
+        "join", help="make this workstation's project folder for a team database (team.json; no password in it)"
+    )
+    a.add_argument("folder", help="a new, empty folder, e.g. ~/Bronzes.studio")
+    a.add_argument(
+        "--url", required=True, help="your own login's URL: postgresql+psycopg://lin@db.museum.local/bronzes"
+    )
+    a.add_argument("--media", help="the team's shared media folder, as mounted on this workstation")
+    a.add_argument("--evidence", help="the team's shared evidence folder (signing key and audit anchor)")
+    a.set_defaults(func=cmd_join)
+
     a = s.add_parser("show", help="the people, their studio roles and their database groups")
     a.add_argument("--url", help=URL_HELP + "; without it, through --project")
     a.set_defaults(func=cmd_show)
@@ -154,6 +165,19 @@ def cmd_set_role(args: argparse.Namespace) -> int:
         with project.session() as s:
             person = users.change_role(s, args.name, by, role=args.role, admin=args.admin)
             print(f"{person.name} is now {users.describe(person)}")
+    return 0
+
+
+def cmd_join(args: argparse.Namespace) -> int:
+    from studio.project import Project
+
+    team_roles.libpq_url(args.url)  # refuses a password in the URL before anything is written
+    project = Project.create_team(args.folder, args.url, media=args.media, evidence=args.evidence)
+    with project, project.read() as s:
+        login = team_roles.login(s)
+        person = users.get_user(s, login) if team_roles.gated(s) else None
+    who = f"{person.name} ({users.describe(person)})" if person else f"{login} (a superuser: outside the gate)"
+    print(f"joined: {project.root} works on the team database as {who}")
     return 0
 
 
