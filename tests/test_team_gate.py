@@ -636,3 +636,40 @@ def test_team_join_makes_a_workstation_folder_for_the_login(
     assert "only editors may review" in capsys.readouterr().err
     assert main(["team", "join", str(tmp_path / "Other.studio"), "--url", team.login_url("lin")]) == 1
     assert "no password" in capsys.readouterr().err
+
+
+def test_the_producer_exports_on_their_own_login_and_check_holds(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Export reads through the one door on the producer's login; check accepts the server-written audit entries."""
+    from studio import exhibits
+    from studio.cli import main
+
+    evidence = tmp_path / "evidence"
+    folders = {who: tmp_path / f"{who}.studio" for who in ("morgan", "priya")}
+    for who, folder in folders.items():
+        Project.create_team(folder, team.login_url(who), evidence=evidence).close()
+    with team.session("lin") as s:
+        exhibit = exhibits.create_exhibit(s, "Ding", identifier="EX.1", actor=team.logins["lin"])
+        approved = review.create_draft(
+            s, exhibit_id=exhibit.id, kind="card", language="en", content=CARD, created_by=team.logins["lin"]
+        )
+        pending = review.create_draft(
+            s,
+            exhibit_id=exhibit.id,
+            kind="summary",
+            language="en",
+            content={"short": "Not yet."},
+            created_by=team.logins["lin"],
+        )
+        s.commit()
+    approve(team, "sam", int(approved.id or 0))
+    assert main(["-p", str(folders["morgan"]), "team", "set-role", team.logins["lin"], "--role", "editor"]) == 0
+    out = tmp_path / "out"
+    assert main(["-p", str(folders["priya"]), "export", "kiosk", "--out", str(out), "--no-progress"]) == 0
+    package = next(p for p in out.iterdir() if p.is_dir())
+    content = (package / "content.js").read_text(encoding="utf-8")
+    assert "A bronze ritual vessel" in content and "Not yet." not in content
+    assert pending.draft_id != approved.draft_id
+    capsys.readouterr()
+    assert main(["-p", str(folders["priya"]), "check"]) == 0, capsys.readouterr().out
