@@ -20,15 +20,17 @@ from studio.errors import StudioError
 from studio.export import ExportOptions, export_package, list_records, verify_package
 from studio.export.build import RemovalNeedsConfirmation
 from studio.export.richtext import to_html, to_plain
+from tests.conftest import BACKENDS, open_test_project
 from tests.export_helpers import Fixture, approve, build, card
 
 LEFT_OUT_TEXTS = ("待审核的文字", "Rejected summary", "Edited after approval", "Approved once")
 
 
-@pytest.fixture(scope="module")
-def fx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def fx(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
+    """The gallery project, as a SQLite file and as a team project in PostgreSQL."""
     root = tmp_path_factory.mktemp("export")
-    f = build(root)
+    f = build(root, create=lambda folder: open_test_project(request.param, folder, request))
     yield f
     f.project.close()
     shutil.rmtree(root, ignore_errors=True)

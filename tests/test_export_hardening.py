@@ -28,6 +28,7 @@ from studio.export.build import RemovalNeedsConfirmation
 from studio.export.names import item_slug, language_tag, semver
 from studio.export.publish import PublishReservation, pending
 from studio.project import Project
+from tests.conftest import BACKENDS, open_test_project
 from tests.export_helpers import MODEL, Fixture, approve, build, card
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,12 +54,12 @@ def _add_approved_cards(project: Project, editor: object, identifiers: list[str]
         approve(project, editor, rid)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def empty_project(tmp_path: Path) -> Iterator[Fixture]:
-    """Users and exhibits, nothing approved yet."""
+@pytest.fixture(params=BACKENDS)
+def empty_project(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fixture]:
+    """Users and exhibits, nothing approved yet; a SQLite project and a team project in PostgreSQL."""
     from studio import users
 
-    project = Project.create(tmp_path / "Hard.studio")
+    project = open_test_project(request.param, tmp_path / "Hard.studio", request)
     with project.session() as s:
         editor = users.add_user(s, "Morgan", "editor", admin=True)
         curator = users.add_user(s, "Lin", "curator", editor)
