@@ -15,7 +15,7 @@ from studio.drafting.record import StoredGrounding
 from studio.models import DraftRequestRecord, Exhibit, Passage, Source
 
 # What the curator's filter offers, in the order a curator works through them.
-EXHIBIT_STATES = ("no_drafts", "pending", "changes_requested", "approved", "rejected")
+EXHIBIT_STATES = ("no_drafts", "incomplete", "pending", "changes_requested", "approved", "rejected")
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,10 @@ def exhibit_state(states: list[str]) -> str:
     """One word for an exhibit: what still needs someone's attention comes first."""
     if not states:
         return "no_drafts"
-    for state in ("changes_requested", "pending", "approved"):
-        if state in states:
+    # A draft with a required part empty never reaches the queue: the curator has to finish it
+    # (it was shown as "Rejected" when nothing else was there).
+    for state in ("changes_requested", "incomplete", "pending", "approved"):
+        if state in states or (state == "incomplete" and "empty" in states):
             return state
     return "rejected"
 

@@ -206,3 +206,17 @@ def test_a_source_text_is_corrected_in_place_off_the_gui_thread(window: Any, qtb
     with window.state.project.read() as s:
         assert sources.get_source(s, source_id).text == corrected
         assert [(v.number, v.note) for v in sources.text_versions(s, source_id)][-1] == (2, "a typo")
+
+
+def test_an_exhibit_whose_draft_is_incomplete_says_so_not_rejected() -> None:
+    """A draft the model left a required part of empty never reaches the queue (issue 10); its
+    exhibit was listed as "Rejected". Every state the curator's list can show has its words."""
+    from studio.queries import EXHIBIT_STATES, exhibit_state
+    from ui.curate_view import STATE_LABELS, STATE_MARKS
+
+    assert exhibit_state(["incomplete"]) == "incomplete"
+    assert exhibit_state(["rejected", "incomplete"]) == "incomplete"
+    assert exhibit_state(["incomplete", "pending"]) == "incomplete"  # the curator has something to finish
+    assert exhibit_state(["changes_requested", "incomplete"]) == "changes_requested"
+    assert exhibit_state(["rejected"]) == "rejected" and exhibit_state([]) == "no_drafts"
+    assert set(STATE_LABELS) == set(STATE_MARKS) == set(EXHIBIT_STATES)

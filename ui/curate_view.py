@@ -35,6 +35,7 @@ from ui.transcript_view import TranscriptView
 
 STATE_LABELS = {
     "no_drafts": "No drafts",
+    "incomplete": "Incomplete",
     "pending": "Pending review",
     Decision.CHANGES_REQUESTED: "Changes requested",
     Decision.APPROVED: "Approved",
@@ -42,6 +43,7 @@ STATE_LABELS = {
 }
 STATE_MARKS = {
     "no_drafts": "○",
+    "incomplete": "◌",
     "pending": "◐",
     Decision.CHANGES_REQUESTED: "✎",
     Decision.APPROVED: "●",
