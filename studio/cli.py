@@ -15,6 +15,9 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
+from studio import team_roles
 from studio.errors import StudioError
 from studio.jobs import Cancelled
 
@@ -75,7 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:
         return 0
-    except Exception:  # noqa: BLE001 - a bug: say so plainly, keep the details for the report
+    except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, keep the details for the report
+        if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == "42501":
+            # A team database refusing what this login may not do (studio/team_roles.py): the
+            # studio's own checks normally say so first; the server's word is as clear.
+            print(f"heritage-studio: error: {team_roles.server_error(exc)}", file=sys.stderr)
+            return EXIT_ERROR
         report = _crash_report(traceback.format_exc())
         print(
             f"heritage-studio: internal error (this is a bug). Details were written to {report}",

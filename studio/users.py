@@ -102,6 +102,11 @@ def change_role(s: Session, name: str, by: User, *, role: str | None = None, adm
 
 def set_passphrase(s: Session, name: str, passphrase: str, by: User) -> User:
     """A person sets their own passphrase, or an admin sets (resets) someone's."""
+    if team_roles.gated(s):
+        raise StudioError(
+            "on a team database the sign-in is the database login's password: IT sets a new one with "
+            "heritage-studio team add-person NAME --role ROLE --url URL (docs/TEAM.md)"
+        )
     actor = _stored(s, by)
     person = get_user(s, name)
     if actor.id != person.id:

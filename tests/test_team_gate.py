@@ -673,3 +673,21 @@ def test_the_producer_exports_on_their_own_login_and_check_holds(
     assert pending.draft_id != approved.draft_id
     capsys.readouterr()
     assert main(["-p", str(folders["priya"]), "check"]) == 0, capsys.readouterr().out
+
+
+def test_the_cli_says_what_the_server_refused(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A client whose own check is gone still ends with a sentence, not a crash report."""
+    from studio.cli import main
+
+    folder = tmp_path / "Lin.studio"
+    Project.create_team(folder, team.login_url("lin")).close()
+    rev = draft_by(team, "sam")
+    monkeypatch.setattr(users, "require", lambda person, permission: None)
+    assert main(["-p", str(folder), "review", "approve", str(rev.id)]) == 1
+    said = capsys.readouterr().err
+    assert "the team database refused this" in said and "internal error" not in said
+    monkeypatch.setenv("HERITAGE_STUDIO_NEW_PASSPHRASE", "a long passphrase")
+    assert main(["-p", str(folder), "user", "passphrase", team.logins["lin"]]) == 1
+    assert "database login's password" in capsys.readouterr().err
