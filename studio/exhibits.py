@@ -133,9 +133,11 @@ def list_exhibits(s: Session, text: str = "") -> list[Exhibit]:
     text = text.strip()
     if text:
         like = f"%{text}%"
+        # ilike: SQLite's LIKE ignores ASCII case and PostgreSQL's does not; SQLAlchemy
+        # writes ILIKE there and lower() LIKE lower() here, the same match on both.
         in_record = or_(
             *(
-                col(field).like(like)
+                col(field).ilike(like)
                 for field in (
                     Exhibit.title,
                     Exhibit.identifier,

@@ -14,7 +14,12 @@ from studio.ingest import import_paths
 from studio.models import Passage
 from studio.project import Project
 from studio.samples import load_glossary_file
-from tests.makers import project  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def project(any_project: Project) -> Project:
+    """Every test here runs on a SQLite project and on a team project in PostgreSQL."""
+    return any_project
 
 
 def test_exhibit_dublin_core_round_trip(project: Project) -> None:

@@ -215,3 +215,13 @@ def test_check_on_postgresql_finds_rows_pointing_at_nothing_and_keys_removed(pg_
         "database: 1 row(s) of drafts point through exhibit_id at a missing exhibits row",
         "database: the foreign key passages.source_id -> sources was removed",
     ]
+
+
+def test_finding_an_exhibit_ignores_case_on_both_backends(any_project: Project) -> None:
+    from studio import exhibits
+
+    with any_project.session() as s:
+        exhibits.create_exhibit(s, "Ritual Ding", identifier="RMAA.1987.014", creator="Shang workshop")
+    with any_project.read() as s:
+        assert [e.title for e in exhibits.list_exhibits(s, "ritual ding")] == ["Ritual Ding"]
+        assert [e.title for e in exhibits.list_exhibits(s, "rmaa.1987")] == ["Ritual Ding"]
