@@ -2,7 +2,9 @@
 approved, current (not stale), public content.
 
 Extends the review-gate property test (tests/test_review_gate.py) with a model of the world that
-includes source replace / retire / visibility, metadata edits of an exhibit's record, person edits,
+includes source replace / retire / visibility / in-place text corrections (of the passage a card
+cites, or of another passage of the same source, which must leave the card's approval standing),
+metadata edits of an exhibit's record, person edits,
 flag acknowledgements, blocking flags and confirmations that a stale text is still true. The
 expected package is computed from the model alone, never read back from the database.
 """
@@ -31,6 +33,8 @@ from tests.makers import add_people
 NAMES = {"Morgan": "editor", "Sam": "editor", "Lin": "curator"}
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu"]
 PASSAGE = "The bronze vessel was cast for ancestral rituals"
+# A second paragraph, and enough words that each paragraph is a passage of its own (studio.text).
+FILLER = "and it was kept in the temple hall of the family for generations before it came to the museum"
 FLAG = {"kind": "unsupported_fact", "field": "body", "message": "a number the passages do not contain"}
 
 
@@ -44,7 +48,7 @@ class Rev:
     sha: str
     author: str
     flags: set[str]
-    grounds: tuple[int, int] | None  # (source lineage, version) it relies on now
+    grounds: tuple[int, int, int] | None  # (source lineage, identity of its first passage, row) it relies on now
     decisions: list[tuple[str, str]] = field(default_factory=list)  # (decision, role)
 
 
@@ -62,6 +66,10 @@ class GateWithSources(RuleBasedStateMachine):
         # sources: lineage -> list of (source row id, visibility) per version; retired lineages
         self.versions: dict[int, list[list[object]]] = {}
         self.retired: set[int] = set()
+        # Per lineage: how often its first passage (the one cards cite) changed identity (a replace,
+        # or a correction of that paragraph), and the words its two paragraphs say now.
+        self.ident: dict[int, int] = {}
+        self.words: dict[int, list[int]] = {}
         self.revs: dict[int, list[Rev]] = {}
         self.exhibit_of: dict[int, int] = {}
         self.blocking = False
@@ -77,17 +85,25 @@ class GateWithSources(RuleBasedStateMachine):
         self.counter += 1
         return self.counter
 
+    def _text(self, lineage: int) -> str:
+        first, second = self.words[lineage]
+        return (
+            f"{PASSAGE} in version {word(first)} of source {word(lineage)}, {FILLER}.\n\n"
+            f"A second paragraph, note {word(second)} of source {word(lineage)}, {FILLER}."
+        )
+
     def _write(self, lineage: int, version: int) -> Path:
+        self.words[lineage] = [self._next(), self._next()]
         path = self.tmp / f"source-{lineage}-v{version}.txt"
-        path.write_text(f"{PASSAGE} in version {word(version)} of source {word(lineage)}.", encoding="utf-8")
+        path.write_text(self._text(lineage), encoding="utf-8")
         return path
 
     # ------------------------------------------------------------------ model helpers
     def stale(self, rev: Rev) -> bool:
         if rev.grounds is None:
             return False
-        lineage, version = rev.grounds
-        return lineage in self.retired or version != len(self.versions[lineage]) - 1
+        lineage, ident, _row = rev.grounds
+        return lineage in self.retired or ident != self.ident[lineage]
 
     def expected(self) -> set[int]:
         out = set()
@@ -115,6 +131,7 @@ class GateWithSources(RuleBasedStateMachine):
     def add_source(self, lineage: int) -> None:
         source_id, _, _ = import_file(self.project, self._write(lineage, 0), exhibit_id=self.main_exhibit, actor="Lin")
         self.versions[lineage] = [[source_id, "public"]]
+        self.ident[lineage] = 0
 
     @rule(lineage=st.sampled_from([0, 1]))
     def replace_source(self, lineage: int) -> None:
@@ -130,6 +147,24 @@ class GateWithSources(RuleBasedStateMachine):
             actor="Lin",  # type: ignore[arg-type]
         )
         self.versions[lineage].append([new_id, self.versions[lineage][-1][1]])
+        self.ident[lineage] += 1  # a new file: every passage has a new identity
+
+    @rule(lineage=st.sampled_from([0, 1]), cited_paragraph=st.booleans())
+    def correct_source(self, lineage: int, cited_paragraph: bool) -> None:
+        """A curator corrects the text in place: the paragraph cards cite, or the other one."""
+        current = int(self.versions[lineage][-1][0])  # type: ignore[arg-type]
+        before = list(self.words[lineage])
+        self.words[lineage][0 if cited_paragraph else 1] = self._next()
+        if lineage in self.retired:
+            with pytest.raises(StudioError), self.project.session() as s:
+                sources.correct_text(s, current, self._text(lineage), "Lin", note="typo")
+            self.words[lineage] = before
+            return
+        with self.project.session() as s:
+            done = sources.correct_text(s, current, self._text(lineage), "Lin", note="typo")
+        assert (done.changed, done.kept) == (1, 1)
+        if cited_paragraph:
+            self.ident[lineage] += 1
 
     @rule(lineage=st.sampled_from([0, 1]))
     def retire_source(self, lineage: int) -> None:
@@ -158,9 +193,10 @@ class GateWithSources(RuleBasedStateMachine):
         grounds = None
         if lineage is not None and lineage not in self.retired:
             with self.project.read() as s:
-                [passage] = passages_of_source(s, int(self.versions[lineage][-1][0]))  # type: ignore[arg-type]
+                passage = passages_of_source(s, int(self.versions[lineage][-1][0]))[0]  # type: ignore[arg-type]
+            assert passage.text.startswith(PASSAGE)
             citations = {"1": int(passage.id or 0)}
-            grounds = (lineage, len(self.versions[lineage]) - 1)
+            grounds = (lineage, self.ident[lineage], len(self.versions[lineage]) - 1)
         with self.project.session() as s:
             exhibit = exhibits.create_exhibit(s, f"Exhibit {word(n)}", identifier=f"EX.{n}", actor="Lin")
             rev = review.create_draft(
@@ -194,8 +230,8 @@ class GateWithSources(RuleBasedStateMachine):
             rev = review.edit(s, draft, content, self.people[by])
         flags: set[str] = set()
         if previous.grounds is not None:
-            lineage, version = previous.grounds
-            if self.versions[lineage][version][1] != "public":
+            lineage, _ident, row = previous.grounds
+            if self.versions[lineage][row][1] != "public":
                 flags.add("only_internal_sources")
         assert {f["kind"] for f in rev.checks} == flags  # checks ran on the person's edit
         self.revs[draft].append(Rev(int(rev.id or 0), rev.sha256, by, flags, previous.grounds))
@@ -245,14 +281,17 @@ class GateWithSources(RuleBasedStateMachine):
     @rule(draft=drafts, by=st.sampled_from(sorted(NAMES)))
     def confirm(self, draft: int, by: str) -> None:
         rev = self.revs[draft][-1]
-        if NAMES[by] != "editor" or not self.stale(rev):
+        # Confirming vouches for the text as approving does: an editor, not its author under four-eyes.
+        if NAMES[by] != "editor" or not self.stale(rev) or (self.four_eyes and rev.author == by):
             with pytest.raises(StudioError), self.project.session() as s:
                 review.confirm_still_true(s, rev.id, self.people[by], "read again")
             return
         with self.project.session() as s:
             review.confirm_still_true(s, rev.id, self.people[by], "read again")
-        lineage, _version = rev.grounds  # type: ignore[misc]
-        rev.grounds = None if lineage in self.retired else (lineage, len(self.versions[lineage]) - 1)
+        lineage, _ident, _row = rev.grounds  # type: ignore[misc]
+        rev.grounds = (
+            None if lineage in self.retired else (lineage, self.ident[lineage], len(self.versions[lineage]) - 1)
+        )
 
     # ------------------------------------------------------------------ the exhibit's record
     @rule(secret=st.booleans())
