@@ -225,3 +225,46 @@ def test_finding_an_exhibit_ignores_case_on_both_backends(any_project: Project) 
     with any_project.read() as s:
         assert [e.title for e in exhibits.list_exhibits(s, "ritual ding")] == ["Ritual Ding"]
         assert [e.title for e in exhibits.list_exhibits(s, "rmaa.1987")] == ["Ritual Ding"]
+
+
+def test_two_workstations_adding_revisions_at_once_get_one_number_each_and_one_audit_chain(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """The next revision number is read and then written (max + 1); under the advisory write lock
+    two workstations never read the same one, as two processes never do under SQLite's BEGIN IMMEDIATE."""
+    import threading
+
+    from studio import audit, review
+
+    url = postgres_server.create_project_database()
+    media = tmp_path / "share" / "media"
+    first = Project.create_team(tmp_path / "a" / "Team.studio", url, media=media)
+    second = Project.open(_second_workstation(first.root, tmp_path / "b" / "Team.studio"))
+    try:
+        with first.session() as s:
+            draft_id = review.create_draft(
+                s, exhibit_id=None, kind="card", content={"title": "Ding", "body": "v0"}, created_by="Lin"
+            ).draft_id
+        errors: list[BaseException] = []
+
+        def write(project: Project, who: str) -> None:
+            try:
+                for n in range(15):
+                    with project.session() as s:
+                        review.add_revision(s, draft_id, {"title": "Ding", "body": f"{who} {n}"}, created_by=who)
+            except Exception as exc:  # noqa: BLE001 - reported below with the numbers
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(p, who)) for p, who in ((first, "Lin"), (second, "Sam"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+        with second.read() as s:
+            numbers = [r.number for r in review.revisions(s, draft_id)]
+            assert audit.verify(s) == []
+        assert sorted(numbers) == list(range(1, 32))
+    finally:
+        second.close()
+        first.close()
