@@ -75,11 +75,11 @@ def load_item(project: Project, draft_id: int) -> ReviewItem:
         if draft.exhibit_id:
             pictures = sources.list_sources(s, draft.exhibit_id, kind=SourceKind.IMAGE)
             if pictures:
-                image = project.media.path(pictures[0].media_sha256).read_bytes()
+                image = project.media.require(pictures[0].media_sha256).read_bytes()
         audio_path = None
         if draft.kind == DraftKind.TRANSCRIPT and draft.source_id:
             recording = sources.get_source(s, draft.source_id)
-            audio_path = str(project.media.path(recording.media_sha256))
+            audio_path = str(project.media.require(recording.media_sha256))
         context: list[Passage] = []
         if not cited and draft.exhibit_id and draft.kind != DraftKind.TRANSCRIPT:
             context = passages_of_exhibit(s, draft.exhibit_id)[:CONTEXT_PASSAGES]

@@ -201,3 +201,21 @@ def test_two_workstations_share_one_media_folder_and_an_unmounted_share_is_refus
     share.rmdir()
     hidden.rename(share)
     Project.open(editor_root).close()
+
+
+def test_the_review_desk_says_which_picture_is_missing_instead_of_failing_obscurely(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from studio import review_desk
+    from tests.export_helpers import build
+
+    fx = build(tmp_path, audio=False)
+    with fx.project.read() as s:
+        (picture,) = s.execute(
+            text("SELECT media_sha256 FROM sources WHERE kind = 'image' AND exhibit_id = :e"),
+            {"e": fx.exhibits["ding"]},
+        ).one()
+    fx.project.media.path(picture).unlink()
+    with pytest.raises(IntegrityError, match=rf"media blob {picture[:12]}… is not in the media store at"):
+        review_desk.load_item(fx.project, fx.drafts["ding_en"])
+    fx.project.close()

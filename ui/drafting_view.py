@@ -685,7 +685,7 @@ class DraftingView(QWidget):
         def read(project: Project) -> bytes | None:  # the exhibit's first picture, read off the GUI thread
             with project.read() as s:
                 pictures = sources.list_sources(s, exhibit_id, kind="image")
-            return project.media.path(pictures[0].media_sha256).read_bytes() if pictures else None
+            return project.media.require(pictures[0].media_sha256).read_bytes() if pictures else None
 
         def show(image: bytes | None) -> None:
             self.preview.show_content(view["content"], language, view.get("checks", []), image, now=True)

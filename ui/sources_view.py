@@ -295,7 +295,9 @@ class SourcesView(QWidget):
             out = []
             for source in rows:
                 thumb = None
-                if source.thumbnail_sha256:
+                # A missing thumbnail (a team share not mounted, a damaged store) leaves its row
+                # without a picture; `check` names it, and the list stays usable.
+                if source.thumbnail_sha256 and project.media.has(source.thumbnail_sha256):
                     thumb = project.media.path(source.thumbnail_sha256).read_bytes()
                 out.append((source, thumb))
             return out
