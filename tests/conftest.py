@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from studio.project import Project
 from tests.postgres_server import PostgresServer, postgres_server  # noqa: F401  (session fixture, TEAM.md)
@@ -69,14 +70,19 @@ def open_test_project(kind: str, folder: Path, request: pytest.FixtureRequest) -
     if kind == "sqlite":
         return Project.create(folder)
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    return Project.create_team(folder, server.create_project_database())
+    url = server.create_project_database()
+    # Dropped when the requesting test or fixture ends: hundreds of 9 MB databases would fill the temp dir.
+    request.addfinalizer(lambda: server.drop_database(str(make_url(url).database)))
+    return Project.create_team(folder, url)
 
 
 @pytest.fixture
 def pg_project(tmp_path: Path, postgres_server: PostgresServer) -> Iterator[Project]:
     """An open team project on a fresh database (a copy of the migrated template)."""
-    with Project.create_team(tmp_path / "Team.studio", postgres_server.create_project_database()) as p:
+    url = postgres_server.create_project_database()
+    with Project.create_team(tmp_path / "Team.studio", url) as p:
         yield p
+    postgres_server.drop_database(str(make_url(url).database))
 
 
 @pytest.fixture(params=BACKENDS)

@@ -82,6 +82,7 @@ class PostgresServer:
         self.pgpass = root / "pgpass"
         self._counter = 0
         self._template_ready = False
+        self._version: int | None = None
         self._as_root = os.geteuid() == 0
 
     # ------------------------------------------------------------ lifecycle
@@ -191,8 +192,21 @@ class PostgresServer:
             self._counter += 1
             name = f"test_{os.getpid()}_{self._counter}"
         clause = f" TEMPLATE {template}" if template else ""
+        if template and self._file_copy():
+            # FILE_COPY copies the template's files in one go: about 3x faster than
+            # PostgreSQL 15's default WAL_LOG for a small database (no fsync here).
+            clause += " STRATEGY FILE_COPY"
         self.execute(f'CREATE DATABASE "{name}"{clause}')
         return self.superuser_url(name)
+
+    def drop_database(self, name: str) -> None:
+        """Remove a test's database (about 9 MB each), closing any connection still open to it."""
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _file_copy(self) -> bool:
+        if self._version is None:
+            self._version = int(self.execute("SHOW server_version_num")[0][0])
+        return self._version >= 150000
 
     def create_project_database(self, name: str | None = None) -> str:
         """A fresh database already at the latest schema: a copy of a template migrated once per session."""
