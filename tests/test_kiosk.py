@@ -168,6 +168,8 @@ def test_navigation_language_audio_and_accessibility(kiosk: tuple[Fixture, Path]
         assert page.get_attribute("#transcript button >> nth=1", "aria-current") == "true"
         # The transcript came from speech recognition; visitors are told, in their language.
         assert "speech recognition" in page.text_content("#item-disclosure")
+        # Said once, in the project's wording (the export's line), not again in the kiosk's own words.
+        assert page.text_content("#item-disclosure").count("speech recognition") == 1
         page.click("#play-button")
         k.wait_until("document.getElementById('play-button').textContent === 'Pause'")
         assert not page.evaluate("document.getElementById('item-audio').paused")

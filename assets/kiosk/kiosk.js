@@ -182,10 +182,15 @@
     });
     var said = lines.join(" ");
     // The export's own sentence already says "AI" when a model wrote; an object's flags are all said.
-    var saidAi = typeof d === "string" && p.disclosure_says_ai;
+    var line = typeof d === "string";
+    var saidAi = line && p.disclosure_says_ai;
+    // The line is in the project's wording (its settings); the kiosk's own sentence is added only
+    // for what the line does not say, so a visitor is not told the same thing twice.
     if (flags.ai_drafted && !saidAi) { lines.push(ui("disclosure_ai")); }
-    if (flags.machine_translated) { lines.push(ui("disclosure_translated")); }
-    if (flags.machine_transcribed && v.audio) { lines.push(ui("disclosure_transcribed")); }
+    if (flags.machine_translated && !(line && p.disclosure_says_translated)) { lines.push(ui("disclosure_translated")); }
+    if (flags.machine_transcribed && v.audio && !(line && p.disclosure_says_transcribed)) {
+      lines.push(ui("disclosure_transcribed"));
+    }
     if (!said && p.approved_by) {
       lines.push(ui("disclosure_approved", { editor: p.approved_by, date: p.approved_on || "" }));
     }

@@ -258,8 +258,12 @@ def _visitor_provenance(text: LanguageText) -> dict[str, Any]:
         "machine_transcribed": merged.machine_transcribed
         or bool(text.transcribed_by)
         or any(r.author_kind == AuthorKind.MODEL for r in heard),
-        # _disclosure_line's AI template already says "AI" when any revision was a model's
+        # _disclosure_line's AI template already says "AI" when any revision was a model's, and
+        # its clauses (the project's wording) say machine translation and transcription: the kiosk
+        # adds its own sentence only for what the line does not say.
         "disclosure_says_ai": merged.ai_drafted or merged.machine_translated,
+        "disclosure_says_translated": merged.machine_translated or text.machine_translated,
+        "disclosure_says_transcribed": merged.machine_transcribed,
         "approved_by": ", ".join(dict.fromkeys(r.reviewer for r in text.revisions)),
         "approved_on": text.revisions[0].approved_at[:10],
     }
