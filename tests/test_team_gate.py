@@ -691,3 +691,22 @@ def test_the_cli_says_what_the_server_refused(
     monkeypatch.setenv("HERITAGE_STUDIO_NEW_PASSPHRASE", "a long passphrase")
     assert main(["-p", str(folder), "user", "passphrase", team.logins["lin"]]) == 1
     assert "database login's password" in capsys.readouterr().err
+
+
+def test_a_login_cannot_shadow_the_gates_tables(team: Team) -> None:
+    """No temporary table or schema of a person's own for the gate's triggers to read instead of ours."""
+    for statement in (
+        "CREATE TEMP TABLE settings (key text, value_json text)",
+        "CREATE SCHEMA mine",
+        "CREATE TABLE public.settings2 (key text)",
+    ):
+        with team.raw("sam") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
+    with team.superuser() as conn:
+        configs = conn.execute(
+            "SELECT proname, proconfig FROM pg_proc WHERE proname IN ('heritage_review_gate', 'heritage_set_role')"
+        ).fetchall()
+    assert sorted(configs) == [
+        ("heritage_review_gate", ["search_path=pg_catalog, public, pg_temp"]),
+        ("heritage_set_role", ["search_path=pg_catalog, public, pg_temp"]),
+    ]
