@@ -73,6 +73,8 @@ class Project:
         # team it must be a folder every workstation reaches, or a second
         # workstation could neither anchor nor sign (see _evidence_root).
         self.evidence_dir = evidence_root or root
+        # How long a team write waits for another workstation's (SQLite: BUSY_TIMEOUT_MS).
+        self.write_wait_s = BUSY_TIMEOUT_MS / 1000
         # One writer at a time inside this process; SQLite serialises
         # writers across processes (BEGIN IMMEDIATE + busy timeout),
         # PostgreSQL across workstations (the advisory lock in `session`).
@@ -310,7 +312,7 @@ class Project:
         with self._write_lock, Session(self.engine.execution_options(immediate=True), expire_on_commit=False) as s:
             try:
                 if self.dialect == "postgresql":
-                    s.execute(sql("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+                    self._take_write_lock(s)
                 yield s
                 s.commit()
             except BaseException:
@@ -318,6 +320,22 @@ class Project:
                 raise
             if s.info.pop("audit_grew", False):
                 anchor.advance(self.evidence_dir, self.engine)
+
+    def _take_write_lock(self, s: Session) -> None:
+        # Waits as long as SQLite's busy timeout, then says so: a workstation
+        # holding the lock (a hung client, a psql session left open) must not
+        # freeze every other one without a word. lock_timeout bounds this wait
+        # and any row lock later in the same transaction, as busy_timeout does.
+        s.execute(sql(f"SET LOCAL lock_timeout = {int(self.write_wait_s * 1000)}"))
+        try:
+            s.execute(sql("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+        except sa_exc.OperationalError as exc:
+            if getattr(getattr(exc, "orig", None), "sqlstate", "") != "55P03":  # lock_not_available
+                raise
+            raise StudioError(
+                f"another workstation has been writing to the project for {self.write_wait_s:.0f} s; "
+                "nothing was changed here, try again in a moment"
+            ) from exc
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

@@ -268,3 +268,38 @@ def test_two_workstations_adding_revisions_at_once_get_one_number_each_and_one_a
     finally:
         second.close()
         first.close()
+
+
+def test_a_workstation_holding_the_write_lock_too_long_is_a_clear_error_not_a_freeze(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    import threading
+
+    url = postgres_server.create_project_database()
+    media = tmp_path / "share" / "media"
+    first = Project.create_team(tmp_path / "a" / "Team.studio", url, media=media)
+    second = Project.open(_second_workstation(first.root, tmp_path / "b" / "Team.studio"))
+    second.write_wait_s = 0.5
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with first.session():
+            holding.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(30)
+        with (
+            pytest.raises(StudioError, match="another workstation has been writing to the project"),
+            second.session() as s,
+        ):
+            users.add_user(s, "Lin", "curator", admin=True)
+    finally:
+        release.set()
+        holder.join(30)
+    with second.session() as s:  # free again: the write goes through
+        users.add_user(s, "Lin", "curator", admin=True)
+    second.close()
+    first.close()
