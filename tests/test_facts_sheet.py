@@ -16,7 +16,7 @@ from studio import exhibits, facts, glossary, ingest, review, screening, setting
 from studio.errors import PermissionDenied, StudioError
 from studio.models import User
 from studio.project import Project
-from tests.makers import add_people, project  # noqa: F401  (fixture)
+from tests.makers import add_people
 
 LABEL = (
     "Ritual food cauldron (ding)\n\nLate Shang dynasty, about 1200–1050 BCE. Cast bronze. RMAA.1987.014\n\n"
@@ -54,6 +54,12 @@ def _proposals(messages: Sequence[ChatMessage], params: GenerationParams) -> str
     if "solid gold" in text:
         return json.dumps({"facts": [{"kind": "material", "claim": "solid gold", "quote": "the ding is solid gold"}]})
     return json.dumps({"facts": []})
+
+
+@pytest.fixture
+def project(any_project: Project) -> Project:
+    """Every test here runs on a SQLite project and on a team project in PostgreSQL."""
+    return any_project
 
 
 @pytest.fixture
