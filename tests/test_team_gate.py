@@ -710,3 +710,25 @@ def test_a_login_cannot_shadow_the_gates_tables(team: Team) -> None:
         ("heritage_review_gate", ["search_path=pg_catalog, public, pg_temp"]),
         ("heritage_set_role", ["search_path=pg_catalog, public, pg_temp"]),
     ]
+
+
+def test_an_editor_of_another_project_on_the_server_cannot_decide_here(
+    team: Team, postgres_server: PostgresServer
+) -> None:
+    """Roles are server-wide; being a person of this project is not."""
+    other = make_team(postgres_server, {"outsider": ("editor", True)})
+    outsider = other.logins["outsider"]
+    rev = draft_by(team, "lin")
+    team.logins["outsider"], team.passwords[outsider] = outsider, other.passwords[outsider]
+    with team.raw("outsider") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(
+            "INSERT INTO reviews (revision_id, revision_sha256, decision, reviewer, reviewer_role, created_at) "
+            "VALUES (%s, %s, 'approved', %s, 'editor', '2026-11-27T00:00:00+00:00')",
+            (rev.id, rev.sha256, outsider),
+        )
+    with team.raw("outsider") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(
+            "INSERT INTO revisions (draft_id, number, content_json, sha256, author_kind, created_by, created_at) "
+            "VALUES (%s, 2, '{}', %s, 'person', %s, '2026-11-27T00:00:00+00:00')",
+            (rev.draft_id, "0" * 64, outsider),
+        )
