@@ -274,3 +274,10 @@ def test_a_text_takes_one_fact_of_each_kind_before_a_second_of_any() -> None:
     ]
     chosen = compose.choose(offered, "card", limit=4)
     assert [f.fact_id for f in chosen] == [1, 4, 5, 2] and [f.n for f in chosen] == [1, 2, 3, 4]
+
+
+def test_a_chinese_card_has_room_for_more_than_one_facts_sentence() -> None:
+    from generators.facts import compose
+
+    assert compose.per_fact_count(4, 6, 210, "zh-Hans") == 4  # the Chinese card's body: 210 characters
+    assert compose.per_fact_count(4, 6, 210, "en") == 1

@@ -161,10 +161,15 @@ def char_limits(limits: Mapping[str, Any]) -> dict[str, int]:
     return out
 
 
-def per_fact_count(most: int, facts: int, chars: int | None) -> int:
+SENTENCE_ROOM = {"en": 120, "zh": 50}  # characters one fact's sentence takes, about
+
+
+def per_fact_count(most: int, facts: int, chars: int | None, language: str = "en") -> int:
     """How many facts get a sentence in a per-fact field: the field's most, the facts
-    there are, and fewer when the field is short (about 120 characters a sentence)."""
-    return max(1, min(most, facts, chars // 120 if chars else most))
+    there are, and fewer when the field is short (about 120 characters a sentence in
+    English, 50 in Chinese: at 120 a Chinese card's 210 characters held one fact)."""
+    room = SENTENCE_ROOM["zh" if language.startswith("zh") else "en"]
+    return max(1, min(most, facts, chars // room if chars else most))
 
 
 SENTENCE_CHARS = 200  # one sentence, at most; a field's own limit is tighter when it has one
@@ -434,7 +439,7 @@ def compose(
             content[name], title_from = title_for(title if title is not None else exhibit, language, facts, chars)
             continue
         if shape == "per_fact":
-            count = per_fact_count(most, len(facts), chars)
+            count = per_fact_count(most, len(facts), chars, language)
             each = min(SENTENCE_CHARS, chars // max(1, count)) if chars else SENTENCE_CHARS
             groups = [[f] for f in facts[:count]]
             body_facts += [f.n for f in facts[:count]]
