@@ -191,3 +191,21 @@ def test_the_cli_shows_and_corrects_a_source_text(
     assert main([*base, "text-history", str(source_id)]) == 0
     history = capsys.readouterr().out
     assert "imported" in history and "date" in history
+
+
+def test_the_cli_queue_lists_a_stale_approval_to_confirm(
+    project: Project, label: tuple[int, int], people: dict[str, User], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from studio.cli import main
+
+    exhibit_id, source_id = label
+    card = approved_card(project, exhibit_id, 0, people["Morgan"])
+    with project.session() as s:
+        sources.correct_text(s, source_id, TYPO_FIXED, "Lin")
+    assert main(["--project", str(project.root), "--user", "Morgan", "review", "queue"]) == 0
+    [row] = [line for line in capsys.readouterr().out.splitlines() if line.startswith(str(card.id))]
+    assert "approved, stale" in row
+    assert main(["--project", str(project.root), "--user", "Morgan", "review", "confirm", str(card.id)]) == 0
+    capsys.readouterr()
+    assert main(["--project", str(project.root), "--user", "Morgan", "review", "queue"]) == 0
+    assert "nothing waiting for review" in capsys.readouterr().out

@@ -106,12 +106,26 @@ def cmd_drafts_show(args: argparse.Namespace) -> int:
 def cmd_queue(args: argparse.Namespace) -> int:
     with open_project(args) as project, project.read() as s:
         exhibit_id = exhibits.get_exhibit(s, args.exhibit).id if args.exhibit else None
+        # Pending revisions, then approved ones gone stale (review confirm REV, or request changes).
+        waiting = [(d, r, "pending") for d, r in review.pending_revisions(s, exhibit_id)]
+        waiting += [(d, r, "approved, stale") for d, r in review.stale_approvals(s, exhibit_id)]
         rows = [
-            [str(r.id), str(d.id), d.kind, d.language, str(d.exhibit_id or ""), r.created_by, _preview(r.content)]
-            for d, r in review.pending_revisions(s, exhibit_id)
+            [
+                str(r.id),
+                str(d.id),
+                d.kind,
+                d.language,
+                str(d.exhibit_id or ""),
+                r.created_by,
+                state,
+                _preview(r.content),
+            ]
+            for d, r, state in waiting
         ]
     print(
-        table(rows, ["rev", "draft", "kind", "lang", "exhibit", "by", "text"]) if rows else "nothing waiting for review"
+        table(rows, ["rev", "draft", "kind", "lang", "exhibit", "by", "state", "text"])
+        if rows
+        else "nothing waiting for review"
     )
     return 0
 
