@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from generators.citations import cited_numbers, sentences, strip_citations
+from generators.messages import CodedText, as_data, say
 from generators.text_measures import LOOP_REPEATS, chinese_names, english_names, foreign_runs, is_loop, numbers
 
 FieldValue = str | Sequence[str]
@@ -24,8 +25,14 @@ class Flag:
     message: str
     excerpt: str = ""
 
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, object]:
+        found: dict[str, object] = asdict(self)
+        found["message"] = str(self.message)
+        if isinstance(self.message, CodedText):
+            # Kept beside the English so the app says it in its language after a round trip
+            # through the database (ui/card_preview.check_line).
+            found["said"] = as_data(self.message)
+        return found
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ def uncited_sentences(field: str, value: FieldValue) -> list[Flag]:
     for item in _items(value):
         for sentence in sentences(item):
             if not cited_numbers(sentence):
-                flags.append(Flag("uncited_sentence", field, "sentence cites no passage", sentence))
+                flags.append(Flag("uncited_sentence", field, say("flag_uncited"), sentence))
     return flags
 
 
@@ -70,9 +77,7 @@ def unknown_citations(field: str, value: FieldValue, passages: Mapping[int, str]
     for item in _items(value):
         for n in cited_numbers(item):
             if n not in passages:
-                flags.append(
-                    Flag("unknown_citation", field, f"cites [{n}], which is not one of the passages", f"[{n}]")
-                )
+                flags.append(Flag("unknown_citation", field, say("flag_unknown_citation", n=n), f"[{n}]"))
     return flags
 
 
@@ -88,17 +93,17 @@ def unsupported_facts(field: str, value: FieldValue, passages: Mapping[int, str]
         for sentence in sentences(item):
             cited = [passages[n] for n in cited_numbers(sentence) if n in passages]
             evidence = " ".join(cited) if cited else " ".join(passages.values())
-            where = "the cited passages" if cited else "any passage"
+            where = say("flag_where_cited") if cited else say("flag_where_any")
             for number in sorted(numbers(sentence) - numbers(evidence)):
-                flags.append(Flag("unsupported_fact", field, f"number or date {number} is not in {where}", number))
+                flags.append(Flag("unsupported_fact", field, say("flag_number", number=number, where=where), number))
             lowered = evidence.lower()
             for word in english_names(sentence):
                 if word.lower() not in lowered:
-                    flags.append(Flag("unsupported_fact", field, f"name '{word}' is not in {where}", word))
+                    flags.append(Flag("unsupported_fact", field, say("flag_name", name=word, where=where), word))
             if _CJK.search(evidence):
                 for name in sorted(chinese_names(sentence)):
                     if name not in evidence:
-                        flags.append(Flag("unsupported_fact", field, f"name '{name}' is not in {where}", name))
+                        flags.append(Flag("unsupported_fact", field, say("flag_name", name=name, where=where), name))
     return flags
 
 
@@ -158,12 +163,15 @@ def weak_support(field: str, value: FieldValue, passages: Mapping[int, str]) -> 
             share = len(mine & theirs) / len(mine)
             if share < SUPPORT_MIN:
                 cites = ", ".join(f"[{n}]" for n in cited)
-                message = f"only {share:.0%} of its words are in {cites}: check that the passage says this"
+                message: str = say("flag_weak_support", share=f"{share:.0%}", cites=cites)
                 # Often the fact is right and the number wrong: say which passage has it.
                 best = max(passages, key=lambda n: len(mine & words_of(passages[n])))
                 best_share = len(mine & words_of(passages[best])) / len(mine)
                 if best not in cited and best_share >= 2 * SUPPORT_MIN:
-                    message += f" (passage [{best}] has {best_share:.0%} of them)"
+                    message = say(
+                        "flag_weak_support_elsewhere", share=f"{share:.0%}", cites=cites, best=best,
+                        best_share=f"{best_share:.0%}",
+                    )  # fmt: skip
                 flags.append(Flag("weak_support", field, message, body[:60]))
     return flags
 
@@ -187,8 +195,7 @@ def cites_instructions(field: str, value: FieldValue, passages: Mapping[int, str
                         Flag(
                             "cites_instructions",
                             field,
-                            f"cites [{n}], a passage that addresses the model ('{talking[n][:40]}'): "
-                            "check that this is a fact about the object",
+                            say("flag_cites_instructions", n=n, words=talking[n][:40]),
                             strip_citations(sentence)[:60],
                         )
                     )
@@ -218,7 +225,12 @@ def glossary_variants(field: str, value: FieldValue, rules: Sequence[GlossaryRul
                     if any(a <= start and start + len(variant) <= b for a, b in preferred_spans):
                         continue
                     flags.append(
-                        Flag("glossary_variant", field, f"write '{rule.preferred}' instead of '{variant}'", variant)
+                        Flag(
+                            "glossary_variant",
+                            field,
+                            say("flag_glossary", preferred=rule.preferred, variant=variant),
+                            variant,
+                        )
                     )
     return flags
 
@@ -228,7 +240,7 @@ def doubled(field: str, value: FieldValue) -> list[Flag]:
     for item in _items(value):
         for pattern in (_DOUBLED_ZH, _DOUBLED_WORD, _DOUBLED_PUNCT):
             for match in pattern.finditer(item):
-                flags.append(Flag("doubled", field, f"doubled '{match.group(1)}'", match.group(0)))
+                flags.append(Flag("doubled", field, say("flag_doubled", word=match.group(1)), match.group(0)))
     return flags
 
 
@@ -256,7 +268,7 @@ def wrong_language(field: str, value: FieldValue, language: str) -> list[Flag]:
         Flag(
             "wrong_language",
             field,
-            f"written in {_LANGUAGE_NAMES[found]}, but {_LANGUAGE_NAMES[base]} was asked for",
+            say("flag_wrong_language", found=say(f"language_{found}"), asked=say(f"language_{base}")),
             text[:60],
         )
     ]
@@ -269,7 +281,7 @@ def mixed_script(field: str, value: FieldValue, language: str, allowed: set[str]
     flags = []
     for item in _items(value):
         for run in foreign_runs(item, language, allowed):
-            flags.append(Flag("mixed_script", field, f"'{run[:20]}' is in another script than the card", run[:60]))
+            flags.append(Flag("mixed_script", field, say("flag_mixed_script", run=run[:20]), run[:60]))
     return flags
 
 
@@ -283,7 +295,7 @@ def looping(field: str, value: FieldValue) -> list[Flag]:
         Flag(
             "loop",
             field,
-            f"the text repeats itself (a sentence or item {LOOP_REPEATS} times or more, or half its phrases)",
+            say("flag_loop", n=LOOP_REPEATS),
             items[0][:60],
         )
     ]
@@ -326,7 +338,7 @@ def copied_example(field: str, value: FieldValue, example: str) -> list[Flag]:
                 Flag(
                     "copied_example",
                     field,
-                    "copies the prompt's format example (a made-up object), not the sources",
+                    say("flag_copied_example"),
                     text[:60],
                 )
             )
@@ -345,15 +357,13 @@ def over_length(field: str, value: FieldValue, limit: FieldLimit) -> list[Flag]:
     flags = []
     items = _items(value)
     if limit.max_items is not None and len(items) > limit.max_items:
-        flags.append(Flag("over_length", field, f"{len(items)} items; the template allows {limit.max_items}"))
+        flags.append(Flag("over_length", field, say("flag_items", n=len(items), limit=limit.max_items)))
     for item in items:
         chars, words = text_length(item)
         if limit.max_chars is not None and chars > limit.max_chars:
-            flags.append(
-                Flag("over_length", field, f"{chars} characters; the template allows {limit.max_chars}", item[:60])
-            )
+            flags.append(Flag("over_length", field, say("flag_chars", n=chars, limit=limit.max_chars), item[:60]))
         if limit.max_words is not None and words > limit.max_words:
-            flags.append(Flag("over_length", field, f"{words} words; the template allows {limit.max_words}", item[:60]))
+            flags.append(Flag("over_length", field, say("flag_words", n=words, limit=limit.max_words), item[:60]))
     return flags
 
 
@@ -375,7 +385,7 @@ def check_content(
     flags: list[Flag] = []
     for field in required_fields:
         if not any(i.strip() for i in _items(content.get(field, ""))):
-            flags.append(Flag("missing_field", field, "the draft left this field empty"))
+            flags.append(Flag("missing_field", field, say("flag_missing")))
     for field, value in content.items():
         if not isinstance(value, (str, list, tuple)):
             continue
@@ -405,9 +415,9 @@ def translation_drift(field: str, original: FieldValue, translated: FieldValue) 
     flags = []
     before, after = " ".join(_items(original)), " ".join(_items(translated))
     for number in sorted(numbers(before) - numbers(after)):
-        flags.append(Flag("number_changed", field, f"the original's {number} is missing from the translation", number))
+        flags.append(Flag("number_changed", field, say("flag_number_missing", number=number), number))
     for number in sorted(numbers(after) - numbers(before)):
-        flags.append(Flag("number_changed", field, f"{number} is not in the original", number))
+        flags.append(Flag("number_changed", field, say("flag_number_added", number=number), number))
     if set(cited_numbers(before)) != set(cited_numbers(after)):
-        flags.append(Flag("citation_changed", field, "the translation's citation markers differ from the original's"))
+        flags.append(Flag("citation_changed", field, say("flag_citations_changed")))
     return flags

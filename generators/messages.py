@@ -54,9 +54,72 @@ class EngineMessage(CodedText):
         "whisper_done": "transcribed {name}",
         "engine_fallback": "The {preferred} engine cannot run {model} on this computer ({why}); "
         "the studio uses the {engine} engine instead. Drafts record which engine wrote them.",
+        # the checks' findings on a draft (generators.checks)
+        "flag_uncited": "sentence cites no passage",
+        "flag_unknown_citation": "cites [{n}], which is not one of the passages",
+        "flag_where_cited": "the cited passages",
+        "flag_where_any": "any passage",
+        "flag_number": "number or date {number} is not in {where}",
+        "flag_name": "name '{name}' is not in {where}",
+        "flag_weak_support": "only {share} of its words are in {cites}: check that the passage says this",
+        "flag_weak_support_elsewhere": "only {share} of its words are in {cites}: check that the passage says this "
+        "(passage [{best}] has {best_share} of them)",
+        "flag_cites_instructions": "cites [{n}], a passage that addresses the model ('{words}'): "
+        "check that this is a fact about the object",
+        "flag_glossary": "write '{preferred}' instead of '{variant}'",
+        "flag_doubled": "doubled '{word}'",
+        "language_zh": "Chinese",
+        "language_en": "English",
+        "flag_wrong_language": "written in {found}, but {asked} was asked for",
+        "flag_mixed_script": "'{run}' is in another script than the card",
+        "flag_loop": "the text repeats itself (a sentence or item {n} times or more, or half its phrases)",
+        "flag_copied_example": "copies the prompt's format example (a made-up object), not the sources",
+        "flag_items": "{n} items; the template allows {limit}",
+        "flag_chars": "{n} characters; the template allows {limit}",
+        "flag_words": "{n} words; the template allows {limit}",
+        "flag_missing": "the draft left this field empty",
+        "flag_number_missing": "the original's {number} is missing from the translation",
+        "flag_number_added": "{number} is not in the original",
+        "flag_citations_changed": "the translation's citation markers differ from the original's",
     }
 
 
 def say(code: str, **params: object) -> EngineMessage:
     """The engine message `code` with its details filled in."""
     return EngineMessage(code, **params)
+
+
+def as_data(message: CodedText) -> dict[str, object]:
+    """A message as JSON-ready data (its code and values, nested messages too), for a record
+    that is read back later: a check flag stored with its revision."""
+
+    def value(v: object) -> object:
+        if isinstance(v, CodedText):
+            return as_data(v)
+        if isinstance(v, list):
+            return [value(x) for x in v]
+        return v if isinstance(v, (int, float, bool)) or v is None else str(v)
+
+    return {"code": message.code, "params": {k: value(v) for k, v in message.params.items()}}
+
+
+def from_data(data: object, kind: type[CodedText] = EngineMessage) -> CodedText | None:
+    """The message `as_data` wrote, or None when the data is not one `kind` knows (a record
+    from an older version says its English text instead)."""
+    if not isinstance(data, dict) or not isinstance(data.get("params", {}), dict):
+        return None
+    code = data.get("code")
+    if code != JOINED and code not in kind.TEMPLATES:
+        return None
+
+    def value(v: object) -> object:
+        if isinstance(v, dict):
+            return from_data(v, kind) or ""
+        if isinstance(v, list):
+            return [value(x) for x in v]
+        return v
+
+    try:
+        return kind(str(code), **{k: value(v) for k, v in data.get("params", {}).items()})
+    except (KeyError, IndexError, ValueError):
+        return None

@@ -43,7 +43,7 @@ def _texts(content: dict[str, Any]) -> dict[str, Any]:
 
 def check_edit(
     s: Session, draft: Draft, content: dict[str, Any], grounds: dict[str, Any]
-) -> tuple[list[dict[str, str]], dict[str, int], dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], dict[str, int], dict[str, Any]]:
     """(flags, citations {n: passage id}, grounds) for a person's edit of `draft`,
     given the grounds the previous revision relied on."""
     texts = _texts(content)

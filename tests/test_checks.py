@@ -134,7 +134,8 @@ def test_check_content_returns_flags_and_never_changes_the_text() -> None:
         "unsupported_fact",
         "weak_support",  # "A tao-tie mask [1]": passage 1 says nothing of masks
     ]
-    assert all(set(f.as_dict()) == {"kind", "field", "message", "excerpt"} for f in flags)
+    # Each finding also carries its message's code and values ("said"), so the app can say it in Chinese.
+    assert all(set(f.as_dict()) == {"kind", "field", "message", "excerpt", "said"} for f in flags)
 
 
 def test_a_text_in_the_other_language_is_flagged() -> None:

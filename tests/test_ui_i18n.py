@@ -241,9 +241,22 @@ def test_check_lines_name_each_kind_of_check_in_the_ui_language() -> None:
         check_line({"code": "overflow", "field": "", "message": "body does not fit"})
         == "Does not fit the card: body does not fit"
     )
+    # A real finding, stored as a revision stores it (JSON) and read back: said from its code.
+    import json
+
+    from generators.checks import check_content
+
+    found = check_content({"body": "It was cast in 1046 [1]."}, passages={1: "A bronze ding."}, language="en")
+    stored = json.loads(json.dumps([f.as_dict() for f in found]))
+    assert [check_line(f) for f in stored] == [
+        "Number or name not in the sources [body]: number or date 1046 is not in the cited passages — “1046”"
+    ]
     set_language("zh-Hans")
     try:
         assert check_line(drafting_flag).startswith(ZH["Missing part"])
+        assert [check_line(f) for f in stored] == [
+            ZH["Number or name not in the sources"] + " [body]：数字或日期 1046 不见于所引用的段落 — “1046”"
+        ]
     finally:
         set_language("en")
     assert all(label in ZH for label in CHECK_LABELS.values())
@@ -318,9 +331,13 @@ def _core_messages_shown(win: Any, qtbot: Any, revision: tuple[int, int, dict[st
     label = say("passage_of", name="label_en.md", n=3)
     values: dict[str, object] = {
         "n": 2, "index": 1, "done": 1, "tokens": 1350, "draft_id": 3, "new": 2, "updated": 1, "id": 7,
-        "engine": "llama.cpp", "preferred": "llama.cpp", "model": "SmolLM2", "why": "SIGILL",
+        "engine": "llama.cpp", "model": "SmolLM2", "why": "SIGILL",
         "name": "label_en.md", "label": label, "labels": EngineMessage.joined([label, say("exhibit_record")]),
         "start": "00:05", "end": "00:20",
+        # a check's findings: the words quoted from a draft are the draft's own (饕餮 here)
+        "number": "1046", "where": say("passage_of", name="label_en.md", n=3), "share": "20%", "cites": "[1]",
+        "best": 2, "best_share": "60%", "words": "饕餮", "preferred": "llama.cpp", "variant": "饕餮纹", "word": "鼎",
+        "found": EngineMessage("language_en"), "asked": EngineMessage("language_zh"), "run": "饕餮", "limit": 5,
     }  # fmt: skip
     for kind in (EngineMessage, Message):
         for code, template in kind.TEMPLATES.items():

@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
 
 from generators.cards import CardContent, CardError, available_templates, load_template, render_card
 from generators.citations import strip_citations
-from ui.i18n import tr
+from generators.messages import from_data
+from ui.i18n import language as ui_language
+from ui.i18n import tr, tr_message
 from ui.ops import Op
 from ui.state import AppState
 
@@ -110,7 +112,12 @@ def check_line(flag: dict[str, Any]) -> str:
     label = tr(CHECK_LABELS.get(kind, kind))
     where = f" [{flag['field']}]" if flag.get("field") else ""
     excerpt = f" — “{flag['excerpt']}”" if flag.get("excerpt") else ""
-    return f"{label}{where}: {flag.get('message', '')}{excerpt}"
+    # The finding in the UI's language from its code (generators.checks); a flag stored before
+    # flags carried one says its English.
+    said = from_data(flag.get("said"))
+    message = tr_message(said) if said is not None else str(flag.get("message", ""))
+    colon = "：" if ui_language() == "zh-Hans" else ": "
+    return f"{label}{where}{colon}{message}{excerpt}"
 
 
 class CardViewer(QDialog):

@@ -235,7 +235,7 @@ def _params(raw: dict[str, Any]) -> GenerationParams:
     return TypeAdapter(GenerationParams).validate_python(raw)
 
 
-def proofread(project: Project, draft_id: int, content: dict[str, Any]) -> list[dict[str, str]]:
+def proofread(project: Project, draft_id: int, content: dict[str, Any]) -> list[dict[str, Any]]:
     """The drafting checks, run on a person's edit before it is saved
     (pass the result to `revision_store.edit(..., checks=...)`)."""
     with project.read() as s:
