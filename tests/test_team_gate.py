@@ -8,6 +8,7 @@ says so (a modified client), or not used at all (raw SQL on the person's login).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import secrets
 import shutil
@@ -27,11 +28,12 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
-from studio import audit, review, settings, team_roles, users
+from studio import audit, exhibits, review, settings, team_roles, users
 from studio.errors import PermissionDenied, StudioError
 from studio.models import AuditEntry, Review, Revision, User
 from studio.project import Project
 from tests.postgres_server import PostgresServer, postgres_server  # noqa: F401  (session fixture)
+from tests.test_gate_model import GateWithSources
 from tests.test_review_gate import MODEL, NAMES, ReviewGate
 
 CARD = {"title": "Ding", "body": "A bronze ritual vessel 饕餮."}
@@ -732,3 +734,118 @@ def test_an_editor_of_another_project_on_the_server_cannot_decide_here(
             "VALUES (%s, 2, '{}', %s, 'person', %s, '2026-11-27T00:00:00+00:00')",
             (rev.draft_id, "0" * 64, outsider),
         )
+
+
+# ------------------------------------------------------------------ the sources-and-records gate model, on the server
+GATE_MODEL_PEOPLE = {"Morgan": ("editor", True), "Sam": ("editor", False), "Lin": ("curator", False)}
+
+
+def _login_as_named(server: PostgresServer, engine: Engine, name: str, role: str, admin: bool) -> str:
+    """tests/test_gate_model.py names its people Morgan, Sam and Lin in its rules; here they are logins so
+    named (quoted, as a test may; `team add-person` refuses such names). Roles are server-wide and the
+    same in every example, so each example's fresh database enrols the same three logins."""
+    from psycopg import sql as pgsql
+
+    password = "gate-model-" + name.lower()
+    raw = engine.raw_connection()
+    try:
+        cur = raw.driver_connection.cursor()  # type: ignore[union-attr]
+        if cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is None:
+            cur.execute(pgsql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(pgsql.Identifier(name), password))
+        raw.commit()
+    finally:
+        raw.close()
+    with Session(engine) as s:
+        s.connection().execute(text("SELECT heritage_enrol(:n, :r, :a)"), {"n": name, "r": role, "a": admin})
+        s.commit()
+    return password
+
+
+def _acting_rules(cls: type) -> type:
+    """Each rule runs on the acting person's own project: its `by`, else Lin, who does the curating."""
+    import inspect
+
+    from hypothesis.stateful import RULE_MARKER
+
+    for name, value in inspect.getmembers(GateWithSources):
+        found = getattr(value, RULE_MARKER, None)
+        if found is None or name in cls.__dict__:
+            continue
+
+        def wrap(original: Callable[..., object]) -> Callable[..., object]:
+            def acting(self: GateModelOnServer, **data: object) -> object:
+                self.actor = str(data.get("by", "Lin"))
+                return original(self, **data)
+
+            return acting
+
+        wrapped = wrap(found.function)
+        setattr(wrapped, RULE_MARKER, dataclasses.replace(found, function=wrapped))
+        setattr(cls, name, wrapped)
+    return cls
+
+
+@_acting_rules
+class GateModelOnServer(GateWithSources):
+    """tests/test_gate_model.py's model of sources, records and drafts, each person on their own login."""
+
+    def __init__(self, server: PostgresServer) -> None:
+        super().__init__()  # the model's state (and a SQLite project it then closes)
+        self._sqlite.close()
+        url = server.create_project_database()
+        engine = team_roles.admin_engine(url)
+        database = str(make_url(url).database)
+        try:
+            team_roles.apply_privileges(engine)
+            urls = {
+                name: server.url_for(name, _login_as_named(server, engine, name, role, admin), database)
+                for name, (role, admin) in GATE_MODEL_PEOPLE.items()
+            }
+        finally:
+            engine.dispose()
+        share = self.tmp / "share"
+        self.projects = {
+            name: Project.create_team(
+                self.tmp / f"{name}.studio", urls[name], media=share / "media", evidence=share / "evidence"
+            )
+            for name in GATE_MODEL_PEOPLE
+        }
+        self.actor = "Lin"
+        self.people = {}
+        for name, project in self.projects.items():
+            with project.read() as s:
+                self.people[name] = users.get_user(s, name)
+        with self.projects["Lin"].session() as s:
+            self.main_exhibit = int(exhibits.create_exhibit(s, "Ding", identifier="EX.0", actor="Lin").id or 0)
+
+    @property  # type: ignore[override]
+    def project(self) -> Project:
+        return self.projects[self.actor] if hasattr(self, "projects") else self._sqlite
+
+    @project.setter
+    def project(self, value: Project) -> None:
+        self._sqlite = value
+
+    def teardown(self) -> None:
+        for project in self.projects.values():
+            project.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    @initialize(four_eyes=st.booleans())
+    def setup(self, four_eyes: bool) -> None:
+        self.four_eyes = four_eyes
+        with self.projects["Morgan"].session() as s:  # policy: the admin, through the server's function
+            settings.change(s, "four_eyes", four_eyes, self.people["Morgan"])
+        self.actor = "Lin"
+        for lineage in (0, 1):
+            self.add_source(lineage)
+
+
+GATE_MODEL_PG_EXAMPLES = 8  # x 30 steps; each example is a fresh database and three workstations
+
+
+def test_the_sources_and_records_gate_model_holds_on_the_server(postgres_server: PostgresServer) -> None:
+    run_state_machine_as_test(
+        lambda: GateModelOnServer(postgres_server),
+        settings=hsettings(max_examples=GATE_MODEL_PG_EXAMPLES, stateful_step_count=30, deadline=None),
+    )
