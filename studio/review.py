@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from studio import audit, evidence, settings, staleness, users
@@ -375,22 +376,59 @@ def list_drafts(
 
 def pending_revisions(s: Session, exhibit_id: int | None = None) -> list[tuple[Draft, Revision]]:
     """The review queue: latest revisions nobody has decided on yet. Facts are
-    decided on the exhibit's fact sheet (studio.facts), not in this queue."""
-    return [
-        (d, r)
-        for d, r, state in list_drafts(s, exhibit_id)
-        if state == "pending" and r is not None and d.kind != FACT_KIND
-    ]
+    decided on the exhibit's fact sheet (studio.facts), not in this queue.
+
+    One query, not a few per draft: the queue is opened on projects with
+    thousands of cards, and on a team server each query is a round trip.
+    The result is what `list_drafts(status="pending")` gives."""
+    latest = (
+        select(col(Revision.draft_id).label("draft_id"), func.max(Revision.number).label("number"))
+        .group_by(col(Revision.draft_id))
+        .subquery()
+    )
+    decided = select(Review.id).where(Review.revision_id == Revision.id).exists()
+    query = (
+        select(Draft, Revision)
+        .join(Revision, col(Revision.draft_id) == col(Draft.id))
+        .join(latest, and_(latest.c.draft_id == col(Revision.draft_id), latest.c.number == col(Revision.number)))
+        .where(~decided, col(Draft.kind) != FACT_KIND)
+        .order_by(col(Draft.id))
+    )
+    if exhibit_id is not None:
+        query = query.where(Draft.exhibit_id == exhibit_id)
+    # Not in the queue until it holds what its kind needs (draft_status's "incomplete").
+    return [(d, r) for d, r in s.exec(query).all() if not missing_fields(d.kind, r.content)]
 
 
 def stale_approvals(s: Session, exhibit_id: int | None = None) -> list[tuple[Draft, Revision]]:
     """Approved latest revisions that are stale now (what they cite changed): they wait for
     an editor to confirm them still true or send them back, and stay out of every package."""
-    out: list[tuple[Draft, Revision]] = []
-    for draft, revision, state in list_drafts(s, exhibit_id, status=Decision.APPROVED):
-        if revision is not None and draft.kind != FACT_KIND and staleness.stale(s, revision):
-            out.append((draft, revision))
-    return out
+    # A few queries for the whole project (as pending_revisions): the latest revision of each
+    # draft whose latest decision is an approval, then which of them are stale, all at once.
+    latest = (
+        select(col(Revision.draft_id).label("draft_id"), func.max(Revision.number).label("number"))
+        .group_by(col(Revision.draft_id))
+        .subquery()
+    )
+    last_decision = (
+        select(col(Review.revision_id).label("revision_id"), func.max(Review.id).label("id"))
+        .group_by(col(Review.revision_id))
+        .subquery()
+    )
+    query = (
+        select(Draft, Revision)
+        .join(Revision, col(Revision.draft_id) == col(Draft.id))
+        .join(latest, and_(latest.c.draft_id == col(Revision.draft_id), latest.c.number == col(Revision.number)))
+        .join(last_decision, last_decision.c.revision_id == col(Revision.id))
+        .join(Review, col(Review.id) == last_decision.c.id)
+        .where(col(Review.decision) == Decision.APPROVED.value, col(Draft.kind) != FACT_KIND)
+        .order_by(col(Draft.id))
+    )
+    if exhibit_id is not None:
+        query = query.where(Draft.exhibit_id == exhibit_id)
+    approved = list(s.exec(query).all())
+    stale = staleness.stale_among(s, [revision for _draft, revision in approved])
+    return [(d, r) for d, r in approved if int(r.id or 0) in stale]
 
 
 # ---------------------------------------------------------------- the door

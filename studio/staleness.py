@@ -121,6 +121,46 @@ def changed(s: Session, grounds: dict[str, Any]) -> list[Change]:
     return out
 
 
+def stale_among(s: Session, revisions: list[Revision]) -> set[int]:
+    """The ids of the revisions that are stale, for many at once (the review queue).
+
+    The same answer as `bool(stale(s, r))` for each, in a few queries instead of a
+    few per revision: the latest confirmations and the live passages are read in
+    one go, and only a revision whose grounds are not all plainly live (a passage
+    gone, a transcript or fact relied on) is looked at one by one."""
+    ids = [int(r.id or 0) for r in revisions]
+    confirmed: dict[int, GroundConfirmation] = {}
+    for lo in range(0, len(ids), 500):
+        for confirmation in s.exec(
+            select(GroundConfirmation)
+            .where(col(GroundConfirmation.revision_id).in_(ids[lo : lo + 500]))
+            .order_by(col(GroundConfirmation.id))
+        ):
+            confirmed[confirmation.revision_id] = confirmation  # the last one wins, as latest_confirmation
+    grounds: dict[int, dict[str, Any]] = {}
+    for revision in revisions:
+        last = confirmed.get(int(revision.id or 0))
+        if last is not None and last.revision_sha256 == revision.sha256:
+            grounds[int(revision.id or 0)] = dict(json.loads(last.grounds_json or "{}"))
+        else:
+            grounds[int(revision.id or 0)] = revision.grounds
+    wanted = sorted({str(sha) for g in grounds.values() for sha in (g.get("passages") or {}).values() if sha})
+    live: set[str] = set()
+    for lo in range(0, len(wanted), 500):
+        live.update(
+            str(sha) for sha in s.exec(select(Passage.sha256).where(col(Passage.sha256).in_(wanted[lo : lo + 500])))
+        )
+    out: set[int] = set()
+    for revision in revisions:
+        g = grounds[int(revision.id or 0)]
+        plain = not g.get("transcript") and not g.get("facts")
+        if plain and all(not sha or str(sha) in live for sha in (g.get("passages") or {}).values()):
+            continue
+        if changed(s, g):
+            out.add(int(revision.id or 0))
+    return out
+
+
 def effective_grounds(s: Session, revision: Revision) -> dict[str, Any]:
     """The grounds a revision relies on now: those of its latest confirmation, else its own."""
     confirmation = latest_confirmation(s, int(revision.id or 0))

@@ -551,3 +551,22 @@ def test_every_left_out_reason_can_be_recognised_from_its_text() -> None:
         # a person's name has no ": "; the reason they typed (always last) may have anything
         params = {f: "Morgan Li" if f == "reviewer" else f"<{f}: spaces, colons: and 'quotes'>" for f in names}
         assert parse(why(code, **params)) == (code, params), code
+
+
+def test_the_queue_in_one_query_is_what_the_statuses_say(project: Project, people: dict[str, User]) -> None:
+    """review.pending_revisions (one query, for large projects) agrees with draft_status draft by draft."""
+    pending_one = new_draft(project)
+    edited = new_draft(project)
+    decided = new_draft(project)
+    incomplete = new_draft(project, content={"title": "Only a title", "body": ""})
+    with project.session() as s:
+        review.edit(s, edited.draft_id, dict(CARD, body="Edited [1]."), people["Sam"])
+        review.request_changes(s, int(decided.id or 0), people["Morgan"], "say which dynasty")
+    with project.read() as s:
+        queue = [(d.id, r.id) for d, r in review.pending_revisions(s)]
+        expected = [(d.id, r.id) for d, r, state in review.list_drafts(s, status="pending") if r is not None]
+        latest_of_edited = review.latest_revision(s, edited.draft_id)
+    assert queue == expected
+    assert [d for d, _ in queue] == [pending_one.draft_id, edited.draft_id]
+    assert latest_of_edited is not None and (edited.draft_id, latest_of_edited.id) in queue
+    assert incomplete.draft_id not in [d for d, _ in queue]

@@ -355,3 +355,30 @@ def test_confirming_still_true_follows_the_four_eyes_rule(
         review.confirm_still_true(s, int(rev.id or 0), people["Morgan"])
     with project.session() as s:
         review.confirm_still_true(s, int(rev.id or 0), people["Sam"], "still true")
+
+
+def test_stale_among_many_agrees_with_stale_one_by_one(
+    project: Project, tmp_path: Path, exhibit_id: int, people: dict[str, User]
+) -> None:
+    """The review queue asks for many revisions at once (staleness.stale_among): same answers."""
+    kept = approved_card(project, exhibit_id, import_text(project, tmp_path, exhibit_id, LABEL, "a.txt"), people)
+    retired_source = import_text(project, tmp_path, exhibit_id, CORRECTED, "b.txt")
+    retired = approved_card(project, exhibit_id, retired_source, people)
+    confirmed_source = import_text(project, tmp_path, exhibit_id, LABEL + " More.", "c.txt")
+    confirmed = approved_card(project, exhibit_id, confirmed_source, people)
+    with project.session() as s:
+        sources.retire(s, retired_source, "Lin", "withdrawn")
+        sources.retire(s, confirmed_source, "Lin", "withdrawn")
+    with project.session() as s:
+        review.confirm_still_true(s, int(confirmed.id or 0), people["Sam"], "still true")
+    with project.read() as s:
+        revisions = [review.get_revision(s, int(r.id or 0)) for r in (kept, retired, confirmed)]
+        one_by_one = {int(r.id or 0) for r in revisions if staleness.stale(s, r)}
+        assert staleness.stale_among(s, revisions) == one_by_one == {int(retired.id or 0)}
+        # The queue's approved-but-stale cards, read in a few queries, are the same ones.
+        assert [int(r.id or 0) for _d, r in review.stale_approvals(s)] == [int(retired.id or 0)]
+        assert [
+            int(r.id or 0)
+            for d, r, _state in review.list_drafts(s, status="approved")
+            if r is not None and staleness.stale(s, r)
+        ] == [int(retired.id or 0)]

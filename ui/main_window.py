@@ -316,5 +316,7 @@ class MainWindow(QMainWindow):
             for job in self.jobs.running():
                 job.cancel()
             self.state.close_engines()
+            if self.state.elsewhere is not None:  # nobody left to show others' changes to
+                self.state.elsewhere.stop()
         self.save_window_state()
         super().closeEvent(event)
