@@ -281,3 +281,13 @@ def test_a_chinese_card_has_room_for_more_than_one_facts_sentence() -> None:
 
     assert compose.per_fact_count(4, 6, 210, "zh-Hans") == 4  # the Chinese card's body: 210 characters
     assert compose.per_fact_count(4, 6, 210, "en") == 1
+
+
+def test_framing_a_fact_for_a_visitor_is_not_adding_to_it() -> None:
+    from generators.facts.support import added_content
+
+    # What the 1.5B wrote for the fact "bronze": framing, not a claim.
+    assert added_content("The bronze tureen is on display in the museum.", ["bronze"], ["tureen"]) == []
+    assert added_content("The bronze tureen is the most valuable object in the museum.", ["bronze"], ["tureen"]) == [
+        "valuable"
+    ]

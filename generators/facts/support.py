@@ -40,6 +40,7 @@ your one ago approximately roughly circa c ca nearly almost
 made make makes making used use uses using shows show showing shown known called named came come comes dates dated
 date dating measures measure measuring weighs weigh weighing stands stand high wide long tall deep object objects
 piece item visitors visitor see seen here today still once example
+display displayed museum part
 """.split()
 )
 # Characters that carry grammar or framing, not content, in a Chinese visitor sentence.
