@@ -95,7 +95,7 @@ def test_e_edits_a_fact_beside_its_passage_and_a_stale_fact_shows_what_changed(
     assert sheet.current() is not None and sheet.current().draft_id == numbered.draft_id and sheet.current().stale
     assert sheet.passage_diff.isVisible()
     plain, shown = sheet.passage_diff.toPlainText(), sheet.passage_diff.toHtml().lower()
-    assert "changed (replaced)" in plain
+    assert "changed (its source was replaced by a new version)" in plain
     assert "#f8d0d0" in shown and "#c8f0c8" in shown  # what was taken out and what came in, marked
 
 

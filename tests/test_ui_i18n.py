@@ -19,6 +19,7 @@ from ui import (
     drafting_view,
     exhibit_editor,
     export_view,
+    facts_view,
     field_editor,
     glossary_view,
     i18n,
@@ -57,6 +58,7 @@ TABLES = [
     (transcript_view, "STATUS"),
     (sources_view, "KIND_LABELS"),
     (drafting_view, "DRAFT_STATES"),
+    (facts_view, "WHY_LABELS"),
 ]
 # Words that reach tr() from data: roles, job labels, export diff keys, job states.
 FROM_DATA = [

@@ -49,6 +49,14 @@ STATUS_LABELS = {
     Decision.CHANGES_REQUESTED: "Changes requested",
 }
 HEADERS = ("Status", "Kind", "Claim", "Value", "Sources", "Notes")
+# Why a passage under a fact changed (studio.staleness.Change.why), as the sheet says it.
+WHY_LABELS = {
+    "replaced": "its source was replaced by a new version",
+    "retired": "its source was retired",
+    "edited": "its text was edited",
+    "removed": "no longer in its source",
+    "unknown": "no longer found",
+}
 
 
 class FactEditor(QDialog):
@@ -214,7 +222,8 @@ class FactsView(QWidget):
             return
         parts = []
         for change in changes:
-            head = tr("Passage [{ref}] changed ({why}):").format(ref=change["ref"], why=change["why"])
+            why = tr(WHY_LABELS.get(change["why"], "no longer found"))
+            head = tr("Passage [{ref}] changed ({why}):").format(ref=change["ref"], why=why)
             parts.append(f"<p><b>{html.escape(head)}</b></p>" + diff_html(change["old_text"], change["new_text"]))
         self.passage_diff.setHtml("".join(parts))
         self.passage_diff.show()
