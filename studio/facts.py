@@ -565,7 +565,7 @@ def compose_draft(
                 seed=seed,
                 limits=limits,
                 allowed=allowed,
-                title=exhibit.title,
+                title=record_title(exhibit, language),
                 on_token=on_token,
                 cancelled=lambda: ctx.cancelled,
             )
@@ -667,6 +667,16 @@ def compose_draft(
         on_progress=on_progress,
     )
     return ComposeOutcome(**outcome)
+
+
+def record_title(exhibit: Exhibit, language: str) -> str:
+    """The exhibit's own title in `language`: for Chinese, the "Chinese title:" line its
+    record keeps in the notes (as imports and the sample write it), else its title."""
+    if language.startswith("zh") and not re.search(r"[\u3400-\u9fff]", exhibit.title):
+        found = re.search(r"^Chinese title:\s*(\S.*)$", exhibit.notes or "", re.MULTILINE)
+        if found:
+            return found.group(1).strip()
+    return exhibit.title
 
 
 def _composition_note(result: composing.Composition) -> str:

@@ -379,3 +379,17 @@ def test_a_retired_source_makes_its_facts_stale_and_they_cannot_be_accepted(
     assert all(not r.stale for r in rows if "label_en.txt" not in r.sources)
     with project.session() as s, pytest.raises(StudioError, match="stale"):
         facts.accept(s, from_label[0].draft_id, people["Ada"])
+
+
+def test_a_chinese_card_takes_the_chinese_title_the_exhibits_record_keeps(
+    project: Project, people: dict[str, User], ding: int
+) -> None:
+    with project.session() as s:
+        exhibits.update_exhibit(s, ding, actor="Lin", notes="Chinese title: 父乙鼎")
+    facts.extract(project, ding, people["Lin"], use_model=False)
+    _accept_all(project, ding, people["Ada"])
+    with project.session() as s:
+        heights = [r for r in facts.fact_sheet(s, ding) if r.content["slot"] == "dimension:height"]
+        facts.reject(s, heights[0].draft_id, people["Ada"], "settled")
+    outcome = facts.compose_draft(project, ding, "card", people["Lin"], language="zh-Hans", model=_composer("青铜。"))
+    assert outcome.content["title"] == "父乙鼎"
