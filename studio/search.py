@@ -162,7 +162,7 @@ def reindex_all(s: Session, batch: int = 2000) -> int:
         index_passages(s, [(int(r[0]), str(r[1])) for r in rows])
         last, done = int(rows[-1][0]), done + len(rows)
     if _dialect(s) == "postgresql":
-        _forget(s)
+        _forget(s, everything=True)
     return done
 
 
@@ -282,10 +282,18 @@ def _key(s: Session) -> str:
     return str(s.get_bind().engine.url)
 
 
-def _forget(s: Session) -> None:
-    """This process changed the index: its figures are read again next time."""
+STABLE_PASSAGES = 10_000  # from this size one import moves no figure enough to change a ranking
+
+
+def _forget(s: Session, *, everything: bool = False) -> None:
+    """This process changed the index: a small project's figures are read again next time
+    (a first import changes them wholly); a large one's wait for their minute, so a
+    workstation that imports and searches does not recount 100,000 passages each time."""
     key = _key(s)
     with _figures_lock:
+        entry = _collections.get(key)
+        if entry is not None and entry[1] >= STABLE_PASSAGES and not everything:
+            return
         _collections.pop(key, None)
         for stale in [k for k in _holding if k[0] == key]:
             del _holding[stale]
