@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from generators.cards import CardContent, CardError, available_templates, load_template, render_card
 from generators.citations import strip_citations
 from generators.messages import from_data
+from ui.field_editor import FIELD_LABELS
 from ui.i18n import language as ui_language
 from ui.i18n import tr, tr_message
 from ui.ops import Op
@@ -110,7 +111,10 @@ def check_line(flag: dict[str, Any]) -> str:
     # Render findings say "code"; the drafting checks (generators.checks.Flag) say "kind".
     kind = str(flag.get("code") or flag.get("kind") or "")
     label = tr(CHECK_LABELS.get(kind, kind))
-    where = f" [{flag['field']}]" if flag.get("field") else ""
+    field = str(flag.get("field") or "")
+    if field and ui_language() == "zh-Hans":  # the part as the editor's box names it, not its key
+        field = tr(FIELD_LABELS.get(field, field))
+    where = f" [{field}]" if field else ""
     excerpt = f" — “{flag['excerpt']}”" if flag.get("excerpt") else ""
     # The finding in the UI's language from its code (generators.checks); a flag stored before
     # flags carried one says its English.
