@@ -220,3 +220,40 @@ def test_an_exhibit_whose_draft_is_incomplete_says_so_not_rejected() -> None:
     assert exhibit_state(["changes_requested", "incomplete"]) == "changes_requested"
     assert exhibit_state(["rejected"]) == "rejected" and exhibit_state([]) == "no_drafts"
     assert set(STATE_LABELS) == set(STATE_MARKS) == set(EXHIBIT_STATES)
+
+
+def test_a_transcript_saved_meanwhile_elsewhere_is_a_conflict_and_the_curators_text_stays(
+    window: Any, qtbot: Any
+) -> None:
+    """Issue 14: two people correcting the same transcript; the later save never overwrites the other."""
+    from generators.transcription import Segment, TranscriptionResult
+    from studio import transcripts, users
+
+    curate = window.curate
+    project = window.state.project
+    _select(window, "cauldron")
+    settle(qtbot)
+    view = curate.transcript
+    source_id = view.source_id()
+    assert source_id is not None
+    heard = [Segment(0.0, 3.0, "This bronze ding held meat."), Segment(3.0, 6.0, "It stood on three legs.")]
+    with project.session() as s:
+        transcripts.store_result(
+            s, sources.get_source(s, source_id), TranscriptionResult(heard, "en", 0.99, 6.0, "base", {}, "x"), "Lin"
+        )
+    view.load()
+    settle(qtbot)
+    assert view.editor.segments() == heard
+    with project.session() as s:  # Sam, on another workstation, saves a correction first
+        draft_id = int(transcripts.transcript_of_source(s, source_id).draft.id or 0)
+        sam = users.get_user(s, "Sam")
+        theirs = [Segment(0.0, 3.0, "This bronze ding held meat for the ancestors."), heard[1]]
+        transcripts.save_segments(s, draft_id, theirs, sam, note="Sam's correction")
+    mine = [heard[0], Segment(3.0, 6.0, "It stands on three legs.")]
+    view.editor.set_transcript(mine, [], [])
+    view.save()
+    settle(qtbot)
+    assert view.editor.segments() == mine  # the curator's text is kept on screen
+    with project.read() as s:
+        current = transcripts.transcript_of_source(s, source_id)
+        assert current.segments == theirs  # Sam's save was not overwritten

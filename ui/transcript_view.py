@@ -35,6 +35,7 @@ class TranscriptView(QWidget):
         self.state = state
         self.undo = undo
         self.draft_id: int | None = None
+        self.revision_id: int | None = None  # the revision on screen, named by a save
         self.source = QComboBox()
         self.source.setAccessibleName(tr("Audio source"))
         self.source.currentIndexChanged.connect(lambda _i: self.load())
@@ -122,12 +123,16 @@ class TranscriptView(QWidget):
             )
         if current is None:
             self.draft_id = None
+            self.revision_id = None
             self.editor.set_transcript([], [], [])
             self.status.setText(
                 tr("Not transcribed yet.") if source is not None else tr("This exhibit has no audio source.")
             )
             return
         self.draft_id = int(current.draft.id or 0)
+        # The revision on screen: a save names it, so a correction saved meanwhile on
+        # another workstation is a conflict (the curator's text stays), never overwritten.
+        self.revision_id = int(current.revision.id or 0)
         language = transcripts.whisper_language(current.language)
         entries = [e for e in entries if not e.language or transcripts.whisper_language(e.language) == language]
         self.editor.set_transcript(current.segments, entries, dismissed)
@@ -171,10 +176,13 @@ class TranscriptView(QWidget):
             return
         actor = self.state.user_name  # who asked, even if someone else takes the seat meanwhile
         segments = self.editor.segments()
+        based_on = self.revision_id
 
         def write(project: Any) -> None:
             with project.session() as s:
-                transcripts.save_segments(s, draft_id, segments, self.state.user(actor), note="corrected in the editor")
+                transcripts.save_segments(
+                    s, draft_id, segments, self.state.user(actor), note="corrected in the editor", based_on=based_on
+                )
 
         Op(self.state, write, where="transcript.save", changes=Changes.DRAFTS | Changes.SOURCES).success(
             lambda _r: self.load()
@@ -186,12 +194,15 @@ class TranscriptView(QWidget):
             return
         actor = self.state.user_name  # who asked, even if someone else takes the seat meanwhile
         unsaved: list[Segment] | None = self.editor.segments() if self.editor.dirty else None
+        based_on = self.revision_id
 
         def write(project: Any) -> None:
             user = self.state.user(actor)
             with project.session() as s:
                 if unsaved is not None:  # keep the curator's unsaved corrections
-                    transcripts.save_segments(s, draft_id, unsaved, user, note="corrected in the editor")
+                    transcripts.save_segments(
+                        s, draft_id, unsaved, user, note="corrected in the editor", based_on=based_on
+                    )
             with project.session() as s:
                 if accepted:
                     transcripts.accept_suggestion(s, draft_id, suggestion.key, user)
