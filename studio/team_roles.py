@@ -31,10 +31,12 @@ GROUPS = {"curator": "heritage_curator", "editor": "heritage_editor", "producer"
 ADMIN_GROUP = "heritage_admin"
 OWNER = "heritage_owner"
 
-# A plain lower-case name: what PostgreSQL would fold an unquoted identifier to,
-# so `psql -U lin` and the studio mean the same person. Anything else (quotes,
-# spaces, upper case, a semicolon) is refused rather than escaped into a role name.
-_PLAIN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# A plain name of letters, digits and _: the person's studio name is their login,
+# so the sample's "Priya" or a museum's "Lin" need no second name. The studio always
+# quotes it (sql.Identifier), so case is kept exactly; `psql -U Priya` connects as
+# that login, and hand-written SQL must quote it ("Priya"), as docs/TEAM.md says.
+# Anything else (quotes, spaces, a semicolon) is refused rather than escaped into a role name.
+_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _RESERVED_PREFIXES = ("pg_", "heritage_")
 _RESERVED = frozenset({"postgres", "public", "none", "current_user", "session_user", "current_role", "all"})
 
@@ -43,10 +45,11 @@ def check_name(name: str) -> str:
     """`name` if it can be a person's login, else a StudioError that says what a name may be."""
     if not _PLAIN.match(name or ""):
         raise StudioError(
-            f"{name!r} cannot be a login name: use a plain lower-case name of letters, digits and _ "
-            "(at most 63, starting with a letter), e.g. lin_wei"
+            f"{name!r} cannot be a login name: use a plain name of letters, digits and _ "
+            "(at most 63, starting with a letter), e.g. lin_wei or Priya"
         )
-    if name in _RESERVED or name.startswith(_RESERVED_PREFIXES):
+    # Case-blind: "Postgres" or "Heritage_owner" beside the real ones would only mislead.
+    if name.lower() in _RESERVED or name.lower().startswith(_RESERVED_PREFIXES):
         raise StudioError(f"{name!r} is reserved by PostgreSQL or the studio; choose another login name")
     return name
 

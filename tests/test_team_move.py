@@ -132,14 +132,15 @@ def test_a_project_that_fails_its_check_is_not_moved(tmp_path: Path) -> None:
 def test_after_a_move_into_postgresql_the_people_get_logins_and_the_server_gates_them(
     tmp_path: Path, postgres_server: PostgresServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from studio import users
+    from studio import team_roles, users
     from studio.errors import PermissionDenied
 
     source = tmp_path / "Solo.studio"
     with Project.create(source) as solo, solo.session() as s:
         morgan = users.add_user(s, "moved_morgan", "editor", admin=True)
         users.add_user(s, "moved_lin", "curator", morgan)
-        users.add_user(s, "Priya", "producer", morgan)  # a name a login cannot have
+        users.add_user(s, "Priya", "producer", morgan)  # a capital: the login keeps it
+        users.add_user(s, "Lin Wei", "curator", morgan)  # a space: no login can have it
         ding = exhibits.create_exhibit(s, "Ritual ding", actor="moved_lin")
         draft = review.create_draft(
             s,
@@ -154,14 +155,11 @@ def test_after_a_move_into_postgresql_the_people_get_logins_and_the_server_gates
     assert main(["team", "move", str(source), str(team_root), "--database", url, "--media", str(share)]) == 0
     out = capsys.readouterr().out
     assert "check of the destination: ok" in out and (share / "evidence" / "audit-anchor.json").is_file()
-    assert "Priya (producer): this name cannot be a login" in out
+    assert "Lin Wei (curator): this name cannot be a login" in out
     commands = [line.split()[1:] for line in out.splitlines() if line.startswith("  heritage-studio team")]
-    assert [c[:3] for c in commands] == [
-        ["team", "add-person", "moved_lin"],
-        ["team", "set-role", "moved_lin"],
-        ["team", "add-person", "moved_morgan"],
-        ["team", "set-role", "moved_morgan"],
-    ]
+    assert sorted(c[:3] for c in commands) == sorted(
+        [["team", verb, name] for name in ("moved_lin", "moved_morgan", "Priya") for verb in ("add-person", "set-role")]
+    )
     monkeypatch.setenv("HERITAGE_STUDIO_NEW_PASSWORD", "a long passphrase")
     for command in commands:  # what IT runs next, as printed
         assert main(command) == 0
@@ -187,3 +185,5 @@ def test_after_a_move_into_postgresql_the_people_get_logins_and_the_server_gates
         with editor.session() as s:
             review.approve(s, int(revision.id or 0), users.get_user(s, "moved_morgan"), revision.sha256)
         assert evidence.check(editor) == []
+    with as_person("Priya") as priya, priya.read() as s:  # her login is her studio name, case and all
+        assert team_roles.login(s) == "Priya" and users.get_user(s, "Priya").role == "producer"

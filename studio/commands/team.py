@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"create a person's database login and add them to the project; the password is asked on the "
         f"terminal, read from standard input, or taken from ${PASSWORD_ENV}",
     )
-    a.add_argument("name", help="their login name: lower-case letters, digits and _, e.g. lin_wei")
+    a.add_argument("name", help="their login name: letters, digits and _, e.g. lin_wei or Priya")
     a.add_argument("--role", required=True, choices=users.ROLES)
     a.add_argument("--admin", action="store_true", help="may change people's roles and policy settings")
     a.add_argument("--url", required=True, help=URL_HELP)
@@ -246,7 +246,7 @@ def _next_for_people(people: list[tuple[str, str, bool]], url: str | None) -> No
             team_roles.check_name(name)
         except StudioError:
             print(
-                f"  {name} ({role}{', admin' if admin else ''}): this name cannot be a login (lower-case letters, "
+                f"  {name} ({role}{', admin' if admin else ''}): this name cannot be a login (letters, "
                 "digits and _ only); the person keeps their history but cannot act in the team project"
             )
             continue
