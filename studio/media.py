@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from studio.errors import IntegrityError, StudioError
+from studio.messages import Message, say
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 1 << 20
@@ -108,14 +109,8 @@ class MediaStore:
             raise IntegrityError(self._missing(sha256))
         return path
 
-    def _missing(self, sha256: str) -> str:
-        where = f"media blob {sha256[:12]}… is not in the media store at {self.root}"
-        if self.shared:
-            return (
-                f"{where}: is the team's shared media folder mounted on this workstation, and is it the one "
-                "named in team.json? (heritage-studio check lists every missing blob)"
-            )
-        return f"{where}: it was removed, or the project was copied without its media folder (heritage-studio check)"
+    def _missing(self, sha256: str) -> Message:
+        return say("blob_missing_shared" if self.shared else "blob_missing", short=f"{sha256[:12]}…", root=self.root)
 
     def put_bytes(self, data: bytes) -> str:
         sha = hashlib.sha256(data).hexdigest()

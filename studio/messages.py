@@ -40,6 +40,29 @@ class Message(CodedText):
         "writing_package": "writing package files",
         "zipping": "zipping",
         "exported": "exported {name}",
+        # refusals a curator or an editor meets (the text of a StudioError)
+        "four_eyes_approve": "four-eyes rule: {name} wrote or requested this revision, so another editor must approve it",
+        "four_eyes_confirm": "four-eyes rule: {name} wrote or requested this revision, so another editor must confirm it",
+        # {noun} (card, summary…) stays out of the translations: they say "draft"
+        "conflict_editing": "{by} saved a newer version of this {noun} while you were editing; "
+        "your text is kept, compare and save again",
+        "conflict_reviewing": "{by} saved a newer version of this {noun} while you were reviewing it; "
+        "look at it and decide again",
+        "superseded_conflict": "revision {revision_id} has been superseded by revision {latest}: {conflict}",
+        "flags_blocking": "revision {revision_id} has {kinds}, which this project does not let anyone approve over "
+        "(setting review.blocking_flags): revise the text",
+        "flags_unacknowledged": "revision {revision_id} has open check flags; acknowledge each to approve over it "
+        "({acks}): {details}",
+        "incomplete_approve": "revision {revision_id} cannot be approved: it has no {fields}",
+        "stale_approve": "revision {revision_id} is stale: {changes}. Look at what changed, then confirm it is "
+        "still true (review confirm) or revise it",
+        "transcript_waiting": "revision {revision_id} cannot be approved yet: {waiting}. "
+        "Approve the transcript first, then check the text still agrees with it",
+        "blob_missing": "media blob {short} is not in the media store at {root}: it was removed, "
+        "or the project was copied without its media folder (heritage-studio check)",
+        "blob_missing_shared": "media blob {short} is not in the media store at {root}: is the team's shared media "
+        "folder mounted on this workstation, and is it the one named in team.json? "
+        "(heritage-studio check lists every missing blob)",
     }
 
 

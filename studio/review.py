@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from studio import audit, evidence, settings, staleness, users
 from studio.errors import EditConflict, IntegrityError, PermissionDenied, StudioError
+from studio.messages import say
 from studio.models import Decision, Draft, GroundConfirmation, Review, Revision, User
 from studio.reasons import why
 
@@ -92,17 +93,12 @@ def _acknowledged(s: Session, revision: Revision, acks: Mapping[str, str]) -> li
     blocking = set(settings.get(s, "review.blocking_flags") or [])
     stopped = [k for k in kinds if k in blocking]
     if stopped:
-        raise StudioError(
-            f"revision {revision.id} has {', '.join(stopped)}, which this project does not let anyone approve over "
-            "(setting review.blocking_flags): revise the text"
-        )
+        raise StudioError(say("flags_blocking", revision_id=revision.id, kinds=", ".join(stopped)))
     missing = [k for k in kinds if k not in acks]
     if missing:
         details = "; ".join(f"{f['kind']}: {f.get('message', '')}" for f in flags if f["kind"] in missing)
-        raise StudioError(
-            f"revision {revision.id} has open check flags; acknowledge each to approve over it "
-            f"({' '.join('--ack ' + k for k in missing)}): {details}"
-        )
+        acks_wanted = " ".join("--ack " + k for k in missing)
+        raise StudioError(say("flags_unacknowledged", revision_id=revision.id, acks=acks_wanted, details=details))
     unknown = sorted(set(acks) - set(kinds))
     if unknown:
         raise StudioError(f"revision {revision.id} has no flag {', '.join(unknown)} to acknowledge")
@@ -169,7 +165,7 @@ def _decide(
             doing="reviewing it",
         )
         raise EditConflict(
-            f"revision {revision_id} has been superseded by revision {latest.id}: {conflict}",
+            say("superseded_conflict", revision_id=revision_id, latest=latest.id, conflict=conflict.args[0]),
             draft_id=conflict.draft_id,
             based_on=revision_id,
             latest_revision_id=conflict.latest_revision_id,
@@ -188,25 +184,17 @@ def _decide(
         )
     if decision == Decision.APPROVED and (changes := staleness.stale(s, revision)):
         raise StudioError(
-            f"revision {revision_id} is stale: "
-            + "; ".join(c.describe() for c in changes)
-            + ". Look at what changed, then confirm it is still true (review confirm) or revise it"
+            say("stale_approve", revision_id=revision_id, changes="; ".join(c.describe() for c in changes))
         )
     if decision == Decision.APPROVED and (waiting := transcript_awaiting(s, revision)):
-        raise StudioError(
-            f"revision {revision_id} cannot be approved yet: "
-            + "; ".join(waiting)
-            + ". Approve the transcript first, then check the text still agrees with it"
-        )
+        raise StudioError(say("transcript_waiting", revision_id=revision_id, waiting="; ".join(waiting)))
     if decision == Decision.APPROVED and settings.get(s, "four_eyes") and revision.created_by == person.name:
-        raise PermissionDenied(
-            f"four-eyes rule: {person.name} wrote or requested this revision, so another editor must approve it"
-        )
+        raise PermissionDenied(say("four_eyes_approve", name=person.name))
     acknowledged: list[dict[str, str]] = []
     if decision == Decision.APPROVED:
         draft = get_draft(s, revision.draft_id)
         if missing := missing_fields(draft.kind, revision.content):
-            raise StudioError(f"revision {revision_id} cannot be approved: it has no {', '.join(missing)}")
+            raise StudioError(say("incomplete_approve", revision_id=revision_id, fields=", ".join(missing)))
         acknowledged = _acknowledged(s, revision, acks)
     review = Review(
         revision_id=int(revision.id or 0),
@@ -302,9 +290,7 @@ def confirm_still_true(s: Session, revision_id: int, user: User, note: str = "")
         raise StudioError(f"nothing revision {revision_id} cites has changed: there is nothing to confirm")
     # Confirming is vouching for the text as it stands, as approving is: the same four-eyes rule.
     if settings.get(s, "four_eyes") and revision.created_by == person.name:
-        raise PermissionDenied(
-            f"four-eyes rule: {person.name} wrote or requested this revision, so another editor must confirm it"
-        )
+        raise PermissionDenied(say("four_eyes_confirm", name=person.name))
     renewed = staleness.renewed(s, grounds)
     confirmation = GroundConfirmation(
         revision_id=int(revision.id or 0),

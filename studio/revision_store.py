@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from studio import audit, evidence, staleness, users
 from studio.errors import EditConflict, NotFound, PermissionDenied, StudioError
+from studio.messages import say
 from studio.models import AuthorKind, Draft, Revision, User
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -215,10 +216,8 @@ _NOUNS = {"card": "card", "audio_card": "audio card", "summary": "summary", "cap
 
 def edit_conflict(draft: Draft, based_on: int | None, *, latest_revision_id: int, by: str, doing: str) -> EditConflict:
     noun = _NOUNS.get(draft.kind, draft.kind.replace("_", " ") or "draft")
-    again = "compare and save again" if doing == "editing" else "look at it and decide again"
-    kept = "your text is kept, " if doing == "editing" else ""
     return EditConflict(
-        f"{by} saved a newer version of this {noun} while you were {doing}; {kept}{again}",
+        say("conflict_editing" if doing == "editing" else "conflict_reviewing", by=by, noun=noun),
         draft_id=int(draft.id or 0),
         based_on=based_on,
         latest_revision_id=latest_revision_id,

@@ -129,7 +129,10 @@ def test_translations_keep_their_placeholders() -> None:
     def fields(text: str) -> set[str]:
         return {f for _, f, _, _ in string.Formatter().parse(text) if f}
 
-    wrong = [k for k, v in ZH.items() if fields(k) != fields(v)]
+    # A core refusal's details that are English words from the core (a draft's kind, flag kinds and
+    # their English notes, field names, CLI options) are left out of its Chinese (studio/messages.py).
+    english_only = {"noun", "kinds", "fields", "details", "changes", "waiting", "acks"}
+    wrong = [k for k, v in ZH.items() if fields(v) - fields(k) or fields(k) - fields(v) - english_only]
     assert wrong == []
 
 
@@ -340,6 +343,11 @@ def _core_messages_shown(win: Any, qtbot: Any, revision: tuple[int, int, dict[st
         "number": "1046", "where": say("passage_of", name="label_en.md", n=3), "share": "20%", "cites": "[1]",
         "best": 2, "best_share": "60%", "words": "饕餮", "preferred": "llama.cpp", "variant": "饕餮纹", "word": "鼎",
         "found": EngineMessage("language_en"), "asked": EngineMessage("language_zh"), "run": "饕餮", "limit": 5,
+        # a refusal's: English details from the core that its Chinese leaves out, a person, a blob and its store
+        "by": "Lin", "noun": "card", "revision_id": 3, "latest": 4, "kinds": "uncited", "acks": "--ack uncited",
+        "conflict": say("conflict_reviewing", by="Lin", noun="card"), "details": "uncited: sentence cites no passage",
+        "fields": "body", "changes": "source 1 changed", "waiting": "it relies on the transcript of guide.mp3",
+        "short": "012345678901…", "root": "/藏品/媒体",
     }  # fmt: skip
     for kind in (EngineMessage, Message):
         for code, template in kind.TEMPLATES.items():

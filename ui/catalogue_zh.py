@@ -717,4 +717,42 @@ ZH: dict[str, str] = {
     "the original's {number} is missing from the translation": "原文中的 {number} 在译文中缺失",
     "{number} is not in the original": "{number} 不见于原文",
     "the translation's citation markers differ from the original's": "译文的引用标记与原文不同",
+    # refusals from the core (studio/messages.py): {noun}, {kinds}, {fields}, {details}, {changes} and
+    # {waiting} are English words from the core, so the Chinese leaves them out and says what to do.
+    "four-eyes rule: {name} wrote or requested this revision, so another editor must approve it": (
+        "四眼原则：此版本由 {name} 撰写或发起，须由另一位审核编辑批准"
+    ),
+    "four-eyes rule: {name} wrote or requested this revision, so another editor must confirm it": (
+        "四眼原则：此版本由 {name} 撰写或发起，须由另一位审核编辑确认"
+    ),
+    "{by} saved a newer version of this {noun} while you were editing; your text is kept, compare and save again": (
+        "你编辑期间，{by} 保存了此草稿的新版本；你的文字仍保留，请比较后再保存"
+    ),
+    "{by} saved a newer version of this {noun} while you were reviewing it; look at it and decide again": (
+        "你审核期间，{by} 保存了此草稿的新版本；请查看后重新决定"
+    ),
+    "revision {revision_id} has been superseded by revision {latest}: {conflict}": (
+        "版本 {revision_id} 已被版本 {latest} 取代：{conflict}"
+    ),
+    "revision {revision_id} has {kinds}, which this project does not let anyone approve over "
+    "(setting review.blocking_flags): revise the text": "版本 {revision_id} 有本项目不允许越过批准的检查标记：请修改文字",
+    "revision {revision_id} has open check flags; acknowledge each to approve over it ({acks}): {details}": (
+        "版本 {revision_id} 还有未处理的检查标记；请逐条确认后再批准"
+    ),
+    "revision {revision_id} cannot be approved: it has no {fields}": "版本 {revision_id} 无法批准：必填内容尚未填写",
+    "revision {revision_id} is stale: {changes}. Look at what changed, then confirm it is still true "
+    "(review confirm) or revise it": "版本 {revision_id} 已过时：其引用的来源已更改。请查看更改之处，再确认内容仍然属实或加以修改",
+    "revision {revision_id} cannot be approved yet: {waiting}. "
+    "Approve the transcript first, then check the text still agrees with it": (
+        "版本 {revision_id} 暂不能批准：它所依据的转录稿尚未获批准。请先批准转录稿，再核对文字是否与之一致"
+    ),
+    "media blob {short} is not in the media store at {root}: it was removed, "
+    "or the project was copied without its media folder (heritage-studio check)": (
+        "媒体文件 {short} 不在媒体库 {root} 中：它已被删除，或复制项目时漏掉了媒体文件夹"
+    ),
+    "media blob {short} is not in the media store at {root}: is the team's shared media "
+    "folder mounted on this workstation, and is it the one named in team.json? "
+    "(heritage-studio check lists every missing blob)": (
+        "媒体文件 {short} 不在媒体库 {root} 中：本工作站是否已挂载团队共享的媒体文件夹，且是团队配置中指定的那个？"
+    ),
 }

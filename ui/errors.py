@@ -16,8 +16,9 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from generators.messages import CodedText
 from studio.errors import StudioError
-from ui.i18n import tr
+from ui.i18n import tr, tr_message
 from ui.prefs import data_dir
 
 # Engines raise their own plain errors with readable messages (they may not
@@ -28,6 +29,13 @@ _BUGS = (AttributeError, TypeError, KeyError, IndexError, NameError, AssertionEr
 
 def is_readable(exc: BaseException) -> bool:
     return isinstance(exc, READABLE) and not isinstance(exc, _BUGS) and bool(str(exc))
+
+
+def said(exc: BaseException) -> str:
+    """An error's sentence in the UI's language when the core gave it a code (studio.messages);
+    an error without one says its English text as it came."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return tr_message(first) if isinstance(first, CodedText) else str(exc)
 
 
 def write_crash_report(exc: BaseException, where: str = "") -> Path:
@@ -47,7 +55,7 @@ def write_crash_report(exc: BaseException, where: str = "") -> Path:
 def message_for(exc: BaseException, where: str = "") -> str:
     """What the person reads: the error's own sentence, or a note and the report's path."""
     if is_readable(exc):
-        return str(exc)
+        return said(exc)
     report = write_crash_report(exc, where)
     return tr("Something went wrong inside the studio. Nothing was lost. A report was written to {path}").format(
         path=report

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Self
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from generators.messages import CodedText
 from studio import jobs
 from studio.models import JobStatus
 from studio.project import Project
@@ -359,7 +360,10 @@ class JobOp(Op):
     def _on_failed(self, exc: BaseException) -> None:
         cancelled = isinstance(exc, jobs.Cancelled) or self.running.cancel_event.is_set()
         self.running.status = JobStatus.CANCELLED if cancelled else JobStatus.FAILED
-        self.running.message = "" if cancelled else str(exc)
+        # The coded sentence itself (its English text for the record), so the failed job's row says it
+        # in the UI's language (tr_message).
+        first = exc.args[0] if len(exc.args) == 1 else None
+        self.running.message = "" if cancelled else first if isinstance(first, CodedText) else str(exc)
         self.running.finished.emit(self.running.status)
         if cancelled:
             self._end()
