@@ -58,6 +58,29 @@ class Message(CodedText):
         "still true (review confirm) or revise it",
         "transcript_waiting": "revision {revision_id} cannot be approved yet: {waiting}. "
         "Approve the transcript first, then check the text still agrees with it",
+        # a role not allowed to do something: one code per action, so each says it in its own words;
+        # {role} is itself a message ("role_curator"), {who} the roles that may (English only)
+        "role_curator": "curator",
+        "role_editor": "editor",
+        "role_producer": "producer",
+        **{
+            f"denied_{action}": "{name} is a {role}; only {who} may " + action
+            for action in (
+                "import",
+                "edit",
+                "draft",
+                "glossary",
+                "transcribe",
+                "review",
+                "review_facts",
+                "configure",
+                "export",
+            )
+        },
+        "not_admin_people": "{name} is not an admin; only an admin may change people and their roles",
+        "not_admin_policy": "{name} is not an admin; only an admin may change policy settings",
+        "nobody_working": "nobody is working: choose who you are (Working as) first",
+        "not_registered": "only a person registered in this project can do this",
         "blob_missing": "media blob {short} is not in the media store at {root}: it was removed, "
         "or the project was copied without its media folder (heritage-studio check)",
         "blob_missing_shared": "media blob {short} is not in the media store at {root}: is the team's shared media "

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from studio import audit, passphrases, team_roles
 from studio.errors import NotFound, PermissionDenied, StudioError
+from studio.messages import Message, say
 from studio.models import User
 
 ROLES = ("curator", "editor", "producer")
@@ -161,17 +162,17 @@ def require(user: User, permission: str) -> None:
     if user.admin and permission in ADMIN_PERMISSIONS:
         return
     if permission in ("people", "policy"):
-        raise PermissionDenied(f"{user.name} is not an admin; only an admin may change {_WHAT[permission]}")
+        raise PermissionDenied(say(f"not_admin_{permission}", name=user.name))
+    if f"denied_{permission}" in Message.TEMPLATES and f"role_{user.role}" in Message.TEMPLATES:
+        role = say(f"role_{user.role}")
+        raise PermissionDenied(say(f"denied_{permission}", name=user.name, role=role, who=_who_can(permission)))
     raise PermissionDenied(f"{user.name} is a {user.role}; only {_who_can(permission)} may {permission}")
-
-
-_WHAT = {"people": "people and their roles", "policy": "policy settings"}
 
 
 def acting(s: Session, name: str, permission: str) -> User:
     """The person `name` (as the window or a job captured it), if their role allows `permission` now."""
     if not name:
-        raise PermissionDenied("nobody is working: choose who you are (Working as) first")
+        raise PermissionDenied(say("nobody_working"))
     person = get_user(s, name)
     team_roles.require_self(s, person.name)
     require(person, permission)
@@ -193,7 +194,7 @@ def require_stored(s: Session, user: User, permission: str) -> User:
 def _stored(s: Session, user: User) -> User:
     person = s.get(User, user.id) if user.id is not None else None
     if person is None or person.name != user.name:
-        raise PermissionDenied("only a person registered in this project can do this")
+        raise PermissionDenied(say("not_registered"))
     team_roles.require_self(s, person.name)
     return person
 

@@ -124,6 +124,23 @@ def test_refusals_of_the_review_gate_are_said_in_chinese(
     assert message_for(four_eyes) == str(four_eyes)  # the English UI says the English sentence
 
 
+def test_a_role_not_allowed_is_said_in_chinese(project: Project, people: dict[str, User], chinese: None) -> None:
+    from ui.review_view import plain_refusal
+
+    lin = people["Lin"]
+    waiting = new_draft(project, CARD, by="Sam")
+    not_an_editor = raised(project, lambda s: review.approve(s, waiting, lin))
+    assert isinstance(not_an_editor, PermissionDenied)
+    assert str(not_an_editor) == "Lin is a curator; only editors may review"
+    assert message_for(not_an_editor) == "Lin 的角色是策展人，不能审核"
+    assert plain_refusal(not_an_editor) is None  # said as the core said it (in Chinese here)
+
+    own = new_draft(project, CARD, by="Morgan")
+    four_eyes = raised(project, lambda s: review.approve(s, own, people["Morgan"]))
+    plain = plain_refusal(four_eyes)  # the review desk's own wording, found by the refusal's code
+    assert plain is not None and "四眼" in plain and latin_words(plain, set()) == []
+
+
 def test_a_missing_media_file_is_said_in_chinese(project: Project, chinese: None) -> None:
     sha = project.media.put_bytes(b"a recording")
     project.media.path(sha).unlink()

@@ -131,7 +131,7 @@ def test_translations_keep_their_placeholders() -> None:
 
     # A core refusal's details that are English words from the core (a draft's kind, flag kinds and
     # their English notes, field names, CLI options) are left out of its Chinese (studio/messages.py).
-    english_only = {"noun", "kinds", "fields", "details", "changes", "waiting", "acks"}
+    english_only = {"noun", "kinds", "fields", "details", "changes", "waiting", "acks", "who"}
     wrong = [k for k, v in ZH.items() if fields(v) - fields(k) or fields(k) - fields(v) - english_only]
     assert wrong == []
 
@@ -347,7 +347,7 @@ def _core_messages_shown(win: Any, qtbot: Any, revision: tuple[int, int, dict[st
         "by": "Lin", "noun": "card", "revision_id": 3, "latest": 4, "kinds": "uncited", "acks": "--ack uncited",
         "conflict": say("conflict_reviewing", by="Lin", noun="card"), "details": "uncited: sentence cites no passage",
         "fields": "body", "changes": "source 1 changed", "waiting": "it relies on the transcript of guide.mp3",
-        "short": "012345678901…", "root": "/藏品/媒体",
+        "short": "012345678901…", "root": "/藏品/媒体", "role": say("role_curator"), "who": "editors",
     }  # fmt: skip
     for kind in (EngineMessage, Message):
         for code, template in kind.TEMPLATES.items():

@@ -755,4 +755,18 @@ ZH: dict[str, str] = {
     "(heritage-studio check lists every missing blob)": (
         "媒体文件 {short} 不在媒体库 {root} 中：本工作站是否已挂载团队共享的媒体文件夹，且是团队配置中指定的那个？"
     ),
+    # a role not allowed to do something ({who}, the roles that may, is English words: left out)
+    "{name} is a {role}; only {who} may import": "{name} 的角色是{role}，不能导入资料",
+    "{name} is a {role}; only {who} may edit": "{name} 的角色是{role}，不能编辑",
+    "{name} is a {role}; only {who} may draft": "{name} 的角色是{role}，不能起草",
+    "{name} is a {role}; only {who} may glossary": "{name} 的角色是{role}，不能修改术语表",
+    "{name} is a {role}; only {who} may transcribe": "{name} 的角色是{role}，不能转录",
+    "{name} is a {role}; only {who} may review": "{name} 的角色是{role}，不能审核",
+    "{name} is a {role}; only {who} may review_facts": "{name} 的角色是{role}，不能审核事实",
+    "{name} is a {role}; only {who} may configure": "{name} 的角色是{role}，不能更改设置",
+    "{name} is a {role}; only {who} may export": "{name} 的角色是{role}，不能导出",
+    "{name} is not an admin; only an admin may change people and their roles": "{name} 不是管理员；只有管理员可以更改人员及其角色",
+    "{name} is not an admin; only an admin may change policy settings": "{name} 不是管理员；只有管理员可以更改规则设置",
+    "nobody is working: choose who you are (Working as) first": "当前没有工作人员：请先选择你的身份（当前身份）",
+    "only a person registered in this project can do this": "只有在本项目中登记的人员才能这样做",
 }

@@ -99,9 +99,10 @@ def entry_label(e: QueueEntry) -> str:
 
 def plain_refusal(exc: BaseException) -> str | None:
     """A refusal from the gate, said to an editor in plain words (None: show it as it came)."""
+    code = getattr(exc.args[0], "code", "") if len(exc.args) == 1 else ""  # studio.messages: never the English
     if isinstance(exc, EditConflict):
         # Someone on another workstation saved first: their version stands, this one waits on screen.
-        if "reviewing" in str(exc):
+        if code in ("superseded_conflict", "conflict_reviewing"):
             return tr(
                 "{name} saved a newer version of this draft while you were reviewing it; look at it and decide again."
             ).format(name=exc.by)
@@ -109,8 +110,7 @@ def plain_refusal(exc: BaseException) -> str | None:
             "{name} saved a newer version of this draft while you were editing; your text is kept, "
             "compare and save again."
         ).format(name=exc.by)
-    text = str(exc)
-    if "four-eyes" in text:
+    if code in ("four_eyes_approve", "four_eyes_confirm"):
         return tr(
             "You made this version yourself, and this project needs a second editor to approve what an editor "
             "wrote (the four-eyes rule). Your edit is saved and waits in the queue for another editor."
