@@ -16,6 +16,7 @@ from sqlmodel import Session, col, or_, select
 
 from studio import audit, revision_store, users
 from studio.errors import NotFound, StudioError
+from studio.messages import say
 from studio.models import AuthorKind, Draft, Exhibit, Revision, User, utcnow
 
 DUBLIN_CORE = ("identifier", "title", "creator", "date", "description", "subject", "rights", "language")
@@ -28,7 +29,7 @@ RECORD_FIELDS = ("title", "creator", "date", "description", "subject", "rights")
 def create_exhibit(s: Session, title: str, actor: str = "", **fields: Any) -> Exhibit:
     title = (title or "").strip()
     if not title:
-        raise StudioError("an exhibit needs a title")
+        raise StudioError(say("exhibit_needs_title"))
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise StudioError(f"unknown exhibit field(s): {', '.join(sorted(unknown))}")
@@ -53,7 +54,7 @@ def update_exhibit(s: Session, exhibit_id: int, actor: str = "", **fields: Any) 
     for key, value in fields.items():
         value = _clean(key, value)
         if key == "title" and not value:
-            raise StudioError("an exhibit needs a title")
+            raise StudioError(say("exhibit_needs_title"))
         if key == "identifier":
             value = value or None
             if value and value != exhibit.identifier:

@@ -58,6 +58,18 @@ class Message(CodedText):
         "still true (review confirm) or revise it",
         "transcript_waiting": "revision {revision_id} cannot be approved yet: {waiting}. "
         "Approve the transcript first, then check the text still agrees with it",
+        "changes_need_reason": "say what should change: a request for changes needs a reason",
+        "rejection_needs_reason": "a rejection needs a reason",
+        "superseded_review_latest": "revision {revision_id} has been superseded by revision {latest}; "
+        "review the latest one",
+        "superseded_confirm_latest": "revision {revision_id} has been superseded; confirm the latest one",
+        "hash_mismatch_review": "revision {revision_id}: stored content does not match its hash; it cannot be reviewed",
+        "hash_mismatch": "revision {revision_id}: stored content does not match its hash",
+        "not_what_you_reviewed": "revision {revision_id} is not the text you reviewed (hash {stored}, you saw {seen})",
+        "nothing_to_confirm": "nothing revision {revision_id} cites has changed: there is nothing to confirm",
+        "no_such_draft": "no draft {draft_id}",
+        "no_such_revision": "no revision {revision_id}",
+        "exhibit_needs_title": "an exhibit needs a title",
         # a role not allowed to do something: one code per action, so each says it in its own words;
         # {role} is itself a message ("role_curator"), {who} the roles that may (English only)
         "role_curator": "curator",

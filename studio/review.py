@@ -72,13 +72,13 @@ def approve(
 
 def request_changes(s: Session, revision_id: int, user: User, reason: str) -> Review:
     if not reason.strip():
-        raise StudioError("say what should change: a request for changes needs a reason")
+        raise StudioError(say("changes_need_reason"))
     return _decide(s, revision_id, user, Decision.CHANGES_REQUESTED, reason.strip(), None, {})
 
 
 def reject(s: Session, revision_id: int, user: User, reason: str) -> Review:
     if not reason.strip():
-        raise StudioError("a rejection needs a reason")
+        raise StudioError(say("rejection_needs_reason"))
     return _decide(s, revision_id, user, Decision.REJECTED, reason.strip(), None, {})
 
 
@@ -172,16 +172,12 @@ def _decide(
             by=conflict.by,
         )
     if latest is None or latest.id != revision.id:
-        raise StudioError(
-            f"revision {revision_id} has been superseded by revision {latest.id if latest else '?'}; review the latest one"
-        )
+        raise StudioError(say("superseded_review_latest", revision_id=revision_id, latest=latest.id if latest else "?"))
     if content_sha256(revision.content_json) != revision.sha256:
-        raise IntegrityError(f"revision {revision_id}: stored content does not match its hash; it cannot be reviewed")
+        raise IntegrityError(say("hash_mismatch_review", revision_id=revision_id))
     if expected_sha256 is not None and expected_sha256 != revision.sha256:
-        raise StudioError(
-            f"revision {revision_id} is not the text you reviewed (hash {revision.sha256[:12]}…, "
-            f"you saw {expected_sha256[:12]}…)"
-        )
+        stored, seen = f"{revision.sha256[:12]}…", f"{expected_sha256[:12]}…"
+        raise StudioError(say("not_what_you_reviewed", revision_id=revision_id, stored=stored, seen=seen))
     if decision == Decision.APPROVED and (changes := staleness.stale(s, revision)):
         raise StudioError(
             say("stale_approve", revision_id=revision_id, changes="; ".join(c.describe() for c in changes))
@@ -281,13 +277,13 @@ def confirm_still_true(s: Session, revision_id: int, user: User, note: str = "")
     revision = get_revision(s, revision_id)
     latest = latest_revision(s, revision.draft_id)
     if latest is None or latest.id != revision.id:
-        raise StudioError(f"revision {revision_id} has been superseded; confirm the latest one")
+        raise StudioError(say("superseded_confirm_latest", revision_id=revision_id))
     if content_sha256(revision.content_json) != revision.sha256:
-        raise IntegrityError(f"revision {revision_id}: stored content does not match its hash")
+        raise IntegrityError(say("hash_mismatch", revision_id=revision_id))
     grounds = staleness.effective_grounds(s, revision)
     changes = staleness.changed(s, grounds)
     if not changes:
-        raise StudioError(f"nothing revision {revision_id} cites has changed: there is nothing to confirm")
+        raise StudioError(say("nothing_to_confirm", revision_id=revision_id))
     # Confirming is vouching for the text as it stands, as approving is: the same four-eyes rule.
     if settings.get(s, "four_eyes") and revision.created_by == person.name:
         raise PermissionDenied(say("four_eyes_confirm", name=person.name))

@@ -255,14 +255,14 @@ def registered_person(s: Session, user: User, action: str) -> User:
 def get_draft(s: Session, draft_id: int) -> Draft:
     draft = s.get(Draft, draft_id)
     if draft is None:
-        raise NotFound(f"no draft {draft_id}")
+        raise NotFound(say("no_such_draft", draft_id=draft_id))
     return draft
 
 
 def get_revision(s: Session, revision_id: int) -> Revision:
     revision = s.get(Revision, revision_id)
     if revision is None:
-        raise NotFound(f"no revision {revision_id}")
+        raise NotFound(say("no_such_revision", revision_id=revision_id))
     return revision
 
 

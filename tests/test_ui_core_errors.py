@@ -141,6 +141,23 @@ def test_a_role_not_allowed_is_said_in_chinese(project: Project, people: dict[st
     assert plain is not None and "四眼" in plain and latin_words(plain, set()) == []
 
 
+def test_a_decision_refused_before_it_is_made_is_said_in_chinese(
+    project: Project, people: dict[str, User], chinese: None
+) -> None:
+    sam = people["Sam"]
+    waiting = new_draft(project, CARD, by="Lin")
+    no_reason = raised(project, lambda s: review.reject(s, waiting, sam, "  "))
+    not_seen = raised(project, lambda s: review.approve(s, waiting, sam, expected_sha256="f" * 64))
+    missing = raised(project, lambda s: review.approve(s, 999, sam))
+    assert str(no_reason) == "a rejection needs a reason"
+    assert str(not_seen).startswith(f"revision {waiting} is not the text you reviewed (hash ")
+    assert str(not_seen).endswith(", you saw ffffffffffff…)")
+    assert str(missing) == "no revision 999"
+    for exc in (no_reason, not_seen, missing):
+        text = message_for(exc)
+        assert latin_words(re.sub(r"[0-9a-f]{12}…", "", text), set()) == [], text
+
+
 def test_a_missing_media_file_is_said_in_chinese(project: Project, chinese: None) -> None:
     sha = project.media.put_bytes(b"a recording")
     project.media.path(sha).unlink()

@@ -769,4 +769,23 @@ ZH: dict[str, str] = {
     "{name} is not an admin; only an admin may change policy settings": "{name} 不是管理员；只有管理员可以更改规则设置",
     "nobody is working: choose who you are (Working as) first": "当前没有工作人员：请先选择你的身份（当前身份）",
     "only a person registered in this project can do this": "只有在本项目中登记的人员才能这样做",
+    "say what should change: a request for changes needs a reason": "请说明需要修改什么：要求修改须附理由",
+    "a rejection needs a reason": "驳回须附理由",
+    "revision {revision_id} has been superseded by revision {latest}; review the latest one": (
+        "版本 {revision_id} 已被版本 {latest} 取代；请审核最新版本"
+    ),
+    "revision {revision_id} has been superseded; confirm the latest one": "版本 {revision_id} 已被取代；请确认最新版本",
+    "revision {revision_id}: stored content does not match its hash; it cannot be reviewed": (
+        "版本 {revision_id}：保存的内容与其校验值不符，无法审核"
+    ),
+    "revision {revision_id}: stored content does not match its hash": "版本 {revision_id}：保存的内容与其校验值不符",
+    "revision {revision_id} is not the text you reviewed (hash {stored}, you saw {seen})": (
+        "版本 {revision_id} 不是你审核过的文字（校验值 {stored}，你看到的是 {seen}）"
+    ),
+    "nothing revision {revision_id} cites has changed: there is nothing to confirm": (
+        "版本 {revision_id} 引用的来源均未更改：无需确认"
+    ),
+    "no draft {draft_id}": "没有草稿 {draft_id}",
+    "no revision {revision_id}": "没有版本 {revision_id}",
+    "an exhibit needs a title": "展品须有标题",
 }
