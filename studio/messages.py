@@ -70,6 +70,13 @@ class Message(CodedText):
         "no_such_draft": "no draft {draft_id}",
         "no_such_revision": "no revision {revision_id}",
         "exhibit_needs_title": "an exhibit needs a title",
+        # an export that would take content away from visitors waits for the person's yes
+        "export_empty": "nothing approved is left to export: the package would be empty",
+        "export_takes_away": "{n} piece(s) in version {version} would no longer be published: {shown}",
+        "export_takes_away_more": "{n} piece(s) in version {version} would no longer be published: "
+        "{shown} and {more} more",
+        "export_needs_confirmation": "{why}. Nothing was exported; to publish it anyway, export again with "
+        "--confirm-removal",
         # a role not allowed to do something: one code per action, so each says it in its own words;
         # {role} is itself a message ("role_curator"), {who} the roles that may (English only)
         "role_curator": "curator",

@@ -175,3 +175,20 @@ def test_a_missing_media_file_is_said_in_chinese(project: Project, chinese: None
 
 def test_an_error_without_a_code_is_shown_as_it_came(chinese: None) -> None:
     assert message_for(StudioError("a rejection needs a reason")) == "a rejection needs a reason"
+
+
+def test_an_export_that_needs_a_yes_asks_in_chinese(project: Project, tmp_path: Path, chinese: None) -> None:
+    from studio.export import ExportOptions, export_package
+    from studio.export.build import RemovalNeedsConfirmation
+    from ui.export_view import _why_confirm
+
+    with pytest.raises(RemovalNeedsConfirmation) as caught:
+        export_package(project, ExportOptions(kind="kiosk", languages=["en"], out_dir=tmp_path / "out"))
+    assert str(caught.value) == (
+        "nothing approved is left to export: the package would be empty. Nothing was exported; "
+        "to publish it anyway, export again with --confirm-removal"
+    )
+    assert _why_confirm(caught.value) == "没有可导出的已批准内容：导出包将为空"  # what the dialog asks about
+    assert latin_words(message_for(caught.value), set()) == []
+    set_language("en")
+    assert _why_confirm(caught.value) == "nothing approved is left to export: the package would be empty"

@@ -349,6 +349,7 @@ def _core_messages_shown(win: Any, qtbot: Any, revision: tuple[int, int, dict[st
         "fields": "body", "changes": "source 1 changed", "waiting": "it relies on the transcript of guide.mp3",
         "short": "012345678901…", "root": "/藏品/媒体", "role": say("role_curator"), "who": "editors",
         "stored": "012345678901…", "seen": "109876543210…",
+        "version": "1.0.0", "shown": "guide.mp3", "more": 2,
     }  # fmt: skip
     for kind in (EngineMessage, Message):
         for code, template in kind.TEMPLATES.items():

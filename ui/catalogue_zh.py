@@ -788,4 +788,14 @@ ZH: dict[str, str] = {
     "no draft {draft_id}": "没有草稿 {draft_id}",
     "no revision {revision_id}": "没有版本 {revision_id}",
     "an exhibit needs a title": "展品须有标题",
+    "nothing approved is left to export: the package would be empty": "没有可导出的已批准内容：导出包将为空",
+    "{n} piece(s) in version {version} would no longer be published: {shown}": (
+        "版本 {version} 中的 {n} 项将不再发布：{shown}"
+    ),
+    "{n} piece(s) in version {version} would no longer be published: {shown} and {more} more": (
+        "版本 {version} 中的 {n} 项将不再发布：{shown} 等（另有 {more} 项）"
+    ),
+    "{why}. Nothing was exported; to publish it anyway, export again with --confirm-removal": (
+        "{why}。未导出任何内容；如仍要发布，请确认后再次导出"
+    ),
 }

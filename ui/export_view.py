@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from generators.messages import CodedText
 from studio import exhibits, settings, users
 from studio.export import ExportOptions, ExportResult, export_package
 from studio.export.build import RemovalNeedsConfirmation
 from studio.export.content import Omission, PackageItem, collect
 from studio.export.record import ExportRecord, list_records
 from studio.review_desk import KIND_LABELS
-from ui.i18n import language_label, tr, tr_reason
+from ui.i18n import language_label, tr, tr_message, tr_reason
 from ui.ops import Changes, JobOp, Op
 from ui.state import AppState
 
@@ -251,7 +252,7 @@ class ExportView(QWidget):
 
     def _export_failed(self, exc: BaseException) -> None:
         """An empty or content-removing package goes out only after the person says yes."""
-        if isinstance(exc, RemovalNeedsConfirmation) and self.confirm_removal(str(exc)):
+        if isinstance(exc, RemovalNeedsConfirmation) and self.confirm_removal(_why_confirm(exc)):
             self.export(confirm_removal=True)
             return
         self.state.report_error(exc, "export")
@@ -262,7 +263,7 @@ class ExportView(QWidget):
             QMessageBox.Icon.Warning,
             tr("Publish anyway?"),
             tr("This package would take content away from visitors:\n\n{reason}\n\nPublish it anyway?").format(
-                reason=reason.split(". Nothing was exported")[0]
+                reason=reason
             ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self,
@@ -315,3 +316,12 @@ class ExportView(QWidget):
         url = self.kiosk_url()
         if url is not None:
             QDesktopServices.openUrl(url)
+
+
+def _why_confirm(exc: RemovalNeedsConfirmation) -> str:
+    """Why the package needs a yes (empty, or what it takes away) in the UI's language, from the
+    refusal's code; the CLI's advice (--confirm-removal) is left out: the dialog asks instead."""
+    said = exc.args[0] if len(exc.args) == 1 else None
+    if isinstance(said, CodedText) and said.code == "export_needs_confirmation":
+        return tr_message(said.params["why"])
+    return str(exc)

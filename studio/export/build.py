@@ -303,14 +303,16 @@ class RemovalNeedsConfirmation(StudioError):
 
 def _needs_confirmation(items: list[PackageItem], prev: ExportRecord | None, pieces: list[dict[str, Any]]) -> str:
     if not items:
-        return "nothing approved is left to export: the package would be empty"
+        return say("export_empty")
     if prev is None:
         return ""
     kept = {p["draft_id"] for p in pieces}
     gone = sorted({f"{p['key']} (draft {p['draft_id']})" for p in prev.items if p["draft_id"] not in kept})
     if gone:
-        shown = ", ".join(gone[:8]) + (f" and {len(gone) - 8} more" if len(gone) > 8 else "")
-        return f"{len(gone)} piece(s) in version {prev.version} would no longer be published: {shown}"
+        shown, version = ", ".join(gone[:8]), prev.version
+        if len(gone) > 8:
+            return say("export_takes_away_more", n=len(gone), version=version, shown=shown, more=len(gone) - 8)
+        return say("export_takes_away", n=len(gone), version=version, shown=shown)
     return ""
 
 
@@ -376,7 +378,7 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
         why_confirm = _needs_confirmation(items, prev, pieces)
         if why_confirm and not opts.confirm_removal:
             raise RemovalNeedsConfirmation(
-                f"{why_confirm}. Nothing was exported; to publish it anyway, export again with --confirm-removal",
+                say("export_needs_confirmation", why=why_confirm),
                 [o.as_dict() for o in omissions],
             )
         version = opts.version or record.next_version(prev, change)
