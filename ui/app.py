@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QThreadPool, QTimer, QTranslator
@@ -69,11 +70,15 @@ def rebuild_window(old: MainWindow) -> MainWindow:
     """Switching the UI language rebuilds the window so every label is drawn anew."""
     state = old.state
     old.save_window_state()
-    state.project_changed.disconnect()
-    state.user_changed.disconnect()
-    state.data_changed.disconnect()
-    state.changed.disconnect()
-    state.job_started.disconnect()
+    with warnings.catch_warnings():
+        # PySide warns when a signal has no receiver left to disconnect (the old
+        # window may never have connected one of them); nothing is wrong then.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        state.project_changed.disconnect()
+        state.user_changed.disconnect()
+        state.data_changed.disconnect()
+        state.changed.disconnect()
+        state.job_started.disconnect()
     window = create_window(state)
     # The jobs go on, in this window's list: a language switch wiped the history and, by
     # closing the old window, cancelled whatever was running (issue 16).
