@@ -90,11 +90,21 @@ class _Task(QRunnable):
     def run(self) -> None:
         lower_this_thread()
         try:
-            result = self.fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread to show
-            self._tell(self.signals.failed, exc)
-            return
-        self._tell(self.signals.done, result)
+            try:
+                result = self.fn()
+            except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread to show
+                self._tell(self.signals.failed, exc)
+                return
+            self._tell(self.signals.done, result)
+        finally:
+            # Let go of the signal object here, holding the GIL. Otherwise the pool
+            # deletes this runnable after run() without the GIL; if that drops the last
+            # reference, the QObject dies in Qt's disconnect, which takes Qt's
+            # connection lock and then waits for the GIL, while the GUI thread holds
+            # the GIL and waits for that lock in connect(): the window hung (seen
+            # once in CI, in the review desk's set_content).
+            self.signals = None  # type: ignore[assignment]
+            self.fn = None  # type: ignore[assignment]
 
     @staticmethod
     def _tell(signal: Any, value: Any) -> None:
