@@ -257,6 +257,18 @@ def jobs_elsewhere(s: Session, watched: Sequence[int] = (), workstation: str | N
     return out
 
 
+def jobs_elsewhere_of(project: Project, watched: Sequence[int] = ()) -> list[JobView]:
+    """`jobs_elsewhere` for the project's own workstation, in one read snapshot."""
+    with project.read() as s:
+        return jobs_elsewhere(s, watched, project.workstation)
+
+
+def ask_to_cancel(project: Project, job_id: int, actor: str) -> None:
+    """Ask whichever process runs the job to stop (`request_cancel`), in a write of its own."""
+    with project.session() as s:
+        request_cancel(s, job_id, actor)
+
+
 def request_cancel(s: Session, job_id: int, actor: str) -> Job:
     """Ask a running job to stop, whichever process runs it; it stops within about a second
     (plus what its work needs to notice a cancel)."""

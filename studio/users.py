@@ -9,6 +9,7 @@ reads the project's settings, is studio/sign_in.py.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -16,6 +17,9 @@ from studio import audit, passphrases, team_roles
 from studio.errors import NotFound, PermissionDenied, StudioError
 from studio.messages import Message, say
 from studio.models import User
+
+if TYPE_CHECKING:
+    from studio.project import Project
 
 ROLES = ("curator", "editor", "producer")
 
@@ -150,6 +154,12 @@ def get_user_by_id(s: Session, user_id: int) -> User:
     if user is None:
         raise NotFound(f"no user {user_id} in this project")
     return user
+
+
+def person(project: Project, name: str) -> User:
+    """The person named, read afresh (roles change): a detached record of the users table."""
+    with project.read() as s:
+        return get_user(s, name)
 
 
 def list_users(s: Session) -> list[User]:

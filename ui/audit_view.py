@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio import audit
-from studio.models import AuditEntry
+from studio import audit_trail
 from ui.i18n import tr
 from ui.ops import Op
 from ui.state import AppState
@@ -211,15 +210,13 @@ class AuditView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        def load(project: Any) -> tuple[list[AuditEntry], list[str]]:
-            with project.read() as s:
-                return audit.entries(s, limit=SHOWN), audit.verify(s)
-
         if self.state.project is not None:
-            Op(self.state, load, where="audit.list").latest(self, "audit.list").success(self._fill).run_in_background()
+            Op(self.state, lambda project: audit_trail.read_trail(project, SHOWN), where="audit.list").latest(
+                self, "audit.list"
+            ).success(self._fill).run_in_background()
 
-    def _fill(self, result: tuple[list[AuditEntry], list[str]]) -> None:
-        entries, problems = result
+    def _fill(self, log: audit_trail.AuditTrail) -> None:
+        entries, problems = log.entries, log.problems
         self.status.setText(
             tr("Chain intact: every entry matches its hash.")
             if not problems

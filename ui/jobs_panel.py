@@ -8,8 +8,6 @@ through the database (`studio.jobs.request_cancel`).
 
 from __future__ import annotations
 
-from typing import Any
-
 import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -59,12 +57,13 @@ class OutsideJob(RunningJob):
         if job_id is None:  # not recorded yet: nothing another process could be asked to stop
             return
 
-        def ask(project: Any) -> None:
-            with project.session() as s:
-                jobs.request_cancel(s, job_id, actor)
-
         super().cancel()
-        Op(self.state, ask, where="jobs.cancel", changes=Changes.JOBS).run_in_background()
+        Op(
+            self.state,
+            lambda project: jobs.ask_to_cancel(project, job_id, actor),
+            where="jobs.cancel",
+            changes=Changes.JOBS,
+        ).run_in_background()
 
     def update(self, fraction: float, message: str, status: str) -> None:
         self.fraction = fraction
@@ -197,11 +196,11 @@ class JobPanel(QWidget):
             return None
         watched = list(self.outside)
 
-        def read(project: Any) -> list[jobs.JobView]:
-            with project.read() as s:
-                return jobs.jobs_elsewhere(s, watched, project.workstation)
-
-        op = Op(self.state, read, where="jobs.poll").latest(self, "poll").success(self._polled)
+        op = (
+            Op(self.state, lambda project: jobs.jobs_elsewhere_of(project, watched), where="jobs.poll")
+            .latest(self, "poll")
+            .success(self._polled)
+        )
         op.failure(lambda _exc: None)  # best effort: a project closing under the read is looked at again next second
         return op.run_in_background()
 

@@ -9,8 +9,6 @@ curator to it in the Sources tab.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -26,59 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio import exhibits, search, sources
+from studio import search
+from studio.passage_search import Found, find
 from ui.i18n import tr
 from ui.ops import Op
 from ui.state import AppState
 
-SHOWN = 50
-CONTEXT = 600  # characters of the source shown either side of the passage
-
 MARK_START = "\x02"  # placeholders that survive html.escape, turned into tags after it
 MARK_END = "\x03"
-
-
-@dataclass(frozen=True)
-class Found:
-    passage_id: int
-    source_id: int
-    exhibit_id: int | None
-    filename: str
-    exhibit_title: str
-    passage: str
-    before: str  # the source's text just before the passage
-    after: str
-    start_s: float | None
-
-
-def find(project: Any, query: str) -> list[Found]:
-    """The passages matching `query`, best first, each with the source text around it."""
-    out: list[Found] = []
-    with project.read() as s:
-        titles = {e.id: e.title for e in exhibits.list_exhibits(s)}
-        texts: dict[int, tuple[str, str]] = {}
-        for hit in search.search(s, query, limit=SHOWN):
-            if hit.source_id not in texts:
-                src = sources.get_source(s, hit.source_id)
-                texts[hit.source_id] = (src.filename, src.text or "")
-            filename, whole = texts[hit.source_id]
-            before, found, after = whole.partition(hit.text)
-            if not found:
-                before, after = "", ""
-            out.append(
-                Found(
-                    passage_id=hit.passage_id,
-                    source_id=hit.source_id,
-                    exhibit_id=hit.exhibit_id,
-                    filename=filename,
-                    exhibit_title=titles.get(hit.exhibit_id, "") if hit.exhibit_id is not None else "",
-                    passage=hit.text,
-                    before=before[-CONTEXT:],
-                    after=after[:CONTEXT],
-                    start_s=hit.start_s,
-                )
-            )
-    return out
 
 
 def marked_html(text: str, query: str) -> str:

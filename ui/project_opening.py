@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio import sign_in, team_roles, users
+from studio import sign_in
 from studio.project import Project
 from ui.i18n import tr
 from ui.ops import JobControl, PlainJobOp
@@ -34,17 +34,11 @@ def load_project(path: str | Path, create: bool, progress: Callable[[float, str]
     project = Project.create(path) if create else Project.open(path)
     try:
         progress(0.8, tr("Reading who works on the project…"))
-        with project.read() as s:
-            if team_roles.gated(s):
-                # A team database: the login is who works here, signed in by its password already.
-                people, asks = [team_roles.login(s)], False
-            else:
-                people = [u.name for u in users.list_users(s)]
-                asks = sign_in.required(s)
+        who = sign_in.who_works_here(project)
     except BaseException:
         project.close()
         raise
-    return OpenedProject(project, people, asks)
+    return OpenedProject(project, who.people, who.sign_in_required)
 
 
 def open_project(

@@ -8,11 +8,11 @@ dialog only collects the text. The seat changes only after the check passed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from studio import sign_in, users
+from studio import sign_in
+from studio.project import Project
 from ui.i18n import tr
 from ui.ops import Op
 from ui.state import AppState
@@ -48,10 +48,8 @@ def switch_person(
         if done is not None:
             done(ok)
 
-    def required(project: Any) -> bool:
-        with project.read() as s:
-            users.get_user(s, name)
-            return sign_in.required(s)
+    def required(project: Project) -> bool:
+        return sign_in.required_of(project, name)
 
     def ask(needed: bool) -> None:
         if not needed:
@@ -69,9 +67,8 @@ def switch_person(
             passphrase = dialog.passphrase.text()
             dialog.deleteLater()
 
-            def check(project: Any) -> str:
-                with project.read() as s:
-                    return sign_in.check(s, name, passphrase).name
+            def check(project: Project) -> str:
+                return sign_in.sign_in_as(project, name, passphrase)
 
             def failed(exc: BaseException) -> None:
                 state.report_error(exc, "user.sign_in")

@@ -79,8 +79,7 @@ class AppState(QObject):
         who = name if name is not None else self.user_name
         if not who:
             raise PermissionDenied(tr("Choose who is working (Working as) and sign in first."))
-        with self.project.read() as s:
-            return users.get_user(s, who)
+        return users.person(self.project, who)
 
     # ---------------------------------------------------------------- engines
     def transcriber(self) -> Any:
