@@ -522,12 +522,12 @@ def compose_draft(
             for t in glossary.list_terms(s)
             if not t.language or t.language[:2] == language[:2]
         ]
-        # Words a sentence may use beyond its facts: the glossary's, in the text's language.
-        allowed = [
-            form
+        # The glossary's terms in the text's language, every spelling of each: a sentence
+        # may use one where its facts hold one of its spellings, never to add a term.
+        terms = [
+            (t.preferred, *t.variants)
             for t in glossary.list_terms(s)
             if not t.language or t.language[:2] == language[:2]
-            for form in (t.preferred, *t.variants)
         ]
         cfg = engine_settings(s) if model is None else None
     limits = composing.char_limits(_limits(kind, language, project.root))
@@ -564,7 +564,7 @@ def compose_draft(
                 chosen,
                 seed=seed,
                 limits=limits,
-                allowed=allowed,
+                glossary=terms,
                 title=record_title(exhibit, language),
                 on_token=on_token,
                 cancelled=lambda: ctx.cancelled,

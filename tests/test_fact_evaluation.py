@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,10 +13,11 @@ from studio import evaluation
 
 
 def _composer(messages: Sequence[ChatMessage], params: GenerationParams) -> str:
-    """Writes each sentence as the first fact it is shown, so it adds nothing and leaves nothing out."""
-    assert set(json.loads(params.json_schema)["properties"]) == {"sentence"}
-    first = next(line[2:] for line in messages[-1].content.splitlines() if line.startswith("- "))
-    return json.dumps({"sentence": f"{first[:1].upper()}{first[1:]}."})
+    """Writes each sentence as its first fact, so it adds nothing and leaves nothing out."""
+    claims = dict(re.findall(r"^\[(\d+)\] (.+)$", messages[1].content, re.MULTILINE))
+    keys = json.loads(params.json_schema)["properties"]
+    first = next(iter(claims.values()))
+    return json.dumps({k: f"{(c := claims.get(k, first))[:1].upper()}{c[1:]}." for k in keys})
 
 
 def test_composed_cards_are_one_more_mode_of_a_golden_run(tmp_path: Path) -> None:
@@ -35,6 +37,8 @@ def test_composed_cards_are_one_more_mode_of_a_golden_run(tmp_path: Path) -> Non
     # Every sentence cites a fact, and the fact's own passage supports it.
     assert gui["figures"]["cited_share"] == 1.0 and gui["figures"]["supported_share"] in (1.0, None)
     assert any(f.startswith("sentences: ") and "title from the record" in f for f in gui["flags"])
+    # Extraction is timed apart from the card: once per exhibit, not part of the card's time.
+    assert any(f.startswith("facts: ") and "not part of the card's time" in f for f in gui["flags"])
     # The injected ewer: its donor letter talks to the model, so it is held back as at import.
     assert any(f.startswith("held back: donor_letter") for f in drafts["ewer-card-en"]["flags"])
     # No usable source: nothing to compose from, and the harness counts the refusal as right.

@@ -173,39 +173,46 @@ def test_composition_offers_claims_in_the_texts_language_and_keeps_within_limits
     offered = [compose.FactForText(1, 10, "material", "bronze"), compose.FactForText(2, 11, "date", "1200 BCE")]
     model = ScriptedModel(
         lambda messages, params: json.dumps(
-            {"sentence": "It is bronze." if "bronze" in messages[-1].content else "It dates from 1200 BCE."}
+            {
+                k: {"1": "It is bronze.", "2": "It dates from 1200 BCE.", "caption": "A bronze of 1200 BCE."}[k]
+                for k in json.loads(params.json_schema)["properties"]
+            }
         )
     )
     result = compose.compose(model, "card", "en", "Ding (1987.14)", offered, limits={**limits, "body": 120})
-    # One request per sentence, each under a grammar that admits one sentence within the field's share.
-    schemas = [json.loads(params.json_schema) for _m, params in model.calls]
-    assert all(set(sc["properties"]) == {"sentence"} for sc in schemas)
-    assert schemas[0]["properties"]["sentence"]["maxLength"] == 120  # one fact's sentence fits the body
+    # One request for every sentence, under a grammar with one key per sentence within its field's share.
+    assert len(model.calls) == 1
+    schema = json.loads(model.calls[0][1].json_schema)
+    # The picture's caption states the material: fact 1's sentence, written once for both fields.
+    assert set(schema["properties"]) == {"1"} and schema["additionalProperties"] is False
+    assert schema["properties"]["1"]["maxLength"] == 120  # one fact's sentence fits the body
+    assert "[1] bronze" in model.calls[0][0][-1].content and "[2] 1200 BCE" in model.calls[0][0][-1].content
     assert result.content["title"] == "Ding" and result.title_from == "record"  # the exhibit's own title
     assert result.content["body"] == "It is bronze. [1]" and result.used == [1, 2]
     # Key facts are the claims the body had no room for first: the card carries both facts.
     assert result.content["key_facts"] == ["1200 BCE [2]", "bronze [1]"]
-    # The caption states both facts; a sentence said once in a field is not said again.
-    assert result.content["image_caption"].endswith("[1, 2]") or "[1]" in result.content["image_caption"]
+    assert result.content["image_caption"] == "It is bronze. [1]"
+
+
+def _by_key(answers: dict[str, str]) -> ScriptedModel:
+    """A model double that answers each key its schema asks for from `answers`."""
+    return ScriptedModel(
+        lambda messages, params: json.dumps({k: answers[k] for k in json.loads(params.json_schema)["properties"]})
+    )
 
 
 def test_every_sentence_of_a_composed_text_carries_its_facts_number() -> None:
     from generators.facts import compose
 
     offered = [compose.FactForText(1, 10, "material", "cast bronze"), compose.FactForText(2, 11, "date", "1200 BCE")]
-    answers = {"bronze": "It is bronze. It was cast.", "1200": "It dates from about 1200 BCE."}
-    model = ScriptedModel(
-        lambda messages, params: json.dumps(
-            {"sentence": next(v for k, v in answers.items() if k in messages[-1].content.split("Fact")[-1])}
-        )
-    )
+    model = _by_key({"1": "It is bronze. It was cast.", "2": "It dates from about 1200 BCE."})
     result = compose.compose(model, "summary", "en", "Ding", offered)
     assert result.content["long"] == "It is bronze. [1] It was cast. [1] It dates from about 1200 BCE. [2]"
     assert result.content["short"] == "It is bronze. [1] It was cast. [1] It dates from about 1200 BCE. [2]"
-    assert len(model.calls) == 2  # a fact's sentence is written once and serves both summaries
+    assert len(model.calls) == 1  # a fact's sentence is written once and serves both summaries
 
 
-def test_a_sentence_that_adds_to_its_fact_is_asked_again_then_given_in_the_facts_own_words() -> None:
+def test_only_the_sentences_that_add_to_their_facts_are_asked_again_after_the_models_own_answer() -> None:
     from generators.facts import compose
 
     offered = [
@@ -213,15 +220,16 @@ def test_a_sentence_that_adds_to_its_fact_is_asked_again_then_given_in_the_facts
         compose.FactForText(2, 11, "material", "stoneware"),
         compose.FactForText(3, 12, "dimension", "height 41 cm"),
     ]
+    first = {
+        "1": "It is from the Northern Song dynasty, which spanned from 960 to 1279 AD.",
+        "2": "It is Ding kiln stoneware.",
+        "3": "It stands 41 cm high.",
+    }
+    again = {"1": "It dates from the Northern Song dynasty, 960-1279.", "2": "It is made of stoneware."}
 
     def model_answer(messages: list, params: object) -> str:
-        fact = messages[-1].content.split("Fact")[-1]
-        strict = "added what the fact does not say" in messages[0].content
-        if "Northern Song" in fact:  # adds background both times
-            return json.dumps({"sentence": "It is from the Northern Song dynasty, which spanned from 960 to 1279 AD."})
-        if "stoneware" in fact:  # adds a kiln the first time only
-            return json.dumps({"sentence": "It is stoneware." if strict else "It is Ding kiln stoneware."})
-        return json.dumps({"sentence": "It is 41 cm high."})
+        keys = json.loads(params.json_schema)["properties"]  # type: ignore[attr-defined]
+        return json.dumps({k: (again if messages[-1].role == "user" and len(messages) > 2 else first)[k] for k in keys})
 
     model = ScriptedModel(model_answer)
     result = compose.compose(model, "summary", "en", "Pillow", offered)
@@ -229,10 +237,16 @@ def test_a_sentence_that_adds_to_its_fact_is_asked_again_then_given_in_the_facts
     assert how[(1,)].how == "template" and {"960", "1279"} <= set(how[(1,)].added)
     assert how[(2,)].how == "regenerated" and "Ding" in how[(2,)].added
     assert how[(3,)].how == "model" and how[(3,)].added == []
-    # The second asking names what the first added; the first draft of the sentence is gone.
-    stricter = [m for m, _p in model.calls if "added what the fact does not say" in m[0].content]
-    assert any("Ding" in m[0].content for m in stricter)
-    assert result.content["long"] == ("Date: Northern Song dynasty. [1] It is stoneware. [2] It is 41 cm high. [3]")
+    # Two requests: all three sentences, then only the two that added something, as a turn after
+    # the model's own answer (so the engine reads only that tail), naming what each added.
+    assert len(model.calls) == 2
+    retry, params = model.calls[1]
+    assert set(json.loads(params.json_schema)["properties"]) == {"1", "2"}
+    assert retry[:2] == model.calls[0][0] and retry[2].role == "assistant" and json.loads(retry[2].content) == first
+    assert "Ding" in retry[3].content and "960" in retry[3].content and params.temperature == 0.0
+    assert result.content["long"] == (
+        "Date: Northern Song dynasty. [1] It is made of stoneware. [2] It stands 41 cm high. [3]"
+    )
     assert "960" not in str(result.content) and "Ding" not in str(result.content)
 
 
@@ -240,21 +254,27 @@ def test_a_sentence_that_leaves_out_its_facts_number_is_not_kept() -> None:
     from generators.facts import compose
 
     offered = [compose.FactForText(1, 10, "dimension", "weight 3.42 kg")]
-    model = ScriptedModel(json.dumps({"sentence": "It is heavy."}))
+    model = ScriptedModel(json.dumps({"caption": "It is heavy.", "1": "It is heavy."}))
     result = compose.compose(model, "alt_text", "en", "Ding", offered)
     assert result.content["alt_text"] == "Weight 3.42 kg. [1]" and result.sentences[0].how == "template"
     assert "3.42" in result.sentences[0].added
     # The fact's words alone are not a sentence: the kind label says what "2022" is.
     year = [compose.FactForText(1, 10, "date", "2022")]
-    echoed = compose.compose(ScriptedModel(json.dumps({"sentence": "2022"})), "alt_text", "en", "Ding", year)
+    echoed = compose.compose(ScriptedModel(json.dumps({"1": "2022"})), "alt_text", "en", "Ding", year)
     assert echoed.content["alt_text"] == "Date: 2022. [1]"
+
+
+def test_an_answer_cut_at_the_length_limit_keeps_its_complete_sentences() -> None:
+    from generators.facts import compose
+
+    assert compose._answers('{"1": "It is bronze.", "2": "It dates from') == {"1": "It is bronze."}
 
 
 def test_the_title_is_the_exhibits_own_or_a_facts_never_the_models() -> None:
     from generators.facts import compose
 
     offered = [compose.FactForText(1, 10, "date", "商代晚期"), compose.FactForText(2, 11, "material", "青铜")]
-    model = ScriptedModel(json.dumps({"sentence": "青铜。"}))
+    model = ScriptedModel(json.dumps({"1": "青铜。", "2": "青铜。", "caption": "青铜。"}))
     zh = compose.compose(model, "card", "zh-Hans", "Ritual food cauldron (RMAA.1987.014)", offered)
     assert zh.content["title"] == "商代晚期" and zh.title_from == "fact"  # the record's title is English
     named = compose.compose(model, "card", "zh-Hans", "x", offered, title="父乙鼎")

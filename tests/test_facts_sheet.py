@@ -5,6 +5,7 @@ source changes, and a source that talks to the model kept out."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -201,19 +202,29 @@ def test_a_composed_card_cites_only_approved_facts_for_visitors(
     assert hidden.draft_id not in {r.draft_id for r in usable}
 
     def sentence_for(messages: Sequence[ChatMessage], params: GenerationParams) -> str:
-        fact = messages[-1].content.split("Fact")[-1]
-        if "Used in rites" in fact and "\n- " not in fact.split("Used in rites")[1]:
-            return json.dumps({"sentence": "This cauldron was used in rites."})
-        return json.dumps({"sentence": "It was made for Emperor Wu in 1850."})  # nothing offered says so
+        claims = dict(re.findall(r"^\[(\d+)\] (.+)$", messages[1].content, re.MULTILINE))
+        return json.dumps(
+            {
+                # Only the sentence for "Used in rites" keeps to its fact; nothing offered says the rest.
+                k: "This cauldron was used in rites."
+                if claims.get(k) == "Used in rites"
+                else "It was made for Emperor Wu in 1850."
+                for k in json.loads(params.json_schema)["properties"]
+            }
+        )
 
     model = ScriptedModel(sentence_for)
     outcome = facts.compose_draft(project, ding, "card", people["Lin"], model=model)
-    # Each sentence is its own request, shown only the facts it is for.
+    # One request shows the chosen facts, numbered, with a key per sentence; a second asks again
+    # only for the sentences that added something, after the model's own answer.
     offered_claims = {f["claim"] for f in outcome.facts}
-    for messages, params in model.calls:
-        listed = {line[2:] for line in messages[-1].content.splitlines() if line.startswith("- ")}
-        assert listed and listed <= offered_claims
-        assert set(json.loads(params.json_schema)["properties"]) == {"sentence"}
+    listed = dict(re.findall(r"^\[(\d+)\] (.+)$", model.calls[0][0][1].content, re.MULTILINE))
+    assert listed and set(listed.values()) <= offered_claims
+    assert len(model.calls) == 2
+    rites_key = next(k for k, c in listed.items() if c == "Used in rites")
+    first_keys = set(json.loads(model.calls[0][1].json_schema)["properties"])
+    assert rites_key in first_keys
+    assert set(json.loads(model.calls[1][1].json_schema)["properties"]) == first_keys - {rites_key}
     cited_ids = {f["fact"] for f in outcome.facts}
     assert cited_ids <= {r.draft_id for r in usable} and rites.draft_id in cited_ids
     with project.read() as s:

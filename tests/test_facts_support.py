@@ -1,0 +1,86 @@
+"""The check that keeps a composed sentence to its facts (generators/facts/support.py),
+both ways: a faithful paraphrase is kept, an added number, name, date, place, material,
+term or claim of degree is refused. English and Chinese."""
+
+from __future__ import annotations
+
+import pytest
+
+from generators.facts.support import LOOSE_ALLOWANCE, compare
+
+GUI_EN = ["Western Zhou dynasty", "about 950-900 BCE", "cast bronze", "excavated at Zhuangbai in 1976"]
+GUI_ZH = ["西周", "青铜", "铭文四十一字", "一九七六年庄白出土"]
+TITLE_EN = ["Food tureen (gui) with a cast inscription"]
+TITLE_ZH = ["铭文铜簋"]
+TERMS = [["gui", "kuei"], ["taotie", "t'ao-t'ieh"], ["celadon"]]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This tureen was cast in bronze around 950-900 BCE.",
+        "The tureen dates from the Western Zhou dynasty.",
+        "It was excavated at Zhuangbai in 1976.",
+        "The gui was cast from bronze.",  # a glossary term the exhibit's name holds
+        "Cast in bronze, this kuei served at feasts.",  # another spelling of that term, and two joining words
+        "The bronze tureen is on display in the museum.",  # framing, not a claim
+    ],
+)
+def test_a_faithful_english_paraphrase_is_kept(sentence: str) -> None:
+    assert compare(sentence, GUI_EN, TITLE_EN, TERMS).added() == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "added"),
+    [
+        ("It was cast in bronze in 1850.", "1850"),  # a number
+        ("It was excavated at Zhuangbai in Shaanxi in 1976.", "Shaanxi"),  # a place
+        ("It was made for Duke Wei of the Western Zhou dynasty.", "Duke"),  # a name
+        ("It dates from the Western Zhou dynasty, which lasted to 771 BCE.", "771"),  # a date
+        ("It was cast in the third century BCE.", "third"),  # a number word
+        ("The tureen is cast bronze inlaid with jade.", "jade"),  # a material
+        ("The bronze tureen bears a taotie mask.", "taotie"),  # a glossary term its facts lack
+        ("It is the most valuable bronze in the museum.", "valuable"),  # a claim of degree
+        ("It is the finest bronze of its kind.", "finest"),
+    ],
+)
+def test_an_added_number_name_place_or_term_is_refused_in_english(sentence: str, added: str) -> None:
+    assert added in compare(sentence, GUI_EN, TITLE_EN, TERMS).added()
+
+
+def test_more_than_a_few_words_of_the_writers_own_are_refused() -> None:
+    joined = compare("The bronze tureen served at feasts.", GUI_EN, TITLE_EN)
+    assert joined.strict == [] and len(joined.loose) <= LOOSE_ALLOWANCE and joined.added() == []
+    story = compare("The bronze tureen held rice and millet offered to royal ancestors at banquets.", GUI_EN, TITLE_EN)
+    assert story.strict == [] and len(story.loose) > LOOSE_ALLOWANCE
+    assert {"rice", "millet", "ancestors"} <= set(story.added())
+    # An edited fact (no allowance) may add nothing at all.
+    assert compare("The bronze tureen served at feasts.", GUI_EN, TITLE_EN).added(0) != []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "这件西周青铜簋铸有四十一字铭文。",
+        "这件铜簋以青铜铸成，年代为西周。",
+        "一九七六年在庄白出土。",
+        "1976年，这件簋在庄白出土。",  # the number by value, in Arabic numerals
+        "这件青铜簋在博物馆展出。",  # framing
+    ],
+)
+def test_a_faithful_chinese_paraphrase_is_kept(sentence: str) -> None:
+    assert compare(sentence, GUI_ZH, TITLE_ZH).added() == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "added"),
+    [
+        ("这件青铜簋于一九八七年出土。", "1987"),  # a number
+        ("这件青铜簋出土于陕西庄白。", "陕西"),  # a place
+        ("这件明代青铜簋。", "明代"),  # a date
+        ("这件西周簋以玉器镶嵌。", "玉器"),  # a material
+        ("这件青铜簋是博物馆最珍贵的藏品。", "珍贵"),  # a claim of degree
+    ],
+)
+def test_an_added_number_name_place_or_material_is_refused_in_chinese(sentence: str, added: str) -> None:
+    assert added in compare(sentence, GUI_ZH, TITLE_ZH).added()
