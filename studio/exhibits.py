@@ -10,7 +10,7 @@ reaches a visitor without an editor's approval.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, or_, select
 
@@ -18,6 +18,9 @@ from studio import audit, revision_store, users
 from studio.errors import NotFound, StudioError
 from studio.messages import say
 from studio.models import AuthorKind, Draft, Exhibit, Revision, User, utcnow
+
+if TYPE_CHECKING:
+    from studio.project import Project
 
 DUBLIN_CORE = ("identifier", "title", "creator", "date", "description", "subject", "rights", "language")
 EDITABLE = DUBLIN_CORE + ("notes",)
@@ -111,6 +114,33 @@ def _propose(s: Session, draft: Draft, exhibit: Exhibit, actor: str, note: str) 
         created_by=actor,
         provenance=revision_store.Provenance(author_kind=AuthorKind.PERSON, note=note),
     )
+
+
+# What the curate tab and the exhibit editor call: each opens its own transaction.
+def create_exhibit_as(project: Project, actor: str, title: str) -> int:
+    """A new exhibit by the person working, who must be allowed to edit; its id."""
+    with project.session() as s:
+        users.acting(s, actor, "edit")
+        return int(create_exhibit(s, title, actor=actor).id or 0)
+
+
+def submit_record_as(project: Project, exhibit_id: int, user: User) -> int:
+    """`submit_record`, in a write of its own; the id of the pending revision."""
+    with project.session() as s:
+        return int(submit_record(s, exhibit_id, user).id or 0)
+
+
+def update_exhibit_as(project: Project, actor: str, exhibit_id: int, **fields: Any) -> None:
+    """`update_exhibit` by the person working, who must be allowed to edit."""
+    with project.session() as s:
+        users.acting(s, actor, "edit")
+        update_exhibit(s, exhibit_id, actor, **fields)
+
+
+def read_exhibit(project: Project, ref: int | str) -> Exhibit:
+    """The exhibit as stored now (`get_exhibit`): a detached record."""
+    with project.read() as s:
+        return get_exhibit(s, ref)
 
 
 def get_exhibit(s: Session, ref: int | str) -> Exhibit:

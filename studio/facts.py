@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
@@ -41,6 +41,9 @@ from studio.jobs import Cancelled, JobContext, run_job
 from studio.messages import say
 from studio.models import AuthorKind, Decision, Draft, Exhibit, Passage, Revision, Source, User
 from studio.passages import passage_text_of, passages_of_exhibit
+
+if TYPE_CHECKING:
+    from studio.project import Project
 
 KIND = review.FACT_KIND
 RULES_VERSION = "facts-rules-1"
@@ -734,6 +737,50 @@ def warnings(s: Session, exhibit_id: int | None = None) -> list[tuple[Any, str]]
         src = s.get(Source, w.source_id)
         out.append((w, src.filename if src else f"source {w.source_id}"))
     return out
+
+
+# ------------------------------------------------------- what the facts tab calls
+# Each opens its own transaction; a decision is one write, as in the CLI.
+@dataclass(frozen=True)
+class FactSheetView:
+    """An exhibit's fact sheet, and the open warnings that hold its sources back (with the file name)."""
+
+    rows: list[FactRow]
+    held: list[tuple[Any, str]]
+
+
+def read_fact_sheet(project: Project, exhibit_id: int) -> FactSheetView:
+    with project.read() as s:
+        held = [(w, name) for w, name in warnings(s, exhibit_id) if w.cleared_at is None]
+        return FactSheetView(fact_sheet(s, exhibit_id), held)
+
+
+def accept_fact(project: Project, fact_id: int, user: User, expected_sha256: str | None = None) -> None:
+    with project.session() as s:
+        accept(s, fact_id, user, expected_sha256)
+
+
+def reject_fact(project: Project, fact_id: int, user: User, reason: str) -> None:
+    with project.session() as s:
+        reject(s, fact_id, user, reason)
+
+
+def hide_fact(project: Project, fact_id: int, user: User) -> None:
+    with project.session() as s:
+        not_for_visitors(s, fact_id, user)
+
+
+def edit_fact(
+    project: Project, fact_id: int, user: User, *, claim: str | None, value: str | None, based_on: int | None
+) -> None:
+    with project.session() as s:
+        edit(s, fact_id, user, claim=claim, value=value, based_on=based_on)
+
+
+def let_source_be_used(project: Project, warning_id: int, user: User, note: str) -> None:
+    """A curator clears a source's warnings (`screening.clear`), in a write of its own."""
+    with project.session() as s:
+        screening.clear(s, warning_id, user, note)
 
 
 def passage_text(s: Session, sha256: str) -> str:

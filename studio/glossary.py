@@ -10,14 +10,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from sqlmodel import Session, col, select
 
-from studio import audit
+from studio import audit, users
 from studio.errors import NotFound, StudioError
 from studio.models import GlossaryTerm
 from studio.text import has_cjk
+
+if TYPE_CHECKING:
+    from studio.project import Project
 
 
 def add_term(
@@ -91,6 +94,38 @@ def list_terms(s: Session, language: str | None = None) -> list[GlossaryTerm]:
     if language is not None:
         query = query.where(col(GlossaryTerm.language).in_((language, "")))
     return list(s.exec(query))
+
+
+# What the glossary tab calls: each opens its own transaction, and a write checks that the
+# person working may edit the glossary in the same transaction as the change.
+def read_terms(project: Project) -> list[GlossaryTerm]:
+    """Every entry, by term."""
+    with project.read() as s:
+        return list_terms(s)
+
+
+def add_term_as(
+    project: Project, actor: str, term: str, preferred: str, variants: Iterable[str], language: str, note: str
+) -> None:
+    """`add_term` by the person working, who must be allowed to edit the glossary."""
+    with project.session() as s:
+        users.acting(s, actor, "glossary")
+        add_term(s, term, preferred, variants, language, note, actor)
+
+
+def update_term_as(project: Project, actor: str, term_id: int, **fields: object) -> None:
+    """`update_term` by the person working, who must be allowed to edit the glossary."""
+    with project.session() as s:
+        users.acting(s, actor, "glossary")
+        update_term(s, term_id, actor, **fields)
+
+
+def remove_terms_as(project: Project, actor: str, term_ids: Iterable[int]) -> None:
+    """Remove the entries, all or none, by the person working."""
+    with project.session() as s:
+        users.acting(s, actor, "glossary")
+        for term_id in term_ids:
+            remove_term(s, term_id, actor)
 
 
 def occurs(form: str, text: str) -> bool:

@@ -7,12 +7,17 @@ Kept apart from the lead's modules: these only read, and only combine what
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
 from studio import exhibits, review, sources
+from studio.drafting.evidence import passage_label
 from studio.drafting.record import StoredGrounding
 from studio.models import DraftRequestRecord, Exhibit, Passage, Source
+
+if TYPE_CHECKING:
+    from studio.project import Project
 
 # What the curator's filter offers, in the order a curator works through them.
 EXHIBIT_STATES = ("no_drafts", "incomplete", "pending", "changes_requested", "approved", "rejected")
@@ -59,6 +64,12 @@ def exhibit_rows(s: Session, text: str = "", state: str | None = None) -> list[E
     return rows
 
 
+def read_exhibit_rows(project: Project, text: str = "", state: str | None = None) -> list[ExhibitRow]:
+    """`exhibit_rows` in a read snapshot of its own: the curate tab's list."""
+    with project.read() as s:
+        return exhibit_rows(s, text, state)
+
+
 @dataclass(frozen=True)
 class ExhibitChoices:
     """What the drafting panel offers for one exhibit: its pictures and audio guides to
@@ -78,9 +89,21 @@ def exhibit_choices(s: Session, exhibit_id: int) -> ExhibitChoices:
     return ExhibitChoices(media, drafts)
 
 
+def read_exhibit_choices(project: Project, exhibit_id: int) -> ExhibitChoices:
+    """`exhibit_choices` in a read snapshot of its own."""
+    with project.read() as s:
+        return exhibit_choices(s, exhibit_id)
+
+
 def audio_guides(s: Session, exhibit_id: int) -> list[tuple[int, str]]:
     """The exhibit's audio sources (id, file name), for the transcript tab."""
     return [(int(src.id or 0), src.filename) for src in sources.list_sources(s, exhibit_id, kind="audio")]
+
+
+def read_audio_guides(project: Project, exhibit_id: int) -> list[tuple[int, str]]:
+    """`audio_guides` in a read snapshot of its own."""
+    with project.read() as s:
+        return audio_guides(s, exhibit_id)
 
 
 def passages_by_id(s: Session, ids: list[int]) -> dict[int, Passage]:
@@ -96,3 +119,34 @@ def draft_grounding(s: Session, draft_id: int) -> list[dict[str, object]]:
         return []
     passages = StoredGrounding.of_request(request).passages
     return [{"n": i, **asdict(p)} for i, p in enumerate(passages, start=1)]
+
+
+@dataclass(frozen=True)
+class DraftGrounding:
+    """A new draft's numbered passages (`draft_grounding`) and its state, read together."""
+
+    passages: list[dict[str, object]]
+    status: str
+
+
+def read_draft_grounding(project: Project, draft_id: int) -> DraftGrounding:
+    with project.read() as s:
+        return DraftGrounding(draft_grounding(s, draft_id), str(review.draft_status(s, draft_id)))
+
+
+@dataclass(frozen=True)
+class PassageInSource:
+    """A cited passage's whole source text (to show the lines around it) and its place, coded
+    (studio.messages) so the app says it in its language; both empty when the passage is gone."""
+
+    source_text: str
+    label: str
+
+
+def passage_in_source(project: Project, passage_id: int) -> PassageInSource:
+    with project.read() as s:
+        found = passages_by_id(s, [passage_id]).get(passage_id)
+        if found is None:
+            return PassageInSource("", "")
+        source = sources.get_source(s, found.source_id)
+        return PassageInSource(source.text, passage_label(source, found))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import fields
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 from sqlmodel import Session
@@ -22,6 +22,9 @@ from studio import audit
 from studio.errors import StudioError
 from studio.models import Setting, User
 from studio.provenance import CLAUSE_FIELDS, CLAUSES, default_clauses
+
+if TYPE_CHECKING:
+    from studio.project import Project
 
 DEFAULTS: dict[str, Any] = {
     "four_eyes": False,
@@ -258,3 +261,35 @@ def change(s: Session, key: str, value: Any, by: User) -> Any:
         return value
     put(s, key, value, person.name)
     return value
+
+
+# What the settings dialog calls: each opens its own transaction.
+def values_over(project: Project, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The project's stored value of each key in `defaults`, or the default where none is stored."""
+    values = dict(defaults)
+    with project.read() as s:
+        for key in list(values):
+            stored = get(s, key)
+            if stored not in (None, ""):
+                values[key] = stored
+    return values
+
+
+def change_as(project: Project, actor: str, wanted: dict[str, Any]) -> None:
+    """The person working changes each setting whose value differs, all in one write: four-eyes
+    is policy (admins only), engines need a curator or editor; a refusal changes nothing."""
+    from studio import users
+
+    with project.session() as s:
+        person = users.get_user(s, actor)
+        for key, value in wanted.items():
+            if get(s, key) != value:
+                change(s, key, value, person)
+
+
+def change_one_as(project: Project, actor: str, key: str, value: Any) -> None:
+    """The person working changes one setting (`change`), in a write of its own."""
+    from studio import users
+
+    with project.session() as s:
+        change(s, key, value, users.get_user(s, actor))

@@ -16,15 +16,18 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
-from studio import audit
+from studio import audit, users
 from studio.errors import NotFound, StudioError
 from studio.models import Source, SourceKind, SourceText, utcnow
 from studio.passages import passages_of_source, remove_passages, replace_passages
 from studio.text import split_passages
+
+if TYPE_CHECKING:
+    from studio.project import Project
 
 VISIBILITIES = ("public", "internal", "restricted")
 
@@ -47,6 +50,35 @@ def list_sources(
     if kind is not None:
         query = query.where(Source.kind == kind)
     return list(s.exec(query))
+
+
+class ListedSource(NamedTuple):
+    """A source as the sources tab lists it, with its thumbnail's bytes (None: none, or not reachable)."""
+
+    source: Source
+    thumbnail: bytes | None
+
+
+def list_with_thumbnails(project: Project, exhibit_id: int) -> list[ListedSource]:
+    """The exhibit's sources in use, each with its thumbnail read from the media store."""
+    with project.read() as s:
+        rows = list_sources(s, exhibit_id)
+    out = []
+    for source in rows:
+        thumb = None
+        # A missing thumbnail (a team share not mounted, a damaged store) leaves its row
+        # without a picture; `check` names it, and the list stays usable.
+        if source.thumbnail_sha256 and project.media.has(source.thumbnail_sha256):
+            thumb = project.media.path(source.thumbnail_sha256).read_bytes()
+        out.append(ListedSource(source, thumb))
+    return out
+
+
+def first_picture(project: Project, exhibit_id: int) -> bytes | None:
+    """The bytes of the exhibit's first picture in use (a card preview shows it), or None."""
+    with project.read() as s:
+        pictures = list_sources(s, exhibit_id, kind="image")
+    return project.media.require(pictures[0].media_sha256).read_bytes() if pictures else None
 
 
 def meta(source: Source) -> dict[str, Any]:
@@ -161,6 +193,15 @@ def _imported(source: Source) -> SourceText:
         note="imported",
         created_at=source.created_at,
     )
+
+
+def correct_text_as(
+    project: Project, actor: str, source_id: int, text: str, *, note: str = "", based_on: str | None = None
+) -> TextCorrection:
+    """`correct_text` by the person working, who must be allowed to import, in one write."""
+    with project.session() as s:
+        person = users.acting(s, actor, "import")
+        return correct_text(s, source_id, text, person.name, note=note, based_on=based_on)
 
 
 def correct_text(

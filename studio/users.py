@@ -162,6 +162,25 @@ def person(project: Project, name: str) -> User:
         return get_user(s, name)
 
 
+def check_acting(project: Project, name: str, permission: str) -> User:
+    """`acting` in a read of its own: the person, if they may do this; before work that writes later."""
+    with project.read() as s:
+        return acting(s, name, permission)
+
+
+def people_and_roles(project: Project) -> list[tuple[str, str]]:
+    """Each person's name and role ('editor', or 'editor, admin'), for the window's picker."""
+    with project.read() as s:
+        return [(p.name, p.role + (", admin" if p.admin else "")) for p in list_users(s)]
+
+
+def add_first_person(project: Project, name: str) -> str:
+    """The project's first person, its editor and admin, added by nobody (once it has an admin,
+    `add_user` refuses: only an admin adds people)."""
+    with project.session() as s:
+        return add_user(s, name, "editor", admin=True).name
+
+
 def list_users(s: Session) -> list[User]:
     return list(s.exec(select(User).order_by(User.name)))
 

@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio import exhibits, users
+from studio import exhibits
 from studio.models import Decision, Exhibit
-from studio.queries import EXHIBIT_STATES, ExhibitRow, exhibit_rows
+from studio.project import Project
+from studio.queries import EXHIBIT_STATES, ExhibitRow, read_exhibit_rows
 from ui.drafting_view import DraftingView
 from ui.exhibit_editor import ExhibitEditor
 from ui.facts_view import FactsView
@@ -151,14 +152,10 @@ class CurateView(QWidget):
         text = self.search.text().strip()
         state_filter = self.filter.currentData()
 
-        def load(project: Any) -> list[ExhibitRow]:
-            with project.read() as s:
-                return exhibit_rows(s, text, state_filter)
-
         if self.state.project is not None:
-            Op(self.state, load, where="exhibits.list").latest(self, "exhibits.list").success(
-                self._fill
-            ).run_in_background()
+            Op(
+                self.state, lambda project: read_exhibit_rows(project, text, state_filter), where="exhibits.list"
+            ).latest(self, "exhibits.list").success(self._fill).run_in_background()
 
     def _fill(self, rows: list[ExhibitRow]) -> None:
         current = self._wanted_exhibit or self.current_exhibit_id()
@@ -235,10 +232,8 @@ class CurateView(QWidget):
     def create_exhibit(self, title: str) -> None:
         actor = self.state.user_name
 
-        def create(project: Any) -> int:
-            with project.session() as s:
-                users.acting(s, actor, "edit")
-                return int(exhibits.create_exhibit(s, title, actor=actor).id or 0)
+        def create(project: Project) -> int:
+            return exhibits.create_exhibit_as(project, actor, title)
 
         def created(exhibit_id: int) -> None:
             self.search.clear()

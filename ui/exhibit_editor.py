@@ -8,8 +8,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
-from studio import exhibits, users
+from studio import exhibits
 from studio.models import Exhibit
+from studio.project import Project
 from ui.i18n import tr
 from ui.ops import Changes, Op
 from ui.state import AppState
@@ -92,10 +93,8 @@ class ExhibitEditor(QWidget):
             return
         exhibit_id, actor = self.exhibit_id, self.state.user_name
 
-        def submit(project: Any) -> int:
-            user = self.state.user(actor)
-            with project.session() as s:
-                return int(exhibits.submit_record(s, exhibit_id, user).id or 0)
+        def submit(project: Project) -> int:
+            return exhibits.submit_record_as(project, exhibit_id, self.state.user(actor))
 
         Op(self.state, submit, where="exhibit.submit", changes=Changes.EXHIBITS | Changes.DRAFTS).success(
             lambda _rid: self.saved.emit(exhibit_id)
@@ -130,10 +129,8 @@ class ExhibitEditor(QWidget):
                 widget.blockSignals(False)
         actor = self.state.user_name
 
-        def save(project: Any) -> int:
-            with project.session() as s:
-                users.acting(s, actor, "edit")
-                exhibits.update_exhibit(s, exhibit_id, actor, **{field: value})
+        def save(project: Project) -> int:
+            exhibits.update_exhibit_as(project, actor, exhibit_id, **{field: value})
             return exhibit_id
 
         Op(self.state, save, where="exhibit.update", changes=Changes.EXHIBITS).success(self.saved.emit).failure(
@@ -144,10 +141,6 @@ class ExhibitEditor(QWidget):
         self.state.report_error(exc, "exhibit.update")
 
         # Show what is really stored again (the core refused the change).
-        def reload(project: Any) -> Exhibit:
-            with project.read() as s:
-                return exhibits.get_exhibit(s, exhibit_id)
-
-        Op(self.state, reload).success(
+        Op(self.state, lambda project: exhibits.read_exhibit(project, exhibit_id)).success(
             lambda ex: self.show_exhibit(ex) if ex.id == self.exhibit_id else None
         ).run_in_background()

@@ -28,11 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from generators.messages import CodedText
-from studio import exhibits, settings, users
-from studio.export import ExportOptions, ExportResult, export_package
+from studio import users
+from studio.export import ExportOptions, ExportResult, choosing, export_package
 from studio.export.build import RemovalNeedsConfirmation
-from studio.export.content import Omission, PackageItem, collect
-from studio.export.record import ExportRecord, list_records
 from studio.review_desk import KIND_LABELS
 from ui.i18n import language_label, tr, tr_message, tr_reason
 from ui.ops import Changes, JobOp, Op
@@ -139,15 +137,12 @@ class ExportView(QWidget):
         if self.state.project is None:
             return
 
-        def load(project: Any) -> tuple[list[tuple[int, str]], list[str], list[ExportRecord]]:
-            with project.read() as s:
-                rows = [(int(e.id or 0), e.title) for e in exhibits.list_exhibits(s)]
-                return rows, list(settings.get(s, "languages") or []), list_records(s)
+        Op(self.state, choosing.export_choices, where="export.list").latest(self, "export.list").success(
+            self._fill
+        ).run_in_background()
 
-        Op(self.state, load, where="export.list").latest(self, "export.list").success(self._fill).run_in_background()
-
-    def _fill(self, result: tuple[list[tuple[int, str]], list[str], list[ExportRecord]]) -> None:
-        rows, _languages, records = result
+    def _fill(self, choices: choosing.ExportChoices) -> None:
+        rows, records = choices.exhibits, choices.records
         # Remember what the producer unticked; exhibits added since are included by default.
         unticked = {
             int(self.exhibit_list.item(i).data(Qt.ItemDataRole.UserRole))
@@ -181,17 +176,13 @@ class ExportView(QWidget):
     def preview(self) -> None:
         languages, exhibit_ids = self.chosen_languages(), self.chosen_exhibits()
 
-        def load(project: Any) -> tuple[list[PackageItem], list[Omission]]:
-            with project.read() as s:
-                return collect(s, languages, exhibit_ids)
-
         if self.state.project is not None:
-            Op(self.state, load, where="export.preview").latest(self, "export.preview").success(
-                self._show_preview
-            ).run_in_background()
+            Op(
+                self.state, lambda project: choosing.preview(project, languages, exhibit_ids), where="export.preview"
+            ).latest(self, "export.preview").success(self._show_preview).run_in_background()
 
-    def _show_preview(self, result: tuple[list[PackageItem], list[Omission]]) -> None:
-        items, omissions = result
+    def _show_preview(self, preview: choosing.ExportPreview) -> None:
+        items, omissions = preview.items, preview.omissions
         self.included.clear()
         for item in items:
             top = QTreeWidgetItem([item.exhibit.title, ""])
@@ -230,8 +221,7 @@ class ExportView(QWidget):
         kind, languages, exhibit_ids = str(self.kind.currentData()), self.chosen_languages(), self.chosen_exhibits()
 
         def work(project: Any, control: Any) -> ExportResult:
-            with project.read() as s:
-                users.acting(s, control.created_by, "export")  # the producer's job, as in the CLI
+            users.check_acting(project, control.created_by, "export")  # the producer's job, as in the CLI
             opts = ExportOptions(
                 kind=kind,
                 languages=languages,

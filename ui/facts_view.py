@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio import facts, screening
+from studio import facts
 from studio.models import AuthorKind, Decision, Exhibit
+from studio.project import Project
 from ui.i18n import tr
 from ui.ops import Changes, JobOp, Op
 from ui.review_view import diff_html
@@ -147,22 +148,16 @@ class FactsView(QWidget):
 
     def refresh(self, select: int | None = None) -> None:
         if self.exhibit is None or self.state.project is None:
-            self._fill(([], []), None)
+            self._fill(facts.FactSheetView([], []), None)
             return
         exhibit_id = int(self.exhibit.id or 0)
 
-        def load(project: Any) -> tuple[list[facts.FactRow], list[tuple[Any, str]]]:
-            with project.read() as s:
-                return facts.fact_sheet(s, exhibit_id), [
-                    (w, name) for w, name in facts.warnings(s, exhibit_id) if w.cleared_at is None
-                ]
+        Op(self.state, lambda project: facts.read_fact_sheet(project, exhibit_id), where="facts.list").latest(
+            self, "facts.list"
+        ).success(lambda result: self._fill(result, select)).run_in_background()
 
-        Op(self.state, load, where="facts.list").latest(self, "facts.list").success(
-            lambda result: self._fill(result, select)
-        ).run_in_background()
-
-    def _fill(self, result: tuple[list[facts.FactRow], list[tuple[Any, str]]], select: int | None) -> None:
-        self.rows, self.held = result
+    def _fill(self, sheet: facts.FactSheetView, select: int | None) -> None:
+        self.rows, self.held = sheet.rows, sheet.held
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
             notes = []
@@ -245,10 +240,8 @@ class FactsView(QWidget):
         actor = self.state.user_name
         after = self._next_id() or fact.draft_id
 
-        def work(project: Any) -> None:
-            user = self.state.user(actor)
-            with project.session() as s:
-                fn(s, fact, user)
+        def work(project: Project) -> None:
+            fn(project, fact, self.state.user(actor))
 
         def failed(exc: BaseException) -> None:
             self.state.report_error(exc, where)
@@ -262,17 +255,17 @@ class FactsView(QWidget):
         )
 
     def accept(self) -> Op | None:
-        return self._decide("facts.accept", lambda s, f, u: facts.accept(s, f.draft_id, u, f.sha256))
+        return self._decide("facts.accept", lambda p, f, u: facts.accept_fact(p, f.draft_id, u, f.sha256))
 
     def hide_fact(self) -> Op | None:
-        return self._decide("facts.hide", lambda s, f, u: facts.not_for_visitors(s, f.draft_id, u))
+        return self._decide("facts.hide", lambda p, f, u: facts.hide_fact(p, f.draft_id, u))
 
     def reject(self, reason: str | None = None) -> Op | None:
         if reason is None:
             reason, ok = QInputDialog.getText(self, tr("Reject fact"), tr("Why is it not true or not wanted?"))
             if not ok:
                 return None
-        return self._decide("facts.reject", lambda s, f, u: facts.reject(s, f.draft_id, u, reason))
+        return self._decide("facts.reject", lambda p, f, u: facts.reject_fact(p, f.draft_id, u, reason))
 
     def edit(self, claim: str | None = None, value: str | None = None) -> Op | None:
         """E: with nothing given, open the editor (its Save runs the edit); else save at once."""
@@ -287,7 +280,7 @@ class FactsView(QWidget):
             return None
         return self._decide(
             "facts.edit",
-            lambda s, f, u: facts.edit(s, f.draft_id, u, claim=claim, value=value, based_on=f.revision_id),
+            lambda p, f, u: facts.edit_fact(p, f.draft_id, u, claim=claim, value=value, based_on=f.revision_id),
         )
 
     def _save_edit(self, editor: FactEditor) -> Op | None:
@@ -299,8 +292,8 @@ class FactsView(QWidget):
             return None
         return self._decide(
             "facts.edit",
-            lambda s, f, u: facts.edit(
-                s, f.draft_id, u, claim=changed_claim, value=changed_value, based_on=fact.revision_id
+            lambda p, f, u: facts.edit_fact(
+                p, f.draft_id, u, claim=changed_claim, value=changed_value, based_on=fact.revision_id
             ),
         )
 
@@ -316,9 +309,8 @@ class FactsView(QWidget):
                 return None
         actor = self.state.user_name
 
-        def work(project: Any) -> None:
-            with project.session() as s:
-                screening.clear(s, int(warning.id), self.state.user(actor), note)
+        def work(project: Project) -> None:
+            facts.let_source_be_used(project, int(warning.id), self.state.user(actor), note)
 
         return (
             Op(self.state, work, where="facts.clear", changes=Changes.DRAFTS)

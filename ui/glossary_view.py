@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio import glossary, users
+from studio import glossary
 from studio.models import GlossaryTerm
+from studio.project import Project
 from ui.i18n import tr
 from ui.ops import Changes, Op
 from ui.state import AppState
@@ -65,12 +66,8 @@ class GlossaryView(QWidget):
         state.project_changed.connect(self.refresh)
 
     def refresh(self) -> None:
-        def load(project: Any) -> list[GlossaryTerm]:
-            with project.read() as s:
-                return glossary.list_terms(s)
-
         if self.state.project is not None:
-            Op(self.state, load, where="glossary.list").latest(self, "glossary.list").success(
+            Op(self.state, glossary.read_terms, where="glossary.list").latest(self, "glossary.list").success(
                 self._fill
             ).run_in_background()
 
@@ -90,18 +87,16 @@ class GlossaryView(QWidget):
         values = {k: w.text().strip() for k, w in self.new_inputs.items()}
         actor = self.state.user_name
 
-        def add(project: Any) -> None:
-            with project.session() as s:
-                users.acting(s, actor, "glossary")
-                glossary.add_term(
-                    s,
-                    values["term"],
-                    values["preferred"],
-                    split_variants(values["variants"]),
-                    values["language"],
-                    values["note"],
-                    actor,
-                )
+        def add(project: Project) -> None:
+            glossary.add_term_as(
+                project,
+                actor,
+                values["term"],
+                values["preferred"],
+                split_variants(values["variants"]),
+                values["language"],
+                values["note"],
+            )
 
         def added(_: Any) -> None:
             for w in self.new_inputs.values():
@@ -116,10 +111,8 @@ class GlossaryView(QWidget):
         value: Any = split_variants(item.text()) if key == "variants" else item.text()
         actor = self.state.user_name
 
-        def update(project: Any) -> None:
-            with project.session() as s:
-                users.acting(s, actor, "glossary")
-                glossary.update_term(s, term_id, actor, **{key: value})
+        def update(project: Project) -> None:
+            glossary.update_term_as(project, actor, term_id, **{key: value})
 
         def failed(exc: BaseException) -> None:
             self.state.report_error(exc, "glossary.update")
@@ -131,13 +124,10 @@ class GlossaryView(QWidget):
         ids = sorted({int(i.data(Qt.ItemDataRole.UserRole)) for i in self.table.selectedItems()})
         actor = self.state.user_name
 
-        def remove(project: Any) -> None:
-            with project.session() as s:
-                users.acting(s, actor, "glossary")
-                for term_id in ids:
-                    glossary.remove_term(s, term_id, actor)
-
         if ids:
-            Op(self.state, remove, where="glossary.remove", changes=Changes.GLOSSARY).success(
-                lambda _: self.refresh()
-            ).run_in_background()
+            Op(
+                self.state,
+                lambda project: glossary.remove_terms_as(project, actor, ids),
+                where="glossary.remove",
+                changes=Changes.GLOSSARY,
+            ).success(lambda _: self.refresh()).run_in_background()

@@ -202,12 +202,12 @@ class MainWindow(QMainWindow):
             self, tr("Who are you?"), tr("Your name (you will be this project's editor and its admin)")
         )
         if ok and name.strip():
-
-            def add(project: Any) -> str:
-                with project.session() as s:
-                    return users.add_user(s, name.strip(), "editor", admin=True).name
-
-            Op(self.state, add, where="user.add", changes=Changes.PEOPLE).success(self._user_added).run_in_background()
+            Op(
+                self.state,
+                lambda project: users.add_first_person(project, name.strip()),
+                where="user.add",
+                changes=Changes.PEOPLE,
+            ).success(self._user_added).run_in_background()
 
     def _user_added(self, name: str) -> None:
         self.state.set_user(name)
@@ -235,11 +235,9 @@ class MainWindow(QMainWindow):
             self.user_box.clear()
             return
 
-        def read(project: Any) -> list[tuple[str, str]]:
-            with project.read() as s:
-                return [(p.name, p.role + (", admin" if p.admin else "")) for p in users.list_users(s)]
-
-        Op(self.state, read, where="users.list").latest(self, "users").success(self._show_users).run_in_background()
+        Op(self.state, users.people_and_roles, where="users.list").latest(self, "users").success(
+            self._show_users
+        ).run_in_background()
 
     def _show_users(self, people: list[tuple[str, str]]) -> None:
         self.user_box.clear()

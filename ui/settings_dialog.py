@@ -321,18 +321,13 @@ class SettingsDialog(QDialog):
                 wanted["transcription.cpu_threads"] = self.threads.value()
             actor = self.state.user_name
 
-            def store(project: Any) -> None:
-                # As the person working: four-eyes is policy (admins only), engines need
-                # a curator or editor; a refusal is shown and nothing else changes.
-                from studio import users
-
-                with project.session() as s:
-                    person = users.get_user(s, actor)
-                    for key, value in wanted.items():
-                        if project_settings.get(s, key) != value:
-                            project_settings.change(s, key, value, person)
-
-            Op(self.state, store, where="settings.project", changes=Changes.SETTINGS).run_in_background()
+            # As the person working: a refusal is shown and nothing else changes.
+            Op(
+                self.state,
+                lambda project: project_settings.change_as(project, actor, wanted),
+                where="settings.project",
+                changes=Changes.SETTINGS,
+            ).run_in_background()
         return {"language": before[0] != prefs.ui_language, "theme": before[1] != prefs.theme}
 
 
@@ -348,13 +343,7 @@ def default_values() -> dict[str, Any]:
 
 def project_values(project: Project) -> dict[str, Any]:
     """The project's values over the defaults; runs on a worker thread."""
-    values = default_values()
-    with project.read() as s:
-        for key in list(values):
-            stored = project_settings.get(s, key)
-            if stored not in (None, ""):
-                values[key] = stored
-    return values
+    return project_settings.values_over(project, default_values())
 
 
 def _share(value: object) -> str:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from studio import ingest, sources, users
 from studio.models import Source
+from studio.project import Project
 from ui.audio_player import AudioPlayer
 from ui.i18n import language_label, tr
 from ui.ops import Changes, JobOp, Op
@@ -60,8 +61,7 @@ def start_import(state: AppState, paths: list[str], exhibit_id: int | None, done
     actor = state.user_name
 
     def work(ctx: Any) -> dict[str, Any]:
-        with ctx.project.read() as s:
-            users.acting(s, actor, "import")  # a producer, or nobody, may not import
+        users.check_acting(ctx.project, actor, "import")  # a producer, or nobody, may not import
 
         def progress(index: int, total: int, name: str) -> None:
             ctx.progress(index / total if total else 1.0, name)
@@ -174,10 +174,8 @@ class SourceViewer(QStackedWidget):
         actor = self.state.user_name
         self.save.setEnabled(False)
 
-        def work(project: Any) -> sources.TextCorrection:
-            with project.session() as s:
-                person = users.acting(s, actor, "import")
-                return sources.correct_text(s, source_id, text, person.name, note=note, based_on=based_on)
+        def work(project: Project) -> sources.TextCorrection:
+            return sources.correct_text_as(project, actor, source_id, text, note=note, based_on=based_on)
 
         def done(result: sources.TextCorrection) -> None:
             if self.source is source:
@@ -289,22 +287,11 @@ class SourcesView(QWidget):
             self._fill([])
             return
 
-        def load(project: Any) -> list[tuple[Source, bytes | None]]:
-            with project.read() as s:
-                rows = sources.list_sources(s, exhibit_id)
-            out = []
-            for source in rows:
-                thumb = None
-                # A missing thumbnail (a team share not mounted, a damaged store) leaves its row
-                # without a picture; `check` names it, and the list stays usable.
-                if source.thumbnail_sha256 and project.media.has(source.thumbnail_sha256):
-                    thumb = project.media.path(source.thumbnail_sha256).read_bytes()
-                out.append((source, thumb))
-            return out
+        Op(self.state, lambda project: sources.list_with_thumbnails(project, exhibit_id), where="sources.list").latest(
+            self, "sources.list"
+        ).success(self._fill).run_in_background()
 
-        Op(self.state, load, where="sources.list").latest(self, "sources.list").success(self._fill).run_in_background()
-
-    def _fill(self, rows: list[tuple[Source, bytes | None]]) -> None:
+    def _fill(self, rows: list[sources.ListedSource]) -> None:
         current = self._wanted_source or (self.viewer.source.id if self.viewer.source else None)
         if self._wanted_source in {source.id for source, _ in rows}:
             self._wanted_source = None
