@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 
 from studio import anchor, audit, database_check
 from studio.errors import IntegrityError
-from studio.models import AuditEntry, Revision, Source, User
+from studio.models import AuditEntry, Revision, Source, User, stored_text
 
 if TYPE_CHECKING:
     from studio.project import Project
@@ -142,9 +142,10 @@ def _decision_problems(s: Session, table: str, kind: _Decisions) -> list[str]:
     return problems
 
 
-def grounds_sha256(revision: Revision) -> str:
-    """What a revision relies on (staleness), bound in its audit entry like its text."""
-    return hashlib.sha256(str(getattr(revision, "grounds_json", "") or "").encode("utf-8")).hexdigest()
+def grounds_sha256(grounds_text: str) -> str:
+    """What a revision relies on (staleness), bound in its audit entry like its text:
+    the hash of its `grounds_json` text as stored (models.json_text when it is written)."""
+    return hashlib.sha256(grounds_text.encode("utf-8")).hexdigest()
 
 
 def _revision_problems(s: Session) -> list[str]:
@@ -152,9 +153,11 @@ def _revision_problems(s: Session) -> list[str]:
     recorded: dict[str, AuditEntry] = {
         e.object_id: e for e in s.exec(select(AuditEntry).where(AuditEntry.action == "revision.add"))
     }
-    for revision in s.exec(select(Revision).order_by(col(Revision.id))):
+    # The content and grounds as the text stored, byte for byte: that text is what was hashed.
+    stored = select(Revision, stored_text(Revision.content), stored_text(Revision.grounds))
+    for revision, content_text, grounds_text in s.exec(stored.order_by(col(Revision.id))):
         rid = str(revision.id)
-        if hashlib.sha256(revision.content_json.encode("utf-8")).hexdigest() != revision.sha256:
+        if hashlib.sha256(content_text.encode("utf-8")).hexdigest() != revision.sha256:
             problems.append(f"revision {rid}: its content does not match its hash")
         entry = recorded.pop(rid, None)
         if entry is None:
@@ -166,7 +169,7 @@ def _revision_problems(s: Session) -> list[str]:
             "draft": revision.draft_id,
             "number": revision.number,
             "author_kind": revision.author_kind,
-            "grounds_sha256": grounds_sha256(revision),
+            "grounds_sha256": grounds_sha256(grounds_text),
         }
         differs = [k for k, v in expected.items() if k in detail and detail[k] != v]
         if entry.actor != revision.created_by:

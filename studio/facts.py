@@ -17,7 +17,6 @@ rejected or stale fact makes the composed text stale too.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -724,7 +723,7 @@ def _grounds(facts_used: list[dict[str, Any]]) -> dict[str, Any]:
 
 def composed_from(revision: Revision) -> list[dict[str, Any]]:
     """The facts a composed revision was written from (empty for direct drafts)."""
-    return list(json.loads(revision.params_json or "{}").get("composed_from_facts", []))
+    return list(revision.params.get("composed_from_facts", []))
 
 
 def warnings(s: Session, exhibit_id: int | None = None) -> list[tuple[Any, str]]:

@@ -7,7 +7,6 @@ variant used where the preferred form is required.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
@@ -43,7 +42,7 @@ def add_term(
     entry = GlossaryTerm(
         term=term,
         preferred=preferred,
-        variants_json=json.dumps(clean_variants, ensure_ascii=False),
+        variants=clean_variants,
         language=language,
         note=note.strip(),
     )
@@ -69,9 +68,7 @@ def update_term(s: Session, term_id: int, actor: str = "", **fields: object) -> 
         raise StudioError(f"the glossary already has '{term}' ({language or 'any language'})")
     for key, value in fields.items():
         if key == "variants":
-            entry.variants_json = json.dumps(
-                sorted({str(v).strip() for v in cast(Iterable[object], value) if str(v).strip()}), ensure_ascii=False
-            )
+            entry.variants = sorted({str(v).strip() for v in cast(Iterable[object], value) if str(v).strip()})
         elif key in ("term", "preferred", "language", "note"):
             setattr(entry, key, str(value).strip())
         else:

@@ -9,12 +9,15 @@ is stored, with no driver-dependent datetime round trips.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import String
+from sqlalchemy import Column, String, Text, type_coerce
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -107,8 +110,96 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def loads(text: str | None, default: Any = None) -> Any:
-    return default if not text else json.loads(text)
+# ------------------------------------------------------------------ JSON columns
+class JsonText(TypeDecorator[Any]):
+    """A JSON value in a TEXT column (the `*_json` columns): code reads and writes dicts
+    and lists, and the column's text is written here, and only here.
+
+    Each column keeps the json.dumps options it has always been written with, so the
+    text of a value is byte for byte what earlier versions wrote: revision content and
+    grounds, and audit details, are hashed as text (studio.revision_store,
+    studio.evidence, studio.audit), and the PostgreSQL gate writes some of these
+    columns itself. `empty` is the column's default text, read back for an empty
+    cell and written for None. No mutation tracking: changing a dict read from a row
+    in place writes nothing (revisions and the audit log are append-only); a row
+    changes only when its attribute is assigned."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(
+        self,
+        empty: str = "{}",
+        *,
+        sort_keys: bool = False,
+        ensure_ascii: bool = True,
+        compact: bool = False,
+        default: Callable[[Any], Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.empty = empty
+        self.sort_keys = sort_keys
+        self.ensure_ascii = ensure_ascii
+        self.compact = compact
+        self.default = default
+
+    def dump(self, value: Any) -> str:
+        """The column's text for a value."""
+        if value is None:
+            return self.empty
+        return json.dumps(
+            value,
+            sort_keys=self.sort_keys,
+            ensure_ascii=self.ensure_ascii,
+            separators=(",", ":") if self.compact else None,
+            default=self.default,
+        )
+
+    def load(self, text: str | None) -> Any:
+        """The value of a column's text (an empty cell reads as the column's default)."""
+        return json.loads(text or self.empty)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str:
+        return self.dump(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return self.load(value)
+
+
+# How a revision's content is written: one text per content, so its hash is stable
+# across runs and machines (studio.revision_store.canonical_json).
+CANONICAL: dict[str, Any] = {"sort_keys": True, "ensure_ascii": False, "compact": True}
+
+
+def json_column(name: str, empty: str = "{}", *, required: bool = False, **form: Any) -> Any:
+    """A JSON attribute stored in the TEXT column `name` (the schema keeps its `*_json` names)."""
+    column: Column[Any] = Column(name, JsonText(empty, **form), nullable=False)
+    if required:
+        return Field(sa_column=column)
+    return Field(default_factory=lambda: json.loads(empty), sa_column=column)
+
+
+def _json_attribute(attribute: Any) -> InstrumentedAttribute[Any]:
+    """A JSON column's class attribute (typed as its value, `Revision.content`, for mypy)."""
+    if not (isinstance(attribute, InstrumentedAttribute) and isinstance(attribute.type, JsonText)):
+        raise TypeError(f"{attribute!r} is not a JSON column")
+    return attribute
+
+
+def stored_text(attribute: Any) -> ColumnElement[str]:
+    """A JSON column selected as the text stored in it, for what is hashed as stored
+    (the audit chain, a revision's content and grounds when `check` proves them)."""
+    # Labelled: selected beside its own row, the column would otherwise be read once, parsed.
+    column = _json_attribute(attribute)
+    return type_coerce(column, Text).label(f"{column.key}_as_stored")
+
+
+def json_text(attribute: Any, value: Any) -> str:
+    """The text a JSON column stores for a value: what its hash, or a server function
+    writing the same column, must see."""
+    column_type = _json_attribute(attribute).type
+    assert isinstance(column_type, JsonText)
+    return column_type.dump(value)
 
 
 class User(SQLModel, table=True):
@@ -222,7 +313,7 @@ class GroundConfirmation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     revision_id: int = Field(foreign_key="revisions.id", index=True)
     revision_sha256: str
-    grounds_json: str = "{}"
+    grounds: dict[str, Any] = json_column("grounds_json", sort_keys=True, ensure_ascii=False)
     note: str = ""
     confirmed_by: str
     confirmed_role: str
@@ -234,14 +325,10 @@ class GlossaryTerm(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     term: str
     preferred: str
-    variants_json: str = "[]"  # forms to avoid
+    variants: list[str] = json_column("variants_json", "[]", ensure_ascii=False)  # forms to avoid
     language: str = ""
     note: str = ""
     created_at: str = Field(default_factory=utcnow)
-
-    @property
-    def variants(self) -> list[str]:
-        return list(loads(self.variants_json, []))
 
 
 class Draft(SQLModel, table=True):
@@ -268,40 +355,27 @@ class Revision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     draft_id: int = Field(foreign_key="drafts.id")
     number: int
-    content_json: str
+    # Canonical JSON (sorted keys, no spaces, UTF-8): sha256 is the hash of this text.
+    content: dict[str, Any] = json_column("content_json", required=True, **CANONICAL)
     sha256: str
     author_kind: AuthorKind = Field(sa_type=StoredEnum(AuthorKind))
     created_by: str  # the person who wrote it, or who asked the model for it
     engine: str = ""
     model: str = ""
     model_sha256: str = ""
-    params_json: str = "{}"
+    params: dict[str, Any] = json_column("params_json", sort_keys=True, ensure_ascii=False, default=str)
     template_id: str = ""
     template_version: str = ""
-    citations_json: str = "{}"  # {"1": passage_id, ...} as numbered in the prompt
-    checks_json: str = "[]"
+    # {"1": passage_id, ...} as numbered in the prompt
+    citations: dict[str, int] = json_column("citations_json", sort_keys=True)
+    checks: list[dict[str, Any]] = json_column("checks_json", "[]", ensure_ascii=False)
     parent_id: int | None = None
     note: str = ""
     created_at: str = Field(default_factory=utcnow)
     # {"passages": {"1": sha256, ...}, "transcript": {"draft_id", "revision_id", "sha256"}}
-    # as they were when the revision was made (studio.staleness reads it).
-    grounds_json: str = "{}"
-
-    @property
-    def grounds(self) -> dict[str, Any]:
-        return dict(loads(self.grounds_json, {}))
-
-    @property
-    def content(self) -> dict[str, Any]:
-        return dict(loads(self.content_json, {}))
-
-    @property
-    def citations(self) -> dict[str, int]:
-        return dict(loads(self.citations_json, {}))
-
-    @property
-    def checks(self) -> list[dict[str, Any]]:
-        return list(loads(self.checks_json, []))
+    # as they were when the revision was made (studio.staleness reads it; its text is
+    # hashed into the revision's audit entry, studio.evidence.grounds_sha256).
+    grounds: dict[str, Any] = json_column("grounds_json", sort_keys=True, ensure_ascii=False)
 
 
 class Review(SQLModel, table=True):
@@ -317,11 +391,8 @@ class Review(SQLModel, table=True):
     reviewer_role: str
     created_at: str = Field(default_factory=utcnow)
     # [{"kind", "field", "message", "note"}]: each open check flag the editor approved over
-    acks_json: str = "[]"
-
-    @property
-    def acks(self) -> list[dict[str, str]]:
-        return list(loads(self.acks_json, []))
+    # (bound, as the text stored, in the decision's audit entry: studio.evidence.review_binding)
+    acks: list[dict[str, str]] = json_column("acks_json", "[]", sort_keys=True, ensure_ascii=False)
 
 
 class AuditEntry(SQLModel, table=True):

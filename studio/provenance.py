@@ -8,7 +8,6 @@ from the whole chain of revisions up to it, never from its own author_kind alone
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -56,7 +55,7 @@ def lineage(s: Session, revision: Revision) -> Lineage:
     heard = drafted = False
     for rev in chain:
         if rev.author_kind == AuthorKind.MODEL:
-            params = dict(json.loads(rev.params_json or "{}"))
+            params = rev.params
             models.append(
                 {
                     "revision": rev.number,

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +36,7 @@ from studio.revision_store import (  # noqa: F401 - re-exported
     Provenance,
     add_revision,
     canonical_json,
+    content_intact,
     content_sha256,
     create_draft,
     edit,
@@ -173,7 +173,7 @@ def _decide(
         )
     if latest is None or latest.id != revision.id:
         raise StudioError(say("superseded_review_latest", revision_id=revision_id, latest=latest.id if latest else "?"))
-    if content_sha256(revision.content_json) != revision.sha256:
+    if not content_intact(revision):
         raise IntegrityError(say("hash_mismatch_review", revision_id=revision_id))
     if expected_sha256 is not None and expected_sha256 != revision.sha256:
         stored, seen = f"{revision.sha256[:12]}…", f"{expected_sha256[:12]}…"
@@ -199,7 +199,7 @@ def _decide(
         reason=reason,
         reviewer=person.name,
         reviewer_role=person.role,
-        acks_json=json.dumps(acknowledged, ensure_ascii=False, sort_keys=True),
+        acks=acknowledged,
     )
     s.add(review)
     s.flush()
@@ -251,7 +251,7 @@ def transcript_awaiting(s: Session, revision: Revision) -> list[str]:
     for earlier in revisions(s, revision.draft_id):
         if earlier.number > revision.number:
             break
-        for used in json.loads(earlier.params_json or "{}").get(UNREVIEWED_TRANSCRIPT) or []:
+        for used in earlier.params.get(UNREVIEWED_TRANSCRIPT) or []:
             draft_id = int(used.get("draft_id") or 0)
             if draft_id in seen:
                 continue
@@ -278,7 +278,7 @@ def confirm_still_true(s: Session, revision_id: int, user: User, note: str = "")
     latest = latest_revision(s, revision.draft_id)
     if latest is None or latest.id != revision.id:
         raise StudioError(say("superseded_confirm_latest", revision_id=revision_id))
-    if content_sha256(revision.content_json) != revision.sha256:
+    if not content_intact(revision):
         raise IntegrityError(say("hash_mismatch", revision_id=revision_id))
     grounds = staleness.effective_grounds(s, revision)
     changes = staleness.changed(s, grounds)
@@ -291,7 +291,7 @@ def confirm_still_true(s: Session, revision_id: int, user: User, note: str = "")
     confirmation = GroundConfirmation(
         revision_id=int(revision.id or 0),
         revision_sha256=revision.sha256,
-        grounds_json=json.dumps(renewed, ensure_ascii=False, sort_keys=True),
+        grounds=renewed,
         note=note.strip(),
         confirmed_by=person.name,
         confirmed_role=person.role,
@@ -451,7 +451,7 @@ def _verdict(s: Session, draft: Draft) -> tuple[ApprovedItem | None, str]:
         return None, why("changes_requested", reviewer=review.reviewer, reason=review.reason)
     if review.revision_sha256 != revision.sha256:
         return None, why("approval_hash")
-    if content_sha256(revision.content_json) != revision.sha256:
+    if not content_intact(revision):
         return None, why("content_altered")
     if review.reviewer_role != "editor":
         return None, why("not_editor", reviewer=review.reviewer)

@@ -16,8 +16,8 @@ Deciding on revisions (approve, request changes, reject, confirm) is
 from __future__ import annotations
 
 import hashlib
-import json
 import re
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,18 +27,27 @@ from sqlmodel import Session, col, select
 from studio import audit, evidence, staleness, users
 from studio.errors import EditConflict, NotFound, PermissionDenied, StudioError
 from studio.messages import say
-from studio.models import AuthorKind, Draft, Revision, User
+from studio.models import AuthorKind, Draft, Revision, User, json_text
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 def canonical_json(content: dict[str, Any]) -> str:
-    """One byte-exact text per content, so its hash is stable across runs and machines."""
-    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """One byte-exact text per content, so its hash is stable across runs and machines:
+    the text `revisions.content_json` stores (models.CANONICAL)."""
+    return json_text(Revision.content, content)
 
 
 def content_sha256(content_json: str) -> str:
     return hashlib.sha256(content_json.encode("utf-8")).hexdigest()
+
+
+def content_intact(revision: Revision) -> bool:
+    """The revision's content, as read, is the content its sha256 was taken of.
+
+    The review gate and the export ask this of the content they use; `check`
+    (studio.evidence) also proves the stored text itself, byte for byte."""
+    return content_sha256(canonical_json(revision.content)) == revision.sha256
 
 
 @dataclass(frozen=True)
@@ -114,26 +123,26 @@ def add_revision(
     previous = latest_revision(s, draft_id)
     if based_on is not None:
         check_based_on(s, draft, previous, based_on, "editing")
-    content_json = canonical_json(content)
     grounds = provenance.grounds if provenance.grounds is not None else staleness.grounds_of(s, provenance.citations)
     revision = Revision(
         draft_id=int(draft.id or 0),
         number=(previous.number + 1) if previous else 1,
-        content_json=content_json,
-        sha256=content_sha256(content_json),
+        # Copies: the stored revision must not change with the caller's dicts.
+        content=deepcopy(content),
+        sha256=content_sha256(canonical_json(content)),
         author_kind=AuthorKind(provenance.author_kind),
         created_by=created_by,
         engine=provenance.engine,
         model=provenance.model,
         model_sha256=provenance.model_sha256,
-        params_json=json.dumps(provenance.params, ensure_ascii=False, sort_keys=True, default=str),
+        params=deepcopy(provenance.params),
         template_id=provenance.template_id,
         template_version=provenance.template_version,
-        citations_json=json.dumps(provenance.citations, sort_keys=True),
-        checks_json=json.dumps(provenance.checks, ensure_ascii=False),
+        citations=dict(provenance.citations),
+        checks=deepcopy(provenance.checks),
         parent_id=previous.id if previous else None,
         note=provenance.note,
-        grounds_json=json.dumps(grounds, ensure_ascii=False, sort_keys=True),
+        grounds=deepcopy(grounds),
     )
     s.add(revision)
     try:
@@ -157,7 +166,7 @@ def add_revision(
             "author_kind": revision.author_kind,
             "engine": revision.engine,
             "model": revision.model,
-            "grounds_sha256": evidence.grounds_sha256(revision),
+            "grounds_sha256": evidence.grounds_sha256(json_text(Revision.grounds, revision.grounds)),
         },
     )
     return revision

@@ -20,7 +20,7 @@ each with the text cited then and the text that stands in its place now.
 from __future__ import annotations
 
 import difflib
-import json
+from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,7 +141,7 @@ def stale_among(s: Session, revisions: list[Revision]) -> set[int]:
     for revision in revisions:
         last = confirmed.get(int(revision.id or 0))
         if last is not None and last.revision_sha256 == revision.sha256:
-            grounds[int(revision.id or 0)] = dict(json.loads(last.grounds_json or "{}"))
+            grounds[int(revision.id or 0)] = last.grounds
         else:
             grounds[int(revision.id or 0)] = revision.grounds
     wanted = sorted({str(sha) for g in grounds.values() for sha in (g.get("passages") or {}).values() if sha})
@@ -164,9 +164,10 @@ def stale_among(s: Session, revisions: list[Revision]) -> set[int]:
 def effective_grounds(s: Session, revision: Revision) -> dict[str, Any]:
     """The grounds a revision relies on now: those of its latest confirmation, else its own."""
     confirmation = latest_confirmation(s, int(revision.id or 0))
+    # A copy: a caller that builds new grounds from it must not change the rows read.
     if confirmation is not None and confirmation.revision_sha256 == revision.sha256:
-        return dict(json.loads(confirmation.grounds_json or "{}"))
-    return revision.grounds
+        return deepcopy(confirmation.grounds)
+    return deepcopy(revision.grounds)
 
 
 def stale(s: Session, revision: Revision) -> list[Change]:

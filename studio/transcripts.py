@@ -247,7 +247,7 @@ def save_segments(
     current = get_transcript(s, draft_id)
     _check_segments(segments)
     content = _content(segments, current.language, current.engine, float(current.revision.content.get("duration", 0.0)))
-    if revision_store.canonical_json(content) == current.revision.content_json:
+    if revision_store.canonical_json(content) == revision_store.canonical_json(current.revision.content):
         return current.revision
     revision = revision_store.edit(s, draft_id, content, user, note=note, based_on=based_on)
     for seg in segments:

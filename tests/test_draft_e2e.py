@@ -66,7 +66,7 @@ def test_smollm2_card_is_pending_with_provenance_and_injection_changes_nothing(t
         assert rev.author_kind == "model" and rev.engine == default_engine() and rev.model == "smollm2-135m"
         assert rev.model_sha256 == model_files.get_spec("smollm2-135m").main_file.sha256
         assert rev.template_id == "card" and rev.template_version
-        params = json.loads(rev.params_json)
+        params = rev.params
         assert params["threads"] == 1 and params["n_ctx"] == 4096 and params["finish_reason"] in ("stop", "length")
         assert set(rev.content) == {"title", "body", "key_facts", "image_caption"}
         assert isinstance(rev.checks, list)
@@ -141,11 +141,11 @@ def test_smollm2_length_end_is_continued_with_a_project_template(tmp_path: Path)
     with project.read() as s:
         first = review.get_revision(s, outcome.revision_id)
         assert first.template_version == "1.2-short"
-        assert json.loads(first.params_json)["template_origin"] == "project"
+        assert first.params["template_origin"] == "project"
     streamed: list[str] = []
     longer = drafting.continue_draft(project, outcome.draft_id, _lin(project), on_token=streamed.append)
     assert streamed and longer.number == 2 and longer.parent_id == first.id
-    assert json.loads(longer.params_json)["completion_tokens"] > json.loads(first.params_json)["completion_tokens"]
+    assert longer.params["completion_tokens"] > first.params["completion_tokens"]
     with project.read() as s:
         # Waiting for review, unless the tiny model still left a required part empty:
         # then it is "incomplete" and kept out of the queue (issue 10), for that reason only.

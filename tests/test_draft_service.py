@@ -108,7 +108,7 @@ def test_card_draft_is_pending_with_full_provenance(project: Project, tmp_path: 
         assert rev.content["title"] == "Ritual ding from Anyang"
         assert rev.content["key_facts"] == ["It weighs 3.42 kg [3].", "Gift of Margaret Hale in 1987 [3]."]
         assert set(rev.citations) == {"1", "2", "3"} and all(isinstance(v, int) for v in rev.citations.values())
-        params = json.loads(rev.params_json)
+        params = rev.params
         assert {"seed", "temperature", "max_tokens", "template_sha256", "finish_reason"} <= set(params)
         assert isinstance(rev.checks, list)
         # three candidates, varied seeds and temperatures
@@ -173,7 +173,7 @@ def test_pick_records_the_choice_and_feedback_export(project: Project, tmp_path:
     # One provenance builder: the pick keeps what the first revision recorded (issue 10).
     with project.read() as s:
         first = review.revisions(s, outcome.draft_id)[0]
-    made, kept = json.loads(first.params_json), json.loads(picked.params_json)
+    made, kept = first.params, picked.params
     assert set(made) == set(kept) and kept["candidate"] == 1
     assert kept["template_origin"] == made["template_origin"] != ""
     assert kept["dropped_passages"] == made["dropped_passages"]
@@ -214,7 +214,7 @@ def test_length_end_can_be_continued(project: Project, tmp_path: Path) -> None:
         assert "continue" in review.get_revision(s, outcome.revision_id).note
     longer = drafting.continue_draft(project, outcome.draft_id, lin, model=model)
     assert longer.content["image_caption"].endswith("and that is all [1].")
-    assert json.loads(longer.params_json)["finish_reason"] == "stop"
+    assert longer.params["finish_reason"] == "stop"
     with project.read() as s:
         assert review.draft_status(s, outcome.draft_id) == "pending"
     with pytest.raises(StudioError, match="not at the length limit"):
@@ -264,7 +264,7 @@ def test_dropped_passages_are_reported(project: Project, tmp_path: Path) -> None
     with project.read() as s:
         rev = review.get_revision(s, outcome.revision_id)
         assert "left out to fit" in rev.note
-        assert json.loads(rev.params_json)["dropped_passages"]
+        assert rev.params["dropped_passages"]
 
 
 def test_translation_is_marked_machine_translated(project: Project, tmp_path: Path) -> None:

@@ -103,7 +103,7 @@ def test_a_card_composed_by_the_small_model_cites_only_the_approved_facts(
         for field in ("body", "image_caption"):
             assert set(cited_numbers(str(revision.content.get(field, "")))) <= set(offered)
         # Every sentence the model kept says only what its facts say; the others are the facts' own words.
-        made = json.loads(revision.params_json)["sentences"]
+        made = revision.params["sentences"]
         assert made and {m["how"] for m in made} <= {"model", "regenerated", "template"}
         from generators.facts.support import added_content
 

@@ -234,7 +234,7 @@ def test_a_composed_card_cites_only_approved_facts_for_visitors(
         assert f"This cauldron was used in rites. [{rites_n}]" in content["body"]
         # What the model added ("Emperor Wu", "1850") never reaches the draft: those sentences are the facts' words.
         assert "1850" not in json.dumps(content) and "Emperor" not in json.dumps(content)
-        made = {tuple(r["facts"]): r for r in json.loads(revision.params_json)["sentences"]}
+        made = {tuple(r["facts"]): r for r in revision.params["sentences"]}
         assert made[(rites_n,)]["how"] == "model"
         assert {r["how"] for k, r in made.items() if k != (rites_n,)} == {"template"}
         assert all("1850" in r["added"] for k, r in made.items() if k != (rites_n,))

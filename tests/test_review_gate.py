@@ -351,7 +351,7 @@ def test_the_orm_cannot_change_a_revision_either(project: Project, people: dict[
     with pytest.raises(DBIntegrityError, match="revisions are immutable"), project.session() as s:
         stored = s.get(Revision, rev.id)
         assert stored is not None
-        stored.content_json = "{}"
+        stored.content = {}
         s.add(stored)
     with project.read() as s:
         assert s.get(Revision, rev.id).content == CARD  # type: ignore[union-attr]

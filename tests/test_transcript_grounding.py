@@ -95,7 +95,7 @@ def test_an_approved_transcript_grounds_an_audio_card_with_no_flag(project: Proj
     with project.session() as s:
         rev = review.get_revision(s, outcome.revision_id)
         assert review.UNREVIEWED_TRANSCRIPT not in {f["kind"] for f in rev.checks}
-        assert "unreviewed_transcript" not in rev.params_json
+        assert "unreviewed_transcript" not in rev.params
         review.approve(s, outcome.revision_id, morgan, rev.sha256)
     assert outcome.draft_id in exported(project)
 
@@ -114,9 +114,8 @@ def test_the_opt_in_is_recorded_flagged_and_blocks_approval_until_the_transcript
         transcript_rev = review.latest_revision(s, transcript_id)
         assert transcript_rev is not None
         # Provenance records which transcript revision it relied on ...
-        import json
 
-        used = json.loads(rev.params_json)["unreviewed_transcript"]
+        used = rev.params["unreviewed_transcript"]
         assert used == [
             {
                 "source_id": source_id,

@@ -4,7 +4,6 @@ continue one cut off at the length limit, and follow every [n] to the passage it
 from __future__ import annotations
 
 import html
-import json
 import re
 import threading
 from typing import Any
@@ -735,7 +734,7 @@ class DraftingView(QWidget):
             if draft_id != self.draft_id:
                 return  # another exhibit (or draft) is on screen now; the longer text waits in Review
             view = dict(column.view or {})
-            params = json.loads(revision.params_json or "{}")
+            params = revision.params
             view.update(
                 content=revision.content,
                 checks=revision.checks,

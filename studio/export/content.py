@@ -138,7 +138,7 @@ def slug_for(exhibit: Exhibit) -> str:
 def _used(item: review.ApprovedItem, s: Session | None = None) -> UsedRevision:
     rev: Revision = item.revision
     rv: Review = item.review
-    if revision_store.content_sha256(rev.content_json) != rev.sha256 or rv.revision_sha256 != rev.sha256:
+    if not revision_store.content_intact(rev) or rv.revision_sha256 != rev.sha256:
         # The gate already checks this; a package must never rely on one check.
         raise IntegrityError(f"draft {item.draft.id}: revision {rev.id} no longer matches its approved hash")
     return UsedRevision(

@@ -1,0 +1,112 @@
+"""JSON columns (`*_json`, studio.models.JsonText): typed attributes, the same text as ever.
+
+What is hashed (revision content and grounds, the audit chain) is hashed as the text
+stored, and projects made before keep their hashes; so each column must go on writing
+exactly what the hand-written json.dumps calls wrote. The table below is those calls'
+options, as they were, and pins each column to them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import text as sql
+from sqlmodel import select
+
+from studio import review
+from studio.models import GlossaryTerm, GroundConfirmation, Review, Revision, json_text, stored_text
+from studio.project import Project
+from studio.review import Provenance
+
+A_DICT = {"zh": "鼎 — é", "a": [1, 2.5, None, True], "m": {"y": 1, "b": "x"}, "1": 2}
+A_LIST = [{"z": "鼎", "a": 1}, "é", 3]
+
+# (attribute, the json.dumps options its text was always written with, a value)
+WRITTEN_AS: list[tuple[Any, dict[str, Any], Any]] = [
+    (Revision.content, {"ensure_ascii": False, "sort_keys": True, "separators": (",", ":")}, A_DICT),
+    (Revision.params, {"ensure_ascii": False, "sort_keys": True, "default": str}, A_DICT),
+    (Revision.citations, {"sort_keys": True}, {"2": 9, "1": 7, "鼎": 3}),
+    (Revision.checks, {"ensure_ascii": False}, A_LIST),
+    (Revision.grounds, {"ensure_ascii": False, "sort_keys": True}, A_DICT),
+    (GroundConfirmation.grounds, {"ensure_ascii": False, "sort_keys": True}, A_DICT),
+    (Review.acks, {"ensure_ascii": False, "sort_keys": True}, A_LIST),
+    (GlossaryTerm.variants, {"ensure_ascii": False}, ["tǐng", "鼎", "ting"]),
+]
+
+
+@pytest.mark.parametrize(("attribute", "options", "value"), WRITTEN_AS, ids=lambda x: str(getattr(x, "key", "")))
+def test_each_column_writes_the_text_it_always_wrote(attribute: Any, options: dict[str, Any], value: Any) -> None:
+    assert json_text(attribute, value) == json.dumps(value, **options)
+
+
+def test_revision_content_is_stored_canonically_and_hashed_as_stored(any_project: Project) -> None:
+    content = {"title": "鼎", "body": "A bronze [1].", "key_facts": ["Shang"]}
+    with any_project.session() as s:
+        rev = review.create_draft(
+            s,
+            exhibit_id=None,
+            kind="card",
+            content=content,
+            created_by="Lin",
+            provenance=Provenance(author_kind="model", params={"t": 0.2, "path": any_project.root}),
+        )
+        rid = int(rev.id or 0)
+    content["title"] = "changed by the caller afterwards"  # the stored revision took a copy
+    with any_project.read() as s:
+        stored, text, params = s.exec(
+            select(Revision, stored_text(Revision.content), stored_text(Revision.params)).where(Revision.id == rid)
+        ).one()
+        assert text == '{"body":"A bronze [1].","key_facts":["Shang"],"title":"鼎"}'
+        assert review.content_sha256(text) == stored.sha256
+        assert stored.content == {"title": "鼎", "body": "A bronze [1].", "key_facts": ["Shang"]}
+        assert stored.params == {"path": str(any_project.root), "t": 0.2}  # default=str, as ever
+        assert json.loads(params) == stored.params
+
+
+def test_changing_a_read_value_in_place_writes_nothing(any_project: Project) -> None:
+    """No mutation tracking: the append-only revisions are never written by accident,
+    and nothing changes a row but assigning its attribute."""
+    project = any_project
+    with project.session() as s:
+        rev = review.create_draft(s, exhibit_id=None, kind="card", content={"title": "Ding"}, created_by="Lin")
+        rid = int(rev.id or 0)
+    with project.session() as s:  # commits: an UPDATE would be refused by the revisions' trigger
+        stored = s.get(Revision, rid)
+        assert stored is not None
+        stored.content["title"] = "Forged"
+        stored.checks.append({"kind": "x"})
+        s.add(stored)
+    with project.read() as s:
+        again = s.get(Revision, rid)
+        assert again is not None and again.content == {"title": "Ding"} and again.checks == []
+        assert review.content_intact(again)
+    with project.session() as s:
+        term = GlossaryTerm(term="ding", preferred="dǐng", variants=["ting"])
+        s.add(term)
+        s.flush()
+        tid = int(term.id or 0)
+    with project.session() as s:
+        term = s.get(GlossaryTerm, tid)
+        assert term is not None
+        term.variants.append("in place")
+        term.note = "a real change"
+        s.add(term)
+    with project.read() as s:
+        term = s.get(GlossaryTerm, tid)
+        assert term is not None and (term.variants, term.note) == (["ting"], "a real change")
+
+
+def test_an_empty_cell_reads_as_the_columns_default(any_project: Project) -> None:
+    project = any_project
+    with project.session() as s:
+        s.connection().execute(
+            sql(
+                "INSERT INTO glossary_terms (term, preferred, variants_json, language, note, created_at) "
+                "VALUES ('ding', 'ding', '', '', '', '2026-01-01')"
+            )
+        )
+    with project.read() as s:
+        [term] = s.exec(select(GlossaryTerm)).all()
+        assert term.variants == []
