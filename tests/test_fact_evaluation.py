@@ -14,7 +14,7 @@ from studio import evaluation
 
 def _composer(messages: Sequence[ChatMessage], params: GenerationParams) -> str:
     """Writes each sentence as its first fact, so it adds nothing and leaves nothing out."""
-    claims = dict(re.findall(r"^\[(\d+)\] (.+)$", messages[1].content, re.MULTILINE))
+    claims = dict(re.findall(r"^\[(\d+)\] \([a-z]+\) (.+)$", messages[3].content, re.MULTILINE))
     keys = json.loads(params.json_schema)["properties"]
     first = next(iter(claims.values()))
     return json.dumps({k: f"{(c := claims.get(k, first))[:1].upper()}{c[1:]}." for k in keys})

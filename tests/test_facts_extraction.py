@@ -45,7 +45,7 @@ EN_LABELS = {
     ("dimension", "dimension:height to top of handles", "23.8 cm", "Height to top of handles 23.8 cm"),
     ("dimension", "dimension:diameter at mouth", "19.6 cm", "diameter at mouth 19.6 cm"),
     ("dimension", "dimension:weight", "3.42 kg", "weight 3.42 kg"),
-    ("date", "date:1987", "1987", "1987"),
+    ("date", "date:1987", "1987", "Given to the museum in 1987"),  # a year keeps the event beside it
 }
 ZH_LABELS = {
     ("material", "material:bronze", "bronze", "青铜"),
@@ -54,7 +54,7 @@ ZH_LABELS = {
     ("dimension", "dimension:overall height", "23.8 cm", "通高23.8厘米"),
     ("dimension", "dimension:diameter at mouth", "19.6 cm", "口径19.6厘米"),
     ("dimension", "dimension:weight", "3.42 kg", "重3.42千克"),
-    ("date", "date:1987", "1987", "一九八七年"),
+    ("date", "date:1987", "1987", "一九八七年捐赠"),
     ("identifier", "identifier:accession", "RMAA.1987.014", "RMAA.1987.014"),
     ("date", "dynasty:ming", "Ming dynasty (1368–1644)", "明代"),
     ("date", "reign", "Jiajing (1522–1566)", "嘉靖"),
@@ -186,7 +186,8 @@ def test_composition_offers_claims_in_the_texts_language_and_keeps_within_limits
     # The picture's caption states the material: fact 1's sentence, written once for both fields.
     assert set(schema["properties"]) == {"1"} and schema["additionalProperties"] is False
     assert schema["properties"]["1"]["maxLength"] == 120  # one fact's sentence fits the body
-    assert "[1] bronze" in model.calls[0][0][-1].content and "[2] 1200 BCE" in model.calls[0][0][-1].content
+    request = model.calls[0][0][-1].content  # after the worked example's turn
+    assert "[1] (material) bronze" in request and "[2] (date) 1200 BCE" in request and "Exhibit: Ding\n" in request
     assert result.content["title"] == "Ding" and result.title_from == "record"  # the exhibit's own title
     assert result.content["body"] == "It is bronze. [1]" and result.used == [1, 2]
     # Key facts are the claims the body had no room for first: the card carries both facts.
@@ -229,7 +230,7 @@ def test_only_the_sentences_that_add_to_their_facts_are_asked_again_after_the_mo
 
     def model_answer(messages: list, params: object) -> str:
         keys = json.loads(params.json_schema)["properties"]  # type: ignore[attr-defined]
-        return json.dumps({k: (again if messages[-1].role == "user" and len(messages) > 2 else first)[k] for k in keys})
+        return json.dumps({k: (again if len(messages) > 4 else first)[k] for k in keys})
 
     model = ScriptedModel(model_answer)
     result = compose.compose(model, "summary", "en", "Pillow", offered)
@@ -242,8 +243,8 @@ def test_only_the_sentences_that_add_to_their_facts_are_asked_again_after_the_mo
     assert len(model.calls) == 2
     retry, params = model.calls[1]
     assert set(json.loads(params.json_schema)["properties"]) == {"1", "2"}
-    assert retry[:2] == model.calls[0][0] and retry[2].role == "assistant" and json.loads(retry[2].content) == first
-    assert "Ding" in retry[3].content and "960" in retry[3].content and params.temperature == 0.0
+    assert retry[:4] == model.calls[0][0] and retry[4].role == "assistant" and json.loads(retry[4].content) == first
+    assert "Ding" in retry[5].content and "960" in retry[5].content and params.temperature == 0.0
     assert result.content["long"] == (
         "Date: Northern Song dynasty. [1] It is made of stoneware. [2] It stands 41 cm high. [3]"
     )
@@ -311,3 +312,15 @@ def test_framing_a_fact_for_a_visitor_is_not_adding_to_it() -> None:
     assert added_content("The bronze tureen is the most valuable object in the museum.", ["bronze"], ["tureen"]) == [
         "valuable"
     ]
+
+
+def test_a_sentence_that_draws_on_another_chosen_fact_cites_it_too() -> None:
+    from generators.facts import compose
+
+    offered = [compose.FactForText(1, 10, "date", "西周"), compose.FactForText(2, 11, "material", "青铜")]
+    model = _by_key({"1": "这件青铜器制作于西周。", "2": "它以青铜制成。", "caption": "青铜。"})
+    result = compose.compose(model, "summary", "zh-Hans", "x", offered)
+    assert result.content["long"] == "这件青铜器制作于西周。 [1, 2] 它以青铜制成。 [2]" and len(model.calls) == 1
+    # What no chosen fact says is still refused.
+    added = _by_key({"1": "这件青铜器制作于西周陕西。", "2": "它以青铜制成。"})
+    assert compose.compose(added, "summary", "zh-Hans", "x", offered).sentences[0].how == "template"

@@ -202,7 +202,7 @@ def test_a_composed_card_cites_only_approved_facts_for_visitors(
     assert hidden.draft_id not in {r.draft_id for r in usable}
 
     def sentence_for(messages: Sequence[ChatMessage], params: GenerationParams) -> str:
-        claims = dict(re.findall(r"^\[(\d+)\] (.+)$", messages[1].content, re.MULTILINE))
+        claims = dict(re.findall(r"^\[(\d+)\] \([a-z]+\) (.+)$", messages[3].content, re.MULTILINE))
         return json.dumps(
             {
                 # Only the sentence for "Used in rites" keeps to its fact; nothing offered says the rest.
@@ -218,7 +218,7 @@ def test_a_composed_card_cites_only_approved_facts_for_visitors(
     # One request shows the chosen facts, numbered, with a key per sentence; a second asks again
     # only for the sentences that added something, after the model's own answer.
     offered_claims = {f["claim"] for f in outcome.facts}
-    listed = dict(re.findall(r"^\[(\d+)\] (.+)$", model.calls[0][0][1].content, re.MULTILINE))
+    listed = dict(re.findall(r"^\[(\d+)\] \([a-z]+\) (.+)$", model.calls[0][0][3].content, re.MULTILINE))
     assert listed and set(listed.values()) <= offered_claims
     assert len(model.calls) == 2
     rites_key = next(k for k, c in listed.items() if c == "Used in rites")

@@ -84,3 +84,19 @@ def test_a_faithful_chinese_paraphrase_is_kept(sentence: str) -> None:
 )
 def test_an_added_number_name_place_or_material_is_refused_in_chinese(sentence: str, added: str) -> None:
     assert added in compare(sentence, GUI_ZH, TITLE_ZH).added()
+
+
+def test_a_year_keeps_the_event_its_source_names_and_a_sentence_may_name_no_other() -> None:
+    from generators.facts import rules
+    from generators.facts.support import other_events
+    from generators.facts.types import PassageRef
+
+    en = rules.dates(PassageRef("Cast bronze. Excavated in 1976 at Zhuangbai.", language="en"))
+    zh = rules.dates(PassageRef("一九七六年出土于陕西扶风庄白。", language="zh-Hans"))
+    assert [f.claim for f in en] == ["Excavated in 1976"] and [f.claim for f in zh] == ["一九七六年出土"]
+    assert [f.value for f in en + zh] == ["1976", "1976"]  # the same fact for merging
+    # What the 1.5B wrote for the bare year: the object was excavated in 1976, not cast.
+    assert other_events("It was cast in 1976.", ["Excavated in 1976"]) == ["cast"]
+    assert other_events("它是在一九七六年制作的。", ["一九七六年出土"]) == ["制作"]
+    assert other_events("It was excavated in 1976.", ["Excavated in 1976"]) == []
+    assert other_events("这件簋于一九七六年出土。", ["一九七六年出土"]) == []

@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from generators.citations import sentences, strip_citations
-from generators.facts.support import LOOSE_ALLOWANCE, compare, same_script, shares_content
+from generators.facts.support import LOOSE_ALLOWANCE, compare, other_events, same_script, shares_content
 from generators.llm.base import ChatMessage, Completion, GenerationParams, LanguageModel
 from generators.text_measures import numbers
 
@@ -225,38 +225,95 @@ class Slot:
     most_chars: int
 
 
-def _fact_line(f: FactForText) -> str:
-    return f"[{f.n}] {f.claim}"
+_KIND_ZH = {
+    "date": "年代",
+    "material": "材质",
+    "place": "地点",
+    "technique": "工艺",
+    "dimension": "尺寸",
+    "person": "人物",
+    "function": "用途",
+    "story": "故事",
+    "identifier": "编号",
+}
+
+
+def _fact_line(f: FactForText, zh: bool) -> str:
+    # The kind frames the fact for the writer: "(date) 1976" is a year, not a count.
+    return f"[{f.n}]（{_KIND_ZH.get(f.kind, f.kind)}）{f.claim}" if zh else f"[{f.n}] ({f.kind}) {f.claim}"
+
+
+def _request(zh: bool, exhibit: str, facts: Sequence[FactForText], slots: Sequence[Slot]) -> str:
+    listing = "\n".join(_fact_line(f, zh) for f in facts)
+    if zh:
+        wants = "\n".join(
+            f'"{s.key}"：{_WHAT["zh"].get(s.where, "一句话")}，只写事实 {"、".join(str(f.n) for f in s.facts)}'
+            for s in slots
+        )
+        named = f"展品：{exhibit}\n" if exhibit else ""
+        return f"{named}事实：\n{listing}\n\n每个键写一句：\n{wants}\n以 JSON 回答。"
+    wants = "\n".join(
+        f'"{s.key}": {_WHAT["en"].get(s.where, "one sentence")}, stating fact '
+        f"{' and '.join(str(f.n) for f in s.facts)} only"
+        for s in slots
+    )
+    named = f"Exhibit: {exhibit}\n" if exhibit else ""
+    return f"{named}Facts:\n{listing}\n\nWrite one sentence for each key:\n{wants}\nAnswer as JSON."
+
+
+# One worked example, as a turn before the real request: the small models wrote "The bronze
+# is a metal that is used in many parts of the world" for the fact "(material) bronze" without
+# one. It is the same for every text in a language, so the engine keeps it with the system
+# text as a shared beginning (generators/llm/prefixes.py) and reads it once.
+_EXAMPLE_FACTS = {
+    "en": (
+        "Lidded box",
+        [
+            FactForText(1, 0, "date", "Edo period"),
+            FactForText(2, 0, "material", "lacquered wood"),
+            FactForText(3, 0, "place", "Kyoto"),
+        ],
+        {"1": "The box dates from the Edo period.", "2": "It is made of lacquered wood.", "3": "It comes from Kyoto."},
+    ),
+    "zh": (
+        "漆盒",
+        [
+            FactForText(1, 0, "date", "江户时代"),
+            FactForText(2, 0, "material", "漆木"),
+            FactForText(3, 0, "place", "京都"),
+        ],
+        {"1": "这件漆盒制作于江户时代。", "2": "它以漆木制成。", "3": "它来自京都。"},
+    ),
+}
 
 
 def card_messages(
     language: str, exhibit: str, facts: Sequence[FactForText], slots: Sequence[Slot]
 ) -> list[ChatMessage]:
-    """The one request for every sentence of the text: the facts, numbered, and one key per sentence."""
-    listing = "\n".join(_fact_line(f) for f in facts)
-    if language.startswith("zh"):
+    """The one request for every sentence of the text: the facts, numbered with their kinds,
+    and one key per sentence, after the worked example."""
+    zh = language.startswith("zh")
+    if zh:
         system = (
             "你为博物馆观众撰写简体中文句子。每句只写它对应编号的事实，不要添加任何其他信息："
             "不要加入事实中没有的年代、地点、人名、数字或描述。数字和名称照原样抄写。"
         )
-        wants = "\n".join(
-            f'"{s.key}"：{_WHAT["zh"].get(s.where, "一句话")}，只写事实 {"、".join(str(f.n) for f in s.facts)}'
-            for s in slots
-        )
-        user = f"展品：{exhibit}\n事实：\n{listing}\n\n每个键写一句：\n{wants}\n以 JSON 回答。"
     else:
         system = (
             "You write short sentences in English for museum visitors. Each sentence states only the numbered "
             "fact it is for and adds nothing else: no date, place, name, number or description the fact does not "
             "contain. Copy numbers and names exactly."
         )
-        wants = "\n".join(
-            f'"{s.key}": {_WHAT["en"].get(s.where, "one sentence")}, stating fact '
-            f"{' and '.join(str(f.n) for f in s.facts)} only"
-            for s in slots
-        )
-        user = f"Exhibit: {exhibit}\nFacts:\n{listing}\n\nWrite one sentence for each key:\n{wants}\nAnswer as JSON."
-    return [ChatMessage("system", system), ChatMessage("user", user)]
+    name, example, answer = _EXAMPLE_FACTS["zh" if zh else "en"]
+    example_slots = [Slot(str(f.n), "body", (f,), 120) for f in example]
+    # A name in the other script is left out: the 0.5B copied "tureen (gui)" into Chinese sentences.
+    shown = exhibit if exhibit and same_script(exhibit, language) else ""
+    return [
+        ChatMessage("system", system),
+        ChatMessage("user", _request(zh, name, example, example_slots)),
+        ChatMessage("assistant", json.dumps(answer, ensure_ascii=False)),
+        ChatMessage("user", _request(zh, shown, facts, slots)),
+    ]
 
 
 def again_message(language: str, wrong: Mapping[str, Sequence[str]]) -> ChatMessage:
@@ -264,10 +321,10 @@ def again_message(language: str, wrong: Mapping[str, Sequence[str]]) -> ChatMess
     It is a new turn after the model's own answer, so the engine reads only this tail:
     the facts and the first answer are still in its cache."""
     if language.startswith("zh"):
-        said = "；".join(f'"{k}" 加入了事实中没有的内容或漏掉了事实（{"、".join(v)}）' for k, v in wrong.items())
+        said = "；".join(f'"{k}" 加入了事实中没有的内容或漏掉了事实（{"、".join(v[:6])}）' for k, v in wrong.items())
         return ChatMessage("user", f"{said}。请只重写这些句子，只用事实本身的词语，以 JSON 回答。")
     said = "; ".join(
-        f'"{k}" added what its fact does not say or left it out ({", ".join(v)})' for k, v in wrong.items()
+        f'"{k}" added what its fact does not say or left it out ({", ".join(v[:6])})' for k, v in wrong.items()
     )
     return ChatMessage(
         "user", f"{said}. Write only these again, using the fact's own words and a few linking words. Answer as JSON."
@@ -309,7 +366,44 @@ def unsaid_or_added(
         return [n for n in sorted(numbers(text)) if n not in have] + [
             n for f in facts for n in sorted(numbers(f.claim)) if n not in numbers(text)
         ]
-    return compare(text, evidence, free, terms).added(LOOSE_ALLOWANCE) + missing_from(text, facts)
+    return (
+        compare(text, evidence, free, terms).added(LOOSE_ALLOWANCE)
+        + other_events(text, evidence)
+        + missing_from(text, facts)
+    )
+
+
+def also_from(
+    text: str,
+    own: Sequence[FactForText],
+    others: Sequence[FactForText],
+    free: Sequence[str],
+    language: str,
+    terms: Sequence[Sequence[str]] = (),
+) -> list[FactForText] | None:
+    """The other chosen facts a sentence draws on, when with them it adds nothing (it then
+    cites them too): the 0.5B wrote "这件青铜制品制作于西周" for the fact 西周, and 青铜 is
+    an approved fact of the same card. None when even they do not cover what it adds."""
+    if not same_script(" ".join(f.claim for f in own), language):
+        return None
+    compared = compare(text, [t for f in own for t in (f.claim, *f.quotes)], free, terms)
+    added = compared.added(LOOSE_ALLOWANCE)
+    if not added or missing_from(text, own):
+        return None
+    extra = [f for f in others if f not in own and any(_holds(f, item) for item in added)]
+    if not extra:
+        return None
+    group = [*own, *extra]
+    evidence = [t for f in group for t in (f.claim, *f.quotes)]
+    if other_events(text, [t for f in own for t in (f.claim, *f.quotes)]):
+        return None
+    return extra if not compare(text, evidence, free, terms).added(LOOSE_ALLOWANCE) else None
+
+
+def _holds(fact: FactForText, item: str) -> bool:
+    text = " ".join((fact.claim, *fact.quotes))
+    # "青铜器" (a bronze) draws on the fact "青铜" (bronze): one holds the other.
+    return item.lower() in text.lower() or item in numbers(text) or bool(fact.claim) and fact.claim in item
 
 
 # A fact in its own words is labelled by its kind, not put into a clause: "Made in 1976"
@@ -511,6 +605,17 @@ def compose(
         for slot in pending:
             text = answers.get(slot.key, "")
             faults = unsaid_or_added(text, slot.facts, free, language, glossary)
+            extra = also_from(text, slot.facts, facts, free, language, glossary) if faults else None
+            if extra:
+                # It adds only what other approved facts of this text say: it cites them as well.
+                records[slot.key] = SentenceRecord(
+                    slot.where,
+                    [f.n for f in (*slot.facts, *extra)],
+                    "model" if attempt == 0 else "regenerated",
+                    text,
+                    list(rejected[slot.key]),
+                )
+                continue
             if faults:
                 wrong[slot.key] = faults
                 rejected[slot.key] += [w for w in faults if w not in rejected[slot.key]]

@@ -152,7 +152,39 @@ def dates(passage: PassageRef) -> list[Fact]:
         if y is None or (m.group(2) is None and not 100 <= y <= 2099):
             continue
         add(m.start(), m.end(), _year_value(-y if m.group(2) == "公元前" else y))
-    return found
+    return [_with_event(passage, f, taken) for f in found]
+
+
+# The event a year is for, when the words right beside it name one: "Excavated in 1976",
+# "一九七六年出土". A year alone says nothing of what happened then, and a writer fills
+# the gap ("It was cast in 1976" for an object excavated in 1976); with the event in its
+# span the fact says it, and composition refuses a sentence naming another (support.events).
+_EN_EVENT_BEFORE = re.compile(
+    r"\b(?:excavated|unearthed|found|discovered|acquired|donated|given|bought|purchased|collected|bequeathed"
+    r"|restored|repaired|exhibited|published|made|cast|painted|carved|fired|commissioned)"
+    r"(?:\s+(?:to|by)\s+the\s+museum)?\s+(?:in|on)\s+$",
+    re.IGNORECASE,
+)
+_ZH_EVENT_AFTER = re.compile(r"^(?:出土|发掘|发现|捐赠|捐献|入藏|购得|购入|修复|展出|铸造|制作|烧制|绘制)")
+
+
+def _with_event(passage: PassageRef, fact: Fact, taken: Sequence[tuple[int, int]]) -> Fact:
+    if fact.value.count("/") or not fact.spans:
+        return fact  # ranges and centuries are periods, not the date of an event
+    span = fact.spans[0]
+    text = passage.text
+    start, end = span.start, span.end
+    before = _EN_EVENT_BEFORE.search(text[max(0, start - 40) : start])
+    after = _ZH_EVENT_AFTER.match(text[end:])
+    if before:
+        start -= len(text[max(0, start - 40) : span.start]) - before.start()
+    elif after:
+        end += after.end()
+    else:
+        return fact
+    if any(a < end and start < b and (a, b) != (span.start, span.end) for a, b in taken):
+        return fact
+    return _fact(passage, fact.kind, start, end, fact.value, fact.slot)
 
 
 def periods(passage: PassageRef) -> list[Fact]:

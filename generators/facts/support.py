@@ -231,6 +231,53 @@ def _compare_chinese(body: str, pool: str, out: Comparison, materials: Sequence[
             out._put(out.loose, word)
 
 
+# What happened to an object at a date. A year on its own says nothing of it: the golden gui
+# was excavated in 1976, and the 1.5B wrote "It was cast in 1976" for the fact "1976". Where
+# a fact names its event, a sentence for it may name no other (`other_events`).
+EVENTS_EN = frozenset(
+    _stem(w)
+    for w in """
+made make cast created produced crafted manufactured built painted carved fired excavated unearthed found
+discovered dug acquired donated given bought purchased collected bequeathed restored repaired exhibited
+published inscribed commissioned
+""".split()
+)
+EVENTS_ZH = (
+    "制作",
+    "制造",
+    "铸造",
+    "铸成",
+    "烧制",
+    "绘制",
+    "雕刻",
+    "出土",
+    "发掘",
+    "发现",
+    "捐赠",
+    "捐献",
+    "入藏",
+    "购得",
+    "购入",
+    "收藏",
+    "修复",
+    "展出",
+    "刻成",
+)
+
+
+def events(text: str) -> set[str]:
+    """The events a text names (stemmed English words, Chinese words)."""
+    body = strip_citations(text)
+    found = {_stem(w) for w in _WORD.findall(body)} & EVENTS_EN
+    return found | {e for e in EVENTS_ZH if e in body}
+
+
+def other_events(text: str, evidence: Sequence[str]) -> list[str]:
+    """Events `text` names that its evidence does not, when the evidence names one."""
+    own = events(" ".join(evidence))
+    return sorted(events(text) - own) if own else []
+
+
 def added_content(text: str, evidence: Sequence[str], allowed: Iterable[str] = (), *, allowance: int = 0) -> list[str]:
     """The numbers, names and content words of `text` that none of `evidence` holds,
     in the order they occur, each once; loose words count once there are more than

@@ -13,6 +13,12 @@ example the same modes before a change to composition) can be printed beside it:
 "Invented facts" are the harness's ungrounded numbers and names (a number or a
 capitalised / proper name that the passages a sentence cites do not contain)
 plus the must-not-appear claims the card repeats, counted per card.
+
+"Whole card s" is the card's own time. For a composed card that is composition
+from the exhibit's fact sheet; extracting the sheet happens once per exhibit (it
+serves every kind of text in both languages) and is printed apart: "sheet s" is
+the mean extraction time per exhibit sheet made in the run, "card + sheet s" the
+card's time with its exhibit's extraction shared among the cards composed from it.
 """
 
 from __future__ import annotations
@@ -32,8 +38,9 @@ from studio import evaluation
 from studio.commands import table
 
 CASES = "gui-card-en,gui-card-zh,vase-card-en,ewer-card-en,pillow-card-en,pending-card-en"
-MODES = ("direct", "studio.fact_evaluation:composed_rules")
+MODES = ("direct", "studio.fact_evaluation:composed_rules", "studio.fact_evaluation:composed")
 _HOW = re.compile(r"sentences: (\d+) by the model, (\d+) asked again, (\d+) in the facts' own words")
+_SHEET = re.compile(r"extracted in ([\d.]+) s")
 
 
 def _mean(values: list[float]) -> str:
@@ -50,7 +57,8 @@ def summarise(path: Path) -> list[list[str]]:
     rows: list[list[str]] = []
     by_config: dict[str, list[dict[str, Any]]] = {}
     for draft in run["drafts"]:
-        by_config.setdefault(draft["config"], []).append(draft)
+        language = "zh" if str(draft.get("language", "")).startswith("zh") else "en"
+        by_config.setdefault(f"{draft['config']} {language}", []).append(draft)
     for config, drafts in by_config.items():
         written = [d for d in drafts if not d["figures"].get("refused")]
         figures = [d["figures"] for d in written]
@@ -58,6 +66,7 @@ def summarise(path: Path) -> list[list[str]]:
             len((f.get("details") or {}).get("ungrounded", [])) + (f.get("must_not_appear") or 0) for f in figures
         ]
         hows = [0, 0, 0]
+        sheets = [float(m.group(1)) for d in drafts for f in d.get("flags", []) if (m := _SHEET.search(f))]
         for d in written:
             for flag in d.get("flags", []):
                 m = _HOW.search(flag)
@@ -75,7 +84,12 @@ def summarise(path: Path) -> list[list[str]]:
                 _share([f.get("cited_share") for f in figures]),
                 _share([f.get("supported_share") for f in figures]),
                 _share([f.get("grounded_share") for f in figures]),
+                _share([1.0 if f.get("language_ok") else 0.0 for f in figures]),
                 _mean([float(f["total_s"]) for f in figures if f.get("total_s")]),
+                _mean(sheets),
+                _mean([float(f["total_s"]) + sum(sheets) / len(written) for f in figures if f.get("total_s")])
+                if sheets and written
+                else "–",
                 "/".join(str(h) for h in hows) if any(hows) else "–",
             ]
         )
@@ -92,7 +106,10 @@ HEADERS = [
     "cited",
     "supported",
     "grounded",
+    "right language",
     "whole card s",
+    "sheet s",
+    "card + sheet s",
     "sentences model/again/facts",
 ]
 
@@ -102,7 +119,7 @@ def main() -> None:
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--cases", default=CASES)
     parser.add_argument("--store", default=str(ROOT / "build" / "eval"))
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seeds", default="42", help="comma-separated")
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated; direct is the reference")
     parser.add_argument("--summarise", nargs="*", default=[], help="stored runs to print beside (or instead of) one")
     args = parser.parse_args()
@@ -113,7 +130,7 @@ def main() -> None:
             Path(args.store),
             configs=[evaluation.DraftConfig(model=args.model, mode=m) for m in args.modes.split(",")],
             cases=args.cases.split(","),
-            seeds=[args.seed],
+            seeds=[int(x) for x in args.seeds.split(",")],
             note=f"bench_composition: {args.model}, load {load:.1f} before",
         )
         print(f"load before {load:.1f}, after {os.getloadavg()[0]:.1f}")
