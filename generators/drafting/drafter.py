@@ -97,28 +97,70 @@ def _example(template: PromptTemplate, language: str) -> str:
     )
 
 
+def _values_base(template: PromptTemplate, inputs: DraftInputs, limits: Mapping[str, FieldLimit]) -> dict[str, str]:
+    """The placeholders that do not depend on which passages fit."""
+    extra: dict[str, str] = {}
+    if inputs.kind == "translation":
+        fields = fields_of(dict(inputs.translate_from or {}))
+        extra["source_language_name"] = _language_name(inputs.source_language)
+        extra["field_labels"] = "\n".join(f"{f.label}:" for f in fields)
+    turn = template.example_turn_for(inputs.language)
+    return {
+        "language_name": _language_name(inputs.language),
+        "exhibit": inputs.exhibit,
+        "instructions": f"\nCurator's note: {inputs.instructions}\n" if inputs.instructions else "",
+        # With the example as an earlier turn, the question ends with a one-line
+        # reminder of its format where the example used to be.
+        "example": (f"{turn[3]}\n" if turn[3] else "") if turn else _example(template, inputs.language),
+        **limits_placeholders(limits),
+        **extra,
+    }
+
+
+def example_turn(template: PromptTemplate, values: Mapping[str, str], language: str) -> list[ChatMessage]:
+    """The worked example as the chat's first exchange: the made-up object's passages
+    asked with the very instruction the exhibit gets, then the example answer.
+
+    Why a turn and not text inside the question: it comes before the exhibit's
+    sources and is the same for every exhibit, so the engine keeps the system text
+    and the example read (~550 tokens of the card prompt) and a new exhibit's first
+    token waits only for its own part. Moving the example in front of the sources
+    inside one message made the 1.5B model's cards run to the length limit and cite
+    less; as an answer the model gave earlier it keeps the format (docs/BENCHMARKS.md).
+    """
+    turn = template.example_turn_for(language)
+    if turn is None:
+        return []
+    exhibit, sources, answer, _reminder = turn
+    _system, question = template.render(
+        {**values, "exhibit": exhibit, "passages": sources, "glossary": "", "instructions": "", "example": ""}
+    )
+    return [ChatMessage("user", question), ChatMessage("assistant", answer)]
+
+
+def fixed_beginning(template: PromptTemplate, inputs: DraftInputs) -> list[ChatMessage]:
+    """The turns every prompt of this template, language and limits starts with (the
+    system text, and the worked example when it is a turn of its own). An engine can
+    read and keep them before any exhibit is asked (generators.llm.base.keep_beginning)."""
+    limits = {**template.limits, **inputs.limits}
+    values = _values_base(template, inputs, limits)
+    system, _question = template.render({**values, "passages": "", "glossary": ""})
+    return [ChatMessage("system", system), *example_turn(template, values, inputs.language)]
+
+
 def prepare(model: LanguageModel, template: PromptTemplate, inputs: DraftInputs) -> PreparedPrompt:
     """Render the template with as many passages as fit; refuse with a reason otherwise."""
     fields = template.fields
     passages = list(inputs.passages)
-    extra: dict[str, str] = {}
     if inputs.kind == "translation":
         if not inputs.translate_from:
             raise GroundingError("there is no text to translate")
         fields = fields_of(dict(inputs.translate_from))
         # The text being translated is the one passage; it is never shortened.
         passages = [SourcePassage(text=render_labelled(dict(inputs.translate_from), fields), label="text to translate")]
-        extra["source_language_name"] = _language_name(inputs.source_language)
-        extra["field_labels"] = "\n".join(f"{f.label}:" for f in fields)
     limits = {**template.limits, **inputs.limits}
-    values_base = {
-        "language_name": _language_name(inputs.language),
-        "exhibit": inputs.exhibit,
-        "instructions": f"\nCurator's note: {inputs.instructions}\n" if inputs.instructions else "",
-        "example": _example(template, inputs.language),
-        **limits_placeholders(limits),
-        **extra,
-    }
+    values_base = _values_base(template, inputs, limits)
+    earlier = example_turn(template, values_base, inputs.language)
     max_tokens = template.max_tokens
     budget = model.context_length() - max_tokens
 
@@ -130,7 +172,7 @@ def prepare(model: LanguageModel, template: PromptTemplate, inputs: DraftInputs)
                 "glossary": format_glossary(grounding.glossary),
             }
         )
-        return [ChatMessage("system", system), ChatMessage("user", user)]
+        return [ChatMessage("system", system), *earlier, ChatMessage("user", user)]
 
     grounding = fit_passages(passages, inputs.glossary, lambda g: model.count_tokens(messages_for(g)), budget)
     grounding.not_offered = list(inputs.not_offered)

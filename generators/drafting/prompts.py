@@ -49,11 +49,31 @@ class PromptTemplate:
     path: Path
     notes: Mapping[str, str] = field(default_factory=dict)
     examples: Mapping[str, str] = field(default_factory=dict)  # language ("en", "zh") -> a worked answer
+    # The worked example as an earlier turn of the chat (see drafter.example_turn):
+    # the made-up object's name, the passages its answer was written from, and the
+    # line that ends the exhibit's question instead of the example. Empty: the
+    # example stands inside the question, where `$example` is.
+    example_exhibit: Mapping[str, str] = field(default_factory=dict)
+    example_sources: Mapping[str, str] = field(default_factory=dict)
+    example_reminder: Mapping[str, str] = field(default_factory=dict)
 
     def example_for(self, language: str) -> str:
         """The worked example for a draft language ('zh-Hans' uses 'zh'), or ''."""
-        base = language.split("-")[0].lower()
-        return self.examples.get(language, self.examples.get(base, ""))
+        return _by_language(self.examples, language)
+
+    def example_turn_for(self, language: str) -> tuple[str, str, str, str] | None:
+        """(exhibit, sources, answer, reminder) when this template asks the example as
+        an earlier turn in this language; None when the example stays in the question."""
+        answer = self.example_for(language)
+        sources = _by_language(self.example_sources, language)
+        if not answer or not sources:
+            return None
+        return (
+            _by_language(self.example_exhibit, language),
+            sources,
+            answer,
+            _by_language(self.example_reminder, language),
+        )
 
     def render(self, values: Mapping[str, str]) -> tuple[str, str]:
         """(system, user) with `$name` placeholders filled. `string.Template`
@@ -65,6 +85,19 @@ class PromptTemplate:
             )
         except (KeyError, ValueError) as exc:
             raise PromptTemplateError(f"{self.path}: placeholder {exc} has no value") from None
+
+
+def _by_language(values: Mapping[str, str], language: str) -> str:
+    """The value for a draft language ('zh-Hans' falls back to 'zh'), or ''."""
+    base = language.split("-")[0].lower()
+    return values.get(language, values.get(base, ""))
+
+
+def _texts(data: Mapping[str, object], key: str) -> dict[str, str]:
+    table = data.get(key, {})
+    if not isinstance(table, dict):
+        raise PromptTemplateError(f"[{key}] must be a table of language = text")
+    return {str(k): str(v) for k, v in table.items()}
 
 
 def _limit(raw: object, where: str) -> FieldLimit:
@@ -112,7 +145,10 @@ def load_template_file(path: Path, origin: str) -> PromptTemplate:
             origin=origin,
             path=path,
             notes={str(k): str(v) for k, v in data.get("notes", {}).items()},
-            examples={str(k): str(v) for k, v in data.get("examples", {}).items()},
+            examples=_texts(data, "examples"),
+            example_exhibit=_texts(data, "example_exhibit"),
+            example_sources=_texts(data, "example_sources"),
+            example_reminder=_texts(data, "example_reminder"),
         )
     except KeyError as exc:
         raise PromptTemplateError(f"{path}: missing key {exc}") from None

@@ -127,6 +127,34 @@ def prefill(
     return 0, 0
 
 
+@runtime_checkable
+class BeginningKeeper(Protocol):
+    """An engine that can read the fixed start of a chat once and keep it for every later prompt.
+
+    Prompts of one template share their first turns (system text, a worked example)
+    and differ from the exhibit on. An engine that keeps the state at that point
+    (generators.llm.prefixes) reads only the exhibit's own part of a prompt it never
+    saw, in this session and the next.
+    """
+
+    def keep_beginning(
+        self, messages: Sequence[ChatMessage], *, cancelled: CancelCheck | None = None
+    ) -> tuple[int, int]:
+        """Read `messages` (complete turns) up to where the next user turn's text would
+        begin, and keep that state; stop early once `cancelled()` is true. Returns
+        (tokens of the beginning now kept, tokens of the beginning): equal when kept."""
+        ...
+
+
+def keep_beginning(
+    model: LanguageModel, messages: Sequence[ChatMessage], *, cancelled: CancelCheck | None = None
+) -> tuple[int, int]:
+    """Keep a chat's fixed beginning where the engine can; (0, 0) where it cannot."""
+    if isinstance(model, BeginningKeeper):
+        return model.keep_beginning(messages, cancelled=cancelled)
+    return 0, 0
+
+
 class StreamClock:
     """Measures first-token and total time the same way for every engine."""
 

@@ -11,7 +11,7 @@ studio's main module). Messages are pickled by multiprocessing.connection,
 which also frames them, so there is no protocol of our own to get wrong:
 
     parent -> host: ("open", factory, kwargs)
-                    (verb, request id, *args)  verb: count | prefill | complete | selftest | reset
+                    (verb, request id, *args)  verb: count | prefill | keep_beginning | complete | selftest | reset
                     ("cancel", request id)     read by a separate thread, so it lands mid-generation
                     None                       exit
     host -> parent: ("opened", info) | ("token", id, text) | ("alive", id)
@@ -35,7 +35,14 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from generators.llm.base import ChatMessage, GenerationParams, LanguageModel, LanguageModelError, prefill
+from generators.llm.base import (
+    ChatMessage,
+    GenerationParams,
+    LanguageModel,
+    LanguageModelError,
+    keep_beginning,
+    prefill,
+)
 
 ALIVE_EVERY_S = 1.0  # how often a busy host says it is still working (the parent's hang watch)
 SELFTEST = [ChatMessage("user", "Say hello.")]
@@ -119,6 +126,7 @@ class Host:
                     "threads": getattr(model, "threads", None),
                     "engine": getattr(model, "engine_name", model.identity.engine),
                     "prefill": callable(getattr(model, "prefill", None)),
+                    "keep_beginning": callable(getattr(model, "keep_beginning", None)),
                 },
             )
         )
@@ -148,6 +156,9 @@ class Host:
         if verb == "prefill":
             cached, total = prefill(model, args[0], cancelled=cancelled)
             return cached, total, _eval_log(model)
+        if verb == "keep_beginning":
+            kept, total = keep_beginning(model, args[0], cancelled=cancelled)
+            return kept, total, _eval_log(model)
         if verb == "complete":
             messages, params = args
             done = model.complete(

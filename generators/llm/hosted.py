@@ -146,6 +146,20 @@ class HostedModel:
         self.last_evaluated = list(evaluated)
         return int(cached), int(total)
 
+    def keep_beginning(
+        self, messages: Sequence[ChatMessage], *, cancelled: CancelCheck | None = None
+    ) -> tuple[int, int]:
+        """Read and keep a chat's fixed first turns in the host (see base.BeginningKeeper);
+        (0, 0) from an engine that keeps none."""
+        if not self._info.get("keep_beginning"):
+            return 0, 0
+        try:
+            kept, total, evaluated = self._call("keep_beginning", list(messages), cancelled=cancelled)
+        except _Cancelled:
+            return 0, 0
+        self.last_evaluated = list(evaluated)
+        return int(kept), int(total)
+
     def complete(
         self,
         messages: Sequence[ChatMessage],
@@ -352,9 +366,12 @@ class HostedModel:
             self._collect_owed()
             assert self._send is not None
             rid = next(self._ids)
-            doing = {"complete": "generating", "prefill": "reading the prompt", "count": "counting tokens"}.get(
-                verb, verb
-            )
+            doing = {
+                "complete": "generating",
+                "prefill": "reading the prompt",
+                "keep_beginning": "reading the prompt's fixed beginning",
+                "count": "counting tokens",
+            }.get(verb, verb)
             self._send.send((verb, rid, *args))
             deadline = time.monotonic() + self.hang_s
             cancel_at: float | None = None

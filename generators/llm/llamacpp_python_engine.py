@@ -42,9 +42,9 @@ RESTORE_MIN_TOKENS = 32  # restoring costs a copy; below this, reading again is 
 # from the exhibit on (~130 tokens of a card prompt, ~0.8 s of reading on two cores).
 # When a prompt shares at least this many tokens with an earlier one, the state at the
 # point where they part is kept (and written to disk, see prefixes.py), so every later
-# exhibit, in this session or the next, starts there. Moving the worked example in
-# front of the sources would share ~420 tokens, but the 1.5B model's cards then ran to
-# the token limit more often (docs/BENCHMARKS.md), so the templates keep their order.
+# exhibit, in this session or the next, starts there. A template's fixed turns (the
+# card's system text and worked example, ~800 tokens) are also kept on purpose,
+# before any exhibit is read (keep_beginning).
 SHARED_PREFIX_MIN_TOKENS = 96
 RECENT_PROMPTS = 8  # token lists only, to find where a new prompt parts from earlier ones
 
@@ -197,6 +197,66 @@ class LlamaCppPythonModel:
         with self._lock:
             self.eval_log = []
             return self._prefill_locked(tokens, cancelled), len(tokens)
+
+    def keep_beginning(
+        self, messages: Sequence[ChatMessage], *, cancelled: CancelCheck | None = None
+    ) -> tuple[int, int]:
+        tokens = self._beginning_tokens(messages)
+        with self._lock:
+            self.eval_log = []
+            return self._keep_beginning_locked(tokens, cancelled), len(tokens)
+
+    def _beginning_tokens(self, messages: Sequence[ChatMessage]) -> list[int]:
+        """The tokens of `messages` up to where the next user turn's text begins. Found as
+        the common start of two prompts that go on with different user texts, so the
+        chat template's own markup between turns is included and no token that the
+        following text could merge with is."""
+        a = self._prompt_tokens([*messages, ChatMessage("user", "A")])
+        b = self._prompt_tokens([*messages, ChatMessage("user", "B")])
+        return a[: _common_prefix(a, b)]
+
+    def _keep_beginning_locked(self, tokens: list[int], cancelled: CancelCheck | None) -> int:
+        """Keep the state after `tokens` in the prefix store, reading only what no cache
+        holds; returns how many of them are kept (fewer after a cancel)."""
+        key = tuple(tokens)
+        if len(tokens) < SHARED_PREFIX_MIN_TOKENS or key in self._prefixes:
+            return len(tokens) if key in self._prefixes else 0
+        llm = self._llm
+        if self._auto_threads:
+            self._choose_threads()
+        live = list(llm.input_ids[: llm.n_tokens].tolist())
+        if _common_prefix(live, tokens) < len(tokens):
+            # A prompt read earlier that starts with the beginning: take it back, then cut it.
+            kept = next((k for k in reversed(self._states) if k[: len(tokens)] == key), None)
+            if kept is not None and self._restore(kept, self._states[kept]):
+                live = list(kept)
+        if _common_prefix(live, tokens) == len(tokens):
+            if len(live) > len(tokens):
+                # The cache goes on with an exhibit's prompt: keep that prompt's state
+                # first, so its draft takes it back instead of reading it again.
+                self._keep(tuple(live))
+                llm._ctx.kv_cache_seq_rm(-1, len(tokens), -1)
+                llm.n_tokens = len(tokens)
+            self._keep_prefix(tokens)
+            return len(tokens) if key in self._prefixes else 0
+        cached = _common_prefix(live, tokens)
+        shared = self._prefixes.longest(tokens)  # e.g. the system text alone, kept earlier
+        if shared is not None and len(shared) > cached + RESTORE_MIN_TOKENS:
+            data = self._prefixes.data(shared)
+            if data is not None and self._restore(shared, data):
+                cached = len(shared)
+            else:
+                self._prefixes.discard(shared)
+                cached = _common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        llm.n_tokens = min(llm.n_tokens, cached)  # eval() drops the KV cells past n_tokens
+        while cached < len(tokens):
+            if cancelled is not None and cancelled():
+                return cached
+            chunk = tokens[cached : min(len(tokens), cached + PREFILL_CHUNK)]
+            llm.eval(chunk)
+            cached += len(chunk)
+        self._keep_prefix(tokens)
+        return cached if key in self._prefixes else 0
 
     def _prefill_locked(self, tokens: list[int], cancelled: CancelCheck | None) -> int:
         """Evaluate the part of `tokens` not already in the KV cache, a chunk at a

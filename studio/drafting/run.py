@@ -11,10 +11,17 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from generators.drafting.drafter import Candidate, DraftInputs, PreparedPrompt, generate_candidates, prepare
+from generators.drafting.drafter import (
+    Candidate,
+    DraftInputs,
+    PreparedPrompt,
+    fixed_beginning,
+    generate_candidates,
+    prepare,
+)
 from generators.drafting.grounding import GroundingError
 from generators.drafting.prompts import PromptTemplate, PromptTemplateError, load_template
-from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity, prefill
+from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity, keep_beginning, prefill
 from generators.llm.settings import EngineSettings
 from generators.quality.ranking import best_candidate
 from studio import exhibits, review, revision_store, users
@@ -109,6 +116,10 @@ def draft(
             ctx.progress(min(0.99, produced[0] / (n * prepared.max_tokens)), say("candidate_of", index=index + 1, n=n))
 
         try:
+            # Costs nothing here when the template's first turns are kept already, and
+            # next to nothing otherwise (the prompt goes on from them): after the first
+            # draft on a machine, every exhibit's prompt starts from them.
+            keep_beginning(lm, fixed_beginning(template, inputs), cancelled=lambda: ctx.cancelled)
             candidates = generate_candidates(
                 lm, prepared, n, base_seed=seed, on_token=sink, cancelled=lambda: ctx.cancelled
             )
@@ -229,6 +240,9 @@ def prewarm(
     lm = model if model is not None else load_model(plan.cfg)
     prepared = _prepare(lm, plan.template, plan.inputs)
     try:
+        # The template's first turns (system text, worked example) first: kept, they
+        # serve every exhibit the curator opens next, in this session and the next.
+        keep_beginning(lm, fixed_beginning(plan.template, plan.inputs), cancelled=cancelled)
         cached, total = prefill(lm, prepared.messages, cancelled=cancelled)
     except LanguageModelError as exc:
         raise StudioError(str(exc)) from None
