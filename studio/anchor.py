@@ -57,7 +57,7 @@ def recorded_public_key(s: Session) -> str | None:
     entry = s.exec(select(AuditEntry).where(AuditEntry.action == START_ACTION).order_by(col(AuditEntry.id))).first()
     if entry is None:
         return None
-    return str(json.loads(entry.detail_json).get("public_key", ""))
+    return str(entry.detail.get("public_key", ""))
 
 
 def start(s: Session, root: Path) -> None:

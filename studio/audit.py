@@ -10,17 +10,22 @@ import hashlib
 import json
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from studio.models import AuditEntry, utcnow
+from studio.models import AuditEntry, as_stored, json_text, stored_text, utcnow
 
 
-def _digest(entry: AuditEntry) -> str:
-    payload = json.dumps(
-        [entry.prev_hash, entry.at, entry.actor, entry.action, entry.object_type, entry.object_id, entry.detail_json],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+def _digest(entry: AuditEntry, detail_text: str | None = None) -> str:
+    """The entry's hash, over its detail's text as stored (`detail_text`; by default the
+    text its column writes for `entry.detail`). The chain's own format, a hashed text
+    (not a column), also written by the team server (PostgreSQL m0110 heritage_audit)."""
+    text = json_text(AuditEntry.detail, entry.detail) if detail_text is None else detail_text
+    return _chain_hash(entry.prev_hash, entry.at, entry.actor, entry.action, entry.object_type, entry.object_id, text)
+
+
+def _chain_hash(*fields: str) -> str:
+    payload = json.dumps(list(fields), ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -39,7 +44,7 @@ def record(
         action=action,
         object_type=object_type,
         object_id=str(object_id),
-        detail_json=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
+        detail=as_stored(AuditEntry.detail, detail or {}),
         prev_hash=last_hash or "",
     )
     entry.hash = _digest(entry)
@@ -60,13 +65,29 @@ def entries(s: Session, limit: int | None = None, object_type: str | None = None
 
 
 def verify(s: Session) -> list[str]:
-    """Return problems found in the chain (empty when intact)."""
+    """Return problems found in the chain (empty when intact).
+
+    Each entry's detail is read as the text stored, not parsed: that text is what was
+    chained (by this module or by the team server), and text that is not even JSON is
+    a broken entry to report, not an error that stops the check."""
     problems: list[str] = []
     prev = ""
-    for entry in s.exec(select(AuditEntry).order_by(col(AuditEntry.id))):
-        if entry.prev_hash != prev:
-            problems.append(f"entry {entry.id}: chain broken (previous hash does not match)")
-        if _digest(entry) != entry.hash:
-            problems.append(f"entry {entry.id}: content does not match its hash")
-        prev = entry.hash
+    fields: list[Any] = [
+        AuditEntry.id,
+        AuditEntry.prev_hash,
+        AuditEntry.at,
+        AuditEntry.actor,
+        AuditEntry.action,
+        AuditEntry.object_type,
+        AuditEntry.object_id,
+        stored_text(AuditEntry.detail),
+        AuditEntry.hash,
+    ]
+    rows = s.execute(sa_select(*fields).order_by(col(AuditEntry.id)))
+    for entry_id, prev_hash, at, actor, action, object_type, object_id, detail_text, entry_hash in rows:
+        if prev_hash != prev:
+            problems.append(f"entry {entry_id}: chain broken (previous hash does not match)")
+        if _chain_hash(prev_hash, at, actor, action, object_type, object_id, detail_text) != entry_hash:
+            problems.append(f"entry {entry_id}: content does not match its hash")
+        prev = entry_hash
     return problems

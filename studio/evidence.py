@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect
+from sqlalchemy import select as sa_select
 from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
@@ -94,7 +95,7 @@ def _decision_problems(s: Session, table: str, kind: _Decisions) -> list[str]:
     for entry in s.exec(
         select(AuditEntry).where(col(AuditEntry.action).in_(kind.actions)).order_by(col(AuditEntry.id))
     ):
-        detail = json.loads(entry.detail_json or "{}")
+        detail = entry.detail
         binding = detail.get("binding")
         if isinstance(binding, dict) and "id" in binding:
             bound[int(binding["id"])] = (entry, binding)
@@ -153,26 +154,37 @@ def _revision_problems(s: Session) -> list[str]:
     recorded: dict[str, AuditEntry] = {
         e.object_id: e for e in s.exec(select(AuditEntry).where(AuditEntry.action == "revision.add"))
     }
-    # The content and grounds as the text stored, byte for byte: that text is what was hashed.
-    stored = select(Revision, stored_text(Revision.content), stored_text(Revision.grounds))
-    for revision, content_text, grounds_text in s.exec(stored.order_by(col(Revision.id))):
-        rid = str(revision.id)
-        if hashlib.sha256(content_text.encode("utf-8")).hexdigest() != revision.sha256:
+    # The content and grounds as the text stored, byte for byte (not parsed): that text is
+    # what was hashed, and text rewritten by hand is a problem to report, even if not JSON.
+    fields: list[Any] = [
+        Revision.id,
+        Revision.sha256,
+        Revision.draft_id,
+        Revision.number,
+        Revision.author_kind,
+        Revision.created_by,
+        stored_text(Revision.content),
+        stored_text(Revision.grounds),
+    ]
+    stored = s.execute(sa_select(*fields).order_by(col(Revision.id)))
+    for revision_id, sha256, draft_id, number, author_kind, created_by, content_text, grounds_text in stored:
+        rid = str(revision_id)
+        if hashlib.sha256(content_text.encode("utf-8")).hexdigest() != sha256:
             problems.append(f"revision {rid}: its content does not match its hash")
         entry = recorded.pop(rid, None)
         if entry is None:
             problems.append(f"revision {rid}: no audit entry records it; it was not made in the studio")
             continue
-        detail = json.loads(entry.detail_json or "{}")
+        detail = entry.detail
         expected = {
-            "sha256": revision.sha256,
-            "draft": revision.draft_id,
-            "number": revision.number,
-            "author_kind": revision.author_kind,
+            "sha256": sha256,
+            "draft": draft_id,
+            "number": number,
+            "author_kind": author_kind,
             "grounds_sha256": grounds_sha256(grounds_text),
         }
         differs = [k for k, v in expected.items() if k in detail and detail[k] != v]
-        if entry.actor != revision.created_by:
+        if entry.actor != created_by:
             differs.append("author")
         if differs:
             problems.append(f"revision {rid}: its {', '.join(differs)} differ from audit entry {entry.id}")
@@ -193,7 +205,7 @@ def _people_problems(s: Session) -> list[str]:
     expected: dict[str, dict[str, Any]] = {}
     actions = ("user.add", "user.change", "user.passphrase")
     for entry in s.exec(select(AuditEntry).where(col(AuditEntry.action).in_(actions)).order_by(col(AuditEntry.id))):
-        detail = json.loads(entry.detail_json or "{}")
+        detail = entry.detail
         if entry.action == "user.add":
             expected[entry.object_id] = {
                 "name": detail.get("name"),

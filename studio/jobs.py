@@ -8,7 +8,6 @@ with the same parameters.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -17,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pydantic_core import to_jsonable_python
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -28,17 +26,13 @@ from studio.job_records import FINISHED as FINISHED
 from studio.job_records import HEARTBEAT_INTERVAL_S, is_orphan, runs_here
 from studio.job_records import mark_orphans_interrupted as mark_orphans_interrupted
 from studio.job_records import process_alive as process_alive
-from studio.models import Job, JobStatus, utcnow
+from studio.models import Job, JobStatus, as_stored, utcnow
 from studio.project import Project
 from studio.workstation import database_clock, this_workstation
 
 T = TypeVar("T")
 PROGRESS_WRITE_INTERVAL_S = 0.5
 CANCEL_POLL_INTERVAL_S = 0.5  # how often a running job looks for a stop asked from another process
-
-
-def _jsonable(value: object) -> Any:
-    return to_jsonable_python(value, fallback=str)
 
 
 class Cancelled(StudioError):
@@ -88,7 +82,7 @@ def create_job(
 ) -> Job:
     job = Job(
         kind=kind,
-        params_json=json.dumps(params, ensure_ascii=False, sort_keys=True),
+        params=as_stored(Job.params, params),
         created_by=created_by,
         pid=os.getpid(),
         workstation=workstation if workstation is not None else this_workstation(),
@@ -130,7 +124,7 @@ def run_job(
         s.flush()
         jid = int(job.id or 0)
     ctx = JobContext(project, jid, cancel_event or threading.Event(), on_progress)
-    status, error, result_json = JobStatus.DONE, "", "{}"
+    status, error, stored_result = JobStatus.DONE, "", as_stored(Job.result, None)
     finished = threading.Event()
     watcher = threading.Thread(
         target=_watch_for_cancel,
@@ -145,8 +139,9 @@ def run_job(
         result = work(ctx)
         if ctx.cancelled:
             raise Cancelled("cancelled by the user")
-        # A dataclass or enum result (a draft's outcome) is stored as its JSON form.
-        result_json = json.dumps(result, ensure_ascii=False, default=_jsonable) if result is not None else "{}"
+        # A dataclass or enum result (a draft's outcome) is stored as its JSON form (models.jsonable),
+        # made here so that a result that cannot be stored fails the job, as a crash in its work would.
+        stored_result = as_stored(Job.result, result)
         return result
     except Cancelled as exc:
         status, error = JobStatus.CANCELLED, str(exc)
@@ -171,7 +166,7 @@ def run_job(
                 row.finished_at = utcnow()
                 if status == JobStatus.DONE:
                     row.progress = 1.0
-                    row.result_json = result_json
+                    row.result = stored_result
                 s.add(row)
 
 
@@ -309,4 +304,4 @@ def restart_params(s: Session, job_id: int) -> tuple[str, dict[str, Any]]:
     job = _get(s, job_id)
     if job.status in ACTIVE:
         raise StudioError(f"job {job_id} is still {job.status}")
-    return job.kind, json.loads(job.params_json)
+    return job.kind, dict(job.params)

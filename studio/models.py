@@ -14,12 +14,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy import Column, String, Text, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from studio.errors import IntegrityError
 
 
 # ------------------------------------------------------------ closed vocabularies
@@ -131,6 +134,7 @@ class JsonText(TypeDecorator[Any]):
         self,
         empty: str = "{}",
         *,
+        name: str = "",
         sort_keys: bool = False,
         ensure_ascii: bool = True,
         compact: bool = False,
@@ -138,6 +142,7 @@ class JsonText(TypeDecorator[Any]):
     ) -> None:
         super().__init__()
         self.empty = empty
+        self.name = name
         self.sort_keys = sort_keys
         self.ensure_ascii = ensure_ascii
         self.compact = compact
@@ -157,7 +162,11 @@ class JsonText(TypeDecorator[Any]):
 
     def load(self, text: str | None) -> Any:
         """The value of a column's text (an empty cell reads as the column's default)."""
-        return json.loads(text or self.empty)
+        try:
+            return json.loads(text or self.empty)
+        except ValueError as exc:  # written by hand outside the studio: say where, not a bare parse error
+            shown = (text or "")[:60]
+            raise IntegrityError(f"{self.name or 'a JSON column'} holds text that is not JSON: {shown!r}") from exc
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str:
         return self.dump(value)
@@ -173,7 +182,7 @@ CANONICAL: dict[str, Any] = {"sort_keys": True, "ensure_ascii": False, "compact"
 
 def json_column(name: str, empty: str = "{}", *, required: bool = False, **form: Any) -> Any:
     """A JSON attribute stored in the TEXT column `name` (the schema keeps its `*_json` names)."""
-    column: Column[Any] = Column(name, JsonText(empty, **form), nullable=False)
+    column: Column[Any] = Column(name, JsonText(empty, name=name, **form), nullable=False)
     if required:
         return Field(sa_column=column)
     return Field(default_factory=lambda: json.loads(empty), sa_column=column)
@@ -192,6 +201,19 @@ def stored_text(attribute: Any) -> ColumnElement[str]:
     # Labelled: selected beside its own row, the column would otherwise be read once, parsed.
     column = _json_attribute(attribute)
     return type_coerce(column, Text).label(f"{column.key}_as_stored")
+
+
+def as_stored(attribute: Any, value: Any) -> Any:
+    """A value as its column will read it back (a deep copy, tuples become lists...): what a
+    row keeps in memory after a write, so it never shares the caller's dicts."""
+    column_type = _json_attribute(attribute).type
+    assert isinstance(column_type, JsonText)
+    return column_type.load(column_type.dump(value))
+
+
+def jsonable(value: object) -> Any:
+    """An object json cannot write (a job's dataclass outcome, an enum) in its JSON form."""
+    return to_jsonable_python(value, fallback=str)
 
 
 def json_text(attribute: Any, value: Any) -> str:
@@ -246,7 +268,7 @@ class Source(SQLModel, table=True):
     language: str = ""
     title: str = ""
     text: str = ""
-    meta_json: str = "{}"
+    meta: dict[str, Any] = json_column("meta_json", ensure_ascii=False, default=str)  # what the file said of itself
     thumbnail_sha256: str | None = None
     created_at: str = Field(default_factory=utcnow)
     created_by: str = ""
@@ -405,7 +427,8 @@ class AuditEntry(SQLModel, table=True):
     action: str
     object_type: str = ""
     object_id: str = ""
-    detail_json: str = "{}"
+    # Its text is chained as stored (studio.audit); the team server writes some entries itself.
+    detail: dict[str, Any] = json_column("detail_json", sort_keys=True, ensure_ascii=False)
     prev_hash: str = ""
     hash: str = ""
 
@@ -413,7 +436,7 @@ class AuditEntry(SQLModel, table=True):
 class Setting(SQLModel, table=True):
     __tablename__ = "settings"
     key: str = Field(primary_key=True)
-    value_json: str = "null"
+    value: Any = json_column("value_json", "null", ensure_ascii=False)
 
 
 class Job(SQLModel, table=True):
@@ -425,8 +448,8 @@ class Job(SQLModel, table=True):
     status: JobStatus = Field(default=JobStatus.QUEUED, sa_type=StoredEnum(JobStatus))
     progress: float = 0.0
     message: str = ""
-    params_json: str = "{}"
-    result_json: str = "{}"
+    params: dict[str, Any] = json_column("params_json", sort_keys=True, ensure_ascii=False)
+    result: Any = json_column("result_json", ensure_ascii=False, default=jsonable)
     error: str = ""
     created_by: str = ""
     created_at: str = Field(default_factory=utcnow)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +26,7 @@ from sqlmodel import Session, col, select
 from studio import audit, evidence, staleness, users
 from studio.errors import EditConflict, NotFound, PermissionDenied, StudioError
 from studio.messages import say
-from studio.models import AuthorKind, Draft, Revision, User, json_text
+from studio.models import AuthorKind, Draft, Revision, User, as_stored, json_text
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -124,25 +123,27 @@ def add_revision(
     if based_on is not None:
         check_based_on(s, draft, previous, based_on, "editing")
     grounds = provenance.grounds if provenance.grounds is not None else staleness.grounds_of(s, provenance.citations)
+    # As the columns will read back (copies, so the revision never changes with the
+    # caller's dicts), and hashed in that form: the text stored is the text hashed.
+    content = as_stored(Revision.content, content)
     revision = Revision(
         draft_id=int(draft.id or 0),
         number=(previous.number + 1) if previous else 1,
-        # Copies: the stored revision must not change with the caller's dicts.
-        content=deepcopy(content),
+        content=content,
         sha256=content_sha256(canonical_json(content)),
         author_kind=AuthorKind(provenance.author_kind),
         created_by=created_by,
         engine=provenance.engine,
         model=provenance.model,
         model_sha256=provenance.model_sha256,
-        params=deepcopy(provenance.params),
+        params=as_stored(Revision.params, provenance.params),
         template_id=provenance.template_id,
         template_version=provenance.template_version,
-        citations=dict(provenance.citations),
-        checks=deepcopy(provenance.checks),
+        citations=as_stored(Revision.citations, provenance.citations),
+        checks=as_stored(Revision.checks, provenance.checks),
         parent_id=previous.id if previous else None,
         note=provenance.note,
-        grounds=deepcopy(grounds),
+        grounds=as_stored(Revision.grounds, grounds),
     )
     s.add(revision)
     try:

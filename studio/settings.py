@@ -20,7 +20,7 @@ from generators.llm.settings import EngineSettings
 from generators.transcription.settings import TranscriptionSettings
 from studio import audit
 from studio.errors import StudioError
-from studio.models import Setting, User
+from studio.models import Setting, User, as_stored, json_text
 from studio.provenance import CLAUSE_FIELDS, CLAUSES, default_clauses
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ def get(s: Session, key: str) -> Any:
     row = s.get(Setting, key)
     if row is None:
         return DEFAULTS.get(key)
-    value = json.loads(row.value_json)
+    value = row.value
     if key in SCHEMA and SCHEMA[key] is bool and not isinstance(value, bool):
         # Written before settings were typed: "False" was stored as text and
         # counted as true. Read what the person meant; other text stays on, as before.
@@ -201,11 +201,10 @@ def get(s: Session, key: str) -> Any:
 def put(s: Session, key: str, value: Any, actor: str) -> None:
     value = validate(key, value)
     row = s.get(Setting, key)
-    text = json.dumps(value, ensure_ascii=False)
     if row is None:
-        s.add(Setting(key=key, value_json=text))
+        s.add(Setting(key=key, value=as_stored(Setting.value, value)))
     else:
-        row.value_json = text
+        row.value = as_stored(Setting.value, value)
         s.add(row)
     audit.record(s, actor, "setting.change", "setting", key, {"value": value})
 
@@ -232,7 +231,7 @@ def disclosure_wording(s: Session, language: str) -> dict[str, str]:
         key = f"disclosure.{clause}" if base == "en" else f"disclosure.{clause}_{base}"
         row = s.get(Setting, key)
         if row is not None:
-            out[clause] = str(json.loads(row.value_json))
+            out[clause] = str(row.value)
     return out
 
 
@@ -254,7 +253,8 @@ def change(s: Session, key: str, value: Any, by: User) -> Any:
     # (PostgreSQL m0072) lets only an admin's login write it.
     if is_policy(key) and not _CLAUSE_KEY.match(key) and team_roles.gated(s):
         # On a team database the server checks the admin and writes the audit entry itself.
-        team_roles.set_policy(s, key, json.dumps(value, ensure_ascii=False))
+        # The server writes the settings row itself: the text the column writes.
+        team_roles.set_policy(s, key, json_text(Setting.value, value))
         row = s.get(Setting, key)
         if row is not None:
             s.refresh(row)  # the row as the server wrote it, not a copy read before

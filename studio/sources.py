@@ -14,7 +14,6 @@ those goes stale while approvals resting on unchanged passages hold.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -82,7 +81,7 @@ def first_picture(project: Project, exhibit_id: int) -> bytes | None:
 
 
 def meta(source: Source) -> dict[str, Any]:
-    return dict(json.loads(source.meta_json or "{}"))
+    return dict(source.meta)
 
 
 def attach(s: Session, source_id: int, exhibit_id: int | None, actor: str) -> Source:

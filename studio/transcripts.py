@@ -14,7 +14,6 @@ recorded in the audit log, which is also where they are read back from.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -310,13 +309,13 @@ def glossary_entries(s: Session) -> list[GlossaryEntry]:
 
 def dismissed_keys(s: Session, draft_id: int) -> list[str]:
     rows = s.exec(
-        select(AuditEntry.detail_json).where(
+        select(AuditEntry.detail).where(
             AuditEntry.action == DISMISS_ACTION,
             AuditEntry.object_type == "draft",
             AuditEntry.object_id == str(draft_id),
         )
     )
-    return [str(json.loads(d).get("key", "")) for d in rows]
+    return [str(d.get("key", "")) for d in rows]
 
 
 def suggestions(s: Session, draft_id: int) -> list[Suggestion]:

@@ -79,7 +79,7 @@ def test_exhibit_update_is_audited_only_when_something_changes(project: Project)
         exhibits.update_exhibit(s, int(exhibit.id or 0), actor="Lin", date="1200 BCE")
     with project.read() as s:
         updates = [e for e in audit.entries(s) if e.action == "exhibit.update"]
-        assert [json.loads(e.detail_json) for e in updates] == [{"date": "1200 BCE"}]
+        assert [e.detail for e in updates] == [{"date": "1200 BCE"}]
 
 
 def test_glossary_terms(project: Project) -> None:
@@ -165,7 +165,7 @@ def test_settings_defaults_and_changes_are_audited(project: Project) -> None:
         settings.put(s, "four_eyes", False, "Sam")
     with project.read() as s:
         assert settings.get(s, "four_eyes") is False
-        changes = [(e.actor, json.loads(e.detail_json)) for e in audit.entries(s) if e.action == "setting.change"]
+        changes = [(e.actor, e.detail) for e in audit.entries(s) if e.action == "setting.change"]
         assert changes == [("Sam", {"value": False}), ("Morgan", {"value": True})]
 
 

@@ -50,7 +50,7 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
 
 def setting_changes(root: Path) -> list[tuple[str, dict[str, object]]]:
     with Project.open(root) as project, project.read() as s:
-        return [(e.actor, json.loads(e.detail_json)) for e in audit.entries(s) if e.action == "setting.change"]
+        return [(e.actor, e.detail) for e in audit.entries(s) if e.action == "setting.change"]
 
 
 def test_a_curator_cannot_turn_four_eyes_off_an_admin_can_and_it_is_audited(cli: Cli) -> None:
@@ -80,7 +80,7 @@ def test_user_add_with_nobody_acting_or_by_a_non_admin_is_refused(cli: Cli) -> N
     code, out = cli("user", "change", "Morgan", "--no-admin", user="Morgan")
     assert code == 1 and "only admin" in out
     with Project.open(cli.root) as project, project.read() as s:
-        changes = [(e.actor, e.action, json.loads(e.detail_json)) for e in audit.entries(s) if e.object_type == "user"]
+        changes = [(e.actor, e.action, e.detail) for e in audit.entries(s) if e.object_type == "user"]
     assert ("Morgan", "user.add", {"name": "Eve", "role": "editor", "admin": False}) in changes
     assert any(a == "Morgan" and act == "user.change" and d["role"] == "curator" for a, act, d in changes)
 
@@ -141,7 +141,7 @@ def test_sign_in_needs_the_passphrase(cli: Cli, monkeypatch: pytest.MonkeyPatch)
     assert cli("exhibit", "add", "--title", "Bowl", user="Lin")[0] == 0
     with Project.open(cli.root) as project, project.read() as s:
         stored = users.get_user(s, "Lin").passphrase_hash
-        logged = [e.detail_json for e in audit.entries(s) if e.action == "user.passphrase"]
+        logged = [json.dumps(e.detail) for e in audit.entries(s) if e.action == "user.passphrase"]
     assert stored.startswith("$argon2id$") and "celadon" not in stored
     assert len(logged) == 2 and all("argon2" not in d for d in logged)
 

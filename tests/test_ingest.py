@@ -8,7 +8,6 @@ that the rest of the batch goes on and the failure names the file and why.
 from __future__ import annotations
 
 import io
-import json
 import os
 import signal
 import sqlite3
@@ -574,7 +573,7 @@ def test_a_process_killed_mid_import_leaves_a_consistent_project(tmp_path: Path)
             conn.exec_driver_sql("INSERT INTO passage_fts(passage_fts) VALUES ('integrity-check')")
             (job,) = list(s.exec(select(Job)))
             assert job.kind == "import" and job.status == "interrupted"
-            assert json.loads(job.params_json)["paths"] == [str(folder)]
+            assert job.params["paths"] == [str(folder)]
         # Running the same import again finishes the batch: what was there is a duplicate.
         report = import_paths(p, [folder], exhibit_id=None, actor="Lin")
         assert report.ok

@@ -159,7 +159,7 @@ def test_a_running_job_beats_and_the_other_workstation_cancels_it(
         job = s.get(Job, view.id)
         assert job is not None and job.status == JobStatus.CANCELLED and job.cancel_requested_by == "Morgan"
         entry = audit.entries(s, limit=1)[0]
-    assert entry.action == "job.cancel" and '"workstation": "CURATOR-PC"' in entry.detail_json
+    assert entry.action == "job.cancel" and entry.detail["workstation"] == "CURATOR-PC"
 
 
 def test_a_workstation_back_from_a_network_cut_takes_its_job_back(two: tuple[Project, Project]) -> None:

@@ -9,16 +9,32 @@ options, as they were, and pins each column to them.
 from __future__ import annotations
 
 import json
+from pathlib import PurePath
 from typing import Any
 
 import pytest
 from sqlalchemy import text as sql
 from sqlmodel import select
 
-from studio import review
-from studio.models import GlossaryTerm, GroundConfirmation, Review, Revision, json_text, stored_text
+from studio import audit, review
+from studio.errors import IntegrityError
+from studio.models import (
+    AuditEntry,
+    GlossaryTerm,
+    GroundConfirmation,
+    Job,
+    Review,
+    Revision,
+    Setting,
+    Source,
+    SourceKind,
+    json_text,
+    jsonable,
+    stored_text,
+)
 from studio.project import Project
 from studio.review import Provenance
+from tests import db_access
 
 A_DICT = {"zh": "鼎 — é", "a": [1, 2.5, None, True], "m": {"y": 1, "b": "x"}, "1": 2}
 A_LIST = [{"z": "鼎", "a": 1}, "é", 3]
@@ -33,6 +49,16 @@ WRITTEN_AS: list[tuple[Any, dict[str, Any], Any]] = [
     (GroundConfirmation.grounds, {"ensure_ascii": False, "sort_keys": True}, A_DICT),
     (Review.acks, {"ensure_ascii": False, "sort_keys": True}, A_LIST),
     (GlossaryTerm.variants, {"ensure_ascii": False}, ["tǐng", "鼎", "ting"]),
+    (AuditEntry.detail, {"ensure_ascii": False, "sort_keys": True}, A_DICT),
+    (Setting.value, {"ensure_ascii": False}, A_DICT),
+    (Setting.value, {"ensure_ascii": False}, "Edited by {people} ✓"),
+    (Job.params, {"ensure_ascii": False, "sort_keys": True}, A_DICT),
+    (
+        Job.result,
+        {"ensure_ascii": False, "default": jsonable},
+        {**A_DICT, "kind": SourceKind.PDF, "at": PurePath("/鼎")},
+    ),
+    (Source.meta, {"ensure_ascii": False, "default": str}, {**A_DICT, "path": PurePath("/鼎")}),
 ]
 
 
@@ -110,3 +136,27 @@ def test_an_empty_cell_reads_as_the_columns_default(any_project: Project) -> Non
     with project.read() as s:
         [term] = s.exec(select(GlossaryTerm)).all()
         assert term.variants == []
+
+
+def test_a_none_writes_the_columns_default_text() -> None:
+    assert (json_text(Job.result, None), json_text(Setting.value, None), json_text(Review.acks, None)) == (
+        "{}",
+        "null",
+        "[]",
+    )
+
+
+def test_an_audit_detail_rewritten_as_not_json_is_a_broken_entry_not_a_crash(any_project: Project) -> None:
+    with any_project.session() as s:
+        audit.record(s, "Lin", "exhibit.create", "exhibit", 1, {"title": "鼎"})
+        audit.record(s, "Lin", "exhibit.update", "exhibit", 1, {"title": "Ding"})
+    db_access.hand_edit(
+        any_project,
+        "UPDATE audit_log SET detail_json = 'not json' WHERE action = 'exhibit.create'",
+        drop="audit_no_update",
+    )
+    with any_project.read() as s:
+        problems = audit.verify(s)
+        assert len(problems) == 1 and "content does not match its hash" in problems[0]
+        with pytest.raises(IntegrityError, match="detail_json holds text that is not JSON: 'not json'"):
+            audit.entries(s)

@@ -393,10 +393,10 @@ def test_run_job_records_progress_result_and_failure(project: Project) -> None:
         jobs.run_job(project, "draft", {}, buggy)
     with project.read() as s:
         done, failed, crashed = sorted(s.exec(select(Job)), key=lambda j: j.id or 0)
-        assert (done.status, done.progress, done.result_json, done.created_by) == (
+        assert (done.status, done.progress, done.result, done.created_by) == (
             "done",
             1.0,
-            '{"imported": 3}',
+            {"imported": 3},
             "Lin",
         )
         assert (failed.status, failed.error) == ("failed", "label.txt: the file is empty")

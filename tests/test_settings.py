@@ -87,12 +87,12 @@ def test_library_callers_cannot_store_strings_for_booleans(project: Project) -> 
 
 def test_a_legacy_string_false_reads_as_false_so_the_rule_means_what_was_typed(project: Project) -> None:
     with project.session() as s:  # what the unvalidated CLI stored before
-        s.add(Setting(key="four_eyes", value_json='"False"'))
+        s.add(Setting(key="four_eyes", value="False"))
     with project.read() as s:
         assert settings.get(s, "four_eyes") is False
     with project.session() as s:
         row = s.get(Setting, "four_eyes")
-        row.value_json = '"yes"'
+        row.value = "yes"
         s.add(row)
     with project.read() as s:
         assert settings.get(s, "four_eyes") is True

@@ -7,6 +7,7 @@ project.db, triggers dropped, files replaced) and runs the real commands
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import stat
@@ -18,7 +19,7 @@ import pytest
 from studio import anchor, audit, review, signing
 from studio.cli import main
 from studio.export import seal
-from studio.models import AuditEntry
+from studio.models import AuditEntry, stored_text
 from studio.project import Project
 from tests import db_access
 from tests.conftest import BACKENDS, open_test_project
@@ -158,15 +159,16 @@ def test_a_history_rewritten_and_rechained_is_caught_by_the_anchor(fx: Fixture, 
         from sqlmodel import col, select
 
         prev = ""
-        for entry in s.exec(select(AuditEntry).order_by(col(AuditEntry.id))):
-            detail = json.loads(entry.detail_json)
+        for entry, stored in s.exec(select(AuditEntry, stored_text(AuditEntry.detail)).order_by(col(AuditEntry.id))):
+            detail = copy.deepcopy(entry.detail)
             if entry.object_id == str(revision.id) and "sha256" in detail:
                 detail["sha256"] = forged_sha
                 if "binding" in detail:
                     detail["binding"]["revision_sha256"] = forged_sha
-                entry.detail_json = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+                entry.detail = detail
+                stored = None  # hashed as its column now writes it
             entry.prev_hash = prev
-            entry.hash = audit._digest(entry)
+            entry.hash = audit._digest(entry, stored)
             prev = entry.hash
             s.add(entry)
     code, out = run("check")

@@ -273,7 +273,7 @@ def test_role_and_four_eyes_changes_are_made_and_audited_by_the_server(team: Tea
             (morgan, "user.change", str(changed.id)),
             (morgan, "setting.change", "four_eyes"),
         ]
-        assert '"before": {"admin": false, "role": "curator"}' in newest[1].detail_json
+        assert newest[1].detail["before"] == {"admin": False, "role": "curator"}
         assert settings.get(s, "four_eyes") is True
         # Entries written by the server chain exactly as the studio's own.
         assert audit.verify(s) == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import threading
@@ -331,7 +330,7 @@ def test_real_whisper_through_the_job_and_the_cli(studio, tmp_path: Path, capsys
             assert t.engine["model"] == "whisper-tiny.en" and t.engine["settings"]["compute_type"] == "int8"
             assert search.search(s, "gallery", exhibit_id=exhibit_id)
             job = jobs.list_jobs(s)[0]
-            assert job.status == "done" and json.loads(job.result_json)["segments"] >= 1
+            assert job.status == "done" and job.result["segments"] >= 1
         with p.session() as s:
             review.approve(s, int(t.revision.id or 0), editor)
     out = tmp_path / "guide.vtt"

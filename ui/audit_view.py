@@ -154,12 +154,8 @@ def object_label(object_type: str, object_id: str) -> str:
     return f"{object_type} {object_id}".strip()
 
 
-def readable_details(detail_json: str) -> str:
+def readable_details(details: object) -> str:
     """An entry's details as short "key: value" lines (lists and nested values kept compact)."""
-    try:
-        details = json.loads(detail_json or "{}")
-    except ValueError:
-        return detail_json
     if not isinstance(details, dict):
         return str(details)
     lines = []
@@ -239,7 +235,7 @@ class AuditView(QWidget):
                     e.actor,
                     action_label(e.action),
                     object_label(e.object_type, str(e.object_id)),
-                    readable_details(e.detail_json),
+                    readable_details(e.detail),
                 )
             ):
                 item = QTableWidgetItem(value)

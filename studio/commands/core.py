@@ -14,6 +14,7 @@ from studio import audit, exhibits, glossary, jobs, search, settings, sources, u
 from studio.commands import acting_user, open_project, table
 from studio.errors import StudioError
 from studio.ingest import import_paths
+from studio.models import AuditEntry, json_text
 from studio.project import Project
 
 
@@ -428,7 +429,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             for e in reversed(audit.entries(s, args.limit)):
                 print(
                     f"{e.id:>5} {e.at[:19]} {e.actor:<12} {e.action:<24} {e.object_type} {e.object_id} "
-                    f"{e.detail_json[:80]}"
+                    f"{json_text(AuditEntry.detail, e.detail)[:80]}"
                 )
     return 0
 

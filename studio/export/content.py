@@ -8,7 +8,6 @@ listed with its reason so the producer sees what was left out.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -363,7 +362,7 @@ def _build_item(
     if image is None:
         image = _first_image(s, exhibit)
     if image is not None:
-        meta = json.loads(image.meta_json or "{}")
+        meta = image.meta
         fp = meta.get("focal") if isinstance(meta, dict) else None
         if isinstance(fp, list) and len(fp) == 2:
             focal = (float(fp[0]), float(fp[1]))

@@ -7,7 +7,6 @@ the batch goes on and the failures are listed at the end.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -20,7 +19,7 @@ from studio import audit
 from studio.errors import StudioError
 from studio.ingest.extractors import MAX_BYTES, extract, kind_of
 from studio.jobs import Cancelled
-from studio.models import Passage, Source, SourceKind
+from studio.models import Passage, Source, SourceKind, as_stored
 from studio.passages import replace_passages
 from studio.project import Project
 from studio.text import split_passages
@@ -195,7 +194,7 @@ def import_file(
             language=language or extracted.language,
             title=title or path.stem,
             text=extracted.text,
-            meta_json=json.dumps(extracted.meta, ensure_ascii=False, default=str),
+            meta=as_stored(Source.meta, extracted.meta),
             thumbnail_sha256=thumb_sha,
             created_by=actor,
         )

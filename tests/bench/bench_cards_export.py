@@ -94,7 +94,7 @@ def make_project(root: Path, items: int) -> Project:
                     kind="image",
                     filename=f"object{n}.jpg",
                     media_sha256=sha,
-                    meta_json=json.dumps({"width": 1200, "height": 800}),
+                    meta={"width": 1200, "height": 800},
                 )
             )
             for lang, title, body in (("en", f"Celadon vase number {n}", EN), ("zh", f"青瓷瓶第{n}号", ZH)):

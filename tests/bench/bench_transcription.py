@@ -81,7 +81,7 @@ def ours(
     )
     total = time.perf_counter() - t0
     with project.read() as s:
-        job = json.loads(next(j for j in jobs.list_jobs(s) if j.id == outcome.job_id).result_json)
+        job = next(j for j in jobs.list_jobs(s) if j.id == outcome.job_id).result
     return {
         "total_s": total,
         "load_s": job["load_s"],
