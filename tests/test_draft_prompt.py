@@ -255,10 +255,29 @@ def test_the_card_example_is_an_earlier_turn_the_same_for_every_exhibit() -> Non
     assert "Write all four parts" not in question and "Write all four parts" in ding.messages[-1].content
     assert ding.messages[-1].content.startswith("Exhibit: Ritual ding")
     assert "Curator's note: Mention the inscription." in ding.messages[-1].content
-    zh = prepare(model, card, inputs(language="zh-Hans"))
-    assert zh.messages[2].content == card.example_for("zh") and "漆书信盒" in zh.messages[1].content
-    assert "Simplified Chinese" in zh.messages[0].content
-    assert fixed_beginning(card, inputs(language="zh-Hans")) == zh.messages[:3]
+    assert "TITLE: a short title" in ding.messages[0].content  # the four parts: in the fixed system text
+
+
+def test_the_chinese_card_keeps_its_example_and_format_after_the_sources() -> None:
+    """As a turn, the Chinese example made the 1.5B copy passages uncited (docs/EVALUATION.md):
+    Chinese cards keep 1.2's layout, the four parts and the example after the sources."""
+    model = ScriptedModel(ANSWER)
+    card = load_template("card")
+    zh = prepare(model, card, inputs(language="zh-Hans", instructions="Mention the inscription."))
+    assert [m.role for m in zh.messages] == ["system", "user"]
+    system, user = zh.messages[0].content, zh.messages[1].content
+    assert "Simplified Chinese" in system and "TITLE:" not in system
+    assert system.endswith("Write nothing that the passages do not support.")
+    assert (
+        user.index("</sources>")
+        < user.index("\nNow write the card in your own words")
+        < user.index("IMAGE CAPTION: one sentence")
+        < user.index("Curator's note: Mention the inscription.")
+        < user.index("never use its facts")
+        < user.index("存放书信的漆盒")
+        < user.index('Start your answer with "TITLE:"')
+    )
+    assert fixed_beginning(card, inputs(language="zh-Hans")) == zh.messages[:1]
 
 
 def test_a_template_without_example_sources_keeps_the_example_in_the_question() -> None:

@@ -105,7 +105,7 @@ def test_card_draft_is_pending_with_full_provenance(project: Project, tmp_path: 
         rev = review.get_revision(s, outcome.revision_id)
         assert rev.author_kind == "model" and rev.created_by == "Lin"
         assert rev.engine == "scripted" and rev.model_sha256 == "0" * 64
-        assert rev.template_id == "card" and rev.template_version == "1.3"
+        assert rev.template_id == "card" and rev.template_version == "1.4"
         assert rev.content["title"] == "Ritual ding from Anyang"
         assert rev.content["key_facts"] == ["It weighs 3.42 kg [3].", "Gift of Margaret Hale in 1987 [3]."]
         assert set(rev.citations) == {"1", "2", "3"} and all(isinstance(v, int) for v in rev.citations.values())

@@ -7,6 +7,7 @@ the context, asks for N candidates, parses citations and runs the checks.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -23,7 +24,7 @@ from generators.drafting.grounding import (
     limits_placeholders,
 )
 from generators.drafting.output import fields_of, parse_labelled, render_labelled
-from generators.drafting.prompts import OutputField, PromptTemplate
+from generators.drafting.prompts import OutputField, PromptTemplate, PromptTemplateError
 from generators.llm.base import CancelCheck, ChatMessage, Completion, FinishReason, GenerationParams, LanguageModel
 
 LANGUAGE_NAMES = {"en": "English", "zh-Hans": "Simplified Chinese"}
@@ -105,6 +106,15 @@ def _values_base(template: PromptTemplate, inputs: DraftInputs, limits: Mapping[
         extra["source_language_name"] = _language_name(inputs.source_language)
         extra["field_labels"] = "\n".join(f"{f.label}:" for f in fields)
     turn = template.example_turn_for(inputs.language)
+    limit_values = limits_placeholders(limits)
+    # The format goes where the example's layout wants it: in the system text, the same
+    # for every exhibit, when the example is a turn of its own; after the sources otherwise.
+    in_system, in_question = (template.format_in_system, "") if turn else ("", template.format_in_question)
+    try:
+        extra["format_in_system"] = string.Template(in_system).substitute(limit_values)
+        extra["format_in_question"] = string.Template(in_question).substitute(limit_values)
+    except (KeyError, ValueError) as exc:
+        raise PromptTemplateError(f"{template.path}: placeholder {exc} in its format has no value") from None
     return {
         "language_name": _language_name(inputs.language),
         "exhibit": inputs.exhibit,
@@ -112,7 +122,7 @@ def _values_base(template: PromptTemplate, inputs: DraftInputs, limits: Mapping[
         # With the example as an earlier turn, the question ends with a one-line
         # reminder of its format where the example used to be.
         "example": (f"{turn[3]}\n" if turn[3] else "") if turn else _example(template, inputs.language),
-        **limits_placeholders(limits),
+        **limit_values,
         **extra,
     }
 

@@ -56,6 +56,10 @@ class PromptTemplate:
     example_exhibit: Mapping[str, str] = field(default_factory=dict)
     example_sources: Mapping[str, str] = field(default_factory=dict)
     example_reminder: Mapping[str, str] = field(default_factory=dict)
+    # The answer's format, with `$limit` placeholders, for `$format_in_system` where the
+    # example is an earlier turn and for `$format_in_question` where it is not ("": none).
+    format_in_system: str = ""
+    format_in_question: str = ""
 
     def example_for(self, language: str) -> str:
         """The worked example for a draft language ('zh-Hans' uses 'zh'), or ''."""
@@ -149,6 +153,8 @@ def load_template_file(path: Path, origin: str) -> PromptTemplate:
             example_exhibit=_texts(data, "example_exhibit"),
             example_sources=_texts(data, "example_sources"),
             example_reminder=_texts(data, "example_reminder"),
+            format_in_system=str(data.get("format_in_system", "")),
+            format_in_question=str(data.get("format_in_question", "")),
         )
     except KeyError as exc:
         raise PromptTemplateError(f"{path}: missing key {exc}") from None
