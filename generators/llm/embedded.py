@@ -49,7 +49,14 @@ def configuration(engine: str, flags: frozenset[str] | None = None) -> dict[str,
 
 
 def recipe(
-    engine: str, path: Path, identity: ModelIdentity, *, n_ctx: int, threads: int, automatic: bool
+    engine: str,
+    path: Path,
+    identity: ModelIdentity,
+    *,
+    n_ctx: int,
+    threads: int,
+    automatic: bool,
+    lookup_draft: int = 0,
 ) -> EngineRecipe:
     kwargs: dict[str, object] = {
         "model_path": str(path),
@@ -64,6 +71,8 @@ def recipe(
         kwargs["auto_threads"] = automatic
         # Shared prompt beginnings survive the session (generators/llm/prefixes.py).
         kwargs["prefix_dir"] = str(prefixes_path())
+        # Prompt lookup for greedy answers (generators/llm/lookup.py); 0 = off.
+        kwargs["lookup_draft"] = lookup_draft
     return EngineRecipe(_FACTORIES[engine], kwargs)
 
 
@@ -121,7 +130,15 @@ def _first_line(text: str) -> str:
 
 
 def open_embedded(
-    preferred: str, key: str, path: Path, digest: str, *, n_ctx: int, threads: int, automatic: bool
+    preferred: str,
+    key: str,
+    path: Path,
+    digest: str,
+    *,
+    n_ctx: int,
+    threads: int,
+    automatic: bool,
+    lookup_draft: int = 0,
 ) -> HostedModel:
     """A hosted engine for the model that passes its self-test here, the preferred engine first."""
     order = [preferred, *(e for e in EMBEDDED_ENGINES if e != preferred)]
@@ -138,7 +155,16 @@ def open_embedded(
         identity = ModelIdentity(engine=engine, model=key, digest=digest)
         try:
             model = HostedModel(
-                recipe(engine, path, identity, n_ctx=n_ctx, threads=threads, automatic=automatic), identity
+                recipe(
+                    engine,
+                    path,
+                    identity,
+                    n_ctx=n_ctx,
+                    threads=threads,
+                    automatic=automatic,
+                    lookup_draft=lookup_draft,
+                ),
+                identity,
             )
         except LanguageModelError as exc:
             if "model file not found" in str(exc) or "no chat template" in str(exc):

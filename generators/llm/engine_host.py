@@ -11,7 +11,7 @@ studio's main module). Messages are pickled by multiprocessing.connection,
 which also frames them, so there is no protocol of our own to get wrong:
 
     parent -> host: ("open", factory, kwargs)
-                    (verb, request id, *args)  verb: count | prefill | keep_beginning | complete | selftest | reset
+                    (verb, request id, *args)  verb: count | prefill | keep_beginning | complete | selftest | configure | reset
                     ("cancel", request id)     read by a separate thread, so it lands mid-generation
                     None                       exit
     host -> parent: ("opened", info) | ("token", id, text) | ("alive", id)
@@ -171,6 +171,12 @@ class Host:
             if not done.text.strip():
                 raise LanguageModelError("the engine produced no text in its self-test")
             return done.text
+        if verb == "configure":
+            configure = getattr(model, "configure", None)
+            if not callable(configure):
+                return False
+            configure(**args[0])
+            return True
         if verb == "reset":
             forget = getattr(model, "forget_prompts", None)
             if callable(forget):

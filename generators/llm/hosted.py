@@ -207,6 +207,11 @@ class HostedModel:
         """A few greedy tokens in the host: proves this engine runs on this CPU."""
         return str(self._call("selftest"))
 
+    def configure(self, **options: object) -> bool:
+        """Change engine settings that need no reload, for this host's life (benches compare
+        prompt lookup on and off in one host); False when the engine has none to change."""
+        return bool(self._call("configure", options))
+
     def forget_prompts(self) -> None:
         """Drop the host's prompt cache (benches measure a cold prompt with it)."""
         self._call("reset")

@@ -26,6 +26,7 @@ from generators.llm.base import (
     TokenSink,
     normalise_finish,
 )
+from generators.llm.lookup import AnswerText, NgramIndex
 from generators.llm.prefixes import PrefixStore
 from generators.llm.threads import auto_threads as choose_threads
 
@@ -47,6 +48,10 @@ RESTORE_MIN_TOKENS = 32  # restoring costs a copy; below this, reading again is 
 # before any exhibit is read (keep_beginning).
 SHARED_PREFIX_MIN_TOKENS = 96
 RECENT_PROMPTS = 8  # token lists only, to find where a new prompt parts from earlier ones
+# Prompt lookup (generators/llm/lookup.py): n-grams of this many tokens, longest first,
+# are looked up in the prompt and the answer so far to guess the next tokens.
+LOOKUP_NGRAM_MAX = 3
+LOOKUP_NGRAM_MIN = 1
 
 _open_models: weakref.WeakSet[LlamaCppPythonModel] = weakref.WeakSet()
 
@@ -125,6 +130,7 @@ class LlamaCppPythonModel:
         auto_threads: bool = False,
         extra_bufts: bool = True,
         prefix_dir: str | None = None,
+        lookup_draft: int = 0,
     ) -> None:
         try:
             from llama_cpp import Llama, llama_chat_format
@@ -177,7 +183,16 @@ class LlamaCppPythonModel:
         self._recent: list[tuple[int, ...]] = []  # the last prompts' tokens, newest last
         self._prefixes = PrefixStore(_prefix_folder(prefix_dir, identity, n_ctx))
         self._grammars: dict[str, LlamaGrammar] = {}  # JSON schema text -> compiled grammar
+        # Prompt lookup for greedy answers: at most this many guessed tokens are
+        # checked with each evaluation (0 = off, one token per evaluation as before).
+        self.lookup_draft = max(0, int(lookup_draft))
+        self.lookup_stats: dict[str, int] = {}  # the last answer's guesses: proposed, accepted, evaluations
         _open_models.add(self)
+
+    def configure(self, *, lookup_draft: int | None = None) -> None:
+        """Change settings that need no reload (benches compare with and without lookup in one host)."""
+        if lookup_draft is not None:
+            self.lookup_draft = max(0, int(lookup_draft))
 
     def context_length(self) -> int:
         return int(self._llm.n_ctx())
@@ -422,6 +437,9 @@ class LlamaCppPythonModel:
                     first_token_s=None,
                     total_s=clock.total(),
                 )
+            if self.lookup_draft and params.temperature == 0.0 and not params.json_schema:
+                return self._complete_by_lookup(tokens, messages, params, clock, on_token, cancelled)
+            self.lookup_stats = {}
             try:
                 # Any: the library's overloads do not narrow its return type on stream=True.
                 stream: Any = self._llm.create_chat_completion(
@@ -457,6 +475,122 @@ class LlamaCppPythonModel:
             completion_tokens=len(self._llm.tokenize("".join(pieces).encode("utf-8"), add_bos=False)),
             first_token_s=clock.first,
             total_s=clock.total(),
+        )
+
+    def _complete_by_lookup(
+        self,
+        tokens: list[int],
+        messages: Sequence[ChatMessage],
+        params: GenerationParams,
+        clock: StreamClock,
+        on_token: TokenSink | None,
+        cancelled: CancelCheck | None,
+    ) -> Completion:
+        """A greedy answer written with prompt lookup (generators/llm/lookup.py).
+
+        Each step evaluates the last accepted token and up to `lookup_draft` guessed
+        tokens in one llama_batch, asking logits for those rows only: llama-cpp-python's
+        own `draft_model` would set logits_all, a context-length x vocabulary float
+        buffer (~2.5 GB for Qwen). The rows are sampled in order with the very sampler
+        chain create_chat_completion builds, so the model's choice at each position is
+        what it would have been one token at a time; guesses are kept while they match
+        that choice, the first mismatch is replaced by it, and the KV cells of the
+        guesses after it are removed. Stop strings, the token limit and the end token
+        are applied token by token, as the library does.
+        """
+        import llama_cpp
+
+        llm, ctx = self._llm, self._llm._ctx
+        n_ctx = llm.n_ctx()
+        # As llama-cpp-python bounds it: <= 0 means "until the context is full".
+        limit = params.max_tokens if params.max_tokens > 0 else n_ctx - len(tokens)
+        limit = min(limit, n_ctx - len(tokens))
+        chat = self._formatter(messages=[m.as_dict() for m in messages])  # type: ignore[misc]
+        template_stop = chat.stop if isinstance(chat.stop, list) else [chat.stop] if chat.stop else []
+        answer = AnswerText([*params.stop, *template_stop])
+        guesses = NgramIndex(tokens, ngram_max=LOOKUP_NGRAM_MAX, ngram_min=LOOKUP_NGRAM_MIN)
+        llm.set_seed(params.seed)
+        sampler = llm._init_sampler(
+            top_k=40, top_p=params.top_p, min_p=0.05, typical_p=1.0, temp=params.temperature, repeat_penalty=1.0
+        )
+        vocab = llm._model.vocab
+        stats = {"proposed": 0, "accepted": 0, "evaluations": 0}
+        self.lookup_stats = stats
+        n_past = llm.n_tokens  # the prompt but its last token, read by _prefill_locked
+        pending = tokens[n_past]
+        written: list[int] = []
+        finish: str | None = None
+        was_cancelled = False
+
+        def emit(piece: str) -> None:
+            if piece:
+                clock.token()
+                if on_token is not None:
+                    on_token(piece)
+
+        try:
+            while finish is None and not was_cancelled:
+                # No guess for the first token: the prompt's end says little about the
+                # answer's start, and a longer first evaluation delays the first word.
+                room = min(limit - len(written) - 1, n_ctx - n_past - 2)
+                draft = guesses.propose(min(self.lookup_draft, room)) if written else []
+                batch = [pending, *draft]
+                ctx.kv_cache_seq_rm(0, n_past, -1)  # cells left from an earlier, longer sequence
+                llm._batch.set_batch(batch=batch, n_past=n_past, logits_all=True)
+                try:
+                    ctx.decode(llm._batch)
+                except RuntimeError as exc:
+                    raise LanguageModelError(f"llama-cpp-python could not evaluate the answer: {exc}") from exc
+                self.eval_log.append(len(batch))
+                llm.input_ids[n_past : n_past + len(batch)] = batch
+                stats["evaluations"] += 1
+                stats["proposed"] += len(draft)
+                chosen: list[int] = []
+                for row in range(len(batch)):
+                    token = sampler.sample(ctx, row)
+                    chosen.append(token)
+                    if row == len(draft) or token != draft[row]:
+                        break
+                accepted = len(chosen) - 1
+                stats["accepted"] += accepted
+                n_past += 1 + accepted
+                llm.n_tokens = n_past
+                if accepted < len(draft):
+                    ctx.kv_cache_seq_rm(0, n_past, -1)  # the guesses after the first wrong one
+                pending = chosen[-1]
+                for token in chosen:
+                    if llama_cpp.llama_vocab_is_eog(vocab, token):
+                        finish = "stop"
+                        break
+                    written.append(token)
+                    guesses.append(token)
+                    emit(answer.add(llm._model.detokenize([token])))
+                    if answer.stopped:
+                        finish = "stop"
+                    elif len(written) >= limit:
+                        finish = "length"
+                    elif cancelled is not None and cancelled():
+                        # Asked after every token, as the one-token path does, even
+                        # inside a step that accepted several guesses.
+                        was_cancelled = True
+                    if finish is not None or was_cancelled:
+                        break
+                if was_cancelled:
+                    break
+            if not was_cancelled:
+                emit(answer.finish())  # the end held back in case it began a stop string
+        finally:
+            sampler.close()
+            llm._requires_eval = True  # the logits now are a checking batch's, not the last token's
+        text = answer.text()
+        return Completion(
+            text=text,
+            finish_reason=normalise_finish(finish, was_cancelled),
+            prompt_tokens=len(tokens),
+            completion_tokens=len(self._llm.tokenize(text.encode("utf-8"), add_bos=False)),
+            first_token_s=clock.first,
+            total_s=clock.total(),
+            extra={"lookup": dict(stats)},
         )
 
     def forget_prompts(self) -> None:

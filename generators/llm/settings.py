@@ -37,6 +37,9 @@ class EngineSettings:
     n_ctx: int = 4096
     # 0 = automatic: one per core that is free when a prompt starts (see generators.llm.threads).
     threads: int = 0
+    # Prompt lookup for greedy answers: guessed tokens checked per evaluation (0 = off);
+    # llama-cpp-python only. See generators/llm/lookup.py and docs/BENCHMARKS.md.
+    lookup_draft: int = 0
     ollama_host: str = "http://127.0.0.1:11434"
     ollama_timeout_s: float = 120.0
 
@@ -92,6 +95,7 @@ def open_language_model(settings: EngineSettings) -> LanguageModel:
         n_ctx=n_ctx,
         threads=threads,
         automatic=automatic,
+        lookup_draft=settings.lookup_draft,
     )
 
 
