@@ -104,3 +104,15 @@ def test_a_beginning_already_read_is_kept_without_reading_and_a_cancel_keeps_not
         assert kept == total > 0 and len(list((tmp_path / "other").rglob("*.state"))) == 1
     finally:
         other.close()
+
+
+def test_an_engine_that_keeps_no_prompt_state_reads_nothing_ahead() -> None:
+    """xllamacpp keeps no state between calls: asking it to keep a beginning is a no-op, not an error."""
+    from generators.llm.base import keep_beginning
+    from generators.llm.settings import EngineSettings, open_language_model
+
+    model = open_language_model(EngineSettings(engine="xllamacpp", model=KEY, n_ctx=2048, threads=1))
+    try:
+        assert keep_beginning(model, fixed_beginning(load_template("card"), DING)) == (0, 0)
+    finally:
+        model.close()
