@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from pydantic_core import to_jsonable_python
+from pydantic_core import to_json, to_jsonable_python
 from sqlalchemy import Column, String, Text, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import InstrumentedAttribute
@@ -139,6 +139,7 @@ class JsonText(TypeDecorator[Any]):
         ensure_ascii: bool = True,
         compact: bool = False,
         default: Callable[[Any], Any] | None = None,
+        pydantic: bool = False,
     ) -> None:
         super().__init__()
         self.empty = empty
@@ -147,11 +148,14 @@ class JsonText(TypeDecorator[Any]):
         self.ensure_ascii = ensure_ascii
         self.compact = compact
         self.default = default
+        self.pydantic = pydantic  # written by pydantic's serialiser (a model's model_dump_json), not json.dumps
 
     def dump(self, value: Any) -> str:
         """The column's text for a value."""
         if value is None:
             return self.empty
+        if self.pydantic:
+            return to_json(value).decode("utf-8")
         return json.dumps(
             value,
             sort_keys=self.sort_keys,
@@ -483,10 +487,11 @@ class DraftRequestRecord(SQLModel, table=True):
     template_id: str
     template_version: str
     template_sha256: str
-    messages_json: str = "[]"
-    grounding_json: str = "{}"
-    limits_json: str = "{}"
-    settings_json: str = "{}"
+    # The typed forms of these are read in studio.drafting.record (StoredGrounding, stored_limits...).
+    messages: list[dict[str, str]] = json_column("messages_json", "[]", ensure_ascii=False)  # [{"role", "content"}]
+    grounding: dict[str, Any] = json_column("grounding_json", pydantic=True)  # a StoredGrounding, as pydantic writes it
+    limits: dict[str, dict[str, Any]] = json_column("limits_json")  # {field: FieldLimit}
+    settings: dict[str, Any] = json_column("settings_json")  # EngineSettings
     prompt_tokens: int = 0
     job_id: int | None = Field(default=None, foreign_key="jobs.id")
     created_by: str = ""
@@ -500,11 +505,11 @@ class DraftCandidateRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="draft_requests.id")
     idx: int
-    params_json: str = "{}"
+    params: dict[str, Any] = json_column("params_json")  # the sampling (GenerationParams)
     text: str = ""
-    content_json: str = "{}"
-    citations_json: str = "[]"
-    checks_json: str = "[]"
+    content: dict[str, Any] = json_column("content_json", ensure_ascii=False)
+    citations: list[dict[str, Any]] = json_column("citations_json", "[]", ensure_ascii=False)
+    checks: list[dict[str, Any]] = json_column("checks_json", "[]", ensure_ascii=False)
     finish_reason: str
     prompt_tokens: int = 0
     completion_tokens: int = 0

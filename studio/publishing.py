@@ -9,17 +9,17 @@ publishing steps themselves are in studio.export.publish.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from studio import audit
 from studio.job_records import process_alive
-from studio.models import utcnow
+from studio.models import json_column, utcnow
 from studio.workstation import this_workstation
 
 MANIFEST = "manifest-sha256.txt"  # the package's checksum list (kiosk) or BagIt payload manifest (app)
@@ -55,7 +55,8 @@ class PublishReservation(SQLModel, table=True):
     state: str = "reserved"  # reserved -> staged
     zip_sha256: str = ""
     manifest_sha256: str = ""
-    record_json: str = "{}"  # the export record's fields and the audit detail, to finish after a crash
+    # {"record": the export record's cells as stored, "audit": its audit detail}, to finish after a crash
+    record: dict[str, Any] = json_column("record_json", ensure_ascii=False)
     started_at: str = Field(default_factory=utcnow)
 
 
@@ -74,7 +75,7 @@ def manifest_sha(folder: Path) -> str:
 
 def commit_row(s: Session, row: PublishReservation, *, recovered: bool = False) -> int:
     """Write the staged export record and its audit entry, end the reservation; returns the record id."""
-    staged = json.loads(row.record_json)
+    staged = row.record
     fields = {k: staged["record"][k] for k in RECORD_COLUMNS}
     fields["created_at"] = utcnow()
     columns = ", ".join(fields)

@@ -9,6 +9,7 @@ options, as they were, and pins each column to them.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import PurePath
 from typing import Any
 
@@ -16,10 +17,20 @@ import pytest
 from sqlalchemy import text as sql
 from sqlmodel import select
 
+from generators.checks import FieldLimit
+from generators.drafting.drafter import DraftInputs, prepare
+from generators.drafting.grounding import GlossaryEntry, SourcePassage
+from generators.drafting.prompts import load_template
+from generators.llm.scripted import ScriptedModel
+from generators.llm.settings import EngineSettings
 from studio import audit, review
+from studio.drafting.record import StoredGrounding, request_columns, stored_limits, stored_messages, stored_settings
 from studio.errors import IntegrityError
+from studio.export.record import ExportRecord
 from studio.models import (
     AuditEntry,
+    DraftCandidateRecord,
+    DraftRequestRecord,
     GlossaryTerm,
     GroundConfirmation,
     Job,
@@ -28,11 +39,13 @@ from studio.models import (
     Setting,
     Source,
     SourceKind,
+    as_stored,
     json_text,
     jsonable,
     stored_text,
 )
 from studio.project import Project
+from studio.publishing import PublishReservation
 from studio.review import Provenance
 from tests import db_access
 
@@ -59,6 +72,18 @@ WRITTEN_AS: list[tuple[Any, dict[str, Any], Any]] = [
         {**A_DICT, "kind": SourceKind.PDF, "at": PurePath("/鼎")},
     ),
     (Source.meta, {"ensure_ascii": False, "default": str}, {**A_DICT, "path": PurePath("/鼎")}),
+    (DraftRequestRecord.messages, {"ensure_ascii": False}, [{"role": "user", "content": "鼎 é"}]),
+    (DraftRequestRecord.limits, {}, {"title": {"max_chars": 60, "max_words": None, "max_items": None}, "鼎": {}}),
+    (DraftRequestRecord.settings, {}, {"engine": "llama.cpp", "model": "鼎", "ollama_timeout_s": 120.0}),
+    (DraftCandidateRecord.params, {}, {"temperature": 0.3, "note": "é"}),
+    (DraftCandidateRecord.content, {"ensure_ascii": False}, A_DICT),
+    (DraftCandidateRecord.citations, {"ensure_ascii": False}, [{"n": 1, "passage_id": 7, "label": "鼎"}]),
+    (DraftCandidateRecord.checks, {"ensure_ascii": False}, A_LIST),
+    (ExportRecord.languages, {}, ["en", "zh-Hans"]),
+    (ExportRecord.items, {"ensure_ascii": False}, A_LIST),
+    (ExportRecord.left_out, {"ensure_ascii": False}, A_LIST),
+    (ExportRecord.diff, {}, {"added": ["鼎/card/en"], "removed": []}),
+    (PublishReservation.record, {"ensure_ascii": False}, {"record": {"items_json": "[]"}, "audit": A_DICT}),
 ]
 
 
@@ -160,3 +185,45 @@ def test_an_audit_detail_rewritten_as_not_json_is_a_broken_entry_not_a_crash(any
         assert len(problems) == 1 and "content does not match its hash" in problems[0]
         with pytest.raises(IntegrityError, match="detail_json holds text that is not JSON: 'not json'"):
             audit.entries(s)
+
+
+def test_a_requests_prompt_grounding_limits_and_settings_are_stored_as_before_and_read_back_typed() -> None:
+    """What studio.drafting.run wrote by hand (json.dumps of as_dict/asdict, pydantic's
+    model_dump_json), now typed through pydantic both ways."""
+    passages = [
+        SourcePassage("The ding was cast at Anyang (安阳).", "label.txt, passage 1", 7, 3, score=-1.5e-06),
+        SourcePassage("Three taotie masks.", "label.txt, passage 2", 8, 3, score=-2.25),
+    ]
+    inputs = DraftInputs(
+        kind="card",
+        language="en",
+        exhibit="Ritual ding (RMAA.1987.014)",
+        passages=passages,
+        glossary=[GlossaryEntry("ding", "dǐng", ("ting",))],
+        limits={"title": FieldLimit(max_chars=24)},
+    )
+    prepared = prepare(ScriptedModel("TITLE: Ding"), load_template("card"), inputs)
+    cfg = EngineSettings(engine="llama.cpp", model="smollm2-135m", threads=2)
+    columns = request_columns(prepared, cfg)
+    before = {  # the expressions studio.drafting.run used before these columns were typed
+        "messages": json.dumps([m.as_dict() for m in prepared.messages], ensure_ascii=False),
+        "grounding": StoredGrounding.of(prepared).model_dump_json(),
+        "limits": json.dumps({k: asdict(v) for k, v in prepared.limits.items()}),
+        "settings": json.dumps(asdict(cfg)),
+    }
+    for name, text in before.items():
+        assert json_text(getattr(DraftRequestRecord, name), columns[name]) == text, name
+    request = DraftRequestRecord(
+        cache_key="k",
+        kind="card",
+        engine="llama.cpp",
+        model="m",
+        template_id="card",
+        template_version="1",
+        template_sha256="s",
+        **{n: as_stored(getattr(DraftRequestRecord, n), v) for n, v in columns.items()},
+    )
+    assert stored_messages(request) == list(prepared.messages)
+    assert stored_limits(request) == prepared.limits
+    assert stored_settings(request) == cfg
+    assert StoredGrounding.of_request(request).grounding() == prepared.grounding

@@ -3,7 +3,6 @@ the length limit, and the drafting checks proofread a person's edit."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -16,17 +15,31 @@ from generators.checks import check_content
 from generators.drafting.drafter import Candidate, DraftInputs, PreparedPrompt, assess_content, continue_candidate
 from generators.drafting.grounding import GroundingError
 from generators.drafting.output import fields_of
-from generators.llm.base import ChatMessage, GenerationParams, LanguageModel, LanguageModelError
-from generators.llm.settings import EngineSettings
+from generators.llm.base import GenerationParams, LanguageModel, LanguageModelError
 from studio import revision_store, users
 from studio.drafting.engines import load_model
 from studio.drafting.evidence import glossary_entries
-from studio.drafting.record import StoredGrounding, candidates_of, request_for_draft, stored_limits
+from studio.drafting.record import (
+    StoredGrounding,
+    candidates_of,
+    request_for_draft,
+    stored_limits,
+    stored_messages,
+    stored_settings,
+)
 from studio.drafting.run import model_params, model_provenance, template_for
 from studio.errors import StudioError
 from studio.jobs import Cancelled, JobContext, run_job
 from studio.messages import say
-from studio.models import AuthorKind, CandidateStatus, DraftCandidateRecord, DraftRequestRecord, Revision, User
+from studio.models import (
+    AuthorKind,
+    CandidateStatus,
+    DraftCandidateRecord,
+    DraftRequestRecord,
+    Revision,
+    User,
+    as_stored,
+)
 from studio.project import Project
 
 
@@ -40,18 +53,18 @@ def pick_candidate(project: Project, draft_id: int, index: int, user: User) -> R
         if chosen is None:
             raise StudioError(f"draft {draft_id} has candidates 1-{len(candidates)}; there is no candidate {index + 1}")
         latest = revision_store.latest_revision(s, draft_id)
-        content = json.loads(chosen.content_json)
+        content = chosen.content
         if latest is not None and latest.content == content:
             revision = latest
         else:
-            cfg = json.loads(request.settings_json)
+            cfg = stored_settings(request)
             stored = StoredGrounding.of_request(request)
             # The same parameters a freshly drafted revision records (run.model_params): a pick
             # keeps the template's origin and the passages that did not fit, as the first one did.
             params = model_params(
-                json.loads(chosen.params_json),
-                n_ctx=cfg.get("n_ctx"),
-                threads=cfg.get("threads"),
+                chosen.params,
+                n_ctx=cfg.n_ctx,
+                threads=cfg.threads,
                 index=chosen.idx,
                 finish_reason=chosen.finish_reason,
                 prompt_tokens=chosen.prompt_tokens,
@@ -59,7 +72,7 @@ def pick_candidate(project: Project, draft_id: int, index: int, user: User) -> R
                 template_sha256=request.template_sha256,
                 template_origin=stored.template_origin,
                 request_id=int(request.id or 0),
-                sources_cited=json.loads(chosen.citations_json),
+                sources_cited=chosen.citations,
                 dropped_passages=[p.label for p in stored.dropped],
             )
             revision = revision_store.add_revision(
@@ -76,11 +89,9 @@ def pick_candidate(project: Project, draft_id: int, index: int, user: User) -> R
                     template_id=request.template_id,
                     template_version=request.template_version,
                     citations={
-                        str(c["n"]): int(c["passage_id"])
-                        for c in json.loads(chosen.citations_json)
-                        if c.get("passage_id") is not None
+                        str(c["n"]): int(c["passage_id"]) for c in chosen.citations if c.get("passage_id") is not None
                     },
-                    checks=json.loads(chosen.checks_json),
+                    checks=chosen.checks,
                     note=f"candidate {chosen.idx + 1} of {len(candidates)}, picked by {user.name}",
                 ),
             )
@@ -115,7 +126,7 @@ def rebuild(s: Session, request: DraftRequestRecord, project_root: Path) -> Prep
     )
     return PreparedPrompt(
         template=template,
-        messages=[ChatMessage(m["role"], m["content"]) for m in json.loads(request.messages_json)],
+        messages=stored_messages(request),
         grounding=stored.grounding(),
         fields=fields,
         limits=stored_limits(request),
@@ -150,16 +161,16 @@ def continue_draft(
                 f"draft {draft_id} ended by '{record.finish_reason}', not at the length limit; nothing to continue"
             )
         prepared = rebuild(s, request, project.root)
-        cfg = EngineSettings(**json.loads(request.settings_json))
+        cfg = stored_settings(request)
         s.expunge(request)  # plain snapshots for the job; the read transaction ends here
         s.expunge(record)
-    params = json.loads(record.params_json)
+    params = record.params
     candidate = Candidate(
         index=record.idx,
         params=_params(params),
         text=record.text,
-        content=json.loads(record.content_json),
-        citations=json.loads(record.citations_json),
+        content=record.content,
+        citations=record.citations,
         flags=[],
         finish_reason="length",
         prompt_tokens=record.prompt_tokens,
@@ -208,9 +219,9 @@ def continue_draft(
             row = s.get(DraftCandidateRecord, record.id)
             assert row is not None
             row.text = longer.text
-            row.content_json = json.dumps(longer.content, ensure_ascii=False)
-            row.citations_json = json.dumps(longer.citations, ensure_ascii=False)
-            row.checks_json = json.dumps([f.as_dict() for f in longer.flags], ensure_ascii=False)
+            row.content = as_stored(DraftCandidateRecord.content, longer.content)
+            row.citations = as_stored(DraftCandidateRecord.citations, longer.citations)
+            row.checks = [f.as_dict() for f in longer.flags]
             row.finish_reason = longer.finish_reason
             row.completion_tokens = longer.completion_tokens
             row.total_s = longer.total_s

@@ -48,14 +48,14 @@ def feedback_records(s: Session) -> Iterator[dict[str, Any]]:
                 "version": request.template_version,
                 "sha256": request.template_sha256,
             },
-            "prompt": json.loads(request.messages_json),
+            "prompt": request.messages,
             "candidates": [
                 {
                     "index": c.idx,
                     "text": c.text,
-                    "content": json.loads(c.content_json),
-                    "params": json.loads(c.params_json),
-                    "checks": json.loads(c.checks_json),
+                    "content": c.content,
+                    "params": c.params,
+                    "checks": c.checks,
                     "finish_reason": c.finish_reason,
                     "status": c.status,
                 }

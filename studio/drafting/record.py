@@ -3,18 +3,19 @@ read back as the outcome a caller sees."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlmodel import Session, col, select
 
 from generators.checks import FieldLimit
 from generators.drafting.drafter import DraftInputs, PreparedPrompt
 from generators.drafting.grounding import Grounding, SourcePassage, dropped_note
 from generators.glossary import GlossaryEntry
+from generators.llm.base import ChatMessage
+from generators.llm.settings import EngineSettings
 from studio.errors import NotFound
 from studio.models import DraftCandidateRecord, DraftRequestRecord
 
@@ -67,7 +68,7 @@ class StoredGrounding(BaseModel):
 
     @classmethod
     def of_request(cls, request: DraftRequestRecord) -> StoredGrounding:
-        return cls.model_validate_json(request.grounding_json or "{}")
+        return cls.model_validate(request.grounding)
 
     def draft_inputs(self, limits: Mapping[str, FieldLimit] | None = None) -> DraftInputs:
         i = self.inputs
@@ -93,8 +94,33 @@ class StoredGrounding(BaseModel):
         return coded if coded == self.dropped_note else self.dropped_note
 
 
+_LIMITS = TypeAdapter(dict[str, FieldLimit])
+_MESSAGES = TypeAdapter(list[ChatMessage])
+_SETTINGS = TypeAdapter(EngineSettings)
+
+
 def stored_limits(request: DraftRequestRecord) -> dict[str, FieldLimit]:
-    return {k: FieldLimit(**v) for k, v in json.loads(request.limits_json).items()}
+    return _LIMITS.validate_python(request.limits)
+
+
+def stored_messages(request: DraftRequestRecord) -> list[ChatMessage]:
+    """The prompt exactly as it was sent."""
+    return _MESSAGES.validate_python(request.messages)
+
+
+def stored_settings(request: DraftRequestRecord) -> EngineSettings:
+    """The engine settings the request ran with."""
+    return _SETTINGS.validate_python(request.settings)
+
+
+def request_columns(prepared: PreparedPrompt, cfg: EngineSettings) -> dict[str, Any]:
+    """What a request record stores of a prompt and its engine settings (the reverse of the above)."""
+    return {
+        "messages": _MESSAGES.dump_python(list(prepared.messages), mode="json"),
+        "grounding": StoredGrounding.of(prepared).model_dump(mode="json"),
+        "limits": _LIMITS.dump_python(dict(prepared.limits), mode="json"),
+        "settings": _SETTINGS.dump_python(cfg, mode="json"),
+    }
 
 
 @dataclass
@@ -124,9 +150,9 @@ def candidate_view(c: DraftCandidateRecord) -> dict[str, Any]:
         "index": c.idx,
         "status": c.status,
         "finish_reason": c.finish_reason,
-        "content": json.loads(c.content_json),
-        "checks": json.loads(c.checks_json),
-        "params": json.loads(c.params_json),
+        "content": c.content,
+        "checks": c.checks,
+        "params": c.params,
         "revision_id": c.revision_id,
         "first_token_s": c.first_token_s,
         "total_s": c.total_s,

@@ -4,10 +4,9 @@ into the engine's cache ahead of time."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +27,11 @@ from studio import exhibits, review, revision_store, users
 from studio.drafting.cache import cache_key, cached
 from studio.drafting.engines import engine_settings, load_model, planned_identity
 from studio.drafting.evidence import TranscriptUse, build_inputs, unreviewed_transcripts
-from studio.drafting.record import DraftOutcome, StoredGrounding, candidate_view
+from studio.drafting.record import DraftOutcome, candidate_view, request_columns
 from studio.errors import StudioError
 from studio.jobs import Cancelled, JobContext, run_job
 from studio.messages import say
-from studio.models import AuthorKind, DraftCandidateRecord, DraftRequestRecord, Exhibit, User
+from studio.models import AuthorKind, DraftCandidateRecord, DraftRequestRecord, Exhibit, User, as_stored
 from studio.project import Project
 
 
@@ -385,10 +384,7 @@ def _store(
             template_id=template.id,
             template_version=template.version,
             template_sha256=template.sha256,
-            messages_json=json.dumps([m.as_dict() for m in prepared.messages], ensure_ascii=False),
-            grounding_json=StoredGrounding.of(prepared).model_dump_json(),
-            limits_json=json.dumps({k: asdict(v) for k, v in prepared.limits.items()}),
-            settings_json=json.dumps(asdict(cfg)),
+            **request_columns(prepared, cfg),
             prompt_tokens=prepared.prompt_tokens,
             job_id=job_id,
             created_by=user.name,
@@ -421,11 +417,11 @@ def _store(
             record = DraftCandidateRecord(
                 request_id=rid,
                 idx=c.index,
-                params_json=json.dumps(c.params.as_dict()),
+                params=c.params.as_dict(),
                 text=c.text,
-                content_json=json.dumps(c.content, ensure_ascii=False),
-                citations_json=json.dumps(c.citations, ensure_ascii=False),
-                checks_json=json.dumps([f.as_dict() for f in c.flags], ensure_ascii=False),
+                content=as_stored(DraftCandidateRecord.content, c.content),
+                citations=as_stored(DraftCandidateRecord.citations, c.citations),
+                checks=[f.as_dict() for f in c.flags],
                 finish_reason=c.finish_reason,
                 prompt_tokens=c.prompt_tokens,
                 completion_tokens=c.completion_tokens,

@@ -33,7 +33,7 @@ from studio.export.record import ExportRecord
 from studio.export.work import ItemFiles, ItemJob, prepare
 from studio.jobs import JobContext, process_alive
 from studio.messages import say
-from studio.models import AuthorKind, Source
+from studio.models import AuthorKind, Source, json_text
 from studio.project import Project
 from studio.reasons import why
 from studio.workstation import this_workstation
@@ -420,15 +420,16 @@ def export_package(project: Project, opts: ExportOptions, ctx: JobContext | None
             "kind": opts.kind,
             "version": version,
             "name": name,
-            "languages_json": json.dumps(languages),
+            # The record's cells as stored (publishing.commit_row inserts them, after a crash too).
+            "languages_json": json_text(ExportRecord.languages, languages),
             "folder": str(reservation.folder),
             "zip_path": str(reservation.zip_path),
             "sha256": zip_sha,
             "manifest_sha256": manifest_sha,
             "size_bytes": size,
-            "items_json": json.dumps(pieces, ensure_ascii=False),
-            "left_out_json": json.dumps(left_out, ensure_ascii=False),
-            "diff_json": json.dumps(change),
+            "items_json": json_text(ExportRecord.items, pieces),
+            "left_out_json": json_text(ExportRecord.left_out, left_out),
+            "diff_json": json_text(ExportRecord.diff, change),
             "created_by": opts.actor,
         }
         audit_detail = {

@@ -20,7 +20,6 @@ never holds a package without a record, and no version is used twice.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from sqlmodel import Session, select
 from studio import publishing
 from studio.errors import StudioError
 from studio.export.record import list_records, taken, version_key
+from studio.models import as_stored
 from studio.project import Project
 from studio.publishing import PublishReservation
 
@@ -112,7 +112,7 @@ def stage(
         row.state = "staged"
         row.zip_sha256 = zip_sha256
         row.manifest_sha256 = manifest_sha256
-        row.record_json = json.dumps({"record": record_fields, "audit": audit_detail}, ensure_ascii=False)
+        row.record = as_stored(PublishReservation.record, {"record": record_fields, "audit": audit_detail})
         s.add(row)
 
 

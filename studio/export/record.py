@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from studio.errors import StudioError
 from studio.export import names
-from studio.models import utcnow
+from studio.models import json_column, utcnow
 
 
 class ExportRecord(SQLModel, table=True):
@@ -20,25 +19,18 @@ class ExportRecord(SQLModel, table=True):
     kind: str  # kiosk | app
     version: str  # semver
     name: str
-    languages_json: str = "[]"
+    languages: list[str] = json_column("languages_json", "[]")
     folder: str
     zip_path: str = ""
     sha256: str  # of the zip
     manifest_sha256: str  # of the package's sha256 manifest file
     size_bytes: int = 0
-    items_json: str = "[]"  # [{"key": "slug/kind/lang", "draft_id", "revision_id", "sha256"}]
-    left_out_json: str = "[]"
-    diff_json: str = "{}"
+    # [{"key": "slug/kind/lang", "draft_id", "revision_id", "sha256"}]
+    items: list[dict[str, Any]] = json_column("items_json", "[]", ensure_ascii=False)
+    left_out: list[dict[str, Any]] = json_column("left_out_json", "[]", ensure_ascii=False)
+    diff: dict[str, list[str]] = json_column("diff_json")
     created_by: str = ""
     created_at: str = Field(default_factory=utcnow)
-
-    @property
-    def items(self) -> list[dict[str, Any]]:
-        return list(json.loads(self.items_json))
-
-    @property
-    def diff(self) -> dict[str, list[str]]:
-        return dict(json.loads(self.diff_json))
 
 
 def parse_semver(version: str) -> tuple[int, int, int]:

@@ -152,16 +152,16 @@ def main() -> None:
                             ).one()
                             request = s.get(DraftRequestRecord, outcome.request_id)
                             assert request is not None
-                            turns = len(json.loads(request.messages_json))
+                            turns = len(request.messages)
                             cand = {
                                 "finish_reason": record.finish_reason,
                                 "completion_tokens": record.completion_tokens,
                                 "prompt_tokens": record.prompt_tokens,
                                 "first_token_s": record.first_token_s,
                                 "text": record.text,
-                                "content": json.loads(record.content_json),
-                                "checks": json.loads(record.checks_json),
-                                "citations": json.loads(record.citations_json),
+                                "content": record.content,
+                                "checks": record.checks,
+                                "citations": record.citations,
                             }
                         row = {
                             "model": model,

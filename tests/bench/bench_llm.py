@@ -294,7 +294,7 @@ def bench_studio_draft(key: str, threads: int = 0) -> dict[str, float]:
             request = s.get(DraftRequestRecord, outcome.request_id)
             prompt_tokens = request.prompt_tokens if request else 0
             engine = request.engine if request else ""
-            threads = json.loads(request.settings_json)["threads"] if request else 0
+            threads = request.settings["threads"] if request else 0
         host_rss = _vm_hwm_mib(getattr(host, "pid", None))
         # The next studio session: a fresh engine host (nothing read yet), a third
         # exhibit; the card prompts' shared beginning kept on disk by the moves above.
@@ -326,7 +326,7 @@ def bench_studio_draft(key: str, threads: int = 0) -> dict[str, float]:
         with project.read() as s:
             next_request = s.get(DraftRequestRecord, nxt.request_id)
             next_tokens = next_request.prompt_tokens if next_request else 0
-            next_messages = json.loads(next_request.messages_json) if next_request else []
+            next_messages = next_request.messages if next_request else []
         # How much of that prompt was the kept beginning (the template's fixed turns, read
         # from disk): asking the host to keep them again reads nothing and says how long they are.
         (next_host,) = engines._loaded.values()
