@@ -186,10 +186,11 @@ CANONICAL: dict[str, Any] = {"sort_keys": True, "ensure_ascii": False, "compact"
 
 def json_column(name: str, empty: str = "{}", *, required: bool = False, **form: Any) -> Any:
     """A JSON attribute stored in the TEXT column `name` (the schema keeps its `*_json` names)."""
-    column: Column[Any] = Column(name, JsonText(empty, name=name, **form), nullable=False)
+    json_type = JsonText(empty, name=name, **form)
+    column: Column[Any] = Column(name, json_type, nullable=False)
     if required:
         return Field(sa_column=column)
-    return Field(default_factory=lambda: json.loads(empty), sa_column=column)
+    return Field(default_factory=lambda: json_type.load(None), sa_column=column)
 
 
 def _json_attribute(attribute: Any) -> InstrumentedAttribute[Any]:

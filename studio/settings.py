@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from copy import deepcopy
 from dataclasses import fields
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -190,7 +191,8 @@ def get(s: Session, key: str) -> Any:
     row = s.get(Setting, key)
     if row is None:
         return DEFAULTS.get(key)
-    value = row.value
+    # A copy, as a fresh parse was: a caller changing a list it read must not change the row in memory.
+    value = deepcopy(row.value)
     if key in SCHEMA and SCHEMA[key] is bool and not isinstance(value, bool):
         # Written before settings were typed: "False" was stored as text and
         # counted as true. Read what the person meant; other text stays on, as before.

@@ -23,7 +23,7 @@ from generators.drafting.grounding import GlossaryEntry, SourcePassage
 from generators.drafting.prompts import load_template
 from generators.llm.scripted import ScriptedModel
 from generators.llm.settings import EngineSettings
-from studio import audit, review
+from studio import audit, review, settings
 from studio.drafting.record import StoredGrounding, request_columns, stored_limits, stored_messages, stored_settings
 from studio.errors import IntegrityError
 from studio.export.record import ExportRecord
@@ -227,3 +227,12 @@ def test_a_requests_prompt_grounding_limits_and_settings_are_stored_as_before_an
     assert stored_limits(request) == prepared.limits
     assert stored_settings(request) == cfg
     assert StoredGrounding.of_request(request).grounding() == prepared.grounding
+
+
+def test_a_setting_read_is_a_copy_as_a_fresh_parse_was(any_project: Project) -> None:
+    with any_project.session() as s:
+        settings.put(s, "review.blocking_flags", ["unsupported_fact"], "Lin")
+        settings.get(s, "review.blocking_flags").append("changed in place")
+        assert settings.get(s, "review.blocking_flags") == ["unsupported_fact"]
+        stored = s.exec(select(stored_text(Setting.value)).where(Setting.key == "review.blocking_flags")).one()
+        assert stored == '["unsupported_fact"]'
