@@ -200,3 +200,15 @@ def _clean(key: str, value: Any) -> Any:
 def _ensure_identifier_free(s: Session, identifier: str) -> None:
     if s.exec(select(Exhibit).where(Exhibit.identifier == identifier)).first():
         raise StudioError(f"another exhibit already has the identifier {identifier}")
+
+
+def title_in(exhibit: Exhibit, language: str) -> str:
+    """The exhibit's own title in `language`: for Chinese, the "Chinese title:" line its
+    record keeps in the notes (as imports and the sample write it), else its title."""
+    import re
+
+    if language.startswith("zh") and not re.search(r"[\u3400-\u9fff]", exhibit.title):
+        found = re.search(r"^Chinese title:\s*(\S.*)$", exhibit.notes or "", re.MULTILINE)
+        if found:
+            return found.group(1).strip()
+    return exhibit.title

@@ -672,13 +672,8 @@ def compose_draft(
 
 
 def record_title(exhibit: Exhibit, language: str) -> str:
-    """The exhibit's own title in `language`: for Chinese, the "Chinese title:" line its
-    record keeps in the notes (as imports and the sample write it), else its title."""
-    if language.startswith("zh") and not re.search(r"[\u3400-\u9fff]", exhibit.title):
-        found = re.search(r"^Chinese title:\s*(\S.*)$", exhibit.notes or "", re.MULTILINE)
-        if found:
-            return found.group(1).strip()
-    return exhibit.title
+    """The exhibit's own title in `language` (`exhibits.title_in`)."""
+    return exhibits.title_in(exhibit, language)
 
 
 def _composition_note(result: composing.Composition) -> str:

@@ -48,6 +48,7 @@ class DraftInputs:
     translate_from: Mapping[str, object] | None = None  # content of the revision being translated
     not_offered: Sequence[SourcePassage] = ()  # ranked below the passages offered; reported, never read
     source_language: str = "en"
+    title: str = ""  # the exhibit's own title in `language` (its record), for text composed from facts
 
 
 @dataclass

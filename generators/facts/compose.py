@@ -384,14 +384,14 @@ def also_from(
     """The other chosen facts a sentence draws on, when with them it adds nothing (it then
     cites them too): the 0.5B wrote "这件青铜制品制作于西周" for the fact 西周, and 青铜 is
     an approved fact of the same card. None when even they do not cover what it adds."""
-    if not same_script(" ".join(f.claim for f in own), language):
-        return None
+    if not same_script(" ".join(f.claim for f in own), language) or len(sentences(strip_citations(text))) > 1:
+        return None  # one sentence drawing on a neighbour, not an answer that says the other facts too
     compared = compare(text, [t for f in own for t in (f.claim, *f.quotes)], free, terms)
     added = compared.added(LOOSE_ALLOWANCE)
     if not added or missing_from(text, own):
         return None
     extra = [f for f in others if f not in own and any(_holds(f, item) for item in added)]
-    if not extra:
+    if not extra or len(extra) > 2:
         return None
     group = [*own, *extra]
     evidence = [t for f in group for t in (f.claim, *f.quotes)]

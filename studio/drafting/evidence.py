@@ -17,7 +17,7 @@ from generators.drafting.drafter import DraftInputs
 from generators.drafting.grounding import SourcePassage
 from generators.glossary import GlossaryEntry
 from generators.transcription.types import Segment
-from studio import glossary, review, revision_store, search, sources, transcripts
+from studio import exhibits, glossary, review, revision_store, search, sources, transcripts
 from studio.errors import StudioError
 from studio.messages import say
 from studio.models import Decision, Exhibit, Passage, PassageOrigin, Revision, Source
@@ -179,6 +179,7 @@ def build_inputs(
         exhibit=label,
         passages=found,
         glossary=glossary_entries(s, language),
+        title=exhibits.title_in(exhibit, language),
         limits=limits,
         instructions=instructions,
         not_offered=not_offered,
