@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +28,20 @@ from tests.transcription_speech import guide
 
 REPO = Path(__file__).resolve().parents[1]
 DING = REPO / "projects" / "sample-sources" / "shang-bronze-ding"
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_reaches_python() -> Iterator[None]:
+    """A shell that starts the suite in the background (`./run-tests &`, nohup, some CI
+    runners) hands it SIGINT ignored, and Python then keeps it ignored: this process never
+    sees its own Ctrl-C and its children inherit the ignore across exec. Install Python's
+    handler for the test; exec resets a handled signal to the default in the children, so
+    they install theirs too."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def test_ctrl_c_during_the_wait_raises_keyboardinterrupt_after_the_work_stops() -> None:
