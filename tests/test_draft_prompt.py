@@ -90,13 +90,12 @@ def test_prompt_numbers_passages_fences_them_and_lists_only_glossary_that_occurs
     assert user.index("<sources>") < user.index("[1]") < user.index("</sources>")
     assert 'write "taotie" (not "tao-tie", "t\'ao-t\'ieh"): Mask motif.' in user
     assert "Longquan" not in user  # glossary entries that do not occur in the passages stay out
-    # the four parts are described in the system text (card 1.3), with the card template's limits
-    assert "TITLE: a short title (at most 24 characters, no citation)" in system  # the card template's limit
-    assert "at most 90 words" in system  # the prompt template's default where the card sets none
+    assert "TITLE: a short title (at most 24 characters, no citation)" in user  # the card template's limit
+    assert "at most 90 words" in user  # the prompt template's default where the card sets none
     assert prepared.grounding.dropped == [] and prepared.prompt_tokens == model.count_tokens(prepared.messages)
-    # the worked example is an earlier turn; the exhibit's question ends with a reminder of its format
-    assert "lacquered box" not in user.lower()
-    assert user.index("</sources>") < user.index("as in your previous answer") < user.index('with "TITLE:"')
+    # the worked example comes after the sources, fenced and marked as not a source of facts
+    assert user.index("</sources>") < user.index("made-up object") < user.index("lacquered box")
+    assert "never use its facts" in user
 
 
 def test_a_source_cannot_close_the_fence() -> None:
@@ -232,12 +231,16 @@ def test_the_worked_example_follows_the_draft_language() -> None:
         assert "$example" in t.user and t.example_for("en") and t.example_for("zh")
 
 
+TURN_VARIANT = PACKAGED_DIR.parents[1] / "projects" / "golden" / "prompts" / "card_example_turn.toml"
+
+
 def test_the_card_example_is_an_earlier_turn_the_same_for_every_exhibit() -> None:
-    """System text, the example's question (its own passages, the same instruction) and
-    the example answer come first and do not depend on the exhibit, so an engine can keep
-    them read; the exhibit's question is the last turn (issue 15)."""
+    """In the evaluation variant with example sources (issue 15), the system text, the
+    example's question (its own passages, the same instruction) and the example answer
+    come first and do not depend on the exhibit, so an engine can keep them read; the
+    exhibit's question is the last turn."""
     model = ScriptedModel(ANSWER)
-    card = load_template("card")
+    card = load_template_file(TURN_VARIANT, "variant")
     ding = prepare(model, card, inputs(instructions="Mention the inscription."))
     bowl = prepare(
         model,
@@ -258,11 +261,13 @@ def test_the_card_example_is_an_earlier_turn_the_same_for_every_exhibit() -> Non
     assert "TITLE: a short title" in ding.messages[0].content  # the four parts: in the fixed system text
 
 
-def test_the_chinese_card_keeps_its_example_and_format_after_the_sources() -> None:
-    """As a turn, the Chinese example made the 1.5B copy passages uncited (docs/EVALUATION.md):
-    Chinese cards keep 1.2's layout, the four parts and the example after the sources."""
+@pytest.mark.parametrize("source", ["packaged", "variant"])
+def test_a_card_without_example_sources_keeps_its_example_and_format_after_the_sources(source: str) -> None:
+    """The packaged card (1.2's text, docs/EVALUATION.md) in both languages, and the turn
+    variant in Chinese, where it has no example sources: the four parts and the example
+    follow the sources, and only the system text is the same for every exhibit."""
     model = ScriptedModel(ANSWER)
-    card = load_template("card")
+    card = load_template("card") if source == "packaged" else load_template_file(TURN_VARIANT, "variant")
     zh = prepare(model, card, inputs(language="zh-Hans", instructions="Mention the inscription."))
     assert [m.role for m in zh.messages] == ["system", "user"]
     system, user = zh.messages[0].content, zh.messages[1].content
@@ -278,10 +283,14 @@ def test_the_chinese_card_keeps_its_example_and_format_after_the_sources() -> No
         < user.index('Start your answer with "TITLE:"')
     )
     assert fixed_beginning(card, inputs(language="zh-Hans")) == zh.messages[:1]
+    en = prepare(model, card, inputs())
+    assert (len(en.messages), "lacquered box" in en.messages[-1].content.lower()) == (
+        (2, True) if source == "packaged" else (4, False)
+    )
 
 
 def test_a_template_without_example_sources_keeps_the_example_in_the_question() -> None:
-    """Project overrides written before card 1.3 (and the other kinds) keep their layout."""
+    """The other kinds, and project overrides written for card 1.2, keep their layout."""
     model = ScriptedModel(ANSWER)
     audio = load_template("audio_card")
     prepared = prepare(model, audio, inputs(kind="audio_card"))

@@ -23,6 +23,7 @@ from studio.project import Project
 from tests.conftest import BACKENDS, open_test_project
 from tests.makers import add_people
 
+REPO = Path(__file__).resolve().parents[1]
 LABEL = (
     "The ding was cast in bronze at Anyang during the late Shang dynasty, about 1200-1050 BCE.\n\n"
     "Its belly carries three taotie masks on a leiwen ground. The inner wall bears the inscription Fu Yi.\n\n"
@@ -105,7 +106,7 @@ def test_card_draft_is_pending_with_full_provenance(project: Project, tmp_path: 
         rev = review.get_revision(s, outcome.revision_id)
         assert rev.author_kind == "model" and rev.created_by == "Lin"
         assert rev.engine == "scripted" and rev.model_sha256 == "0" * 64
-        assert rev.template_id == "card" and rev.template_version == "1.4"
+        assert rev.template_id == "card" and rev.template_version == "1.5"
         assert rev.content["title"] == "Ritual ding from Anyang"
         assert rev.content["key_facts"] == ["It weighs 3.42 kg [3].", "Gift of Margaret Hale in 1987 [3]."]
         assert set(rev.citations) == {"1", "2", "3"} and all(isinstance(v, int) for v in rev.citations.values())
@@ -440,9 +441,15 @@ class _KeepingModel(ScriptedModel):
 
 
 def test_prewarm_and_draft_keep_the_templates_first_turns_before_the_exhibit(project: Project, tmp_path: Path) -> None:
-    """The card's system text and worked example are asked to be kept first (issue 15), so
-    every exhibit read afterwards, in this session or the next, starts after them."""
+    """A card prompt's fixed turns (system text, worked example) are asked to be kept first
+    (issue 15), so every exhibit read afterwards, in this session or the next, starts after them."""
     _import_label(project, tmp_path)
+    # The card prompt with its worked example as an earlier turn (an evaluation variant,
+    # here as the project's own card prompt): its first three turns are the fixed part.
+    (project.root / "prompts").mkdir()
+    (project.root / "prompts" / "card.toml").write_bytes(
+        (REPO / "projects/golden/prompts/card_example_turn.toml").read_bytes()
+    )
     model = _KeepingModel(CARD_ANSWER)
     drafting.prewarm(project, "RMAA.1987.014", "card", model=model)
     drafting.draft(project, "RMAA.1987.014", "card", _user(project, "Lin"), n=1, model=model)

@@ -1,6 +1,8 @@
 """A card template's fixed turns (system text, worked example) kept by the real engine before
 any exhibit is read, with SmolLM2-135M in an engine host (issue 15): a new exhibit's prompt
-reads only its own part, and the greedy text is the same as a fresh read."""
+reads only its own part, and the greedy text is the same as a fresh read. The card prompt
+used is the evaluation variant with the worked example as an earlier turn (~500 fixed tokens);
+the packaged card's fixed part is its system text."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pytest
 from generators import model_files
 from generators.drafting.drafter import DraftInputs, fixed_beginning, prepare
 from generators.drafting.grounding import SourcePassage
-from generators.drafting.prompts import load_template
+from generators.drafting.prompts import PromptTemplate, load_template, load_template_file
 from generators.llm import embedded as embedded_engines
 from generators.llm.base import GenerationParams, ModelIdentity
 from generators.llm.hosted import EngineRecipe, HostedModel
@@ -20,6 +22,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 KEY = "smollm2-135m"
 FACTORY = "generators.llm.llamacpp_python_engine:LlamaCppPythonModel"
 GREEDY = GenerationParams(max_tokens=8, temperature=0.0)
+TURN_VARIANT = Path(__file__).resolve().parents[1] / "projects" / "golden" / "prompts" / "card_example_turn.toml"
+
+
+def _card() -> PromptTemplate:
+    return load_template_file(TURN_VARIANT, "variant")
 
 
 def _hosted(prefix_dir: Path) -> HostedModel:
@@ -54,7 +61,7 @@ BOWL = _inputs(
 
 def test_the_card_beginning_is_kept_before_any_exhibit_and_serves_the_next_session(tmp_path: Path) -> None:
     folder = tmp_path / "prefixes"
-    card = load_template("card")
+    card = _card()
     beginning = fixed_beginning(card, DING)
     assert beginning == fixed_beginning(card, BOWL)  # the same for every exhibit
     first = _hosted(folder)
@@ -83,7 +90,7 @@ def test_the_card_beginning_is_kept_before_any_exhibit_and_serves_the_next_sessi
 
 
 def test_a_beginning_already_read_is_kept_without_reading_and_a_cancel_keeps_nothing(tmp_path: Path) -> None:
-    card = load_template("card")
+    card = _card()
     beginning = fixed_beginning(card, DING)
     model = _hosted(tmp_path / "prefixes")
     try:

@@ -134,10 +134,11 @@ def example_turn(template: PromptTemplate, values: Mapping[str, str], language: 
 
     Why a turn and not text inside the question: it comes before the exhibit's
     sources and is the same for every exhibit, so the engine keeps the system text
-    and the example read (~550 tokens of the card prompt) and a new exhibit's first
-    token waits only for its own part. Moving the example in front of the sources
-    inside one message made the 1.5B model's cards run to the length limit and cite
-    less; as an answer the model gave earlier it keeps the format (docs/BENCHMARKS.md).
+    and the example read (~500 tokens of a card prompt) and a new exhibit's first
+    token waits only for its own part. Only templates that give the example's
+    sources get this layout; the packaged card does not (with it the 1.5B cited
+    nearly every sentence but left more parts out: docs/EVALUATION.md), the
+    evaluation variant projects/golden/prompts/card_example_turn.toml does.
     """
     turn = template.example_turn_for(language)
     if turn is None:

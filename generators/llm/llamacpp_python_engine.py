@@ -43,8 +43,8 @@ RESTORE_MIN_TOKENS = 32  # restoring costs a copy; below this, reading again is 
 # from the exhibit on (~130 tokens of a card prompt, ~0.8 s of reading on two cores).
 # When a prompt shares at least this many tokens with an earlier one, the state at the
 # point where they part is kept (and written to disk, see prefixes.py), so every later
-# exhibit, in this session or the next, starts there. A template's fixed turns (the
-# English card's system text and worked example, ~500 tokens) are also kept on purpose,
+# exhibit, in this session or the next, starts there. A template's fixed turns (its
+# system text, and a worked example given as an earlier turn) are also kept on purpose,
 # before any exhibit is read (keep_beginning).
 SHARED_PREFIX_MIN_TOKENS = 96
 RECENT_PROMPTS = 8  # token lists only, to find where a new prompt parts from earlier ones

@@ -3,9 +3,11 @@
     .venv/bin/python tests/bench/bench_card_layout.py [--models qwen2.5-coder-1.5b] [--seeds 42,7]
         [--exhibits ding,bowl,ding-zh] [--layouts turn,inline] [--out results.jsonl]
 
-"inline" is card template 1.2 (the worked example inside the question, after the
-exhibit's sources); a path to a .toml file is that template; "turn" is the packaged template (since 1.3 the example is an
-earlier turn of the chat, before the sources, so engines keep it read). Each draft
+"inline" is the packaged card prompt (1.5, the text of 1.2: the worked example
+inside the question, after the exhibit's sources); "turn" is the evaluation variant
+projects/golden/prompts/card_example_turn.toml (the English example as an earlier turn
+of the chat, before the sources, so engines keep it read; card prompt 1.3/1.4 for a
+while); a path to a .toml file is that template. Each draft
 goes through the studio (`drafting.draft`, n=1, fresh) on a project built like
 bench_llm.py's: the ding and the bowl with their English label and catalogue, and
 for "ding-zh" a Chinese card of the ding from its Chinese label and catalogue.
@@ -20,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 CITATION = re.compile(r"\[\d+")
 SOURCES = REPO / "projects" / "sample-sources"
-INLINE_COMMIT = "72159c9"  # card.toml 1.2: the last version with the example inside the question
+TURN = REPO / "projects" / "golden" / "prompts" / "card_example_turn.toml"
 EXHIBITS = {
     # name: (language, identifier, title, subject, folder, files)
     "ding": (
@@ -63,16 +64,6 @@ EXHIBITS = {
 
 def load() -> str:
     return open("/proc/loadavg").read().split()[0]
-
-
-def inline_template() -> str:
-    return subprocess.run(
-        ["git", "show", f"{INLINE_COMMIT}:assets/prompts/card.toml"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def figures(candidate: dict, text: str) -> dict[str, object]:
@@ -130,9 +121,13 @@ def main() -> None:
                     project, lin = projects[name]
                     language, ident = EXHIBITS[name][0], EXHIBITS[name][1]
                     override = project.root / "prompts" / "card.toml"
-                    if layout == "inline" or layout.endswith(".toml"):
+                    text = (
+                        Path(TURN if layout == "turn" else layout).read_text(encoding="utf-8")
+                        if layout != "inline"
+                        else ""
+                    )
+                    if text:
                         override.parent.mkdir(exist_ok=True)
-                        text = inline_template() if layout == "inline" else Path(layout).read_text(encoding="utf-8")
                         override.write_text(text, encoding="utf-8")
                     else:
                         override.unlink(missing_ok=True)
