@@ -49,9 +49,12 @@ RESTORE_MIN_TOKENS = 32  # restoring costs a copy; below this, reading again is 
 SHARED_PREFIX_MIN_TOKENS = 96
 RECENT_PROMPTS = 8  # token lists only, to find where a new prompt parts from earlier ones
 # Prompt lookup (generators/llm/lookup.py): n-grams of this many tokens, longest first,
-# are looked up in the prompt and the answer so far to guess the next tokens.
+# are looked up in the prompt and the answer so far to guess the next tokens. On the
+# 1.5B model's ding card (276 tokens) a single matching token guessed right 21-35% of
+# the time and two tokens 42-55% (k 8 to 4), docs/BENCHMARKS.md: one-token matches cost
+# more in rejected rows than they save.
 LOOKUP_NGRAM_MAX = 3
-LOOKUP_NGRAM_MIN = 1
+LOOKUP_NGRAM_MIN = 2
 
 _open_models: weakref.WeakSet[LlamaCppPythonModel] = weakref.WeakSet()
 
