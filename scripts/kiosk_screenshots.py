@@ -112,18 +112,18 @@ def prepare(path: Path) -> Path:
             a for a in sources.list_sources(s, ding.id, kind="audio") if a.filename.endswith("_en.mp3")
         )
     with FasterWhisperTranscriber() as whisper:
-        outcome = transcripts.transcribe_source(project, int(english_audio.id or 0), whisper, user=lin)
+        outcome = transcripts.transcribe_source(project, english_audio.stored_id, whisper, user=lin)
     with project.session() as s:
-        draft = transcripts.transcript_draft(s, int(english_audio.id or 0))
+        draft = transcripts.transcript_draft(s, english_audio.stored_id)
         assert draft is not None, outcome
-        rev = review.latest_revision(s, int(draft.id or 0))
+        rev = review.latest_revision(s, draft.stored_id)
         assert rev is not None
         # The editor checks what Whisper heard against the script the guide was recorded from
         # (audio_guide_en.txt) and corrects it in the transcript editor's way (edit, merge),
         # which re-spreads the word times; only then is it approved.
         heard = [seg["text"] for seg in rev.content.get("segments", [])]
         print("Whisper heard:\n  " + "\n  ".join(heard))
-        draft_id = int(draft.id or 0)
+        draft_id = draft.stored_id
         while len(transcripts.get_transcript(s, draft_id).segments) > 2:  # "Thank you." was never said
             transcripts.merge_segments(s, draft_id, len(transcripts.get_transcript(s, draft_id).segments) - 2, lin)
         script = (SAMPLES / "shang-bronze-ding" / "audio_guide_en.txt").read_text(encoding="utf-8")
@@ -136,7 +136,7 @@ def prepare(path: Path) -> Path:
             "Approved after correction:\n  "
             + "\n  ".join(f"{g.start:5.1f}-{g.end:5.1f} {g.text}" for g in corrected.segments)
         )
-        review.approve(s, int(corrected.revision.id or 0), morgan, corrected.revision.sha256)
+        review.approve(s, corrected.revision.stored_id, morgan, corrected.revision.sha256)
         for identifier, by_language in CARDS.items():
             exhibit = exhibits.get_exhibit(s, identifier)
             for language, card in by_language.items():

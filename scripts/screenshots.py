@@ -75,7 +75,7 @@ def prepare(path: Path, draft_with_model: bool) -> None:
         audio = sources.list_sources(s, 2, kind="audio")
         english_audio = next(a for a in audio if a.filename.endswith("_en.mp3"))
     with FasterWhisperTranscriber() as whisper:
-        transcripts.transcribe_source(project, int(english_audio.id or 0), whisper, user=lin)
+        transcripts.transcribe_source(project, english_audio.stored_id, whisper, user=lin)
     with project.session() as s:
         approved = review.create_draft(s, exhibit_id=2, kind="card", content=CARD_EN, created_by="Lin", language="en")
         review.approve(s, approved.id, morgan, approved.sha256)

@@ -43,7 +43,7 @@ class Head:
 
 def head(s: Session) -> Head | None:
     last = s.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(1)).first()
-    return Head(int(last.id or 0), last.hash) if last else None
+    return Head(last.stored_id, last.hash) if last else None
 
 
 def signed_text(head: Head, public_key: str) -> bytes:

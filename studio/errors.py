@@ -15,6 +15,11 @@ class PermissionDenied(StudioError):
     """The person's role or the four-eyes rule forbids this action."""
 
 
+class NotStored(StudioError):
+    """A row was asked for its id before it was saved: a mistake in the studio's code,
+    said plainly instead of passing on id 0, which names no row."""
+
+
 class IntegrityError(StudioError):
     """Stored content no longer matches its recorded hash."""
 

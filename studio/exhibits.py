@@ -69,7 +69,7 @@ def update_exhibit(s: Session, exhibit_id: int, actor: str = "", **fields: Any) 
         exhibit.updated_at = utcnow()
         s.add(exhibit)
         audit.record(s, actor, "exhibit.update", "exhibit", exhibit.id, changes)
-        draft = record_draft(s, int(exhibit.id or 0))
+        draft = record_draft(s, exhibit.stored_id)
         if draft is not None and set(changes) & set(RECORD_FIELDS):
             _propose(s, draft, exhibit, actor or "unknown", "exhibit fields edited")
     return exhibit
@@ -103,13 +103,13 @@ def submit_record(s: Session, exhibit_id: int, user: User) -> Revision:
 
 
 def _propose(s: Session, draft: Draft, exhibit: Exhibit, actor: str, note: str) -> Revision:
-    latest = revision_store.latest_revision(s, int(draft.id or 0))
+    latest = revision_store.latest_revision(s, draft.stored_id)
     content = record_content(exhibit)
     if latest is not None and latest.content == content:
         return latest
     return revision_store.add_revision(
         s,
-        int(draft.id or 0),
+        draft.stored_id,
         content,
         created_by=actor,
         provenance=revision_store.Provenance(author_kind=AuthorKind.PERSON, note=note),
@@ -121,13 +121,13 @@ def create_exhibit_as(project: Project, actor: str, title: str) -> int:
     """A new exhibit by the person working, who must be allowed to edit; its id."""
     with project.session() as s:
         users.acting(s, actor, "edit")
-        return int(create_exhibit(s, title, actor=actor).id or 0)
+        return create_exhibit(s, title, actor=actor).stored_id
 
 
 def submit_record_as(project: Project, exhibit_id: int, user: User) -> int:
     """`submit_record`, in a write of its own; the id of the pending revision."""
     with project.session() as s:
-        return int(submit_record(s, exhibit_id, user).id or 0)
+        return submit_record(s, exhibit_id, user).stored_id
 
 
 def update_exhibit_as(project: Project, actor: str, exhibit_id: int, **fields: Any) -> None:

@@ -91,7 +91,7 @@ def fact_sheet(s: Session, exhibit_id: int) -> list[FactRow]:
     for draft, revision, state in review.list_drafts(s, exhibit_id, kinds=[KIND]):
         if revision is None:
             continue
-        decision = review.latest_review(s, int(revision.id or 0))
+        decision = review.latest_review(s, revision.stored_id)
         if state == Decision.APPROVED and (decision is None or decision.revision_sha256 != revision.sha256):
             state = "pending"
         content = revision.content
@@ -106,8 +106,8 @@ def fact_sheet(s: Session, exhibit_id: int) -> list[FactRow]:
                 sources.append(names[int(sid)])
         rows.append(
             FactRow(
-                draft_id=int(draft.id or 0),
-                revision_id=int(revision.id or 0),
+                draft_id=draft.stored_id,
+                revision_id=revision.stored_id,
                 number=revision.number,
                 sha256=revision.sha256,
                 status=state,
@@ -182,7 +182,7 @@ def apply_glossary(text: str, terms: list[rules.GlossaryTerm]) -> str:
 
 def _refs(s: Session, exhibit: Exhibit) -> tuple[list[PassageRef], list[dict[str, Any]]]:
     """The exhibit's passages as extraction sees them, and those held back for addressing a model."""
-    passages = [p for p in passages_of_exhibit(s, int(exhibit.id or 0)) if p.origin in ("source", "transcript")]
+    passages = [p for p in passages_of_exhibit(s, exhibit.stored_id) if p.origin in ("source", "transcript")]
     held = screening.held_back(s, {p.source_id for p in passages})
     refs: list[PassageRef] = []
     kept_out: list[dict[str, Any]] = []
@@ -244,7 +244,7 @@ def extract(
 
     def work(ctx: JobContext) -> dict[str, Any]:
         started = time.perf_counter()
-        report = ExtractionReport(exhibit_id=int(exhibit.id or 0), passages=len(refs), held_back=kept_out)
+        report = ExtractionReport(exhibit_id=exhibit.stored_id, passages=len(refs), held_back=kept_out)
         found: list[Fact] = []
         for ref in refs:
             found += rules.extract(ref, terms)
@@ -340,9 +340,9 @@ def _store(
 ) -> None:
     known: dict[tuple[str, str], int] = {}
     for draft, _revision, _state in review.list_drafts(s, exhibit.id, kinds=[KIND]):
-        for revision in revision_store.revisions(s, int(draft.id or 0)):
+        for revision in revision_store.revisions(s, draft.stored_id):
             c = revision.content
-            known.setdefault((str(c.get("slot")), str(c.get("value"))), int(draft.id or 0))
+            known.setdefault((str(c.get("slot")), str(c.get("value"))), draft.stored_id)
     for fact in facts:
         content = fact.as_content()
         fact_id = known.get((fact.slot, fact.value))
@@ -391,12 +391,12 @@ def _store(
 # ---------------------------------------------------------------- decisions
 def accept(s: Session, fact_id: int, user: User, expected_sha256: str | None = None) -> None:
     _draft, revision = get_fact(s, fact_id)
-    review.approve(s, int(revision.id or 0), user, expected_sha256)
+    review.approve(s, revision.stored_id, user, expected_sha256)
 
 
 def reject(s: Session, fact_id: int, user: User, reason: str) -> None:
     _draft, revision = get_fact(s, fact_id)
-    review.reject(s, int(revision.id or 0), user, reason)
+    review.reject(s, revision.stored_id, user, reason)
 
 
 def edit(
@@ -518,7 +518,7 @@ def compose_draft(
         exhibit = exhibits.get_exhibit(s, exhibit_ref)
         s.expunge(exhibit)
         language = language or ("zh-Hans" if exhibit.language.startswith("zh") else "en")
-        usable = [r for r in fact_sheet(s, int(exhibit.id or 0)) if r.usable]
+        usable = [r for r in fact_sheet(s, exhibit.stored_id) if r.usable]
         rules_for_checks = [
             GlossaryRule(t.preferred, tuple(t.variants))
             for t in glossary.list_terms(s)
@@ -611,7 +611,7 @@ def compose_draft(
                     s.exec(select(Passage).where(Passage.sha256 == first["passage_sha256"])).first() if first else None
                 )
                 if passage is not None:
-                    citations[str(f["n"])] = int(passage.id or 0)
+                    citations[str(f["n"])] = passage.stored_id
             completion = result.completion
             revision = revision_store.create_draft(
                 s,
@@ -648,7 +648,7 @@ def compose_draft(
         ctx.progress(1.0, say("draft_waiting", draft_id=revision.draft_id))
         return {
             "draft_id": revision.draft_id,
-            "revision_id": int(revision.id or 0),
+            "revision_id": revision.stored_id,
             "facts": facts_used,
             "used": result.used,
             "checks": checks,
@@ -725,7 +725,7 @@ def warnings(s: Session, exhibit_id: int | None = None) -> list[tuple[Any, str]]
     """Passage warnings (open and cleared) with their source's file name."""
     source_ids = None
     if exhibit_id is not None:
-        source_ids = [int(x.id or 0) for x in s.exec(select(Source).where(Source.exhibit_id == exhibit_id))]
+        source_ids = [x.stored_id for x in s.exec(select(Source).where(Source.exhibit_id == exhibit_id))]
     out = []
     for w in screening.warnings_of(s, source_ids=source_ids):
         src = s.get(Source, w.source_id)

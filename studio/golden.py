@@ -227,7 +227,7 @@ def build_project(
             fields["notes"] = (str(fields.get("notes", "")) + f"\nChinese title: {record['title_zh']}").strip()
         with project.session() as s:
             exhibit = exhibits.create_exhibit(s, str(record["title"]), actor=GOLDEN_USER, **fields)
-            ids[folder] = int(exhibit.id or 0)
+            ids[folder] = exhibit.stored_id
         files = sorted(p for p in (golden.root / folder).iterdir() if p.is_file() and p.name != "exhibit.json")
         for rec in golden.recordings:
             if rec.exhibit == folder:

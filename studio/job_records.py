@@ -62,7 +62,7 @@ def mark_orphans_interrupted(s: Session, workstation: str | None = None) -> list
                 f"(no heartbeat for over {STALE_AFTER_S / 60:.0f} minutes)"
             )
         s.add(job)
-        marked.append(int(job.id or 0))
+        marked.append(job.stored_id)
     return marked
 
 

@@ -122,7 +122,7 @@ def run_job(
         job.cancel_requested_by = ""
         s.add(job)
         s.flush()
-        jid = int(job.id or 0)
+        jid = job.stored_id
     ctx = JobContext(project, jid, cancel_event or threading.Event(), on_progress)
     status, error, stored_result = JobStatus.DONE, "", as_stored(Job.result, None)
     finished = threading.Event()
@@ -241,14 +241,14 @@ def jobs_elsewhere(s: Session, watched: Sequence[int] = (), workstation: str | N
     here = workstation if workstation is not None else this_workstation()
     mine = os.getpid()
     rows = [j for j in list_jobs(s, ACTIVE, limit=50) if j.pid != mine or not runs_here(j, here)]
-    seen = {int(j.id or 0) for j in rows}
+    seen = {j.stored_id for j in rows}
     rows += [j for jid in watched if jid not in seen and (j := s.get(Job, jid)) is not None]
     now_s = database_clock(s)
     out = []
     for j in rows:
         status = JobStatus.INTERRUPTED if is_orphan(j, here, now_s) else j.status
         elsewhere = "" if runs_here(j, here) else j.workstation
-        out.append(JobView(int(j.id or 0), j.kind, status, j.progress, j.error or j.message, j.pid, elsewhere))
+        out.append(JobView(j.stored_id, j.kind, status, j.progress, j.error or j.message, j.pid, elsewhere))
     return out
 
 

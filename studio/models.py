@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic_core import to_json, to_jsonable_python
 from sqlalchemy import Column, String, Text, type_coerce
@@ -22,7 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from studio.errors import IntegrityError
+from studio.errors import IntegrityError, NotStored
 
 
 # ------------------------------------------------------------ closed vocabularies
@@ -229,7 +229,26 @@ def json_text(attribute: Any, value: Any) -> str:
     return column_type.dump(value)
 
 
-class User(SQLModel, table=True):
+class _HasId(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+class Stored:
+    """Gives a table's row `stored_id`: its id, typed `int`, once the row is saved.
+
+    A row's `id` is `None` until it is flushed; reading `stored_id` before then
+    raises `NotStored` rather than turning the missing id into 0 (which names no
+    row, and passed silently before). The mixin declares no field of its own."""
+
+    @property
+    def stored_id(self: _HasId) -> int:
+        if self.id is None:
+            raise NotStored(f"This {type(self).__name__.lower()} has not been saved yet, so it has no id.")
+        return self.id
+
+
+class User(Stored, SQLModel, table=True):
     __tablename__ = "users"
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
@@ -241,7 +260,7 @@ class User(SQLModel, table=True):
     passphrase_hash: str = Field(default="", repr=False)
 
 
-class Exhibit(SQLModel, table=True):
+class Exhibit(Stored, SQLModel, table=True):
     """An object or display on the gallery floor, described in Dublin Core."""
 
     __tablename__ = "exhibits"
@@ -259,7 +278,7 @@ class Exhibit(SQLModel, table=True):
     updated_at: str = Field(default_factory=utcnow)
 
 
-class Source(SQLModel, table=True):
+class Source(Stored, SQLModel, table=True):
     """A file the museum already had, stored once as a blob, with its extracted text."""
 
     __tablename__ = "sources"
@@ -287,7 +306,7 @@ class Source(SQLModel, table=True):
     replaced_by_id: int | None = Field(default=None, foreign_key="sources.id")
 
 
-class Passage(SQLModel, table=True):
+class Passage(Stored, SQLModel, table=True):
     """A retrievable slice of a source's text (or of a transcript), indexed by FTS5."""
 
     __tablename__ = "passages"
@@ -318,7 +337,7 @@ class PassageText(SQLModel, table=True):
     created_at: str = Field(default_factory=utcnow)
 
 
-class SourceText(SQLModel, table=True):
+class SourceText(Stored, SQLModel, table=True):
     """One version of a source's text (migration 0070): version 1 is what the file
     gave on import, each later one a person's correction. Never changed or deleted."""
 
@@ -333,7 +352,7 @@ class SourceText(SQLModel, table=True):
     created_at: str = Field(default_factory=utcnow)
 
 
-class GroundConfirmation(SQLModel, table=True):
+class GroundConfirmation(Stored, SQLModel, table=True):
     """A person's decision that a revision is still true although what it cites changed."""
 
     __tablename__ = "ground_confirmations"
@@ -347,7 +366,7 @@ class GroundConfirmation(SQLModel, table=True):
     created_at: str = Field(default_factory=utcnow)
 
 
-class GlossaryTerm(SQLModel, table=True):
+class GlossaryTerm(Stored, SQLModel, table=True):
     __tablename__ = "glossary_terms"
     id: int | None = Field(default=None, primary_key=True)
     term: str
@@ -358,7 +377,7 @@ class GlossaryTerm(SQLModel, table=True):
     created_at: str = Field(default_factory=utcnow)
 
 
-class Draft(SQLModel, table=True):
+class Draft(Stored, SQLModel, table=True):
     """A piece of visitor content in the making; its text lives in Revisions."""
 
     __tablename__ = "drafts"
@@ -372,7 +391,7 @@ class Draft(SQLModel, table=True):
     created_by: str = ""
 
 
-class Revision(SQLModel, table=True):
+class Revision(Stored, SQLModel, table=True):
     """One immutable version of a draft's content, with who or what made it.
 
     The database refuses UPDATE and DELETE on this table (migration 0002).
@@ -405,7 +424,7 @@ class Revision(SQLModel, table=True):
     grounds: dict[str, Any] = json_column("grounds_json", sort_keys=True, ensure_ascii=False)
 
 
-class Review(SQLModel, table=True):
+class Review(Stored, SQLModel, table=True):
     """A person's decision on one revision, bound to that revision's hash."""
 
     __tablename__ = "reviews"
@@ -422,7 +441,7 @@ class Review(SQLModel, table=True):
     acks: list[dict[str, str]] = json_column("acks_json", "[]", sort_keys=True, ensure_ascii=False)
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(Stored, SQLModel, table=True):
     """Append-only, hash-chained record of every decision and export."""
 
     __tablename__ = "audit_log"
@@ -444,7 +463,7 @@ class Setting(SQLModel, table=True):
     value: Any = json_column("value_json", "null", ensure_ascii=False)
 
 
-class Job(SQLModel, table=True):
+class Job(Stored, SQLModel, table=True):
     """Long work (import, transcription, drafting, export) as a visible record."""
 
     __tablename__ = "jobs"
@@ -472,7 +491,7 @@ class Job(SQLModel, table=True):
     heartbeat_s: float | None = None
 
 
-class DraftRequestRecord(SQLModel, table=True):
+class DraftRequestRecord(Stored, SQLModel, table=True):
     """One request to a model (migration 0004); its cache_key answers identical requests."""
 
     __tablename__ = "draft_requests"
@@ -499,7 +518,7 @@ class DraftRequestRecord(SQLModel, table=True):
     created_at: str = Field(default_factory=utcnow)
 
 
-class DraftCandidateRecord(SQLModel, table=True):
+class DraftCandidateRecord(Stored, SQLModel, table=True):
     """A candidate the model offered; status says whether the curator picked it."""
 
     __tablename__ = "draft_candidates"
@@ -520,7 +539,7 @@ class DraftCandidateRecord(SQLModel, table=True):
     revision_id: int | None = Field(default=None, foreign_key="revisions.id")
 
 
-class PassageWarning(SQLModel, table=True):
+class PassageWarning(Stored, SQLModel, table=True):
     """A passage that addresses a language model (migration 0060); kept out of
     fact extraction until a curator clears it."""
 

@@ -66,7 +66,7 @@ def replace_passages(
     """Replace all passages of a source (of one origin) and re-index them, in the caller's transaction."""
     # Plain SQL and executemany below: this runs once per imported file and
     # per transcript save, and ORM round trips were most of an import's time.
-    remove_passages(s, int(source.id or 0), origin)
+    remove_passages(s, source.stored_id, origin)
     version = source_version(s, source, origin, revision_id)
     # Ids above any ever used (passage_texts remembers them all), so an id a
     # revision recorded never comes back holding other text.
@@ -88,7 +88,7 @@ def replace_passages(
         next_id += 1
         passage = Passage(
             id=next_id,
-            source_id=int(source.id or 0),
+            source_id=source.stored_id,
             exhibit_id=source.exhibit_id,
             seq=seq,
             text=item.text,
@@ -103,7 +103,7 @@ def replace_passages(
         created.append(passage)
     s.flush()
     if created:
-        index_passages(s, [(int(passage.id or 0), passage.text) for passage in created])
+        index_passages(s, [(passage.stored_id, passage.text) for passage in created])
         # ON CONFLICT DO NOTHING: the same text under the same version was kept
         # before. Both SQLite and PostgreSQL read this form.
         s.execute(

@@ -65,7 +65,7 @@ def check_edit(
         if text and n.isdigit():
             passages[int(n)] = text
         if live is not None:
-            citations[n] = int(live.id or 0)
+            citations[n] = live.stored_id
         source_id = live.source_id if live is not None else (old.source_id if old is not None else None)
         origins.append(s.get(Source, source_id) if source_id is not None else None)
     # Cite-per-sentence only where the draft was written from passages; a person's own text is not asked to.

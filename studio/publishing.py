@@ -19,7 +19,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from studio import audit
 from studio.job_records import process_alive
-from studio.models import json_column, utcnow
+from studio.models import Stored, json_column, utcnow
 from studio.workstation import this_workstation
 
 MANIFEST = "manifest-sha256.txt"  # the package's checksum list (kiosk) or BagIt payload manifest (app)
@@ -40,7 +40,7 @@ RECORD_COLUMNS = (
 )
 
 
-class PublishReservation(SQLModel, table=True):
+class PublishReservation(Stored, SQLModel, table=True):
     """A package being published (migration 0010); gone once its record is written."""
 
     __tablename__ = "export_publishing"

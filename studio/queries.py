@@ -57,7 +57,7 @@ def exhibit_rows(s: Session, text: str = "", state: str | None = None) -> list[E
             state=exhibit_state(states),
             drafts=len(states),
             pending=states.count("pending"),
-            sources=counts.get(int(exhibit.id or 0), 0),
+            sources=counts.get(exhibit.stored_id, 0),
         )
         if state is None or row.state == state:
             rows.append(row)
@@ -81,11 +81,11 @@ class ExhibitChoices:
 
 def exhibit_choices(s: Session, exhibit_id: int) -> ExhibitChoices:
     media = [
-        (int(src.id or 0), src.filename, str(src.kind))
+        (src.stored_id, src.filename, str(src.kind))
         for src in sources.list_sources(s, exhibit_id)
         if src.kind in ("audio", "image")
     ]
-    drafts = [(int(d.id or 0), d.kind, d.language, state) for d, _r, state in review.list_drafts(s, exhibit_id)]
+    drafts = [(d.stored_id, d.kind, d.language, state) for d, _r, state in review.list_drafts(s, exhibit_id)]
     return ExhibitChoices(media, drafts)
 
 
@@ -97,7 +97,7 @@ def read_exhibit_choices(project: Project, exhibit_id: int) -> ExhibitChoices:
 
 def audio_guides(s: Session, exhibit_id: int) -> list[tuple[int, str]]:
     """The exhibit's audio sources (id, file name), for the transcript tab."""
-    return [(int(src.id or 0), src.filename) for src in sources.list_sources(s, exhibit_id, kind="audio")]
+    return [(src.stored_id, src.filename) for src in sources.list_sources(s, exhibit_id, kind="audio")]
 
 
 def read_audio_guides(project: Project, exhibit_id: int) -> list[tuple[int, str]]:
@@ -109,7 +109,7 @@ def read_audio_guides(project: Project, exhibit_id: int) -> list[tuple[int, str]
 def passages_by_id(s: Session, ids: list[int]) -> dict[int, Passage]:
     if not ids:
         return {}
-    return {int(p.id or 0): p for p in s.exec(select(Passage).where(col(Passage.id).in_(ids)))}
+    return {p.stored_id: p for p in s.exec(select(Passage).where(col(Passage.id).in_(ids)))}
 
 
 def draft_grounding(s: Session, draft_id: int) -> list[dict[str, object]]:

@@ -160,7 +160,7 @@ def _decide(
         conflict = edit_conflict(
             get_draft(s, revision.draft_id),
             revision_id,
-            latest_revision_id=int(latest.id or 0),
+            latest_revision_id=latest.stored_id,
             by=latest.created_by,
             doing="reviewing it",
         )
@@ -193,7 +193,7 @@ def _decide(
             raise StudioError(say("incomplete_approve", revision_id=revision_id, fields=", ".join(missing)))
         acknowledged = _acknowledged(s, revision, acks)
     review = Review(
-        revision_id=int(revision.id or 0),
+        revision_id=revision.stored_id,
         revision_sha256=revision.sha256,
         decision=Decision(decision),
         reason=reason,
@@ -216,7 +216,7 @@ def _decide(
             "sha256": revision.sha256,
             "reason": reason,
             "acknowledged": [a["kind"] for a in acknowledged],
-            "binding": evidence.review_binding(s, int(review.id or 0)),
+            "binding": evidence.review_binding(s, review.stored_id),
         },
     )
     return review
@@ -257,7 +257,7 @@ def transcript_awaiting(s: Session, revision: Revision) -> list[str]:
                 continue
             seen.add(draft_id)
             latest = latest_revision(s, draft_id)
-            if latest is None or not _approved_exactly(s, int(latest.id or 0), latest.sha256):
+            if latest is None or not _approved_exactly(s, latest.stored_id, latest.sha256):
                 out.append(
                     f"it was drafted from {name(draft_id)} before anyone approved it, and it is still unapproved"
                 )
@@ -289,7 +289,7 @@ def confirm_still_true(s: Session, revision_id: int, user: User, note: str = "")
         raise PermissionDenied(say("four_eyes_confirm", name=person.name))
     renewed = staleness.renewed(s, grounds)
     confirmation = GroundConfirmation(
-        revision_id=int(revision.id or 0),
+        revision_id=revision.stored_id,
         revision_sha256=revision.sha256,
         grounds=renewed,
         note=note.strip(),
@@ -309,7 +309,7 @@ def confirm_still_true(s: Session, revision_id: int, user: User, note: str = "")
             "sha256": revision.sha256,
             "changed": [c.describe() for c in changes],
             "note": note.strip(),
-            "binding": evidence.row_binding(s, "ground_confirmations", int(confirmation.id or 0)),
+            "binding": evidence.row_binding(s, "ground_confirmations", confirmation.stored_id),
         },
     )
     return confirmation
@@ -331,7 +331,7 @@ def draft_status(s: Session, draft_id: int) -> str:
     revision = latest_revision(s, draft_id)
     if revision is None:
         return "empty"
-    review = latest_review(s, int(revision.id or 0))
+    review = latest_review(s, revision.stored_id)
     if review is not None:
         return review.decision
     draft = get_draft(s, draft_id)
@@ -349,8 +349,8 @@ def list_drafts(
         query = query.where(col(Draft.kind).in_(list(kinds)))
     out: list[tuple[Draft, Revision | None, str]] = []
     for draft in s.exec(query):
-        revision = latest_revision(s, int(draft.id or 0))
-        state = draft_status(s, int(draft.id or 0))
+        revision = latest_revision(s, draft.stored_id)
+        state = draft_status(s, draft.stored_id)
         if status is None or state == status:
             out.append((draft, revision, state))
     return out
@@ -410,7 +410,7 @@ def stale_approvals(s: Session, exhibit_id: int | None = None) -> list[tuple[Dra
         query = query.where(Draft.exhibit_id == exhibit_id)
     approved = list(s.exec(query).all())
     stale = staleness.stale_among(s, [revision for _draft, revision in approved])
-    return [(d, r) for d, r in approved if int(r.id or 0) in stale]
+    return [(d, r) for d, r in approved if r.stored_id in stale]
 
 
 # ---------------------------------------------------------------- the door
@@ -434,15 +434,15 @@ class LeftOut:
 
 
 def _verdict(s: Session, draft: Draft) -> tuple[ApprovedItem | None, str]:
-    revision = latest_revision(s, int(draft.id or 0))
+    revision = latest_revision(s, draft.stored_id)
     if revision is None:
         return None, why("no_revision")
-    review = latest_review(s, int(revision.id or 0))
+    review = latest_review(s, revision.stored_id)
     if review is None and (missing := missing_fields(draft.kind, revision.content)):
         return None, why("incomplete", revision_id=revision.id, fields=", ".join(missing))
     if review is None:
-        earlier = [r for r in revisions(s, int(draft.id or 0)) if r.id != revision.id]
-        if any((rv := latest_review(s, int(r.id or 0))) and rv.decision == Decision.APPROVED for r in earlier):
+        earlier = [r for r in revisions(s, draft.stored_id) if r.id != revision.id]
+        if any((rv := latest_review(s, r.stored_id)) and rv.decision == Decision.APPROVED for r in earlier):
             return None, why("edited_after_approval", revision_id=revision.id, number=revision.number)
         return None, why("pending", revision_id=revision.id, number=revision.number)
     if review.decision == Decision.REJECTED:
@@ -480,7 +480,7 @@ def left_out(s: Session, exhibit_ids: Iterable[int] | None = None, kinds: Iterab
     for draft in _drafts(s, exhibit_ids, kinds):
         item, reason = _verdict(s, draft)
         if item is None:
-            out.append(LeftOut(draft, latest_revision(s, int(draft.id or 0)), reason))
+            out.append(LeftOut(draft, latest_revision(s, draft.stored_id), reason))
     return out
 
 

@@ -118,7 +118,7 @@ def save_edit_and_approve(
     revision = revision_store.edit(s, draft_id, content, user, note=EDIT_NOTE, based_on=based_on)
     try:
         with s.begin_nested():
-            decision = review.approve(s, int(revision.id or 0), user, expected_sha256=revision.sha256, acks=acks or {})
+            decision = review.approve(s, revision.stored_id, user, expected_sha256=revision.sha256, acks=acks or {})
     except StudioError as refusal:
         return EditApproval(revision, None, refusal)
     return EditApproval(revision, decision)

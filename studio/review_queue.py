@@ -69,8 +69,8 @@ def entries(s: Session, exhibit_id: int | None = None) -> list[QueueEntry]:
     for draft, revision, approved in waiting:
         out.append(
             QueueEntry(
-                draft_id=int(draft.id or 0),
-                revision_id=int(revision.id or 0),
+                draft_id=draft.stored_id,
+                revision_id=revision.stored_id,
                 number=revision.number,
                 kind=draft.kind,
                 language=draft.language or "",
@@ -80,7 +80,7 @@ def entries(s: Session, exhibit_id: int | None = None) -> list[QueueEntry]:
                 author_kind=revision.author_kind,
                 created_at=revision.created_at,
                 flags=len(revision.checks),
-                stale=approved or int(revision.id or 0) in stale,
+                stale=approved or revision.stored_id in stale,
                 approved=approved,
             )
         )

@@ -97,7 +97,7 @@ def create_draft(
     s.add(draft)
     s.flush()
     audit.record(s, created_by, "draft.create", "draft", draft.id, {"kind": kind, "language": language})
-    return add_revision(s, int(draft.id or 0), content, created_by=created_by, provenance=provenance)
+    return add_revision(s, draft.stored_id, content, created_by=created_by, provenance=provenance)
 
 
 def add_revision(
@@ -127,7 +127,7 @@ def add_revision(
     # caller's dicts), and hashed in that form: the text stored is the text hashed.
     content = as_stored(Revision.content, content)
     revision = Revision(
-        draft_id=int(draft.id or 0),
+        draft_id=draft.stored_id,
         number=(previous.number + 1) if previous else 1,
         content=content,
         sha256=content_sha256(canonical_json(content)),
@@ -228,7 +228,7 @@ def edit_conflict(draft: Draft, based_on: int | None, *, latest_revision_id: int
     noun = _NOUNS.get(draft.kind, draft.kind.replace("_", " ") or "draft")
     return EditConflict(
         say("conflict_editing" if doing == "editing" else "conflict_reviewing", by=by, noun=noun),
-        draft_id=int(draft.id or 0),
+        draft_id=draft.stored_id,
         based_on=based_on,
         latest_revision_id=latest_revision_id,
         by=by,
@@ -244,7 +244,7 @@ def check_based_on(s: Session, draft: Draft, latest: Revision | None, based_on: 
     backstop if they ever are not."""
     if latest is None or latest.id == based_on:
         return
-    raise edit_conflict(draft, based_on, latest_revision_id=int(latest.id or 0), by=latest.created_by, doing=doing)
+    raise edit_conflict(draft, based_on, latest_revision_id=latest.stored_id, by=latest.created_by, doing=doing)
 
 
 def registered_person(s: Session, user: User, action: str) -> User:

@@ -184,7 +184,7 @@ def text_versions(s: Session, source_id: int) -> list[SourceText]:
 
 def _imported(source: Source) -> SourceText:
     return SourceText(
-        source_id=int(source.id or 0),
+        source_id=source.stored_id,
         number=1,
         text=source.text,
         sha256=text_sha256(source.text),

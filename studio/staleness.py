@@ -128,7 +128,7 @@ def stale_among(s: Session, revisions: list[Revision]) -> set[int]:
     few per revision: the latest confirmations and the live passages are read in
     one go, and only a revision whose grounds are not all plainly live (a passage
     gone, a transcript or fact relied on) is looked at one by one."""
-    ids = [int(r.id or 0) for r in revisions]
+    ids = [r.stored_id for r in revisions]
     confirmed: dict[int, GroundConfirmation] = {}
     for lo in range(0, len(ids), 500):
         for confirmation in s.exec(
@@ -139,11 +139,11 @@ def stale_among(s: Session, revisions: list[Revision]) -> set[int]:
             confirmed[confirmation.revision_id] = confirmation  # the last one wins, as latest_confirmation
     grounds: dict[int, dict[str, Any]] = {}
     for revision in revisions:
-        last = confirmed.get(int(revision.id or 0))
+        last = confirmed.get(revision.stored_id)
         if last is not None and last.revision_sha256 == revision.sha256:
-            grounds[int(revision.id or 0)] = last.grounds
+            grounds[revision.stored_id] = last.grounds
         else:
-            grounds[int(revision.id or 0)] = revision.grounds
+            grounds[revision.stored_id] = revision.grounds
     wanted = sorted({str(sha) for g in grounds.values() for sha in (g.get("passages") or {}).values() if sha})
     live: set[str] = set()
     for lo in range(0, len(wanted), 500):
@@ -152,18 +152,18 @@ def stale_among(s: Session, revisions: list[Revision]) -> set[int]:
         )
     out: set[int] = set()
     for revision in revisions:
-        g = grounds[int(revision.id or 0)]
+        g = grounds[revision.stored_id]
         plain = not g.get("transcript") and not g.get("facts")
         if plain and all(not sha or str(sha) in live for sha in (g.get("passages") or {}).values()):
             continue
         if changed(s, g):
-            out.add(int(revision.id or 0))
+            out.add(revision.stored_id)
     return out
 
 
 def effective_grounds(s: Session, revision: Revision) -> dict[str, Any]:
     """The grounds a revision relies on now: those of its latest confirmation, else its own."""
-    confirmation = latest_confirmation(s, int(revision.id or 0))
+    confirmation = latest_confirmation(s, revision.stored_id)
     # A copy: a caller that builds new grounds from it must not change the rows read.
     if confirmation is not None and confirmation.revision_sha256 == revision.sha256:
         return deepcopy(confirmation.grounds)
@@ -307,7 +307,7 @@ def _current_transcript(s: Session, draft_id: int) -> dict[str, Any] | None:
     latest = s.exec(
         select(Revision).where(Revision.draft_id == draft_id).order_by(col(Revision.number).desc()).limit(1)
     ).first()
-    return _transcript_of_revision(s, int(latest.id or 0)) if latest is not None else None
+    return _transcript_of_revision(s, latest.stored_id) if latest is not None else None
 
 
 def _segments_text(revision: Revision | None) -> str:

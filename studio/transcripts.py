@@ -93,7 +93,7 @@ def transcript_of_source(s: Session, source_id: int) -> Transcript:
     draft = transcript_draft(s, source_id)
     if draft is None:
         raise NotFound(f"source {source_id} has no transcript yet (run: heritage-studio transcribe {source_id})")
-    return get_transcript(s, int(draft.id or 0))
+    return get_transcript(s, draft.stored_id)
 
 
 def list_transcripts(s: Session, exhibit_id: int | None = None) -> list[tuple[Draft, Revision | None, str]]:
@@ -213,7 +213,7 @@ def store_result(
         params=result.settings,
         note=f"transcribed {source.filename}",
     )
-    draft = transcript_draft(s, int(source.id or 0))
+    draft = transcript_draft(s, source.stored_id)
     if draft is None:
         revision = revision_store.create_draft(
             s,
@@ -228,7 +228,7 @@ def store_result(
         )
         draft = revision_store.get_draft(s, revision.draft_id)
     else:
-        revision = revision_store.add_revision(s, int(draft.id or 0), content, created_by=actor, provenance=provenance)
+        revision = revision_store.add_revision(s, draft.stored_id, content, created_by=actor, provenance=provenance)
         if draft.language != language:
             draft.language = language
             s.add(draft)

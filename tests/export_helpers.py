@@ -89,9 +89,7 @@ def build(root: Path, *, audio: bool = True, create: Callable[[Path], Project] =
         )
         bowl = exhibits.create_exhibit(s, "Lotus-petal bowl", identifier="RMAA.1992.031", rights="CC0 1.0")
         scroll = exhibits.create_exhibit(s, "Autumn Mountains scroll", identifier="RMAA.2004.007")
-    fx = Fixture(
-        project, editor, curator, {"ding": int(ding.id or 0), "bowl": int(bowl.id or 0), "scroll": int(scroll.id or 0)}
-    )
+    fx = Fixture(project, editor, curator, {"ding": ding.stored_id, "bowl": bowl.stored_id, "scroll": scroll.stored_id})
     media = root / "media-in"
     media.mkdir()
     label = media / "label_en.txt"
@@ -108,7 +106,7 @@ def build(root: Path, *, audio: bool = True, create: Callable[[Path], Project] =
         from studio.passages import passages_of_exhibit
 
         passage = passages_of_exhibit(s, fx.exhibits["ding"])[0]
-        cited = Provenance(**{**MODEL.__dict__, "citations": {"1": int(passage.id or 0)}})
+        cited = Provenance(**{**MODEL.__dict__, "citations": {"1": passage.stored_id}})
         sound = list_sources(s, fx.exhibits["ding"], "audio")
         r = review.create_draft(
             s,

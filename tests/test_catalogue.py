@@ -75,8 +75,8 @@ def test_exhibit_update_is_audited_only_when_something_changes(project: Project)
     with project.session() as s:
         exhibit = exhibits.create_exhibit(s, "Ding", actor="Lin")
     with project.session() as s:
-        exhibits.update_exhibit(s, int(exhibit.id or 0), actor="Lin", title="Ding", date="")
-        exhibits.update_exhibit(s, int(exhibit.id or 0), actor="Lin", date="1200 BCE")
+        exhibits.update_exhibit(s, exhibit.stored_id, actor="Lin", title="Ding", date="")
+        exhibits.update_exhibit(s, exhibit.stored_id, actor="Lin", date="1200 BCE")
     with project.read() as s:
         updates = [e for e in audit.entries(s) if e.action == "exhibit.update"]
         assert [e.detail for e in updates] == [{"date": "1200 BCE"}]
@@ -105,15 +105,15 @@ def test_glossary_update_and_remove(project: Project) -> None:
         ding = glossary.add_term(s, "ding", "ding", ["ting"], "en")
         ting = glossary.add_term(s, "ting", "ding", [], "en")
     with project.session() as s:
-        glossary.update_term(s, int(ting.id or 0), "Lin", note="Wade-Giles", variants=["tǐng", ""])
+        glossary.update_term(s, ting.stored_id, "Lin", note="Wade-Giles", variants=["tǐng", ""])
     with pytest.raises(StudioError, match="already has 'ding' \\(en\\)"), project.session() as s:
-        glossary.update_term(s, int(ting.id or 0), "Lin", term="ding")
+        glossary.update_term(s, ting.stored_id, "Lin", term="ding")
     with pytest.raises(StudioError, match="unknown glossary field 'colour'"), project.session() as s:
-        glossary.update_term(s, int(ding.id or 0), "Lin", colour="red")
+        glossary.update_term(s, ding.stored_id, "Lin", colour="red")
     with project.session() as s:
-        glossary.remove_term(s, int(ding.id or 0), "Lin")
+        glossary.remove_term(s, ding.stored_id, "Lin")
     with pytest.raises(NotFound), project.session() as s:
-        glossary.remove_term(s, int(ding.id or 0), "Lin")
+        glossary.remove_term(s, ding.stored_id, "Lin")
     with project.read() as s:
         (left,) = glossary.list_terms(s)
         assert (left.term, left.note, left.variants) == ("ting", "Wade-Giles", ["tǐng"])

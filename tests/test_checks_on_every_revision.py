@@ -35,7 +35,7 @@ def people(project: Project) -> dict[str, User]:
 
 def _card(project: Project, tmp_path: Path, content: dict[str, str], checks: list[dict[str, str]]) -> review.Revision:
     with project.session() as s:
-        exhibit_id = int(exhibits.create_exhibit(s, "Ding", identifier="RMAA.1", actor="Lin").id or 0)
+        exhibit_id = exhibits.create_exhibit(s, "Ding", identifier="RMAA.1", actor="Lin").stored_id
     label = tmp_path / "label.txt"
     label.write_text("The ding was cast in the late Shang dynasty at Anyang.", encoding="utf-8")
     source_id, _, _ = import_file(project, label, exhibit_id=exhibit_id, actor="Lin")
@@ -52,7 +52,7 @@ def _card(project: Project, tmp_path: Path, content: dict[str, str], checks: lis
                 author_kind="model",
                 engine="llama.cpp",
                 model="smollm2-135m",
-                citations={"1": int(passage.id or 0)},
+                citations={"1": passage.stored_id},
                 checks=checks,
             ),
         )
@@ -64,12 +64,12 @@ def test_leak_a_flagged_card_needs_each_flag_acknowledged(
     """Leak: a card flagged 'weighs 12 kg … Paris [1]' was approved (Ctrl+Enter) without a word."""
     rev = _card(project, tmp_path, {"title": "Ding", "body": "It weighs 12 kg and came from Paris [1]."}, FLAGGED)
     with pytest.raises(StudioError, match="acknowledge each.*--ack unsupported_fact"), project.session() as s:
-        review.approve(s, int(rev.id or 0), people["Morgan"], rev.sha256)
+        review.approve(s, rev.stored_id, people["Morgan"], rev.sha256)
     with pytest.raises(StudioError, match="no flag weak_support"), project.session() as s:
-        review.approve(s, int(rev.id or 0), people["Morgan"], rev.sha256, {"unsupported_fact": "", "weak_support": ""})
+        review.approve(s, rev.stored_id, people["Morgan"], rev.sha256, {"unsupported_fact": "", "weak_support": ""})
     with project.session() as s:
         made = review.approve(
-            s, int(rev.id or 0), people["Morgan"], rev.sha256, {"unsupported_fact": "weight checked in the register"}
+            s, rev.stored_id, people["Morgan"], rev.sha256, {"unsupported_fact": "weight checked in the register"}
         )
     assert [(a["kind"], a["note"]) for a in made.acks] == [("unsupported_fact", "weight checked in the register")] * 2
     assert "Paris" in made.acks[1]["message"]
@@ -80,7 +80,7 @@ def test_a_project_can_make_a_flag_blocking(project: Project, tmp_path: Path, pe
     with project.session() as s:
         settings.put(s, "review.blocking_flags", ["unsupported_fact"], "Morgan")
     with pytest.raises(StudioError, match="does not let anyone approve over"), project.session() as s:
-        review.approve(s, int(rev.id or 0), people["Morgan"], rev.sha256, {"unsupported_fact": "sure"})
+        review.approve(s, rev.stored_id, people["Morgan"], rev.sha256, {"unsupported_fact": "sure"})
     with pytest.raises(StudioError), project.session() as s:
         settings.put(s, "review.blocking_flags", ["Not A Flag!"], "Morgan")
 
@@ -103,7 +103,7 @@ def test_leak_a_human_edit_is_checked_and_its_citations_validated_again(
     assert "uncited_sentence" in kinds  # the second sentence cites nothing
     assert edited.citations == {} and edited.grounds["passages"] == {}  # [1] is no longer cited
     with pytest.raises(StudioError, match="open check flags"), project.session() as s:
-        review.approve(s, int(edited.id or 0), people["Morgan"], edited.sha256)
+        review.approve(s, edited.stored_id, people["Morgan"], edited.sha256)
 
 
 def test_leak_an_empty_draft_never_enters_the_queue(project: Project, people: dict[str, User]) -> None:
@@ -117,7 +117,7 @@ def test_leak_an_empty_draft_never_enters_the_queue(project: Project, people: di
         left = {x.draft.id: x.reason for x in review.left_out(s)}
     assert left[rev.draft_id] == f"revision {rev.id} is incomplete (no body) and cannot be reviewed"
     with pytest.raises(StudioError, match="it has no body"), project.session() as s:
-        review.approve(s, int(rev.id or 0), people["Morgan"], rev.sha256)
+        review.approve(s, rev.stored_id, people["Morgan"], rev.sha256)
     with project.session() as s:
         done = review.edit(s, rev.draft_id, {"title": "Ding", "body": "A bronze ding."}, people["Lin"])
         assert [r.id for _, r in review.pending_revisions(s)] == [done.id]

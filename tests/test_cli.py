@@ -434,7 +434,7 @@ def test_a_person_writes_and_edits_a_card_and_the_export_names_the_revision_to_a
     assert code == 0, err
     with Project.open(cli.root) as project, project.read() as s:
         draft = s.exec(select(Draft)).one()
-        first = review.latest_revision(s, int(draft.id or 0))
+        first = review.latest_revision(s, draft.stored_id)
         assert first is not None and first.author_kind == "person" and first.created_by == "Lin"
         assert first.content == {
             "title": "Ritual cauldron",
@@ -446,10 +446,10 @@ def test_a_person_writes_and_edits_a_card_and_the_export_names_the_revision_to_a
     code, out, err = cli("card", "edit", str(draft.id), "--body", "A bronze ding for meat offerings.", user="Morgan")
     assert code == 0, err
     with Project.open(cli.root) as project, project.read() as s:
-        second = review.latest_revision(s, int(draft.id or 0))
+        second = review.latest_revision(s, draft.stored_id)
         assert second is not None and second.number == 2 and second.created_by == "Morgan"
         assert second.content["body"] == "A bronze ding for meat offerings."
-        assert second.content["title"] == "Ritual cauldron" and review.draft_status(s, int(draft.id or 0)) == "pending"
+        assert second.content["title"] == "Ritual cauldron" and review.draft_status(s, draft.stored_id) == "pending"
     code, _, err = cli("card", "edit", str(draft.id), "--title", "X", user="Priya")
     assert code == 1 and "producer" in err  # a producer does not edit text
 

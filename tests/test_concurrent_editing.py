@@ -42,12 +42,12 @@ def latest(project: Project, draft_id: int = 1) -> tuple[int, dict[str, str]]:
     with project.read() as s:
         revision = review.latest_revision(s, draft_id)
         assert revision is not None
-        return int(revision.id or 0), revision.content
+        return revision.stored_id, revision.content
 
 
 def save(project: Project, name: str, content: dict[str, str], based_on: int) -> int:
     with project.session() as s:
-        return int(review.edit(s, 1, content, person(project, name), based_on=based_on).id or 0)
+        return review.edit(s, 1, content, person(project, name), based_on=based_on).stored_id
 
 
 def test_a_save_over_a_newer_version_is_refused_and_says_who(two: tuple[Project, Project]) -> None:
@@ -130,7 +130,7 @@ def test_two_workstations_editing_and_reviewing_at_once_lose_nothing(two: tuple[
         revisions = review.revisions(s, 1)
     # Every save is a revision whose parent is the version its writer saw: nothing was written over unseen.
     assert len(revisions) == 1 + len(saved)
-    parents = {int(r.id or 0): r.parent_id for r in revisions}
+    parents = {r.stored_id: r.parent_id for r in revisions}
     for new, seen in saved:
         assert parents[new] == seen
     # The final text holds every accepted save's addition, in the order they were made.

@@ -100,9 +100,7 @@ def test_packages_and_the_kiosk_say_the_projects_wording(
                 provenance=Provenance(author_kind="model", engine="llama.cpp", model="smollm2-135m"),
             )
             edited = review.edit(s, rev.draft_id, changed, people["Lin"])
-            review.approve(
-                s, int(edited.id or 0), people["Morgan"], edited.sha256, {f["kind"]: "" for f in edited.checks}
-            )
+            review.approve(s, edited.stored_id, people["Morgan"], edited.sha256, {f["kind"]: "" for f in edited.checks})
     folder = export_package(
         project, ExportOptions(kind="kiosk", languages=["en", "zh"], out_dir=tmp_path / "out", actor="Priya")
     ).folder

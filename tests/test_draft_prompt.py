@@ -326,7 +326,7 @@ def test_passages_beyond_the_ones_offered_are_named_not_dropped_silently(tmp_pat
         import_paths(project, [notes, make_image(tmp_path / "bell.jpg")], exhibit_id=exhibit.id, actor="Lin")
         with project.read() as s:
             exhibit = exhibits.get_exhibit(s, "X.1")
-            total = len(passages_of_exhibit(s, int(exhibit.id or 0)))
+            total = len(passages_of_exhibit(s, exhibit.stored_id))
             assert total > MAX_PASSAGES + 6
             card = build_inputs(s, exhibit, "card", language="en")
             caption = build_inputs(s, exhibit, "caption", language="en")

@@ -332,7 +332,7 @@ def test_audio_card_drafts_from_transcript_passages_in_spoken_order(project: Pro
     with project.session() as s:
         transcript = transcripts.store_result(s, sources.get_source(s, guide_id), heard, "Lin")
         # An audio card grounds on an approved transcript (test_transcript_grounding.py).
-        review.approve(s, int(transcript.id or 0), morgan, transcript.sha256)
+        review.approve(s, transcript.stored_id, morgan, transcript.sha256)
     model = ScriptedModel(CARD_ANSWER)
     outcome = drafting.draft(project, "RMAA.1987.014", "audio_card", _user(project, "Lin"), n=1, model=model)
     user_prompt = model.calls[0][0][1].content

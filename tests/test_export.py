@@ -194,7 +194,7 @@ def test_versions_and_diff_follow_what_changed(fx: Fixture, tmp_path: Path) -> N
     assert same.version == f"{major}.{minor}.{patch + 1}"  # type: ignore[attr-defined]
     with fx.project.read() as s:
         pending = review.latest_revision(s, fx.drafts["bowl_zh_pending"])
-    approve(fx.project, fx.editor, int(pending.id or 0))  # type: ignore[union-attr]
+    approve(fx.project, fx.editor, pending.stored_id)  # type: ignore[union-attr]
     added = export()
     assert added.diff["added"] == ["rmaa-1992-031-71734e7ccb/card/zh"] and added.version == f"{major}.{minor + 1}.0"  # type: ignore[attr-defined]
     with fx.project.session() as s:
@@ -207,7 +207,7 @@ def test_versions_and_diff_follow_what_changed(fx: Fixture, tmp_path: Path) -> N
         ExportOptions(kind="app", languages=["en", "zh"], out_dir=out, actor="Priya", confirm_removal=True),
     )
     assert removed.diff["removed"] == ["rmaa-1992-031-71734e7ccb/card/en"] and removed.version == f"{major + 1}.0.0"  # type: ignore[attr-defined]
-    approve(fx.project, fx.editor, int(rev.id or 0))
+    approve(fx.project, fx.editor, rev.stored_id)
     changed = export()
     assert changed.diff == {"added": ["rmaa-1992-031-71734e7ccb/card/en"], "changed": [], "removed": []}  # type: ignore[attr-defined]
     with fx.project.read() as s:

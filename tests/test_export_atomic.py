@@ -32,7 +32,7 @@ def _more_exhibits(project: Project, editor: object, count: int) -> None:
                 provenance=MODEL,
                 content=card(f"Object {n}", "A long enough text about this object. " * 6, ["Bronze", "Song"]),
             )
-            revision_ids.append(int(rev.id or 0))
+            revision_ids.append(rev.stored_id)
     for rid in revision_ids:
         approve(project, editor, rid)  # type: ignore[arg-type]
 

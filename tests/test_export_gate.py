@@ -46,13 +46,13 @@ def test_only_latest_editor_approved_revisions_are_collected(actions: list[tuple
                     if action == "edit":
                         review.edit(s, draft_id, {"title": f"T{which}.{step}", "body": "b"}, curator)
                     elif action == "approve":
-                        review.approve(s, int(latest.id or 0), editor, latest.sha256)
+                        review.approve(s, latest.stored_id, editor, latest.sha256)
                     elif action == "reject":
-                        review.reject(s, int(latest.id or 0), editor, "no")
+                        review.reject(s, latest.stored_id, editor, "no")
                     elif action == "changes":
-                        review.request_changes(s, int(latest.id or 0), editor, "shorter")
+                        review.request_changes(s, latest.stored_id, editor, "shorter")
                     else:
-                        review.approve(s, int(latest.id or 0), curator, latest.sha256)
+                        review.approve(s, latest.stored_id, curator, latest.sha256)
                 except Exception:  # noqa: BLE001 - a curator may not approve: the gate says no, nothing changes
                     assert action == "curator_approve"
         with project.read() as s:
@@ -60,7 +60,7 @@ def test_only_latest_editor_approved_revisions_are_collected(actions: list[tuple
             exported = {r.draft_id: r for item in items for r in item.revisions}
             for draft_id in drafts:
                 latest = review.latest_revision(s, draft_id)
-                decision = review.latest_review(s, int(latest.id or 0))  # type: ignore[union-attr]
+                decision = review.latest_review(s, latest.stored_id)  # type: ignore[union-attr]
                 should = decision is not None and decision.decision == "approved" and decision.reviewer_role == "editor"
                 assert (draft_id in exported) == should
                 if should:
@@ -94,7 +94,7 @@ def test_script_tagged_languages_count_as_the_requested_language(tmp_path: Path)
                 s, exhibit_id=ex.id, kind="summary", language="", created_by="Lin", content={"short": "x"}
             )
             for rev in (zh, en_tr, bare):
-                review.approve(s, int(rev.id or 0), editor, rev.sha256)
+                review.approve(s, rev.stored_id, editor, rev.sha256)
         with project.read() as s:
             items, omissions = collect(s, ["en", "zh"])
     [item] = items

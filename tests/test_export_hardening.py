@@ -49,7 +49,7 @@ def _add_approved_cards(project: Project, editor: object, identifiers: list[str]
                 provenance=MODEL,
                 content=card(f"Object {identifier}", f"Text of exhibit number {n}, about {identifier}. " * 3, []),
             )
-            ids.append(int(rev.id or 0))
+            ids.append(rev.stored_id)
     for rid in ids:
         approve(project, editor, rid)  # type: ignore[arg-type]
 
@@ -212,7 +212,7 @@ def test_an_empty_or_content_removing_export_needs_a_confirmation(
     with fx.project.session() as s:  # both texts edited: nothing approved is left
         drafts = [d for d, _r, _st in review.list_drafts(s, kinds=["card"])]
         for d in drafts:
-            review.edit(s, int(d.id or 0), card("Changed", "Edited, waiting for review.", []), fx.curator)
+            review.edit(s, d.stored_id, card("Changed", "Edited, waiting for review.", []), fx.curator)
     args = ["-p", str(fx.project.root), "-u", "Priya", "export", "kiosk", "--lang", "en", "--out", str(out)]
     capsys.readouterr()
     assert cli([*args, "--no-progress"]) == 1

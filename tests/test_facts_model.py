@@ -79,7 +79,7 @@ def test_a_card_composed_by_the_small_model_cites_only_the_approved_facts(
     with project.session() as s:
         people = add_people(s, ("Lin", "curator"), ("Ada", "curator"))
         lin, ada = people["Lin"], people["Ada"]
-        ding = int(exhibits.create_exhibit(s, "Ritual food cauldron", identifier="RMAA.1987.014").id or 0)
+        ding = exhibits.create_exhibit(s, "Ritual food cauldron", identifier="RMAA.1987.014").stored_id
     (tmp_path / "label.txt").write_text(
         "Late Shang dynasty, about 1200–1050 BCE. Cast bronze. Weight 3.42 kg. RMAA.1987.014", encoding="utf-8"
     )

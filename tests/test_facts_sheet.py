@@ -72,9 +72,9 @@ def people(project: Project) -> dict[str, User]:
 @pytest.fixture
 def ding(project: Project, people: dict[str, User], tmp_path: Path) -> int:
     with project.session() as s:
-        exhibit_id = int(
-            exhibits.create_exhibit(s, "Ritual food cauldron", identifier="RMAA.1987.014", language="en").id or 0
-        )
+        exhibit_id = exhibits.create_exhibit(
+            s, "Ritual food cauldron", identifier="RMAA.1987.014", language="en"
+        ).stored_id
         glossary.add_term(s, "Anyang", "Anyang", ["An-yang"], language="en", note="Site of the late Shang capital.")
     for name, text in (
         ("label_en.txt", LABEL),
@@ -167,7 +167,7 @@ def test_an_edited_fact_stays_tied_to_its_passage_and_is_flagged_when_it_leaves_
     fixed = tmp_path / "fixed" / "catalogue_en.txt"
     fixed.parent.mkdir()
     fixed.write_text(CATALOGUE.replace("76.5", "77.0"), encoding="utf-8")
-    ingest.replace_file(project, int(catalogue.id or 0), fixed, actor="Lin")
+    ingest.replace_file(project, catalogue.stored_id, fixed, actor="Lin")
     stale = {r.draft_id: r for r in _sheet(project, ding)}[height.draft_id]
     assert stale.stale and stale.changes
     (change,) = stale.changes
@@ -289,7 +289,7 @@ def test_a_source_edit_makes_its_facts_and_the_text_composed_from_them_stale(
     fixed = tmp_path / "fixed" / "catalogue_en.txt"
     fixed.parent.mkdir()
     fixed.write_text(CATALOGUE.replace("76.5", "77.0"), encoding="utf-8")
-    ingest.replace_file(project, int(catalogue.id or 0), fixed, actor="Lin")
+    ingest.replace_file(project, catalogue.stored_id, fixed, actor="Lin")
     after = {r.draft_id: r for r in _sheet(project, ding)}
     assert after[height.draft_id].stale and not after[height.draft_id].usable
     assert height.draft_id in {f["fact"] for f in outcome.facts}
@@ -383,7 +383,7 @@ def test_a_retired_source_makes_its_facts_stale_and_they_cannot_be_accepted(
     facts.extract(project, ding, people["Lin"], use_model=False)
     with project.session() as s:
         label = next(src for src in sources.list_sources(s, ding) if src.filename == "label_en.txt")
-        sources.retire(s, int(label.id or 0), "Lin", "superseded by the new label")
+        sources.retire(s, label.stored_id, "Lin", "superseded by the new label")
     rows = _sheet(project, ding)
     from_label = [r for r in rows if r.sources == ["label_en.txt"]]
     assert from_label and all(r.stale and "retired" in r.stale[0] for r in from_label)

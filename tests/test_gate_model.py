@@ -61,7 +61,7 @@ class GateWithSources(RuleBasedStateMachine):
         self.project = Project.create(self.tmp / "Gate.studio")
         with self.project.session() as s:
             self.people = add_people(s, *NAMES.items())
-            self.main_exhibit = int(exhibits.create_exhibit(s, "Ding", identifier="EX.0", actor="Lin").id or 0)
+            self.main_exhibit = exhibits.create_exhibit(s, "Ding", identifier="EX.0", actor="Lin").stored_id
         self.counter = 0
         # sources: lineage -> list of (source row id, visibility) per version; retired lineages
         self.versions: dict[int, list[list[object]]] = {}
@@ -195,7 +195,7 @@ class GateWithSources(RuleBasedStateMachine):
             with self.project.read() as s:
                 passage = passages_of_source(s, int(self.versions[lineage][-1][0]))[0]  # type: ignore[arg-type]
             assert passage.text.startswith(PASSAGE)
-            citations = {"1": int(passage.id or 0)}
+            citations = {"1": passage.stored_id}
             grounds = (lineage, self.ident[lineage], len(self.versions[lineage]) - 1)
         with self.project.session() as s:
             exhibit = exhibits.create_exhibit(s, f"Exhibit {word(n)}", identifier=f"EX.{n}", actor="Lin")
@@ -214,9 +214,9 @@ class GateWithSources(RuleBasedStateMachine):
                     checks=[FLAG] if flagged else [],
                 ),
             )
-        self.exhibit_of[rev.draft_id] = int(exhibit.id or 0)
+        self.exhibit_of[rev.draft_id] = exhibit.stored_id
         self.revs[rev.draft_id] = [
-            Rev(int(rev.id or 0), rev.sha256, by, {"unsupported_fact"} if flagged else set(), grounds)
+            Rev(rev.stored_id, rev.sha256, by, {"unsupported_fact"} if flagged else set(), grounds)
         ]
         return rev.draft_id
 
@@ -234,7 +234,7 @@ class GateWithSources(RuleBasedStateMachine):
             if self.versions[lineage][row][1] != "public":
                 flags.add("only_internal_sources")
         assert {f["kind"] for f in rev.checks} == flags  # checks ran on the person's edit
-        self.revs[draft].append(Rev(int(rev.id or 0), rev.sha256, by, flags, previous.grounds))
+        self.revs[draft].append(Rev(rev.stored_id, rev.sha256, by, flags, previous.grounds))
 
     @rule(blocking=st.booleans())
     def set_blocking(self, blocking: bool) -> None:
@@ -300,8 +300,8 @@ class GateWithSources(RuleBasedStateMachine):
         with self.project.session() as s:
             exhibits.update_exhibit(s, self.main_exhibit, "Lin", description=text)
             if self.record:  # once submitted, every edit of a public field is a new pending revision
-                latest = review.latest_revision(s, int(exhibits.record_draft(s, self.main_exhibit).id or 0))  # type: ignore[union-attr]
-                self.record.append((int(latest.id or 0), latest.sha256, text, "Lin", []))  # type: ignore[union-attr]
+                latest = review.latest_revision(s, exhibits.record_draft(s, self.main_exhibit).stored_id)  # type: ignore[union-attr]
+                self.record.append((latest.stored_id, latest.sha256, text, "Lin", []))  # type: ignore[union-attr]
         self.description = text
 
     @rule()
@@ -309,7 +309,7 @@ class GateWithSources(RuleBasedStateMachine):
         with self.project.session() as s:
             rev = exhibits.submit_record(s, self.main_exhibit, self.people["Lin"])
         if not self.record or self.record[-1][0] != rev.id:
-            self.record.append((int(rev.id or 0), rev.sha256, self.description, "Lin", []))
+            self.record.append((rev.stored_id, rev.sha256, self.description, "Lin", []))
 
     @precondition(lambda self: bool(self.record))
     @rule(by=st.sampled_from(["Morgan", "Sam"]))

@@ -66,7 +66,7 @@ def _running_job(project: Project, pid: int, heartbeat_age_s: float = 0.0, kind:
         job.heartbeat_s = database_clock(s) - heartbeat_age_s
         s.add(job)
         s.flush()
-        return int(job.id or 0)
+        return job.stored_id
 
 
 def test_a_job_on_another_workstation_is_not_dead_because_its_pid_is_absent_here(

@@ -103,7 +103,7 @@ def test_revision_content_is_stored_canonically_and_hashed_as_stored(any_project
             created_by="Lin",
             provenance=Provenance(author_kind="model", params={"t": 0.2, "path": any_project.root}),
         )
-        rid = int(rev.id or 0)
+        rid = rev.stored_id
     content["title"] = "changed by the caller afterwards"  # the stored revision took a copy
     with any_project.read() as s:
         stored, text, params = s.exec(
@@ -122,7 +122,7 @@ def test_changing_a_read_value_in_place_writes_nothing(any_project: Project) -> 
     project = any_project
     with project.session() as s:
         rev = review.create_draft(s, exhibit_id=None, kind="card", content={"title": "Ding"}, created_by="Lin")
-        rid = int(rev.id or 0)
+        rid = rev.stored_id
     with project.session() as s:  # commits: an UPDATE would be refused by the revisions' trigger
         stored = s.get(Revision, rid)
         assert stored is not None
@@ -137,7 +137,7 @@ def test_changing_a_read_value_in_place_writes_nothing(any_project: Project) -> 
         term = GlossaryTerm(term="ding", preferred="dǐng", variants=["ting"])
         s.add(term)
         s.flush()
-        tid = int(term.id or 0)
+        tid = term.stored_id
     with project.session() as s:
         term = s.get(GlossaryTerm, tid)
         assert term is not None

@@ -438,7 +438,7 @@ def test_axe_core_finds_no_violations_in_the_chinese_audio_guide_and_its_transcr
                 ]
             },
         )
-    approve(fx.project, fx.editor, int(zh.id or 0))
+    approve(fx.project, fx.editor, zh.stored_id)
     result = export_package(
         fx.project,
         ExportOptions(kind="kiosk", languages=["en", "zh"], out_dir=tmp_path / "out", idle_seconds=600, actor="Priya"),

@@ -35,7 +35,7 @@ def _exhibit_with_card(project: Project, tmp_path: Path, people: dict[str, User]
         ex = exhibits.create_exhibit(
             s, "Ding", identifier="RMAA.1", description="A bronze ding.", rights="CC0 1.0", actor="Lin"
         )
-        exhibit_id = int(ex.id or 0)
+        exhibit_id = ex.stored_id
     label = tmp_path / "label.txt"
     label.write_text("The ding was cast in the late Shang dynasty.", encoding="utf-8")
     label_id, _, _ = import_file(project, label, exhibit_id=exhibit_id, actor="Lin")
@@ -48,7 +48,7 @@ def _exhibit_with_card(project: Project, tmp_path: Path, people: dict[str, User]
     with project.session() as s:
         if report:
             sources.set_visibility(s, cited["2"], "internal", "Lin")
-        citations = {n: int(passages_of_source(s, sid)[0].id or 0) for n, sid in cited.items()}
+        citations = {n: passages_of_source(s, sid)[0].stored_id for n, sid in cited.items()}
         rev = review.create_draft(
             s,
             exhibit_id=exhibit_id,
@@ -60,7 +60,7 @@ def _exhibit_with_card(project: Project, tmp_path: Path, people: dict[str, User]
         )
         record = exhibits.submit_record(s, exhibit_id, people["Lin"])
         for r in (rev, record):
-            review.approve(s, int(r.id or 0), people["Morgan"], r.sha256)
+            review.approve(s, r.stored_id, people["Morgan"], r.sha256)
     return exhibit_id
 
 
@@ -103,9 +103,9 @@ def test_leak_an_edited_description_never_ships_unreviewed(
     assert record["reason"].startswith("exhibit record (title, description, rights…) left out: edited after approval")
     # Once an editor approves the new record, it ships (and only then).
     with project.session() as s:
-        latest = review.latest_revision(s, int(exhibits.record_draft(s, exhibit_id).id or 0))  # type: ignore[union-attr]
+        latest = review.latest_revision(s, exhibits.record_draft(s, exhibit_id).stored_id)  # type: ignore[union-attr]
         assert latest is not None and latest.content["description"] == SECRET
-        review.approve(s, int(latest.id or 0), people["Morgan"], latest.sha256)
+        review.approve(s, latest.stored_id, people["Morgan"], latest.sha256)
     assert SECRET in _everything(_export(project, tmp_path, "1.2.0"))
 
 
@@ -148,7 +148,7 @@ def test_a_record_never_submitted_leaves_out_the_exhibit_fields(
             created_by="Lin",
             content={"title": "Lotus bowl", "body": "A celadon bowl."},
         )
-        review.approve(s, int(rev.id or 0), people["Morgan"], rev.sha256)
+        review.approve(s, rev.stored_id, people["Morgan"], rev.sha256)
     folder = _export(project, tmp_path, "1.0.0")
     everything = _everything(folder)
     assert "insurance" not in everything and "in copyright" not in everything
@@ -175,7 +175,7 @@ def test_leak_a_lightly_edited_model_card_still_says_ai_drafted_and_who_edited(
             ),
         )
         edited = review.edit(s, rev.draft_id, {"title": "青铜鼎", "body": "这件青铜鼎铸造于商代晚期，"}, people["Lin"])
-        review.approve(s, int(edited.id or 0), people["Morgan"], edited.sha256, {f["kind"]: "" for f in edited.checks})
+        review.approve(s, edited.stored_id, people["Morgan"], edited.sha256, {f["kind"]: "" for f in edited.checks})
     folder = export_package(
         project, ExportOptions(kind="kiosk", languages=["zh"], out_dir=tmp_path / "out", actor="Priya")
     ).folder

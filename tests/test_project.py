@@ -392,7 +392,7 @@ def test_run_job_records_progress_result_and_failure(project: Project) -> None:
     with pytest.raises(ZeroDivisionError):
         jobs.run_job(project, "draft", {}, buggy)
     with project.read() as s:
-        done, failed, crashed = sorted(s.exec(select(Job)), key=lambda j: j.id or 0)
+        done, failed, crashed = sorted(s.exec(select(Job)), key=lambda j: j.stored_id)
         assert (done.status, done.progress, done.result, done.created_by) == (
             "done",
             1.0,
@@ -401,7 +401,7 @@ def test_run_job_records_progress_result_and_failure(project: Project) -> None:
         )
         assert (failed.status, failed.error) == ("failed", "label.txt: the file is empty")
         assert crashed.status == "failed" and crashed.error.startswith("internal error: ZeroDivisionError: oops")
-        assert jobs.restart_params(s, int(failed.id or 0)) == ("import", {"paths": ["b"]})
+        assert jobs.restart_params(s, failed.stored_id) == ("import", {"paths": ["b"]})
 
 
 @BOTH

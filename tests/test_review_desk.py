@@ -106,9 +106,7 @@ def test_save_edit_and_approve_is_one_step(desk: Project) -> None:
     rev = _draft(desk)
     edited = {"title": "Ding", "body": "A bronze ding."}
     with desk.session() as s:
-        outcome = review_desk.save_edit_and_approve(
-            s, rev.draft_id, edited, _user(desk, "Sam"), based_on=int(rev.id or 0)
-        )
+        outcome = review_desk.save_edit_and_approve(s, rev.draft_id, edited, _user(desk, "Sam"), based_on=rev.stored_id)
     assert outcome.refusal is None and outcome.review is not None
     with desk.read() as s:
         latest = review.latest_revision(s, rev.draft_id)
@@ -128,7 +126,7 @@ def test_a_refused_approval_keeps_the_edit_waiting_for_another_editor(desk: Proj
             rev.draft_id,
             {"title": "Ding", "body": "A bronze ding."},
             _user(desk, "Morgan"),
-            based_on=int(rev.id or 0),
+            based_on=rev.stored_id,
         )
     assert isinstance(outcome.refusal, PermissionDenied) and "four-eyes" in str(outcome.refusal)
     assert outcome.review is None
@@ -141,16 +139,16 @@ def test_a_refused_approval_keeps_the_edit_waiting_for_another_editor(desk: Proj
         assert "revision.add" in actions and not any(a.startswith("review.") for a in actions)
         assert audit.verify(s) == []  # the chain is whole: the undone approval wrote no link
     with desk.session() as s:  # another editor approves Morgan's edit
-        review.approve(s, int(latest.id or 0), _user(desk, "Sam"), expected_sha256=latest.sha256)
+        review.approve(s, latest.stored_id, _user(desk, "Sam"), expected_sha256=latest.sha256)
 
 
 def test_an_edit_over_a_newer_version_writes_nothing(desk: Project) -> None:
     rev = _draft(desk)
     with desk.session() as s:
-        review.edit(s, rev.draft_id, dict(CARD, title="Lin's title"), _user(desk, "Lin"), based_on=int(rev.id or 0))
+        review.edit(s, rev.draft_id, dict(CARD, title="Lin's title"), _user(desk, "Lin"), based_on=rev.stored_id)
     with pytest.raises(EditConflict), desk.session() as s:
         review_desk.save_edit_and_approve(
-            s, rev.draft_id, dict(CARD, title="Sam's title"), _user(desk, "Sam"), based_on=int(rev.id or 0)
+            s, rev.draft_id, dict(CARD, title="Sam's title"), _user(desk, "Sam"), based_on=rev.stored_id
         )
     with desk.read() as s:
         assert [r.content["title"] for r in review.revisions(s, rev.draft_id)] == ["Ding", "Lin's title"]

@@ -63,7 +63,7 @@ def exported(project: Project) -> list[int]:
 
 def left_out(project: Project) -> dict[int, str]:
     with project.read() as s:
-        return {int(x.draft.id or 0): x.reason for x in review.left_out(s)}
+        return {x.draft.stored_id: x.reason for x in review.left_out(s)}
 
 
 def raw(project: Project) -> sqlite3.Connection:
@@ -80,7 +80,7 @@ def test_a_draft_starts_pending_with_its_provenance(project: Project, people: di
     with project.read() as s:
         assert review.draft_status(s, rev.draft_id) == "pending"
         assert [r.id for _, r in review.pending_revisions(s)] == [rev.id]
-        stored = review.get_revision(s, int(rev.id or 0))
+        stored = review.get_revision(s, rev.stored_id)
     assert stored.content == CARD and stored.sha256 == review.content_sha256(review.canonical_json(CARD))
     assert (stored.author_kind, stored.engine, stored.model, stored.template_version) == (
         "model",
@@ -96,7 +96,7 @@ def test_a_draft_starts_pending_with_its_provenance(project: Project, people: di
 def test_an_editor_approves_and_the_door_opens(project: Project, people: dict[str, User]) -> None:
     rev = new_draft(project)
     with project.session() as s:
-        decision = review.approve(s, int(rev.id or 0), people["Morgan"], expected_sha256=rev.sha256)
+        decision = review.approve(s, rev.stored_id, people["Morgan"], expected_sha256=rev.sha256)
     assert (decision.decision, decision.reviewer, decision.reviewer_role) == ("approved", "Morgan", "editor")
     assert decision.revision_sha256 == rev.sha256
     with project.read() as s:
@@ -111,12 +111,12 @@ def test_request_changes_needs_a_reason_and_keeps_it_out(project: Project, peopl
     rev = new_draft(project)
     for empty in ("", "   \n"):
         with pytest.raises(StudioError, match="needs a reason"), project.session() as s:
-            review.request_changes(s, int(rev.id or 0), people["Morgan"], empty)
+            review.request_changes(s, rev.stored_id, people["Morgan"], empty)
     with project.session() as s:
-        review.request_changes(s, int(rev.id or 0), people["Morgan"], "  Date is wrong: late Shang, not Zhou.  ")
+        review.request_changes(s, rev.stored_id, people["Morgan"], "  Date is wrong: late Shang, not Zhou.  ")
     with project.read() as s:
         assert review.draft_status(s, rev.draft_id) == "changes_requested"
-        assert review.latest_review(s, int(rev.id or 0)).reason == "Date is wrong: late Shang, not Zhou."  # type: ignore[union-attr]
+        assert review.latest_review(s, rev.stored_id).reason == "Date is wrong: late Shang, not Zhou."  # type: ignore[union-attr]
     assert exported(project) == []
     assert left_out(project)[rev.draft_id] == "changes requested by Morgan: Date is wrong: late Shang, not Zhou."
 
@@ -124,9 +124,9 @@ def test_request_changes_needs_a_reason_and_keeps_it_out(project: Project, peopl
 def test_reject_needs_a_reason_and_keeps_it_out(project: Project, people: dict[str, User]) -> None:
     rev = new_draft(project)
     with pytest.raises(StudioError, match="rejection needs a reason"), project.session() as s:
-        review.reject(s, int(rev.id or 0), people["Morgan"], " ")
+        review.reject(s, rev.stored_id, people["Morgan"], " ")
     with project.session() as s:
-        review.reject(s, int(rev.id or 0), people["Morgan"], "Invents a provenance the sources do not give.")
+        review.reject(s, rev.stored_id, people["Morgan"], "Invents a provenance the sources do not give.")
     assert exported(project) == []
     assert left_out(project)[rev.draft_id].startswith("rejected by Morgan: Invents")
 
@@ -134,9 +134,9 @@ def test_reject_needs_a_reason_and_keeps_it_out(project: Project, people: dict[s
 def test_a_later_decision_on_the_same_revision_counts(project: Project, people: dict[str, User]) -> None:
     rev = new_draft(project)
     with project.session() as s:
-        review.approve(s, int(rev.id or 0), people["Morgan"])
+        review.approve(s, rev.stored_id, people["Morgan"])
     with project.session() as s:
-        review.reject(s, int(rev.id or 0), people["Sam"], "The mask is not a taotie.")
+        review.reject(s, rev.stored_id, people["Sam"], "The mask is not a taotie.")
     assert exported(project) == []
 
 
@@ -144,9 +144,9 @@ def test_a_later_decision_on_the_same_revision_counts(project: Project, people: 
 def test_only_editors_decide(project: Project, people: dict[str, User], who: str) -> None:
     rev = new_draft(project)
     for act in (
-        lambda s: review.approve(s, int(rev.id or 0), people[who]),
-        lambda s: review.request_changes(s, int(rev.id or 0), people[who], "reason"),
-        lambda s: review.reject(s, int(rev.id or 0), people[who], "reason"),
+        lambda s: review.approve(s, rev.stored_id, people[who]),
+        lambda s: review.request_changes(s, rev.stored_id, people[who], "reason"),
+        lambda s: review.reject(s, rev.stored_id, people[who], "reason"),
     ):
         with (
             pytest.raises(PermissionDenied, match=rf"{who} is a (curator|producer); only editors may review"),
@@ -166,7 +166,7 @@ def test_a_person_not_in_the_project_or_a_forged_user_cannot_decide(project: Pro
         User(id=people["Morgan"].id, name="Mallory", role="editor"),
     ):
         with pytest.raises(PermissionDenied), project.session() as s:
-            review.approve(s, int(rev.id or 0), impostor)
+            review.approve(s, rev.stored_id, impostor)
     assert exported(project) == []
 
 
@@ -179,7 +179,7 @@ def test_a_role_taken_away_counts_at_once(project: Project, people: dict[str, Us
         sam.role = "curator"
         s.add(sam)
     with pytest.raises(PermissionDenied, match="Sam is a curator"), project.session() as s:
-        review.approve(s, int(rev.id or 0), stale)
+        review.approve(s, rev.stored_id, stale)
 
 
 def test_four_eyes_forbids_approving_your_own_revision(project: Project, people: dict[str, User]) -> None:
@@ -189,25 +189,25 @@ def test_four_eyes_forbids_approving_your_own_revision(project: Project, people:
     asked = new_draft(project, {"title": "Bowl", "body": "A bowl."}, by="Morgan")  # Morgan asked the model for it
     for rev in (own, asked):
         with pytest.raises(PermissionDenied, match="four-eyes rule: Morgan wrote or requested"), project.session() as s:
-            review.approve(s, int(rev.id or 0), people["Morgan"])
+            review.approve(s, rev.stored_id, people["Morgan"])
     with project.session() as s:  # sending it back is still allowed
-        review.request_changes(s, int(own.id or 0), people["Morgan"], "I will rewrite the second line")
+        review.request_changes(s, own.stored_id, people["Morgan"], "I will rewrite the second line")
     with project.session() as s:
-        review.approve(s, int(asked.id or 0), people["Sam"])
+        review.approve(s, asked.stored_id, people["Sam"])
     assert exported(project) == [asked.id]
 
 
 def test_without_four_eyes_an_editor_may_approve_their_own(project: Project, people: dict[str, User]) -> None:
     rev = new_draft(project, by="Morgan", provenance=review.PERSON)
     with project.session() as s:
-        review.approve(s, int(rev.id or 0), people["Morgan"])
+        review.approve(s, rev.stored_id, people["Morgan"])
     assert exported(project) == [rev.id]
 
 
 def test_edit_after_approval_is_pending_and_kept_out(project: Project, people: dict[str, User]) -> None:
     rev1 = new_draft(project)
     with project.session() as s:
-        review.approve(s, int(rev1.id or 0), people["Morgan"])
+        review.approve(s, rev1.stored_id, people["Morgan"])
     assert exported(project) == [rev1.id]
     edited = {**CARD, "body": "A Shang bronze ding; its belly bears a taotie mask [1]."}
     with project.session() as s:
@@ -224,7 +224,7 @@ def test_edit_after_approval_is_pending_and_kept_out(project: Project, people: d
     with project.read() as s:
         assert review.draft_status(s, rev1.draft_id) == "pending"
     with project.session() as s:
-        review.approve(s, int(rev2.id or 0), people["Sam"], acks={"unknown_citation": "the source follows"})
+        review.approve(s, rev2.stored_id, people["Sam"], acks={"unknown_citation": "the source follows"})
     with project.read() as s:
         (item,) = list(review.approved_for_export(s))
     assert item.revision.id == rev2.id and item.content == edited
@@ -246,16 +246,16 @@ def test_a_superseded_revision_cannot_be_decided(project: Project, people: dict[
         pytest.raises(StudioError, match=rf"revision {rev1.id} has been superseded by revision {rev2.id}"),
         project.session() as s,
     ):
-        review.approve(s, int(rev1.id or 0), people["Morgan"])
+        review.approve(s, rev1.stored_id, people["Morgan"])
     with pytest.raises(StudioError, match="superseded"), project.session() as s:
-        review.reject(s, int(rev1.id or 0), people["Morgan"], "old")
+        review.reject(s, rev1.stored_id, people["Morgan"], "old")
     assert exported(project) == []
 
 
 def test_approval_is_bound_to_the_hash_the_editor_saw(project: Project, people: dict[str, User]) -> None:
     rev = new_draft(project)
     with pytest.raises(StudioError, match="is not the text you reviewed"), project.session() as s:
-        review.approve(s, int(rev.id or 0), people["Morgan"], expected_sha256="0" * 64)
+        review.approve(s, rev.stored_id, people["Morgan"], expected_sha256="0" * 64)
     assert exported(project) == []
 
 
@@ -282,24 +282,23 @@ def test_content_changed_by_hand_after_approval_is_excluded_and_reported(
 ) -> None:
     rev = new_draft(project)
     with project.session() as s:
-        review.approve(s, int(rev.id or 0), people["Morgan"])
+        review.approve(s, rev.stored_id, people["Morgan"])
     forged = review.canonical_json({**CARD, "body": "Buy tickets at the shop!"})
     hand_edit(project, "UPDATE revisions SET content_json = ? WHERE id = ?", forged, rev.id)
     assert exported(project) == []
     assert left_out(project)[rev.draft_id] == "content was altered after approval (hash mismatch)"
     with project.read() as s:
         assert (
-            review.verify_approved(s, int(rev.id or 0), rev.sha256)
-            == "content was altered after approval (hash mismatch)"
+            review.verify_approved(s, rev.stored_id, rev.sha256) == "content was altered after approval (hash mismatch)"
         )
     with pytest.raises(IntegrityError, match="does not match its hash"), project.session() as s:
-        review.approve(s, int(rev.id or 0), people["Sam"])
+        review.approve(s, rev.stored_id, people["Sam"])
 
 
 def test_content_and_hash_changed_together_are_still_excluded(project: Project, people: dict[str, User]) -> None:
     rev = new_draft(project)
     with project.session() as s:
-        review.approve(s, int(rev.id or 0), people["Morgan"])
+        review.approve(s, rev.stored_id, people["Morgan"])
     forged = review.canonical_json({**CARD, "body": "Forged, with a matching hash."})
     hand_edit(
         project,
@@ -339,7 +338,7 @@ def test_an_approval_by_a_non_editor_slipped_in_by_hand_is_excluded(project: Pro
 def test_the_database_refuses_to_rewrite_history(project: Project, people: dict[str, User], statement: str) -> None:
     rev = new_draft(project)
     with project.session() as s:
-        review.reject(s, int(rev.id or 0), people["Morgan"], "no")
+        review.reject(s, rev.stored_id, people["Morgan"], "no")
     with pytest.raises(db_access.REFUSED, match="immutable|append-only"):
         db_access.execute(project, statement)
     with pytest.raises(DBIntegrityError, match="immutable|append-only"), project.session() as s:
@@ -360,7 +359,7 @@ def test_the_orm_cannot_change_a_revision_either(project: Project, people: dict[
 def test_audit_chain_verifies_and_detects_tampering(project: Project, people: dict[str, User]) -> None:
     rev = new_draft(project)
     with project.session() as s:
-        review.approve(s, int(rev.id or 0), people["Morgan"])
+        review.approve(s, rev.stored_id, people["Morgan"])
     with project.read() as s:
         assert audit.verify(s) == []
         entries = list(s.exec(select(AuditEntry).order_by(AuditEntry.id)))
@@ -378,7 +377,7 @@ def test_audit_chain_detects_a_deleted_entry(project: Project, people: dict[str,
     hand_edit(project, "DELETE FROM audit_log WHERE id = ?", middle.id, drop="audit_no_delete")
     with project.read() as s:
         problems = audit.verify(s)
-    assert problems == [f"entry {int(middle.id or 0) + 1}: chain broken (previous hash does not match)"]
+    assert problems == [f"entry {middle.stored_id + 1}: chain broken (previous hash does not match)"]
 
 
 # ------------------------------------------------------ property-based test
@@ -416,7 +415,7 @@ class ReviewGate(RuleBasedStateMachine):
         return {"title": f"Card {self.counter}", "body": f"text {self.counter} 饕餮"}
 
     def _record(self, draft_id: int, rev: Revision) -> None:
-        self.revisions.setdefault(draft_id, []).append((int(rev.id or 0), rev.sha256, rev.content, rev.created_by))
+        self.revisions.setdefault(draft_id, []).append((rev.stored_id, rev.sha256, rev.content, rev.created_by))
 
     @initialize(target=drafts, four_eyes=st.booleans(), by=st.sampled_from(sorted(NAMES)))
     def setup(self, four_eyes: bool, by: str) -> int:
@@ -517,7 +516,7 @@ class ReviewGate(RuleBasedStateMachine):
         got = {item.draft.id: item.revision.id for item in items}
         assert got == self.expected()
         for item in items:
-            rev_id, sha, content, _ = self.revisions[int(item.draft.id or 0)][-1]
+            rev_id, sha, content, _ = self.revisions[item.draft.stored_id][-1]
             assert (item.revision.id, item.revision.sha256, item.content) == (rev_id, sha, content)
             assert item.review.decision == "approved" and item.review.reviewer_role == "editor"
             assert item.review.revision_sha256 == sha
@@ -561,7 +560,7 @@ def test_the_queue_in_one_query_is_what_the_statuses_say(project: Project, peopl
     incomplete = new_draft(project, content={"title": "Only a title", "body": ""})
     with project.session() as s:
         review.edit(s, edited.draft_id, dict(CARD, body="Edited [1]."), people["Sam"])
-        review.request_changes(s, int(decided.id or 0), people["Morgan"], "say which dynasty")
+        review.request_changes(s, decided.stored_id, people["Morgan"], "say which dynasty")
     with project.read() as s:
         queue = [(d.id, r.id) for d, r in review.pending_revisions(s)]
         expected = [(d.id, r.id) for d, r, state in review.list_drafts(s, status="pending") if r is not None]

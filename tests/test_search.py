@@ -39,7 +39,7 @@ def add_sources(project: Project, texts: dict[str, str], exhibit_id: int | None 
             s.add(source)
             s.flush()
             (passage,) = replace_passages(s, source, [text])
-            ids[key] = int(passage.id or 0)
+            ids[key] = passage.stored_id
     return ids
 
 

@@ -46,7 +46,7 @@ def people(project: Project) -> dict[str, User]:
 @pytest.fixture
 def label(project: Project, tmp_path: Path) -> tuple[int, int]:
     with project.session() as s:
-        exhibit_id = int(exhibits.create_exhibit(s, "Ding", identifier="RMAA.1", actor="Lin").id or 0)
+        exhibit_id = exhibits.create_exhibit(s, "Ding", identifier="RMAA.1", actor="Lin").stored_id
     path = tmp_path / "label.txt"
     path.write_text(LABEL, encoding="utf-8")
     source_id, _existed, _warnings = import_file(project, path, exhibit_id=exhibit_id, actor="Lin")
@@ -69,11 +69,9 @@ def approved_card(
             if kind == "card"
             else {"short": f"{cited.text.split(',')[0]} [1].", "long": f"{cited.text.split(',')[0]} [1]."},
             created_by="Lin",
-            provenance=Provenance(
-                author_kind="model", engine="llama.cpp", model="m", citations={"1": int(cited.id or 0)}
-            ),
+            provenance=Provenance(author_kind="model", engine="llama.cpp", model="m", citations={"1": cited.stored_id}),
         )
-        review.approve(s, int(rev.id or 0), morgan, rev.sha256, acks={str(f["kind"]): "" for f in rev.checks})
+        review.approve(s, rev.stored_id, morgan, rev.sha256, acks={str(f["kind"]): "" for f in rev.checks})
         return rev
 
 
@@ -82,7 +80,7 @@ def _label_id(s: object) -> int:
 
     from studio.models import Source
 
-    return int(s.exec(select(Source).where(Source.filename == "label.txt")).one().id or 0)  # type: ignore[attr-defined]
+    return s.exec(select(Source).where(Source.filename == "label.txt")).one().stored_id  # type: ignore[attr-defined]
 
 
 def exported_and_reasons(project: Project) -> tuple[set[int], dict[int, str]]:
@@ -107,10 +105,10 @@ def test_a_correction_makes_what_cited_the_changed_passage_stale_and_keeps_the_r
     assert (done.number, done.changed, done.kept, done.added) == (2, 1, 1, 1)
 
     with project.read() as s:
-        [change] = staleness.stale(s, review.get_revision(s, int(on_first.id or 0)))
+        [change] = staleness.stale(s, review.get_revision(s, on_first.stored_id))
         assert change.why == "edited" and change.describe() == "passage [1]: its text was edited"
         assert "[-1200-] {+1250+}" in change.diff()
-        assert staleness.stale(s, review.get_revision(s, int(on_second.id or 0))) == []
+        assert staleness.stale(s, review.get_revision(s, on_second.stored_id)) == []
         assert review.draft_status(s, on_second.draft_id) == "approved"
     exported, reasons = exported_and_reasons(project)
     assert on_first.draft_id not in exported  # the stale card leaves no package
@@ -120,7 +118,7 @@ def test_a_correction_makes_what_cited_the_changed_passage_stale_and_keeps_the_r
 
     # Confirmed still true by an editor, it leaves again (relying on the corrected passage now).
     with project.session() as s:
-        review.confirm_still_true(s, int(on_first.id or 0), people["Morgan"], "the year does not appear in the card")
+        review.confirm_still_true(s, on_first.stored_id, people["Morgan"], "the year does not appear in the card")
     exported, _ = exported_and_reasons(project)
     assert on_first.draft_id in exported
 

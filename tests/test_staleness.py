@@ -43,7 +43,7 @@ def people(project: Project) -> dict[str, User]:
 @pytest.fixture
 def exhibit_id(project: Project) -> int:
     with project.session() as s:
-        return int(exhibits.create_exhibit(s, "Ding", identifier="RMAA.1", actor="Lin").id or 0)
+        return exhibits.create_exhibit(s, "Ding", identifier="RMAA.1", actor="Lin").stored_id
 
 
 def import_text(project: Project, tmp_path: Path, exhibit_id: int, text: str, name: str = "label.txt") -> int:
@@ -63,9 +63,9 @@ def approved_card(project: Project, exhibit_id: int, source_id: int, people: dic
             language="en",
             content={"title": "Ding", "body": "Cast in the Shang dynasty [1]."},
             created_by="Lin",
-            provenance=model_provenance({"1": int(first.id or 0)}),
+            provenance=model_provenance({"1": first.stored_id}),
         )
-        review.approve(s, int(rev.id or 0), people["Morgan"], rev.sha256)
+        review.approve(s, rev.stored_id, people["Morgan"], rev.sha256)
         return rev
 
 
@@ -102,11 +102,11 @@ def test_leak_reused_passage_id_never_names_new_text(
     """Leak: after passages were replaced, citation [1] pointed at a row id that now held new, unreviewed text."""
     source_id = import_text(project, tmp_path, exhibit_id, LABEL)
     with project.read() as s:
-        old_ids = {int(p.id or 0) for p in passages_of_source(s, source_id)}
+        old_ids = {p.stored_id for p in passages_of_source(s, source_id)}
     rev = approved_card(project, exhibit_id, source_id, people)
     replace_file(project, source_id, _write(tmp_path / "label-v2.txt", CORRECTED), actor="Lin")
     with project.read() as s:
-        new_ids = {int(p.id or 0) for p in s.exec(select(Passage))}
+        new_ids = {p.stored_id for p in s.exec(select(Passage))}
         # Ids above any ever used: no old id names new text.
         assert not (old_ids & new_ids)
         assert all(s.get(Passage, pid) is None for pid in rev.citations.values())
@@ -135,7 +135,7 @@ def test_leak_replacing_a_source_makes_citing_texts_stale_and_retrieval_uses_the
         assert [x.id for x in sources.versions(s, new_id)] == [source_id, new_id]
         assert [x.id for x in sources.list_sources(s, exhibit_id)] == [new_id]  # the old one is not retrieved
         assert passages_of_source(s, source_id) == []
-        [change] = staleness.stale(s, review.get_revision(s, int(rev.id or 0)))
+        [change] = staleness.stale(s, review.get_revision(s, rev.stored_id))
     assert change.why == "replaced" and "Shang" in change.old_text and "Western Zhou" in change.new_text
     assert "[-Shang-]" in change.diff() and "{+Western Zhou+}" in change.diff()
     assert rev.draft_id not in exported_drafts(project)
@@ -156,20 +156,20 @@ def test_retiring_a_source_makes_citing_texts_stale_until_confirmed(
     with project.session() as s:
         sources.retire(s, source_id, "Lin", "condition report withdrawn")
     with project.read() as s:
-        [change] = staleness.stale(s, review.get_revision(s, int(rev.id or 0)))
+        [change] = staleness.stale(s, review.get_revision(s, rev.stored_id))
     assert change.why == "retired" and change.new_sha256 is None
     assert rev.draft_id not in exported_drafts(project)
     with pytest.raises(StudioError, match="already retired"), project.session() as s:
         sources.retire(s, source_id, "Lin")
     # A curator cannot confirm; an editor can, and the decision is recorded.
     with pytest.raises(StudioError), project.session() as s:
-        review.confirm_still_true(s, int(rev.id or 0), people["Lin"])
+        review.confirm_still_true(s, rev.stored_id, people["Lin"])
     with project.session() as s:
-        confirmation = review.confirm_still_true(s, int(rev.id or 0), people["Sam"], "still true from the catalogue")
+        confirmation = review.confirm_still_true(s, rev.stored_id, people["Sam"], "still true from the catalogue")
     assert confirmation.confirmed_by == "Sam" and confirmation.note == "still true from the catalogue"
     assert rev.draft_id in exported_drafts(project)
     with pytest.raises(StudioError, match="nothing"), project.session() as s:
-        review.confirm_still_true(s, int(rev.id or 0), people["Sam"])
+        review.confirm_still_true(s, rev.stored_id, people["Sam"])
 
 
 def test_a_stale_revision_cannot_be_approved_without_confirming(
@@ -185,14 +185,14 @@ def test_a_stale_revision_cannot_be_approved_without_confirming(
             language="en",
             content={"title": "Ding", "body": "Shang [1]."},
             created_by="Lin",
-            provenance=model_provenance({"1": int(first.id or 0)}),
+            provenance=model_provenance({"1": first.stored_id}),
         )
     replace_file(project, source_id, _write(tmp_path / "v2.txt", CORRECTED), actor="Lin")
     with pytest.raises(StudioError, match="stale"), project.session() as s:
-        review.approve(s, int(rev.id or 0), people["Morgan"], rev.sha256)
+        review.approve(s, rev.stored_id, people["Morgan"], rev.sha256)
     with project.session() as s:
-        review.confirm_still_true(s, int(rev.id or 0), people["Morgan"])
-        review.approve(s, int(rev.id or 0), people["Morgan"], rev.sha256)
+        review.confirm_still_true(s, rev.stored_id, people["Morgan"])
+        review.approve(s, rev.stored_id, people["Morgan"], rev.sha256)
     assert rev.draft_id in exported_drafts(project)
 
 
@@ -223,7 +223,7 @@ def test_leak_a_transcript_edit_makes_an_approved_audio_card_stale(
     source_id, transcript_id = _transcribed(project, tmp_path, exhibit_id)
     with project.session() as s:
         tr = transcripts.get_transcript(s, transcript_id)
-        review.approve(s, int(tr.revision.id or 0), people["Morgan"], tr.revision.sha256)
+        review.approve(s, tr.revision.stored_id, people["Morgan"], tr.revision.sha256)
         [passage] = passages_of_source(s, source_id, origin="transcript")
         card = review.create_draft(
             s,
@@ -232,9 +232,9 @@ def test_leak_a_transcript_edit_makes_an_approved_audio_card_stale(
             language="en",
             content={"title": "Ding", "body": "Cast in the Shang dynasty [1]."},
             created_by="Lin",
-            provenance=model_provenance({"1": int(passage.id or 0)}),
+            provenance=model_provenance({"1": passage.stored_id}),
         )
-        review.approve(s, int(card.id or 0), people["Morgan"], card.sha256)
+        review.approve(s, card.stored_id, people["Morgan"], card.sha256)
     assert card.grounds["transcript"]["sha256"] == tr.revision.sha256
     assert card.draft_id in exported_drafts(project)
 
@@ -244,7 +244,7 @@ def test_leak_a_transcript_edit_makes_an_approved_audio_card_stale(
         segments[0] = Segment(0.0, 2.0, "This ding was cast in the Western Zhou dynasty.", ())
         transcripts.save_segments(s, transcript_id, segments, people["Sam"])
     with project.read() as s:
-        changes = staleness.stale(s, review.get_revision(s, int(card.id or 0)))
+        changes = staleness.stale(s, review.get_revision(s, card.stored_id))
     assert [c.ref for c in changes] == ["transcript"]
     assert "[-Shang-]" in changes[0].diff() and "{+Western Zhou+}" in changes[0].diff()
     assert card.draft_id not in exported_drafts(project)
@@ -301,7 +301,7 @@ def test_verify_reports_stale_content_in_an_existing_package(
     assert report.stale and "Western Zhou" in report.stale[0]["new_text"]
     # A later confirmation does not make the old package current: it relied on the old text.
     with project.session() as s:
-        review.confirm_still_true(s, int(rev.id or 0), people["Sam"])
+        review.confirm_still_true(s, rev.stored_id, people["Sam"])
     assert any("stale" in p for p in verify_package(result.folder, project).problems)
 
 
@@ -346,15 +346,15 @@ def test_confirming_still_true_follows_the_four_eyes_rule(
             language="en",
             content={"title": "Ding", "body": "Cast in the Shang dynasty [1]."},
             created_by="Morgan",
-            provenance=model_provenance({"1": int(first.id or 0)}),
+            provenance=model_provenance({"1": first.stored_id}),
         )
-        review.approve(s, int(rev.id or 0), people["Sam"], rev.sha256)
+        review.approve(s, rev.stored_id, people["Sam"], rev.sha256)
         settings.put(s, "four_eyes", True, "Morgan")
     replace_file(project, source_id, _write(tmp_path / "v2.txt", CORRECTED), actor="Lin")
     with project.session() as s, pytest.raises(Exception, match="four-eyes"):
-        review.confirm_still_true(s, int(rev.id or 0), people["Morgan"])
+        review.confirm_still_true(s, rev.stored_id, people["Morgan"])
     with project.session() as s:
-        review.confirm_still_true(s, int(rev.id or 0), people["Sam"], "still true")
+        review.confirm_still_true(s, rev.stored_id, people["Sam"], "still true")
 
 
 def test_stale_among_many_agrees_with_stale_one_by_one(
@@ -370,15 +370,15 @@ def test_stale_among_many_agrees_with_stale_one_by_one(
         sources.retire(s, retired_source, "Lin", "withdrawn")
         sources.retire(s, confirmed_source, "Lin", "withdrawn")
     with project.session() as s:
-        review.confirm_still_true(s, int(confirmed.id or 0), people["Sam"], "still true")
+        review.confirm_still_true(s, confirmed.stored_id, people["Sam"], "still true")
     with project.read() as s:
-        revisions = [review.get_revision(s, int(r.id or 0)) for r in (kept, retired, confirmed)]
-        one_by_one = {int(r.id or 0) for r in revisions if staleness.stale(s, r)}
-        assert staleness.stale_among(s, revisions) == one_by_one == {int(retired.id or 0)}
+        revisions = [review.get_revision(s, r.stored_id) for r in (kept, retired, confirmed)]
+        one_by_one = {r.stored_id for r in revisions if staleness.stale(s, r)}
+        assert staleness.stale_among(s, revisions) == one_by_one == {retired.stored_id}
         # The queue's approved-but-stale cards, read in a few queries, are the same ones.
-        assert [int(r.id or 0) for _d, r in review.stale_approvals(s)] == [int(retired.id or 0)]
+        assert [r.stored_id for _d, r in review.stale_approvals(s)] == [retired.stored_id]
         assert [
-            int(r.id or 0)
+            r.stored_id
             for d, r, _state in review.list_drafts(s, status="approved")
             if r is not None and staleness.stale(s, r)
-        ] == [int(retired.id or 0)]
+        ] == [retired.stored_id]

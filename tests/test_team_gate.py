@@ -132,7 +132,7 @@ def test_a_curator_client_approving_is_refused_by_the_server(team: Team, monkeyp
     with team.session("lin") as s:
         lin = users.get_user(s, team.logins["lin"])
         with pytest.raises(ProgrammingError) as refused:
-            review.approve(s, int(rev.id or 0), lin)
+            review.approve(s, rev.stored_id, lin)
     assert isinstance(server_refused(refused.value), psycopg.errors.InsufficientPrivilege)
     with team.session("sam") as s:
         assert review.draft_status(s, rev.draft_id) == "pending"
@@ -162,14 +162,14 @@ def test_a_curator_login_inserting_a_review_by_hand_is_refused(team: Team) -> No
 def test_an_editor_login_may_approve_and_the_curator_may_decide_facts(team: Team) -> None:
     """What the server lets through: an editor's approval, and a curator's decision on a fact."""
     rev = draft_by(team, "lin")
-    made = approve(team, "sam", int(rev.id or 0))
+    made = approve(team, "sam", rev.stored_id)
     assert made.reviewer == team.logins["sam"]
     with team.session("lin") as s:
         fact = review.create_draft(
             s, exhibit_id=None, kind="fact", content={"text": "cast in the Shang"}, created_by=team.logins["lin"]
         )
         s.commit()
-    approve(team, "lin", int(fact.id or 0))
+    approve(team, "lin", fact.stored_id)
     with team.session("priya") as s:  # the producer's export reads through the one door
         assert [item.revision.id for item in review.approved_for_export(s)] == [rev.id]
 
@@ -186,7 +186,7 @@ def test_four_eyes_is_held_by_the_server(team: Team) -> None:
             "VALUES (%s, %s, 'approved', %s, 'editor', '2026-11-27T00:00:00+00:00')",
             (rev.id, rev.sha256, sam),
         )
-    approve(team, "morgan", int(rev.id or 0))  # another editor may
+    approve(team, "morgan", rev.stored_id)  # another editor may
 
 
 def test_a_review_bound_to_another_hash_is_refused(team: Team) -> None:
@@ -209,7 +209,7 @@ def test_a_revision_under_another_persons_name_is_refused(team: Team) -> None:
 # ------------------------------------------------------------------ append-only, for everyone
 def test_no_login_and_not_the_owner_may_update_or_delete_the_record(team: Team) -> None:
     rev = draft_by(team, "lin")
-    approve(team, "sam", int(rev.id or 0))
+    approve(team, "sam", rev.stored_id)
     statements = [
         template.format(table)
         for table in APPEND_ONLY
@@ -279,7 +279,7 @@ def test_role_and_four_eyes_changes_are_made_and_audited_by_the_server(team: Tea
         assert audit.verify(s) == []
     # Lin now approves (an editor in the database as in the studio).
     rev = draft_by(team, "sam")
-    assert approve(team, "lin", int(rev.id or 0)).reviewer == lin
+    assert approve(team, "lin", rev.stored_id).reviewer == lin
 
 
 def test_nobody_acts_as_someone_else_by_typing_a_name(team: Team) -> None:
@@ -287,7 +287,7 @@ def test_nobody_acts_as_someone_else_by_typing_a_name(team: Team) -> None:
     with team.session("morgan") as s:
         sam = users.get_user(s, team.logins["sam"])  # a real person, but not the one connected
         with pytest.raises(PermissionDenied, match="connected to the team database as"):
-            review.approve(s, int(rev.id or 0), sam)
+            review.approve(s, rev.stored_id, sam)
         with pytest.raises(PermissionDenied):
             users.acting(s, sam.name, "review")
 
@@ -414,7 +414,7 @@ def test_add_person_gives_a_person_already_in_the_project_a_login(
     engine = create_engine(postgres_server.url_for(names["editor"], "a-long-password", database), poolclass=NullPool)
     with Session(engine) as s:
         assert team_roles.gated(s)
-        assert review.approve(s, int(rev.id or 0), users.get_user(s, names["editor"])).reviewer == names["editor"]
+        assert review.approve(s, rev.stored_id, users.get_user(s, names["editor"])).reviewer == names["editor"]
         s.commit()
     engine.dispose()
     assert postgres_server.execute(
@@ -442,7 +442,7 @@ def test_an_admin_changes_a_role_from_their_workstation(
     assert f"{lin} is now editor" in shown and "DIFFERS" not in shown
     assert main(["-p", str(folder), "review", "approve", str(rev.id)]) == 0  # as Morgan, the login
     with team.session("sam") as s:
-        assert review.latest_review(s, int(rev.id or 0)).reviewer == team.logins["morgan"]  # type: ignore[union-attr]
+        assert review.latest_review(s, rev.stored_id).reviewer == team.logins["morgan"]  # type: ignore[union-attr]
 
 
 def test_four_eyes_holds_for_confirming_a_stale_text_too(team: Team) -> None:
@@ -669,7 +669,7 @@ def test_the_producer_exports_on_their_own_login_and_check_holds(
             created_by=team.logins["lin"],
         )
         s.commit()
-    approve(team, "sam", int(approved.id or 0))
+    approve(team, "sam", approved.stored_id)
     assert main(["-p", str(folders["morgan"]), "team", "set-role", team.logins["lin"], "--role", "editor"]) == 0
     out = tmp_path / "out"
     assert main(["-p", str(folders["priya"]), "export", "kiosk", "--out", str(out), "--no-progress"]) == 0
@@ -820,7 +820,7 @@ class GateModelOnServer(GateWithSources):
             with project.read() as s:
                 self.people[name] = users.get_user(s, name)
         with self.projects["Lin"].session() as s:
-            self.main_exhibit = int(exhibits.create_exhibit(s, "Ding", identifier="EX.0", actor="Lin").id or 0)
+            self.main_exhibit = exhibits.create_exhibit(s, "Ding", identifier="EX.0", actor="Lin").stored_id
 
     @property  # type: ignore[override]
     def project(self) -> Project:

@@ -144,7 +144,7 @@ def test_after_a_move_into_postgresql_the_people_get_logins_and_the_server_gates
         ding = exhibits.create_exhibit(s, "Ritual ding", actor="moved_lin")
         draft = review.create_draft(
             s,
-            exhibit_id=int(ding.id or 0),
+            exhibit_id=ding.stored_id,
             kind="card",
             language="en",
             created_by="moved_lin",
@@ -180,10 +180,10 @@ def test_after_a_move_into_postgresql_the_people_get_logins_and_the_server_gates
         revision = review.latest_revision(s, draft.draft_id)
         assert revision is not None
         with pytest.raises(PermissionDenied):
-            review.approve(s, int(revision.id or 0), users.get_user(s, "moved_lin"), revision.sha256)
+            review.approve(s, revision.stored_id, users.get_user(s, "moved_lin"), revision.sha256)
     with as_person("moved_morgan") as editor:
         with editor.session() as s:
-            review.approve(s, int(revision.id or 0), users.get_user(s, "moved_morgan"), revision.sha256)
+            review.approve(s, revision.stored_id, users.get_user(s, "moved_morgan"), revision.sha256)
         assert evidence.check(editor) == []
     with as_person("Priya") as priya, priya.read() as s:  # her login is her studio name, case and all
         assert team_roles.login(s) == "Priya" and users.get_user(s, "Priya").role == "producer"

@@ -43,7 +43,7 @@ def person(project: Project, name: str) -> User:
 def transcribed(project: Project, tmp_path: Path) -> tuple[int, int]:
     """An audio guide with Whisper's transcript, pending review (nobody has approved it)."""
     with project.read() as s:
-        exhibit_id = int(exhibits.get_exhibit(s, "RMAA.1").id or 0)
+        exhibit_id = exhibits.get_exhibit(s, "RMAA.1").stored_id
     audio = make_audio(tmp_path / "guide.wav", seconds=1.0)
     source_id, _, _ = import_file(project, audio, exhibit_id=exhibit_id, actor="Lin")
     result = TranscriptionResult(
@@ -67,7 +67,7 @@ def approve_transcript(project: Project, transcript_id: int) -> None:
     with project.session() as s:
         latest = review.latest_revision(s, transcript_id)
         assert latest is not None
-        review.approve(s, int(latest.id or 0), morgan, latest.sha256)
+        review.approve(s, latest.stored_id, morgan, latest.sha256)
 
 
 def exported(project: Project) -> set[int]:
@@ -163,10 +163,10 @@ def test_a_person_edit_keeps_the_rule(project: Project, tmp_path: Path) -> None:
         waiting = review.transcript_awaiting(s, edited)
         assert waiting and "guide.wav" in waiting[0]
         with pytest.raises(StudioError, match="cannot be approved yet"):
-            review.approve(s, int(edited.id or 0), morgan, edited.sha256, acks=acks)
+            review.approve(s, edited.stored_id, morgan, edited.sha256, acks=acks)
     approve_transcript(project, transcript_id)
     with project.read() as s:
-        assert review.transcript_awaiting(s, review.get_revision(s, int(edited.id or 0))) == []
+        assert review.transcript_awaiting(s, review.get_revision(s, edited.stored_id)) == []
 
 
 def test_the_cli_takes_the_opt_in(project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

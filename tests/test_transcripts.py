@@ -97,9 +97,9 @@ def studio(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Pro
             editor = users.add_user(s, "Morgan", "editor", curator)
             from studio.exhibits import create_exhibit
 
-            exhibit_id = int(
-                create_exhibit(s, "Bronze ding", actor="Lin", description="A ding with a taotie mask").id or 0
-            )
+            exhibit_id = create_exhibit(
+                s, "Bronze ding", actor="Lin", description="A ding with a taotie mask"
+            ).stored_id
             glossary.add_term(s, "Western Zhou", variants=["Western Chou"], language="en", actor="Lin")
             glossary.add_term(s, "taotie", language="en", actor="Lin")
         source_id, _, _ = import_file(project, wav, exhibit_id=exhibit_id, actor="Lin", language="en")
@@ -129,7 +129,7 @@ def test_a_transcript_is_a_pending_draft_that_only_an_editor_can_release(studio)
     with project.session() as s, pytest.raises(StudioError):
         review.approve(s, t.revision.id, curator)
     with project.session() as s:
-        review.approve(s, int(t.revision.id or 0), editor, expected_sha256=t.revision.sha256)
+        review.approve(s, t.revision.stored_id, editor, expected_sha256=t.revision.sha256)
     with project.read() as s:
         [item] = list(review.approved_for_export(s, kinds=["transcript"]))
         assert item.content["segments"][0]["text"] == "Welcome to the bronze gallery."
@@ -256,7 +256,7 @@ def test_a_job_left_running_by_a_crash_is_interrupted_and_can_be_restarted(studi
         job = jobs.create_job(s, "transcribe", {"source_id": source_id, "settings": {"model": "whisper-tiny.en"}})
         job.status, job.pid = "running", dead.pid
         s.add(job)
-        job_id = int(job.id or 0)
+        job_id = job.stored_id
     root = project.root
     project.close()
     with Project.open(root) as reopened:
@@ -332,7 +332,7 @@ def test_real_whisper_through_the_job_and_the_cli(studio, tmp_path: Path, capsys
             job = jobs.list_jobs(s)[0]
             assert job.status == "done" and job.result["segments"] >= 1
         with p.session() as s:
-            review.approve(s, int(t.revision.id or 0), editor)
+            review.approve(s, t.revision.stored_id, editor)
     out = tmp_path / "guide.vtt"
     assert cli([*args, "transcript", "export", str(source_id), "--format", "vtt", "-o", str(out)]) == 0
     assert capsys.readouterr().out.startswith("wrote ")

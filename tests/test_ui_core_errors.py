@@ -52,7 +52,7 @@ def new_draft(project: Project, content: dict[str, Any], by: str, checks: list[d
         rev = review.create_draft(
             s, exhibit_id=None, kind="card", content=content, created_by=by, provenance=made, language="en"
         )
-        return int(rev.id or 0)
+        return rev.stored_id
 
 
 def raised(project: Project, work: Any) -> BaseException:

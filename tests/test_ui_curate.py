@@ -190,7 +190,7 @@ def test_a_source_text_is_corrected_in_place_off_the_gui_thread(window: Any, qtb
     view.list.setCurrentRow(row)
     settle(qtbot)
     viewer = view.viewer
-    source_id = int(viewer.source.id)
+    source_id = viewer.source.stored_id
     before = viewer.text.toPlainText()
     assert viewer.text.isReadOnly() and viewer.save.isHidden()
     viewer.correct.click()
@@ -245,7 +245,7 @@ def test_a_transcript_saved_meanwhile_elsewhere_is_a_conflict_and_the_curators_t
     settle(qtbot)
     assert view.editor.segments() == heard
     with project.session() as s:  # Sam, on another workstation, saves a correction first
-        draft_id = int(transcripts.transcript_of_source(s, source_id).draft.id or 0)
+        draft_id = transcripts.transcript_of_source(s, source_id).draft.stored_id
         sam = users.get_user(s, "Sam")
         theirs = [Segment(0.0, 3.0, "This bronze ding held meat for the ancestors."), heard[1]]
         transcripts.save_segments(s, draft_id, theirs, sam, note="Sam's correction")

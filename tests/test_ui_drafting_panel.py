@@ -44,7 +44,7 @@ def _finished_draft(window: Any, qtbot: Any) -> tuple[Any, int]:
         )
     view = {"index": 0, "content": CARD, "checks": [], "finish_reason": "stop", "revision_id": rev.id}
     outcome = DraftOutcome(
-        request_id=0, draft_id=rev.draft_id, revision_id=int(rev.id or 0), cached=False, candidates=[view]
+        request_id=0, draft_id=rev.draft_id, revision_id=rev.stored_id, cached=False, candidates=[view]
     )
     panel._reset_columns(1)
     panel._drafted(outcome, exhibit.id)
@@ -92,7 +92,7 @@ def test_a_cancelled_draft_does_not_keep_saying_drafting(window: Any, qtbot: Any
     settle(qtbot)
     panel.status.setText("Drafting…")
     op = JobOp(window.state, "draft", lambda project, control: None, label="x")
-    panel._follow(op, int(panel.exhibit.id or 0), 1)
+    panel._follow(op, panel.exhibit.stored_id, 1)
     assert panel.stop.isVisibleTo(panel)  # a cancel beside the draft, not only in the job panel
     panel.stop.click()
     assert op.running.cancel_event.is_set() and panel.status.text() == "Cancelling…"
@@ -102,7 +102,7 @@ def test_a_cancelled_draft_does_not_keep_saying_drafting(window: Any, qtbot: Any
     assert not panel.stop.isVisibleTo(panel)
     # While it runs, the panel says what the draft is doing.
     op2 = JobOp(window.state, "draft", lambda project, control: None, label="x")
-    panel._follow(op2, int(panel.exhibit.id or 0), 1)
+    panel._follow(op2, panel.exhibit.stored_id, 1)
     op2.running.message = "reading the exhibit's sources into the model"
     op2.running.changed.emit()
     assert panel.status.text() == "Drafting… reading the exhibit's sources into the model"

@@ -46,7 +46,7 @@ def test_the_fact_sheet_is_worked_through_from_the_keyboard(window: Any, qtbot: 
     settle(qtbot)
     with window.state.project.read() as s:
         assert all(d.kind != "fact" for d, _r in review.pending_revisions(s))
-        rows = facts.fact_sheet(s, int(sheet.exhibit.id or 0))
+        rows = facts.fact_sheet(s, sheet.exhibit.stored_id)
     assert sum(r.status == "approved" for r in rows) == 1 and sum(r.status == "rejected" for r in rows) == 1
     assert "1 can be composed" in sheet.summary.text() or "can be composed" in sheet.summary.text()
 
@@ -80,7 +80,7 @@ def test_e_edits_a_fact_beside_its_passage_and_a_stale_fact_shows_what_changed(
         latest = review.latest_revision(s, numbered.draft_id)
         assert latest is not None and latest.note.startswith("edited by Morgan")
         source = sources.get_source(s, int(numbered.content["spans"][0]["source_id"]))
-        source_id, text, name = int(source.id or 0), source.text, source.filename
+        source_id, text, name = source.stored_id, source.text, source.filename
     row = sheet.rows.index(edited)
     assert "edited by Morgan" in sheet.table.item(row, 5).text()
     # The source is corrected: the fact goes stale and the sheet shows the passage's old and new words.
@@ -128,5 +128,5 @@ def test_a_card_is_composed_from_approved_facts_in_the_drafting_panel(
     with window.state.project.read() as s:
         revision = review.latest_revision(s, int(panel.draft_id or 0))
         assert revision is not None and revision.template_id == "compose-card"
-        usable = {r.draft_id for r in facts.fact_sheet(s, int(sheet.exhibit.id or 0)) if r.usable}
+        usable = {r.draft_id for r in facts.fact_sheet(s, sheet.exhibit.stored_id) if r.usable}
         assert {f["fact"] for f in facts.composed_from(revision)} <= usable

@@ -403,7 +403,7 @@ def test_walking_the_chinese_ui_finds_no_english_words(qtbot: Any, app_dirs: Pat
             rev = review.create_draft(
                 s, exhibit_id=2, kind="card", content=content, created_by="Lin", language=language, provenance=made_by
             )
-            made = (int(rev.id or 0), rev.draft_id, dict(content))
+            made = (rev.stored_id, rev.draft_id, dict(content))
         data = [e.title for e in exhibits.list_exhibits(s)] + [e.identifier or "" for e in exhibits.list_exhibits(s)]
         data += [x.filename for x in s.exec(select(Source))] + [x.title for x in s.exec(select(Source)) if x.title]
         data += [u.name for u in users.list_users(s)] + ["Ding", project.name]

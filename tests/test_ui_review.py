@@ -439,7 +439,7 @@ def test_approving_over_open_flags_asks_for_each_to_be_acknowledged(window: Any,
 
     def decided() -> Any:
         with Project.open(window.state.project.root) as project, project.read() as s:
-            return review.latest_review(s, int(rev.id or 0))
+            return review.latest_review(s, rev.stored_id)
 
     wait_until(qtbot, lambda: decided() is not None)
     made = decided()
@@ -501,15 +501,15 @@ def _stale_approved_card(root: Path) -> tuple[int, int]:
                 created_by="Lin",
                 language="en",
                 provenance=review.Provenance(
-                    author_kind="model", engine="llama.cpp", model="m", citations={"1": int(cited.id or 0)}
+                    author_kind="model", engine="llama.cpp", model="m", citations={"1": cited.stored_id}
                 ),
             )
             morgan = users.get_user(s, "Morgan")
-            review.approve(s, int(rev.id or 0), morgan, rev.sha256, acks={str(f["kind"]): "" for f in rev.checks})
+            review.approve(s, rev.stored_id, morgan, rev.sha256, acks={str(f["kind"]): "" for f in rev.checks})
             source = sources.get_source(s, cited.source_id)
             corrected = source.text.replace(cited.text, cited.text.replace("Ritual", "Ritually", 1), 1)
             sources.correct_text(s, cited.source_id, corrected, "Lin", note="typo")
-        return rev.draft_id, int(rev.id or 0)
+        return rev.draft_id, rev.stored_id
 
 
 def test_a_stale_approval_is_confirmed_still_true_in_the_desk(window: Any, qtbot: Any) -> None:

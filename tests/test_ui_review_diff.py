@@ -47,7 +47,7 @@ def _picked_then_edited(root: Path) -> tuple[int, int]:
         with project.session() as s:
             content = dict(picked.content, body=picked.content["body"].replace("期", "朝", 1))
             review.edit(s, outcome.draft_id, content, users.get_user(s, "Lin"))
-        return outcome.draft_id, int(picked.id or 0)
+        return outcome.draft_id, picked.stored_id
 
 
 def test_the_desk_compares_with_the_picked_candidate_per_character(window: Any, qtbot: Any) -> None:

@@ -302,7 +302,7 @@ class DraftingView(QWidget):
         changed = (exhibit.id if exhibit else None) != (self.exhibit.id if self.exhibit else None)
         self.exhibit = exhibit
         self._show_running()
-        running = self._drafting.get(int(exhibit.id or 0)) if exhibit is not None else None
+        running = self._drafting.get(exhibit.stored_id) if exhibit is not None else None
         if changed and running is not None:  # back to an exhibit whose draft still runs: its words stream in again
             self._reset_columns(running[1])
             self.status.setText(tr("Drafting…"))
@@ -312,7 +312,7 @@ class DraftingView(QWidget):
         self.from_draft.addItem(tr("(none)"), None)
         if exhibit is None or self.state.project is None:
             return
-        exhibit_id = int(exhibit.id or 0)
+        exhibit_id = exhibit.stored_id
 
         def read(project: Project) -> ExhibitChoices:
             with project.read() as s:
@@ -358,7 +358,7 @@ class DraftingView(QWidget):
         if kind == "translation":
             return None  # its prompt is the draft being translated, chosen at the last moment
         return (
-            int(self.exhibit.id or 0),
+            self.exhibit.stored_id,
             kind,
             str(self.language.currentData()),
             self.source.currentData(),
@@ -476,7 +476,7 @@ class DraftingView(QWidget):
 
     def _show_running(self) -> None:
         """Cancel beside the draft of the exhibit on screen, and Start only when none runs for it."""
-        running = self.exhibit is not None and int(self.exhibit.id or 0) in self._drafting
+        running = self.exhibit is not None and self.exhibit.stored_id in self._drafting
         self.stop.setVisible(running)
         self.go.setEnabled(self.exhibit is not None and not running)
 
@@ -516,7 +516,7 @@ class DraftingView(QWidget):
         op.on_stream(streamed)
 
     def _cancel(self) -> None:
-        running = self._drafting.get(int(self.exhibit.id or 0)) if self.exhibit is not None else None
+        running = self._drafting.get(self.exhibit.stored_id) if self.exhibit is not None else None
         if running is not None:
             running[0].cancel()
             self.status.setText(tr("Cancelling…"))
@@ -534,7 +534,7 @@ class DraftingView(QWidget):
         if self.from_facts.isChecked():
             return self.compose()
         actor = self.state.user_name  # who asked, even if someone else takes the seat meanwhile
-        exhibit_id, kind = int(self.exhibit.id or 0), str(self.kind.currentData())
+        exhibit_id, kind = self.exhibit.stored_id, str(self.kind.currentData())
         n, language = self.count.value(), str(self.language.currentData())
         source_id, from_draft = self.source.currentData(), self.from_draft.currentData()
         instructions = self.instructions.text().strip()
@@ -581,7 +581,7 @@ class DraftingView(QWidget):
         """Text composed from the exhibit's approved facts (studio.facts): one answer, in the first column."""
         if self.exhibit is None:
             return None
-        actor, exhibit_id = self.state.user_name, int(self.exhibit.id or 0)
+        actor, exhibit_id = self.state.user_name, self.exhibit.stored_id
         kind, language = str(self.kind.currentData()), str(self.language.currentData())
         if kind not in facts.COMPOSABLE:
             self.status.setText(tr("This kind cannot be composed from facts."))
@@ -679,7 +679,7 @@ class DraftingView(QWidget):
         if self.state.project is None or self.exhibit is None:
             self.preview.show_content(view["content"], language, view.get("checks", []), None, now=True)
             return
-        exhibit_id = int(self.exhibit.id or 0)
+        exhibit_id = self.exhibit.stored_id
 
         def read(project: Project) -> bytes | None:  # the exhibit's first picture, read off the GUI thread
             with project.read() as s:
@@ -698,7 +698,7 @@ class DraftingView(QWidget):
         actor = self.state.user_name  # who asked, even if someone else takes the seat meanwhile
 
         def work(project: Any) -> int:
-            return int(drafting.pick_candidate(project, draft_id, index, self.state.user(actor)).id or 0)
+            return drafting.pick_candidate(project, draft_id, index, self.state.user(actor)).stored_id
 
         def picked(revision_id: int) -> None:
             outcome = self.last_outcome

@@ -101,7 +101,7 @@ class ExhibitEditor(QWidget):
         ).failure(lambda exc: self.state.report_error(exc, "exhibit.submit")).run_in_background()
 
     def show_exhibit(self, exhibit: Exhibit | None) -> None:
-        self.exhibit_id = int(exhibit.id or 0) if exhibit else None
+        self.exhibit_id = exhibit.stored_id if exhibit else None
         self.setEnabled(exhibit is not None)
         for field, widget in self.inputs.items():
             value = (getattr(exhibit, field) or "") if exhibit else ""

@@ -159,7 +159,7 @@ class ExportView(QWidget):
             self.exhibit_list.addItem(item)
         self.exhibit_list.blockSignals(False)
         self.history.clear()
-        for record in sorted(records, key=lambda r: r.id or 0, reverse=True):
+        for record in sorted(records, key=lambda r: r.stored_id, reverse=True):
             change = record.diff
             summary = "; ".join(f"{tr(k)}: {len(v)}" for k, v in change.items() if v) or tr("nothing changed")
             row = QTreeWidgetItem(

@@ -150,7 +150,7 @@ class FactsView(QWidget):
         if self.exhibit is None or self.state.project is None:
             self._fill(facts.FactSheetView([], []), None)
             return
-        exhibit_id = int(self.exhibit.id or 0)
+        exhibit_id = self.exhibit.stored_id
 
         Op(self.state, lambda project: facts.read_fact_sheet(project, exhibit_id), where="facts.list").latest(
             self, "facts.list"
@@ -310,7 +310,7 @@ class FactsView(QWidget):
         actor = self.state.user_name
 
         def work(project: Project) -> None:
-            facts.let_source_be_used(project, int(warning.id), self.state.user(actor), note)
+            facts.let_source_be_used(project, warning.stored_id, self.state.user(actor), note)
 
         return (
             Op(self.state, work, where="facts.clear", changes=Changes.DRAFTS)
@@ -322,7 +322,7 @@ class FactsView(QWidget):
     def extract(self) -> JobOp | None:
         if self.exhibit is None:
             return None
-        actor, exhibit_id, use_model = self.state.user_name, int(self.exhibit.id or 0), not self.rules_only.isChecked()
+        actor, exhibit_id, use_model = self.state.user_name, self.exhibit.stored_id, not self.rules_only.isChecked()
         self.find_button.setEnabled(False)
 
         def work(project: Any, control: Any) -> facts.ExtractionReport:

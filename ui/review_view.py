@@ -597,7 +597,7 @@ class ReviewView(QWidget):
         if self.item is None:
             return
         item = self.item
-        draft_id = int(item.draft.id or 0)
+        draft_id = item.draft.stored_id
         content = self.editor.content()
 
         def done(flags: list[dict[str, Any]]) -> None:
@@ -636,7 +636,7 @@ class ReviewView(QWidget):
     def _approve(self, rev: Revision, name: str, acks: dict[str, str]) -> None:
         def work(project: Any) -> None:
             with project.session() as s:
-                review.approve(s, int(rev.id or 0), self._user(s, name), expected_sha256=rev.sha256, acks=acks)
+                review.approve(s, rev.stored_id, self._user(s, name), expected_sha256=rev.sha256, acks=acks)
 
         self._run(work, Decision.APPROVED)
 
@@ -645,10 +645,10 @@ class ReviewView(QWidget):
         content = self._edited_content()
         if self.item is None or content is None:
             return
-        draft_id = int(self.item.draft.id or 0)
+        draft_id = self.item.draft.stored_id
         name = self.state.user_name
 
-        based_on = int(self.item.revision.id or 0)
+        based_on = self.item.revision.stored_id
 
         def work(project: Any) -> None:
             with project.session() as s:
@@ -665,9 +665,9 @@ class ReviewView(QWidget):
         if content is None:
             self.approve()
             return
-        draft_id = int(self.item.draft.id or 0)
+        draft_id = self.item.draft.stored_id
         name = self.state.user_name
-        based_on = int(self.item.revision.id or 0)
+        based_on = self.item.revision.stored_id
 
         def work(project: Any) -> str:
             # One call, one transaction (studio.review_desk): a refused approval (four-eyes,
@@ -698,7 +698,7 @@ class ReviewView(QWidget):
             self.reason.setFocus()
             self.state.report_error(RuntimeError(tr("Write the reason first, then choose again.")), "review")
             return
-        rev_id = int(self.item.revision.id or 0)
+        rev_id = self.item.revision.stored_id
         name = self.state.user_name
         call = review.request_changes if decision == Decision.CHANGES_REQUESTED else review.reject
 
@@ -712,7 +712,7 @@ class ReviewView(QWidget):
         """Open the stale item's changes; the editor confirms it still true or sends it back."""
         if self.item is None or not self.item.stale:
             return None
-        rev_id = int(self.item.revision.id or 0)
+        rev_id = self.item.revision.stored_id
         name = self.state.user_name
         dialog = self.confirm_dialog = ConfirmStillTrue(self.item.stale, self)
 
@@ -771,7 +771,7 @@ class ReviewView(QWidget):
 
         def refused(exc: BaseException) -> None:
             if isinstance(exc, EditConflict) and kept is not None:
-                self._kept = (int(item.draft.id or 0), kept)
+                self._kept = (item.draft.stored_id, kept)
                 self._wanted = item.draft.id
             plain = plain_refusal(exc)
             self.state.report_error(RuntimeError(plain) if plain else exc, "review")

@@ -170,7 +170,7 @@ class SourceViewer(QStackedWidget):
         source = self.source
         if source is None:
             return None
-        source_id, text, note, based_on = int(source.id or 0), self.text.toPlainText(), self.note.text(), self._based_on
+        source_id, text, note, based_on = source.stored_id, self.text.toPlainText(), self.note.text(), self._based_on
         actor = self.state.user_name
         self.save.setEnabled(False)
 

@@ -72,7 +72,7 @@ class TranscriptView(QWidget):
         if exhibit is None or self.state.project is None:
             self.load()
             return
-        exhibit_id = int(exhibit.id or 0)
+        exhibit_id = exhibit.stored_id
 
         def read(project: Project) -> list[tuple[int, str]]:
             with project.read() as s:
@@ -109,7 +109,7 @@ class TranscriptView(QWidget):
                 except NotFound:
                     return None, [], [], source
                 entries = transcripts.glossary_entries(s)
-                return current, entries, transcripts.dismissed_keys(s, int(current.draft.id or 0)), source
+                return current, entries, transcripts.dismissed_keys(s, current.draft.stored_id), source
 
         Op(self.state, read, where="transcript.load").latest(self, "transcript.load").success(
             self._show
@@ -129,10 +129,10 @@ class TranscriptView(QWidget):
                 tr("Not transcribed yet.") if source is not None else tr("This exhibit has no audio source.")
             )
             return
-        self.draft_id = int(current.draft.id or 0)
+        self.draft_id = current.draft.stored_id
         # The revision on screen: a save names it, so a correction saved meanwhile on
         # another workstation is a conflict (the curator's text stays), never overwritten.
-        self.revision_id = int(current.revision.id or 0)
+        self.revision_id = current.revision.stored_id
         language = transcripts.whisper_language(current.language)
         entries = [e for e in entries if not e.language or transcripts.whisper_language(e.language) == language]
         self.editor.set_transcript(current.segments, entries, dismissed)

@@ -233,7 +233,7 @@ def cmd_exhibit_edit(args: argparse.Namespace) -> int:
         person = acting_user(project, args, "edit")
         with project.session() as s:
             exhibit = exhibits.get_exhibit(s, args.exhibit)
-            exhibits.update_exhibit(s, int(exhibit.id or 0), actor=person.name, **fields)
+            exhibits.update_exhibit(s, exhibit.stored_id, actor=person.name, **fields)
         print(f"updated exhibit {exhibit.id}")
     return 0
 
@@ -243,7 +243,7 @@ def cmd_exhibit_submit(args: argparse.Namespace) -> int:
         user = acting_user(project, args)
         with project.session() as s:
             exhibit = exhibits.get_exhibit(s, args.exhibit)
-            revision = exhibits.submit_record(s, int(exhibit.id or 0), user)
+            revision = exhibits.submit_record(s, exhibit.stored_id, user)
             print(f"the record of exhibit {exhibit.id} is revision {revision.id}, waiting for review")
     return 0
 

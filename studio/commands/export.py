@@ -98,7 +98,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         exhibit_ids = None
         if args.exhibit:
             with project.read() as s:
-                exhibit_ids = [int(exhibits.get_exhibit(s, ref).id or 0) for ref in args.exhibit]
+                exhibit_ids = [exhibits.get_exhibit(s, ref).stored_id for ref in args.exhibit]
         opts = ExportOptions(
             kind=args.kind,
             languages=args.lang.split(","),

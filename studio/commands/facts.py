@@ -102,7 +102,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     with open_project(args) as project, project.read() as s:
         exhibit = exhibits.get_exhibit(s, args.exhibit)
-        rows = facts.fact_sheet(s, int(exhibit.id or 0))
+        rows = facts.fact_sheet(s, exhibit.stored_id)
     out = []
     for r in rows:
         notes = []
@@ -172,7 +172,7 @@ def cmd_warnings(args: argparse.Namespace) -> int:
     from studio import exhibits
 
     with open_project(args) as project, project.read() as s:
-        exhibit_id = int(exhibits.get_exhibit(s, args.exhibit).id or 0) if args.exhibit else None
+        exhibit_id = exhibits.get_exhibit(s, args.exhibit).stored_id if args.exhibit else None
         rows = [
             [
                 str(w.id),

@@ -96,7 +96,7 @@ def cmd_drafts_show(args: argparse.Namespace) -> int:
             for change in staleness.stale(s, revision):
                 print(f"   STALE: {change.describe()}")
                 print(f"     {change.diff()}")
-            for decision in review.reviews_of(s, int(revision.id or 0)):
+            for decision in review.reviews_of(s, revision.stored_id):
                 print(f"   {decision.decision} by {decision.reviewer} at {decision.created_at[:19]} {decision.reason}")
                 for ack in decision.acks:
                     print(f"     over {ack['kind']}: {ack['message']} {ack['note']}".rstrip())

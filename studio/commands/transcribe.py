@@ -99,14 +99,14 @@ def _queue(project: Project, args: argparse.Namespace) -> list[int]:
     with project.read() as s:
         if args.exhibit:
             exhibit = exhibits.get_exhibit(s, args.exhibit)
-            ids += [int(src.id or 0) for src in sources.list_sources(s, exhibit.id, "audio")]
+            ids += [src.stored_id for src in sources.list_sources(s, exhibit.id, "audio")]
         if args.all:
             ids += [
-                int(src.id or 0)
+                src.stored_id
                 for src in sources.list_sources(s, kind="audio")
-                if transcripts.transcript_draft(s, int(src.id or 0)) is None
+                if transcripts.transcript_draft(s, src.stored_id) is None
             ]
-        names = {int(src.id or 0): src.filename for src in sources.list_sources(s)}
+        names = {src.stored_id: src.filename for src in sources.list_sources(s)}
     ids = list(dict.fromkeys(ids))
     missing = [i for i in ids if i not in names]
     if missing:
@@ -125,7 +125,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         if not ids and not args.restart:
             raise StudioError("nothing to transcribe: give source ids, --exhibit, --all or --restart JOB")
         with project.read() as s:
-            names = {int(src.id or 0): src.filename for src in sources.list_sources(s)}
+            names = {src.stored_id: src.filename for src in sources.list_sources(s)}
         bar = tqdm(
             total=100,
             unit="%",
@@ -193,7 +193,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
 def _draft_id(project: Project, source_id: int) -> int:
     with project.read() as s:
-        return int(transcripts.transcript_of_source(s, source_id).draft.id or 0)
+        return transcripts.transcript_of_source(s, source_id).draft.stored_id
 
 
 def _clock(seconds: float) -> str:

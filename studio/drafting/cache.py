@@ -44,12 +44,12 @@ def cached(s: Session, key: str) -> DraftOutcome | None:
     ).first()
     if request is None:
         return None
-    candidates = candidates_of(s, int(request.id or 0))
+    candidates = candidates_of(s, request.stored_id)
     first = next((c for c in candidates if c.revision_id is not None), None)
     if first is None:
         return None
     return DraftOutcome(
-        request_id=int(request.id or 0),
+        request_id=request.stored_id,
         draft_id=int(request.draft_id or 0),
         revision_id=int(first.revision_id or 0),
         cached=True,

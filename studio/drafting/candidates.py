@@ -48,7 +48,7 @@ def pick_candidate(project: Project, draft_id: int, index: int, user: User) -> R
     users.require(user, "edit")
     with project.session() as s:
         request = request_for_draft(s, draft_id)
-        candidates = candidates_of(s, int(request.id or 0))
+        candidates = candidates_of(s, request.stored_id)
         chosen = next((c for c in candidates if c.idx == index), None)
         if chosen is None:
             raise StudioError(f"draft {draft_id} has candidates 1-{len(candidates)}; there is no candidate {index + 1}")
@@ -71,7 +71,7 @@ def pick_candidate(project: Project, draft_id: int, index: int, user: User) -> R
                 completion_tokens=chosen.completion_tokens,
                 template_sha256=request.template_sha256,
                 template_origin=stored.template_origin,
-                request_id=int(request.id or 0),
+                request_id=request.stored_id,
                 sources_cited=chosen.citations,
                 dropped_passages=[p.label for p in stored.dropped],
             )
@@ -151,9 +151,7 @@ def continue_draft(
     with project.read() as s:
         request = request_for_draft(s, draft_id)
         latest = revision_store.latest_revision(s, draft_id)
-        record = next(
-            (c for c in candidates_of(s, int(request.id or 0)) if latest and c.revision_id == latest.id), None
-        )
+        record = next((c for c in candidates_of(s, request.stored_id) if latest and c.revision_id == latest.id), None)
         if record is None or latest is None or latest.author_kind != AuthorKind.MODEL:
             raise StudioError(f"draft {draft_id}'s latest revision is not a model answer; there is nothing to continue")
         if record.finish_reason != "length":
@@ -211,7 +209,7 @@ def continue_draft(
                     template,
                     prepared,
                     longer,
-                    int(request.id or 0),
+                    request.stored_id,
                     f"continued after the length limit (ended by {longer.finish_reason})",
                     getattr(lm, "threads", None),
                 ),
@@ -227,7 +225,7 @@ def continue_draft(
             row.total_s = longer.total_s
             row.revision_id = revision.id
             s.add(row)
-            return int(revision.id or 0)
+            return revision.stored_id
 
     revision_id = run_job(
         project,

@@ -50,13 +50,13 @@ def ranked_passages(
     """The exhibit's passages, best first (the best `limit`; None: all). FTS5 BM25 ranks them
     against the exhibit's title and subjects (one query per term, since the search ANDs
     terms); passages no term reaches keep their source order after the rest."""
-    candidates = [p for p in passages_of_exhibit(s, int(exhibit.id or 0)) if origins is None or p.origin in origins]
+    candidates = [p for p in passages_of_exhibit(s, exhibit.stored_id) if origins is None or p.origin in origins]
     score: dict[int, float] = {}
     for term in _terms(exhibit):
         for hit in search.search(s, term, exhibit_id=exhibit.id, limit=MAX_PASSAGES * 2, origins=origins):
             score[hit.passage_id] = score.get(hit.passage_id, 0.0) - hit.score  # BM25: lower is better
     order = {p.id: i for i, p in enumerate(candidates)}
-    candidates.sort(key=lambda p: (-score.get(int(p.id or 0), 0.0), order[p.id]))
+    candidates.sort(key=lambda p: (-score.get(p.stored_id, 0.0), order[p.id]))
     return candidates if limit is None else candidates[:limit]
 
 
@@ -214,18 +214,18 @@ def _transcripts_of(s: Session, exhibit: Exhibit, source_id: int | None) -> list
     for audio in sources.list_sources(s, exhibit.id, kind="audio"):
         if source_id is not None and audio.id != source_id:
             continue
-        transcript = transcripts.transcript_draft(s, int(audio.id or 0))
+        transcript = transcripts.transcript_draft(s, audio.stored_id)
         if transcript is None:
             out.append((audio, None))
             continue
-        approved = approved_revision(s, int(transcript.id or 0))
-        chosen = approved or revision_store.latest_revision(s, int(transcript.id or 0))
+        approved = approved_revision(s, transcript.stored_id)
+        chosen = approved or revision_store.latest_revision(s, transcript.stored_id)
         use = (
             TranscriptUse(
-                int(audio.id or 0),
+                audio.stored_id,
                 audio.filename,
-                int(transcript.id or 0),
-                int(chosen.id or 0),
+                transcript.stored_id,
+                chosen.stored_id,
                 chosen.sha256,
                 approved is not None,
             )
@@ -251,7 +251,7 @@ def _transcript_passages(
     approved revision is older, its own segments are used instead."""
     out: list[SourcePassage] = []
     waiting: list[TranscriptUse] = []
-    exhibit_passages = passages_of_exhibit(s, int(exhibit.id or 0))
+    exhibit_passages = passages_of_exhibit(s, exhibit.stored_id)
     for audio, use in _transcripts_of(s, exhibit, source_id):
         if use is None:
             continue
@@ -350,7 +350,7 @@ def _translation_inputs(
 def approved_revision(s: Session, draft_id: int) -> Revision | None:
     """The newest revision of a draft whose latest decision approves exactly it."""
     for revision in reversed(revision_store.revisions(s, draft_id)):
-        decision = review.latest_review(s, int(revision.id or 0))
+        decision = review.latest_review(s, revision.stored_id)
         if (
             decision is not None
             and decision.decision == Decision.APPROVED

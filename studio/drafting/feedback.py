@@ -27,12 +27,12 @@ def feedback_records(s: Session) -> Iterator[dict[str, Any]]:
     )
     for request in requests:
         draft_id = int(request.draft_id or 0)
-        candidates = candidates_of(s, int(request.id or 0))
+        candidates = candidates_of(s, request.stored_id)
         picked = [c.idx for c in candidates if c.status == CandidateStatus.PICKED]
         history = revision_store.revisions(s, draft_id)
         approved = approved_or_latest(s, draft_id)
         is_approved = bool(
-            approved and (r := review.latest_review(s, int(approved.id or 0))) and r.decision == Decision.APPROVED
+            approved and (r := review.latest_review(s, approved.stored_id)) and r.decision == Decision.APPROVED
         )
         yield {
             "request_id": request.id,

@@ -391,7 +391,7 @@ def _store(
         )
         s.add(request)
         s.flush()
-        rid = int(request.id or 0)
+        rid = request.stored_id
         note = f"candidate {offered.index + 1} of {len(candidates)}"
         if prepared.grounding.dropped_note():
             note += f"; {prepared.grounding.dropped_note()}"
@@ -435,7 +435,7 @@ def _store(
         return DraftOutcome(
             request_id=rid,
             draft_id=revision.draft_id,
-            revision_id=int(revision.id or 0),
+            revision_id=revision.stored_id,
             cached=False,
             candidates=[candidate_view(r) for r in records],
             dropped=prepared.grounding.dropped_note(),

@@ -25,7 +25,7 @@ class ExportChoices:
 
 def export_choices(project: Project) -> ExportChoices:
     with project.read() as s:
-        rows = [(int(e.id or 0), e.title) for e in exhibits.list_exhibits(s)]
+        rows = [(e.stored_id, e.title) for e in exhibits.list_exhibits(s)]
         return ExportChoices(rows, list(settings.get(s, "languages") or []), list_records(s))
 
 

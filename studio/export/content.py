@@ -131,7 +131,7 @@ def requested_language(language: str | None, languages: list[str]) -> str | None
 
 def slug_for(exhibit: Exhibit) -> str:
     # Unique per exact identifier (C.1, C-1 and c/1 once shared one file): see studio.export.names.
-    return names.item_slug(exhibit.identifier, int(exhibit.id or 0))
+    return names.item_slug(exhibit.identifier, exhibit.stored_id)
 
 
 def _used(item: review.ApprovedItem, s: Session | None = None) -> UsedRevision:
@@ -141,8 +141,8 @@ def _used(item: review.ApprovedItem, s: Session | None = None) -> UsedRevision:
         # The gate already checks this; a package must never rely on one check.
         raise IntegrityError(f"draft {item.draft.id}: revision {rev.id} no longer matches its approved hash")
     return UsedRevision(
-        draft_id=int(item.draft.id or 0),
-        revision_id=int(rev.id or 0),
+        draft_id=item.draft.stored_id,
+        revision_id=rev.stored_id,
         kind=item.draft.kind,
         language=item.draft.language or "",
         sha256=rev.sha256,
@@ -154,7 +154,7 @@ def _used(item: review.ApprovedItem, s: Session | None = None) -> UsedRevision:
         template_version=rev.template_version,
         reviewer=rv.reviewer,
         approved_at=rv.created_at,
-        review_id=int(rv.id or 0),
+        review_id=rv.stored_id,
         grounds=item.grounds,
         lineage=provenance.lineage(s, rev).as_dict() if s is not None else {},
     )
@@ -180,12 +180,12 @@ def _cited(s: Session, revisions: list[tuple[Revision, UsedRevision]]) -> list[d
     for _rev, used_rev in revisions:
         for sha in (used_rev.grounds.get("passages") or {}).values():
             passage = live_passage(s, str(sha))
-            if passage is None or int(passage.id or 0) in seen:
+            if passage is None or passage.stored_id in seen:
                 continue
             source = s.get(Source, passage.source_id)
             if not is_public(source):
                 continue
-            seen[int(passage.id or 0)] = {
+            seen[passage.stored_id] = {
                 "passage_id": passage.id,
                 "passage_sha256": passage.sha256,
                 "source_id": passage.source_id,
@@ -203,7 +203,7 @@ def collect(
 ) -> tuple[list[PackageItem], list[Omission]]:
     """Approved content grouped by exhibit, plus everything left out and why."""
     omissions = [
-        Omission(int(lo.draft.id or 0), lo.draft.kind, lo.draft.language or "", _exhibit_name(s, lo.draft), lo.reason)
+        Omission(lo.draft.stored_id, lo.draft.kind, lo.draft.language or "", _exhibit_name(s, lo.draft), lo.reason)
         for lo in review.left_out(s, exhibit_ids, EXPORTED_KINDS)
     ]
     approved = list(review.approved_for_export(s, exhibit_ids, EXPORTED_KINDS))
@@ -212,7 +212,7 @@ def collect(
         if requested_language(item.draft.language, languages) is None:
             omissions.append(
                 Omission(
-                    int(item.draft.id or 0),
+                    item.draft.stored_id,
                     item.draft.kind,
                     item.draft.language,
                     _exhibit_name(s, item.draft),
@@ -224,7 +224,7 @@ def collect(
             continue
         if item.draft.exhibit_id is None:
             omissions.append(
-                Omission(int(item.draft.id or 0), item.draft.kind, item.draft.language or "", "", why("no_exhibit"))
+                Omission(item.draft.stored_id, item.draft.kind, item.draft.language or "", "", why("no_exhibit"))
             )
             continue
         by_exhibit.setdefault(item.draft.exhibit_id, []).append(item)
@@ -245,7 +245,7 @@ def collect(
                 lo = record_left_out.get(exhibit_id)
                 omissions.append(
                     Omission(
-                        int(lo.draft.id or 0) if lo else 0,
+                        lo.draft.stored_id if lo else 0,
                         RECORD_KIND,
                         "",
                         exhibit.title,
@@ -253,15 +253,13 @@ def collect(
                     )
                 )
         for a, reason in unattached:
-            omissions.append(
-                Omission(int(a.draft.id or 0), a.draft.kind, a.draft.language or "", exhibit.title, reason)
-            )
+            omissions.append(Omission(a.draft.stored_id, a.draft.kind, a.draft.language or "", exhibit.title, reason))
         if built is None:
             reported = {id(a) for a, _ in unattached}
             for a in (a for a in by_exhibit[exhibit_id] if id(a) not in reported):
                 omissions.append(
                     Omission(
-                        int(a.draft.id or 0),
+                        a.draft.stored_id,
                         a.draft.kind,
                         a.draft.language or "",
                         exhibit.title,
@@ -288,7 +286,7 @@ def _build_item(
     used_pairs: list[tuple[Revision, UsedRevision]] = []
     ordered = sorted(
         approved,
-        key=lambda a: (CARD_KINDS.index(a.draft.kind) if a.draft.kind in CARD_KINDS else 9, -int(a.draft.id or 0)),
+        key=lambda a: (CARD_KINDS.index(a.draft.kind) if a.draft.kind in CARD_KINDS else 9, -a.draft.stored_id),
     )
     image: Source | None = None
     focal = (0.5, 0.5)

@@ -90,7 +90,7 @@ def reserve(
             )
             s.add(row)
             s.flush()
-            rid = int(row.id or 0)
+            rid = row.stored_id
     except IntegrityError as exc:  # the write lock makes this unlikely; say it plainly all the same
         raise StudioError(f"{kind} package version {version} was taken by another export; export again") from exc
     return Reservation(rid, kind, version, name, folder, zip_path)

@@ -8,10 +8,10 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from studio.errors import StudioError
 from studio.export import names
-from studio.models import json_column, utcnow
+from studio.models import Stored, json_column, utcnow
 
 
-class ExportRecord(SQLModel, table=True):
+class ExportRecord(Stored, SQLModel, table=True):
     """One finished package (append-only; migration 0005)."""
 
     __tablename__ = "export_records"

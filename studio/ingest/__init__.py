@@ -183,7 +183,7 @@ def import_file(
     with project.session() as s:
         existing = s.exec(select(Source).where(Source.media_sha256 == sha, Source.exhibit_id == exhibit_id)).first()
         if existing is not None:
-            return int(existing.id or 0), True, extracted.warnings
+            return existing.stored_id, True, extracted.warnings
         source = Source(
             exhibit_id=exhibit_id,
             kind=SourceKind(kind),
@@ -205,7 +205,7 @@ def import_file(
             created = replace_passages(s, source, split_passages(extracted.text), language=source.language)
             warnings += _addressed_to_a_model(s, path.name, created)
         audit.record(s, actor, "source.import", "source", source.id, {"file": path.name, "sha256": sha, "kind": kind})
-        return int(source.id or 0), False, warnings
+        return source.stored_id, False, warnings
 
 
 def _addressed_to_a_model(s: Session, name: str, created: list[Passage]) -> list[str]:

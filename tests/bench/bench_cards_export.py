@@ -112,7 +112,7 @@ def make_project(root: Path, items: int) -> Project:
                         "image_caption": "The vase from the front.",
                     },
                 )
-                revs.append(int(rev.id or 0))
+                revs.append(rev.stored_id)
         for rid in revs:
             review.approve(s, rid, editor)
     return project

@@ -173,7 +173,7 @@ def build(project: Any, sources: int, per_source: int, say: Any) -> dict[str, An
         with project.session() as s:
             for i in range(lo, min(sources, lo + batch)):
                 if i % 10 == 0:
-                    exhibit_ids.append(int(exhibits.create_exhibit(s, f"Object {i // 10:05d}").id or 0))
+                    exhibit_ids.append(exhibits.create_exhibit(s, f"Object {i // 10:05d}").stored_id)
                 chinese = i % 3 == 2
                 pieces = [
                     corpus.chinese(rng, rng.randint(80, 160)) if chinese else corpus.english(rng, rng.randint(35, 70))
@@ -192,7 +192,7 @@ def build(project: Any, sources: int, per_source: int, say: Any) -> dict[str, An
                 s.add(source)
                 s.flush()
                 made = replace_passages(s, source, pieces)
-                first_passage.setdefault(exhibit_ids[-1], int(made[0].id or 0))
+                first_passage.setdefault(exhibit_ids[-1], made[0].stored_id)
         if (lo // batch) % 20 == 0:
             say(f"  {min(sources, lo + batch)} sources loaded, {time.perf_counter() - start:.0f} s")
     loaded = time.perf_counter() - start
@@ -217,7 +217,7 @@ def build(project: Any, sources: int, per_source: int, say: Any) -> dict[str, An
     with project.session() as s:
         morgan = users_mod.get_user(s, "Morgan")
         for revision in drafts[: int(len(drafts) * 0.7)]:
-            review.approve(s, int(revision.id or 0), morgan, expected_sha256=revision.sha256)
+            review.approve(s, revision.stored_id, morgan, expected_sha256=revision.sha256)
     return {
         "load_seconds": loaded,
         "exhibits": exhibit_ids,
@@ -325,8 +325,8 @@ def client(number: int, root: str, drafts: list[int], exhibits_: list[int], seco
                     content = dict(seen.content, body=str(seen.content.get("body", "")) + f" ({me} {n})")
                     try:
                         with project.session() as s:
-                            new = review.edit(s, draft_id, content, person, based_on=int(seen.id or 0))
-                        report.saved.append((int(new.id or 0), int(seen.id or 0)))
+                            new = review.edit(s, draft_id, content, person, based_on=seen.stored_id)
+                        report.saved.append((new.stored_id, seen.stored_id))
                     except EditConflict:
                         report.conflicts += 1
                 elif kind == "review":
@@ -337,9 +337,9 @@ def client(number: int, root: str, drafts: list[int], exhibits_: list[int], seco
                     try:
                         with project.session() as s:
                             if rng.random() < 0.5:
-                                review.approve(s, int(seen.id or 0), person, expected_sha256=seen.sha256)
+                                review.approve(s, seen.stored_id, person, expected_sha256=seen.sha256)
                             else:
-                                review.request_changes(s, int(seen.id or 0), person, "say which dynasty")
+                                review.request_changes(s, seen.stored_id, person, "say which dynasty")
                     except EditConflict:
                         report.conflicts += 1
                     except StudioError:
