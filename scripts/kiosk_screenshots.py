@@ -99,7 +99,7 @@ CARDS: dict[str, dict[str, dict[str, Any]]] = {
 def prepare(path: Path) -> Path:
     """The sample project with approved, human-written cards and a checked Whisper transcript."""
     from generators.transcription import FasterWhisperTranscriber
-    from studio import exhibits, review, settings, sources, transcripts, users
+    from studio import exhibits, review, revision_store, settings, sources, transcripts, users
     from studio.export import ExportOptions, export_package
     from studio.samples import build_sample
 
@@ -116,7 +116,7 @@ def prepare(path: Path) -> Path:
     with project.session() as s:
         draft = transcripts.transcript_draft(s, english_audio.stored_id)
         assert draft is not None, outcome
-        rev = review.latest_revision(s, draft.stored_id)
+        rev = revision_store.latest_revision(s, draft.stored_id)
         assert rev is not None
         # The editor checks what Whisper heard against the script the guide was recorded from
         # (audio_guide_en.txt) and corrects it in the transcript editor's way (edit, merge),
@@ -140,7 +140,7 @@ def prepare(path: Path) -> Path:
         for identifier, by_language in CARDS.items():
             exhibit = exhibits.get_exhibit(s, identifier)
             for language, card in by_language.items():
-                made = review.create_draft(
+                made = revision_store.create_draft(
                     s, exhibit_id=exhibit.id, kind="card", content=card, created_by=lin.name, language=language
                 )
                 review.approve(s, made.id, morgan, made.sha256)

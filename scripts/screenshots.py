@@ -61,7 +61,7 @@ def prepare(path: Path, draft_with_model: bool) -> None:
     from sqlmodel import select
 
     from generators.transcription import FasterWhisperTranscriber
-    from studio import review, settings, sources, transcripts, users
+    from studio import review, revision_store, settings, sources, transcripts, users
     from studio.export import ExportOptions, export_package
     from studio.models import Passage
     from studio.samples import build_sample
@@ -77,18 +77,22 @@ def prepare(path: Path, draft_with_model: bool) -> None:
     with FasterWhisperTranscriber() as whisper:
         transcripts.transcribe_source(project, english_audio.stored_id, whisper, user=lin)
     with project.session() as s:
-        approved = review.create_draft(s, exhibit_id=2, kind="card", content=CARD_EN, created_by="Lin", language="en")
+        approved = revision_store.create_draft(
+            s, exhibit_id=2, kind="card", content=CARD_EN, created_by="Lin", language="en"
+        )
         review.approve(s, approved.id, morgan, approved.sha256)
-        zh = review.create_draft(s, exhibit_id=2, kind="card", content=CARD_ZH, created_by="Lin", language="zh-Hans")
+        zh = revision_store.create_draft(
+            s, exhibit_id=2, kind="card", content=CARD_ZH, created_by="Lin", language="zh-Hans"
+        )
         review.approve(s, zh.id, morgan, zh.sha256)
         cited = [p.id for p in s.exec(select(Passage).where(Passage.exhibit_id == 1).order_by(Passage.id)).all()[:2]]
-        review.create_draft(
+        revision_store.create_draft(
             s,
             exhibit_id=1,
             kind="card",
             created_by="Lin",
             language="en",
-            provenance=review.Provenance(author_kind="person", citations={"1": cited[0], "2": cited[1]}),
+            provenance=revision_store.Provenance(author_kind="person", citations={"1": cited[0], "2": cited[1]}),
             content={
                 "title": "Scholar's Retreat among Autumn Mountains",
                 "body": "Lu Qiyuan painted this hanging scroll in 1534 [1]. A scholar sits in a thatched pavilion "
@@ -97,7 +101,7 @@ def prepare(path: Path, draft_with_model: bool) -> None:
                 "image_caption": "The scroll, detail of the pavilion [2].",
             },
         )
-        bowl = review.create_draft(
+        bowl = revision_store.create_draft(
             s,
             exhibit_id=3,
             kind="card",

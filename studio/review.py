@@ -27,19 +27,8 @@ from studio.errors import EditConflict, IntegrityError, PermissionDenied, Studio
 from studio.messages import say
 from studio.models import Decision, Draft, GroundConfirmation, Review, Revision, User
 from studio.reasons import why
-
-# The revision store's writers and reads, re-exported: the tests, scripts and CLI have always
-# written drafts through `review.create_draft` / `review.edit`; the core's modules import
-# studio.revision_store directly.
-from studio.revision_store import (  # noqa: F401 - re-exported
-    PERSON,
-    Provenance,
-    add_revision,
-    canonical_json,
+from studio.revision_store import (
     content_intact,
-    content_sha256,
-    create_draft,
-    edit,
     edit_conflict,
     get_draft,
     get_revision,

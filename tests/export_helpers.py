@@ -9,11 +9,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from studio import exhibits, review, users
+from studio import exhibits, review, revision_store, users
 from studio.ingest import import_paths
 from studio.models import User
 from studio.project import Project
-from studio.review import Provenance
+from studio.revision_store import Provenance
 
 INJECTION = 'A bronze <script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2"> vessel.'
 MODEL = Provenance(
@@ -62,7 +62,7 @@ def make_tone(path: Path, seconds: float = 3.0) -> Path:
 
 def approve(project: Project, editor: User, revision_id: int) -> None:
     with project.session() as s:
-        rev = review.get_revision(s, revision_id)
+        rev = revision_store.get_revision(s, revision_id)
         review.approve(s, revision_id, editor, rev.sha256)
 
 
@@ -108,7 +108,7 @@ def build(root: Path, *, audio: bool = True, create: Callable[[Path], Project] =
         passage = passages_of_exhibit(s, fx.exhibits["ding"])[0]
         cited = Provenance(**{**MODEL.__dict__, "citations": {"1": passage.stored_id}})
         sound = list_sources(s, fx.exhibits["ding"], "audio")
-        r = review.create_draft(
+        r = revision_store.create_draft(
             s,
             exhibit_id=fx.exhibits["ding"],
             kind="card",
@@ -123,7 +123,7 @@ def build(root: Path, *, audio: bool = True, create: Callable[[Path], Project] =
             ),
         )
         fx.drafts["ding_en"] = r.draft_id
-        r2 = review.create_draft(
+        r2 = revision_store.create_draft(
             s,
             exhibit_id=fx.exhibits["ding"],
             kind="card",
@@ -133,7 +133,7 @@ def build(root: Path, *, audio: bool = True, create: Callable[[Path], Project] =
             content=card("饕餮纹青铜鼎", "这件青铜鼎铸造于安阳（约公元前1200年）。", ["商代晚期", "青铜铸造"]),
         )
         fx.drafts["ding_zh"] = r2.draft_id
-        r3 = review.create_draft(
+        r3 = revision_store.create_draft(
             s,
             exhibit_id=fx.exhibits["ding"],
             kind="caption",
@@ -146,7 +146,7 @@ def build(root: Path, *, audio: bool = True, create: Callable[[Path], Project] =
         fx.drafts["ding_alt"] = r3.draft_id
         rt = None
         if sound:
-            rt = review.create_draft(
+            rt = revision_store.create_draft(
                 s,
                 exhibit_id=fx.exhibits["ding"],
                 kind="transcript",
@@ -162,7 +162,7 @@ def build(root: Path, *, audio: bool = True, create: Callable[[Path], Project] =
                 },
             )
             fx.drafts["ding_transcript"] = rt.draft_id
-        b1 = review.create_draft(
+        b1 = revision_store.create_draft(
             s,
             exhibit_id=fx.exhibits["bowl"],
             kind="card",
@@ -172,7 +172,7 @@ def build(root: Path, *, audio: bool = True, create: Callable[[Path], Project] =
             content=card("Lotus-petal bowl", "A **celadon** bowl from Longquan.", ["Southern Song"]),
         )
         fx.drafts["bowl_en"] = b1.draft_id
-        b2 = review.create_draft(
+        b2 = revision_store.create_draft(
             s,
             exhibit_id=fx.exhibits["bowl"],
             kind="card",
@@ -182,7 +182,7 @@ def build(root: Path, *, audio: bool = True, create: Callable[[Path], Project] =
             content=card("龙泉窑莲瓣纹碗", "待审核的文字。", []),
         )
         fx.drafts["bowl_zh_pending"] = b2.draft_id
-        b3 = review.create_draft(
+        b3 = revision_store.create_draft(
             s,
             exhibit_id=fx.exhibits["bowl"],
             kind="summary",
@@ -192,7 +192,7 @@ def build(root: Path, *, audio: bool = True, create: Callable[[Path], Project] =
             content={"short": "Rejected summary.", "long": "Rejected."},
         )
         fx.drafts["bowl_summary_rejected"] = b3.draft_id
-        c1 = review.create_draft(
+        c1 = revision_store.create_draft(
             s,
             exhibit_id=fx.exhibits["scroll"],
             kind="card",
@@ -211,5 +211,7 @@ def build(root: Path, *, audio: bool = True, create: Callable[[Path], Project] =
         approve(project, editor, int(rid or 0))
     with project.session() as s:
         review.reject(s, int(rejected or 0), editor, "not grounded")
-        review.edit(s, fx.drafts["scroll_edited"], card("Autumn Mountains", "Edited after approval.", []), curator)
+        revision_store.edit(
+            s, fx.drafts["scroll_edited"], card("Autumn Mountains", "Edited after approval.", []), curator
+        )
     return fx

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from studio import changes, exhibits, review, settings
+from studio import changes, exhibits, revision_store, settings
 from studio.project import Project
 from tests.makers import add_people
 from tests.postgres_server import PostgresServer
@@ -21,7 +21,7 @@ def test_a_change_made_elsewhere_is_reported_by_kind(any_project: Project) -> No
             assert feed.wait(timeout=10) == {"people"}
             with elsewhere.session() as s:
                 ding = exhibits.create_exhibit(s, "Ding")
-                review.create_draft(
+                revision_store.create_draft(
                     s,
                     exhibit_id=ding.id,
                     kind="card",

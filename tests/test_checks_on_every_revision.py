@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from studio import exhibits, review, settings
+from studio import exhibits, review, revision_store, settings
 from studio.errors import StudioError
 from studio.ingest import import_file
 from studio.models import User
 from studio.passages import passages_of_source
 from studio.project import Project
-from studio.review import Provenance
+from studio.revision_store import Provenance
 from tests.makers import add_people
 
 FLAGGED = [
@@ -41,7 +41,7 @@ def _card(project: Project, tmp_path: Path, content: dict[str, str], checks: lis
     source_id, _, _ = import_file(project, label, exhibit_id=exhibit_id, actor="Lin")
     with project.session() as s:
         passage = passages_of_source(s, source_id)[0]
-        return review.create_draft(
+        return revision_store.create_draft(
             s,
             exhibit_id=exhibit_id,
             kind="card",
@@ -92,7 +92,7 @@ def test_leak_a_human_edit_is_checked_and_its_citations_validated_again(
     showed 'No problems found' while its [2] pointed at nothing."""
     rev = _card(project, tmp_path, {"title": "Ding", "body": "Cast in the late Shang dynasty at Anyang [1]."}, [])
     with project.session() as s:
-        edited = review.edit(
+        edited = revision_store.edit(
             s,
             rev.draft_id,
             {"title": "Ding", "body": "Cast in the late Shang dynasty at Anyang [2]. It weighs 12 kg."},
@@ -109,7 +109,7 @@ def test_leak_a_human_edit_is_checked_and_its_citations_validated_again(
 def test_leak_an_empty_draft_never_enters_the_queue(project: Project, people: dict[str, User]) -> None:
     """Leak: an empty draft (title only) entered the review queue."""
     with project.session() as s:
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s, exhibit_id=None, kind="card", language="en", content={"title": "Ding", "body": "  "}, created_by="Lin"
         )
         assert review.draft_status(s, rev.draft_id) == "incomplete"
@@ -119,7 +119,7 @@ def test_leak_an_empty_draft_never_enters_the_queue(project: Project, people: di
     with pytest.raises(StudioError, match="it has no body"), project.session() as s:
         review.approve(s, rev.stored_id, people["Morgan"], rev.sha256)
     with project.session() as s:
-        done = review.edit(s, rev.draft_id, {"title": "Ding", "body": "A bronze ding."}, people["Lin"])
+        done = revision_store.edit(s, rev.draft_id, {"title": "Ding", "body": "A bronze ding."}, people["Lin"])
         assert [r.id for _, r in review.pending_revisions(s)] == [done.id]
 
 

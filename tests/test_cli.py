@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from studio import review
+from studio import review, revision_store
 from studio.cli import main
 from studio.models import Draft, Source
 from studio.project import Project
@@ -265,11 +265,11 @@ def test_glossary_add_list_import(cli: Cli, tmp_path: Path) -> None:
 
 def _make_drafts(root: Path) -> tuple[review.Revision, review.Revision, review.Revision]:
     """Drafting is another engine's job; here drafts come from the core API, as the drafting service makes them."""
-    model = review.Provenance(
+    model = revision_store.Provenance(
         author_kind="model", engine="llama.cpp", model="qwen", template_id="card", template_version="1"
     )
     with Project.open(root) as project, project.session() as s:
-        a = review.create_draft(
+        a = revision_store.create_draft(
             s,
             exhibit_id=1,
             kind="card",
@@ -278,7 +278,7 @@ def _make_drafts(root: Path) -> tuple[review.Revision, review.Revision, review.R
             provenance=model,
             language="en",
         )
-        b = review.create_draft(
+        b = revision_store.create_draft(
             s,
             exhibit_id=1,
             kind="caption",
@@ -287,7 +287,7 @@ def _make_drafts(root: Path) -> tuple[review.Revision, review.Revision, review.R
             provenance=model,
             language="zh",
         )
-        c = review.create_draft(
+        c = revision_store.create_draft(
             s,
             exhibit_id=1,
             kind="alt_text",
@@ -434,7 +434,7 @@ def test_a_person_writes_and_edits_a_card_and_the_export_names_the_revision_to_a
     assert code == 0, err
     with Project.open(cli.root) as project, project.read() as s:
         draft = s.exec(select(Draft)).one()
-        first = review.latest_revision(s, draft.stored_id)
+        first = revision_store.latest_revision(s, draft.stored_id)
         assert first is not None and first.author_kind == "person" and first.created_by == "Lin"
         assert first.content == {
             "title": "Ritual cauldron",
@@ -446,7 +446,7 @@ def test_a_person_writes_and_edits_a_card_and_the_export_names_the_revision_to_a
     code, out, err = cli("card", "edit", str(draft.id), "--body", "A bronze ding for meat offerings.", user="Morgan")
     assert code == 0, err
     with Project.open(cli.root) as project, project.read() as s:
-        second = review.latest_revision(s, draft.stored_id)
+        second = revision_store.latest_revision(s, draft.stored_id)
         assert second is not None and second.number == 2 and second.created_by == "Morgan"
         assert second.content["body"] == "A bronze ding for meat offerings."
         assert second.content["title"] == "Ritual cauldron" and review.draft_status(s, draft.stored_id) == "pending"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from studio import review, users
+from studio import review, revision_store, users
 from studio.errors import EditConflict
 from studio.models import User
 from studio.project import Project
@@ -25,7 +25,7 @@ def two(any_project: Project) -> Iterator[tuple[Project, Project]]:
     """Lin's workstation and Sam's, on one project."""
     with any_project.session() as s:
         add_people(s, ("Morgan", "editor"), ("Sam", "editor"), ("Lin", "editor"), ("Ana", "curator"))
-        review.create_draft(s, exhibit_id=None, kind="card", content=CARD, created_by="Ana", language="en")
+        revision_store.create_draft(s, exhibit_id=None, kind="card", content=CARD, created_by="Ana", language="en")
     other = Project.open(any_project.root)
     try:
         yield any_project, other
@@ -40,14 +40,14 @@ def person(project: Project, name: str) -> User:
 
 def latest(project: Project, draft_id: int = 1) -> tuple[int, dict[str, str]]:
     with project.read() as s:
-        revision = review.latest_revision(s, draft_id)
+        revision = revision_store.latest_revision(s, draft_id)
         assert revision is not None
         return revision.stored_id, revision.content
 
 
 def save(project: Project, name: str, content: dict[str, str], based_on: int) -> int:
     with project.session() as s:
-        return review.edit(s, 1, content, person(project, name), based_on=based_on).stored_id
+        return revision_store.edit(s, 1, content, person(project, name), based_on=based_on).stored_id
 
 
 def test_a_save_over_a_newer_version_is_refused_and_says_who(two: tuple[Project, Project]) -> None:
@@ -66,7 +66,7 @@ def test_a_save_over_a_newer_version_is_refused_and_says_who(two: tuple[Project,
     lins = save(lin, "Lin", {**CARD, "body": "Sam's correction, and Lin's."}, based_on=sams)
     assert latest(sam) == (lins, {**CARD, "body": "Sam's correction, and Lin's."})
     with sam.read() as s:
-        chain = [(r.number, r.created_by, r.parent_id) for r in review.revisions(s, 1)]
+        chain = [(r.number, r.created_by, r.parent_id) for r in revision_store.revisions(s, 1)]
     assert chain == [(1, "Ana", None), (2, "Sam", seen_by_lin), (3, "Lin", sams)]
 
 
@@ -74,7 +74,7 @@ def test_a_review_of_a_version_someone_replaced_is_refused(two: tuple[Project, P
     morgan_desk, sam_desk = two
     reviewed, _ = latest(morgan_desk)
     with morgan_desk.read() as s:
-        sha = review.get_revision(s, reviewed).sha256
+        sha = revision_store.get_revision(s, reviewed).sha256
     sams = save(sam_desk, "Sam", {**CARD, "body": "Sam's correction."}, based_on=reviewed)
     morgan = person(morgan_desk, "Morgan")
     with (
@@ -127,7 +127,7 @@ def test_two_workstations_editing_and_reviewing_at_once_lose_nothing(two: tuple[
         t.join(timeout=120)
     assert not errors, errors
     with two[1].read() as s:
-        revisions = review.revisions(s, 1)
+        revisions = revision_store.revisions(s, 1)
     # Every save is a revision whose parent is the version its writer saw: nothing was written over unseen.
     assert len(revisions) == 1 + len(saved)
     parents = {r.stored_id: r.parent_id for r in revisions}

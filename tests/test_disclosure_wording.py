@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from studio import exhibits, review, settings
+from studio import exhibits, review, revision_store, settings
 from studio.errors import PermissionDenied, StudioError
 from studio.export import ExportOptions, export_package
 from studio.models import User
 from studio.project import Project
 from studio.provenance import CLAUSES
-from studio.review import Provenance
+from studio.revision_store import Provenance
 from tests.makers import add_people
 
 
@@ -90,7 +90,7 @@ def test_packages_and_the_kiosk_say_the_projects_wording(
             ]
         ):
             ex = exhibits.create_exhibit(s, f"Ding {n}", identifier=f"RMAA.{n}", actor="Lin")
-            rev = review.create_draft(
+            rev = revision_store.create_draft(
                 s,
                 exhibit_id=ex.id,
                 kind="card",
@@ -99,7 +99,7 @@ def test_packages_and_the_kiosk_say_the_projects_wording(
                 content=content,
                 provenance=Provenance(author_kind="model", engine="llama.cpp", model="smollm2-135m"),
             )
-            edited = review.edit(s, rev.draft_id, changed, people["Lin"])
+            edited = revision_store.edit(s, rev.draft_id, changed, people["Lin"])
             review.approve(s, edited.stored_id, people["Morgan"], edited.sha256, {f["kind"]: "" for f in edited.checks})
     folder = export_package(
         project, ExportOptions(kind="kiosk", languages=["en", "zh"], out_dir=tmp_path / "out", actor="Priya")

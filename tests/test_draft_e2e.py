@@ -14,7 +14,7 @@ import pytest
 
 from generators import model_files
 from generators.llm.settings import default_engine
-from studio import drafting, exhibits, review, settings, users
+from studio import drafting, exhibits, review, revision_store, settings, users
 from studio.ingest import import_paths
 from studio.project import Project
 from tests.makers import add_people
@@ -62,7 +62,7 @@ def test_smollm2_card_is_pending_with_provenance_and_injection_changes_nothing(t
     )
     assert tokens and not outcome.cached and len(outcome.candidates) == 2
     with project.read() as s:
-        rev = review.get_revision(s, outcome.revision_id)
+        rev = revision_store.get_revision(s, outcome.revision_id)
         assert rev.author_kind == "model" and rev.engine == default_engine() and rev.model == "smollm2-135m"
         assert rev.model_sha256 == model_files.get_spec("smollm2-135m").main_file.sha256
         assert rev.template_id == "card" and rev.template_version
@@ -120,7 +120,7 @@ def test_qwen_half_b_drafts_a_cited_card(tmp_path: Path) -> None:
     project = _project(tmp_path, "qwen2.5-coder-0.5b")
     outcome = drafting.draft(project, "RMAA.1987.014", "card", _lin(project), n=1)
     with project.read() as s:
-        rev = review.get_revision(s, outcome.revision_id)
+        rev = revision_store.get_revision(s, outcome.revision_id)
         assert rev.model == "qwen2.5-coder-0.5b" and review.draft_status(s, outcome.draft_id) == "pending"
         assert rev.content["title"].strip() and rev.content["body"].strip()
         assert all(isinstance(pid, int) for pid in rev.citations.values())
@@ -139,7 +139,7 @@ def test_smollm2_length_end_is_continued_with_a_project_template(tmp_path: Path)
     outcome = drafting.draft(project, "RMAA.1987.014", "summary", _lin(project), n=1)
     assert outcome.finish_reason == "length"
     with project.read() as s:
-        first = review.get_revision(s, outcome.revision_id)
+        first = revision_store.get_revision(s, outcome.revision_id)
         assert first.template_version == "1.2-short"
         assert first.params["template_origin"] == "project"
     streamed: list[str] = []
@@ -150,7 +150,7 @@ def test_smollm2_length_end_is_continued_with_a_project_template(tmp_path: Path)
         # Waiting for review, unless the tiny model still left a required part empty:
         # then it is "incomplete" and kept out of the queue (issue 10), for that reason only.
         status = review.draft_status(s, outcome.draft_id)
-        latest = review.latest_revision(s, outcome.draft_id)
+        latest = revision_store.latest_revision(s, outcome.draft_id)
         missing = review.missing_fields("summary", latest.content)
         assert status == ("incomplete" if missing else "pending"), (status, latest.content)
 

@@ -14,7 +14,7 @@ import pytest
 
 from generators.llm.base import CancelCheck, ChatMessage, Completion, GenerationParams, TokenSink
 from generators.llm.scripted import ScriptedModel
-from studio import drafting, exhibits, review, users
+from studio import drafting, exhibits, review, revision_store, users
 from studio.errors import StudioError
 from studio.ingest import import_paths
 from studio.jobs import Cancelled
@@ -103,7 +103,7 @@ def test_card_draft_is_pending_with_full_provenance(project: Project, tmp_path: 
     assert {i for i, _ in streamed} == {0, 1, 2}
     with project.read() as s:
         assert review.draft_status(s, outcome.draft_id) == "pending"
-        rev = review.get_revision(s, outcome.revision_id)
+        rev = revision_store.get_revision(s, outcome.revision_id)
         assert rev.author_kind == "model" and rev.created_by == "Lin"
         assert rev.engine == "scripted" and rev.model_sha256 == "0" * 64
         assert rev.template_id == "card" and rev.template_version == "1.5"
@@ -174,7 +174,7 @@ def test_pick_records_the_choice_and_feedback_export(project: Project, tmp_path:
     assert picked.content["title"] == "The Fu Yi ding" and picked.author_kind == "model"
     # One provenance builder: the pick keeps what the first revision recorded (issue 10).
     with project.read() as s:
-        first = review.revisions(s, outcome.draft_id)[0]
+        first = revision_store.revisions(s, outcome.draft_id)[0]
     made, kept = first.params, picked.params
     assert set(made) == set(kept) and kept["candidate"] == 1
     assert kept["template_origin"] == made["template_origin"] != ""
@@ -182,7 +182,7 @@ def test_pick_records_the_choice_and_feedback_export(project: Project, tmp_path:
     with project.session() as s:
         edited = dict(picked.content, title="The Fu Yi ding (Shang)")
         checks = drafting.proofread(project, outcome.draft_id, edited)
-        rev = review.edit(s, outcome.draft_id, edited, lin, checks=checks)
+        rev = revision_store.edit(s, outcome.draft_id, edited, lin, checks=checks)
     with project.session() as s:
         review.approve(s, rev.id, morgan, expected_sha256=rev.sha256)
     out = tmp_path / "feedback.jsonl"
@@ -213,7 +213,7 @@ def test_length_end_can_be_continued(project: Project, tmp_path: Path) -> None:
     outcome = drafting.draft(project, "RMAA.1987.014", "card", lin, n=1, model=model)
     assert outcome.finish_reason == "length"
     with project.read() as s:
-        assert "continue" in review.get_revision(s, outcome.revision_id).note
+        assert "continue" in revision_store.get_revision(s, outcome.revision_id).note
     longer = drafting.continue_draft(project, outcome.draft_id, lin, model=model)
     assert longer.content["image_caption"].endswith("and that is all [1].")
     assert longer.params["finish_reason"] == "stop"
@@ -264,7 +264,7 @@ def test_dropped_passages_are_reported(project: Project, tmp_path: Path) -> None
     outcome = drafting.draft(project, "RMAA.1987.014", "card", _user(project, "Lin"), n=1, model=model)
     assert "left out to fit" in outcome.dropped
     with project.read() as s:
-        rev = review.get_revision(s, outcome.revision_id)
+        rev = revision_store.get_revision(s, outcome.revision_id)
         assert "left out to fit" in rev.note
         assert rev.params["dropped_passages"]
 
@@ -280,8 +280,8 @@ def test_translation_is_marked_machine_translated(project: Project, tmp_path: Pa
     model = ScriptedModel(zh)
     outcome = drafting.draft(project, "RMAA.1987.014", "translation", lin, n=1, from_draft=card.draft_id, model=model)
     with project.read() as s:
-        rev = review.get_revision(s, outcome.revision_id)
-        draft = review.get_draft(s, outcome.draft_id)
+        rev = revision_store.get_revision(s, outcome.revision_id)
+        draft = revision_store.get_draft(s, outcome.draft_id)
         assert draft.language == "zh-Hans" and draft.kind == "translation"
         assert rev.content["machine_translated"] is True
         assert rev.content["title"] == "安阳礼器鼎"
@@ -339,7 +339,7 @@ def test_audio_card_drafts_from_transcript_passages_in_spoken_order(project: Pro
     assert "(audio_guide_en.wav 00:00-00:12) Welcome. In front of you stands a bronze ding" in user_prompt
     assert user_prompt.index("Welcome.") < user_prompt.index("Look at the three taotie masks")
     with project.read() as s:
-        assert review.get_draft(s, outcome.draft_id).kind == "audio_card"
+        assert revision_store.get_draft(s, outcome.draft_id).kind == "audio_card"
         assert review.draft_status(s, outcome.draft_id) == "pending"
 
 
@@ -364,7 +364,7 @@ def test_caption_and_alt_text_come_from_metadata_and_description(project: Projec
     assert "[1] (curator's description of the exhibit) Round bronze cauldron" in user_prompt
     assert "(metadata of ding.jpg) Image file ding.jpg; titled ding; 64 x 48 pixels" in user_prompt
     with project.read() as s:
-        rev = review.get_revision(s, outcome.revision_id)
+        rev = revision_store.get_revision(s, outcome.revision_id)
         assert rev.content == {
             "caption": "A bronze ding on three legs [1].",
             "alt_text": "Round bronze cauldron with two loop handles [1].",

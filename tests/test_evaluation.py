@@ -118,7 +118,7 @@ def test_small_real_evaluation_is_stored_and_compared(tmp_path: Path, capsys: py
 def test_history_redrafts_what_people_approved_and_compares_with_the_approved_text(tmp_path: Path) -> None:
     """The curators' approved drafts become test cases: a model that writes the
     approved text again scores 1.0 against it, one that writes something else less."""
-    from studio import drafting, exhibits, review, users
+    from studio import drafting, exhibits, review, revision_store, users
     from studio.ingest import import_paths
     from studio.project import Project
 
@@ -139,7 +139,7 @@ def test_history_redrafts_what_people_approved_and_compares_with_the_approved_te
         lin, morgan = users.get_user(s, "Lin"), users.get_user(s, "Morgan")
     outcome = drafting.draft(project, "GS.1", "card", lin, n=1, model=ScriptedModel(GOOD_GUI))
     with project.session() as s:
-        revision = review.get_revision(s, outcome.revision_id)
+        revision = revision_store.get_revision(s, outcome.revision_id)
         # The editor acknowledges each open flag (the scripted card names "Western Zhou",
         # which the label does not): approving over a flag is a recorded decision.
         acks = {str(flag["kind"]): "known to the curator" for flag in revision.checks}

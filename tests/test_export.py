@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import webvtt
 
-from studio import review
+from studio import revision_store
 from studio.cli import main as cli
 from studio.errors import StudioError
 from studio.export import ExportOptions, export_package, list_records, verify_package
@@ -63,7 +63,7 @@ def test_only_approved_revisions_reach_the_packages(fx: Fixture, packages: dict[
         ], kind
         reasons = {o["draft_id"]: o["reason"] for o in result.left_out}  # type: ignore[attr-defined]
         with fx.project.read() as s:  # named by the id `review approve` takes
-            pending_id = review.latest_revision(s, fx.drafts["bowl_zh_pending"]).id  # type: ignore[union-attr]
+            pending_id = revision_store.latest_revision(s, fx.drafts["bowl_zh_pending"]).id  # type: ignore[union-attr]
         assert (
             reasons[fx.drafts["bowl_zh_pending"]] == f"revision {pending_id} is pending review (version 1 of the draft)"
         )
@@ -193,12 +193,14 @@ def test_versions_and_diff_follow_what_changed(fx: Fixture, tmp_path: Path) -> N
     major, minor, patch = map(int, base.split("."))
     assert same.version == f"{major}.{minor}.{patch + 1}"  # type: ignore[attr-defined]
     with fx.project.read() as s:
-        pending = review.latest_revision(s, fx.drafts["bowl_zh_pending"])
+        pending = revision_store.latest_revision(s, fx.drafts["bowl_zh_pending"])
     approve(fx.project, fx.editor, pending.stored_id)  # type: ignore[union-attr]
     added = export()
     assert added.diff["added"] == ["rmaa-1992-031-71734e7ccb/card/zh"] and added.version == f"{major}.{minor + 1}.0"  # type: ignore[attr-defined]
     with fx.project.session() as s:
-        rev = review.edit(s, fx.drafts["bowl_en"], card("Lotus-petal bowl", "A celadon bowl, revised.", []), fx.curator)
+        rev = revision_store.edit(
+            s, fx.drafts["bowl_en"], card("Lotus-petal bowl", "A celadon bowl, revised.", []), fx.curator
+        )
     # The edit is pending, so the approved bowl text would leave the package: not without a yes.
     with pytest.raises(RemovalNeedsConfirmation, match="1 piece"):
         export()

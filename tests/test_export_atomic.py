@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from studio import exhibits, review
+from studio import exhibits, revision_store
 from studio.export import ExportOptions, export_package, list_records, verify_package
 from studio.models import Job
 from studio.project import Project
@@ -23,7 +23,7 @@ def _more_exhibits(project: Project, editor: object, count: int) -> None:
     with project.session() as s:
         for n in range(count):
             ex = exhibits.create_exhibit(s, f"Object {n}", identifier=f"TEST.{n:03d}")
-            rev = review.create_draft(
+            rev = revision_store.create_draft(
                 s,
                 exhibit_id=ex.id,
                 kind="card",

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studio import exhibits, review, users
+from studio import exhibits, review, revision_store, users
 from studio.export.content import collect
 from studio.project import Project
 
@@ -27,7 +27,7 @@ def test_only_latest_editor_approved_revisions_are_collected(actions: list[tuple
             curator = users.add_user(s, "Lin", "curator", editor)
             ex = exhibits.create_exhibit(s, "Vase")
             drafts = [
-                review.create_draft(
+                revision_store.create_draft(
                     s,
                     exhibit_id=ex.id,
                     kind="card",
@@ -40,11 +40,11 @@ def test_only_latest_editor_approved_revisions_are_collected(actions: list[tuple
         for step, (action, which) in enumerate(actions):
             draft_id = drafts[which]
             with project.session() as s:
-                latest = review.latest_revision(s, draft_id)
+                latest = revision_store.latest_revision(s, draft_id)
                 assert latest is not None
                 try:
                     if action == "edit":
-                        review.edit(s, draft_id, {"title": f"T{which}.{step}", "body": "b"}, curator)
+                        revision_store.edit(s, draft_id, {"title": f"T{which}.{step}", "body": "b"}, curator)
                     elif action == "approve":
                         review.approve(s, latest.stored_id, editor, latest.sha256)
                     elif action == "reject":
@@ -59,7 +59,7 @@ def test_only_latest_editor_approved_revisions_are_collected(actions: list[tuple
             items, omissions = collect(s, ["en", "zh", "fr"])
             exported = {r.draft_id: r for item in items for r in item.revisions}
             for draft_id in drafts:
-                latest = review.latest_revision(s, draft_id)
+                latest = revision_store.latest_revision(s, draft_id)
                 decision = review.latest_review(s, latest.stored_id)  # type: ignore[union-attr]
                 should = decision is not None and decision.decision == "approved" and decision.reviewer_role == "editor"
                 assert (draft_id in exported) == should
@@ -74,7 +74,7 @@ def test_script_tagged_languages_count_as_the_requested_language(tmp_path: Path)
         with project.session() as s:
             editor = users.add_user(s, "Morgan", "editor", admin=True)
             ex = exhibits.create_exhibit(s, "Vase")
-            zh = review.create_draft(
+            zh = revision_store.create_draft(
                 s,
                 exhibit_id=ex.id,
                 kind="card",
@@ -82,7 +82,7 @@ def test_script_tagged_languages_count_as_the_requested_language(tmp_path: Path)
                 created_by="Lin",
                 content={"title": "青瓷瓶", "body": "正文"},
             )
-            en_tr = review.create_draft(
+            en_tr = revision_store.create_draft(
                 s,
                 exhibit_id=ex.id,
                 kind="transcript",
@@ -90,7 +90,7 @@ def test_script_tagged_languages_count_as_the_requested_language(tmp_path: Path)
                 created_by="Lin",
                 content={"segments": [{"start": 0, "end": 1, "text": "Hello"}]},
             )
-            bare = review.create_draft(
+            bare = revision_store.create_draft(
                 s, exhibit_id=ex.id, kind="summary", language="", created_by="Lin", content={"short": "x"}
             )
             for rev in (zh, en_tr, bare):

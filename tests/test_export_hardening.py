@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from studio import exhibits, review
+from studio import exhibits, review, revision_store
 from studio.cli import main as cli
 from studio.errors import StudioError
 from studio.export import ExportOptions, export_package, list_records, verify_package
@@ -40,7 +40,7 @@ def _add_approved_cards(project: Project, editor: object, identifiers: list[str]
     with project.session() as s:
         for n, identifier in enumerate(identifiers):
             ex = exhibits.create_exhibit(s, f"Object {identifier}", identifier=identifier)
-            rev = review.create_draft(
+            rev = revision_store.create_draft(
                 s,
                 exhibit_id=ex.id,
                 kind="card",
@@ -212,7 +212,7 @@ def test_an_empty_or_content_removing_export_needs_a_confirmation(
     with fx.project.session() as s:  # both texts edited: nothing approved is left
         drafts = [d for d, _r, _st in review.list_drafts(s, kinds=["card"])]
         for d in drafts:
-            review.edit(s, d.stored_id, card("Changed", "Edited, waiting for review.", []), fx.curator)
+            revision_store.edit(s, d.stored_id, card("Changed", "Edited, waiting for review.", []), fx.curator)
     args = ["-p", str(fx.project.root), "-u", "Priya", "export", "kiosk", "--lang", "en", "--out", str(out)]
     capsys.readouterr()
     assert cli([*args, "--no-progress"]) == 1

@@ -16,7 +16,7 @@ from generators.facts.proposals import propose
 from generators.facts.types import PassageRef
 from generators.llm.base import LanguageModel
 from generators.llm.settings import EngineSettings, open_language_model
-from studio import exhibits, facts, ingest, review
+from studio import exhibits, facts, ingest, review, revision_store
 from studio.project import Project
 from tests.makers import add_people, project  # noqa: F401  (fixture)
 
@@ -95,7 +95,7 @@ def test_a_card_composed_by_the_small_model_cites_only_the_approved_facts(
     approved = {r.draft_id for r in sheet}
     assert {f["fact"] for f in outcome.facts} <= approved
     with project.read() as s:
-        revision = review.get_revision(s, outcome.revision_id)
+        revision = revision_store.get_revision(s, outcome.revision_id)
         assert review.draft_status(s, outcome.draft_id) == "pending"
         assert set(revision.citations) <= {str(n) for n in offered}
         from generators.citations import cited_numbers

@@ -13,7 +13,19 @@ import pytest
 
 from generators.llm.base import ChatMessage, GenerationParams
 from generators.llm.scripted import ScriptedModel
-from studio import exhibits, facts, glossary, ingest, review, screening, settings, sources, staleness, users
+from studio import (
+    exhibits,
+    facts,
+    glossary,
+    ingest,
+    review,
+    revision_store,
+    screening,
+    settings,
+    sources,
+    staleness,
+    users,
+)
 from studio.errors import PermissionDenied, StudioError
 from studio.models import User
 from studio.project import Project
@@ -158,7 +170,7 @@ def test_an_edited_fact_stays_tied_to_its_passage_and_is_flagged_when_it_leaves_
         (flag,) = off.checks
         assert flag["kind"] == "leaves_passage" and "80" in flag["message"] and "gilded" in flag["message"]
         # Still tied to the passage its span quotes: the same grounds as the fact it corrects.
-        assert off.grounds["passages"] and off.grounds == review.revisions(s, height.draft_id)[0].grounds
+        assert off.grounds["passages"] and off.grounds == revision_store.revisions(s, height.draft_id)[0].grounds
     after = {r.draft_id: r for r in _sheet(project, ding)}
     assert after[height.draft_id].flags and after[height.draft_id].status == "pending"
     # The catalogue is corrected: the edited fact goes stale, and the sheet has the passage's old and new text.
@@ -228,7 +240,7 @@ def test_a_composed_card_cites_only_approved_facts_for_visitors(
     cited_ids = {f["fact"] for f in outcome.facts}
     assert cited_ids <= {r.draft_id for r in usable} and rites.draft_id in cited_ids
     with project.read() as s:
-        revision = review.get_revision(s, outcome.revision_id)
+        revision = revision_store.get_revision(s, outcome.revision_id)
         content = revision.content
         rites_n = next(f["n"] for f in outcome.facts if f["fact"] == rites.draft_id)
         assert f"This cauldron was used in rites. [{rites_n}]" in content["body"]
@@ -248,7 +260,7 @@ def test_a_composed_card_cites_only_approved_facts_for_visitors(
             for f in outcome.facts
             if f["n"] in outcome.used
         )
-        assert all(review.get_draft(s, r.draft_id).kind == "fact" for r in _sheet(project, ding))
+        assert all(revision_store.get_draft(s, r.draft_id).kind == "fact" for r in _sheet(project, ding))
         assert review.draft_status(s, outcome.draft_id) == "pending"  # an editor still reviews it
         assert facts.composed_from(revision) == outcome.facts
         # Every [n] points at a fact, and through its span at a passage.
@@ -294,7 +306,7 @@ def test_a_source_edit_makes_its_facts_and_the_text_composed_from_them_stale(
     assert after[height.draft_id].stale and not after[height.draft_id].usable
     assert height.draft_id in {f["fact"] for f in outcome.facts}
     with project.read() as s:
-        card = review.get_revision(s, outcome.revision_id)
+        card = revision_store.get_revision(s, outcome.revision_id)
         assert {c.why for c in staleness.stale(s, card)} >= {"replaced"}
         assert outcome.draft_id not in [i.draft.id for i in review.approved_for_export(s, [ding])]
 
@@ -316,7 +328,7 @@ def test_an_edited_or_rejected_fact_makes_the_composed_text_stale(
         first = outcome.facts[0]["fact"]
         facts.reject(s, first, people["Ada"], "wrong")
     with project.read() as s:
-        changes = staleness.stale(s, review.get_revision(s, outcome.revision_id))
+        changes = staleness.stale(s, revision_store.get_revision(s, outcome.revision_id))
         assert [c.why for c in changes] == ["fact"] and "no longer the approved fact" in changes[0].describe()
         assert outcome.draft_id not in [i.draft.id for i in review.approved_for_export(s, [ding])]
 

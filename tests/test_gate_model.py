@@ -21,13 +21,13 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from studio import exhibits, review, settings, sources
+from studio import exhibits, review, revision_store, settings, sources
 from studio.errors import StudioError
 from studio.export.content import collect
 from studio.ingest import import_file, replace_file
 from studio.passages import passages_of_source
 from studio.project import Project
-from studio.review import Provenance
+from studio.revision_store import Provenance
 from tests.makers import add_people
 
 NAMES = {"Morgan": "editor", "Sam": "editor", "Lin": "curator"}
@@ -199,7 +199,7 @@ class GateWithSources(RuleBasedStateMachine):
             grounds = (lineage, self.ident[lineage], len(self.versions[lineage]) - 1)
         with self.project.session() as s:
             exhibit = exhibits.create_exhibit(s, f"Exhibit {word(n)}", identifier=f"EX.{n}", actor="Lin")
-            rev = review.create_draft(
+            rev = revision_store.create_draft(
                 s,
                 exhibit_id=exhibit.id,
                 kind="card",
@@ -227,7 +227,7 @@ class GateWithSources(RuleBasedStateMachine):
         cites = previous.grounds is not None
         content = {"title": f"Card {word(n)}", "body": f"{PASSAGE} [1]." if cites else f"{PASSAGE}."}
         with self.project.session() as s:
-            rev = review.edit(s, draft, content, self.people[by])
+            rev = revision_store.edit(s, draft, content, self.people[by])
         flags: set[str] = set()
         if previous.grounds is not None:
             lineage, _ident, row = previous.grounds
@@ -300,7 +300,7 @@ class GateWithSources(RuleBasedStateMachine):
         with self.project.session() as s:
             exhibits.update_exhibit(s, self.main_exhibit, "Lin", description=text)
             if self.record:  # once submitted, every edit of a public field is a new pending revision
-                latest = review.latest_revision(s, exhibits.record_draft(s, self.main_exhibit).stored_id)  # type: ignore[union-attr]
+                latest = revision_store.latest_revision(s, exhibits.record_draft(s, self.main_exhibit).stored_id)  # type: ignore[union-attr]
                 self.record.append((latest.stored_id, latest.sha256, text, "Lin", []))  # type: ignore[union-attr]
         self.description = text
 

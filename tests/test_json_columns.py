@@ -23,7 +23,7 @@ from generators.drafting.grounding import GlossaryEntry, SourcePassage
 from generators.drafting.prompts import load_template
 from generators.llm.scripted import ScriptedModel
 from generators.llm.settings import EngineSettings
-from studio import audit, review, settings
+from studio import audit, revision_store, settings
 from studio.drafting.record import StoredGrounding, request_columns, stored_limits, stored_messages, stored_settings
 from studio.errors import IntegrityError
 from studio.export.record import ExportRecord
@@ -46,7 +46,7 @@ from studio.models import (
 )
 from studio.project import Project
 from studio.publishing import PublishReservation
-from studio.review import Provenance
+from studio.revision_store import Provenance
 from tests import db_access
 
 A_DICT = {"zh": "鼎 — é", "a": [1, 2.5, None, True], "m": {"y": 1, "b": "x"}, "1": 2}
@@ -95,7 +95,7 @@ def test_each_column_writes_the_text_it_always_wrote(attribute: Any, options: di
 def test_revision_content_is_stored_canonically_and_hashed_as_stored(any_project: Project) -> None:
     content = {"title": "鼎", "body": "A bronze [1].", "key_facts": ["Shang"]}
     with any_project.session() as s:
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s,
             exhibit_id=None,
             kind="card",
@@ -110,7 +110,7 @@ def test_revision_content_is_stored_canonically_and_hashed_as_stored(any_project
             select(Revision, stored_text(Revision.content), stored_text(Revision.params)).where(Revision.id == rid)
         ).one()
         assert text == '{"body":"A bronze [1].","key_facts":["Shang"],"title":"鼎"}'
-        assert review.content_sha256(text) == stored.sha256
+        assert revision_store.content_sha256(text) == stored.sha256
         assert stored.content == {"title": "鼎", "body": "A bronze [1].", "key_facts": ["Shang"]}
         assert stored.params == {"path": str(any_project.root), "t": 0.2}  # default=str, as ever
         assert json.loads(params) == stored.params
@@ -121,7 +121,7 @@ def test_changing_a_read_value_in_place_writes_nothing(any_project: Project) -> 
     and nothing changes a row but assigning its attribute."""
     project = any_project
     with project.session() as s:
-        rev = review.create_draft(s, exhibit_id=None, kind="card", content={"title": "Ding"}, created_by="Lin")
+        rev = revision_store.create_draft(s, exhibit_id=None, kind="card", content={"title": "Ding"}, created_by="Lin")
         rid = rev.stored_id
     with project.session() as s:  # commits: an UPDATE would be refused by the revisions' trigger
         stored = s.get(Revision, rid)
@@ -132,7 +132,7 @@ def test_changing_a_read_value_in_place_writes_nothing(any_project: Project) -> 
     with project.read() as s:
         again = s.get(Revision, rid)
         assert again is not None and again.content == {"title": "Ding"} and again.checks == []
-        assert review.content_intact(again)
+        assert revision_store.content_intact(again)
     with project.session() as s:
         term = GlossaryTerm(term="ding", preferred="dǐng", variants=["ting"])
         s.add(term)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from studio import review
+from studio import revision_store
 from studio.errors import StudioError
 from studio.export import ExportOptions, export_package
 from studio.ingest import import_paths
@@ -423,13 +423,13 @@ def test_axe_core_finds_no_violations_in_the_chinese_audio_guide_and_its_transcr
     import_paths(fx.project, [guide], exhibit_id=fx.exhibits["ding"], actor="Lin")
     with fx.project.session() as s:
         sound = next(a for a in list_sources(s, fx.exhibits["ding"], "audio") if a.filename == "guide_zh.wav")
-        zh = review.create_draft(
+        zh = revision_store.create_draft(
             s,
             exhibit_id=fx.exhibits["ding"],
             kind="transcript",
             language="zh",
             created_by="Lin",
-            provenance=review.Provenance(author_kind="model", engine="faster-whisper", model="base"),
+            provenance=revision_store.Provenance(author_kind="model", engine="faster-whisper", model="base"),
             source_id=sound.id,
             content={
                 "segments": [

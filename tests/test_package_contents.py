@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from studio import exhibits, review, sources
+from studio import exhibits, review, revision_store, sources
 from studio.export import ExportOptions, export_package
 from studio.ingest import import_file
 from studio.models import User
 from studio.passages import passages_of_source
 from studio.project import Project
-from studio.review import Provenance
+from studio.revision_store import Provenance
 from tests.makers import add_people
 
 SECRET = "INTERNAL: insurance value 2.4 million"
@@ -49,7 +49,7 @@ def _exhibit_with_card(project: Project, tmp_path: Path, people: dict[str, User]
         if report:
             sources.set_visibility(s, cited["2"], "internal", "Lin")
         citations = {n: passages_of_source(s, sid)[0].stored_id for n, sid in cited.items()}
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s,
             exhibit_id=exhibit_id,
             kind="card",
@@ -103,7 +103,7 @@ def test_leak_an_edited_description_never_ships_unreviewed(
     assert record["reason"].startswith("exhibit record (title, description, rights…) left out: edited after approval")
     # Once an editor approves the new record, it ships (and only then).
     with project.session() as s:
-        latest = review.latest_revision(s, exhibits.record_draft(s, exhibit_id).stored_id)  # type: ignore[union-attr]
+        latest = revision_store.latest_revision(s, exhibits.record_draft(s, exhibit_id).stored_id)  # type: ignore[union-attr]
         assert latest is not None and latest.content["description"] == SECRET
         review.approve(s, latest.stored_id, people["Morgan"], latest.sha256)
     assert SECRET in _everything(_export(project, tmp_path, "1.2.0"))
@@ -140,7 +140,7 @@ def test_a_record_never_submitted_leaves_out_the_exhibit_fields(
 ) -> None:
     with project.session() as s:
         ex = exhibits.create_exhibit(s, "Bowl", identifier="RMAA.2", description=SECRET, rights="in copyright")
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s,
             exhibit_id=ex.id,
             kind="card",
@@ -163,7 +163,7 @@ def test_leak_a_lightly_edited_model_card_still_says_ai_drafted_and_who_edited(
 
     with project.session() as s:
         ex = exhibits.create_exhibit(s, "Ding", identifier="RMAA.3", actor="Lin")
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s,
             exhibit_id=ex.id,
             kind="card",
@@ -174,7 +174,9 @@ def test_leak_a_lightly_edited_model_card_still_says_ai_drafted_and_who_edited(
                 author_kind="model", engine="llama.cpp", model="qwen2.5-1.5b", params={"candidate": 1}
             ),
         )
-        edited = review.edit(s, rev.draft_id, {"title": "青铜鼎", "body": "这件青铜鼎铸造于商代晚期，"}, people["Lin"])
+        edited = revision_store.edit(
+            s, rev.draft_id, {"title": "青铜鼎", "body": "这件青铜鼎铸造于商代晚期，"}, people["Lin"]
+        )
         review.approve(s, edited.stored_id, people["Morgan"], edited.sha256, {f["kind"]: "" for f in edited.checks})
     folder = export_package(
         project, ExportOptions(kind="kiosk", languages=["zh"], out_dir=tmp_path / "out", actor="Priya")

@@ -18,7 +18,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlmodel import SQLModel, select
 
 import studio
-from studio import migrations, review, search
+from studio import migrations, review, revision_store, search
 from studio.errors import IntegrityError, StudioError
 from studio.migrations import Migration
 from studio.models import Exhibit, Job
@@ -138,8 +138,8 @@ def _make_v1_project(root: Path) -> None:
     conn = raw(root / DB_NAME)
     assert migrations.migrate(conn, target=1) == [1]
     now = "2024-01-01T00:00:00.000000+00:00"
-    content = review.canonical_json({"title": "Ding", "body": "A Shang bronze ding."})
-    sha = review.content_sha256(content)
+    content = revision_store.canonical_json({"title": "Ding", "body": "A Shang bronze ding."})
+    sha = revision_store.content_sha256(content)
     conn.executescript(
         f"""
         INSERT INTO users VALUES (1, 'Morgan', 'editor', '{now}'), (2, 'Lin', 'curator', '{now}');

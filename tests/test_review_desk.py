@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from studio import audit, review, review_desk, settings
+from studio import audit, review, review_desk, revision_store, settings
 from studio.draft_text import field_text, field_value, is_text_content, plain_text, text_fields
 from studio.errors import EditConflict, PermissionDenied
 from studio.models import Review, SourceKind, User
 from studio.passages import passages_of_exhibit
 from studio.project import Project
-from studio.review import Provenance
+from studio.revision_store import Provenance
 from studio.samples import build_sample
 from tests.makers import add_people
 
@@ -49,10 +49,10 @@ def test_an_item_shows_its_cited_passage_the_picture_and_the_model_text_to_compa
         passage = passages_of_exhibit(s, DING)[0]
     model = Provenance(author_kind="model", engine="llama.cpp", model="smollm2-135m", citations={"1": passage.id})
     with sample.session() as s:
-        first = review.create_draft(
+        first = revision_store.create_draft(
             s, exhibit_id=DING, kind="card", content=CARD, created_by="Lin", provenance=model, language="en"
         )
-        review.edit(s, first.draft_id, dict(CARD, title="Ritual ding"), _user(sample, "Lin"))
+        revision_store.edit(s, first.draft_id, dict(CARD, title="Ritual ding"), _user(sample, "Lin"))
 
     item = review_desk.load_item(sample, first.draft_id)
 
@@ -67,7 +67,9 @@ def test_an_item_shows_its_cited_passage_the_picture_and_the_model_text_to_compa
 
 def test_a_draft_that_cites_nothing_shows_the_exhibits_own_passages(sample: Project) -> None:
     with sample.session() as s:
-        rev = review.create_draft(s, exhibit_id=DING, kind="card", content=CARD, created_by="Lin", language="en")
+        rev = revision_store.create_draft(
+            s, exhibit_id=DING, kind="card", content=CARD, created_by="Lin", language="en"
+        )
     item = review_desk.load_item(sample, rev.draft_id)
     assert item.passages == {} and item.model_revision is None
     assert 0 < len(item.exhibit_passages) <= review_desk.CONTEXT_PASSAGES
@@ -81,7 +83,7 @@ def test_a_transcript_brings_its_recording_to_listen_to(sample: Project) -> None
         recording = next(x for x in sources.list_sources(s, DING) if x.kind == SourceKind.AUDIO)
     segments = {"segments": [{"start": 0.0, "end": 2.0, "text": "This ding held food."}]}
     with sample.session() as s:
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s, exhibit_id=DING, kind="transcript", content=segments, created_by="Lin", source_id=recording.id
         )
     item = review_desk.load_item(sample, rev.draft_id)
@@ -99,7 +101,9 @@ def desk(any_project: Project) -> Project:
 
 def _draft(project: Project) -> review.Revision:
     with project.session() as s:
-        return review.create_draft(s, exhibit_id=None, kind="card", content=CARD, created_by="Lin", language="en")
+        return revision_store.create_draft(
+            s, exhibit_id=None, kind="card", content=CARD, created_by="Lin", language="en"
+        )
 
 
 def test_save_edit_and_approve_is_one_step(desk: Project) -> None:
@@ -109,7 +113,7 @@ def test_save_edit_and_approve_is_one_step(desk: Project) -> None:
         outcome = review_desk.save_edit_and_approve(s, rev.draft_id, edited, _user(desk, "Sam"), based_on=rev.stored_id)
     assert outcome.refusal is None and outcome.review is not None
     with desk.read() as s:
-        latest = review.latest_revision(s, rev.draft_id)
+        latest = revision_store.latest_revision(s, rev.draft_id)
         assert latest is not None and latest.id == outcome.revision.id and latest.created_by == "Sam"
         assert latest.note == review_desk.EDIT_NOTE
         assert review.draft_status(s, rev.draft_id) == "approved"
@@ -131,7 +135,7 @@ def test_a_refused_approval_keeps_the_edit_waiting_for_another_editor(desk: Proj
     assert isinstance(outcome.refusal, PermissionDenied) and "four-eyes" in str(outcome.refusal)
     assert outcome.review is None
     with desk.read() as s:
-        latest = review.latest_revision(s, rev.draft_id)
+        latest = revision_store.latest_revision(s, rev.draft_id)
         assert latest is not None and latest.created_by == "Morgan" and latest.content["body"] == "A bronze ding."
         assert review.draft_status(s, rev.draft_id) == "pending"
         assert list(s.exec(select(Review))) == []  # the refused approval left no row
@@ -145,13 +149,15 @@ def test_a_refused_approval_keeps_the_edit_waiting_for_another_editor(desk: Proj
 def test_an_edit_over_a_newer_version_writes_nothing(desk: Project) -> None:
     rev = _draft(desk)
     with desk.session() as s:
-        review.edit(s, rev.draft_id, dict(CARD, title="Lin's title"), _user(desk, "Lin"), based_on=rev.stored_id)
+        revision_store.edit(
+            s, rev.draft_id, dict(CARD, title="Lin's title"), _user(desk, "Lin"), based_on=rev.stored_id
+        )
     with pytest.raises(EditConflict), desk.session() as s:
         review_desk.save_edit_and_approve(
             s, rev.draft_id, dict(CARD, title="Sam's title"), _user(desk, "Sam"), based_on=rev.stored_id
         )
     with desk.read() as s:
-        assert [r.content["title"] for r in review.revisions(s, rev.draft_id)] == ["Ding", "Lin's title"]
+        assert [r.content["title"] for r in revision_store.revisions(s, rev.draft_id)] == ["Ding", "Lin's title"]
         assert review.draft_status(s, rev.draft_id) == "pending"
 
 

@@ -14,11 +14,11 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlmodel import select
 
-from studio import audit, review, settings
+from studio import audit, review, revision_store, settings
 from studio.errors import IntegrityError, PermissionDenied, StudioError
 from studio.models import AuditEntry, Review, Revision, User
 from studio.project import Project
-from studio.review import Provenance
+from studio.revision_store import Provenance
 from tests import db_access
 from tests.makers import add_people
 
@@ -51,7 +51,7 @@ def new_draft(
     project: Project, content: dict[str, str] = CARD, by: str = "Lin", provenance: Provenance = MODEL
 ) -> Revision:
     with project.session() as s:
-        return review.create_draft(
+        return revision_store.create_draft(
             s, exhibit_id=None, kind="card", content=content, created_by=by, provenance=provenance, language="en"
         )
 
@@ -80,8 +80,10 @@ def test_a_draft_starts_pending_with_its_provenance(project: Project, people: di
     with project.read() as s:
         assert review.draft_status(s, rev.draft_id) == "pending"
         assert [r.id for _, r in review.pending_revisions(s)] == [rev.id]
-        stored = review.get_revision(s, rev.stored_id)
-    assert stored.content == CARD and stored.sha256 == review.content_sha256(review.canonical_json(CARD))
+        stored = revision_store.get_revision(s, rev.stored_id)
+    assert stored.content == CARD and stored.sha256 == revision_store.content_sha256(
+        revision_store.canonical_json(CARD)
+    )
     assert (stored.author_kind, stored.engine, stored.model, stored.template_version) == (
         "model",
         "llama.cpp",
@@ -185,7 +187,7 @@ def test_a_role_taken_away_counts_at_once(project: Project, people: dict[str, Us
 def test_four_eyes_forbids_approving_your_own_revision(project: Project, people: dict[str, User]) -> None:
     with project.session() as s:
         settings.put(s, "four_eyes", True, "Morgan")
-    own = new_draft(project, by="Morgan", provenance=review.PERSON)
+    own = new_draft(project, by="Morgan", provenance=revision_store.PERSON)
     asked = new_draft(project, {"title": "Bowl", "body": "A bowl."}, by="Morgan")  # Morgan asked the model for it
     for rev in (own, asked):
         with pytest.raises(PermissionDenied, match="four-eyes rule: Morgan wrote or requested"), project.session() as s:
@@ -198,7 +200,7 @@ def test_four_eyes_forbids_approving_your_own_revision(project: Project, people:
 
 
 def test_without_four_eyes_an_editor_may_approve_their_own(project: Project, people: dict[str, User]) -> None:
-    rev = new_draft(project, by="Morgan", provenance=review.PERSON)
+    rev = new_draft(project, by="Morgan", provenance=revision_store.PERSON)
     with project.session() as s:
         review.approve(s, rev.stored_id, people["Morgan"])
     assert exported(project) == [rev.id]
@@ -211,7 +213,7 @@ def test_edit_after_approval_is_pending_and_kept_out(project: Project, people: d
     assert exported(project) == [rev1.id]
     edited = {**CARD, "body": "A Shang bronze ding; its belly bears a taotie mask [1]."}
     with project.session() as s:
-        rev2 = review.edit(s, rev1.draft_id, edited, people["Lin"], note="tightened")
+        rev2 = revision_store.edit(s, rev1.draft_id, edited, people["Lin"], note="tightened")
     assert (rev2.number, rev2.parent_id, rev2.author_kind, rev2.created_by) == (2, rev1.id, "person", "Lin")
     # Passage 7 was never in this project: the edit's [1] names nothing, and the checks say so
     # (an edit no longer keeps a citation map that points at nothing).
@@ -233,13 +235,13 @@ def test_edit_after_approval_is_pending_and_kept_out(project: Project, people: d
 def test_a_producer_cannot_edit(project: Project, people: dict[str, User]) -> None:
     rev = new_draft(project)
     with pytest.raises(PermissionDenied, match="Priya is a producer"), project.session() as s:
-        review.edit(s, rev.draft_id, {"title": "x"}, people["Priya"])
+        revision_store.edit(s, rev.draft_id, {"title": "x"}, people["Priya"])
 
 
 def test_a_superseded_revision_cannot_be_decided(project: Project, people: dict[str, User]) -> None:
     rev1 = new_draft(project)
     with project.session() as s:
-        rev2 = review.add_revision(
+        rev2 = revision_store.add_revision(
             s, rev1.draft_id, {"title": "Ding", "body": "regenerated"}, created_by="Lin", provenance=MODEL
         )
     with (
@@ -260,20 +262,22 @@ def test_approval_is_bound_to_the_hash_the_editor_saw(project: Project, people: 
 
 
 def test_the_same_content_always_has_the_same_hash() -> None:
-    a = review.canonical_json({"title": "鼎", "body": "x", "n": [1, 2]})
-    b = review.canonical_json({"n": [1, 2], "body": "x", "title": "鼎"})
+    a = revision_store.canonical_json({"title": "鼎", "body": "x", "n": [1, 2]})
+    b = revision_store.canonical_json({"n": [1, 2], "body": "x", "title": "鼎"})
     assert a == b == '{"body":"x","n":[1,2],"title":"鼎"}'
-    assert review.content_sha256(a) == review.content_sha256(b)
+    assert revision_store.content_sha256(a) == revision_store.content_sha256(b)
 
 
 def test_unknown_draft_kind_or_anonymous_revision_is_refused(project: Project, people: dict[str, User]) -> None:
     with pytest.raises(StudioError, match="not a draft kind"), project.session() as s:
-        review.create_draft(s, exhibit_id=None, kind="Card; DROP", content=CARD, created_by="Lin")
+        revision_store.create_draft(s, exhibit_id=None, kind="Card; DROP", content=CARD, created_by="Lin")
     rev = new_draft(project)
     with pytest.raises(StudioError, match="must name the person"), project.session() as s:
-        review.add_revision(s, rev.draft_id, CARD, created_by="", provenance=MODEL)
+        revision_store.add_revision(s, rev.draft_id, CARD, created_by="", provenance=MODEL)
     with pytest.raises(StudioError, match="unknown author kind"), project.session() as s:
-        review.add_revision(s, rev.draft_id, CARD, created_by="Lin", provenance=Provenance(author_kind="system"))
+        revision_store.add_revision(
+            s, rev.draft_id, CARD, created_by="Lin", provenance=Provenance(author_kind="system")
+        )
 
 
 # ------------------------------------------------------------------ tampering
@@ -283,7 +287,7 @@ def test_content_changed_by_hand_after_approval_is_excluded_and_reported(
     rev = new_draft(project)
     with project.session() as s:
         review.approve(s, rev.stored_id, people["Morgan"])
-    forged = review.canonical_json({**CARD, "body": "Buy tickets at the shop!"})
+    forged = revision_store.canonical_json({**CARD, "body": "Buy tickets at the shop!"})
     hand_edit(project, "UPDATE revisions SET content_json = ? WHERE id = ?", forged, rev.id)
     assert exported(project) == []
     assert left_out(project)[rev.draft_id] == "content was altered after approval (hash mismatch)"
@@ -299,12 +303,12 @@ def test_content_and_hash_changed_together_are_still_excluded(project: Project, 
     rev = new_draft(project)
     with project.session() as s:
         review.approve(s, rev.stored_id, people["Morgan"])
-    forged = review.canonical_json({**CARD, "body": "Forged, with a matching hash."})
+    forged = revision_store.canonical_json({**CARD, "body": "Forged, with a matching hash."})
     hand_edit(
         project,
         "UPDATE revisions SET content_json = ?, sha256 = ? WHERE id = ?",
         forged,
-        review.content_sha256(forged),
+        revision_store.content_sha256(forged),
         rev.id,
     )
     assert exported(project) == []
@@ -427,13 +431,13 @@ class ReviewGate(RuleBasedStateMachine):
     @rule(target=drafts, by=st.sampled_from(sorted(NAMES)), model=st.booleans())
     def create(self, by: str, model: bool) -> int:
         with self.project.session() as s:
-            rev = review.create_draft(
+            rev = revision_store.create_draft(
                 s,
                 exhibit_id=None,
                 kind="card",
                 content=self._content(),
                 created_by=by,
-                provenance=MODEL if model else review.PERSON,
+                provenance=MODEL if model else revision_store.PERSON,
             )
         self._record(rev.draft_id, rev)
         return rev.draft_id
@@ -441,17 +445,17 @@ class ReviewGate(RuleBasedStateMachine):
     @rule(draft=drafts, by=st.sampled_from(sorted(NAMES)))
     def model_revision(self, draft: int, by: str) -> None:
         with self.project.session() as s:
-            rev = review.add_revision(s, draft, self._content(), created_by=by, provenance=MODEL)
+            rev = revision_store.add_revision(s, draft, self._content(), created_by=by, provenance=MODEL)
         self._record(draft, rev)
 
     @rule(draft=drafts, by=st.sampled_from(sorted(NAMES)))
     def person_edit(self, draft: int, by: str) -> None:
         if NAMES[by] == "producer":
             with pytest.raises(PermissionDenied), self.project.session() as s:
-                review.edit(s, draft, self._content(), self.people[by])
+                revision_store.edit(s, draft, self._content(), self.people[by])
             return
         with self.project.session() as s:
-            rev = review.edit(s, draft, self._content(), self.people[by])
+            rev = revision_store.edit(s, draft, self._content(), self.people[by])
         self._record(draft, rev)
 
     @rule(
@@ -534,9 +538,9 @@ def test_an_edit_is_credited_to_the_stored_person_only(project: Project, people:
             pytest.raises(PermissionDenied, match="only a person registered in this project can edit"),
             project.session() as s,
         ):
-            review.edit(s, rev.draft_id, {"title": "x"}, impostor)
+            revision_store.edit(s, rev.draft_id, {"title": "x"}, impostor)
     with project.session() as s:
-        edited = review.edit(s, rev.draft_id, {"title": "y"}, people["Sam"])
+        edited = revision_store.edit(s, rev.draft_id, {"title": "y"}, people["Sam"])
     assert edited.created_by == "Sam"
 
 
@@ -559,12 +563,12 @@ def test_the_queue_in_one_query_is_what_the_statuses_say(project: Project, peopl
     decided = new_draft(project)
     incomplete = new_draft(project, content={"title": "Only a title", "body": ""})
     with project.session() as s:
-        review.edit(s, edited.draft_id, dict(CARD, body="Edited [1]."), people["Sam"])
+        revision_store.edit(s, edited.draft_id, dict(CARD, body="Edited [1]."), people["Sam"])
         review.request_changes(s, decided.stored_id, people["Morgan"], "say which dynasty")
     with project.read() as s:
         queue = [(d.id, r.id) for d, r in review.pending_revisions(s)]
         expected = [(d.id, r.id) for d, r, state in review.list_drafts(s, status="pending") if r is not None]
-        latest_of_edited = review.latest_revision(s, edited.draft_id)
+        latest_of_edited = revision_store.latest_revision(s, edited.draft_id)
     assert queue == expected
     assert [d for d, _ in queue] == [pending_one.draft_id, edited.draft_id]
     assert latest_of_edited is not None and (edited.draft_id, latest_of_edited.id) in queue

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text as sql
 
-from studio import exhibits, review, sources, staleness
+from studio import exhibits, review, revision_store, sources, staleness
 from studio.errors import StudioError
 from studio.export.content import collect
 from studio.ingest import import_file
 from studio.models import User
 from studio.passages import passages_of_source
 from studio.project import Project
-from studio.review import Provenance
+from studio.revision_store import Provenance
 from tests.makers import add_people, make_audio
 
 
@@ -60,7 +60,7 @@ def approved_card(
     with project.session() as s:
         source_passages = [p for p in passages_of_source(s, _label_id(s)) if p.origin == "source"]
         cited = source_passages[passage_index]
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s,
             exhibit_id=exhibit_id,
             kind=kind,
@@ -105,10 +105,10 @@ def test_a_correction_makes_what_cited_the_changed_passage_stale_and_keeps_the_r
     assert (done.number, done.changed, done.kept, done.added) == (2, 1, 1, 1)
 
     with project.read() as s:
-        [change] = staleness.stale(s, review.get_revision(s, on_first.stored_id))
+        [change] = staleness.stale(s, revision_store.get_revision(s, on_first.stored_id))
         assert change.why == "edited" and change.describe() == "passage [1]: its text was edited"
         assert "[-1200-] {+1250+}" in change.diff()
-        assert staleness.stale(s, review.get_revision(s, on_second.stored_id)) == []
+        assert staleness.stale(s, revision_store.get_revision(s, on_second.stored_id)) == []
         assert review.draft_status(s, on_second.draft_id) == "approved"
     exported, reasons = exported_and_reasons(project)
     assert on_first.draft_id not in exported  # the stale card leaves no package

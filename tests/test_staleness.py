@@ -8,14 +8,14 @@ import pytest
 from sqlmodel import select
 
 from generators.transcription import Segment, TranscriptionResult
-from studio import exhibits, review, sources, staleness, transcripts
+from studio import exhibits, review, revision_store, sources, staleness, transcripts
 from studio.errors import StudioError
 from studio.export.content import collect
 from studio.ingest import import_file, replace_file
 from studio.models import Passage, Source, User
 from studio.passages import passages_of_source
 from studio.project import Project
-from studio.review import Provenance
+from studio.revision_store import Provenance
 from tests.makers import add_people, make_audio
 
 LABEL = "The ding was cast in the Shang dynasty, about 1200 BC.\n\nIts body carries a taotie mask."
@@ -56,7 +56,7 @@ def import_text(project: Project, tmp_path: Path, exhibit_id: int, text: str, na
 def approved_card(project: Project, exhibit_id: int, source_id: int, people: dict[str, User]) -> review.Revision:
     with project.session() as s:
         first = passages_of_source(s, source_id)[0]
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s,
             exhibit_id=exhibit_id,
             kind="card",
@@ -135,7 +135,7 @@ def test_leak_replacing_a_source_makes_citing_texts_stale_and_retrieval_uses_the
         assert [x.id for x in sources.versions(s, new_id)] == [source_id, new_id]
         assert [x.id for x in sources.list_sources(s, exhibit_id)] == [new_id]  # the old one is not retrieved
         assert passages_of_source(s, source_id) == []
-        [change] = staleness.stale(s, review.get_revision(s, rev.stored_id))
+        [change] = staleness.stale(s, revision_store.get_revision(s, rev.stored_id))
     assert change.why == "replaced" and "Shang" in change.old_text and "Western Zhou" in change.new_text
     assert "[-Shang-]" in change.diff() and "{+Western Zhou+}" in change.diff()
     assert rev.draft_id not in exported_drafts(project)
@@ -156,7 +156,7 @@ def test_retiring_a_source_makes_citing_texts_stale_until_confirmed(
     with project.session() as s:
         sources.retire(s, source_id, "Lin", "condition report withdrawn")
     with project.read() as s:
-        [change] = staleness.stale(s, review.get_revision(s, rev.stored_id))
+        [change] = staleness.stale(s, revision_store.get_revision(s, rev.stored_id))
     assert change.why == "retired" and change.new_sha256 is None
     assert rev.draft_id not in exported_drafts(project)
     with pytest.raises(StudioError, match="already retired"), project.session() as s:
@@ -178,7 +178,7 @@ def test_a_stale_revision_cannot_be_approved_without_confirming(
     source_id = import_text(project, tmp_path, exhibit_id, LABEL)
     with project.session() as s:
         first = passages_of_source(s, source_id)[0]
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s,
             exhibit_id=exhibit_id,
             kind="card",
@@ -225,7 +225,7 @@ def test_leak_a_transcript_edit_makes_an_approved_audio_card_stale(
         tr = transcripts.get_transcript(s, transcript_id)
         review.approve(s, tr.revision.stored_id, people["Morgan"], tr.revision.sha256)
         [passage] = passages_of_source(s, source_id, origin="transcript")
-        card = review.create_draft(
+        card = revision_store.create_draft(
             s,
             exhibit_id=exhibit_id,
             kind="audio_card",
@@ -244,7 +244,7 @@ def test_leak_a_transcript_edit_makes_an_approved_audio_card_stale(
         segments[0] = Segment(0.0, 2.0, "This ding was cast in the Western Zhou dynasty.", ())
         transcripts.save_segments(s, transcript_id, segments, people["Sam"])
     with project.read() as s:
-        changes = staleness.stale(s, review.get_revision(s, card.stored_id))
+        changes = staleness.stale(s, revision_store.get_revision(s, card.stored_id))
     assert [c.ref for c in changes] == ["transcript"]
     assert "[-Shang-]" in changes[0].diff() and "{+Western Zhou+}" in changes[0].diff()
     assert card.draft_id not in exported_drafts(project)
@@ -339,7 +339,7 @@ def test_confirming_still_true_follows_the_four_eyes_rule(
     source_id = import_text(project, tmp_path, exhibit_id, LABEL)
     with project.session() as s:
         first = passages_of_source(s, source_id)[0]
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s,
             exhibit_id=exhibit_id,
             kind="card",
@@ -372,7 +372,7 @@ def test_stale_among_many_agrees_with_stale_one_by_one(
     with project.session() as s:
         review.confirm_still_true(s, confirmed.stored_id, people["Sam"], "still true")
     with project.read() as s:
-        revisions = [review.get_revision(s, r.stored_id) for r in (kept, retired, confirmed)]
+        revisions = [revision_store.get_revision(s, r.stored_id) for r in (kept, retired, confirmed)]
         one_by_one = {r.stored_id for r in revisions if staleness.stale(s, r)}
         assert staleness.stale_among(s, revisions) == one_by_one == {retired.stored_id}
         # The queue's approved-but-stale cards, read in a few queries, are the same ones.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from studio import anchor, audit, review, signing
+from studio import anchor, audit, review, revision_store, signing
 from studio.cli import main
 from studio.export import seal
 from studio.models import AuditEntry, stored_text
@@ -67,7 +67,7 @@ def export_kiosk(run: Run, *extra: str) -> tuple[int, str]:
 
 def pending_revision(fx: Fixture) -> review.Revision:
     with fx.project.read() as s:
-        revision = review.latest_revision(s, fx.drafts["bowl_zh_pending"])
+        revision = revision_store.latest_revision(s, fx.drafts["bowl_zh_pending"])
     assert revision is not None
     return revision
 
@@ -121,10 +121,10 @@ def test_a_review_inserted_with_sql_fails_check_export_and_verify(fx: Fixture, r
 
 def test_content_hash_and_review_rewritten_with_triggers_dropped_fail_check(fx: Fixture, run: Run) -> None:
     with fx.project.read() as s:
-        revision = review.latest_revision(s, fx.drafts["ding_en"])
+        revision = revision_store.latest_revision(s, fx.drafts["ding_en"])
     assert revision is not None
-    forged = review.canonical_json({"title": "Forged", "body": "Text nobody approved.", "key_facts": []})
-    forged_sha = review.content_sha256(forged)
+    forged = revision_store.canonical_json({"title": "Forged", "body": "Text nobody approved.", "key_facts": []})
+    forged_sha = revision_store.content_sha256(forged)
     sql(
         fx.project,
         "DROP TRIGGER revisions_no_update",
@@ -143,10 +143,10 @@ def test_content_hash_and_review_rewritten_with_triggers_dropped_fail_check(fx: 
 def test_a_history_rewritten_and_rechained_is_caught_by_the_anchor(fx: Fixture, run: Run) -> None:
     """The stronger adversary: rewrite the audit entries too and recompute the whole chain."""
     with fx.project.read() as s:
-        revision = review.latest_revision(s, fx.drafts["ding_en"])
+        revision = revision_store.latest_revision(s, fx.drafts["ding_en"])
     assert revision is not None
-    forged = review.canonical_json({"title": "Forged", "body": "Text nobody approved.", "key_facts": []})
-    forged_sha = review.content_sha256(forged)
+    forged = revision_store.canonical_json({"title": "Forged", "body": "Text nobody approved.", "key_facts": []})
+    forged_sha = revision_store.content_sha256(forged)
     sql(
         fx.project,
         "DROP TRIGGER revisions_no_update",
@@ -264,7 +264,7 @@ def test_the_app_package_is_signed_and_verifies(fx: Fixture, run: Run) -> None:
 def test_a_confirmation_or_grounds_written_with_sql_fail_check(fx: Fixture, run: Run) -> None:
     """Staleness decisions (review confirm) open the door too, so they are bound like reviews."""
     with fx.project.read() as s:
-        revision = review.latest_revision(s, fx.drafts["ding_en"])
+        revision = revision_store.latest_revision(s, fx.drafts["ding_en"])
     assert revision is not None
     sql(
         fx.project,

@@ -28,7 +28,7 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
-from studio import audit, exhibits, review, settings, team_roles, users
+from studio import audit, exhibits, review, revision_store, settings, team_roles, users
 from studio.errors import PermissionDenied, StudioError
 from studio.models import AuditEntry, Review, Revision, User
 from studio.project import Project
@@ -107,7 +107,7 @@ def team(postgres_server: PostgresServer) -> Iterator[Team]:
 
 def draft_by(team: Team, who: str) -> review.Revision:
     with team.session(who) as s:
-        rev = review.create_draft(s, exhibit_id=None, kind="card", content=CARD, created_by=team.logins[who])
+        rev = revision_store.create_draft(s, exhibit_id=None, kind="card", content=CARD, created_by=team.logins[who])
         s.commit()
     return rev
 
@@ -165,7 +165,7 @@ def test_an_editor_login_may_approve_and_the_curator_may_decide_facts(team: Team
     made = approve(team, "sam", rev.stored_id)
     assert made.reviewer == team.logins["sam"]
     with team.session("lin") as s:
-        fact = review.create_draft(
+        fact = revision_store.create_draft(
             s, exhibit_id=None, kind="fact", content={"text": "cast in the Shang"}, created_by=team.logins["lin"]
         )
         s.commit()
@@ -202,7 +202,7 @@ def test_a_review_bound_to_another_hash_is_refused(team: Team) -> None:
 def test_a_revision_under_another_persons_name_is_refused(team: Team) -> None:
     """Four-eyes compares names: a revision credited to someone else would let its writer approve it."""
     with team.session("morgan") as s, pytest.raises(ProgrammingError) as refused:
-        review.create_draft(s, exhibit_id=None, kind="card", content=CARD, created_by=team.logins["sam"])
+        revision_store.create_draft(s, exhibit_id=None, kind="card", content=CARD, created_by=team.logins["sam"])
     assert isinstance(server_refused(refused.value), psycopg.errors.InsufficientPrivilege)
 
 
@@ -405,7 +405,7 @@ def test_add_person_gives_a_person_already_in_the_project_a_login(
     with Project.create_team(tmp_path / "IT.studio", url) as project, project.session() as s:
         admin = users.add_user(s, names["editor"], "editor", admin=True)  # a superuser: the studio's own path
         users.add_user(s, names["curator"], "curator", admin)
-        rev = review.create_draft(s, exhibit_id=None, kind="card", content=CARD, created_by=names["curator"])
+        rev = revision_store.create_draft(s, exhibit_id=None, kind="card", content=CARD, created_by=names["curator"])
     monkeypatch.setenv("HERITAGE_STUDIO_NEW_PASSWORD", "a-long-password")
     for name in names.values():
         # --role is what the project says already; a different one would not change it
@@ -535,13 +535,13 @@ class ReviewGateOnServer(ReviewGate):
     def create(self, by: str, model: bool) -> object:
         rev = self._writes(
             by,
-            lambda s: review.create_draft(
+            lambda s: revision_store.create_draft(
                 s,
                 exhibit_id=None,
                 kind="card",
                 content=self._content(),
                 created_by=self.logins[by],
-                provenance=MODEL if model else review.PERSON,
+                provenance=MODEL if model else revision_store.PERSON,
             ),
         )
         if rev is None:
@@ -553,7 +553,9 @@ class ReviewGateOnServer(ReviewGate):
     def model_revision(self, draft: int, by: str) -> None:
         rev = self._writes(
             by,
-            lambda s: review.add_revision(s, draft, self._content(), created_by=self.logins[by], provenance=MODEL),
+            lambda s: revision_store.add_revision(
+                s, draft, self._content(), created_by=self.logins[by], provenance=MODEL
+            ),
         )
         if rev is not None:
             self._record(draft, rev)
@@ -562,10 +564,10 @@ class ReviewGateOnServer(ReviewGate):
     def person_edit(self, draft: int, by: str) -> None:
         if NAMES[by] == "producer":
             with pytest.raises(PermissionDenied), self.projects[by].session() as s:
-                review.edit(s, draft, self._content(), self.people[by])
+                revision_store.edit(s, draft, self._content(), self.people[by])
             return
         with self.projects[by].session() as s:
-            rev = review.edit(s, draft, self._content(), self.people[by])
+            rev = revision_store.edit(s, draft, self._content(), self.people[by])
         self._record(draft, rev)
 
     @rule(
@@ -657,10 +659,10 @@ def test_the_producer_exports_on_their_own_login_and_check_holds(
         Project.create_team(folder, team.login_url(who), evidence=evidence).close()
     with team.session("lin") as s:
         exhibit = exhibits.create_exhibit(s, "Ding", identifier="EX.1", actor=team.logins["lin"])
-        approved = review.create_draft(
+        approved = revision_store.create_draft(
             s, exhibit_id=exhibit.id, kind="card", language="en", content=CARD, created_by=team.logins["lin"]
         )
-        pending = review.create_draft(
+        pending = revision_store.create_draft(
             s,
             exhibit_id=exhibit.id,
             kind="summary",

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, text
 
-from studio import evidence, exhibits, review
+from studio import evidence, exhibits, review, revision_store
 from studio.cli import main
 from studio.errors import StudioError
 from studio.export import ExportOptions, export_package, verify_package
@@ -142,7 +142,7 @@ def test_after_a_move_into_postgresql_the_people_get_logins_and_the_server_gates
         users.add_user(s, "Priya", "producer", morgan)  # a capital: the login keeps it
         users.add_user(s, "Lin Wei", "curator", morgan)  # a space: no login can have it
         ding = exhibits.create_exhibit(s, "Ritual ding", actor="moved_lin")
-        draft = review.create_draft(
+        draft = revision_store.create_draft(
             s,
             exhibit_id=ding.stored_id,
             kind="card",
@@ -177,7 +177,7 @@ def test_after_a_move_into_postgresql_the_people_get_logins_and_the_server_gates
         return Project.open(folder)
 
     with as_person("moved_lin") as lin, lin.session() as s:
-        revision = review.latest_revision(s, draft.draft_id)
+        revision = revision_store.latest_revision(s, draft.draft_id)
         assert revision is not None
         with pytest.raises(PermissionDenied):
             review.approve(s, revision.stored_id, users.get_user(s, "moved_lin"), revision.sha256)

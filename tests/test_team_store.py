@@ -234,7 +234,7 @@ def test_two_workstations_adding_revisions_at_once_get_one_number_each_and_one_a
     two workstations never read the same one, as two processes never do under SQLite's BEGIN IMMEDIATE."""
     import threading
 
-    from studio import audit, review
+    from studio import audit, revision_store
 
     url = postgres_server.create_project_database()
     media = tmp_path / "share" / "media"
@@ -242,7 +242,7 @@ def test_two_workstations_adding_revisions_at_once_get_one_number_each_and_one_a
     second = Project.open(_second_workstation(first.root, tmp_path / "b" / "Team.studio"))
     try:
         with first.session() as s:
-            draft_id = review.create_draft(
+            draft_id = revision_store.create_draft(
                 s, exhibit_id=None, kind="card", content={"title": "Ding", "body": "v0"}, created_by="Lin"
             ).draft_id
         errors: list[BaseException] = []
@@ -251,7 +251,9 @@ def test_two_workstations_adding_revisions_at_once_get_one_number_each_and_one_a
             try:
                 for n in range(15):
                     with project.session() as s:
-                        review.add_revision(s, draft_id, {"title": "Ding", "body": f"{who} {n}"}, created_by=who)
+                        revision_store.add_revision(
+                            s, draft_id, {"title": "Ding", "body": f"{who} {n}"}, created_by=who
+                        )
             except Exception as exc:  # noqa: BLE001 - reported below with the numbers
                 errors.append(exc)
 
@@ -262,7 +264,7 @@ def test_two_workstations_adding_revisions_at_once_get_one_number_each_and_one_a
             thread.join(timeout=120)
         assert errors == []
         with second.read() as s:
-            numbers = [r.number for r in review.revisions(s, draft_id)]
+            numbers = [r.number for r in revision_store.revisions(s, draft_id)]
             assert audit.verify(s) == []
         assert sorted(numbers) == list(range(1, 32))
     finally:

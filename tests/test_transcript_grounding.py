@@ -10,7 +10,7 @@ import pytest
 
 from generators.llm.scripted import ScriptedModel
 from generators.transcription import Segment, TranscriptionResult
-from studio import drafting, exhibits, review, sources, transcripts, users
+from studio import drafting, exhibits, review, revision_store, sources, transcripts, users
 from studio.errors import StudioError
 from studio.export.content import collect
 from studio.ingest import import_file
@@ -65,7 +65,7 @@ def transcribed(project: Project, tmp_path: Path) -> tuple[int, int]:
 def approve_transcript(project: Project, transcript_id: int) -> None:
     morgan = person(project, "Morgan")
     with project.session() as s:
-        latest = review.latest_revision(s, transcript_id)
+        latest = revision_store.latest_revision(s, transcript_id)
         assert latest is not None
         review.approve(s, latest.stored_id, morgan, latest.sha256)
 
@@ -93,7 +93,7 @@ def test_an_approved_transcript_grounds_an_audio_card_with_no_flag(project: Proj
     outcome = drafting.draft(project, "RMAA.1", "audio_card", person(project, "Lin"), n=1, model=model)
     assert "(guide.wav 00:00-00:04) This ding was cast in the Shang dynasty." in model.calls[0][0][1].content
     with project.session() as s:
-        rev = review.get_revision(s, outcome.revision_id)
+        rev = revision_store.get_revision(s, outcome.revision_id)
         assert review.UNREVIEWED_TRANSCRIPT not in {f["kind"] for f in rev.checks}
         assert "unreviewed_transcript" not in rev.params
         review.approve(s, outcome.revision_id, morgan, rev.sha256)
@@ -110,8 +110,8 @@ def test_the_opt_in_is_recorded_flagged_and_blocks_approval_until_the_transcript
     )
     morgan = person(project, "Morgan")
     with project.read() as s:
-        rev = review.get_revision(s, outcome.revision_id)
-        transcript_rev = review.latest_revision(s, transcript_id)
+        rev = revision_store.get_revision(s, outcome.revision_id)
+        transcript_rev = revision_store.latest_revision(s, transcript_id)
         assert transcript_rev is not None
         # Provenance records which transcript revision it relied on ...
 
@@ -156,9 +156,9 @@ def test_a_person_edit_keeps_the_rule(project: Project, tmp_path: Path) -> None:
     )
     morgan, lin = person(project, "Morgan"), person(project, "Lin")
     with project.session() as s:
-        rev = review.get_revision(s, outcome.revision_id)
+        rev = revision_store.get_revision(s, outcome.revision_id)
         content = dict(rev.content, title="The ding from Anyang")
-        edited = review.edit(s, outcome.draft_id, content, lin)
+        edited = revision_store.edit(s, outcome.draft_id, content, lin)
         acks = {str(f["kind"]): "" for f in edited.checks}
         waiting = review.transcript_awaiting(s, edited)
         assert waiting and "guide.wav" in waiting[0]
@@ -166,7 +166,7 @@ def test_a_person_edit_keeps_the_rule(project: Project, tmp_path: Path) -> None:
             review.approve(s, edited.stored_id, morgan, edited.sha256, acks=acks)
     approve_transcript(project, transcript_id)
     with project.read() as s:
-        assert review.transcript_awaiting(s, review.get_revision(s, edited.stored_id)) == []
+        assert review.transcript_awaiting(s, revision_store.get_revision(s, edited.stored_id)) == []
 
 
 def test_the_cli_takes_the_opt_in(project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

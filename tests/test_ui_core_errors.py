@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from studio import review, settings
+from studio import review, revision_store, settings
 from studio.errors import EditConflict, IntegrityError, PermissionDenied, StudioError
 from studio.models import User
 from studio.project import Project
@@ -47,9 +47,9 @@ def chinese() -> Iterator[None]:
 
 
 def new_draft(project: Project, content: dict[str, Any], by: str, checks: list[dict[str, str]] | None = None) -> int:
-    made = review.Provenance(checks=checks or [])
+    made = revision_store.Provenance(checks=checks or [])
     with project.session() as s:
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s, exhibit_id=None, kind="card", content=content, created_by=by, provenance=made, language="en"
         )
         return rev.stored_id
@@ -79,10 +79,10 @@ def test_refusals_of_the_review_gate_are_said_in_chinese(
     # Sam opened revision 1; Lin saved revision 2 meanwhile: both Sam's edit and Sam's decision are refused.
     first = new_draft(project, CARD, by="Lin")
     with project.session() as s:
-        draft_id = review.get_revision(s, first).draft_id
-        review.edit(s, draft_id, {"title": "Ding", "body": "A bronze ding."}, people["Lin"], based_on=first)
+        draft_id = revision_store.get_revision(s, first).draft_id
+        revision_store.edit(s, draft_id, {"title": "Ding", "body": "A bronze ding."}, people["Lin"], based_on=first)
     conflict = raised(
-        project, lambda s: review.edit(s, draft_id, {"title": "Ding", "body": "Bronze."}, sam, based_on=first)
+        project, lambda s: revision_store.edit(s, draft_id, {"title": "Ding", "body": "Bronze."}, sam, based_on=first)
     )
     assert isinstance(conflict, EditConflict)
     superseded = raised(project, lambda s: review.approve(s, first, sam))

@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QUrl
 
-from studio import review
+from studio import revision_store
 from studio.drafting import DraftOutcome
 from studio.errors import StudioError
 from tests.ui_support import app_dirs, sample_master, sample_project, settle, wait_until, window  # noqa: F401
@@ -33,14 +33,14 @@ def _finished_draft(window: Any, qtbot: Any) -> tuple[Any, int]:
     exhibit = panel.exhibit
     assert exhibit is not None
     with window.state.project.session() as s:
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s,
             exhibit_id=exhibit.id,
             kind="card",
             content=CARD,
             created_by="Lin",
             language="en",
-            provenance=review.Provenance(author_kind="model", engine="llama.cpp", model="m"),
+            provenance=revision_store.Provenance(author_kind="model", engine="llama.cpp", model="m"),
         )
     view = {"index": 0, "content": CARD, "checks": [], "finish_reason": "stop", "revision_id": rev.id}
     outcome = DraftOutcome(

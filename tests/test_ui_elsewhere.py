@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from studio import exhibits, review
+from studio import exhibits, revision_store
 from studio.project import Project
 from tests.ui_support import app_dirs, sample_master, sample_project, settle, wait_until, window  # noqa: F401
 
@@ -18,7 +18,7 @@ def test_a_draft_saved_elsewhere_enters_the_review_queue_without_a_click(window:
     watcher = window.state.elsewhere
     assert watcher is not None and watcher.worker is not None and watcher.worker.is_alive()
     with Project.open(window.state.project.root) as elsewhere, elsewhere.session() as s:
-        review.create_draft(
+        revision_store.create_draft(
             s, exhibit_id=2, kind="card", content={"title": "Cauldron", "body": "A ding [1]."}, created_by="Lin"
         )
     wait_until(qtbot, lambda: view.list.count() == before + 1, timeout=10_000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from studio import review, users
+from studio import review, revision_store, users
 from studio.project import Project
 from tests.test_ui_review import CARD
 from tests.ui_support import app_dirs, sample_master, sample_project, settle, wait_until, window  # noqa: F401
@@ -13,9 +13,11 @@ from tests.ui_support import app_dirs, sample_master, sample_project, settle, wa
 
 def approved_and_pending(path: Path) -> tuple[int, int]:
     with Project.open(path) as project, project.session() as s:
-        approved = review.create_draft(s, exhibit_id=2, kind="card", content=CARD, created_by="Lin", language="en")
+        approved = revision_store.create_draft(
+            s, exhibit_id=2, kind="card", content=CARD, created_by="Lin", language="en"
+        )
         review.approve(s, approved.id, users.get_user(s, "Morgan"), approved.sha256)
-        pending = review.create_draft(
+        pending = revision_store.create_draft(
             s, exhibit_id=3, kind="card", content=dict(CARD, title="Lotus bowl"), created_by="Lin", language="en"
         )
         return approved.draft_id, pending.draft_id
@@ -74,7 +76,7 @@ def test_a_content_removing_export_asks_first_and_goes_out_only_on_yes(window: A
     settle(qtbot)
     assert op.running.status == "done"
     with Project.open(window.state.project.root) as project, project.session() as s:  # the approved text is edited
-        review.edit(s, approved_draft, dict(CARD, title="Edited"), users.get_user(s, "Lin"))
+        revision_store.edit(s, approved_draft, dict(CARD, title="Edited"), users.get_user(s, "Lin"))
     asked: list[str] = []
     answers = [False, True]
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from studio import facts, ingest, review, sources
+from studio import facts, ingest, review, revision_store, sources
 from tests.ui_support import app_dirs, sample_master, sample_project, settle, use_small_model, wait_until  # noqa: F401
 from tests.ui_support import window as _window  # noqa: F401
 
@@ -77,7 +77,7 @@ def test_e_edits_a_fact_beside_its_passage_and_a_stale_fact_shows_what_changed(
     assert edited.created_by == "Morgan" and edited.author_kind == "person"
     assert any(f["kind"] == "leaves_passage" and "gilded" in f["message"] for f in edited.flags)
     with window.state.project.read() as s:
-        latest = review.latest_revision(s, numbered.draft_id)
+        latest = revision_store.latest_revision(s, numbered.draft_id)
         assert latest is not None and latest.note.startswith("edited by Morgan")
         source = sources.get_source(s, int(numbered.content["spans"][0]["source_id"]))
         source_id, text, name = source.stored_id, source.text, source.filename
@@ -126,7 +126,7 @@ def test_a_card_is_composed_from_approved_facts_in_the_drafting_panel(
     assert composed.running.status == "done", composed.running.message
     assert "waiting for review" in panel.status.text()
     with window.state.project.read() as s:
-        revision = review.latest_revision(s, int(panel.draft_id or 0))
+        revision = revision_store.latest_revision(s, int(panel.draft_id or 0))
         assert revision is not None and revision.template_id == "compose-card"
         usable = {r.draft_id for r in facts.fact_sheet(s, sheet.exhibit.stored_id) if r.usable}
         assert {f["fact"] for f in facts.composed_from(revision)} <= usable

@@ -382,7 +382,7 @@ def test_walking_the_chinese_ui_finds_no_english_words(qtbot: Any, app_dirs: Pat
     from sqlmodel import select
 
     from generators.checks import check_content
-    from studio import drafting, exhibits, review, users
+    from studio import drafting, exhibits, revision_store, users
     from studio.models import Source
     from studio.project import Project
     from ui.app import install_qt_translations, start
@@ -397,10 +397,10 @@ def test_walking_the_chinese_ui_finds_no_english_words(qtbot: Any, app_dirs: Pat
             found = check_content(
                 content, passages={1: "青铜鼎。"}, language=language, required_fields=["image_caption"]
             )
-            made_by = review.Provenance(
+            made_by = revision_store.Provenance(
                 author_kind="model", engine="llama.cpp", model="m", checks=[f.as_dict() for f in found]
             )
-            rev = review.create_draft(
+            rev = revision_store.create_draft(
                 s, exhibit_id=2, kind="card", content=content, created_by="Lin", language=language, provenance=made_by
             )
             made = (rev.stored_id, rev.draft_id, dict(content))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from studio import review, transcripts
+from studio import review, revision_store, transcripts
 from studio.samples import SAMPLE_SOURCES
 from tests.test_ui_curate import _drop
 from tests.ui_support import (  # noqa: F401
@@ -104,7 +104,7 @@ def test_import_transcribe_draft_approve_export(window: Any, qtbot: Any, tmp_pat
     settle(qtbot)
     card_draft = panel.draft_id
     with state.project.read() as s:
-        picked = review.latest_revision(s, card_draft)
+        picked = revision_store.latest_revision(s, card_draft)
         assert picked.content == other.view["content"] and picked.model == "smollm2-135m"
     assert panel.grounding
     from PySide6.QtCore import QUrl

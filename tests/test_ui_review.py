@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from studio import review, users
+from studio import review, revision_store, users
 from studio.project import Project
 from tests.ui_support import activate, app_dirs, sample_master, sample_project, settle, wait_until, window  # noqa: F401
 
@@ -25,7 +25,9 @@ def add_drafts(path: Path, count: int = 2) -> list[int]:
     with Project.open(path) as project, project.session() as s:
         for n in range(count):
             content = dict(CARD, title=f"{CARD['title']} {n + 1}")
-            rev = review.create_draft(s, exhibit_id=2, kind="card", content=content, created_by="Lin", language="en")
+            rev = revision_store.create_draft(
+                s, exhibit_id=2, kind="card", content=content, created_by="Lin", language="en"
+            )
             ids.append(rev.draft_id)
     return ids
 
@@ -122,7 +124,7 @@ def test_edit_then_approve_respects_four_eyes(window: Any, qtbot: Any) -> None:
     assert shown and "four-eyes rule" in shown[0] and "Your edit is saved" in shown[0]
     assert "revision" not in shown[0]
     with window.state.project.read() as s:
-        latest = review.latest_revision(s, draft_id)
+        latest = revision_store.latest_revision(s, draft_id)
         assert latest.content["title"] == "Food cauldron for rituals" and latest.created_by == "Morgan"
         assert review.draft_status(s, draft_id) == "pending"
     _as(window, qtbot, "Sam")
@@ -193,7 +195,7 @@ def test_audit_log_view_lists_decisions(window: Any, qtbot: Any) -> None:
 def test_a_transcript_is_approved_as_it_is_not_reparsed(window: Any, qtbot: Any) -> None:
     segments = [{"start": 0.0, "end": 2.5, "text": "This ding held food.", "words": [], "speaker": "Narrator"}]
     with Project.open(window.state.project.root) as project, project.session() as s:
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s,
             exhibit_id=2,
             kind="transcript",
@@ -211,7 +213,7 @@ def test_a_transcript_is_approved_as_it_is_not_reparsed(window: Any, qtbot: Any)
     settle(qtbot)
     with window.state.project.read() as s:
         assert review.draft_status(s, rev.draft_id) == "approved"
-        assert review.latest_revision(s, rev.draft_id).id == rev.id
+        assert revision_store.latest_revision(s, rev.draft_id).id == rev.id
 
 
 def _pending(path: Path) -> dict[str, int]:
@@ -220,13 +222,13 @@ def _pending(path: Path) -> dict[str, int]:
         from studio import sources
 
         recording = next(a for a in sources.list_sources(s, 2, kind="audio") if a.filename.endswith("_en.mp3"))
-        flagged = review.Provenance(
+        flagged = revision_store.Provenance(
             author_kind="model", engine="llama.cpp", model="m", checks=[{"kind": "number", "message": "12 kg?"}]
         )
-        card = review.create_draft(
+        card = revision_store.create_draft(
             s, exhibit_id=2, kind="card", content=CARD, created_by="Lin", language="en", provenance=flagged
         )
-        zh = review.create_draft(
+        zh = revision_store.create_draft(
             s,
             exhibit_id=2,
             kind="card",
@@ -234,7 +236,7 @@ def _pending(path: Path) -> dict[str, int]:
             language="zh-Hans",
             content={"title": "青铜鼎", "body": "商代晚期的青铜鼎。", "key_facts": ["商代"], "image_caption": ""},
         )
-        heard = review.create_draft(
+        heard = revision_store.create_draft(
             s,
             exhibit_id=2,
             kind="transcript",
@@ -321,7 +323,7 @@ def test_save_edit_is_its_own_action_with_a_box_per_part(window: Any, qtbot: Any
     view.save_button.click()
     settle(qtbot)
     with window.state.project.read() as s:
-        latest = review.latest_revision(s, draft_id)
+        latest = revision_store.latest_revision(s, draft_id)
         assert latest.number == 2 and latest.created_by == "Morgan"
         assert latest.content["key_facts"] == ["Bronze [1]", "Late Shang dynasty [1]", "Three legs"]
         assert latest.content["body"] == CARD["body"]  # untouched parts stay exactly as they were
@@ -362,14 +364,14 @@ def test_checks_follow_the_edited_text_not_the_saved_one(window: Any, qtbot: Any
     """Issue 16: 'Missing part [body]' stayed beside a body the editor had just filled in."""
     # (An empty body is incomplete and never reaches the queue; the saved flag stands for a stale check.)
     empty = {**CARD, "body": "A bronze ding."}
-    flagged = review.Provenance(
+    flagged = revision_store.Provenance(
         author_kind="model",
         engine="llama.cpp",
         model="m",
         checks=[{"kind": "missing_field", "field": "body", "message": "the draft left this field empty"}],
     )
     with Project.open(window.state.project.root) as project, project.session() as s:
-        review.create_draft(
+        revision_store.create_draft(
             s, exhibit_id=2, kind="card", content=empty, created_by="Lin", language="en", provenance=flagged
         )
     _as(window, qtbot, "Morgan")
@@ -411,14 +413,14 @@ def test_the_card_opens_at_full_size(window: Any, qtbot: Any) -> None:
 
 def test_approving_over_open_flags_asks_for_each_to_be_acknowledged(window: Any, qtbot: Any) -> None:
     """Issue 10: Ctrl+Enter approved a draft with failed checks without a word."""
-    flagged = review.Provenance(
+    flagged = revision_store.Provenance(
         author_kind="model",
         engine="llama.cpp",
         model="m",
         checks=[{"kind": "unsupported_fact", "field": "body", "message": "12 kg is in no cited passage"}],
     )
     with Project.open(window.state.project.root) as project, project.session() as s:
-        rev = review.create_draft(
+        rev = revision_store.create_draft(
             s, exhibit_id=2, kind="card", content=CARD, created_by="Lin", language="en", provenance=flagged
         )
     _as(window, qtbot, "Morgan")
@@ -460,8 +462,8 @@ def test_a_save_after_someone_elses_keeps_the_text_and_says_who(window: Any, qtb
     view.editor.set_field("title", "Morgan's title")
     with Project.open(window.state.project.root) as elsewhere, elsewhere.session() as s:
         sam = users.get_user(s, "Sam")
-        seen = review.latest_revision(s, draft_id)
-        review.edit(s, draft_id, dict(CARD, title="Sam's title"), sam, based_on=seen.id)
+        seen = revision_store.latest_revision(s, draft_id)
+        revision_store.edit(s, draft_id, dict(CARD, title="Sam's title"), sam, based_on=seen.id)
     # The window hears of Sam's save and reads the queue again: what Morgan types stays.
     qtbot.wait(1500)
     settle(qtbot)
@@ -476,11 +478,11 @@ def test_a_save_after_someone_elses_keeps_the_text_and_says_who(window: Any, qtb
     assert view.editor.field("title") == "Morgan's title"  # kept, over Sam's saved version
     assert "Sam" in view.diff.toPlainText() and "Morgan" in view.diff.toPlainText()  # the comparison
     with window.state.project.read() as s:
-        assert review.latest_revision(s, draft_id).content["title"] == "Sam's title"  # nothing overwritten
+        assert revision_store.latest_revision(s, draft_id).content["title"] == "Sam's title"  # nothing overwritten
     view.save_button.click()
     settle(qtbot)
     with window.state.project.read() as s:
-        latest = review.latest_revision(s, draft_id)
+        latest = revision_store.latest_revision(s, draft_id)
         assert (latest.number, latest.created_by, latest.content["title"]) == (3, "Morgan", "Morgan's title")
 
 
@@ -493,14 +495,14 @@ def _stale_approved_card(root: Path) -> tuple[int, int]:
     with Project.open(root) as project:
         with project.session() as s:
             cited = next(p for p in passages_of_exhibit(s, 2) if p.origin == "source")
-            rev = review.create_draft(
+            rev = revision_store.create_draft(
                 s,
                 exhibit_id=2,
                 kind="card",
                 content=dict(CARD, body="A bronze ding cast in the late Shang dynasty [1]."),
                 created_by="Lin",
                 language="en",
-                provenance=review.Provenance(
+                provenance=revision_store.Provenance(
                     author_kind="model", engine="llama.cpp", model="m", citations={"1": cited.stored_id}
                 ),
             )

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from generators.llm.scripted import ScriptedModel
-from studio import drafting, review, users
+from studio import drafting, revision_store, users
 from studio.project import Project
 from tests.ui_support import app_dirs, sample_master, sample_project, settle, wait_until, window  # noqa: F401
 from ui.review_view import diff_html
@@ -46,15 +46,15 @@ def _picked_then_edited(root: Path) -> tuple[int, int]:
         assert picked.content["title"] == ("饕餮纹鼎" if offered == 0 else "青铜鼎")
         with project.session() as s:
             content = dict(picked.content, body=picked.content["body"].replace("期", "朝", 1))
-            review.edit(s, outcome.draft_id, content, users.get_user(s, "Lin"))
+            revision_store.edit(s, outcome.draft_id, content, users.get_user(s, "Lin"))
         return outcome.draft_id, picked.stored_id
 
 
 def test_the_desk_compares_with_the_picked_candidate_per_character(window: Any, qtbot: Any) -> None:
     draft_id, picked_id = _picked_then_edited(window.state.project.root)
     with window.state.project.read() as s:
-        picked = review.get_revision(s, picked_id)
-        first = review.revisions(s, draft_id)[0]
+        picked = revision_store.get_revision(s, picked_id)
+        first = revision_store.revisions(s, draft_id)[0]
     assert first.content != picked.content  # the first offered and the pick differ
     window.state.set_user("Morgan")
     window.set_mode(1)

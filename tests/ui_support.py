@@ -205,7 +205,7 @@ def pump_until(condition: Callable[[], Any], timeout: float) -> None:
 
 def approve_a_card(path: Path) -> None:
     """One approved card (written by the curator, approved by an editor) so an export has content."""
-    from studio import review, users
+    from studio import review, revision_store, users
 
     content = {
         "title": "Ritual food cauldron",
@@ -214,7 +214,9 @@ def approve_a_card(path: Path) -> None:
         "image_caption": "The ding [1].",
     }
     with Project.open(path) as project, project.session() as s:
-        rev = review.create_draft(s, exhibit_id=2, kind="card", content=content, created_by="Lin", language="en")
+        rev = revision_store.create_draft(
+            s, exhibit_id=2, kind="card", content=content, created_by="Lin", language="en"
+        )
         review.approve(s, rev.id, users.get_user(s, "Morgan"), rev.sha256)
 
 

@@ -21,11 +21,11 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from generators.cards import CardContent, load_template, render_card, render_many
-from studio import exhibits, review, users
+from studio import exhibits, review, revision_store, users
 from studio.export import ExportOptions, export_package
 from studio.models import Source
 from studio.project import Project
-from studio.review import Provenance
+from studio.revision_store import Provenance
 
 EN = (
     "This vase was made in the kilns of Longquan during the Southern Song dynasty. Its thick blue-green glaze "
@@ -98,7 +98,7 @@ def make_project(root: Path, items: int) -> Project:
                 )
             )
             for lang, title, body in (("en", f"Celadon vase number {n}", EN), ("zh", f"青瓷瓶第{n}号", ZH)):
-                rev = review.create_draft(
+                rev = revision_store.create_draft(
                     s,
                     exhibit_id=ex.id,
                     kind="card",

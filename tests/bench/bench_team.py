@@ -10,7 +10,7 @@ On each backend, a project with N sources (default 10,000) of 10 passages each
   match a large share of the passages (the ranking's worst case);
 - opening the review queue (review_queue.entries, what the review desk reads);
 - 8 client processes (each its own Project, as 8 workstations) importing files
-  (ingest.import_paths), editing cards (review.edit with based_on), deciding
+  (ingest.import_paths), editing cards (revision_store.edit with based_on), deciding
   (approve / request changes) and searching for --minutes; throughput, errors
   (any exception but the expected refusals), conflicts, and a check that no
   update was lost: every saved revision's parent is the revision its writer saw,
@@ -151,10 +151,10 @@ def figures(values: list[float]) -> str:
 
 # ------------------------------------------------------------------ building
 def build(project: Any, sources: int, per_source: int, say: Any) -> dict[str, Any]:
-    from studio import exhibits, review
+    from studio import exhibits, review, revision_store
     from studio.models import Source
     from studio.passages import replace_passages
-    from studio.review import Provenance
+    from studio.revision_store import Provenance
     from tests.makers import add_people
 
     corpus = Corpus.make()
@@ -202,7 +202,7 @@ def build(project: Any, sources: int, per_source: int, say: Any) -> dict[str, An
         drafts = []
         for exhibit_id in exhibit_ids:
             p = first_passage[exhibit_id]
-            revision = review.create_draft(
+            revision = revision_store.create_draft(
                 s,
                 exhibit_id=exhibit_id,
                 kind="card",
@@ -284,7 +284,7 @@ class ClientReport:
 
 def client(number: int, root: str, drafts: list[int], exhibits_: list[int], seconds: float, work: str) -> ClientReport:
     """One workstation: its own Project, importing, editing, deciding and searching until the time is up."""
-    from studio import review, search, users
+    from studio import review, revision_store, search, users
     from studio.errors import EditConflict, StudioError
     from studio.ingest import import_paths
     from studio.project import Project
@@ -320,19 +320,19 @@ def client(number: int, root: str, drafts: list[int], exhibits_: list[int], seco
                 elif kind == "edit":
                     draft_id = rng.choice(hot if rng.random() < 0.5 else drafts)
                     with project.read() as s:
-                        seen = review.latest_revision(s, draft_id)
+                        seen = revision_store.latest_revision(s, draft_id)
                     assert seen is not None
                     content = dict(seen.content, body=str(seen.content.get("body", "")) + f" ({me} {n})")
                     try:
                         with project.session() as s:
-                            new = review.edit(s, draft_id, content, person, based_on=seen.stored_id)
+                            new = revision_store.edit(s, draft_id, content, person, based_on=seen.stored_id)
                         report.saved.append((new.stored_id, seen.stored_id))
                     except EditConflict:
                         report.conflicts += 1
                 elif kind == "review":
                     draft_id = rng.choice(hot if rng.random() < 0.5 else drafts)
                     with project.read() as s:
-                        seen = review.latest_revision(s, draft_id)
+                        seen = revision_store.latest_revision(s, draft_id)
                     assert seen is not None
                     try:
                         with project.session() as s:
