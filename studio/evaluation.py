@@ -38,6 +38,7 @@ from generators.quality.drafts import DraftExpectation, DraftFigures, measure_dr
 from generators.quality.transcripts import TranscriptFigures, measure_transcript
 from studio import golden as golden_set
 from studio.errors import StudioError
+from studio.models import DraftKind, SourceKind
 
 RUNS_DIR = "evaluations"
 ProgressFn = Callable[[str], None]
@@ -352,7 +353,7 @@ def run_golden(
             folders = sorted({c.exhibit for c in chosen})
             say(f"building a scratch project with {len(folders)} golden exhibit(s)")
             project, ids = golden_set.build_project(scratch / "golden.studio", g, folders, cache)
-            if any(c.kind == "audio_card" for c in chosen):
+            if any(c.kind == DraftKind.AUDIO_CARD for c in chosen):
                 _transcribe_audio_guides(project, g, folders, ids, audio_transcription or TranscriptionConfig(), say)
             inputs_of: dict[str, tuple[DraftInputs | None, str]] = {}
             with project.read() as s:
@@ -413,7 +414,7 @@ def _transcribe_audio_guides(
         audio = [
             (src.id, src.exhibit_id)
             for src in s.exec(select(Source))
-            if src.kind == "audio" and src.exhibit_id in {ids[f] for f in folders}
+            if src.kind == SourceKind.AUDIO and src.exhibit_id in {ids[f] for f in folders}
         ]
     language = {ids[r.exhibit]: r.language for r in g.recordings if r.exhibit in ids}
     with FasterWhisperTranscriber() as engine:

@@ -38,13 +38,23 @@ from studio.drafting.engines import engine_settings, load_model
 from studio.errors import NotFound, StudioError
 from studio.jobs import Cancelled, JobContext, run_job
 from studio.messages import say
-from studio.models import AuthorKind, Decision, Draft, Exhibit, Passage, Revision, Source, User
+from studio.models import (
+    AuthorKind,
+    Decision,
+    Draft,
+    DraftKind,
+    Exhibit,
+    Passage,
+    PassageOrigin,
+    Revision,
+    Source,
+    User,
+)
 from studio.passages import passage_text_of, passages_of_exhibit
 
 if TYPE_CHECKING:
     from studio.project import Project
 
-KIND = review.FACT_KIND
 RULES_VERSION = "facts-rules-1"
 COMPOSABLE = composing.COMPOSABLE
 
@@ -88,7 +98,7 @@ def fact_sheet(s: Session, exhibit_id: int) -> list[FactRow]:
     """Every fact of the exhibit with its decision, staleness and conflicts, in the order found."""
     rows: list[FactRow] = []
     names: dict[int, str] = {}
-    for draft, revision, state in review.list_drafts(s, exhibit_id, kinds=[KIND]):
+    for draft, revision, state in review.list_drafts(s, exhibit_id, kinds=[DraftKind.FACT]):
         if revision is None:
             continue
         decision = review.latest_review(s, revision.stored_id)
@@ -138,7 +148,7 @@ def fact_sheet(s: Session, exhibit_id: int) -> list[FactRow]:
 
 def get_fact(s: Session, fact_id: int) -> tuple[Draft, Revision]:
     draft = s.get(Draft, fact_id)
-    if draft is None or draft.kind != KIND:
+    if draft is None or draft.kind != DraftKind.FACT:
         raise NotFound(f"no fact {fact_id}")
     revision = revision_store.latest_revision(s, fact_id)
     if revision is None:
@@ -182,7 +192,11 @@ def apply_glossary(text: str, terms: list[rules.GlossaryTerm]) -> str:
 
 def _refs(s: Session, exhibit: Exhibit) -> tuple[list[PassageRef], list[dict[str, Any]]]:
     """The exhibit's passages as extraction sees them, and those held back for addressing a model."""
-    passages = [p for p in passages_of_exhibit(s, exhibit.stored_id) if p.origin in ("source", "transcript")]
+    passages = [
+        p
+        for p in passages_of_exhibit(s, exhibit.stored_id)
+        if p.origin in (PassageOrigin.SOURCE, PassageOrigin.TRANSCRIPT)
+    ]
     held = screening.held_back(s, {p.source_id for p in passages})
     refs: list[PassageRef] = []
     kept_out: list[dict[str, Any]] = []
@@ -339,7 +353,7 @@ def _store(
     report: ExtractionReport,
 ) -> None:
     known: dict[tuple[str, str], int] = {}
-    for draft, _revision, _state in review.list_drafts(s, exhibit.id, kinds=[KIND]):
+    for draft, _revision, _state in review.list_drafts(s, exhibit.id, kinds=[DraftKind.FACT]):
         for revision in revision_store.revisions(s, draft.stored_id):
             c = revision.content
             known.setdefault((str(c.get("slot")), str(c.get("value"))), draft.stored_id)
@@ -350,7 +364,7 @@ def _store(
             revision = revision_store.create_draft(
                 s,
                 exhibit_id=exhibit.id,
-                kind=KIND,
+                kind=DraftKind.FACT,
                 content=content,
                 created_by=user.name,
                 provenance=_provenance(
@@ -692,10 +706,10 @@ def _limits(kind: str, language: str, project_root: Any) -> Any:
     from generators.drafting.prompts import PromptTemplateError, load_template
     from studio.drafting import DEFAULT_CARD_TEMPLATE, card_limits
 
-    if kind in ("card", "audio_card"):
+    if kind in (DraftKind.CARD, DraftKind.AUDIO_CARD):
         return card_limits(DEFAULT_CARD_TEMPLATE, language)
     try:
-        return load_template("caption" if kind == "alt_text" else kind, project_root).limits
+        return load_template("caption" if kind == DraftKind.ALT_TEXT else kind, project_root).limits
     except PromptTemplateError:
         return {}
 

@@ -38,7 +38,7 @@ def passage_sha256(version: str, text: str) -> str:
 def source_version(s: Session, source: Source, origin: str, revision_id: int | None) -> str:
     """What a passage's hash names as its version: the transcript revision for
     transcript passages, the file itself otherwise."""
-    if origin == "transcript" and revision_id is not None:
+    if origin == PassageOrigin.TRANSCRIPT and revision_id is not None:
         revision = s.get(Revision, revision_id)
         return revision.sha256 if revision is not None else ""
     return source.media_sha256

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from studio.models import AuthorKind, Draft, Revision
+from studio.models import AuthorKind, Draft, DraftKind, Revision
 
 SPEECH_ENGINES = ("faster-whisper", "whisper")
 
@@ -78,11 +78,11 @@ def lineage(s: Session, revision: Revision) -> Lineage:
                 edited.append(rev.created_by)
         elif rev.created_by not in written:
             written.append(rev.created_by)
-    translated = bool(draft is not None and draft.kind == "translation" and drafted) or bool(
+    translated = bool(draft is not None and draft.kind == DraftKind.TRANSLATION and drafted) or bool(
         revision.content.get("machine_translated")
     )
     return Lineage(
-        ai_drafted=drafted and not (draft is not None and draft.kind == "translation"),
+        ai_drafted=drafted and not (draft is not None and draft.kind == DraftKind.TRANSLATION),
         machine_transcribed=heard,
         machine_translated=translated,
         edited_by=tuple(edited),

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from studio import exhibits, review, sources
 from studio.drafting.evidence import passage_label
 from studio.drafting.record import StoredGrounding
-from studio.models import DraftRequestRecord, Exhibit, Passage, Source
+from studio.models import DraftRequestRecord, Exhibit, Passage, Source, SourceKind
 
 if TYPE_CHECKING:
     from studio.project import Project
@@ -83,7 +83,7 @@ def exhibit_choices(s: Session, exhibit_id: int) -> ExhibitChoices:
     media = [
         (src.stored_id, src.filename, str(src.kind))
         for src in sources.list_sources(s, exhibit_id)
-        if src.kind in ("audio", "image")
+        if src.kind in (SourceKind.AUDIO, SourceKind.IMAGE)
     ]
     drafts = [(d.stored_id, d.kind, d.language, state) for d, _r, state in review.list_drafts(s, exhibit_id)]
     return ExhibitChoices(media, drafts)
@@ -97,7 +97,7 @@ def read_exhibit_choices(project: Project, exhibit_id: int) -> ExhibitChoices:
 
 def audio_guides(s: Session, exhibit_id: int) -> list[tuple[int, str]]:
     """The exhibit's audio sources (id, file name), for the transcript tab."""
-    return [(src.stored_id, src.filename) for src in sources.list_sources(s, exhibit_id, kind="audio")]
+    return [(src.stored_id, src.filename) for src in sources.list_sources(s, exhibit_id, kind=SourceKind.AUDIO)]
 
 
 def read_audio_guides(project: Project, exhibit_id: int) -> list[tuple[int, str]]:

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from studio import audit, evidence, settings, staleness, users
 from studio.errors import EditConflict, IntegrityError, PermissionDenied, StudioError
 from studio.messages import say
-from studio.models import Decision, Draft, GroundConfirmation, Review, Revision, User
+from studio.models import Decision, Draft, DraftKind, GroundConfirmation, Review, Revision, User
 from studio.reasons import why
 from studio.revision_store import (
     content_intact,
@@ -39,7 +39,6 @@ from studio.revision_store import (
 
 DECISIONS = tuple(Decision)
 UNREVIEWED_TRANSCRIPT = "unreviewed_transcript"  # the flag on a card drafted from a transcript nobody approved
-FACT_KIND = "fact"  # a fact on an exhibit's fact sheet (studio.facts): reviewed here, never exported
 
 
 # ------------------------------------------------------------------ decisions
@@ -143,7 +142,7 @@ def _decide(
     revision = get_revision(s, revision_id)
     # One gate for everything; only what may be decided differs: facts (issue 13)
     # are decided by curators or editors, visitor text by editors.
-    users.require(person, "review_facts" if get_draft(s, revision.draft_id).kind == FACT_KIND else "review")
+    users.require(person, "review_facts" if get_draft(s, revision.draft_id).kind == DraftKind.FACT else "review")
     latest = latest_revision(s, revision.draft_id)
     if latest is not None and latest.id != revision.id and latest.number > revision.number:
         conflict = edit_conflict(
@@ -362,7 +361,7 @@ def pending_revisions(s: Session, exhibit_id: int | None = None) -> list[tuple[D
         select(Draft, Revision)
         .join(Revision, col(Revision.draft_id) == col(Draft.id))
         .join(latest, and_(latest.c.draft_id == col(Revision.draft_id), latest.c.number == col(Revision.number)))
-        .where(~decided, col(Draft.kind) != FACT_KIND)
+        .where(~decided, col(Draft.kind) != DraftKind.FACT)
         .order_by(col(Draft.id))
     )
     if exhibit_id is not None:
@@ -392,7 +391,7 @@ def stale_approvals(s: Session, exhibit_id: int | None = None) -> list[tuple[Dra
         .join(latest, and_(latest.c.draft_id == col(Revision.draft_id), latest.c.number == col(Revision.number)))
         .join(last_decision, last_decision.c.revision_id == col(Revision.id))
         .join(Review, col(Review.id) == last_decision.c.id)
-        .where(col(Review.decision) == Decision.APPROVED.value, col(Draft.kind) != FACT_KIND)
+        .where(col(Review.decision) == Decision.APPROVED.value, col(Draft.kind) != DraftKind.FACT)
         .order_by(col(Draft.id))
     )
     if exhibit_id is not None:

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from studio import audit, evidence, staleness, users
 from studio.errors import EditConflict, NotFound, PermissionDenied, StudioError
 from studio.messages import say
-from studio.models import AuthorKind, Draft, Revision, User, as_stored, json_text
+from studio.models import AuthorKind, Draft, DraftKind, Revision, User, as_stored, json_text
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -200,7 +200,7 @@ def edit(
     # for the new text (studio.proofing), so an edit never keeps a stale "no problems".
     grounds = staleness.effective_grounds(s, previous) if previous else {}
     draft = get_draft(s, draft_id)
-    if draft.kind == "transcript" or "segments" in content:
+    if draft.kind == DraftKind.TRANSCRIPT or "segments" in content:
         # Timed transcript segments are not card text; their corrections keep their own grounds.
         found, citations = list(checks or []), previous.citations if previous else {}
     else:

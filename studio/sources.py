@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from studio import audit, users
 from studio.errors import NotFound, StudioError
-from studio.models import Source, SourceKind, SourceText, utcnow
+from studio.models import PassageOrigin, Source, SourceKind, SourceText, utcnow
 from studio.passages import passages_of_source, remove_passages, replace_passages
 from studio.text import split_passages
 
@@ -76,7 +76,7 @@ def list_with_thumbnails(project: Project, exhibit_id: int) -> list[ListedSource
 def first_picture(project: Project, exhibit_id: int) -> bytes | None:
     """The bytes of the exhibit's first picture in use (a card preview shows it), or None."""
     with project.read() as s:
-        pictures = list_sources(s, exhibit_id, kind="image")
+        pictures = list_sources(s, exhibit_id, kind=SourceKind.IMAGE)
     return project.media.require(pictures[0].media_sha256).read_bytes() if pictures else None
 
 
@@ -241,7 +241,7 @@ def correct_text(
             note=note.strip(),
         )
     )
-    before = {p.sha256 for p in passages_of_source(s, source_id, origin="source")}
+    before = {p.sha256 for p in passages_of_source(s, source_id, origin=PassageOrigin.SOURCE)}
     source.text = text
     s.add(source)
     after = {p.sha256 for p in replace_passages(s, source, split_passages(text), language=source.language)}

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from studio.models import Decision, GroundConfirmation, Passage, Review, Revision, Source
+from studio.models import Decision, GroundConfirmation, Passage, PassageOrigin, Review, Revision, Source
 from studio.passages import live_passage, passage_text_of
 
 SIMILAR_ENOUGH = 0.5  # below this a newer passage is not taken as the same passage rewritten
@@ -104,7 +104,7 @@ def changed(s: Session, grounds: dict[str, Any]) -> list[Change]:
         if old is None:
             out.append(Change(ref, str(sha), "", None, "", None, "unknown"))
             continue
-        if old.origin == "transcript" and transcript_changed:
+        if old.origin == PassageOrigin.TRANSCRIPT and transcript_changed:
             continue  # reported once, as the transcript
         successor, why = _successor(s, old.source_id, old.origin, old.text)
         out.append(
@@ -226,7 +226,7 @@ def grounds_of(s: Session, citations: dict[str, int]) -> dict[str, Any]:
         if passage is None or not passage.sha256:
             continue
         passages[str(ref)] = passage.sha256
-        if passage.origin == "transcript" and passage.revision_id is not None and transcript is None:
+        if passage.origin == PassageOrigin.TRANSCRIPT and passage.revision_id is not None and transcript is None:
             transcript = _transcript_of_revision(s, passage.revision_id)
     return {"passages": passages, "transcript": transcript}
 

@@ -36,12 +36,23 @@ from generators.transcription.types import (
 )
 from studio import audit, glossary, jobs, review, revision_store, settings, users
 from studio.errors import NotFound, StudioError
-from studio.models import AuditEntry, AuthorKind, Draft, Exhibit, Passage, Revision, Source, User
+from studio.models import (
+    AuditEntry,
+    AuthorKind,
+    Draft,
+    DraftKind,
+    Exhibit,
+    Passage,
+    PassageOrigin,
+    Revision,
+    Source,
+    SourceKind,
+    User,
+)
 from studio.passages import PassageText, replace_passages
 from studio.project import Project
 from studio.sources import get_source
 
-KIND = "transcript"
 JOB_KIND = "transcribe"
 ENGINE = "faster-whisper"
 SPEAKERS_KEY = "transcription.speakers"
@@ -68,12 +79,14 @@ class Transcript:
 
 
 def transcript_draft(s: Session, source_id: int) -> Draft | None:
-    return s.exec(select(Draft).where(Draft.kind == KIND, Draft.source_id == source_id).order_by(col(Draft.id))).first()
+    return s.exec(
+        select(Draft).where(Draft.kind == DraftKind.TRANSCRIPT, Draft.source_id == source_id).order_by(col(Draft.id))
+    ).first()
 
 
 def get_transcript(s: Session, draft_id: int) -> Transcript:
     draft = revision_store.get_draft(s, draft_id)
-    if draft.kind != KIND:
+    if draft.kind != DraftKind.TRANSCRIPT:
         raise StudioError(f"draft {draft_id} is a {draft.kind}, not a transcript")
     revision = revision_store.latest_revision(s, draft_id)
     if revision is None:
@@ -97,7 +110,7 @@ def transcript_of_source(s: Session, source_id: int) -> Transcript:
 
 
 def list_transcripts(s: Session, exhibit_id: int | None = None) -> list[tuple[Draft, Revision | None, str]]:
-    return review.list_drafts(s, exhibit_id, kinds=[KIND])
+    return review.list_drafts(s, exhibit_id, kinds=[DraftKind.TRANSCRIPT])
 
 
 # ------------------------------------------------------------------ settings
@@ -183,7 +196,12 @@ def _reindex(s: Session, draft: Draft, revision: Revision, segments: Sequence[Se
         return
     source = get_source(s, draft.source_id)
     replace_passages(
-        s, source, passages_of_segments(segments), origin="transcript", language=language, revision_id=revision.id
+        s,
+        source,
+        passages_of_segments(segments),
+        origin=PassageOrigin.TRANSCRIPT,
+        language=language,
+        revision_id=revision.id,
     )
 
 
@@ -218,7 +236,7 @@ def store_result(
         revision = revision_store.create_draft(
             s,
             exhibit_id=source.exhibit_id,
-            kind=KIND,
+            kind=DraftKind.TRANSCRIPT,
             content=content,
             created_by=actor,
             provenance=provenance,
@@ -359,14 +377,16 @@ def _context(s: Session, source: Source) -> str:
     exhibit = s.get(Exhibit, source.exhibit_id)
     parts = [exhibit.title, exhibit.description, exhibit.subject] if exhibit else []
     rows = s.exec(
-        select(Passage.text).where(Passage.exhibit_id == source.exhibit_id, Passage.origin == "source").limit(200)
+        select(Passage.text)
+        .where(Passage.exhibit_id == source.exhibit_id, Passage.origin == PassageOrigin.SOURCE)
+        .limit(200)
     )
     return "\n".join([*parts, *rows])
 
 
 def _audio_source(s: Session, source_id: int) -> Source:
     source = get_source(s, source_id)
-    if source.kind != "audio":
+    if source.kind != SourceKind.AUDIO:
         raise StudioError(
             f"source {source_id} ({source.filename}) is {source.kind}, not audio; only audio can be transcribed"
         )

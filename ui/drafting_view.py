@@ -33,7 +33,7 @@ from studio import drafting, facts, review, settings, sources
 from studio.draft_text import text_fields
 from studio.drafting.evidence import passage_label
 from studio.export.richtext import to_plain
-from studio.models import Decision, Exhibit, JobStatus
+from studio.models import Decision, DraftKind, Exhibit, JobStatus, SourceKind
 from studio.project import Project
 from studio.queries import ExhibitChoices, draft_grounding, exhibit_choices, passages_by_id
 from studio.review_desk import KIND_LABELS
@@ -257,7 +257,7 @@ class DraftingView(QWidget):
 
     # ------------------------------------------------------------------ setup
     def _kind_chosen(self) -> None:
-        audio = self.kind.currentData() == "audio_card"
+        audio = self.kind.currentData() == DraftKind.AUDIO_CARD
         self.unreviewed_transcript.setVisible(audio)
         if not audio:
             self.unreviewed_transcript.setChecked(False)
@@ -355,7 +355,7 @@ class DraftingView(QWidget):
         if self.exhibit is None:
             return None
         kind = str(self.kind.currentData())
-        if kind == "translation":
+        if kind == DraftKind.TRANSLATION:
             return None  # its prompt is the draft being translated, chosen at the last moment
         return (
             self.exhibit.stored_id,
@@ -364,7 +364,7 @@ class DraftingView(QWidget):
             self.source.currentData(),
             self.instructions.text().strip(),
             str(self.model.currentData()),
-            kind == "audio_card" and self.unreviewed_transcript.isChecked(),
+            kind == DraftKind.AUDIO_CARD and self.unreviewed_transcript.isChecked(),
         )
 
     def _schedule_prewarm(self) -> None:
@@ -538,7 +538,7 @@ class DraftingView(QWidget):
         n, language = self.count.value(), str(self.language.currentData())
         source_id, from_draft = self.source.currentData(), self.from_draft.currentData()
         instructions = self.instructions.text().strip()
-        unreviewed = kind == "audio_card" and self.unreviewed_transcript.isChecked()
+        unreviewed = kind == DraftKind.AUDIO_CARD and self.unreviewed_transcript.isChecked()
         self._clear_results()
         self._reset_columns(n)
         self.status.setText(tr("Drafting…"))
@@ -683,7 +683,7 @@ class DraftingView(QWidget):
 
         def read(project: Project) -> bytes | None:  # the exhibit's first picture, read off the GUI thread
             with project.read() as s:
-                pictures = sources.list_sources(s, exhibit_id, kind="image")
+                pictures = sources.list_sources(s, exhibit_id, kind=SourceKind.IMAGE)
             return project.media.require(pictures[0].media_sha256).read_bytes() if pictures else None
 
         def show(image: bytes | None) -> None:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import ingest, sources, users
-from studio.models import Source
+from studio.models import Source, SourceKind
 from studio.project import Project
 from ui.audio_player import AudioPlayer
 from ui.i18n import language_label, tr
@@ -206,7 +206,7 @@ class SourceViewer(QStackedWidget):
             self.image.setPixmap(QPixmap())
             self.setCurrentWidget(self.image)
             return
-        if source.kind == "image":
+        if source.kind == SourceKind.IMAGE:
             path = project.media.path(source.media_sha256)
 
             def load(_project: Any) -> QImage:
@@ -222,7 +222,7 @@ class SourceViewer(QStackedWidget):
             self.image.setText(tr("Loading…"))
             self.setCurrentWidget(self.image)
             Op(self.state, load, where="source.image").success(shown).run_in_background()
-        elif source.kind == "audio":
+        elif source.kind == SourceKind.AUDIO:
             meta = sources.meta(source)
             self.audio.load(project.media.path(source.media_sha256), source.filename, meta)
             self.setCurrentWidget(self.audio)

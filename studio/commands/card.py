@@ -15,7 +15,7 @@ from typing import Any
 from studio import exhibits, revision_store, users
 from studio.commands import acting_user, open_project
 from studio.errors import StudioError
-from studio.models import AuthorKind
+from studio.models import AuthorKind, DraftKind
 
 CARD_KINDS = ("card", "audio_card", "translation")
 
@@ -72,7 +72,7 @@ def cmd_write(args: argparse.Namespace) -> int:
             revision = revision_store.create_draft(
                 s,
                 exhibit_id=exhibit.id,
-                kind="card",
+                kind=DraftKind.CARD,
                 content=content,
                 created_by=user.name,
                 provenance=revision_store.Provenance(author_kind=AuthorKind.PERSON, note=args.note),

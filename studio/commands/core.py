@@ -14,7 +14,7 @@ from studio import audit, exhibits, glossary, jobs, search, settings, sources, u
 from studio.commands import acting_user, open_project, table
 from studio.errors import StudioError
 from studio.ingest import import_paths
-from studio.models import AuditEntry, json_text
+from studio.models import AuditEntry, SourceKind, json_text
 from studio.project import Project
 
 
@@ -314,9 +314,9 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 def _summary(source: sources.Source) -> str:
     meta = sources.meta(source)
-    if source.kind == "image":
+    if source.kind == SourceKind.IMAGE:
         return f"{meta.get('width')}×{meta.get('height')} {meta.get('format', '')}"
-    if source.kind == "audio":
+    if source.kind == SourceKind.AUDIO:
         return f"{meta.get('duration_s')} s, {meta.get('sample_rate')} Hz, {meta.get('channels')} ch"
     return f"{len(source.text)} chars"
 

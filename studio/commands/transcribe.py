@@ -20,7 +20,7 @@ from generators.transcription.settings import COMPUTE_TYPES
 from studio import exhibits, review, sources, transcripts
 from studio.commands import acting_user, open_project, run_cancellable, table
 from studio.errors import StudioError
-from studio.models import Decision
+from studio.models import Decision, DraftKind, SourceKind
 from studio.project import Project
 
 WRITERS: dict[str, Callable[..., str]] = {"vtt": to_webvtt, "srt": to_srt, "txt": to_text}
@@ -99,11 +99,11 @@ def _queue(project: Project, args: argparse.Namespace) -> list[int]:
     with project.read() as s:
         if args.exhibit:
             exhibit = exhibits.get_exhibit(s, args.exhibit)
-            ids += [src.stored_id for src in sources.list_sources(s, exhibit.id, "audio")]
+            ids += [src.stored_id for src in sources.list_sources(s, exhibit.id, SourceKind.AUDIO)]
         if args.all:
             ids += [
                 src.stored_id
-                for src in sources.list_sources(s, kind="audio")
+                for src in sources.list_sources(s, kind=SourceKind.AUDIO)
                 if transcripts.transcript_draft(s, src.stored_id) is None
             ]
         names = {src.stored_id: src.filename for src in sources.list_sources(s)}
@@ -243,7 +243,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
         else:
-            approved = [a for a in review.approved_for_export(s, kinds=[transcripts.KIND]) if a.draft.id == t.draft.id]
+            approved = [
+                a for a in review.approved_for_export(s, kinds=[DraftKind.TRANSCRIPT]) if a.draft.id == t.draft.id
+            ]
             if not approved:
                 raise StudioError(
                     f"the transcript of source {args.source} has no approved revision ({t.status}); "

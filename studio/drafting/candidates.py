@@ -35,6 +35,7 @@ from studio.models import (
     AuthorKind,
     CandidateStatus,
     DraftCandidateRecord,
+    DraftKind,
     DraftRequestRecord,
     Revision,
     User,
@@ -121,7 +122,7 @@ def rebuild(s: Session, request: DraftRequestRecord, project_root: Path) -> Prep
     inputs = stored.draft_inputs()
     fields = (
         fields_of(dict(inputs.translate_from))
-        if inputs.kind == "translation" and inputs.translate_from
+        if inputs.kind == DraftKind.TRANSLATION and inputs.translate_from
         else template.fields
     )
     return PreparedPrompt(
@@ -257,7 +258,11 @@ def proofread(project: Project, draft_id: int, content: dict[str, Any]) -> list[
         rules = [e.rule() for e in glossary_entries(s, draft_row.language or "en")]
     text_fields = {k: v for k, v in content.items() if isinstance(v, (str, list))}
     # Without the drafting request, a card still needs its title and body (the template's required parts).
-    required = [k for k in ("title", "body") if k in text_fields] if draft_row.kind in ("card", "audio_card") else []
+    required = (
+        [k for k in ("title", "body") if k in text_fields]
+        if draft_row.kind in (DraftKind.CARD, DraftKind.AUDIO_CARD)
+        else []
+    )
     return [
         f.as_dict()
         for f in check_content(

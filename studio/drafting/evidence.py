@@ -20,7 +20,7 @@ from generators.transcription.types import Segment
 from studio import exhibits, glossary, review, revision_store, search, sources, transcripts
 from studio.errors import StudioError
 from studio.messages import say
-from studio.models import Decision, Exhibit, Passage, PassageOrigin, Revision, Source
+from studio.models import Decision, DraftKind, Exhibit, Passage, PassageOrigin, Revision, Source, SourceKind
 from studio.passages import passages_of_exhibit
 
 KINDS = ("card", "summary", "audio_card", "caption", "translation")
@@ -142,12 +142,12 @@ def build_inputs(
         raise StudioError(f"unknown draft kind '{kind}' (choose one of: {', '.join(KINDS)})")
     language = language or ("zh-Hans" if exhibit.language.startswith("zh") else "en")
     limits: dict[str, FieldLimit] = {}
-    if kind in ("card", "audio_card"):
+    if kind in (DraftKind.CARD, DraftKind.AUDIO_CARD):
         limits = card_limits(card_template or DEFAULT_CARD_TEMPLATE, language)
     label = _exhibit_label(exhibit)
-    if kind == "translation":
+    if kind == DraftKind.TRANSLATION:
         return _translation_inputs(s, exhibit, from_draft, language, label, instructions)
-    if kind == "audio_card":
+    if kind == DraftKind.AUDIO_CARD:
         found, waiting = _transcript_passages(s, exhibit, source_id, unreviewed_transcript)
         if not found and waiting:
             names = ", ".join(w.filename for w in waiting)
@@ -162,9 +162,9 @@ def build_inputs(
                 "(heritage-studio transcribe), then draft again"
             )
     not_offered: list[SourcePassage] = []
-    if kind == "caption":
+    if kind == DraftKind.CAPTION:
         found, not_offered = _caption_passages(s, exhibit, source_id)
-    elif kind != "audio_card":
+    elif kind != DraftKind.AUDIO_CARD:
         ranked = ranked_passages(s, exhibit, limit=None)
         found = as_source_passages(s, ranked[:MAX_PASSAGES])
         not_offered = as_source_passages(s, ranked[MAX_PASSAGES:])
@@ -211,7 +211,7 @@ def _transcripts_of(s: Session, exhibit: Exhibit, source_id: int | None) -> list
     """Each audio guide of the exhibit (or the one chosen) with its approved transcript,
     else its latest revision (approved=False), else None when it was never transcribed."""
     out: list[tuple[Source, TranscriptUse | None]] = []
-    for audio in sources.list_sources(s, exhibit.id, kind="audio"):
+    for audio in sources.list_sources(s, exhibit.id, kind=SourceKind.AUDIO):
         if source_id is not None and audio.id != source_id:
             continue
         transcript = transcripts.transcript_draft(s, audio.stored_id)
@@ -283,7 +283,7 @@ def _caption_passages(
     s: Session, exhibit: Exhibit, source_id: int | None
 ) -> tuple[list[SourcePassage], list[SourcePassage]]:
     """No vision model: the image's metadata and the curator's description are the evidence."""
-    images = sources.list_sources(s, exhibit.id, kind="image")
+    images = sources.list_sources(s, exhibit.id, kind=SourceKind.IMAGE)
     if source_id is not None:
         images = [i for i in images if i.id == source_id]
         if not images:
@@ -336,7 +336,7 @@ def _translation_inputs(
     )
     content = {k: v for k, v in revision.content.items() if isinstance(v, (str, list)) and k != "machine_translated"}
     return DraftInputs(
-        kind="translation",
+        kind=DraftKind.TRANSLATION,
         language=target,
         exhibit=label,
         passages=(),

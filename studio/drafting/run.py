@@ -31,7 +31,7 @@ from studio.drafting.record import DraftOutcome, candidate_view, request_columns
 from studio.errors import StudioError
 from studio.jobs import Cancelled, JobContext, run_job
 from studio.messages import say
-from studio.models import AuthorKind, DraftCandidateRecord, DraftRequestRecord, Exhibit, User, as_stored
+from studio.models import AuthorKind, DraftCandidateRecord, DraftKind, DraftRequestRecord, Exhibit, User, as_stored
 from studio.project import Project
 
 
@@ -188,7 +188,9 @@ def _plan(
             unreviewed_transcript=unreviewed_transcript,
         )
         unreviewed = (
-            unreviewed_transcripts(s, exhibit, source_id) if unreviewed_transcript and kind == "audio_card" else []
+            unreviewed_transcripts(s, exhibit, source_id)
+            if unreviewed_transcript and kind == DraftKind.AUDIO_CARD
+            else []
         )
     template = template_for(kind, project.root)
     identity = model.identity if model is not None else planned_identity(cfg)

@@ -33,7 +33,7 @@ from studio.export.record import ExportRecord
 from studio.export.work import ItemFiles, ItemJob, prepare
 from studio.jobs import JobContext, process_alive
 from studio.messages import say
-from studio.models import AuthorKind, Source, json_text
+from studio.models import AuthorKind, DraftKind, Source, json_text
 from studio.project import Project
 from studio.reasons import why
 from studio.workstation import this_workstation
@@ -247,13 +247,13 @@ def _visitor_provenance(text: LanguageText) -> dict[str, Any]:
     The kiosk turns these flags into plain sentences next to the disclosure line, so machine
     translation and machine transcription are said even when the line itself does not say them.
     """
-    written = [r for r in text.revisions if r.kind != "transcript"]
-    heard = [r for r in text.revisions if r.kind == "transcript"]
+    written = [r for r in text.revisions if r.kind != DraftKind.TRANSCRIPT]
+    heard = [r for r in text.revisions if r.kind == DraftKind.TRANSCRIPT]
     merged = _lineage(text)
     return {
         "ai_drafted": merged.ai_drafted or any(r.author_kind == AuthorKind.MODEL for r in written),
         "edited_by": list(merged.edited_by),
-        "machine_translated": text.machine_translated or any(r.kind == "translation" for r in written),
+        "machine_translated": text.machine_translated or any(r.kind == DraftKind.TRANSLATION for r in written),
         # A transcript keeps its speech engine in its content, so a corrected one still says so.
         "machine_transcribed": merged.machine_transcribed
         or bool(text.transcribed_by)

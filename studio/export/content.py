@@ -18,7 +18,7 @@ from studio import provenance, review, revision_store
 from studio.errors import IntegrityError
 from studio.exhibits import RECORD_FIELDS, RECORD_KIND
 from studio.export import names, richtext
-from studio.models import Draft, Exhibit, Review, Revision, Source
+from studio.models import Draft, DraftKind, Exhibit, Review, Revision, Source, SourceKind
 from studio.passages import live_passage
 from studio.reasons import why
 from studio.sources import is_public
@@ -332,20 +332,20 @@ def _build_item(
             continue
         used = _used(a, s)
         for t in targets:
-            if kind == "summary" and not t.summary:
+            if kind == DraftKind.SUMMARY and not t.summary:
                 t.summary = {
                     k: richtext.to_plain(_text(v))
                     for k, v in content.items()
                     if isinstance(v, str) and k in ("short", "long")
                 }
-            elif kind in ("caption", "alt_text"):
+            elif kind in (DraftKind.CAPTION, DraftKind.ALT_TEXT):
                 if content.get("alt_text") and not t.alt_text:
                     t.alt_text = richtext.to_line(_text(content["alt_text"]))
                 if content.get("caption") and not t.image_caption:
                     t.image_caption = richtext.to_line(_text(content["caption"]))
                 if a.draft.source_id and image is None:
                     image = s.get(Source, a.draft.source_id)
-            elif kind == "transcript" and not t.transcript and a.draft.source_id:
+            elif kind == DraftKind.TRANSCRIPT and not t.transcript and a.draft.source_id:
                 segments = content.get("segments")
                 if isinstance(segments, list) and segments:
                     t.transcript = [_segment(seg) for seg in segments if isinstance(seg, dict)]
@@ -379,5 +379,5 @@ def _segment(seg: dict[str, Any]) -> dict[str, Any]:
 def _first_image(s: Session, exhibit: Exhibit) -> Source | None:
     from studio.sources import list_sources
 
-    images = list_sources(s, exhibit.id, "image")
+    images = list_sources(s, exhibit.id, SourceKind.IMAGE)
     return images[0] if images else None

@@ -172,7 +172,7 @@ def import_file(
     if size > limit:
         raise StudioError(
             f"{path.name}: {size / (1 << 20):.1f} MB is over the {limit >> 20} MB limit for {kind} sources"
-            + ("; split the text into smaller files" if kind in ("text", "markdown") else "")
+            + ("; split the text into smaller files" if kind in (SourceKind.TEXT, SourceKind.MARKDOWN) else "")
         )
     extracted = extract(path, kind)
     # The blob is written before the transaction: a crash between the two

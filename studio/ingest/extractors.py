@@ -20,6 +20,7 @@ from typing import IO, Any, cast
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from studio.errors import StudioError
+from studio.models import SourceKind
 from studio.text import decode_text, guess_language
 
 TEXT_EXT = {".txt": "text", ".md": "markdown", ".markdown": "markdown"}
@@ -89,7 +90,7 @@ def _text(path: Path, kind: str) -> Extracted:
         raise StudioError(f"{path.name}: the file is empty")
     if len(decoded.text) > MAX_EXTRACTED_CHARS:
         raise StudioError(f"{path.name}: over the limit of {MAX_EXTRACTED_CHARS:,} characters of text")
-    mime = "text/markdown" if kind == "markdown" else "text/plain"
+    mime = "text/markdown" if kind == SourceKind.MARKDOWN else "text/plain"
     return Extracted(kind, mime, decoded.text, guess_language(decoded.text), {"encoding": decoded.encoding})
 
 
