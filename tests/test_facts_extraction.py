@@ -98,6 +98,16 @@ def test_materials_come_from_the_glossary_with_its_spelling() -> None:
     assert [(f.slot, f.claim, f.spans[0].quote) for f in found] == [("material:celadon", "celadon", "celedon")]
 
 
+def test_a_material_word_opening_a_compound_describes_something_else() -> None:
+    text = "Stoneware pillow painted in an iron-rich black pigment under a jade-green glaze; the iron hinge is later."
+    found = rules.materials(PassageRef(text, language="en"))
+    assert [(f.slot, f.spans[0].start) for f in found] == [
+        ("material:stoneware", 0),
+        ("material:iron", text.index("iron hinge")),
+    ]
+    assert rules.materials(PassageRef("An iron-rich slip and a bronze-coloured patina.", language="en")) == []
+
+
 def test_same_fact_in_two_sources_merges_and_a_disagreement_is_a_conflict() -> None:
     other = PassageRef("Weight 3.42 kg. Height to top of handles 24.5 cm.", passage_id=3, source_id=12, language="en")
     facts = merge([*rules.extract(EN), *rules.extract(ZH), *rules.extract(other)])

@@ -405,6 +405,15 @@ def material_terms(glossary: Sequence[GlossaryTerm]) -> list[tuple[str, tuple[st
     return vocabulary
 
 
+# A material word that opens a compound adjective describes something else: an
+# "iron-rich black pigment" on a stoneware pillow is not an iron object, nor is a
+# "jade-green glaze" jade (the golden set's pillow card said "made of iron").
+_DESCRIBES_ANOTHER = re.compile(
+    r"-(?:rich|colou?red|like|bearing|based|containing|tinted|toned|green|white|red|black|brown|grey|gray|blue|yellow)\b",
+    re.IGNORECASE,
+)
+
+
 def materials(passage: PassageRef, glossary: Sequence[GlossaryTerm] = ()) -> list[Fact]:
     text = passage.text
     found: list[Fact] = []
@@ -422,6 +431,8 @@ def materials(passage: PassageRef, glossary: Sequence[GlossaryTerm] = ()) -> lis
         pattern = rf"(?<![A-Za-z]){re.escape(form)}(?![A-Za-z])" if latin else re.escape(form)
         for m in re.finditer(pattern, text, re.IGNORECASE if latin else 0):
             if any(not (m.end() <= a or m.start() >= b) for a, b in taken):
+                continue
+            if latin and _DESCRIBES_ANOTHER.match(text, m.end()):
                 continue
             taken.append((m.start(), m.end()))
             seen.add(key)
