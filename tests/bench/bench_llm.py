@@ -1,6 +1,7 @@
 """Language-model benchmark (issue 4). Run as a script:
 
     .venv/bin/python tests/bench/bench_llm.py [--model qwen2.5-coder-1.5b] [--skip-engines]
+        [--card-prompt projects/golden/prompts/card_example_turn.toml]
 
 Prints, with the machine's load average beside each figure (other engineers
 share these 2 cores):
@@ -209,14 +210,19 @@ def bench_crash(runs: int = 5) -> dict[str, float]:
     }
 
 
-def bench_studio_draft(key: str, threads: int = 0) -> dict[str, float]:
-    """A card draft through the studio (n=1) on the default engine, then its cached repeat."""
+def bench_studio_draft(key: str, threads: int = 0, card_prompt: str = "") -> dict[str, float]:
+    """A card draft through the studio (n=1) on the default engine, then its cached repeat.
+    `card_prompt`: a card prompt file used as the project's own (e.g. the evaluation variant
+    projects/golden/prompts/card_example_turn.toml, whose fixed turns are ~500 tokens)."""
     from studio import drafting, exhibits, settings, users
     from studio.ingest import import_paths
     from studio.project import Project
 
     with tempfile.TemporaryDirectory() as tmp:
         project = Project.create(Path(tmp) / "Bench.studio")
+        if card_prompt:
+            (project.root / "prompts").mkdir()
+            (project.root / "prompts" / "card.toml").write_bytes(Path(card_prompt).read_bytes())
         with project.session() as s:
             lin = users.add_user(s, "Lin", "curator", admin=True)
             exhibit = exhibits.create_exhibit(
@@ -376,6 +382,7 @@ def main() -> None:
     parser.add_argument("--engines", default="xllamacpp,llama-cpp-python")
     parser.add_argument("--skip-draft", action="store_true", help="only the engine comparison")
     parser.add_argument("--crash", action="store_true", help="also time a crash of the engine host to its error")
+    parser.add_argument("--card-prompt", default="", help="a card prompt file for the studio draft (default: packaged)")
     args = parser.parse_args()
     print(f"# bench_llm  model={args.model}  cores={os.cpu_count()}  load at start={load()}", flush=True)
     results: dict[str, object] = {}
@@ -396,7 +403,7 @@ def main() -> None:
         print(f"crash detected: {json.dumps(crash)}", flush=True)
     if not args.skip_draft:
         before = load()
-        draft = bench_studio_draft(args.model, args.draft_threads)
+        draft = bench_studio_draft(args.model, args.draft_threads, args.card_prompt)
         draft["load_before"], draft["load_after"] = before, load()
         results["studio card draft"] = draft
         print(f"studio card draft (default engine): {json.dumps(draft)}", flush=True)
