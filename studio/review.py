@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
@@ -36,6 +36,9 @@ from studio.revision_store import (
     registered_person,
     revisions,
 )
+
+if TYPE_CHECKING:
+    from studio.project import Project
 
 DECISIONS = tuple(Decision)
 UNREVIEWED_TRANSCRIPT = "unreviewed_transcript"  # the flag on a card drafted from a transcript nobody approved
@@ -312,6 +315,12 @@ def latest_review(s: Session, revision_id: int) -> Review | None:
 
 def reviews_of(s: Session, revision_id: int) -> list[Review]:
     return list(s.exec(select(Review).where(Review.revision_id == revision_id).order_by(col(Review.id))))
+
+
+def read_draft_status(project: Project, draft_id: int) -> str:
+    """`draft_status` in a read snapshot of its own."""
+    with project.read() as s:
+        return str(draft_status(s, draft_id))
 
 
 def draft_status(s: Session, draft_id: int) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from studio import exhibits, review, review_queue, revision_store, sources, staleness
+from studio import exhibits, review, review_queue, revision_store, sources, staleness, users
 from studio.errors import StudioError
 from studio.models import AuthorKind, Draft, DraftKind, Passage, Review, Revision, SourceKind, User
 from studio.passages import live_passage, passages_of_exhibit
@@ -122,3 +122,38 @@ def save_edit_and_approve(
     except StudioError as refusal:
         return EditApproval(revision, None, refusal)
     return EditApproval(revision, decision)
+
+
+# ------------------------------------------------------- what the review tab calls
+# Each decision is one write, the person re-read inside it (their role may have changed).
+def approve_as(project: Project, revision_id: int, name: str, *, expected_sha256: str, acks: dict[str, str]) -> None:
+    """`review.approve` by the person named, of the revision they saw (its hash)."""
+    with project.session() as s:
+        review.approve(s, revision_id, users.get_user(s, name), expected_sha256=expected_sha256, acks=acks)
+
+
+def save_edit_as(project: Project, draft_id: int, content: dict[str, Any], name: str, *, based_on: int) -> None:
+    """A person's correction as a new pending revision, without deciding on it."""
+    with project.session() as s:
+        revision_store.edit(s, draft_id, content, users.get_user(s, name), note=EDIT_NOTE, based_on=based_on)
+
+
+def save_edit_and_approve_as(
+    project: Project, draft_id: int, content: dict[str, Any], name: str, *, based_on: int
+) -> EditApproval:
+    """`save_edit_and_approve` by the person named, in one write."""
+    with project.session() as s:
+        return save_edit_and_approve(s, draft_id, content, users.get_user(s, name), based_on=based_on)
+
+
+def send_back_as(project: Project, revision_id: int, name: str, reason: str, *, reject: bool = False) -> None:
+    """Changes requested (or, with `reject`, rejected) by the person named, with their reason."""
+    decide = review.reject if reject else review.request_changes
+    with project.session() as s:
+        decide(s, revision_id, users.get_user(s, name), reason)
+
+
+def confirm_still_true_as(project: Project, revision_id: int, name: str, note: str) -> None:
+    """`review.confirm_still_true` of a stale approval by the person named."""
+    with project.session() as s:
+        review.confirm_still_true(s, revision_id, users.get_user(s, name), note)

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from studio import exhibits, review, settings, staleness
+
+if TYPE_CHECKING:
+    from studio.project import Project
 
 # How the queue can be ordered: oldest first is the fair default (first come, first decided).
 SORTS = ("oldest", "newest", "exhibit", "kind", "flags")
@@ -85,6 +89,12 @@ def entries(s: Session, exhibit_id: int | None = None) -> list[QueueEntry]:
             )
         )
     return sorted(out, key=lambda e: (e.created_at, e.revision_id))
+
+
+def read_queue(project: Project) -> list[QueueEntry]:
+    """`entries` in a read snapshot of its own: the review tab's queue."""
+    with project.read() as s:
+        return entries(s)
 
 
 def four_eyes(s: Session) -> bool:

@@ -369,6 +369,58 @@ def dismiss_suggestion(s: Session, draft_id: int, key: str, user: User) -> None:
     audit.record(s, user.name, DISMISS_ACTION, "draft", draft_id, {"key": key})
 
 
+# ------------------------------------------------------ what the transcript tab calls
+# Each opens its own transactions.
+@dataclass(frozen=True)
+class TranscriptOnScreen:
+    """An audio guide as the transcript editor opens it: its transcript (None: not transcribed
+    yet), the glossary to suggest from, the suggestions dismissed before, and the source."""
+
+    current: Transcript | None
+    glossary: list[GlossaryEntry]
+    dismissed: list[str]
+    source: Source
+
+
+def open_transcript(project: Project, source_id: int) -> TranscriptOnScreen:
+    with project.read() as s:
+        source = get_source(s, source_id)
+        try:
+            current = transcript_of_source(s, source_id)
+        except NotFound:
+            return TranscriptOnScreen(None, [], [], source)
+        return TranscriptOnScreen(current, glossary_entries(s), dismissed_keys(s, current.draft.stored_id), source)
+
+
+def save_correction(
+    project: Project, draft_id: int, segments: Sequence[Segment], user: User, based_on: int | None
+) -> None:
+    """The curator's corrections from the editor (`save_segments`), in a write of their own."""
+    with project.session() as s:
+        save_segments(s, draft_id, segments, user, note="corrected in the editor", based_on=based_on)
+
+
+def decide_suggestion(
+    project: Project,
+    draft_id: int,
+    key: str,
+    user: User,
+    *,
+    accepted: bool,
+    unsaved: Sequence[Segment] | None = None,
+    based_on: int | None = None,
+) -> None:
+    """Accept or dismiss a glossary suggestion. The curator's unsaved corrections are saved first,
+    in a write of their own, so they are kept even when the suggestion is refused."""
+    if unsaved is not None:
+        save_correction(project, draft_id, unsaved, user, based_on)
+    with project.session() as s:
+        if accepted:
+            accept_suggestion(s, draft_id, key, user)
+        else:
+            dismiss_suggestion(s, draft_id, key, user)
+
+
 # ------------------------------------------------------------------ jobs
 def _context(s: Session, source: Source) -> str:
     """Text the exhibit already has, so the glossary terms it mentions are preferred."""

@@ -20,14 +20,6 @@ TRANSACTION_METHODS = {"session", "read"}  # Project.session() (a write), Projec
 DATABASE_CALLS = {"Session", "select", "create_engine"}  # called by bare name, as imported from sqlmodel
 DATABASE_PACKAGES = {"sqlmodel", "sqlalchemy"}
 
-# Modules not yet moved over, with how many such places each still has: the count may only go down
-# (and the entry goes when it reaches 0).
-NOT_YET_MOVED: dict[str, int] = {
-    "ui/drafting_view.py": 7,
-    "ui/review_view.py": 7,
-    "ui/transcript_view.py": 5,
-}
-
 
 def places_in(path: Path) -> list[str]:
     return database_places(path.read_text(encoding="utf-8"), path.relative_to(ROOT).as_posix())
@@ -58,21 +50,8 @@ def database_places(source: str, where: str) -> list[str]:
 def test_the_app_opens_no_database_session_and_imports_no_database_layer() -> None:
     problems: list[str] = []
     for path in sorted((ROOT / "ui").rglob("*.py")):
-        places = places_in(path)
-        allowed = NOT_YET_MOVED.get(path.relative_to(ROOT).as_posix(), 0)
-        if len(places) > allowed:
-            problems += places
+        problems += places_in(path)
     assert not problems, "database work belongs in a core function (studio/), called in an op:\n" + "\n".join(problems)
-
-
-def test_the_list_of_modules_not_yet_moved_only_shrinks() -> None:
-    # A module moved over leaves the list, so it cannot slide back unnoticed.
-    stale = {
-        name: (allowed, len(places_in(ROOT / name)))
-        for name, allowed in NOT_YET_MOVED.items()
-        if len(places_in(ROOT / name)) != allowed
-    }
-    assert not stale, f"update NOT_YET_MOVED (allowed, now): {stale}"
 
 
 def test_the_guard_finds_each_kind_of_database_place() -> None:

@@ -31,11 +31,16 @@ from PySide6.QtWidgets import (
 from generators.llm.settings import EngineSettings
 from studio import drafting, facts, review, settings, sources
 from studio.draft_text import text_fields
-from studio.drafting.evidence import passage_label
 from studio.export.richtext import to_plain
-from studio.models import Decision, DraftKind, Exhibit, JobStatus, SourceKind
-from studio.project import Project
-from studio.queries import ExhibitChoices, draft_grounding, exhibit_choices, passages_by_id
+from studio.models import Decision, DraftKind, Exhibit, JobStatus
+from studio.queries import (
+    DraftGrounding,
+    ExhibitChoices,
+    PassageInSource,
+    passage_in_source,
+    read_draft_grounding,
+    read_exhibit_choices,
+)
 from studio.review_desk import KIND_LABELS
 from ui.card_preview import CardPreview
 from ui.field_editor import FIELD_LABELS
@@ -267,11 +272,7 @@ class DraftingView(QWidget):
         if self.state.project is None:
             return
 
-        def read(project: Project) -> EngineSettings:
-            with project.read() as s:
-                return drafting.engine_settings(s)
-
-        Op(self.state, read, where="settings.engine").latest(self, "models").success(
+        Op(self.state, drafting.read_engine_settings, where="settings.engine").latest(self, "models").success(
             self._show_models
         ).run_in_background()
 
@@ -287,13 +288,12 @@ class DraftingView(QWidget):
     def _model_chosen(self) -> None:
         value, actor = str(self.model.currentData()), self.state.user_name
 
-        def put(project: Any) -> None:
-            from studio import users
-
-            with project.session() as s:
-                settings.change(s, "llm.model", value, users.get_user(s, actor))
-
-        Op(self.state, put, where="settings.model", changes=Changes.SETTINGS).run_in_background()
+        Op(
+            self.state,
+            lambda project: settings.change_one_as(project, actor, "llm.model", value),
+            where="settings.model",
+            changes=Changes.SETTINGS,
+        ).run_in_background()
 
     def show_exhibit(self, exhibit: Exhibit | None) -> None:
         self._stop_prewarm()
@@ -314,10 +314,6 @@ class DraftingView(QWidget):
             return
         exhibit_id = exhibit.stored_id
 
-        def read(project: Project) -> ExhibitChoices:
-            with project.read() as s:
-                return exhibit_choices(s, exhibit_id)
-
         def show(choices: ExhibitChoices) -> None:
             if self.exhibit is None or self.exhibit.id != exhibit_id:
                 return  # the curator moved on meanwhile
@@ -329,7 +325,9 @@ class DraftingView(QWidget):
                 self.from_draft.addItem(f"{said} · {tr(DRAFT_STATES.get(state, state))}", draft_id)
             self._schedule_prewarm()
 
-        Op(self.state, read, where="exhibit.choices").latest(self, "choices").success(show).run_in_background()
+        Op(self.state, lambda project: read_exhibit_choices(project, exhibit_id), where="exhibit.choices").latest(
+            self, "choices"
+        ).success(show).run_in_background()
 
     # ----------------------------------------------------------------- prewarm
     # Reading ~1,350 prompt tokens into the default model takes ~15 s on two
@@ -450,13 +448,9 @@ class DraftingView(QWidget):
             return
         draft_id = self.draft_id
 
-        def load(project: Any) -> str:
-            with project.read() as s:
-                return str(review.draft_status(s, draft_id))
-
-        Op(self.state, load, where="draft.status").latest(self, "draft.status").success(
-            lambda status: self._say_status(draft_id, status)
-        ).run_in_background()
+        Op(self.state, lambda project: review.read_draft_status(project, draft_id), where="draft.status").latest(
+            self, "draft.status"
+        ).success(lambda status: self._say_status(draft_id, status)).run_in_background()
 
     def _say_status(self, draft_id: int, status: str) -> None:
         if draft_id != self.draft_id:
@@ -653,18 +647,16 @@ class DraftingView(QWidget):
         self._say_status(outcome.draft_id, "pending")
         draft_id = outcome.draft_id
 
-        def load(project: Any) -> tuple[list[dict[str, Any]], str]:
-            with project.read() as s:
-                return draft_grounding(s, draft_id), str(review.draft_status(s, draft_id))
-
-        def show(found: tuple[list[dict[str, Any]], str]) -> None:
-            grounding, status = found
+        def show(found: DraftGrounding) -> None:
+            grounding, status = found.passages, found.status
             if draft_id != self.draft_id:
                 return  # another exhibit (or draft) is on screen now
             self._say_status(draft_id, status)  # an incomplete draft is not waiting for review: say so
             self._show_candidates(outcome, grounding)
 
-        Op(self.state, load, where="draft.grounding").success(show).run_in_background()
+        Op(self.state, lambda project: read_draft_grounding(project, draft_id), where="draft.grounding").success(
+            show
+        ).run_in_background()
 
     def _show_candidates(self, outcome: drafting.DraftOutcome, grounding: list[dict[str, Any]]) -> None:
         self.grounding = grounding
@@ -681,15 +673,13 @@ class DraftingView(QWidget):
             return
         exhibit_id = self.exhibit.stored_id
 
-        def read(project: Project) -> bytes | None:  # the exhibit's first picture, read off the GUI thread
-            with project.read() as s:
-                pictures = sources.list_sources(s, exhibit_id, kind=SourceKind.IMAGE)
-            return project.media.require(pictures[0].media_sha256).read_bytes() if pictures else None
-
         def show(image: bytes | None) -> None:
             self.preview.show_content(view["content"], language, view.get("checks", []), image, now=True)
 
-        Op(self.state, read, where="preview.picture").latest(self, "preview.picture").success(show).run_in_background()
+        # the exhibit's first picture, read off the GUI thread
+        Op(self.state, lambda project: sources.first_picture(project, exhibit_id), where="preview.picture").latest(
+            self, "preview.picture"
+        ).success(show).run_in_background()
 
     def pick(self, index: int) -> None:
         draft_id = self.draft_id
@@ -766,20 +756,14 @@ class DraftingView(QWidget):
             return
         pid, shown = int(passage_id), self.passage.toHtml()
 
-        def read(project: Project) -> tuple[str, str]:  # the source text around the passage, and its place
-            with project.read() as s:
-                found = passages_by_id(s, [pid]).get(pid)
-                if found is None:
-                    return "", ""
-                source = sources.get_source(s, found.source_id)
-                return source.text, passage_label(source, found)
-
-        def show(found: tuple[str, str]) -> None:
-            context, label = found
+        def show(found: PassageInSource) -> None:  # the source text around the passage, and its place
+            context, label = found.source_text, found.label
             if self.passage.toHtml() == shown:  # still showing this passage (not cleared, not another)
                 self._show_passage(number, entry, context, tr_message(label) or str(entry.get("label", "")))
 
-        Op(self.state, read, where="draft.passage").latest(self, "passage").success(show).run_in_background()
+        Op(self.state, lambda project: passage_in_source(project, pid), where="draft.passage").latest(
+            self, "passage"
+        ).success(show).run_in_background()
 
     def _show_passage(self, number: int, entry: dict[str, Any], context: str, label: str) -> None:
         # Sources are often Markdown (label_en.md): shown as text people read, not as '#' and '**'.

@@ -35,10 +35,11 @@ from PySide6.QtWidgets import (
 )
 
 from generators.citations import cited_numbers
-from studio import drafting, review, review_desk, review_queue, revision_store
+from studio import drafting, review, review_desk, review_queue
 from studio.draft_text import is_text_content, plain_text
 from studio.errors import EditConflict
 from studio.models import AuthorKind, Decision, Revision
+from studio.project import Project
 from studio.review_desk import KIND_LABELS, ReviewItem, load_item
 from studio.review_queue import QueueEntry, QueueFilter
 from ui.audio_player import AudioPlayer
@@ -378,11 +379,9 @@ class ReviewView(QWidget):
         if self.state.project is None:
             return
 
-        def load(project: Any) -> list[QueueEntry]:
-            with project.read() as s:
-                return review_queue.entries(s)
-
-        Op(self.state, load, where="review.queue").latest(self, "review.queue").success(self._fill).run_in_background()
+        Op(self.state, review_queue.read_queue, where="review.queue").latest(self, "review.queue").success(
+            self._fill
+        ).run_in_background()
 
     def _fill(self, found: list[QueueEntry]) -> None:
         self.entries = found
@@ -634,9 +633,8 @@ class ReviewView(QWidget):
         self._approve(rev, name, {})
 
     def _approve(self, rev: Revision, name: str, acks: dict[str, str]) -> None:
-        def work(project: Any) -> None:
-            with project.session() as s:
-                review.approve(s, rev.stored_id, self._user(s, name), expected_sha256=rev.sha256, acks=acks)
+        def work(project: Project) -> None:
+            review_desk.approve_as(project, rev.stored_id, name, expected_sha256=rev.sha256, acks=acks)
 
         self._run(work, Decision.APPROVED)
 
@@ -650,11 +648,8 @@ class ReviewView(QWidget):
 
         based_on = self.item.revision.stored_id
 
-        def work(project: Any) -> None:
-            with project.session() as s:
-                revision_store.edit(
-                    s, draft_id, content, self._user(s, name), note=review_desk.EDIT_NOTE, based_on=based_on
-                )
+        def work(project: Project) -> None:
+            review_desk.save_edit_as(project, draft_id, content, name, based_on=based_on)
 
         self._run(work, "saved", kept=content)
 
@@ -669,13 +664,10 @@ class ReviewView(QWidget):
         name = self.state.user_name
         based_on = self.item.revision.stored_id
 
-        def work(project: Any) -> str:
+        def work(project: Project) -> str:
             # One call, one transaction (studio.review_desk): a refused approval (four-eyes,
             # open flags on the edit) leaves the edit saved, waiting in the queue.
-            with project.session() as s:
-                outcome = review_desk.save_edit_and_approve(
-                    s, draft_id, content, self._user(s, name), based_on=based_on
-                )
+            outcome = review_desk.save_edit_and_approve_as(project, draft_id, content, name, based_on=based_on)
             if outcome.refusal is not None:
                 refused.append(outcome.refusal)
                 return "saved"
@@ -700,11 +692,10 @@ class ReviewView(QWidget):
             return
         rev_id = self.item.revision.stored_id
         name = self.state.user_name
-        call = review.request_changes if decision == Decision.CHANGES_REQUESTED else review.reject
+        reject = decision != Decision.CHANGES_REQUESTED
 
-        def work(project: Any) -> None:
-            with project.session() as s:
-                call(s, rev_id, self._user(s, name), reason)
+        def work(project: Project) -> None:
+            review_desk.send_back_as(project, rev_id, name, reason, reject=reject)
 
         self._run(work, decision)
 
@@ -720,28 +711,20 @@ class ReviewView(QWidget):
             note = dialog.note.text().strip()
             if dialog.choice == "confirm":
 
-                def work(project: Any) -> None:
-                    with project.session() as s:
-                        review.confirm_still_true(s, rev_id, self._user(s, name), note)
+                def work(project: Project) -> None:
+                    review_desk.confirm_still_true_as(project, rev_id, name, note)
 
                 self._run(work, "confirmed")
             elif dialog.choice == "send_back":
 
-                def back(project: Any) -> None:
-                    with project.session() as s:
-                        review.request_changes(s, rev_id, self._user(s, name), note)
+                def back(project: Project) -> None:
+                    review_desk.send_back_as(project, rev_id, name, note)
 
                 self._run(back, Decision.CHANGES_REQUESTED)
 
         dialog.accepted.connect(chosen)
         dialog.open()
         return dialog
-
-    @staticmethod
-    def _user(s: Any, name: str) -> Any:
-        from studio import users
-
-        return users.get_user(s, name)
 
     def _run(
         self,

@@ -10,12 +10,11 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from generators.transcription import GlossaryEntry, Segment, Suggestion
+from generators.transcription import Segment, Suggestion
 from studio import sources, transcripts
-from studio.errors import NotFound
 from studio.models import Decision, Exhibit
 from studio.project import Project
-from studio.queries import audio_guides
+from studio.queries import read_audio_guides
 from ui.i18n import tr
 from ui.ops import Changes, JobOp, Op
 from ui.state import AppState
@@ -74,10 +73,6 @@ class TranscriptView(QWidget):
             return
         exhibit_id = exhibit.stored_id
 
-        def read(project: Project) -> list[tuple[int, str]]:
-            with project.read() as s:
-                return audio_guides(s, exhibit_id)
-
         def show(guides: list[tuple[int, str]]) -> None:
             if self.exhibit is None or self.exhibit.id != exhibit_id:
                 return  # another exhibit was chosen meanwhile
@@ -88,7 +83,9 @@ class TranscriptView(QWidget):
             self.transcribe_button.setEnabled(self.source.count() > 0)
             self.load()
 
-        Op(self.state, read, where="transcript.sources").latest(self, "sources").success(show).run_in_background()
+        Op(self.state, lambda project: read_audio_guides(project, exhibit_id), where="transcript.sources").latest(
+            self, "sources"
+        ).success(show).run_in_background()
 
     def source_id(self) -> int | None:
         value = self.source.currentData()
@@ -101,22 +98,14 @@ class TranscriptView(QWidget):
             self._show(None)
             return
 
-        def read(project: Any) -> tuple[Any, list[GlossaryEntry], list[str], Any]:
-            with project.read() as s:
-                source = sources.get_source(s, source_id)
-                try:
-                    current = transcripts.transcript_of_source(s, source_id)
-                except NotFound:
-                    return None, [], [], source
-                entries = transcripts.glossary_entries(s)
-                return current, entries, transcripts.dismissed_keys(s, current.draft.stored_id), source
+        Op(self.state, lambda project: transcripts.open_transcript(project, source_id), where="transcript.load").latest(
+            self, "transcript.load"
+        ).success(self._show).run_in_background()
 
-        Op(self.state, read, where="transcript.load").latest(self, "transcript.load").success(
-            self._show
-        ).run_in_background()
-
-    def _show(self, loaded: tuple[Any, list[GlossaryEntry], list[str], Any] | None) -> None:
-        current, entries, dismissed, source = loaded if loaded else (None, [], [], None)
+    def _show(self, loaded: transcripts.TranscriptOnScreen | None) -> None:
+        current, entries, dismissed, source = (
+            (loaded.current, loaded.glossary, loaded.dismissed, loaded.source) if loaded else (None, [], [], None)
+        )
         if source is not None and self.state.project is not None:
             self.editor.player.load(
                 self.state.project.media.path(source.media_sha256), source.filename, sources.meta(source)
@@ -178,11 +167,8 @@ class TranscriptView(QWidget):
         segments = self.editor.segments()
         based_on = self.revision_id
 
-        def write(project: Any) -> None:
-            with project.session() as s:
-                transcripts.save_segments(
-                    s, draft_id, segments, self.state.user(actor), note="corrected in the editor", based_on=based_on
-                )
+        def write(project: Project) -> None:
+            transcripts.save_correction(project, draft_id, segments, self.state.user(actor), based_on)
 
         Op(self.state, write, where="transcript.save", changes=Changes.DRAFTS | Changes.SOURCES).success(
             lambda _r: self.load()
@@ -196,18 +182,16 @@ class TranscriptView(QWidget):
         unsaved: list[Segment] | None = self.editor.segments() if self.editor.dirty else None
         based_on = self.revision_id
 
-        def write(project: Any) -> None:
-            user = self.state.user(actor)
-            with project.session() as s:
-                if unsaved is not None:  # keep the curator's unsaved corrections
-                    transcripts.save_segments(
-                        s, draft_id, unsaved, user, note="corrected in the editor", based_on=based_on
-                    )
-            with project.session() as s:
-                if accepted:
-                    transcripts.accept_suggestion(s, draft_id, suggestion.key, user)
-                else:
-                    transcripts.dismiss_suggestion(s, draft_id, suggestion.key, user)
+        def write(project: Project) -> None:
+            transcripts.decide_suggestion(
+                project,
+                draft_id,
+                suggestion.key,
+                self.state.user(actor),
+                accepted=accepted,
+                unsaved=unsaved,  # the curator's unsaved corrections are kept
+                based_on=based_on,
+            )
 
         Op(self.state, write, where="transcript.suggestion", changes=Changes.DRAFTS | Changes.SOURCES).finally_(
             self.load

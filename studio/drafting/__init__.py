@@ -23,6 +23,7 @@ from studio.drafting.engines import (
     ollama_models,
     packaged_models,
     planned_identity,
+    read_engine_settings,
     register_model,
 )
 from studio.drafting.evidence import (
@@ -67,5 +68,6 @@ __all__ = [
     "prewarm",
     "proofread",
     "ranked_passages",
+    "read_engine_settings",
     "register_model",
 ]

@@ -18,6 +18,7 @@ from studio.errors import StudioError
 
 if TYPE_CHECKING:
     from generators.llm.ollama_engine import OllamaModelInfo
+    from studio.project import Project
 
 SETTING_KEYS = tuple(f"llm.{name}" for name in EngineSettings.__dataclass_fields__)
 
@@ -78,6 +79,12 @@ def ollama_models(host: str, timeout_s: float = LISTING_TIMEOUT_S) -> list[Ollam
         return OllamaServer(host, timeout_s=timeout_s).list_models()
     except LanguageModelError as exc:
         raise StudioError(str(exc)) from None
+
+
+def read_engine_settings(project: Project) -> EngineSettings:
+    """`engine_settings` in a read snapshot of its own (the drafting panel's model list)."""
+    with project.read() as s:
+        return engine_settings(s)
 
 
 def engine_settings(s: Session) -> EngineSettings:
