@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,16 @@ def _guarded_connect_ex(self: socket.socket, address: object) -> int:
 
 socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _collector_back_after_windows() -> Iterator[None]:
+    """A UI test whose window is never closed would leave Python's automatic cycle
+    collector off (ui/garbage.py) for every later test in the process."""
+    yield
+    garbage = sys.modules.get("ui.garbage")
+    if garbage is not None:
+        garbage.release_all()
 
 
 @pytest.fixture

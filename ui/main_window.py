@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import users
+from ui import garbage
 from ui.curate_view import CurateView
 from ui.export_view import ExportView
 from ui.i18n import tr
@@ -47,6 +48,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.state = state
         state.window = self
+        # Cycles with Qt objects in them must die on this thread (ui/garbage.py says why).
+        garbage.collector().hold()
+        self._holds_collector = True
         self.setAcceptDrops(True)
         self.setWindowTitle(tr("Heritage Studio"))
         self.curate = CurateView(state)
@@ -317,4 +321,7 @@ class MainWindow(QMainWindow):
             if self.state.elsewhere is not None:  # nobody left to show others' changes to
                 self.state.elsewhere.stop()
         self.save_window_state()
+        if self._holds_collector:
+            self._holds_collector = False
+            garbage.collector().release()
         super().closeEvent(event)
