@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from generators.citations import cited_numbers, sentences, strip_citations
+from generators.glossary import GlossaryRule
 from generators.messages import CodedText, as_data, say
 from generators.text_measures import LOOP_REPEATS, chinese_names, english_names, foreign_runs, is_loop, numbers
 
@@ -33,14 +34,6 @@ class Flag:
             # through the database (ui/card_preview.check_line).
             found["said"] = as_data(self.message)
         return found
-
-
-@dataclass(frozen=True)
-class GlossaryRule:
-    """A term's preferred written form and the variants that should not appear."""
-
-    preferred: str
-    variants: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generators.checks import GlossaryRule
+
+@dataclass(frozen=True)
+class GlossaryRule:
+    """A term's preferred written form and the variants that should not appear (what the
+    checks hold a text to). Here with the entry, so the glossary depends on nothing else in
+    the engines and every engine module may use it."""
+
+    preferred: str
+    variants: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def _facts(lm: LanguageModel | None, inputs: DraftInputs) -> tuple[Sheet, bool]:
             notes.append(f"held back: {p.label}")
             continue
         refs.append(PassageRef(p.text, passage_id=i, source_id=p.source_id, seq=i, language=_language(p.text)))
-    terms = [rules.GlossaryTerm(e.written, tuple(e.variants), e.note, e.language) for e in inputs.glossary]
+    terms = list(inputs.glossary)
     found: list[Fact] = []
     for ref in refs:
         found += rules.extract(ref, terms)

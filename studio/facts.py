@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
-from generators.checks import GlossaryRule, check_content
+from generators.checks import check_content
 from generators.facts import compose as composing
 from generators.facts import proposals, rules
 from generators.facts.merge import conflicts, merge
 from generators.facts.support import added_content
 from generators.facts.types import Fact, PassageRef, Span
+from generators.glossary import GlossaryEntry, GlossaryRule
 from generators.llm.base import LanguageModel, LanguageModelError, ModelIdentity
 from studio import exhibits, glossary, review, revision_store, screening, staleness, users
 from studio.drafting.engines import engine_settings, load_model
@@ -173,20 +174,23 @@ class ExtractionReport:
     seconds: float = 0.0
 
 
-def _glossary_terms(s: Session) -> list[rules.GlossaryTerm]:
-    return [rules.GlossaryTerm(t.preferred, tuple(t.variants), t.note, t.language) for t in glossary.list_terms(s)]
+def _glossary_terms(s: Session) -> list[GlossaryEntry]:
+    return [
+        GlossaryEntry(t.term, t.preferred, tuple(t.variants), note=t.note, language=t.language)
+        for t in glossary.list_terms(s)
+    ]
 
 
-def apply_glossary(text: str, terms: list[rules.GlossaryTerm]) -> str:
+def apply_glossary(text: str, terms: list[GlossaryEntry]) -> str:
     """The glossary's spelling for every variant it names (whole words in Latin script)."""
     for term in terms:
         for variant in sorted(term.variants, key=len, reverse=True):
-            if not variant or variant == term.preferred:
+            if not variant or variant == term.written:
                 continue
             if variant.isascii():
-                text = re.sub(rf"(?<![A-Za-z]){re.escape(variant)}(?![A-Za-z])", term.preferred, text)
+                text = re.sub(rf"(?<![A-Za-z]){re.escape(variant)}(?![A-Za-z])", term.written, text)
             else:
-                text = text.replace(variant, term.preferred)
+                text = text.replace(variant, term.written)
     return text
 
 
@@ -302,7 +306,7 @@ def extract(
     return ExtractionReport(**result)
 
 
-def _spelled(fact: Fact, terms: list[rules.GlossaryTerm]) -> Fact:
+def _spelled(fact: Fact, terms: list[GlossaryEntry]) -> Fact:
     claim = apply_glossary(fact.claim, terms)
     if claim == fact.claim:
         return fact

@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from generators.checks import GlossaryRule, check_content
+from generators.checks import check_content
 from generators.citations import cited_numbers
+from generators.glossary import GlossaryRule
 from studio import glossary
 from studio.models import Draft, Source
 from studio.passages import live_passage, passage_text_of

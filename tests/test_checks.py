@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from generators.checks import (
     FieldLimit,
-    GlossaryRule,
     check_content,
     doubled,
     glossary_variants,
@@ -16,6 +15,7 @@ from generators.checks import (
     unsupported_facts,
 )
 from generators.citations import cited_numbers, sentences, strip_citations
+from generators.glossary import GlossaryRule
 
 PASSAGES = {
     1: "The ding was cast at Anyang in the late Shang dynasty, about 1200-1050 BCE.",

@@ -12,8 +12,8 @@ from generators.facts.chinese import zh_int
 from generators.facts.injection import find_instructions
 from generators.facts.merge import conflicts, merge
 from generators.facts.proposals import extraction_schema, parse, propose
-from generators.facts.rules import GlossaryTerm
 from generators.facts.types import Fact, PassageRef
+from generators.glossary import GlossaryEntry
 from generators.llm.scripted import ScriptedModel
 
 EN = PassageRef(
@@ -32,8 +32,8 @@ ZH = PassageRef(
     language="zh-Hans",
 )
 GLOSSARY = [
-    GlossaryTerm("celadon", ("celedon",), "Green-glazed stoneware; lower case.", "en"),
-    GlossaryTerm("taotie", ("tao tie",), "Mask motif on Shang and early Zhou bronzes.", "en"),
+    GlossaryEntry("celadon", variants=("celedon",), note="Green-glazed stoneware; lower case.", language="en"),
+    GlossaryEntry("taotie", variants=("tao tie",), note="Mask motif on Shang and early Zhou bronzes.", language="en"),
 ]
 
 # Hand labels: (kind, slot, value, exact quote) every rule must find, and nothing outside them.

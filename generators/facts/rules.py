@@ -11,20 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from generators.facts.chinese import NUMERAL_CHARS, PERIODS, Period, zh_int
 from generators.facts.types import Fact, PassageRef, Span
-
-
-@dataclass(frozen=True)
-class GlossaryTerm:
-    """The slice of a glossary entry rules need: a preferred spelling and what it is."""
-
-    preferred: str
-    variants: tuple[str, ...] = ()
-    note: str = ""
-    language: str = ""
+from generators.glossary import GlossaryEntry
 
 
 def span_of(passage: PassageRef, start: int, end: int) -> Span:
@@ -376,7 +366,7 @@ MATERIALS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 
-def material_terms(glossary: Sequence[GlossaryTerm]) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+def material_terms(glossary: Sequence[GlossaryEntry]) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
     """The base vocabulary plus glossary terms whose note says they are a
     material (e.g. celadon: 'Green-glazed stoneware'), spelled as the glossary prefers."""
     vocabulary = [(key, tuple(en), tuple(zh)) for key, en, zh in MATERIALS]
@@ -387,7 +377,7 @@ def material_terms(glossary: Sequence[GlossaryTerm]) -> list[tuple[str, tuple[st
         opening = " ".join(re.split(r"[\s;:,.]+", term.note.lower())[:3])
         names_material = any(re.search(rf"(?<![a-z]){re.escape(w)}", opening) for w in words) or "材质" in term.note
         known = next(
-            (i for i, (_k, en, zh) in enumerate(vocabulary) if term.preferred.lower() in en or term.preferred in zh),
+            (i for i, (_k, en, zh) in enumerate(vocabulary) if term.written.lower() in en or term.written in zh),
             None,
         )
         if known is not None:  # a known material: the glossary adds the misspellings to catch
@@ -399,9 +389,9 @@ def material_terms(glossary: Sequence[GlossaryTerm]) -> list[tuple[str, tuple[st
         elif not names_material:
             continue
         elif term.language.startswith("zh"):
-            vocabulary.append((term.preferred, (), (term.preferred, *term.variants)))
+            vocabulary.append((term.written, (), (term.written, *term.variants)))
         else:
-            vocabulary.append((term.preferred.lower(), (term.preferred, *term.variants), ()))
+            vocabulary.append((term.written.lower(), (term.written, *term.variants), ()))
     return vocabulary
 
 
@@ -414,7 +404,7 @@ _DESCRIBES_ANOTHER = re.compile(
 )
 
 
-def materials(passage: PassageRef, glossary: Sequence[GlossaryTerm] = ()) -> list[Fact]:
+def materials(passage: PassageRef, glossary: Sequence[GlossaryEntry] = ()) -> list[Fact]:
     text = passage.text
     found: list[Fact] = []
     taken: list[tuple[int, int]] = []
@@ -436,13 +426,13 @@ def materials(passage: PassageRef, glossary: Sequence[GlossaryTerm] = ()) -> lis
                 continue
             taken.append((m.start(), m.end()))
             seen.add(key)
-            preferred = next((t.preferred for t in glossary if form.lower() in (v.lower() for v in t.variants)), "")
+            preferred = next((t.written for t in glossary if form.lower() in (v.lower() for v in t.variants)), "")
             found.append(_fact(passage, "material", m.start(), m.end(), key, f"material:{key}", claim=preferred))
             break
     return found
 
 
-def extract(passage: PassageRef, glossary: Sequence[GlossaryTerm] = ()) -> list[Fact]:
+def extract(passage: PassageRef, glossary: Sequence[GlossaryEntry] = ()) -> list[Fact]:
     """Every rule on one passage, in reading order."""
     facts = [
         *accession_numbers(passage),
