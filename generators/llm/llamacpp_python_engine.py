@@ -257,15 +257,7 @@ class LlamaCppPythonModel:
                 llm.n_tokens = len(tokens)
             self._keep_prefix(tokens)
             return len(tokens) if key in self._prefixes else 0
-        cached = _common_prefix(live, tokens)
-        shared = self._prefixes.longest(tokens)  # e.g. the system text alone, kept earlier
-        if shared is not None and len(shared) > cached + RESTORE_MIN_TOKENS:
-            data = self._prefixes.data(shared)
-            if data is not None and self._restore(shared, data):
-                cached = len(shared)
-            else:
-                self._prefixes.discard(shared)
-                cached = _common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        cached = self._restore_shared(tokens, _common_prefix(live, tokens))  # e.g. the system text alone
         llm.n_tokens = min(llm.n_tokens, cached)  # eval() drops the KV cells past n_tokens
         while cached < len(tokens):
             if cancelled is not None and cancelled():
@@ -275,6 +267,20 @@ class LlamaCppPythonModel:
             cached += len(chunk)
         self._keep_prefix(tokens)
         return cached if key in self._prefixes else 0
+
+    def _restore_shared(self, tokens: list[int], cached: int) -> int:
+        """Take back the longest kept beginning of `tokens` (memory or disk) when it
+        reaches well past the `cached` tokens the context already holds; returns how
+        many tokens the context holds then. A kept state that fails to load is
+        forgotten, and whatever the context still holds counts."""
+        shared = self._prefixes.longest(tokens)
+        if shared is None or len(shared) <= cached + RESTORE_MIN_TOKENS:
+            return cached
+        data = self._prefixes.data(shared)
+        if data is not None and self._restore(shared, data):
+            return len(shared)
+        self._prefixes.discard(shared)
+        return _common_prefix(self._llm.input_ids[: self._llm.n_tokens].tolist(), tokens)
 
     def _prefill_locked(self, tokens: list[int], cancelled: CancelCheck | None) -> int:
         """Evaluate the part of `tokens` not already in the KV cache, a chunk at a
@@ -292,20 +298,13 @@ class LlamaCppPythonModel:
             )
         cached = _common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
         kept = max(self._states, key=lambda key: _common_prefix(key, tokens), default=None)
-        shared = self._prefixes.longest(tokens)
         if kept is not None and _common_prefix(kept, tokens) > cached + RESTORE_MIN_TOKENS:
             self._states.move_to_end(kept)
             if self._restore(kept, self._states[kept]):
                 cached = _common_prefix(kept, tokens)
             else:
                 cached = 0
-        if shared is not None and len(shared) > cached + RESTORE_MIN_TOKENS:
-            data = self._prefixes.data(shared)
-            if data is not None and self._restore(shared, data):
-                cached = len(shared)
-            else:
-                self._prefixes.discard(shared)
-                cached = _common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        cached = self._restore_shared(tokens, cached)
         # Leave the last token for the completion to evaluate: it needs that
         # token's logits, which a restored prefix does not carry.
         cached = min(cached, len(tokens) - 1)
