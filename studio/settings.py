@@ -74,6 +74,9 @@ SCHEMA: dict[str, Any] = {
     "disclosure": _Text,
     **{f"llm.{f.name}": _type_of_default(getattr(EngineSettings(), f.name)) for f in fields(EngineSettings)},
     "llm.n_ctx": Annotated[int, Field(ge=256)],
+    # Guessed tokens are checked in one llama.cpp batch: a few pay off (docs/BENCHMARKS.md),
+    # and a number past the batch's size would overrun it in the engine host.
+    "llm.lookup_draft": Annotated[int, Field(ge=0, le=16)],
     "llm.ollama_timeout_s": _Positive,
     **{
         f"transcription.{f.name}": _type_of_default(getattr(TranscriptionSettings(), f.name))

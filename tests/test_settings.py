@@ -57,6 +57,10 @@ def test_numbers_are_numbers_and_text_settings_take_plain_text(
     assert code == 1 and "llm.n_ctx" in err
     code, _, err = _cli(project.root, capsys, "settings", "set", "llm.threads", "-2")
     assert code == 1 and "llm.threads" in err
+    for bad in ("-1", "17", "100000"):  # checked in one batch in the engine host: bounded
+        code, _, err = _cli(project.root, capsys, "settings", "set", "llm.lookup_draft", bad)
+        assert code == 1 and "llm.lookup_draft" in err, (bad, err)
+    assert _cli(project.root, capsys, "settings", "set", "llm.lookup_draft", "4")[0] == 0
     code, _, err = _cli(project.root, capsys, "settings", "set", "transcription.beam_size", "true")
     assert code == 1
     assert _cli(project.root, capsys, "settings", "set", "transcription.beam_size", "2")[0] == 0

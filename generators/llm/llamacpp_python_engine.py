@@ -535,6 +535,8 @@ class LlamaCppPythonModel:
                 # No guess for the first token: the prompt's end says little about the
                 # answer's start, and a longer first evaluation delays the first word.
                 room = min(limit - len(written) - 1, n_ctx - n_past - 2)
+                # Never more rows than llama-cpp-python's batch holds (n_batch), whatever was asked.
+                room = min(room, llm.n_batch - 1)
                 draft = guesses.propose(min(self.lookup_draft, room)) if written else []
                 batch = [pending, *draft]
                 ctx.kv_cache_seq_rm(0, n_past, -1)  # cells left from an earlier, longer sequence
