@@ -26,6 +26,7 @@ from generators.llm.base import (
     TokenSink,
     normalise_finish,
 )
+from generators.llm.grammar_sampling import GrammarSampler
 from generators.llm.lookup import AnswerText, NgramIndex
 from generators.llm.prefixes import PrefixStore
 from generators.llm.threads import auto_threads as choose_threads
@@ -134,6 +135,7 @@ class LlamaCppPythonModel:
         extra_bufts: bool = True,
         prefix_dir: str | None = None,
         lookup_draft: int = 0,
+        lazy_grammar: bool = True,
     ) -> None:
         try:
             from llama_cpp import Llama, llama_chat_format
@@ -190,12 +192,18 @@ class LlamaCppPythonModel:
         # checked with each evaluation (0 = off, one token per evaluation as before).
         self.lookup_draft = max(0, int(lookup_draft))
         self.lookup_stats: dict[str, int] = {}  # the last answer's guesses: proposed, accepted, evaluations
+        # JSON-schema answers: check the grammar on the chosen token only (grammar_sampling.py);
+        # False leaves them to the library's chain, which masks the whole vocabulary each step.
+        self.lazy_grammar = bool(lazy_grammar)
         _open_models.add(self)
 
-    def configure(self, *, lookup_draft: int | None = None) -> None:
-        """Change settings that need no reload (benches compare with and without lookup in one host)."""
+    def configure(self, *, lookup_draft: int | None = None, lazy_grammar: bool | None = None) -> None:
+        """Change settings that need no reload (benches compare with and without lookup,
+        or the library's grammar sampling against the lazy one, in one host)."""
         if lookup_draft is not None:
             self.lookup_draft = max(0, int(lookup_draft))
+        if lazy_grammar is not None:
+            self.lazy_grammar = bool(lazy_grammar)
 
     def context_length(self) -> int:
         return int(self._llm.n_ctx())
@@ -440,8 +448,11 @@ class LlamaCppPythonModel:
                     total_s=clock.total(),
                 )
             if self.lookup_draft and params.temperature == 0.0 and not params.json_schema:
-                return self._complete_by_lookup(tokens, messages, params, clock, on_token, cancelled)
+                return self._write_answer(tokens, messages, params, clock, on_token, cancelled, draft=self.lookup_draft)
             self.lookup_stats = {}
+            if params.json_schema and self.lazy_grammar:
+                grammar = self._grammar(params.json_schema)
+                return self._write_answer(tokens, messages, params, clock, on_token, cancelled, grammar=grammar)
             try:
                 # Any: the library's overloads do not narrow its return type on stream=True.
                 stream: Any = self._llm.create_chat_completion(
@@ -479,7 +490,7 @@ class LlamaCppPythonModel:
             total_s=clock.total(),
         )
 
-    def _complete_by_lookup(
+    def _write_answer(
         self,
         tokens: list[int],
         messages: Sequence[ChatMessage],
@@ -487,18 +498,29 @@ class LlamaCppPythonModel:
         clock: StreamClock,
         on_token: TokenSink | None,
         cancelled: CancelCheck | None,
+        *,
+        draft: int = 0,
+        grammar: LlamaGrammar | None = None,
     ) -> Completion:
-        """A greedy answer written with prompt lookup (generators/llm/lookup.py).
+        """The answer written by this engine's own decoding loop rather than
+        create_chat_completion's, for two things the library does not do.
 
-        Each step evaluates the last accepted token and up to `lookup_draft` guessed
-        tokens in one llama_batch, asking logits for those rows only: llama-cpp-python's
-        own `draft_model` would set logits_all, a context-length x vocabulary float
-        buffer (~2.5 GB for Qwen). The rows are sampled in order with the very sampler
-        chain create_chat_completion builds, so the model's choice at each position is
-        what it would have been one token at a time; guesses are kept while they match
-        that choice, the first mismatch is replaced by it, and the KV cells of the
-        guesses after it are removed. Stop strings, the token limit and the end token
-        are applied token by token, as the library does.
+        Prompt lookup (`draft` > 0, greedy answers; generators/llm/lookup.py): each step
+        evaluates the last accepted token and up to `draft` guessed tokens in one
+        llama_batch, asking logits for those rows only: llama-cpp-python's own
+        `draft_model` would set logits_all, a context-length x vocabulary float buffer
+        (~2.5 GB for Qwen). The rows are sampled in order with the very sampler chain
+        create_chat_completion builds, so the model's choice at each position is what it
+        would have been one token at a time; guesses are kept while they match that
+        choice, the first mismatch is replaced by it, and the KV cells of the guesses
+        after it are removed.
+
+        A grammar (a JSON schema's) checked lazily (generators/llm/grammar_sampling.py):
+        the chain picks a token and the grammar is asked about that token only, instead
+        of masking the whole vocabulary at every step as the library's chain does.
+
+        Either way stop strings, the token limit and the end token are applied token by
+        token, as the library does, and the text streams as the library streams it.
         """
         import llama_cpp
 
@@ -512,12 +534,14 @@ class LlamaCppPythonModel:
         answer = AnswerText([*params.stop, *template_stop])
         guesses = NgramIndex(tokens, ngram_max=LOOKUP_NGRAM_MAX, ngram_min=LOOKUP_NGRAM_MIN)
         llm.set_seed(params.seed)
+        # create_chat_completion's chain: its defaults for what GenerationParams does not carry.
         sampler = llm._init_sampler(
             top_k=40, top_p=params.top_p, min_p=0.05, typical_p=1.0, temp=params.temperature, repeat_penalty=1.0
         )
+        constrained = GrammarSampler(llm, grammar, sampler) if grammar is not None else None  # owns the chain then
         vocab = llm._model.vocab
         stats = {"proposed": 0, "accepted": 0, "evaluations": 0}
-        self.lookup_stats = stats
+        self.lookup_stats = stats if draft else {}
         n_past = llm.n_tokens  # the prompt but its last token, read by _prefill_locked
         pending = tokens[n_past]
         written: list[int] = []
@@ -537,8 +561,8 @@ class LlamaCppPythonModel:
                 room = min(limit - len(written) - 1, n_ctx - n_past - 2)
                 # Never more rows than llama-cpp-python's batch holds (n_batch), whatever was asked.
                 room = min(room, llm.n_batch - 1)
-                draft = guesses.propose(min(self.lookup_draft, room)) if written else []
-                batch = [pending, *draft]
+                guessed = guesses.propose(min(draft, room)) if written and draft else []
+                batch = [pending, *guessed]
                 ctx.kv_cache_seq_rm(0, n_past, -1)  # cells left from an earlier, longer sequence
                 llm._batch.set_batch(batch=batch, n_past=n_past, logits_all=True)
                 try:
@@ -548,18 +572,23 @@ class LlamaCppPythonModel:
                 self.eval_log.append(len(batch))
                 llm.input_ids[n_past : n_past + len(batch)] = batch
                 stats["evaluations"] += 1
-                stats["proposed"] += len(draft)
+                stats["proposed"] += len(guessed)
                 chosen: list[int] = []
                 for row in range(len(batch)):
-                    token = sampler.sample(ctx, row)
+                    if constrained is None:
+                        token = sampler.sample(ctx, row)  # chooses and accepts
+                    else:
+                        token = constrained.pick(row)
+                        if not llama_cpp.llama_vocab_is_eog(vocab, token):
+                            constrained.accept(token)
                     chosen.append(token)
-                    if row == len(draft) or token != draft[row]:
+                    if row == len(guessed) or token != guessed[row]:
                         break
                 accepted = len(chosen) - 1
                 stats["accepted"] += accepted
                 n_past += 1 + accepted
                 llm.n_tokens = n_past
-                if accepted < len(draft):
+                if accepted < len(guessed):
                     ctx.kv_cache_seq_rm(0, n_past, -1)  # the guesses after the first wrong one
                 pending = chosen[-1]
                 for token in chosen:
@@ -584,9 +613,14 @@ class LlamaCppPythonModel:
             if not was_cancelled:
                 emit(answer.finish())  # the end held back in case it began a stop string
         finally:
-            sampler.close()
+            (constrained or sampler).close()
             llm._requires_eval = True  # the logits now are a checking batch's, not the last token's
         text = answer.text()
+        extra: dict[str, object] = {}
+        if draft:
+            extra["lookup"] = dict(stats)
+        if constrained is not None:
+            extra["grammar"] = {"resampled": constrained.resampled}
         return Completion(
             text=text,
             finish_reason=normalise_finish(finish, was_cancelled),
@@ -594,7 +628,7 @@ class LlamaCppPythonModel:
             completion_tokens=len(self._llm.tokenize(text.encode("utf-8"), add_bos=False)),
             first_token_s=clock.first,
             total_s=clock.total(),
-            extra={"lookup": dict(stats)},
+            extra=extra,
         )
 
     def forget_prompts(self) -> None:
