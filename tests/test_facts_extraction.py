@@ -108,6 +108,59 @@ def test_a_material_word_opening_a_compound_describes_something_else() -> None:
     assert rules.materials(PassageRef("An iron-rich slip and a bronze-coloured patina.", language="en")) == []
 
 
+def test_jin_dynasty_is_a_period_and_gold_only_where_jin_names_the_metal() -> None:
+    # The golden pillow: "金代，十二至十三世纪" and "Jin dynasty, 12th-13th century" are one period
+    # and one span of two centuries in both languages, and 金代 is never the material gold.
+    zh = rules.extract(PassageRef("金代，十二至十三世纪，河北磁州窑", language="zh-Hans"))
+    en = rules.extract(PassageRef("Cizhou kilns, Hebei province. Jin dynasty, 12th-13th century", language="en"))
+    expected = [("date", "dynasty:jin", "Jin dynasty (1115–1234)"), ("date", "date:1101/1300", "1101/1300")]
+    assert [(f.kind, f.slot, f.value) for f in zh] == expected == [(f.kind, f.slot, f.value) for f in en]
+    assert [f.claim for f in zh] == ["金代", "十二至十三世纪"] and [f.claim for f in en] == [
+        "Jin dynasty",
+        "12th-13th century",
+    ]
+    assert len(merge([*zh, *en])) == 2
+    # Single-character dynasties written with 代 or 朝, and two-character ones, are dates.
+    text = "唐代、宋朝、元代、明代、清代、西周、东汉、辽代、隋朝、北魏、东晋"
+    keys = ("tang", "song", "yuan", "ming", "qing", "western_zhou", "eastern_han", "liao", "sui", "northern_wei")
+    found_zh = rules.periods(PassageRef(text, language="zh"))
+    assert sorted(f.slot for f in found_zh) == sorted(f"dynasty:{k}" for k in (*keys, "eastern_jin"))
+    assert all(f.kind == "date" for f in found_zh)
+    # 金 alone is gold where it names the metal; alloy (合金) and the period are not.
+    found = rules.materials(PassageRef("金银器一组，金代窖藏；铜镜为高锡合金。", language="zh"))
+    assert [(f.slot, f.spans[0].quote) for f in found] == [("material:gold", "金"), ("material:silver", "银器")]
+    assert [f.spans[0].quote for f in rules.materials(PassageRef("铜鎏金观音像", language="zh"))] == ["鎏金"]
+    assert rules.materials(PassageRef("金代白地黑花枕，高锡合金", language="zh")) == []
+    assert rules.periods(PassageRef("A gold and silver cup", language="en")) == []
+
+
+def test_centuries_written_as_a_range_are_one_span() -> None:
+    assert [(f.value, f.claim) for f in rules.dates(PassageRef("12th to 13th centuries; 8th-7th century BCE"))] == [
+        ("1101/1300", "12th to 13th centuries"),
+        ("-800/-601", "8th-7th century BCE"),
+    ]
+    (bce,) = rules.dates(PassageRef("公元前十二至十一世纪", language="zh"))
+    assert bce.value == "-1200/-1001"
+
+
+def test_the_characters_of_an_inscription_are_counted_in_english_and_chinese() -> None:
+    zh = rules.extract(PassageRef("器内底铸有铭文四十一字，记载师鲁受赏。", language="zh-Hans"))
+    en = rules.extract(PassageRef("The inner base carries an inscription of 41 characters.", language="en"))
+    assert [(f.kind, f.slot, f.value, f.claim) for f in zh] == [
+        ("technique", "inscription:characters", "41 characters", "铸有铭文四十一字")
+    ]
+    assert [(f.kind, f.value, f.claim) for f in en] == [
+        ("technique", "41 characters", "an inscription of 41 characters")
+    ]
+    (one,) = merge([*zh, *en])  # the same count in two languages is one fact with both claims
+    assert one.detail["claims"] == {"zh-Hans": "铸有铭文四十一字", "en": "an inscription of 41 characters"}
+    other = rules.inscriptions(PassageRef("A 42-character inscription runs round the rim.", language="en"))
+    assert [f.value for f in other] == ["42 characters"]
+    (conflict,) = conflicts(merge([*en, *other]))  # 41 in one source, 42 in another: the curator settles it
+    assert conflict.slot == "inscription:characters"
+    assert rules.inscriptions(PassageRef("铭文记载了赏赐。An inscription of thanks.", language="zh")) == []
+
+
 def test_same_fact_in_two_sources_merges_and_a_disagreement_is_a_conflict() -> None:
     other = PassageRef("Weight 3.42 kg. Height to top of handles 24.5 cm.", passage_id=3, source_id=12, language="en")
     facts = merge([*rules.extract(EN), *rules.extract(ZH), *rules.extract(other)])

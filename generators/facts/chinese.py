@@ -81,10 +81,22 @@ PERIODS: tuple[Period, ...] = (
     Period("western_han", ("Western Han dynasty", "Western Han"), ("西汉",), -206, 8),
     Period("eastern_han", ("Eastern Han dynasty", "Eastern Han"), ("东汉",), 25, 220),
     Period("han", ("Han dynasty",), ("汉代", "汉朝"), -206, 220),
+    # Western and Eastern Jin (晋) only by their full names: a bare "Jin dynasty" on a museum
+    # label is the Jurchen Jin (金, below), as museums' catalogues write it (Cizhou and Ding wares).
+    Period("western_jin", ("Western Jin dynasty", "Western Jin"), ("西晋",), 266, 316),
+    Period("eastern_jin", ("Eastern Jin dynasty", "Eastern Jin"), ("东晋",), 317, 420),
+    Period("northern_wei", ("Northern Wei dynasty", "Northern Wei"), ("北魏",), 386, 534),
+    Period("sui", ("Sui dynasty",), ("隋代", "隋朝"), 581, 618),
     Period("tang", ("Tang dynasty",), ("唐代", "唐朝"), 618, 907),
+    Period("five_dynasties", ("Five Dynasties",), ("五代十国", "五代"), 907, 960),
+    Period("liao", ("Liao dynasty",), ("辽代", "辽朝"), 907, 1125),
     Period("northern_song", ("Northern Song dynasty", "Northern Song"), ("北宋",), 960, 1127),
     Period("southern_song", ("Southern Song dynasty", "Southern Song"), ("南宋",), 1127, 1279),
     Period("song", ("Song dynasty",), ("宋代", "宋朝"), 960, 1279),
+    # 金代 is the Jin dynasty, never gold: the materials take 金 alone only where it names
+    # the metal (金银器, 鎏金; rules.materials).
+    Period("jin", ("Jin dynasty",), ("金代", "金朝"), 1115, 1234),
+    Period("western_xia", ("Western Xia",), ("西夏",), 1038, 1227),
     Period("yuan", ("Yuan dynasty",), ("元代", "元朝"), 1271, 1368),
     Period("ming", ("Ming dynasty", "Ming"), ("明代", "明朝"), 1368, 1644),
     Period("qing", ("Qing dynasty", "Qing"), ("清代", "清朝"), 1644, 1911),

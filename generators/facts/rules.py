@@ -76,10 +76,17 @@ _EN_CENTURY = re.compile(
     r"(?:(early|mid|late)[- ])?(\d{1,2})(?:st|nd|rd|th)[- ]century(?:\s+" + _ERA + ")?",
     re.IGNORECASE,
 )
+# "12th-13th century", "12th to 13th centuries": one span of two centuries (the golden pillow's
+# "Jin dynasty, 12th-13th century" was read as the 13th century alone).
+_EN_CENTURIES = re.compile(
+    r"(\d{1,2})(?:st|nd|rd|th)?\s*(?:–|—|-|to)\s*(\d{1,2})(?:st|nd|rd|th)[- ]centur(?:y|ies)(?:\s+" + _ERA + ")?",
+    re.IGNORECASE,
+)
 _ZH_NUM = rf"(\d{{1,4}}|[{NUMERAL_CHARS}]{{1,5}})"
 _ZH_RANGE = re.compile(rf"(约)?(公元前|前)?{_ZH_NUM}年?\s*(?:至|到|—|–|-|~)\s*(公元前|前)?{_ZH_NUM}年")
 _ZH_YEAR = re.compile(rf"(约)?(公元前|公元)?{_ZH_NUM}年(?![代间])")
 _ZH_CENTURY = re.compile(rf"(公元前)?{_ZH_NUM}世纪")
+_ZH_CENTURIES = re.compile(rf"(公元前)?{_ZH_NUM}(?:世纪)?\s*(?:至|到|—|–|-|~)\s*{_ZH_NUM}世纪")
 
 
 def _bce(era: str | None) -> bool:
@@ -88,6 +95,14 @@ def _bce(era: str | None) -> bool:
 
 def _year_value(a: int, b: int | None = None) -> str:
     return f"{a}" if b is None or a == b else f"{a}/{b}"
+
+
+def _centuries(a: int, b: int, bce: bool) -> str:
+    """The years from the first century's start to the last's end: 12th-13th = 1101/1300;
+    12th-11th BCE = -1200/-1001."""
+    if bce:
+        return _year_value(-a * 100, -(b - 1) * 100 - 1)
+    return _year_value((a - 1) * 100 + 1, b * 100)
 
 
 def dates(passage: PassageRef) -> list[Fact]:
@@ -112,6 +127,10 @@ def dates(passage: PassageRef) -> list[Fact]:
             continue  # 1889-61 and such: too ambiguous for a rule
         sign = -1 if _bce(era) else 1
         add(m.start(), m.end(), _year_value(sign * a, sign * b))
+    for m in _EN_CENTURIES.finditer(text):
+        a, b, era = int(m.group(1)), int(m.group(2)), m.group(3)
+        if 0 < a < b <= 21 or (_bce(era) and 0 < b < a):
+            add(m.start(), m.end(), _centuries(a, b, _bce(era)))
     for m in _EN_CENTURY.finditer(text):
         n, era = int(m.group(2)), m.group(3)
         start, end = (n - 1) * 100 + 1, n * 100
@@ -131,6 +150,10 @@ def dates(passage: PassageRef) -> list[Fact]:
         bce_a = bool(m.group(2))
         bce_b = bool(m.group(4)) or (bce_a and zb < za)
         add(m.start(), m.end(), _year_value(-za if bce_a else za, -zb if bce_b else zb))
+    for m in _ZH_CENTURIES.finditer(text):
+        za, zb = zh_int(m.group(2)), zh_int(m.group(3))
+        if za is not None and zb is not None and (0 < za < zb <= 21 or (m.group(1) and 0 < zb < za)):
+            add(m.start(), m.end(), _centuries(za, zb, bool(m.group(1))))
     for m in _ZH_CENTURY.finditer(text):
         century = zh_int(m.group(2))
         if century is None or century > 21:
@@ -342,6 +365,32 @@ def accession_numbers(passage: PassageRef) -> list[Fact]:
     return out
 
 
+# ------------------------------------------------------------- inscriptions
+# How many characters an inscription has: a number visitors are told ("an inscription of
+# 41 characters", 铭文四十一字) and the golden gui's must-appear word, which no other rule
+# read. It is a fact about how the object was made (cast or carved with words), so its kind
+# is technique; slotted by itself, so 41 in one source and 42 in another is a conflict.
+_EN_INSCRIPTION = re.compile(
+    r"(?:(?:an|a)\s+)?(?:(?:cast|carved|incised|engraved)\s+)?inscription\s+of\s+(\d{1,4})\s+characters"
+    r"|(?<![\d.])(\d{1,4})[- ]character\s+inscription",
+    re.IGNORECASE,
+)
+_ZH_INSCRIPTION = re.compile(rf"(?:[铸刻]有)?铭文(?:共|计|凡)?{_ZH_NUM}(?:个)?字|(?:[铸刻]有)?{_ZH_NUM}字(?:的)?铭文")
+
+
+def inscriptions(passage: PassageRef) -> list[Fact]:
+    """'an inscription of 41 characters', '41-character inscription', '铸有铭文四十一字', '四十一字铭文'."""
+    out: list[Fact] = []
+    for pattern in (_EN_INSCRIPTION, _ZH_INSCRIPTION):
+        for m in pattern.finditer(passage.text):
+            count = _num(m.group(1) or m.group(2))
+            if count is None or count < 1:
+                continue
+            value = f"{int(count)} characters"
+            out.append(_fact(passage, "technique", m.start(), m.end(), value, "inscription:characters"))
+    return out
+
+
 # ---------------------------------------------------------------- materials
 # (key, English forms, Chinese forms); the key lets an English and a Chinese mention merge.
 MATERIALS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
@@ -404,6 +453,12 @@ _DESCRIBES_ANOTHER = re.compile(
 )
 
 
+# 金 alone is gold only where it names the metal: gilt (鎏金), gold thread or leaf (金线, 金箔),
+# gold beside silver (金银器). Elsewhere it is a name or a period (金代, the Jin dynasty) or part
+# of a word (合金, alloy), which a bare 金 would turn into "made of gold".
+_ZH_METAL_ALONE = (("gold", re.compile(r"[鎏错贴描包]金|金(?:线|丝|箔)|金(?=银)")),)
+
+
 def materials(passage: PassageRef, glossary: Sequence[GlossaryEntry] = ()) -> list[Fact]:
     text = passage.text
     found: list[Fact] = []
@@ -429,7 +484,15 @@ def materials(passage: PassageRef, glossary: Sequence[GlossaryEntry] = ()) -> li
             preferred = next((t.written for t in glossary if form.lower() in (v.lower() for v in t.variants)), "")
             found.append(_fact(passage, "material", m.start(), m.end(), key, f"material:{key}", claim=preferred))
             break
-    return found
+    for key, metal in _ZH_METAL_ALONE:
+        if key in seen:
+            continue
+        for m in metal.finditer(text):
+            if all(m.end() <= a or m.start() >= b for a, b in taken):
+                taken.append((m.start(), m.end()))
+                found.append(_fact(passage, "material", m.start(), m.end(), key, f"material:{key}"))
+                break
+    return sorted(found, key=lambda f: f.spans[0].start)
 
 
 def extract(passage: PassageRef, glossary: Sequence[GlossaryEntry] = ()) -> list[Fact]:
@@ -439,6 +502,7 @@ def extract(passage: PassageRef, glossary: Sequence[GlossaryEntry] = ()) -> list
         *dimensions(passage),
         *periods(passage),
         *dates(passage),
+        *inscriptions(passage),
         *materials(passage, glossary),
     ]
     # A date inside an accession number (RMAA.1987.014) is not a date.
