@@ -141,7 +141,7 @@ def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, s
     )
     hows = [r.how for r in result.sentences]
     notes.append(
-        f"sentences: {hows.count('model')} by the model, {hows.count('regenerated')} asked again, "
+        f"sentences: {hows.count('model')} by the model, {hows.count('trimmed')} trimmed, "
         f"{hows.count('template')} in the facts' own words; title from the {result.title_from}"
     )
     # Each [n] is measured against the passages the fact was read from, not against

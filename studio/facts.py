@@ -647,7 +647,7 @@ def compose_draft(
                         "composed_from_facts": facts_used,
                         "seed": seed,
                         "finish_reason": result.finish_reason,
-                        # How each sentence was made: by the model, asked again, or the facts' own words.
+                        # How each sentence was made: by the model, trimmed to its part that keeps to its facts, or the facts' own words.
                         "sentences": [r.as_dict() for r in result.sentences],
                         "title_from": result.title_from,
                         "prompt_tokens": completion.prompt_tokens if completion else 0,
@@ -699,8 +699,8 @@ def _composition_note(result: composing.Composition) -> str:
     note = f"composed from {len(result.used)} approved facts"
     if hows:
         note += (
-            f"; {hows.count('model')} sentence(s) by the model, {hows.count('regenerated')} asked again, "
-            f"{hows.count('template')} in the facts' own words (the model added to them)"
+            f"; {hows.count('model')} sentence(s) by the model, {hows.count('trimmed')} trimmed to what keeps to "
+            f"the facts, {hows.count('template')} in the facts' own words (the model added to them)"
         )
     return note
 

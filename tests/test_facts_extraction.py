@@ -276,44 +276,6 @@ def test_every_sentence_of_a_composed_text_carries_its_facts_number() -> None:
     assert len(model.calls) == 1  # a fact's sentence is written once and serves both summaries
 
 
-def test_only_the_sentences_that_add_to_their_facts_are_asked_again_after_the_models_own_answer() -> None:
-    from generators.facts import compose
-
-    offered = [
-        compose.FactForText(1, 10, "date", "Northern Song dynasty", ("Northern Song dynasty",)),
-        compose.FactForText(2, 11, "material", "stoneware"),
-        compose.FactForText(3, 12, "dimension", "height 41 cm"),
-    ]
-    first = {
-        "1": "It is from the Northern Song dynasty, which spanned from 960 to 1279 AD.",
-        "2": "It is Ding kiln stoneware.",
-        "3": "It stands 41 cm high.",
-    }
-    again = {"1": "It dates from the Northern Song dynasty, 960-1279.", "2": "It is made of stoneware."}
-
-    def model_answer(messages: list, params: object) -> str:
-        keys = json.loads(params.json_schema)["properties"]  # type: ignore[attr-defined]
-        return json.dumps({k: (again if len(messages) > 4 else first)[k] for k in keys})
-
-    model = ScriptedModel(model_answer)
-    result = compose.compose(model, "summary", "en", "Pillow", offered)
-    how = {tuple(r.facts): r for r in result.sentences}
-    assert how[(1,)].how == "template" and {"960", "1279"} <= set(how[(1,)].added)
-    assert how[(2,)].how == "regenerated" and "Ding" in how[(2,)].added
-    assert how[(3,)].how == "model" and how[(3,)].added == []
-    # Two requests: all three sentences, then only the two that added something, as a turn after
-    # the model's own answer (so the engine reads only that tail), naming what each added.
-    assert len(model.calls) == 2
-    retry, params = model.calls[1]
-    assert set(json.loads(params.json_schema)["properties"]) == {"1", "2"}
-    assert retry[:4] == model.calls[0][0] and retry[4].role == "assistant" and json.loads(retry[4].content) == first
-    assert "Ding" in retry[5].content and "960" in retry[5].content and params.temperature == 0.0
-    assert result.content["long"] == (
-        "Date: Northern Song dynasty. [1] It is made of stoneware. [2] It stands 41 cm high. [3]"
-    )
-    assert "960" not in str(result.content) and "Ding" not in str(result.content)
-
-
 def test_a_sentence_that_leaves_out_its_facts_number_is_not_kept() -> None:
     from generators.facts import compose
 

@@ -104,7 +104,7 @@ def test_a_card_composed_by_the_small_model_cites_only_the_approved_facts(
             assert set(cited_numbers(str(revision.content.get(field, "")))) <= set(offered)
         # Every sentence the model kept says only what its facts say; the others are the facts' own words.
         made = revision.params["sentences"]
-        assert made and {m["how"] for m in made} <= {"model", "regenerated", "template"}
+        assert made and {m["how"] for m in made} <= {"model", "trimmed", "template"}
         from generators.facts.support import added_content
 
         for m in made:

@@ -100,3 +100,28 @@ def test_a_year_keeps_the_event_its_source_names_and_a_sentence_may_name_no_othe
     assert other_events("它是在一九七六年制作的。", ["一九七六年出土"]) == ["制作"]
     assert other_events("It was excavated in 1976.", ["Excavated in 1976"]) == []
     assert other_events("这件簋于一九七六年出土。", ["一九七六年出土"]) == []
+
+
+PILLOW_ZH = ["十三世纪", "炻器", "长三十点五厘米"]
+TITLE_PILLOW_ZH = ["磁州窑白地黑花虎纹枕"]
+
+
+def test_a_word_for_a_whole_class_of_materials_is_true_of_its_members_only() -> None:
+    # The 1.5B called the stoneware pillow "陶瓷器" (a ceramic): true of stoneware, nothing added.
+    assert compare("这件陶瓷器制作于十三世纪。", PILLOW_ZH, TITLE_PILLOW_ZH).added() == []
+    # A particular material other than the fact's is still an addition: porcelain, earthenware.
+    assert "瓷器" in compare("这件瓷器制作于十三世纪。", PILLOW_ZH, TITLE_PILLOW_ZH).added()
+    assert "陶器" in compare("它以陶器制成。", PILLOW_ZH, TITLE_PILLOW_ZH).added()
+    # And the class word says something when the facts name no ceramic at all.
+    assert "陶瓷器" in compare("这件陶瓷器制作于西周。", GUI_ZH, TITLE_ZH).added()
+
+
+def test_made_of_names_a_material_not_an_event() -> None:
+    from generators.facts.support import other_events
+
+    # The 0.5B's caption for "bronze" and "Excavated in 1976" was refused for "made".
+    assert other_events("It is made of bronze and was excavated in 1976.", ["Excavated in 1976", "bronze"]) == []
+    assert other_events("It was made from bronze.", ["Excavated in 1976"]) == []
+    # Made in a year is still another event than the one the fact names.
+    assert other_events("It was made in 1976.", ["Excavated in 1976"]) == ["made"]
+    assert other_events("It was made of bronze in 1976 and cast again later.", ["Excavated in 1976"]) == ["cast"]

@@ -1,5 +1,5 @@
 """Composing visitor text from approved facts: every sentence in one request, each
-checked against the facts it was written for, the failing ones asked for again.
+checked against the facts it was written for; what fails is the facts' own words.
 
 The model is shown the chosen facts, numbered, and asked for one sentence per key
 under a JSON schema ("1": the sentence for fact 1, "caption": the picture's caption
@@ -8,12 +8,12 @@ is then compared with its facts (`support.compare`): a number, name, date, place
 material or glossary term that neither the facts' claims and quotes nor the
 exhibit's name holds is something the model added, and so are more than a couple
 of other words of its own; a sentence that leaves out its fact's number or words
-fails too. The failing sentences (only those) are asked for once more, in the same
-conversation after the model's own answer, with what each added named: the engine
-still holds the facts and the first answer in its cache, so the second request
-reads only its short tail. A sentence that fails again is the facts' own words in a
-plain template ("Material: cast bronze."). Every sentence records which of the
-three happened (`SentenceRecord`), and the draft keeps that record.
+fails too. A failing answer is not thrown away whole: a part of it that passes the
+same check on its own (one of its sentences, or its leading clauses) is kept, and
+an answer that states another chosen fact that no kept sentence states (a key
+slipped by one) is kept for that fact. What is left is the facts' own words in a
+plain template ("Material: cast bronze."). Every sentence records which happened
+(`SentenceRecord`) and the rejected answer, and the draft keeps that record.
 
 The title is not free model text either: it is the exhibit's own title (the
 record a curator keeps) when it is in the text's language, else the first
@@ -25,9 +25,13 @@ answer, one property per fact, and kept what came back; the models added
 background facts inside a sentence ("the Northern Song dynasty, which spanned
 from 960 to 1279 AD"). Version 3 wrote and checked sentence by sentence: nothing
 invented got through, but a request per sentence and per retry made a 1.5B card
-slower than direct drafting (93 s against 66 s). Version 4 (this) asks once for all
-sentences, checks each, and asks again only for the failing ones
-(docs/EVALUATION.md)."""
+slower than direct drafting (93 s against 66 s). Version 4 asked once for all
+sentences, checked each, and asked again only for the failing ones, in the same
+conversation at temperature 0 and told what each added: that rescued no sentence
+in any run (the small models repeated themselves; sampled anew or shown the fact
+and an example they wrote another fact's sentence or copied the example) and cost
+a third of the card's time. Version 5 (this) asks once and keeps what of the
+answer passes (docs/EVALUATION.md)."""
 
 from __future__ import annotations
 
@@ -42,7 +46,7 @@ from generators.facts.support import LOOSE_ALLOWANCE, compare, other_events, sam
 from generators.llm.base import ChatMessage, Completion, GenerationParams, LanguageModel
 from generators.text_measures import numbers
 
-PROMPT_VERSION = "compose-4"
+PROMPT_VERSION = "compose-5"
 
 # Which kinds of fact each text wants first; a fact's place in this list is its priority.
 # A card's first are what visitors are told and the golden set's must-appear words mostly
@@ -84,15 +88,17 @@ class FactForText:
 
 @dataclass
 class SentenceRecord:
-    """How one sentence of composed text was made: by the model at once ("model"),
-    by the model asked again more strictly ("regenerated"), or from the facts'
-    own words ("template"); `added` is what the rejected attempts added or left out."""
+    """How one sentence of composed text was made: by the model ("model"), a part of the
+    model's answer that keeps to its facts ("trimmed"), or the facts' own words
+    ("template"); compose-4 drafts also hold "regenerated" (asked again). `added` is what
+    the rejected answer added or left out, `tried` that answer's text."""
 
     part: str  # the draft's field it belongs to ("body", "image_caption")
     facts: list[int]
     how: str
     text: str
     added: list[str] = field(default_factory=list)
+    tried: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -316,19 +322,22 @@ def card_messages(
     ]
 
 
-def again_message(language: str, wrong: Mapping[str, Sequence[str]]) -> ChatMessage:
-    """The follow-up turn: which sentences said more (or less) than their facts, to write again.
-    It is a new turn after the model's own answer, so the engine reads only this tail:
-    the facts and the first answer are still in its cache."""
-    if language.startswith("zh"):
-        said = "；".join(f'"{k}" 加入了事实中没有的内容或漏掉了事实（{"、".join(v[:6])}）' for k, v in wrong.items())
-        return ChatMessage("user", f"{said}。请只重写这些句子，只用事实本身的词语，以 JSON 回答。")
-    said = "; ".join(
-        f'"{k}" added what its fact does not say or left it out ({", ".join(v[:6])})' for k, v in wrong.items()
-    )
-    return ChatMessage(
-        "user", f"{said}. Write only these again, using the fact's own words and a few linking words. Answer as JSON."
-    )
+def parts_of(text: str) -> list[str]:
+    """The parts of a rejected answer a reader can take alone, to check on their own: each of
+    its sentences when it has several, then each sentence's leading clauses, longest first
+    ("It is made of porcelain, it comes from Jiangxi." gives "It is made of porcelain.")."""
+    zh = bool(_HAN.search(text))
+    pieces = sentences(strip_citations(text)) or [text]
+    out = list(pieces) if len(pieces) > 1 else []
+    for piece in pieces:
+        clauses = re.split(r"(?<=[,，;；])\s*", piece)
+        for i in range(len(clauses) - 1, 0, -1):
+            head = ("" if zh else " ").join(clauses[:i]).rstrip(",，;； ")
+            out.append(head + ("。" if zh else "."))
+    return [o for o in dict.fromkeys(out) if o and o != text]
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 def missing_from(text: str, facts: Sequence[FactForText]) -> list[str]:
@@ -358,8 +367,11 @@ def unsaid_or_added(
     the text's language) can be checked by its numbers only."""
     if not text:
         return ["no sentence"]
-    if _bare(text) == _bare(" ".join(f.claim for f in facts)):
-        return ["the fact's words alone, not a sentence"]  # "2022": its kind label says more
+    claims = " ".join(f.claim for f in facts)
+    # "2022" alone: its kind label says more ("Date: 2022."). A claim that is a sentence already
+    # ("The inner base carries an inscription of 41 characters.") may be the sentence itself.
+    if _bare(text) == _bare(claims) and not re.search(r"[.。!?！？]\s*$", claims.strip()):
+        return ["the fact's words alone, not a sentence"]
     evidence = [t for f in facts for t in (f.claim, *f.quotes)]
     if not any(same_script(f.claim, language) for f in facts):
         have = numbers(" ".join(evidence))
@@ -567,7 +579,9 @@ def compose(
     # The exhibit is named without its accession number: a small model copied "GS.1976.002"
     # into sentences, and an identifier is a fact of its own, not a word a sentence may add.
     exhibit = _without_identifier(exhibit)
-    free = [exhibit, *allowed]
+    # The exhibit's own title in the text's language names it too: a Chinese card may call
+    # the gui 簋 when its title is 铭文青铜簋 (the 0.5B's "此簋…" was refused for 簋).
+    free = [exhibit, *([title] if title else []), *allowed]
     fields = slots_for(kind, facts, limits, language)
     slots: list[Slot] = []  # each sentence once, within the tightest of the fields that want it
     for slot in (s for group in fields.values() for s in group):
@@ -577,61 +591,84 @@ def compose(
         elif slot.most_chars < slots[same].most_chars:
             slots[same] = Slot(slot.key, slots[same].where, slot.facts, slot.most_chars)
     completions: list[Completion] = []
-    records: dict[str, SentenceRecord] = {}
     problems: list[str] = []
-    stopped = False
 
-    def ask(messages: list[ChatMessage], wanted: Sequence[Slot], attempt: int) -> dict[str, str]:
-        params = GenerationParams(
-            max_tokens=max_tokens * len(wanted) + 16,
-            temperature=temperature if attempt == 0 else 0.0,
-            top_p=0.9,
-            seed=seed + attempt,
-            json_schema=json.dumps(answer_schema([(s.key, s.most_chars) for s in wanted])),
-        )
-        done = model.complete(messages, params, on_token=on_token, cancelled=cancelled)
-        completions.append(done)
-        return {"": done.text, **_answers(done.text)}
+    def kept(text: str, slot: Slot, own: Sequence[FactForText], how: str) -> SentenceRecord | list[str]:
+        """`text` as the sentence for `own` (or with the neighbours it draws on), or what is wrong with it."""
+        faults = unsaid_or_added(text, own, free, language, glossary)
+        if not faults:
+            return SentenceRecord(slot.where, [f.n for f in own], how, text)
+        extra = also_from(text, own, facts, free, language, glossary)
+        if extra:
+            # It adds only what other approved facts of this text say: it cites them as well.
+            return SentenceRecord(slot.where, [f.n for f in (*own, *extra)], how, text)
+        return faults
 
     messages = card_messages(language, exhibit, facts, slots)
-    rejected: dict[str, list[str]] = {s.key: [] for s in slots}
-    pending = list(slots)
-    for attempt in range(2):
-        if not pending or (cancelled is not None and cancelled()):
-            stopped = bool(pending)
-            break
-        answers = ask(messages, pending, attempt)
-        wrong: dict[str, list[str]] = {}
-        for slot in pending:
-            text = answers.get(slot.key, "")
-            faults = unsaid_or_added(text, slot.facts, free, language, glossary)
-            extra = also_from(text, slot.facts, facts, free, language, glossary) if faults else None
-            if extra:
-                # It adds only what other approved facts of this text say: it cites them as well.
-                records[slot.key] = SentenceRecord(
-                    slot.where,
-                    [f.n for f in (*slot.facts, *extra)],
-                    "model" if attempt == 0 else "regenerated",
-                    text,
-                    list(rejected[slot.key]),
-                )
-                continue
-            if faults:
-                wrong[slot.key] = faults
-                rejected[slot.key] += [w for w in faults if w not in rejected[slot.key]]
-                continue
-            how = "model" if attempt == 0 else "regenerated"
-            records[slot.key] = SentenceRecord(
-                slot.where, [f.n for f in slot.facts], how, text, list(rejected[slot.key])
-            )
-        pending = [s for s in pending if s.key in wrong]
-        # Ask again in the same conversation: the first answer stays as the model's turn and
-        # the engine's cache already holds it, so only the short follow-up is read.
-        messages = [*messages, ChatMessage("assistant", answers[""]), again_message(language, wrong)]
+    answers: dict[str, str] = {}
+    if cancelled is None or not cancelled():
+        done = model.complete(
+            messages,
+            GenerationParams(
+                max_tokens=max_tokens * len(slots) + 16,
+                temperature=temperature,
+                top_p=0.9,
+                seed=seed,
+                json_schema=json.dumps(answer_schema([(s.key, s.most_chars) for s in slots])),
+            ),
+            on_token=on_token,
+            cancelled=cancelled,
+        )
+        completions.append(done)
+        answers = _answers(done.text)
+    stopped = cancelled is not None and cancelled()
+    records: dict[str, SentenceRecord] = {}
+    wrong: dict[str, list[str]] = {}
+    for slot in slots:
+        text = answers.get(slot.key, "")
+        verdict = kept(text, slot, slot.facts, "model")
+        if isinstance(verdict, SentenceRecord):
+            records[slot.key] = verdict
+            continue
+        # A rejected answer often holds a sentence that keeps to its fact beside one that does not
+        # ("这件青铜制作于西周。一九七六年…出土。"): that part is kept, checked like any sentence.
+        part = next(
+            (r for p in parts_of(text) if isinstance(r := kept(p, slot, slot.facts, "trimmed"), SentenceRecord)),
+            None,
+        )
+        if part is None:
+            wrong[slot.key] = verdict
+            continue
+        part.tried, part.added = [text], verdict
+        records[slot.key] = part
+    # A sentence written under another fact's key ("4": fact 5's sentence, word for word; the
+    # small models often slip by one) states that fact: it is kept for it when no kept sentence
+    # does, and the slot's own fact goes to the key facts.
+    for slot in [s for s in slots if s.key in wrong]:
+        text = answers.get(slot.key, "")
+        cited = {n for r in records.values() for n in r.facts}
+        spare = [f for f in facts if f.n not in cited and f not in slot.facts]
+        candidates = [(text, "model"), *((p, "trimmed") for p in parts_of(text))] if text else []
+        found = next(
+            (
+                r
+                for candidate, how in candidates
+                for other in spare
+                if isinstance(r := kept(candidate, slot, (other,), how), SentenceRecord)
+            ),
+            None,
+        )
+        if found is not None:
+            found.tried, found.added = [text], wrong.pop(slot.key)
+            records[slot.key] = found
+    # The rest are the facts' own words. Asking the model again (compose-4) rescued none of them
+    # in any run: at temperature 0 it repeated its sentence, sampled anew or told what it added it
+    # wrote the same, another fact's, or the worked example's ("lacquered wood"); docs/EVALUATION.md.
     for slot in slots:
         if slot.key not in records and not stopped:
+            tried = [answers[slot.key]] if answers.get(slot.key) else []
             records[slot.key] = SentenceRecord(
-                slot.where, [f.n for f in slot.facts], "template", render(slot.facts, language), rejected[slot.key]
+                slot.where, [f.n for f in slot.facts], "template", render(slot.facts, language), wrong[slot.key], tried
             )
 
     content: dict[str, object] = {}
@@ -647,9 +684,9 @@ def compose(
         parts: list[str] = []
         said: set[str] = set()  # a sentence said once in a field is not said again
         for slot in fields.get(name, []):
-            if shape == "per_fact":
-                body_facts += [f.n for f in slot.facts]
             made = records.get(slot.key)
+            if shape == "per_fact":  # the facts the body states: a kept sentence may state another's
+                body_facts += made.facts if made is not None else [f.n for f in slot.facts]
             if made is None:
                 break
             key = " ".join(made.text.lower().split()).rstrip(".。")

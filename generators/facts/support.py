@@ -103,6 +103,10 @@ FRAMING_WORDS_ZH = frozenset(
     ]
 )
 DEGREE_ZH = ("最", "唯一", "珍贵", "著名", "罕见", "稀有", "无价", "瑰宝", "杰作", "精品", "价值")
+# A word for a whole class of materials is true of any member: 陶瓷 (ceramic) of stoneware,
+# porcelain or earthenware (the 1.5B wrote "这件陶瓷器" for a stoneware pillow, refused as 瓷器).
+# It says nothing when the evidence names no member: "陶瓷" for a bronze is still an addition.
+GENERAL_MATERIALS_ZH = {"陶瓷": ("瓷", "炻", "陶")}
 # Numerals are compared by value (一九八七 = 1987), not character by character.
 _NUMERALS_ZH = frozenset("零〇一二三四五六七八九十百千万亿两点年")
 # jieba's tags for names, places, organisations, other proper nouns, and time words (西周, 明代).
@@ -217,11 +221,15 @@ def _compare_chinese(body: str, pool: str, out: Comparison, materials: Sequence[
     for word, tag in _cut(body):
         if word in pool or word in FRAMING_WORDS_ZH:
             continue
-        content = [c for c in word if c not in FRAMING_ZH and c not in _NUMERALS_ZH]
+        rest = word
+        for general, kinds in GENERAL_MATERIALS_ZH.items():
+            if general in rest and any(k in pool for k in kinds):
+                rest = rest.replace(general, "")  # "陶瓷器" for a stoneware pillow: true of it, nothing added
+        content = [c for c in rest if c not in FRAMING_ZH and c not in _NUMERALS_ZH]
         if not content:
             continue
         spelled = all(c in chars for c in content)  # its characters are all in the evidence (a paraphrase)
-        if any(d in word for d in DEGREE_ZH) or any(m in word and m not in pool for m in materials):
+        if any(d in word for d in DEGREE_ZH) or any(m in rest and m not in pool for m in materials):
             out._put(out.strict, word)
         elif spelled:
             continue
@@ -265,9 +273,14 @@ EVENTS_ZH = (
 )
 
 
+_MATERIAL_FRAME = re.compile(r"\bmade\s+(?:of|from|out\s+of)\b", re.IGNORECASE)
+
+
 def events(text: str) -> set[str]:
     """The events a text names (stemmed English words, Chinese words)."""
-    body = strip_citations(text)
+    # "made of bronze" names a material, not an event (the 0.5B's "It is made of bronze and is
+    # excavated in 1976" was refused for "made" beside "Excavated in 1976").
+    body = _MATERIAL_FRAME.sub(" ", strip_citations(text))
     found = {_stem(w) for w in _WORD.findall(body)} & EVENTS_EN
     return found | {e for e in EVENTS_ZH if e in body}
 

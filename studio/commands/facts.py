@@ -225,7 +225,12 @@ def print_composed(outcome: facts.ComposeOutcome) -> None:
     for f in outcome.facts:
         mark = "cited" if f["n"] in outcome.used else "offered"
         print(f"  [{f['n']}] fact {f['fact']}: {f['claim']} ({mark})")
-    how = {"model": "by the model", "regenerated": "asked again", "template": "the facts' own words"}
+    how = {
+        "model": "by the model",
+        "trimmed": "by the model, trimmed to what keeps to the facts",
+        "regenerated": "asked again",  # compose-4 drafts
+        "template": "the facts' own words",
+    }
     for r in outcome.sentences:
         added = f" (the model added: {', '.join(r['added'][:6])})" if r["added"] else ""
         print(f"  {r['part']} {r['facts']}: {how.get(r['how'], r['how'])}{added}")

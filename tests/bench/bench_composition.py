@@ -1,6 +1,6 @@
 """Composed cards against direct drafts on the golden set (issue 13): invented facts
 per card, must-appear recall, citations, whole-card time, and how the composed
-sentences were made (by the model, asked again, or the facts' own words).
+sentences were made (by the model, trimmed (asked again before compose-5), or the facts' own words).
 
 Direct drafting is the reference, measured in the same run. Earlier runs (for
 example the same modes before a change to composition) can be printed beside it:
@@ -39,7 +39,8 @@ from studio.commands import table
 
 CASES = "gui-card-en,gui-card-zh,vase-card-en,ewer-card-en,pillow-card-en,pending-card-en"
 MODES = ("direct", "studio.fact_evaluation:composed_rules", "studio.fact_evaluation:composed")
-_HOW = re.compile(r"sentences: (\d+) by the model, (\d+) asked again, (\d+) in the facts' own words")
+# "asked again" in runs before compose-5, "trimmed" since (the model is no longer asked again).
+_HOW = re.compile(r"sentences: (\d+) by the model, (\d+) (?:asked again|trimmed), (\d+) in the facts' own words")
 _SHEET = re.compile(r"extracted in ([\d.]+) s")
 
 
@@ -110,7 +111,7 @@ HEADERS = [
     "whole card s",
     "sheet s",
     "card + sheet s",
-    "sentences model/again/facts",
+    "sentences model/trimmed (again)/facts",
 ]
 
 

@@ -1,0 +1,172 @@
+"""Composition keeps what of a model's answer passes the check, and asks only once
+(generators/facts/compose.py, compose-5). The model is a scripted double: these are
+tests of the logic around it; the real models' figures are in docs/EVALUATION.md."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from generators.facts import compose
+from generators.facts.compose import Composition, FactForText
+from generators.llm.base import ChatMessage, GenerationParams
+from generators.llm.scripted import ScriptedModel
+
+
+def _by_key(answers: Mapping[str, str]) -> ScriptedModel:
+    """A model double that answers each key its schema asks for from `answers` (a key it lacks: "")."""
+
+    def answer(messages: Sequence[ChatMessage], params: GenerationParams) -> str:
+        keys = json.loads(params.json_schema or "{}")["properties"]
+        return json.dumps({k: answers.get(k, "") for k in keys})
+
+    return ScriptedModel(answer)
+
+
+def _nothing_invented(result: Composition, facts: Sequence[FactForText], free: Sequence[str], language: str) -> None:
+    """Every sentence kept from the model passes the same check against the facts it cites."""
+    by_n = {f.n: f for f in facts}
+    for r in result.sentences:
+        if r.how != "template":
+            cited = [by_n[n] for n in r.facts]
+            assert compose.unsaid_or_added(r.text, cited, free, language) == [], r
+
+
+PILLOW = [
+    FactForText(1, 10, "date", "Northern Song dynasty", ("Northern Song dynasty",)),
+    FactForText(2, 11, "material", "stoneware"),
+    FactForText(3, 12, "dimension", "height 41 cm"),
+]
+
+
+def test_a_failing_answer_keeps_its_sentence_that_keeps_to_the_fact_and_the_model_is_asked_once() -> None:
+    model = _by_key(
+        {
+            # The second sentence adds a date range no fact holds; the first says the fact.
+            "1": "It dates from the Northern Song dynasty. That dynasty spanned from 960 to 1279 AD.",
+            # The trailing clause adds a place; the leading clause says the fact.
+            "2": "It is made of stoneware, fired at the Ding kiln in Hebei.",
+            "3": "It stands 41 cm high.",
+        }
+    )
+    result = compose.compose(model, "summary", "en", "Pillow", PILLOW)
+    assert len(model.calls) == 1  # no second request: asking again rescued nothing (compose-4)
+    how = {tuple(r.facts): r for r in result.sentences}
+    assert how[(1,)].how == "trimmed" and how[(1,)].text == "It dates from the Northern Song dynasty."
+    assert {"960", "1279"} <= set(how[(1,)].added) and how[(1,)].tried[0].startswith("It dates from")
+    assert how[(2,)].how == "trimmed" and how[(2,)].text == "It is made of stoneware."
+    assert "Ding" in how[(2,)].added and "Hebei" in how[(2,)].tried[0]
+    assert how[(3,)].how == "model" and how[(3,)].added == [] and how[(3,)].tried == []
+    assert result.content["long"] == (
+        "It dates from the Northern Song dynasty. [1] It is made of stoneware. [2] It stands 41 cm high. [3]"
+    )
+    for added in ("960", "1279", "Ding", "Hebei"):
+        assert added not in str(result.content)
+    _nothing_invented(result, PILLOW, ["Pillow"], "en")
+
+
+def test_a_sentence_that_adds_in_every_part_is_the_facts_own_words() -> None:
+    model = _by_key(
+        {
+            "1": "It was made for Emperor Huizong, who ruled from 1100.",
+            "2": "It is Ding kiln stoneware, the finest of its kind.",
+            "3": "It stands 41 cm high.",
+        }
+    )
+    result = compose.compose(model, "summary", "en", "Pillow", PILLOW)
+    how = {tuple(r.facts): r for r in result.sentences}
+    assert how[(1,)].how == "template" and how[(1,)].text == "Date: Northern Song dynasty."
+    assert "1100" in how[(1,)].added and how[(1,)].tried == ["It was made for Emperor Huizong, who ruled from 1100."]
+    assert how[(2,)].how == "template" and {"Ding", "finest"} <= set(how[(2,)].added)
+    assert result.content["long"] == (
+        "Date: Northern Song dynasty. [1] Material: stoneware. [2] It stands 41 cm high. [3]"
+    )
+    assert len(model.calls) == 1
+
+
+GUI = [
+    FactForText(1, 20, "date", "Western Zhou dynasty"),
+    FactForText(2, 21, "material", "bronze"),
+    FactForText(3, 22, "place", "Zhuangbai, Fufeng county, Shaanxi province"),
+    FactForText(4, 23, "technique", "Excavated"),  # an odd fact, as the 0.5B's sheets hold
+    FactForText(5, 24, "dimension", "The inner base carries an inscription of 41 characters."),
+    FactForText(6, 25, "date", "about 950-900 BCE"),
+]
+
+
+def test_a_sentence_written_under_another_facts_key_is_kept_for_that_fact() -> None:
+    # The 0.5B slips by one: under "4" it wrote fact 5's claim word for word.
+    answers = {
+        "1": "The tureen dates from the Western Zhou dynasty.",
+        "2": "It is made of bronze.",
+        "3": "It comes from Zhuangbai, Fufeng county, Shaanxi province.",
+        "4": "The inner base carries an inscription of 41 characters.",
+        "caption": "A bronze tureen of the Western Zhou dynasty, about 950-900 BCE, with a cast inscription.",
+    }
+    result = compose.compose(_by_key(answers), "card", "en", "Food tureen (gui)", GUI)
+    fourth = next(r for r in result.sentences if r.tried == [answers["4"]] or r.text == answers["4"])
+    assert fourth.how == "model" and fourth.facts == [5]  # it states fact 5 and cites it, not fact 4
+    assert "The inner base carries an inscription of 41 characters. [5]" in str(result.content["body"])
+    # Fact 4, which the body no longer states, is among the key facts instead of fact 5.
+    assert "Excavated [4]" in result.content["key_facts"]  # type: ignore[operator]
+    assert not any("[5]" in k for k in result.content["key_facts"])  # type: ignore[union-attr]
+    _nothing_invented(result, GUI, ["Food tureen (gui)"], "en")
+
+
+def test_a_sentence_for_a_fact_another_sentence_states_is_not_kept_twice() -> None:
+    answers = {
+        "1": "The tureen dates from the Western Zhou dynasty.",
+        "2": "It dates from the Western Zhou dynasty.",  # fact 1 again, under the bronze's key
+        "3": "It comes from Zhuangbai, Fufeng county, Shaanxi province.",
+        "4": "It was excavated.",
+        "caption": "It is made of bronze.",
+    }
+    result = compose.compose(_by_key(answers), "card", "en", "Food tureen (gui)", GUI)
+    second = next(r for r in result.sentences if r.tried == [answers["2"]])
+    assert second.how == "template" and second.facts == [2] and second.text == "Material: bronze."
+
+
+def test_the_exhibits_own_title_in_the_texts_language_names_it_in_a_sentence() -> None:
+    facts = [FactForText(1, 30, "date", "西周"), FactForText(2, 31, "place", "庄白")]
+    # 青铜 (bronze) is a material: a sentence may say it only where a fact or the exhibit's name does.
+    answers = {"1": "这件青铜簋制作于西周。", "2": "它来自庄白。", "caption": "它来自庄白。"}
+    titled = compose.compose(_by_key(answers), "card", "zh-Hans", "Food tureen (gui)", facts, title="铭文青铜簋")
+    assert [r.how for r in titled.sentences][:1] == ["model"]
+    untitled = compose.compose(_by_key(answers), "card", "zh-Hans", "Food tureen (gui)", facts, title="")
+    assert untitled.sentences[0].how == "template" and "青铜" in " ".join(untitled.sentences[0].added)
+    # The title frees its own words only: a place it does not name is still an addition.
+    placed = compose.compose(
+        _by_key({**answers, "1": "这件青铜簋在陕西制作于西周。"}),
+        "card",
+        "zh-Hans",
+        "Food tureen (gui)",
+        facts,
+        title="铭文青铜簋",
+    )
+    assert placed.sentences[0].how == "template" and "陕西" in placed.sentences[0].added
+
+
+def test_a_claim_that_is_a_sentence_may_be_the_sentence_but_a_bare_value_may_not() -> None:
+    claim = [FactForText(1, 40, "dimension", "The inner base carries an inscription of 41 characters.")]
+    said = compose.compose(_by_key({"1": claim[0].claim}), "alt_text", "en", "Gui", claim)
+    assert said.sentences[0].how == "model"
+    year = [FactForText(1, 41, "date", "2022")]
+    bare = compose.compose(_by_key({"1": "2022"}), "alt_text", "en", "Gui", year)
+    assert bare.sentences[0].how == "template" and bare.content["alt_text"] == "Date: 2022. [1]"
+
+
+def test_parts_of_an_answer_are_its_sentences_then_its_leading_clauses() -> None:
+    assert compose.parts_of("It is bronze. It was cast in 1850.") == ["It is bronze.", "It was cast in 1850."]
+    assert compose.parts_of("It is made of porcelain, it comes from Jiangxi, and it is 44 cm tall.") == [
+        "It is made of porcelain, it comes from Jiangxi.",
+        "It is made of porcelain.",
+    ]
+    assert compose.parts_of("这件青铜器制作于西周。一九七六年出土。") == ["这件青铜器制作于西周。", "一九七六年出土。"]
+    assert compose.parts_of("它以炻器制成，产于河北。") == ["它以炻器制成。"]
+    assert compose.parts_of("It is bronze.") == []
+
+
+def test_a_cancelled_composition_asks_nothing_and_makes_no_sentence() -> None:
+    model = _by_key({"1": "x"})
+    result = compose.compose(model, "summary", "en", "Pillow", PILLOW, cancelled=lambda: True)
+    assert model.calls == [] and result.sentences == [] and result.finish_reason == "cancelled"
