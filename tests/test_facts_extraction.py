@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 
-from generators.facts import rules
+from generators.facts import kinds, rules
 from generators.facts.chinese import zh_int
 from generators.facts.injection import find_instructions
 from generators.facts.merge import conflicts, merge
@@ -186,6 +186,96 @@ def test_a_proposed_fact_whose_quote_is_not_in_its_passage_is_dropped() -> None:
     assert EN.text[fact.spans[0].start : fact.spans[0].end] == "Cast bronze" and fact.origin == "model"
     assert [d["quote"] for d in result.dropped] == ["found in Paris", "cauldron  (ding)"]
     assert parse(EN, '{"facts": [').dropped[0]["reason"].startswith("the answer is not JSON")
+
+
+# Hand-labelled proposals: (kind proposed, claim, language, kind kept or None for dropped).
+# Most are what the 0.5B and 1.5B proposed for the golden gui and pillow (docs/EVALUATION.md).
+KIND_CASES = [
+    # wrong kinds the rules read clearly: re-kinded
+    ("place", "青铜", "zh-Hans", "material"),
+    ("place", "bronze", "en", "material"),
+    ("place", "Made of bronze", "en", "material"),
+    ("material", "金代", "zh-Hans", "date"),  # the Jin dynasty, not gold
+    ("place", "Western Zhou dynasty", "en", "date"),
+    ("story", "23.8 cm", "en", "dimension"),
+    ("dimension", "铭文四十一字", "zh-Hans", "technique"),  # the rules' inscription count
+    ("material", "一九七六年陕西扶风县庄白村出土", "zh-Hans", "story"),  # an excavation and its date
+    ("material", "Excavated in 1976 at Zhuangbai", "en", "story"),
+    # wrong kinds nothing supports: dropped
+    ("material", "Gallery slot: case 4, shelf 2", "en", None),
+    ("material", "Food tureen (gui)", "en", None),
+    ("date", "Hard ceramic pillows were used in summer", "en", None),
+    ("date", "瓷枕质地坚硬", "zh-Hans", None),
+    ("dimension", "41", "en", None),
+    ("place", "四十一", "zh-Hans", None),
+    ("dimension", "器身素面", "zh-Hans", None),
+    ("place", "RMAA.1987.014", "en", None),  # the accession number is the rules' job
+    # right kinds: kept as proposed
+    ("date", "金代", "zh-Hans", "date"),
+    ("date", "Jin dynasty", "en", "date"),
+    ("date", "新石器时代", "zh-Hans", "date"),
+    ("date", "Excavated in 1976", "en", "date"),
+    ("material", "金银器", "zh-Hans", "material"),  # 金 beside 银 is gold
+    ("material", "Cast bronze", "en", "material"),
+    ("material", "白色化妆土", "zh-Hans", "material"),
+    ("material", "The potter covered the grey body with white slip", "en", "material"),
+    ("technique", "Cast bronze", "en", "technique"),
+    ("technique", "以含铁的黑彩绘一只伏虎", "zh-Hans", "technique"),
+    ("dimension", "Height 23.8 cm", "en", "dimension"),
+    ("dimension", "长三十点五厘米", "zh-Hans", "dimension"),
+    ("place", "Zhuangbai, Fufeng county, Shaanxi province", "en", "place"),
+    ("place", "陕西扶风县庄白村", "zh-Hans", "place"),
+    ("place", "河北磁州窑", "zh-Hans", "place"),
+    ("person", "师鲁", "zh-Hans", "person"),
+    ("person", "a man named Shi Lu", "en", "person"),
+    ("function", "盛放熟饭的礼器", "zh-Hans", "function"),
+    ("story", "A tiger on a pillow was thought to keep evil dreams away", "en", "story"),
+]
+
+
+def test_a_proposals_kind_is_checked_against_what_the_rules_read_in_its_claim() -> None:
+    for kind, claim, language, kept in KIND_CASES:
+        fits = kinds.check(kind, claim, language)
+        assert fits.kind == kept, (kind, claim, fits)
+        # A reason whenever the proposal is not kept as it was, and only then.
+        assert bool(fits.reason) == (kept != kind), (kind, claim, fits)
+        assert not fits.reason or fits.reason.startswith("kind does not fit: ")
+
+
+def test_wrong_kinds_are_rekinded_or_dropped_and_a_rekinded_fact_merges_into_the_rules_one() -> None:
+    passage = PassageRef(
+        "铭文青铜簋\n西周，约公元前950年至前900年\n青铜。一九七六年陕西扶风县庄白村出土。展柜4号。",
+        passage_id=5,
+        language="zh-Hans",
+    )
+    answer = {
+        "facts": [
+            {"kind": "place", "claim": "青铜", "quote": "青铜。"},
+            {"kind": "material", "claim": "一九七六年陕西扶风县庄白村出土", "quote": "一九七六年陕西扶风县庄白村出土"},
+            {"kind": "material", "claim": "展柜4号", "quote": "展柜4号"},
+            {"kind": "date", "claim": "西周", "quote": "西周"},
+            {"kind": "place", "claim": "陕西扶风县庄白村", "quote": "陕西扶风县庄白村"},
+        ]
+    }
+    result = parse(passage, json.dumps(answer, ensure_ascii=False))
+    assert [(f.kind, f.claim) for f in result.facts] == [
+        ("material", "青铜"),
+        ("story", "一九七六年陕西扶风县庄白村出土"),
+        ("date", "西周"),
+        ("place", "陕西扶风县庄白村"),
+    ]
+    assert [(r["from"], r["to"]) for r in result.rekinded] == [("place", "material"), ("material", "story")]
+    # The claim is the rules' bronze and nothing more: it takes that fact's slot and value.
+    bronze = result.facts[0]
+    assert bronze.detail == {"proposed_kind": "place"} and (bronze.slot, bronze.value) == ("material:bronze", "bronze")
+    (dropped,) = result.dropped
+    assert dropped["claim"] == "展柜4号" and dropped["reason"] == "kind does not fit: no material word in the claim"
+    # Re-kinded, the model's 青铜 is the rules' material said again and merges away: no "地点：青铜" on a card.
+    merged = merge([*rules.extract(passage), *result.facts])
+    # The model quoted the 青铜 of the third line, the rules read the title's first: one fact, both spans.
+    assert not [f for f in merged if f.kind == "place" and f.claim == "青铜"]
+    (material,) = [f for f in merged if f.kind == "material"]
+    assert material.origin == "rule" and [s.start for s in material.spans] == [2, passage.text.index("青铜。")]
 
 
 def test_model_proposals_ask_for_the_schema_and_duplicates_of_rules_merge_away() -> None:

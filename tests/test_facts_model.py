@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from generators.facts import kinds
 from generators.facts.proposals import propose
 from generators.facts.types import PassageRef
 from generators.llm.base import LanguageModel
@@ -71,6 +72,13 @@ def test_the_small_model_proposes_facts_under_the_grammar_and_only_literal_ones_
         )
     for dropped in result.dropped:
         assert dropped["reason"] != "quote not in the passage" or dropped["quote"].strip() not in passage.text
+    # Every kept fact's kind fits its claim by the rules (a second check changes nothing), and
+    # every change of kind or drop for kind names its reason.
+    for fact in result.facts:
+        assert kinds.check(fact.kind, fact.claim, passage.language).kind == fact.kind
+    for changed in result.rekinded:
+        assert changed["reason"].startswith("kind does not fit: ") and changed["from"] != changed["to"]
+        assert any(f.claim == changed["claim"] and f.kind == changed["to"] for f in result.facts)
 
 
 def test_a_card_composed_by_the_small_model_cites_only_the_approved_facts(

@@ -5,7 +5,10 @@ functions, stories), each with the exact words of the passage that state it.
 Constrained decoding (the schema becomes a llama.cpp grammar or Ollama's
 `format`) makes the answer parse; the literal-quote rule makes it honest: a
 proposal whose quote is not a substring of its passage is dropped, whatever
-its claim says.
+its claim says. A kept proposal's kind is then checked against what the rules read
+in its claim (`kinds.check`): a "place" 青铜 becomes a material, a "material" that
+only tells of an excavation and its date a story, and one whose kind nothing in it
+supports is dropped with the reason.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from generators.facts.kinds import check
 from generators.facts.rules import span_of
 from generators.facts.types import FACT_KINDS, Fact, PassageRef
 from generators.llm.base import ChatMessage, GenerationParams, LanguageModel
@@ -63,7 +67,9 @@ def extraction_schema(max_facts: int = 5) -> dict[str, object]:
 @dataclass
 class Proposals:
     facts: list[Fact] = field(default_factory=list)
-    dropped: list[dict[str, str]] = field(default_factory=list)  # what the model said that is not in the passage
+    # What the model said that is not in the passage, or whose kind nothing in it supports.
+    dropped: list[dict[str, str]] = field(default_factory=list)
+    rekinded: list[dict[str, str]] = field(default_factory=list)  # kept under the kind the rules read
     finish_reason: str = "stop"
     seconds: float = 0.0
     raw: str = ""
@@ -112,7 +118,21 @@ def parse(passage: PassageRef, answer: str) -> Proposals:
         if where is None:
             out.dropped.append({"reason": "quote not in the passage", "claim": claim, "quote": quote})
             continue
-        key = (kind, _norm(claim))
+        fits = check(kind, claim, passage.language)
+        if fits.kind is None:
+            out.dropped.append({"reason": fits.reason, "claim": claim, "quote": quote, "kind": kind})
+            continue
+        detail: dict[str, str] = {}
+        if fits.changed:
+            out.rekinded.append({"reason": fits.reason, "claim": claim, "from": kind, "to": fits.kind})
+            detail = {"proposed_kind": kind}  # the curator sees what the model said it was
+            kind = fits.kind
+        # A claim that is one rule fact and nothing more is that fact: same slot and value, so
+        # the two merge (the model's 青铜 quoted from another line is still the rules' bronze).
+        value, slot = (
+            (fits.same_as.value, fits.same_as.slot) if fits.same_as else (_norm(claim), f"{kind}:{_norm(claim)}")
+        )
+        key = (kind, value)
         if key in seen:
             continue
         seen.add(key)
@@ -120,11 +140,12 @@ def parse(passage: PassageRef, answer: str) -> Proposals:
             Fact(
                 kind=kind,
                 claim=claim,
-                value=_norm(claim),
-                slot=f"{kind}:{_norm(claim)}",
+                value=value,
+                slot=slot,
                 spans=(span_of(passage, *where),),
                 origin="model",
                 language=passage.language,
+                detail=detail,
             )
         )
     return out

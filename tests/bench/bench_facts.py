@@ -6,6 +6,13 @@ recall of the hand-labelled facts (a labelled fact counts when a kept fact's
 span covers its key words), seconds per passage. The reference in the same run
 is rules only.
 
+"kind-right" counts a labelled fact only when a fact of one of its labelled kinds
+covers it ("place|story": either will do), so a "material" 一九七六年 does not count
+for the date; "wrong kinds kept" counts kept model facts whose span covers a
+labelled fact's words but none of whose kinds is right. "re-kinded" and "dropped for
+kind" are the kind check's work (generators/facts/kinds.py); run this file from a
+checkout without it to get the figures before.
+
 Run: .venv/bin/python tests/bench/bench_facts.py [--model smollm2-135m --model qwen2.5-coder-0.5b]
 """
 
@@ -34,7 +41,7 @@ LABELLED: list[tuple[PassageRef, list[tuple[str, str]]]] = [
             passage_id=1,
             language="en",
         ),
-        [("function", "cook and present meat"), ("place", "Anyang"), ("period", "Shang"), ("story", "buried")],
+        [("function", "cook and present meat"), ("place", "Anyang"), ("date", "Shang"), ("story", "buried")],
     ),
     (
         PassageRef(
@@ -51,7 +58,7 @@ LABELLED: list[tuple[PassageRef, list[tuple[str, str]]]] = [
             passage_id=3,
             language="zh-Hans",
         ),
-        [("function", "祭祀祖先"), ("place", "安阳"), ("period", "商代"), ("story", "随葬")],
+        [("function", "祭祀祖先"), ("place", "安阳"), ("date", "商代"), ("story", "随葬")],
     ),
     (
         PassageRef(
@@ -64,13 +71,86 @@ LABELLED: list[tuple[PassageRef, list[tuple[str, str]]]] = [
 ]
 
 
+_GOLDEN = Path(__file__).resolve().parents[2] / "projects" / "golden"
+
+
+def _golden(exhibit: str, name: str, passage_id: int, language: str) -> PassageRef:
+    return PassageRef((_GOLDEN / exhibit / name).read_text(encoding="utf-8"), passage_id=passage_id, language=language)
+
+
+# The golden labels the composed cards of compose-4 read (docs/EVALUATION.md): where the
+# models gave facts the wrong kind (a "place" 青铜, a "material" excavation) and where
+# must-appear words (金代, 四十一) had no fact.
+LABELLED += [
+    (
+        _golden("bronze-gui", "label_zh.txt", 5, "zh-Hans"),
+        [
+            ("date", "西周"),
+            ("date", "公元前950年至前900年"),
+            ("material", "青铜"),
+            ("date", "一九七六年"),
+            ("place|story", "陕西扶风县庄白村"),
+            ("function", "盛放熟饭"),
+            ("technique", "铭文四十一字"),
+            ("person|story", "师鲁"),
+        ],
+    ),
+    (
+        _golden("bronze-gui", "label_en.txt", 6, "en"),
+        [
+            ("date", "Western Zhou"),
+            ("date", "950-900 BCE"),
+            ("material", "bronze"),
+            ("date", "1976"),
+            ("place|story", "Zhuangbai"),
+            ("function", "cooked grain"),
+            ("technique", "41 characters"),
+            ("person|story", "Shi Lu"),
+        ],
+    ),
+    (
+        _golden("ceramic-pillow", "label_zh.txt", 7, "zh-Hans"),
+        [
+            ("date", "金代"),
+            ("date", "十二至十三世纪"),
+            ("place", "磁州窑"),
+            ("dimension", "长三十点五厘米"),
+            ("material|technique", "化妆土"),
+            ("story|function", "驱除噩梦"),
+        ],
+    ),
+]
+
+
+def _covering(facts: list[Fact], passage: PassageRef, words: str) -> list[Fact]:
+    at = passage.text.find(words)
+    return [f for f in facts if at >= 0 and any(s.start <= at and at + len(words) <= s.end for s in f.spans)]
+
+
 def recall(facts: list[Fact], passage: PassageRef, labels: list[tuple[str, str]]) -> int:
-    hits = 0
-    for _kind, words in labels:
-        at = passage.text.find(words)
-        if at >= 0 and any(s.start <= at and at + len(words) <= s.end for f in facts for s in f.spans):
-            hits += 1
-    return hits
+    return sum(1 for _kind, words in labels if _covering(facts, passage, words))
+
+
+def kind_right(facts: list[Fact], passage: PassageRef, labels: list[tuple[str, str]]) -> int:
+    return sum(
+        1 for kinds, words in labels if any(f.kind in kinds.split("|") for f in _covering(facts, passage, words))
+    )
+
+
+def wrong_kinds(facts: list[Fact], passage: PassageRef, labels: list[tuple[str, str]]) -> int:
+    """Model facts on the sheet that are mostly a labelled fact's words (at least half their
+    quote) under none of its kinds: a "place" 青铜, a "material" 一九七六年陕西扶风县庄白村出土."""
+    wrong = 0
+    for f in facts:
+        if f.origin != "model":
+            continue
+        quote = max((s.quote for s in f.spans), key=len)
+        if any(
+            f in _covering([f], passage, words) and len(words) * 2 >= len(quote) and f.kind not in kinds.split("|")
+            for kinds, words in labels
+        ):
+            wrong += 1
+    return wrong
 
 
 def main() -> int:
@@ -85,30 +165,43 @@ def main() -> int:
     rule_facts = [rules.extract(p) for p, _l in LABELLED]
     rule_s = time.perf_counter() - started
     rule_hits = sum(recall(f, p, labels) for f, (p, labels) in zip(rule_facts, LABELLED))
+    rule_right = sum(kind_right(f, p, labels) for f, (p, labels) in zip(rule_facts, LABELLED))
     print(
         f"rules only (reference): {sum(map(len, rule_facts))} facts, recall {rule_hits}/{total_labels}, "
-        f"{rule_s * 1000 / len(LABELLED):.1f} ms per passage"
+        f"kind-right {rule_right}/{total_labels}, {rule_s * 1000 / len(LABELLED):.1f} ms per passage"
     )
     for key in models:
         cfg = EngineSettings(model=key, n_ctx=2048, **({"engine": args.engine} if args.engine else {}))
         lm = open_language_model(cfg)
-        proposed = kept = dropped = hits = 0
+        proposed = kept = dropped = hits = right = wrong = rekinded = for_kind = 0
         seconds = 0.0
         by_kind: dict[str, int] = {}
         for (passage, labels), from_rules in zip(LABELLED, rule_facts):
             t = time.perf_counter()
-            result = proposals.propose(lm, passage, exhibit="Ritual food cauldron (ding)")
+            exhibit = "Ritual food cauldron (ding)" if (passage.passage_id or 0) < 5 else passage.text.split("\n")[0]
+            result = proposals.propose(lm, passage, exhibit=exhibit)
             seconds += time.perf_counter() - t
             kept += len(result.facts)
             dropped += len(result.dropped)
             proposed += len(result.facts) + len(result.dropped)
             for f in result.facts:
                 by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
-            hits += recall(merge([*from_rules, *result.facts]), passage, labels)
+            sheet = merge([*from_rules, *result.facts])
+            hits += recall(sheet, passage, labels)
+            right += kind_right(sheet, passage, labels)
+            wrong += wrong_kinds(sheet, passage, labels)
+            rekinded += len(getattr(result, "rekinded", []))  # absent before the kind check
+            for_kind += sum(1 for d in result.dropped if d["reason"].startswith("kind does not fit"))
+            for change in getattr(result, "rekinded", []):
+                print(f"  re-kinded {change['from']} -> {change['to']}: {change['claim']}")
+            for d in result.dropped:
+                print(f"  dropped ({d['reason']}): {d.get('kind', '')} {d['claim']}")
         lm.close()
         print(
             f"{key} ({lm.identity.engine}): {proposed} proposed, {kept} kept, {dropped} dropped "
-            f"({dropped / max(1, proposed):.0%}); rules + model recall {hits}/{total_labels}; "
+            f"({dropped / max(1, proposed):.0%}; {for_kind} for kind), {rekinded} re-kinded; "
+            f"rules + model recall {hits}/{total_labels}, kind-right {right}/{total_labels}; "
+            f"model facts of a wrong kind on a labelled fact {wrong}; "
             f"{seconds / len(LABELLED):.1f} s per passage; kept by kind {by_kind}"
         )
     print(f"load after: {os.getloadavg()[0]:.1f}")
