@@ -9,7 +9,8 @@ one with the most lenient policy that is still safe: every extracted fact is
 accepted as it was found (its quote is literally in its passage), except facts
 on a slot two passages disagree about (a curator would have to settle those)
 and everything from a passage that addresses a model (held back, as at
-import). That accepted sheet is the stand-in for the curator-approved fact
+import) or is only a placeholder or internal note (left out, as in the studio; a
+passage with one such sentence is read without it). That accepted sheet is the stand-in for the curator-approved fact
 sheet. Composition then runs exactly as in the studio.
 
 Extraction is timed apart from the card. In the studio it happens once per
@@ -37,6 +38,7 @@ from generators.drafting.prompts import PromptTemplate
 from generators.facts import compose as composing
 from generators.facts import proposals, rules
 from generators.facts.injection import find_instructions
+from generators.facts.internal_notes import find_internal, masked
 from generators.facts.merge import conflicts, merge
 from generators.facts.types import Fact, PassageRef
 from generators.llm.base import LanguageModel
@@ -68,7 +70,12 @@ def _facts(lm: LanguageModel | None, inputs: DraftInputs) -> tuple[Sheet, bool]:
         if find_instructions(p.text):
             notes.append(f"held back: {p.label}")
             continue
-        refs.append(PassageRef(p.text, passage_id=i, source_id=p.source_id, seq=i, language=_language(p.text)))
+        internal = find_internal(p.text)
+        if internal.whole:
+            notes.append(f"left out as an internal note ({internal.excerpt}): {p.label}")
+            continue
+        text = masked(p.text, internal) if internal.notes else p.text
+        refs.append(PassageRef(text, passage_id=i, source_id=p.source_id, seq=i, language=_language(p.text)))
     terms = list(inputs.glossary)
     found: list[Fact] = []
     for ref in refs:
@@ -86,12 +93,21 @@ def _facts(lm: LanguageModel | None, inputs: DraftInputs) -> tuple[Sheet, bool]:
         notes.append("conflicts left out: " + ", ".join(sorted(disputed)))
     sheet = (
         [f for f in merged if f.slot not in disputed],
-        {int(r.passage_id or 0): r.text for r in refs},
+        # The passages as the museum wrote them: support is measured against the source, not the masked reading.
+        {int(r.passage_id or 0): inputs.passages[int(r.passage_id or 0)].text for r in refs},
         notes,
         time.perf_counter() - started,
     )
     _SHEETS[key] = sheet
     return sheet, True
+
+
+def nothing_to_compose(sheet_notes: list[str]) -> str:
+    """Why a text was refused: no visitor facts (an object number alone is not a card), and what was left out."""
+    left_out = [n for n in sheet_notes if n.startswith(("left out", "held back"))]
+    return "no facts for visitors to compose from" + (
+        " (" + "; ".join(left_out) + ")" if left_out else " (identifiers alone are not a text)"
+    )
 
 
 def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, seed: int, with_model: bool) -> Any:
@@ -124,7 +140,13 @@ def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, s
     chosen = composing.choose(offered, inputs.kind)
     if not chosen:
         return DraftAttempt(
-            content={}, text="", passages={}, refused="no facts to compose from", flags=notes, total_s=0.0, **common
+            content={},
+            text="",
+            passages={},
+            refused=nothing_to_compose(sheet_notes),
+            flags=notes,
+            total_s=0.0,
+            **common,
         )
     started = time.perf_counter()  # the card's own time: composition from the sheet
     limits = composing.char_limits(inputs.limits or template.limits)

@@ -43,4 +43,29 @@ def test_composed_cards_are_one_more_mode_of_a_golden_run(tmp_path: Path) -> Non
     assert any(f.startswith("held back: donor_letter") for f in drafts["ewer-card-en"]["flags"])
     # No usable source: nothing to compose from, and the harness counts the refusal as right.
     pending = drafts["pending-card-en"]
-    assert pending["refused"] == "no facts to compose from" and pending["figures"]["refusal_ok"] is True
+    assert pending["refused"].startswith("no facts for visitors to compose from (left out as an internal note")
+    assert pending["figures"]["refusal_ok"] is True
+
+
+def _reads_every_sentence(messages: Sequence[ChatMessage], params: GenerationParams) -> str:
+    """Extraction as the 0.5B did it on the placeholder note: every sentence of the passage a fact."""
+    if "facts" not in json.loads(params.json_schema)["properties"]:
+        return _composer(messages, params)
+    passage = re.search(r"<passage>\n(.*)\n</passage>", messages[-1].content, re.DOTALL)
+    said = [q.strip() for q in re.split(r"(?<=[.。])\s*", passage.group(1) if passage else "") if q.strip()]
+    return json.dumps({"facts": [{"kind": "story", "claim": q, "quote": q} for q in said[:5]]})
+
+
+def test_with_model_extraction_the_placeholder_note_is_left_out_and_the_card_refused(tmp_path: Path) -> None:
+    # compose-4: the 0.5B proposed 5 "facts" from the note and a card said "It is made of
+    # Gallery slot: case 4, shelf 2." The note is left out before any model reads it.
+    path = evaluation.run_golden(
+        tmp_path,
+        configs=[evaluation.DraftConfig(model="scripted", mode="studio.fact_evaluation:composed")],
+        cases=["pending-card-en"],
+        seeds=[1],
+        open_model=lambda _config: ScriptedModel(_reads_every_sentence),
+    )
+    pending = json.loads(path.read_text(encoding="utf-8"))["drafts"][0]
+    assert pending["refused"] and "Gallery slot" in pending["refused"] and "note_en" in pending["refused"]
+    assert pending["figures"]["refusal_ok"] is True and not pending["text"]
