@@ -10,6 +10,7 @@ host, as the studio does."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,10 +184,13 @@ def test_lookup_needs_no_logits_for_every_position(host: HostedModel) -> None:
 
 
 @pytest.mark.slow
-def test_sampled_and_schema_requests_keep_the_one_token_path(host: HostedModel) -> None:
+def test_sampled_requests_keep_the_one_token_path_and_greedy_schema_answers_guess(host: HostedModel) -> None:
     host.configure(lookup_draft=DRAFT)
     sampled = host.complete(GROUNDED, GenerationParams(max_tokens=12, temperature=0.7, seed=3))
     assert "lookup" not in sampled.extra and set(host.last_evaluated[1:]) <= {1}
+    # A greedy schema answer (fact extraction) guesses too, each kept token checked against
+    # the grammar (generators/llm/grammar_sampling.py; tests/test_grammar_sampling.py).
     schema = '{"type": "object", "properties": {"legs": {"type": "integer"}}, "required": ["legs"]}'
     shaped = host.complete(GROUNDED, GenerationParams(max_tokens=20, temperature=0.0, json_schema=schema))
-    assert "lookup" not in shaped.extra and shaped.text.lstrip().startswith("{")
+    assert "lookup" in shaped.extra and "grammar" in shaped.extra
+    assert isinstance(json.loads(shaped.text)["legs"], int)

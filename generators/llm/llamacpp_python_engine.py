@@ -447,11 +447,13 @@ class LlamaCppPythonModel:
                     first_token_s=None,
                     total_s=clock.total(),
                 )
-            if self.lookup_draft and params.temperature == 0.0 and not params.json_schema:
-                return self._write_answer(tokens, messages, params, clock, on_token, cancelled, draft=self.lookup_draft)
+            grammar = self._grammar(params.json_schema) if params.json_schema and self.lazy_grammar else None
+            if self.lookup_draft and params.temperature == 0.0 and (grammar is not None or not params.json_schema):
+                return self._write_answer(
+                    tokens, messages, params, clock, on_token, cancelled, draft=self.lookup_draft, grammar=grammar
+                )
             self.lookup_stats = {}
-            if params.json_schema and self.lazy_grammar:
-                grammar = self._grammar(params.json_schema)
+            if grammar is not None:
                 return self._write_answer(tokens, messages, params, clock, on_token, cancelled, grammar=grammar)
             try:
                 # Any: the library's overloads do not narrow its return type on stream=True.
@@ -582,7 +584,9 @@ class LlamaCppPythonModel:
                         if not llama_cpp.llama_vocab_is_eog(vocab, token):
                             constrained.accept(token)
                     chosen.append(token)
-                    if row == len(guessed) or token != guessed[row]:
+                    # Nothing is kept after the end of the answer, even a guess that matched it
+                    # (the prompt's own end-of-turn tokens are among the guesses).
+                    if row == len(guessed) or token != guessed[row] or llama_cpp.llama_vocab_is_eog(vocab, token):
                         break
                 accepted = len(chosen) - 1
                 stats["accepted"] += accepted
