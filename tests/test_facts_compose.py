@@ -170,3 +170,23 @@ def test_a_cancelled_composition_asks_nothing_and_makes_no_sentence() -> None:
     model = _by_key({"1": "x"})
     result = compose.compose(model, "summary", "en", "Pillow", PILLOW, cancelled=lambda: True)
     assert model.calls == [] and result.sentences == [] and result.finish_reason == "cancelled"
+
+
+def test_a_sentence_kept_for_another_fact_cites_the_one_it_states_not_a_neighbour_too() -> None:
+    facts = [
+        FactForText(1, 50, "date", "十三世纪"),
+        FactForText(2, 51, "material", "炻器"),
+        FactForText(3, 52, "dimension", "长三十点五厘米"),
+        FactForText(4, 53, "material", "磁州窑白地黑花虎纹枕"),
+        FactForText(5, 54, "material", "瓷枕质地坚硬，夏天枕用凉爽"),
+    ]
+    answers = {
+        "1": "这件枕制作于十三世纪。",
+        "2": "它以炻器制成。",
+        "3": "其尺寸为长三十点五厘米。",
+        "caption": "这件瓷枕质地坚硬，夏天枕用凉爽。",  # fact 5's claim, under the caption's key
+    }
+    result = compose.compose(_by_key(answers), "card", "zh-Hans", "Pillow", facts, title="磁州窑白地黑花虎纹枕")
+    caption = next(r for r in result.sentences if r.part == "image_caption")
+    assert caption.how == "model" and caption.facts == [5]
+    _nothing_invented(result, facts, ["Pillow", "磁州窑白地黑花虎纹枕"], "zh-Hans")

@@ -649,15 +649,14 @@ def compose(
         cited = {n for r in records.values() for n in r.facts}
         spare = [f for f in facts if f.n not in cited and f not in slot.facts]
         candidates = [(text, "model"), *((p, "trimmed") for p in parts_of(text))] if text else []
-        found = next(
-            (
-                r
-                for candidate, how in candidates
-                for other in spare
-                if isinstance(r := kept(candidate, slot, (other,), how), SentenceRecord)
-            ),
-            None,
-        )
+        found: SentenceRecord | None = None
+        for candidate, how in candidates:
+            fits = [r for other in spare if isinstance(r := kept(candidate, slot, (other,), how), SentenceRecord)]
+            if fits:
+                # The fact it states by itself before one it needs a neighbour for ("这件瓷枕质地坚硬…"
+                # is fact 6's claim; with fact 5, "…虎纹枕", it would cite both).
+                found = min(fits, key=lambda r: len(r.facts))
+                break
         if found is not None:
             found.tried, found.added = [text], wrong.pop(slot.key)
             records[slot.key] = found
