@@ -201,6 +201,15 @@ KIND_CASES = [
     ("dimension", "铭文四十一字", "zh-Hans", "technique"),  # the rules' inscription count
     ("material", "一九七六年陕西扶风县庄白村出土", "zh-Hans", "story"),  # an excavation and its date
     ("material", "Excavated in 1976 at Zhuangbai", "en", "story"),
+    # a whole statement that mentions a material or a date in passing (the 0.5B's, bench_facts.py): a story
+    ("material", "Shang founders cast their vessels in piece-moulds of fired clay.", "en", "story"),
+    (
+        "material",
+        "鼎是商周时期最重要的礼器之一，用来烹煮和盛放祭祀祖先的肉食。这类铜鼎多出自河南安阳一带",
+        "zh-Hans",
+        "story",
+    ),
+    ("date", "Excavated in 1976 at Zhuangbai, Fufeng county, Shaanxi province", "en", "story"),
     # wrong kinds nothing supports: dropped
     ("material", "Gallery slot: case 4, shelf 2", "en", None),
     ("material", "Food tureen (gui)", "en", None),

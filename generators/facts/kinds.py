@@ -16,7 +16,9 @@ the claim (not the quote: the claim is what a card states):
 3. Otherwise each kind needs its own sign: a date a date, period or time word; a
    material a material word outside any date (金代 is the Jin dynasty, not gold); a
    dimension a number with a unit. A material or dimension with no sign of its own
-   but a date in it tells of an event ("excavated in 1976 at Zhuangbai"): a story.
+   but a date in it tells of an event ("excavated in 1976 at Zhuangbai"): a story;
+   so does a date, material or dimension that says much else beside its sign (a whole
+   sentence that mentions a bronze in passing).
    Places, people, techniques, functions and stories are taken as proposed: no rule
    knows a place or a person, and refusing what rules cannot read would throw away
    what the model is asked for.
@@ -74,6 +76,12 @@ _FRAMING_EN = frozenset(
 _FRAMING_ZH = re.compile(
     r"材质|质地|年代|地点|尺寸|时期|年间|制成|制作|制造|这件|此件|该件|大约|[是为以于在其的约所由属它器件]"
 )
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# A date, material or dimension is a short claim: past this much else beside its sign, the
+# claim is a statement that mentions one in passing ("鼎是商周时期最重要的礼器之一……这类铜鼎
+# 多出自……", a whole sentence the 0.5B called a material), which a card would print as
+# "材质：鼎是……". It stays, as a story.
+MOST_BESIDE = 5
 _NUMBER = re.compile(r"^[\d.,零〇一二三四五六七八九十百千万两点]+$")
 
 
@@ -88,6 +96,7 @@ class Signs:
     material: bool  # a material word outside any date or period
     measure: bool  # a number with a unit
     time: bool  # a date, a period or a word of time
+    beside: int  # how much else the claim says: Latin words, or Chinese characters / 2
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,7 @@ def signs(claim: str, language: str = "") -> Signs:
     residue = _FRAMING_ZH.sub(" ", "".join(left))
     words = [w for w in re.split(r"[\W_]+", residue) if w and w.lower() not in _FRAMING_EN]
     kinds = frozenset(k for _a, _b, k in spans)
+    beside = sum(len(_CJK.findall(w)) // 2 if _CJK.search(w) else 1 for w in words)
     bare = not spans and bool(words) and all(_NUMBER.match(w) for w in words)
     only = next(iter(kinds)) if len(kinds) == 1 and not words else None
     # The one rule fact whose span holds every other sign found (a material word inside it).
@@ -141,6 +151,7 @@ def signs(claim: str, language: str = "") -> Signs:
         material="material" in kinds,
         measure="dimension" in kinds,
         time="date" in kinds or bool(_TIME_WORD.search(claim)),
+        beside=beside,
     )
 
 
@@ -157,12 +168,14 @@ def check(kind: str, claim: str, language: str = "") -> KindCheck:
         return KindCheck(kind, same_as=found.rule_fact)
     if found.bare_number:
         return KindCheck(None, f"kind does not fit: a number alone is no {kind}")
-    if kind == "date" and not found.time:
-        return KindCheck(None, "kind does not fit: no date or period in the claim")
-    if kind in ("material", "dimension"):
-        has_own = found.material if kind == "material" else found.measure
+    if kind in ("date", "material", "dimension"):
+        has_own = {"date": found.time, "material": found.material, "dimension": found.measure}[kind]
+        if has_own and found.beside > MOST_BESIDE:
+            return KindCheck("story", f"kind does not fit: {kind} proposed, the claim is a statement mentioning one")
         if has_own:
             return KindCheck(kind)
+        if kind == "date":
+            return KindCheck(None, "kind does not fit: no date or period in the claim")
         if "date" in found.kinds:
             return KindCheck("story", f"kind does not fit: {kind} proposed, the claim tells of an event and its date")
         wanted = "material word" if kind == "material" else "number with a unit"

@@ -195,7 +195,11 @@ def main() -> int:
             for change in getattr(result, "rekinded", []):
                 print(f"  re-kinded {change['from']} -> {change['to']}: {change['claim']}")
             for d in result.dropped:
-                print(f"  dropped ({d['reason']}): {d.get('kind', '')} {d['claim']}")
+                print(
+                    f"  dropped ({d['reason']}): {d.get('kind', '')} {d['claim'][:60]!r} quote {d.get('quote', '')[:60]!r}"
+                )
+            for f in result.facts:
+                print(f"  kept {f.kind}: {f.claim[:60]!r}")
         lm.close()
         print(
             f"{key} ({lm.identity.engine}): {proposed} proposed, {kept} kept, {dropped} dropped "
