@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from generators.citations import cited_numbers, sentences, strip_citations
+from generators.facts.support import content_words_zh
 from generators.glossary import GlossaryRule
 from generators.messages import CodedText, as_data, say
 from generators.text_measures import LOOP_REPEATS, chinese_names, english_names, foreign_runs, is_loop, numbers
@@ -126,9 +127,37 @@ def _content_words(text: str) -> set[str]:
     return {_stem(w) for w in _WORD.findall(text) if len(w) > 2 and w.lower() not in _STOPWORDS}
 
 
-def _cjk_bigrams(text: str) -> set[str]:
-    runs = re.findall(r"[㐀-鿿]+", text)
-    return {run[i : i + 2] for run in runs for i in range(len(run) - 1)}
+def support_share(body: str, evidence: str) -> float | None:
+    """Share of the content words of `body` (a sentence, citation markers removed)
+    that `evidence` holds; None when the two cannot be compared: different scripts,
+    too little evidence, or too few words to judge.
+
+    English: stemmed words outside the stopwords, judged from 3 of them. Chinese:
+    jieba's words outside function words and framing (它, 以, 这件, 制成, 用于; the
+    lists composition's own check uses, `content_words_zh`), each judged by itself,
+    so "它以青铜制成" is one claim, 青铜, and is supported by a passage with 青铜 in it,
+    and "它于明代制成" is one claim, 明代, that a passage about the Western Zhou lacks.
+    Until 28 November 2026 Chinese was compared by character pairs, and pairs that
+    straddle words (它以, 以青, 铜制) are in no passage, so a true one-fact sentence
+    read as unsupported."""
+    if len(_CJK.findall(body)) * 4 > len(_LATIN_LETTER.findall(body)):
+        if len(_CJK.findall(evidence)) < 10:
+            return None
+        words = content_words_zh(body)
+        if not words:
+            return None
+        # A word counts when the evidence has it as a run of characters: 青铜 (or 青铜器,
+        # whose framing 器 content_words_zh trims) in "以青铜铸成". Not when its characters
+        # are merely all somewhere in the evidence: Chinese characters are few and each
+        # is in many words, so 明 and 代 are in any passage with 说明 and 年代, while 明代
+        # is a claim. That scattering is what made character pairs wrong the other way.
+        return sum(1 for w in words if w in evidence) / len(words)
+    if len(_LATIN_LETTER.findall(evidence)) < 40:
+        return None
+    mine = _content_words(body)
+    if len(mine) < 3:
+        return None
+    return len(mine & _content_words(evidence)) / len(mine)
 
 
 def weak_support(field: str, value: FieldValue, passages: Mapping[int, str]) -> list[Flag]:
@@ -146,26 +175,20 @@ def weak_support(field: str, value: FieldValue, passages: Mapping[int, str]) -> 
                 continue  # uncited and unknown citations have their own flags
             evidence = " ".join(passages[n] for n in cited)
             body = strip_citations(sentence)
-            if len(_CJK.findall(body)) * 4 > len(_LATIN_LETTER.findall(body)):
-                words_of, comparable = _cjk_bigrams, len(_CJK.findall(evidence)) >= 10
-            else:
-                words_of, comparable = _content_words, len(_LATIN_LETTER.findall(evidence)) >= 40
-            mine, theirs = words_of(body), words_of(evidence)
-            if not comparable or len(mine) < 3:
+            share = support_share(body, evidence)
+            if share is None or share >= SUPPORT_MIN:
                 continue
-            share = len(mine & theirs) / len(mine)
-            if share < SUPPORT_MIN:
-                cites = ", ".join(f"[{n}]" for n in cited)
-                message: str = say("flag_weak_support", share=f"{share:.0%}", cites=cites)
-                # Often the fact is right and the number wrong: say which passage has it.
-                best = max(passages, key=lambda n: len(mine & words_of(passages[n])))
-                best_share = len(mine & words_of(passages[best])) / len(mine)
-                if best not in cited and best_share >= 2 * SUPPORT_MIN:
-                    message = say(
-                        "flag_weak_support_elsewhere", share=f"{share:.0%}", cites=cites, best=best,
-                        best_share=f"{best_share:.0%}",
-                    )  # fmt: skip
-                flags.append(Flag("weak_support", field, message, body[:60]))
+            cites = ", ".join(f"[{n}]" for n in cited)
+            message: str = say("flag_weak_support", share=f"{share:.0%}", cites=cites)
+            # Often the fact is right and the number wrong: say which passage has it.
+            shares = {n: support_share(body, text) or 0.0 for n, text in passages.items()}
+            best = max(shares, key=lambda n: shares[n])
+            if best not in cited and shares[best] >= 2 * SUPPORT_MIN:
+                message = say(
+                    "flag_weak_support_elsewhere", share=f"{share:.0%}", cites=cites, best=best,
+                    best_share=f"{shares[best]:.0%}",
+                )  # fmt: skip
+            flags.append(Flag("weak_support", field, message, body[:60]))
     return flags
 
 

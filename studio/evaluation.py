@@ -289,6 +289,9 @@ def _draft_item(
         "refused": attempt.refused,
         "text": attempt.text,
         "figures": data,
+        # Everything the figures were measured from, so a stored run can be measured again
+        # when a measure changes (`remeasure`): the same drafts, old figures against new.
+        "attempt": asdict(attempt),
     }
 
 
@@ -597,6 +600,31 @@ def upgrade(run: dict[str, Any]) -> dict[str, Any]:
     if changed:
         run["summary"] = summarise(run)
     return run
+
+
+def remeasure(run: dict[str, Any], golden_root: Path = golden_set.GOLDEN_DIR) -> dict[str, Any]:
+    """A golden run with every draft measured again by today's figures, from the
+    attempt it stored (content, cited passages, fields, limits), against its case's
+    expectation in today's golden set; scores and summary again too. Drafts stored
+    without their attempt (runs before 28 November 2026) keep their figures."""
+    if run.get("kind") != "golden":
+        return run
+    cases = {c.id: c for c in golden_set.load(golden_root).cases}
+    drafts = []
+    for item in run.get("drafts", []):
+        stored = item.get("attempt")
+        if stored is None or item["case"] not in cases:
+            drafts.append(item)
+            continue
+        passages = {int(n): text for n, text in stored["passages"].items()}
+        attempt = DraftAttempt(**(stored | {"passages": passages}))
+        figures = _measure(attempt, item["language"], _expectation(cases[item["case"]]))
+        data = figures.as_dict()
+        data["score"] = quality_score(figures)
+        drafts.append(dict(item, figures=data))
+    again = dict(run, drafts=drafts)
+    again["summary"] = summarise(again)
+    return again
 
 
 def only_cases(run: dict[str, Any], cases: Sequence[str]) -> dict[str, Any]:

@@ -172,3 +172,30 @@ def test_a_mode_can_be_named_as_module_and_function(tmp_path: Path) -> None:
     assert run["drafts"][0]["figures"]["must_appear_recall"] == 1.0
     with pytest.raises(evaluation.StudioError, match="cannot be loaded"):
         evaluation.drafting_mode("studio.nowhere:mode")
+
+
+def test_a_stored_run_is_measured_again_from_its_drafts(tmp_path: Path) -> None:
+    """When a measure changes (Chinese support by words since 28 November 2026), a stored
+    run is measured again from what each draft stored: the same drafts, new figures."""
+    path = evaluation.run_golden(
+        tmp_path,
+        configs=[evaluation.DraftConfig(model="scripted", mode="direct")],
+        cases=["gui-card-en"],
+        open_model=lambda _config: ScriptedModel(GOOD_GUI),
+    )
+    run = json.loads(path.read_text(encoding="utf-8"))
+    stored = run["drafts"][0]
+    assert stored["attempt"]["passages"] and stored["attempt"]["content"]["body"]
+    assert evaluation.remeasure(run)["drafts"][0]["figures"] == stored["figures"]  # same measure, same figures
+    # A figure stored by an older measure is replaced by today's, and the summary follows.
+    measured = stored["figures"]["supported_share"]
+    assert measured is not None and measured > 0.0
+    stored["figures"]["supported_share"] = 0.0
+    run["summary"]["drafts"]["scripted"]["supported_share"] = 0.0
+    again = evaluation.remeasure(run)
+    assert again["drafts"][0]["figures"]["supported_share"] == measured
+    assert again["summary"]["drafts"]["scripted"]["supported_share"] == measured
+    # Drafts stored before their attempts were kept are left as they were.
+    old = dict(stored)
+    del old["attempt"]
+    assert evaluation.remeasure(dict(run, drafts=[old]))["drafts"][0]["figures"]["supported_share"] == 0.0

@@ -104,6 +104,61 @@ def test_support_hand_labelled() -> None:
     assert supports("鼎腹部饰有饕餮纹 [2]。", PASSAGES_EN[2]) is None  # across scripts: not judged
 
 
+# A label's Chinese text for the golden gui, as a composed card cites it.
+GUI_ZH = "这件青铜簋为西周时期的盛食器，用于盛放熟饭，出土于陕西扶风县庄白村，腹内底铸有铭文。"
+
+
+@pytest.mark.parametrize(
+    "sentence, supported",
+    [
+        # A short framing of one fact the passage holds (composed cards, issue 13): by character
+        # pairs these read as unsupported (它以, 以青, 铜制 are in no passage); by words they are one
+        # claim each, in the passage.
+        ("它以青铜制成 [1]。", True),
+        ("这件簋制作于西周 [1]。", True),
+        ("它来自陕西 [1]。", True),
+        ("这件青铜器制作于西周 [1]。", True),  # 青铜器 against the passage's 青铜簋: looked up as 青铜
+        ("这件簋用于盛放熟饭 [1]。", True),
+        ("它出土于陕西扶风县 [1]。", True),
+        # A claim the passage does not make, however short the framing around it.
+        ("它于明代制成 [1]。", False),  # 明 and 代 are each in many passages; 明代 is not in this one
+        ("此簋为商代酒器 [1]。", False),  # 簋 is there; 商代 and 酒 are not
+        ("它以玉石雕成 [1]。", False),
+        ("它是宋代景德镇烧制的瓷器 [1]。", False),
+        # Mixed: the share decides, a third of the words as in English.
+        ("这件青铜簋于明代由景德镇工匠烧制并运往欧洲 [1]。", False),  # 2 of 8 words
+        ("这件西周青铜簋是乾隆皇帝的收藏 [1]。", True),  # 3 of 5: the added name is the names figure's
+    ],
+)
+def test_chinese_support_is_judged_by_words_hand_labelled(sentence: str, supported: bool) -> None:
+    assert supports(sentence, GUI_ZH) is supported
+
+
+def test_chinese_support_leaves_framing_out_and_needs_each_word_whole() -> None:
+    from generators.facts.support import content_words_zh
+
+    assert content_words_zh("它以青铜制成") == {"青铜"}
+    assert content_words_zh("这件青铜器制作于西周") == {"青铜", "西周"}  # 器 trimmed, 这件/制作/于 framing
+    assert content_words_zh("它在一九七六年出土") == {"出土"}  # numbers are judged by value elsewhere
+    assert content_words_zh("它是中国的") == {"中国"}  # only a word's end is trimmed
+    # Every character of 明代 is in this passage (说明, 年代), the word is not.
+    assert supports("它于明代制成 [1]。", "展签说明：这件鼎的年代为西周，青铜铸成。") is False
+    assert supports("它以青铜制成 [1]。", "Cast bronze, Western Zhou dynasty, about 950 BCE.") is None  # across scripts
+    assert supports("它以青铜制成 [1]。", "青铜") is None  # too little of a passage to judge
+    assert supports("它是这件 [1]。", GUI_ZH) is None  # nothing but framing: nothing to judge
+
+
+def test_the_harness_counts_chinese_framings_as_supported() -> None:
+    """The supported share of a composed Chinese card: five true framings and one addition."""
+    card = {
+        "body": "它以青铜制成 [1]。这件簋制作于西周 [1]。它来自陕西 [1]。它于明代制成 [1]。",
+        "key_facts": ["西周 [1]", "用于盛放熟饭 [1]"],
+    }
+    figures = measure_draft(card, passages={1: GUI_ZH}, language="zh-Hans", cited_fields=["body", "key_facts"])
+    assert figures.supported_share == pytest.approx(5 / 6)
+    assert figures.details["unsupported"] == ["[1] 它于明代制成 [1]。"]
+
+
 @pytest.mark.parametrize(
     "text, refusal",
     [

@@ -149,6 +149,23 @@ def _cut(text: str) -> list[tuple[str, str]]:
     return [(w.word, w.flag) for run in _CJK_RUN.findall(text) for w in posseg.cut(run)]
 
 
+def content_words_zh(text: str) -> set[str]:
+    """The Chinese words of `text` that carry content, as one would look them up in a
+    passage: jieba's words without function words, framing (它, 以, 这件, 制成, 用于, 年代)
+    and bare numerals (numbers are compared by value elsewhere), each with framing
+    characters trimmed from its end, so 青铜器 is looked up as 青铜 and 酒器 as 酒.
+    Only the end: a leading 中 or 上 belongs to the word (中国, 上海)."""
+    out: set[str] = set()
+    for word, _tag in _cut(text):
+        if word in FRAMING_WORDS_ZH or all(c in FRAMING_ZH or c in _NUMERALS_ZH for c in word):
+            continue
+        out.add(word.rstrip(_FRAMING_ZH_CHARS))
+    return out
+
+
+_FRAMING_ZH_CHARS = "".join(sorted(FRAMING_ZH))
+
+
 @dataclass
 class Comparison:
     """What a sentence has that its evidence lacks: `strict` (claims by themselves) and `loose` (other words)."""

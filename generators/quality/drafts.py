@@ -15,10 +15,9 @@ from dataclasses import asdict, dataclass, field
 from generators.checks import (
     SUPPORT_MIN,
     FieldLimit,
-    _cjk_bigrams,
-    _content_words,
     copied_example,
     over_length,
+    support_share,
     wrong_language,
 )
 from generators.citations import cited_numbers, sentences, strip_citations
@@ -114,20 +113,13 @@ def mentions(text: str, wording: str) -> int:
 
 
 def supports(sentence: str, passage: str) -> bool | None:
-    """Does `passage` support `sentence`? Shared content words (or CJK character
-    pairs) at least SUPPORT_MIN of the sentence's, the same test as the
-    weak_support check. None when the two are in different scripts or too short
-    to judge: a Chinese sentence drafted from an English passage is not scored."""
-    body = strip_citations(sentence)
-    if len(CJK.findall(body)) * 4 > len(re.findall(r"[A-Za-z]", body)):
-        mine, theirs = _cjk_bigrams(body), _cjk_bigrams(passage)
-        comparable = len(CJK.findall(passage)) >= 10
-    else:
-        mine, theirs = _content_words(body), _content_words(passage)
-        comparable = len(re.findall(r"[A-Za-z]", passage)) >= 40
-    if not comparable or len(mine) < 3:
-        return None
-    return len(mine & theirs) / len(mine) >= SUPPORT_MIN
+    """Does `passage` support `sentence`? Shared content words (English stemmed
+    words; Chinese words cut by jieba, framing left out) at least SUPPORT_MIN of the
+    sentence's: the weak_support check's test (`support_share`). None when the two
+    are in different scripts or too short to judge: a Chinese sentence drafted from
+    an English passage is not scored."""
+    share = support_share(strip_citations(sentence), passage)
+    return None if share is None else share >= SUPPORT_MIN
 
 
 def _share(good: int, total: int) -> float | None:

@@ -9,6 +9,8 @@ example the same modes before a change to composition) can be printed beside it:
     .venv/bin/python tests/bench/bench_composition.py --model qwen2.5-coder-1.5b \\
         --cases gui-card-en,vase-card-en,ewer-card-en --store build/eval
     .venv/bin/python tests/bench/bench_composition.py --summarise build/eval/evaluations/<run>.json ...
+    # the same drafts measured again by today's figures, beside the stored ones (after a measure changed)
+    .venv/bin/python tests/bench/bench_composition.py --remeasure --summarise build/eval/evaluations/<run>.json
 
 "Invented facts" are the harness's ungrounded numbers and names (a number or a
 capitalised / proper name that the passages a sentence cites do not contain)
@@ -53,8 +55,13 @@ def _share(values: list[float | None]) -> str:
     return f"{100 * sum(kept) / len(kept):.0f}%" if kept else "–"
 
 
-def summarise(path: Path) -> list[list[str]]:
+def summarise(path: Path, remeasure: bool = False) -> list[list[str]]:
+    """A stored run's rows; with `remeasure`, its drafts measured again by today's figures
+    (runs since 28 November 2026 store what each draft was measured from)."""
     run = json.loads(path.read_text(encoding="utf-8"))
+    label = path.stem
+    if remeasure:
+        run, label = evaluation.remeasure(run), f"{path.stem} today"
     rows: list[list[str]] = []
     by_config: dict[str, list[dict[str, Any]]] = {}
     for draft in run["drafts"]:
@@ -76,7 +83,7 @@ def summarise(path: Path) -> list[list[str]]:
         version = sorted({d["template"].split("@")[-1] for d in written if "@" in d["template"]})
         rows.append(
             [
-                path.stem,
+                label,
                 config.replace("studio.fact_evaluation:", ""),
                 ",".join(version) or "direct",
                 f"{len(written)}/{len(drafts)}",
@@ -123,6 +130,9 @@ def main() -> None:
     parser.add_argument("--seeds", default="42", help="comma-separated")
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated; direct is the reference")
     parser.add_argument("--summarise", nargs="*", default=[], help="stored runs to print beside (or instead of) one")
+    parser.add_argument(
+        "--remeasure", action="store_true", help="print each stored run also measured again by today's figures"
+    )
     args = parser.parse_args()
     paths = [Path(p) for p in args.summarise]
     if not paths:
@@ -137,6 +147,8 @@ def main() -> None:
         print(f"load before {load:.1f}, after {os.getloadavg()[0]:.1f}")
         paths.append(path)
     rows = [row for p in paths for row in summarise(p)]
+    if args.remeasure:
+        rows += [row for p in paths for row in summarise(p, remeasure=True)]
     print(table(rows, HEADERS))
 
 
