@@ -38,7 +38,7 @@ from generators.drafting.prompts import PromptTemplate
 from generators.facts import compose as composing
 from generators.facts import proposals, rules
 from generators.facts.injection import find_instructions
-from generators.facts.internal_notes import find_internal, masked
+from generators.facts.internal_notes import find_internal, masked, nothing_for_visitors
 from generators.facts.merge import conflicts, merge
 from generators.facts.types import Fact, PassageRef
 from generators.llm.base import LanguageModel
@@ -102,12 +102,14 @@ def _facts(lm: LanguageModel | None, inputs: DraftInputs) -> tuple[Sheet, bool]:
     return sheet, True
 
 
-def nothing_to_compose(sheet_notes: list[str]) -> str:
-    """Why a text was refused: no visitor facts (an object number alone is not a card), and what was left out."""
-    left_out = [n for n in sheet_notes if n.startswith(("left out", "held back"))]
-    return "no facts for visitors to compose from" + (
-        " (" + "; ".join(left_out) + ")" if left_out else " (identifiers alone are not a text)"
-    )
+def nothing_to_compose(inputs: DraftInputs, sheet_notes: list[str]) -> str:
+    """Why a text was refused: every passage internal (the reason direct drafting gives too), or no
+    visitor facts on the sheet (an object number alone is not a card) and what was left out."""
+    internal = [(p.label, found.excerpt) for p in inputs.passages if (found := find_internal(p.text)).whole]
+    if inputs.passages and len(internal) == len(inputs.passages):
+        return nothing_for_visitors(internal)
+    left_out = [n for n in sheet_notes if n.startswith(("left out", "held back", "conflicts"))]
+    return "no facts for visitors to compose from (" + ("; ".join(left_out) or "identifiers alone are not a text") + ")"
 
 
 def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, seed: int, with_model: bool) -> Any:
@@ -143,7 +145,7 @@ def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, s
             content={},
             text="",
             passages={},
-            refused=nothing_to_compose(sheet_notes),
+            refused=nothing_to_compose(inputs, sheet_notes),
             flags=notes,
             total_s=0.0,
             **common,

@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from generators.checks import check_content
 from generators.facts import compose as composing
 from generators.facts import proposals, rules
+from generators.facts.internal_notes import find_internal, masked, nothing_for_visitors
 from generators.facts.merge import conflicts, merge
 from generators.facts.support import added_content
 from generators.facts.types import Fact, PassageRef, Span
@@ -169,6 +170,9 @@ class ExtractionReport:
     from_model: int = 0
     dropped: list[dict[str, Any]] = field(default_factory=list)  # model proposals not literally in their passage
     held_back: list[dict[str, Any]] = field(default_factory=list)  # passages that address a model
+    # Placeholders and internal notes (generators.facts.internal_notes): whole passages left out,
+    # and sentences of real labels read without ({"passage", "kind": passage|sentence, "words"}).
+    left_out: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     model: str = ""
     seconds: float = 0.0
@@ -194,8 +198,12 @@ def apply_glossary(text: str, terms: list[GlossaryEntry]) -> str:
     return text
 
 
-def _refs(s: Session, exhibit: Exhibit) -> tuple[list[PassageRef], list[dict[str, Any]]]:
-    """The exhibit's passages as extraction sees them, and those held back for addressing a model."""
+def _refs(s: Session, exhibit: Exhibit) -> tuple[list[PassageRef], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The exhibit's passages as extraction sees them, those held back for addressing a model, and the
+    placeholders and internal notes left out: a passage that is nothing else stays out, a real label is
+    read with its internal sentences blanked (in place, so spans keep their offsets into the stored text).
+    This reads the text itself rather than the import's record, so passages imported before the finder
+    existed are treated alike."""
     passages = [
         p
         for p in passages_of_exhibit(s, exhibit.stored_id)
@@ -204,6 +212,7 @@ def _refs(s: Session, exhibit: Exhibit) -> tuple[list[PassageRef], list[dict[str
     held = screening.held_back(s, {p.source_id for p in passages})
     refs: list[PassageRef] = []
     kept_out: list[dict[str, Any]] = []
+    left_out: list[dict[str, Any]] = []
     names: dict[int, str] = {}
     for p in passages:
         if p.source_id not in names:
@@ -223,18 +232,24 @@ def _refs(s: Session, exhibit: Exhibit) -> tuple[list[PassageRef], list[dict[str
                 )
             next(k for k in kept_out if k["source_id"] == p.source_id)["passages"] += 1
             continue
+        label = f"{names[p.source_id]}, passage {p.seq + 1}"
+        internal = find_internal(p.text)
+        if internal.whole:
+            left_out.append({"passage": label, "kind": "passage", "words": internal.excerpt})
+            continue
+        left_out += [{"passage": label, "kind": "sentence", "words": n.sentence} for n in internal.notes]
         refs.append(
             PassageRef(
-                text=p.text,
+                text=masked(p.text, internal) if internal.notes else p.text,
                 passage_id=p.id,
                 source_id=p.source_id,
                 seq=p.seq,
                 language=p.language,
-                label=f"{names[p.source_id]}, passage {p.seq + 1}",
+                label=label,
                 identity=p.sha256,
             )
         )
-    return refs, kept_out
+    return refs, kept_out, left_out
 
 
 def extract(
@@ -255,14 +270,16 @@ def extract(
     with project.read() as s:
         exhibit = exhibits.get_exhibit(s, exhibit_ref)
         s.expunge(exhibit)
-        refs, kept_out = _refs(s, exhibit)
+        refs, kept_out, left_out = _refs(s, exhibit)
         terms = _glossary_terms(s)
         cfg = engine_settings(s) if use_model and model is None else None
     label = f"{exhibit.title} ({exhibit.identifier})" if exhibit.identifier else exhibit.title
 
     def work(ctx: JobContext) -> dict[str, Any]:
         started = time.perf_counter()
-        report = ExtractionReport(exhibit_id=exhibit.stored_id, passages=len(refs), held_back=kept_out)
+        report = ExtractionReport(
+            exhibit_id=exhibit.stored_id, passages=len(refs), held_back=kept_out, left_out=left_out
+        )
         found: list[Fact] = []
         for ref in refs:
             found += rules.extract(ref, terms)
@@ -537,6 +554,7 @@ def compose_draft(
         s.expunge(exhibit)
         language = language or ("zh-Hans" if exhibit.language.startswith("zh") else "en")
         usable = [r for r in fact_sheet(s, exhibit.stored_id) if r.usable]
+        internal = _all_internal(s, exhibit)
         rules_for_checks = [
             GlossaryRule(t.preferred, tuple(t.variants))
             for t in glossary.list_terms(s)
@@ -551,6 +569,8 @@ def compose_draft(
         ]
         cfg = engine_settings(s) if model is None else None
     limits = composing.char_limits(_limits(kind, language, project.root))
+    if not usable and internal:
+        raise StudioError(f"exhibit '{exhibit.title}' cannot be composed: {nothing_for_visitors(internal)}")
     if not usable:
         raise StudioError(
             f"exhibit '{exhibit.title}' has no approved facts for visitors: extract its facts "
@@ -567,8 +587,15 @@ def compose_draft(
         for i, claim in composing.in_language([r.content for r in usable], language)
     ]
     chosen = composing.choose(offered, kind)
+    if not chosen and internal:
+        raise StudioError(
+            f"exhibit '{exhibit.title}' cannot be composed: its approved facts are identifiers only and "
+            + nothing_for_visitors(internal)
+        )
     if not chosen:
-        raise StudioError(f"none of the approved facts of '{exhibit.title}' fits a {kind}")
+        raise StudioError(
+            f"none of the approved facts of '{exhibit.title}' fits a {kind} (an object number alone is not a {kind})"
+        )
     by_id = {r.draft_id: r for r in usable}
     label = f"{exhibit.title} ({exhibit.identifier})" if exhibit.identifier else exhibit.title
 
@@ -739,13 +766,29 @@ def composed_from(revision: Revision) -> list[dict[str, Any]]:
     return list(revision.params.get("composed_from_facts", []))
 
 
-def warnings(s: Session, exhibit_id: int | None = None) -> list[tuple[Any, str]]:
-    """Passage warnings (open and cleared) with their source's file name."""
+def _all_internal(s: Session, exhibit: Exhibit) -> list[tuple[str, str]]:
+    """(label, matched words) of each passage when every passage of the exhibit is a placeholder or
+    internal note; empty when any passage is content (or there is none)."""
+    passages = [
+        p
+        for p in passages_of_exhibit(s, exhibit.stored_id)
+        if p.origin in (PassageOrigin.SOURCE, PassageOrigin.TRANSCRIPT)
+    ]
+    found = [(p, find_internal(p.text)) for p in passages]
+    if not found or not all(f.whole for _p, f in found):
+        return []
+    names = {x.stored_id: x.filename for x in s.exec(select(Source).where(Source.exhibit_id == exhibit.stored_id))}
+    return [(f"{names.get(p.source_id, 'source')}, passage {p.seq + 1}", f.excerpt) for p, f in found]
+
+
+def warnings(s: Session, exhibit_id: int | None = None, *, internal: bool = False) -> list[tuple[Any, str]]:
+    """Passage warnings (open and cleared) with their source's file name; `internal`: the placeholders
+    and internal notes recorded at import instead."""
     source_ids = None
     if exhibit_id is not None:
         source_ids = [x.stored_id for x in s.exec(select(Source).where(Source.exhibit_id == exhibit_id))]
     out = []
-    for w in screening.warnings_of(s, source_ids=source_ids):
+    for w in screening.warnings_of(s, source_ids=source_ids, internal=internal):
         src = s.get(Source, w.source_id)
         out.append((w, src.filename if src else f"source {w.source_id}"))
     return out
@@ -755,16 +798,18 @@ def warnings(s: Session, exhibit_id: int | None = None) -> list[tuple[Any, str]]
 # Each opens its own transaction; a decision is one write, as in the CLI.
 @dataclass(frozen=True)
 class FactSheetView:
-    """An exhibit's fact sheet, and the open warnings that hold its sources back (with the file name)."""
+    """An exhibit's fact sheet, the open warnings that hold its sources back (with the file name), and
+    the placeholders and internal notes left out of extraction (nothing to clear: they are not content)."""
 
     rows: list[FactRow]
     held: list[tuple[Any, str]]
+    left_out: list[tuple[Any, str]] = field(default_factory=list)
 
 
 def read_fact_sheet(project: Project, exhibit_id: int) -> FactSheetView:
     with project.read() as s:
         held = [(w, name) for w, name in warnings(s, exhibit_id) if w.cleared_at is None]
-        return FactSheetView(fact_sheet(s, exhibit_id), held)
+        return FactSheetView(fact_sheet(s, exhibit_id), held, warnings(s, exhibit_id, internal=True))
 
 
 def accept_fact(project: Project, fact_id: int, user: User, expected_sha256: str | None = None) -> None:

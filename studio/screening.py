@@ -1,9 +1,18 @@
-"""Screening passages for text that talks to the model, as they are indexed.
+"""Screening passages for text that talks to the model, and for internal notes, as they are indexed.
 
 Every passage `studio.passages.replace_passages` writes (an import, a replaced
 source, a transcript) is screened here; what addresses a model is recorded as
 a warning on that exact text. Fact extraction leaves warned passages out until
 a curator clears them, and the import report and the fact sheet say so.
+
+Placeholders and internal notes (`generators.facts.internal_notes`: "Label text
+to follow", "Gallery slot: case 4, shelf 2", 说明待补) are recorded in the same
+table under kinds of their own (INTERNAL_KINDS): a passage that is nothing else
+as `internal_passage`, one internal sentence of a real label as
+`internal_sentence`. They are not held for clearing (an internal note is not a
+danger, just not content) and never hold a source back; extraction reads the
+text itself and leaves them out, and the record is there so the import report
+and the fact sheet can say why.
 """
 
 from __future__ import annotations
@@ -14,13 +23,19 @@ from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
 from generators.facts.injection import find_instructions
+from generators.facts.internal_notes import find_internal
 from studio import audit, users
 from studio.errors import NotFound, StudioError
 from studio.models import Passage, PassageWarning, User, utcnow
 
+INTERNAL_PASSAGE = "internal_passage"  # every sentence a placeholder or internal note: left out
+INTERNAL_SENTENCE = "internal_sentence"  # one such sentence of a real label: only it is left out
+INTERNAL_KINDS = (INTERNAL_PASSAGE, INTERNAL_SENTENCE)
+
 
 def screen(s: Session, passages: Sequence[Passage]) -> int:
-    """Record a warning for each passage that addresses a model; returns how many passages were warned."""
+    """Record a warning for each passage that addresses a model, and each internal note; returns how
+    many passages were warned for addressing a model."""
     rows = []
     for p in passages:
         for found in find_instructions(p.text):
@@ -33,6 +48,19 @@ def screen(s: Session, passages: Sequence[Passage]) -> int:
                     "at": utcnow(),
                 }
             )
+    warned = len({r["sha"] for r in rows})
+    for p in passages:
+        internal = find_internal(p.text)
+        # The whole passage with the words that matched, or each internal sentence of a real label.
+        notes = (
+            [(INTERNAL_PASSAGE, internal.excerpt)]
+            if internal.whole
+            else [(INTERNAL_SENTENCE, n.sentence) for n in internal.notes]
+        )
+        rows += [
+            {"sha": p.sha256, "source": p.source_id, "kind": kind, "excerpt": excerpt[:200], "at": utcnow()}
+            for kind, excerpt in notes
+        ]
     if rows:
         s.execute(
             sql(
@@ -42,17 +70,20 @@ def screen(s: Session, passages: Sequence[Passage]) -> int:
             ),
             rows,
         )
-    return len({r["sha"] for r in rows})
+    return warned
 
 
 def warnings_of(
-    s: Session, *, source_ids: Iterable[int] | None = None, open_only: bool = False
+    s: Session, *, source_ids: Iterable[int] | None = None, open_only: bool = False, internal: bool = False
 ) -> list[PassageWarning]:
+    """Warnings of passages that address a model, or (`internal`) the internal notes recorded."""
     query = select(PassageWarning).order_by(col(PassageWarning.id))
     if source_ids is not None:
         query = query.where(col(PassageWarning.source_id).in_(list(source_ids)))
     if open_only:
         query = query.where(col(PassageWarning.cleared_at).is_(None))
+    kinds = col(PassageWarning.kind).in_(INTERNAL_KINDS)
+    query = query.where(kinds if internal else ~kinds)
     return list(s.exec(query))
 
 
@@ -64,7 +95,9 @@ def held_back(s: Session, source_ids: Iterable[int]) -> set[int]:
         return set()
     rows = s.exec(
         select(PassageWarning.source_id).where(
-            col(PassageWarning.source_id).in_(wanted), col(PassageWarning.cleared_at).is_(None)
+            col(PassageWarning.source_id).in_(wanted),
+            col(PassageWarning.cleared_at).is_(None),
+            ~col(PassageWarning.kind).in_(INTERNAL_KINDS),  # an internal note holds back only itself
         )
     )
     return set(rows)
@@ -79,10 +112,17 @@ def clear(s: Session, warning_id: int, user: User, note: str) -> list[PassageWar
     warning = s.get(PassageWarning, warning_id)
     if warning is None:
         raise NotFound(f"no passage warning {warning_id}")
+    if warning.kind in INTERNAL_KINDS:
+        raise StudioError(
+            f"passage warning {warning_id} is a placeholder or internal note, not an instruction: it needs no "
+            "clearing, and what it says is not for visitors (replace the source with the real label instead)"
+        )
     cleared = []
     for w in s.exec(
         select(PassageWarning).where(
-            PassageWarning.source_id == warning.source_id, col(PassageWarning.cleared_at).is_(None)
+            PassageWarning.source_id == warning.source_id,
+            col(PassageWarning.cleared_at).is_(None),
+            ~col(PassageWarning.kind).in_(INTERNAL_KINDS),
         )
     ):
         w.cleared_by, w.cleared_at, w.cleared_note = user.name, utcnow(), note.strip()

@@ -58,19 +58,21 @@ def test_a_drafting_mode_is_one_more_axis(tmp_path: Path) -> None:
     summary = run["summary"]["drafts"]
     assert set(summary) == {"scripted", "scripted composed-test"}
     direct, composed_s = summary["scripted"], summary["scripted composed-test"]
-    assert direct["drafts"] == 4 and direct["mixed_script"] == 0 and composed_s["mixed_script"] == 1
-    # the gui case: every must-appear fact is in GOOD_GUI; the pending case should have refused and did not
+    # a mean over the 4 drafts: both gui cards carry the slip, both pending cards are refused (nothing written)
+    assert direct["drafts"] == 4 and direct["mixed_script"] == 0 and composed_s["mixed_script"] == 0.5
+    # the gui case: every must-appear fact is in GOOD_GUI; the pending case's only source is a
+    # placeholder note, so direct drafting refuses before asking the model, and that is right
     gui = [d for d in run["drafts"] if d["case"] == "gui-card-en" and d["config"] == "scripted"]
     assert gui[0]["figures"]["must_appear_recall"] == 1.0
     pending = [d for d in run["drafts"] if d["case"] == "pending-card-en" and d["config"] == "scripted"]
-    assert pending[0]["figures"]["refusal_ok"] is False
+    assert pending[0]["figures"]["refusal_ok"] is True and "placeholder" in pending[0]["refused"]
     narrowed = evaluation.only_cases(run, ["gui-card-en"])
     assert narrowed["summary"]["drafts"]["scripted"]["drafts"] == 2
-    assert narrowed["summary"]["drafts"]["scripted"]["refusal_ok"] == 1.0  # the wrong refusal case is left out
+    assert narrowed["summary"]["drafts"]["scripted"]["refusal_ok"] == 1.0  # the gui case alone
     headers, rows = evaluation_report.comparison_rows([run])
     assert headers == ["figure", "scripted", "scripted composed-test"]
     mixed = next(r for r in rows if r[0].startswith("mixed-script"))
-    assert mixed[1] == "0 *" and mixed[2] == "1"
+    assert mixed[1] == "0 *" and mixed[2] == "0.5"
 
 
 @pytest.mark.slow

@@ -43,7 +43,7 @@ def test_composed_cards_are_one_more_mode_of_a_golden_run(tmp_path: Path) -> Non
     assert any(f.startswith("held back: donor_letter") for f in drafts["ewer-card-en"]["flags"])
     # No usable source: nothing to compose from, and the harness counts the refusal as right.
     pending = drafts["pending-card-en"]
-    assert pending["refused"].startswith("no facts for visitors to compose from (left out as an internal note")
+    assert pending["refused"].startswith("nothing for visitors to write from: every passage is a placeholder")
     assert pending["figures"]["refusal_ok"] is True
 
 

@@ -130,3 +130,17 @@ def test_a_card_is_composed_from_approved_facts_in_the_drafting_panel(
         assert revision is not None and revision.template_id == "compose-card"
         usable = {r.draft_id for r in facts.fact_sheet(s, sheet.exhibit.stored_id) if r.usable}
         assert {f["fact"] for f in facts.composed_from(revision)} <= usable
+
+
+def test_a_placeholder_note_is_shown_as_left_out_with_nothing_to_clear(window: Any, qtbot: Any, tmp_path: Any) -> None:
+    sheet = window.curate.facts
+    window.curate.tabs.setCurrentWidget(sheet)
+    settle(qtbot)
+    assert sheet.exhibit is not None
+    note = tmp_path / "note_en.txt"
+    note.write_text("Label text to follow from the curator. Gallery slot: case 4, shelf 2.", encoding="utf-8")
+    ingest.import_file(window.state.project, note, exhibit_id=sheet.exhibit.stored_id, actor="Lin", language="en")
+    sheet.refresh()
+    wait_until(qtbot, lambda: sheet.left_out.isVisible(), timeout=30)
+    assert "note_en.txt" in sheet.left_out.text() and "Gallery slot" in sheet.left_out.toolTip()
+    assert not sheet.clear_button.isVisible()  # an internal note is not held for a curator to clear

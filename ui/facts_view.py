@@ -123,6 +123,11 @@ class FactsView(QWidget):
         self.clear_button.setAccessibleName(tr("Let a held-back source be used"))
         self.clear_button.clicked.connect(self.clear_warning)
         self.clear_button.hide()
+        # Placeholders and internal notes left out of extraction: said, nothing to clear.
+        self.left_out = QLabel("")
+        self.left_out.setWordWrap(True)
+        self.left_out.setAccessibleName(tr("Left out as internal notes"))
+        self.left_out.hide()
         top = QHBoxLayout()
         top.addWidget(self.find_button)
         top.addWidget(self.rules_only)
@@ -133,6 +138,7 @@ class FactsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(held)
+        layout.addWidget(self.left_out)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.passage_diff)
         layout.addWidget(self.help)
@@ -200,6 +206,16 @@ class FactsView(QWidget):
         else:
             self.warnings.setText("")
             self.clear_button.hide()
+        whole = sorted({name for w, name in sheet.left_out if w.kind == "internal_passage"})
+        sentences = [w.excerpt for w, _name in sheet.left_out if w.kind != "internal_passage"]
+        said = []
+        if whole:
+            said.append(tr("Left out, only a placeholder or internal note: {names}").format(names=", ".join(whole)))
+        if sentences:
+            said.append(tr("Read without its internal notes: “{words}”").format(words="”, “".join(sentences[:3])))
+        self.left_out.setText(" · ".join(said))
+        self.left_out.setToolTip("\n".join(f"{name}: {w.excerpt}" for w, name in sheet.left_out))
+        self.left_out.setVisible(bool(said))
         if self.rows:
             index = next((i for i, r in enumerate(self.rows) if r.draft_id == select), None)
             if index is None:

@@ -25,6 +25,7 @@ from generators.drafting.grounding import (
 )
 from generators.drafting.output import fields_of, parse_labelled, render_labelled
 from generators.drafting.prompts import OutputField, PromptTemplate, PromptTemplateError
+from generators.facts.internal_notes import find_internal, nothing_for_visitors
 from generators.llm.base import CancelCheck, ChatMessage, Completion, FinishReason, GenerationParams, LanguageModel
 
 LANGUAGE_NAMES = {"en": "English", "zh-Hans": "Simplified Chinese"}
@@ -170,6 +171,12 @@ def prepare(model: LanguageModel, template: PromptTemplate, inputs: DraftInputs)
         fields = fields_of(dict(inputs.translate_from))
         # The text being translated is the one passage; it is never shortened.
         passages = [SourcePassage(text=render_labelled(dict(inputs.translate_from), fields), label="text to translate")]
+    elif passages:
+        # A placeholder or an internal note is no ground for visitor text: with nothing else, refuse as
+        # composition does (a direct card on the golden placeholder note was written all the same).
+        internal = [(p.label, found.excerpt) for p in passages if (found := find_internal(p.text)).whole]
+        if len(internal) == len(passages):
+            raise GroundingError(nothing_for_visitors(internal))
     limits = {**template.limits, **inputs.limits}
     values_base = _values_base(template, inputs, limits)
     earlier = example_turn(template, values_base, inputs.language)

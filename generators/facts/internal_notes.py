@@ -29,6 +29,7 @@ curator can see why a passage or sentence was left out.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Subjects whose being "pending" / "to follow" / "TBC" makes a placeholder: text, pictures
@@ -204,3 +205,14 @@ def masked(text: str, notes: PassageNotes) -> str:
     for n in notes.notes:
         chars[n.start : n.end] = " " * (n.end - n.start)
     return "".join(chars)
+
+
+def nothing_for_visitors(left_out: Sequence[tuple[str, str]]) -> str:
+    """Why a text is refused when every passage is internal: each passage's label and the words that matched.
+    The same reason for a composed text and a direct draft, so a curator reads one thing."""
+    said = "; ".join(f"{label}: {words}" for label, words in left_out)
+    return (
+        "nothing for visitors to write from: every passage is a placeholder or an internal note"
+        + (f" ({said})" if said else "")
+        + "; add the exhibit's real label or description first"
+    )

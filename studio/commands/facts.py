@@ -92,6 +92,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
             f"held back: {k['source']} ({k['passages']} passages) addresses a language model ({k['excerpt']!r}); "
             f"read it, then: heritage-studio facts clear {k['warning']} --note WHY"
         )
+    for k in report.left_out:
+        what = (
+            "only a placeholder or internal note" if k["kind"] == "passage" else "a sentence read as an internal note"
+        )
+        print(f"left out: {k['passage']}: {what} ({k['words']!r}), not for visitors")
     for c in report.conflicts:
         print(f"conflict: {c} (settle it: accept one, reject the other)")
     return 0

@@ -204,6 +204,7 @@ def import_file(
         if extracted.text.strip():
             created = replace_passages(s, source, split_passages(extracted.text), language=source.language)
             warnings += _addressed_to_a_model(s, path.name, created)
+            warnings += _internal_notes(s, path.name, created)
         audit.record(s, actor, "source.import", "source", source.id, {"file": path.name, "sha256": sha, "kind": kind})
         return source.stored_id, False, warnings
 
@@ -220,6 +221,27 @@ def _addressed_to_a_model(s: Session, name: str, created: list[Passage]) -> list
                 f"{name}, passage {seq[w.passage_sha256] + 1}: addresses a language model ({w.excerpt!r}); "
                 f"the file is kept out of fact extraction until a curator clears it (heritage-studio facts clear {w.id})"
             )
+    return out
+
+
+def _internal_notes(s: Session, name: str, created: list[Passage]) -> list[str]:
+    """The import report names each placeholder or internal note (studio.screening records them), so
+    the curator sees at once what extraction and composition will leave out."""
+    from studio.screening import INTERNAL_PASSAGE, warnings_of
+
+    seq = {p.sha256: p.seq for p in created}
+    out = []
+    for w in warnings_of(s, source_ids=[created[0].source_id], internal=True) if created else []:
+        if w.passage_sha256 not in seq:
+            continue
+        where = f"{name}, passage {seq[w.passage_sha256] + 1}"
+        if w.kind == INTERNAL_PASSAGE:
+            out.append(
+                f"{where}: only a placeholder or internal note ({w.excerpt!r}), not text for visitors; "
+                "left out of fact extraction, and nothing is composed or drafted from it alone"
+            )
+        else:
+            out.append(f"{where}: a placeholder or internal note ({w.excerpt!r}) is left out of fact extraction")
     return out
 
 
