@@ -49,6 +49,8 @@ class EngineMessage(CodedText):
     TEMPLATES: ClassVar[dict[str, str]] = {
         "passages_dropped": "{n} lower-ranked passage(s) left out to fit the model's context: {labels}",
         "passages_not_offered": "{n} passage(s) ranked below those offered were not given to the model: {labels}",
+        "passages_internal": "{n} passage(s) that are only placeholders or internal notes were not given to the model: "
+        "{labels}",
         "whisper_loading": "loading the model for {name}",
         "whisper_transcribing": "transcribing {name}",
         "whisper_done": "transcribed {name}",

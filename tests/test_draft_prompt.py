@@ -338,3 +338,19 @@ def test_passages_beyond_the_ones_offered_are_named_not_dropped_silently(tmp_pat
         assert card.not_offered[0].label in note
     finally:
         project.close()
+
+
+def test_a_placeholder_note_is_not_offered_and_alone_is_refused() -> None:
+    note = SourcePassage("Label text to follow from the curator. Gallery slot: case 4, shelf 2.", "note.txt, passage 1")
+    with pytest.raises(GroundingError, match=r"every passage is a placeholder or an internal note \(note.txt"):
+        prepare(ScriptedModel(ANSWER), load_template("card"), inputs(passages=[note]))
+    prepared = prepare(ScriptedModel(ANSWER), load_template("card"), inputs(passages=[note, *PASSAGES]))
+    # The real passages are numbered 1..3 as before; the note is said, never read.
+    assert prepared.grounding.passages == PASSAGES and prepared.grounding.internal == [note]
+    assert "Gallery slot" not in prepared.messages[-1].content
+    assert (
+        "only placeholders or internal notes were not given to the model: note.txt" in prepared.grounding.dropped_note()
+    )
+    # A real label with one internal sentence is offered whole: its facts are the draft's grounds.
+    label = SourcePassage("The ding was cast at Anyang. Photograph pending.", "label.md, passage 1")
+    assert prepare(ScriptedModel(ANSWER), load_template("card"), inputs(passages=[label])).grounding.passages == [label]

@@ -13,6 +13,7 @@ import pytest
 from generators.llm.base import ChatMessage, GenerationParams
 from generators.llm.scripted import ScriptedModel
 from studio import drafting, exhibits, facts, golden, ingest, screening
+from studio.drafting.record import StoredGrounding
 from studio.errors import StudioError
 from studio.models import User
 from studio.project import Project
@@ -99,3 +100,22 @@ def test_a_real_label_with_one_placeholder_sentence_keeps_its_facts(
             for span in row.content["spans"]:
                 # Spans point into the stored passage as it was written, not the blanked reading.
                 assert facts.passage_text(s, span["passage_sha256"])[span["start"] : span["end"]] == span["quote"]
+
+
+def test_a_direct_draft_is_not_given_the_note_beside_a_real_label(
+    project: Project, people: dict[str, User], tmp_path: Path
+) -> None:
+    gui, _said = _exhibit(
+        project, tmp_path, "Food vessel (gui)", "This bronze gui was cast in the Western Zhou dynasty."
+    )
+    (tmp_path / "note_en.txt").write_text(NOTE, encoding="utf-8")
+    ingest.import_file(project, tmp_path / "note_en.txt", exhibit_id=gui, actor="Lin", language="en")
+    answer = "Title: Food vessel\nBody: This bronze gui was cast in the Western Zhou dynasty [1]."
+    outcome = drafting.draft(project, gui, "card", people["Lin"], n=1, model=ScriptedModel(answer))
+    assert "only placeholders or internal notes were not given to the model: note_en.txt, passage 1" in outcome.dropped
+    with project.read() as s:
+        record = s.get(drafting.DraftRequestRecord, outcome.request_id)
+        assert record is not None
+        stored = StoredGrounding.of_request(record)
+    assert [p.label for p in stored.internal] == ["note_en.txt, passage 1"]
+    assert all("Gallery slot" not in p.text for p in stored.passages)

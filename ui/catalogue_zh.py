@@ -572,6 +572,7 @@ ZH: dict[str, str] = {
     # messages from the core and the engines while work runs (generators.messages, studio.messages)
     "{n} lower-ranked passage(s) left out to fit the model's context: {labels}": "为放进模型的上下文，略去了 {n} 段排名靠后的段落：{labels}",
     "{n} passage(s) ranked below those offered were not given to the model: {labels}": "另有 {n} 段排名更靠后的段落没有交给模型：{labels}",
+    "{n} passage(s) that are only placeholders or internal notes were not given to the model: {labels}": "{n} 段仅为占位文字或内部备注的段落没有交给模型：{labels}",
     "loading the model for {name}": "正在为 {name} 加载模型",
     "transcribing {name}": "正在转写 {name}",
     "transcribed {name}": "已转写 {name}",

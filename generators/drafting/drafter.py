@@ -171,12 +171,16 @@ def prepare(model: LanguageModel, template: PromptTemplate, inputs: DraftInputs)
         fields = fields_of(dict(inputs.translate_from))
         # The text being translated is the one passage; it is never shortened.
         passages = [SourcePassage(text=render_labelled(dict(inputs.translate_from), fields), label="text to translate")]
-    elif passages:
-        # A placeholder or an internal note is no ground for visitor text: with nothing else, refuse as
-        # composition does (a direct card on the golden placeholder note was written all the same).
-        internal = [(p.label, found.excerpt) for p in passages if (found := find_internal(p.text)).whole]
-        if len(internal) == len(passages):
-            raise GroundingError(nothing_for_visitors(internal))
+    internal: list[SourcePassage] = []
+    if inputs.kind != "translation" and passages:
+        # A passage that is only a placeholder or an internal note is no ground for visitor text: it is
+        # not offered (and said so); with nothing else, refuse as composition does (a direct card on the
+        # golden placeholder note was written all the same, docs/EVALUATION.md).
+        notes = {i: found.excerpt for i, p in enumerate(passages) if (found := find_internal(p.text)).whole}
+        if len(notes) == len(passages):
+            raise GroundingError(nothing_for_visitors([(passages[i].label, words) for i, words in notes.items()]))
+        internal = [p for i, p in enumerate(passages) if i in notes]
+        passages = [p for i, p in enumerate(passages) if i not in notes]
     limits = {**template.limits, **inputs.limits}
     values_base = _values_base(template, inputs, limits)
     earlier = example_turn(template, values_base, inputs.language)
@@ -195,6 +199,7 @@ def prepare(model: LanguageModel, template: PromptTemplate, inputs: DraftInputs)
 
     grounding = fit_passages(passages, inputs.glossary, lambda g: model.count_tokens(messages_for(g)), budget)
     grounding.not_offered = list(inputs.not_offered)
+    grounding.internal = internal
     messages = messages_for(grounding)
     return PreparedPrompt(
         template=template,

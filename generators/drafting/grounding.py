@@ -35,6 +35,8 @@ class Grounding:
     # Ranked below what retrieval offers the model at all (the best 40, a caption's best 6):
     # never read, and said so, so the curator always sees what the model did not read.
     not_offered: list[SourcePassage] = field(default_factory=list)
+    # Only placeholders or internal notes (generators.facts.internal_notes): not offered, said so.
+    internal: list[SourcePassage] = field(default_factory=list)
 
     def numbered(self) -> dict[int, str]:
         return {i: p.text for i, p in enumerate(self.passages, start=1)}
@@ -48,10 +50,12 @@ class Grounding:
 
     def dropped_note(self) -> EngineMessage:
         """What the model did not read, as a message the UI says in its own language ("" if nothing)."""
-        return dropped_note(self.dropped, self.not_offered)
+        return dropped_note(self.dropped, self.not_offered, self.internal)
 
 
-def dropped_note(dropped: Sequence[SourcePassage], not_offered: Sequence[SourcePassage] = ()) -> EngineMessage:
+def dropped_note(
+    dropped: Sequence[SourcePassage], not_offered: Sequence[SourcePassage] = (), internal: Sequence[SourcePassage] = ()
+) -> EngineMessage:
     notes = []
     if dropped:
         notes.append(say("passages_dropped", n=len(dropped), labels=EngineMessage.joined(p.label for p in dropped)))
@@ -59,6 +63,8 @@ def dropped_note(dropped: Sequence[SourcePassage], not_offered: Sequence[SourceP
         notes.append(
             say("passages_not_offered", n=len(not_offered), labels=EngineMessage.joined(p.label for p in not_offered))
         )
+    if internal:
+        notes.append(say("passages_internal", n=len(internal), labels=EngineMessage.joined(p.label for p in internal)))
     return EngineMessage.joined(notes)
 
 

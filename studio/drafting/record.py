@@ -40,6 +40,7 @@ class StoredGrounding(BaseModel):
     passages: list[SourcePassage]  # numbered 1..n in the prompt, in this order
     dropped: list[SourcePassage] = []  # did not fit the model's context
     not_offered: list[SourcePassage] = []  # ranked below what retrieval offers the model at all
+    internal: list[SourcePassage] = []  # only placeholders or internal notes, not offered
     dropped_note: str = ""  # both, in English (records written before not_offered was kept have only this)
     template_origin: str = ""  # where the prompt template came from (packaged or the project's own)
     glossary: list[GlossaryEntry] = []  # the entries the prompt carried
@@ -52,6 +53,7 @@ class StoredGrounding(BaseModel):
             passages=list(g.passages),
             dropped=list(g.dropped),
             not_offered=list(g.not_offered),
+            internal=list(g.internal),
             dropped_note=g.dropped_note(),
             template_origin=str(getattr(prepared.template, "origin", "")),
             glossary=list(g.glossary),
@@ -85,12 +87,14 @@ class StoredGrounding(BaseModel):
         )
 
     def grounding(self) -> Grounding:
-        return Grounding(list(self.passages), list(self.glossary), list(self.dropped), list(self.not_offered))
+        return Grounding(
+            list(self.passages), list(self.glossary), list(self.dropped), list(self.not_offered), list(self.internal)
+        )
 
     def dropped_message(self) -> str:
         """What the model did not read, coded for the UI's language when the lists say all the note
         said; a record from before `not_offered` was kept shows its English note as it is."""
-        coded = dropped_note(self.dropped, self.not_offered)
+        coded = dropped_note(self.dropped, self.not_offered, self.internal)
         return coded if coded == self.dropped_note else self.dropped_note
 
 
