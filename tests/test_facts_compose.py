@@ -190,3 +190,37 @@ def test_a_sentence_kept_for_another_fact_cites_the_one_it_states_not_a_neighbou
     caption = next(r for r in result.sentences if r.part == "image_caption")
     assert caption.how == "model" and caption.facts == [5]
     _nothing_invented(result, facts, ["Pillow", "磁州窑白地黑花虎纹枕"], "zh-Hans")
+
+
+def test_a_caption_that_states_one_of_its_two_facts_is_kept_for_that_one() -> None:
+    facts = [
+        FactForText(1, 60, "date", "Qing dynasty"),
+        FactForText(2, 61, "material", "Porcelain"),
+        FactForText(3, 62, "dimension", "Height 44 cm"),
+    ]
+    answers = {
+        "1": "The vase dates from the Qing dynasty.",
+        "2": "It is made of porcelain.",
+        "3": "It is 44 cm high.",
+        # Cut at its length limit, and without the height: it states the porcelain (and the Qing).
+        "caption": "This vase dates from the Qing dynasty and is made of porcelain, coming from Jingde",
+    }
+    result = compose.compose(_by_key(answers), "card", "en", "Vase", facts)
+    caption = next(r for r in result.sentences if r.part == "image_caption")
+    assert (
+        caption.how == "trimmed" and caption.text == "This vase dates from the Qing dynasty and is made of porcelain."
+    )
+    assert sorted(caption.facts) == [1, 2] and "44" in caption.added
+    _nothing_invented(result, facts, ["Vase"], "en")
+
+
+def test_a_word_for_a_class_of_materials_draws_on_a_neighbouring_fact_of_that_class() -> None:
+    facts = [FactForText(1, 70, "date", "十三世纪"), FactForText(2, 71, "material", "炻器")]
+    answers = {"1": "这件陶瓷器制作于十三世纪。", "2": "它以炻器制成。", "caption": "它以炻器制成。"}
+    result = compose.compose(_by_key(answers), "card", "zh-Hans", "Pillow", facts)
+    assert result.sentences[0].how == "model" and result.sentences[0].facts == [1, 2]
+    # Without a ceramic among the facts, the class word is an addition.
+    bronze = [FactForText(1, 70, "date", "西周"), FactForText(2, 71, "material", "青铜")]
+    answers = {"1": "这件陶瓷器制作于西周。", "2": "它以青铜制成。", "caption": "它以青铜制成。"}
+    refused = compose.compose(_by_key(answers), "card", "zh-Hans", "Gui", bronze)
+    assert refused.sentences[0].how == "template"

@@ -42,7 +42,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from generators.citations import sentences, strip_citations
-from generators.facts.support import LOOSE_ALLOWANCE, compare, other_events, same_script, shares_content
+from generators.facts.support import (
+    GENERAL_MATERIALS_ZH,
+    LOOSE_ALLOWANCE,
+    compare,
+    other_events,
+    same_script,
+    shares_content,
+)
 from generators.llm.base import ChatMessage, Completion, GenerationParams, LanguageModel
 from generators.text_measures import numbers
 
@@ -414,8 +421,10 @@ def also_from(
 
 def _holds(fact: FactForText, item: str) -> bool:
     text = " ".join((fact.claim, *fact.quotes))
-    # "青铜器" (a bronze) draws on the fact "青铜" (bronze): one holds the other.
-    return item.lower() in text.lower() or item in numbers(text) or bool(fact.claim) and fact.claim in item
+    # "青铜器" (a bronze) draws on the fact "青铜" (bronze): one holds the other; "陶瓷器" (a
+    # ceramic) on the fact "炻器" (stoneware), a member of its class.
+    general = any(g in item and any(k in text for k in kinds) for g, kinds in GENERAL_MATERIALS_ZH.items())
+    return item.lower() in text.lower() or item in numbers(text) or bool(fact.claim) and fact.claim in item or general
 
 
 # A fact in its own words is labelled by its kind, not put into a clause: "Made in 1976"
@@ -641,13 +650,15 @@ def compose(
             continue
         part.tried, part.added = [text], verdict
         records[slot.key] = part
-    # A sentence written under another fact's key ("4": fact 5's sentence, word for word; the
-    # small models often slip by one) states that fact: it is kept for it when no kept sentence
-    # does, and the slot's own fact goes to the key facts.
+    # A caption for two facts that states one of them is kept for that one ("…made of porcelain"
+    # for porcelain and "Height 44 cm"). A sentence written under another fact's key ("4": fact
+    # 5's sentence, word for word; the small models often slip by one) states that fact: it is
+    # kept for it when no kept sentence does, and the slot's own fact goes to the key facts.
     for slot in [s for s in slots if s.key in wrong]:
         text = answers.get(slot.key, "")
         cited = {n for r in records.values() for n in r.facts}
-        spare = [f for f in facts if f.n not in cited and f not in slot.facts]
+        own = list(slot.facts) if len(slot.facts) > 1 else []
+        spare = own + [f for f in facts if f.n not in cited and f not in slot.facts]
         candidates = [(text, "model"), *((p, "trimmed") for p in parts_of(text))] if text else []
         found: SentenceRecord | None = None
         for candidate, how in candidates:
