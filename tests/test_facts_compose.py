@@ -224,3 +224,34 @@ def test_a_word_for_a_class_of_materials_draws_on_a_neighbouring_fact_of_that_cl
     answers = {"1": "这件陶瓷器制作于西周。", "2": "它以青铜制成。", "caption": "它以青铜制成。"}
     refused = compose.compose(_by_key(answers), "card", "zh-Hans", "Gui", bronze)
     assert refused.sentences[0].how == "template"
+
+
+def test_a_sentence_cut_at_its_length_limit_keeps_only_its_complete_clauses() -> None:
+    facts = [
+        FactForText(1, 80, "date", "Western Zhou dynasty"),
+        FactForText(2, 81, "material", "bronze"),
+        FactForText(3, 82, "function", "A gui held cooked grain at ancestral feasts."),
+        FactForText(4, 83, "technique", "cast inscription"),
+    ]
+    answers = {
+        "1": "It dates from the Western Zhou dynasty.",
+        "2": "It is made of bronze.",
+        "3": "It held grain.",
+        "4": "It has a cast inscription.",
+    }
+
+    def answer(messages: Sequence[ChatMessage], params: GenerationParams) -> str:
+        most = json.loads(params.json_schema or "{}")["properties"]["caption"]["maxLength"]
+        # What the grammar lets through: the caption stops at its most characters, mid-phrase.
+        # Every word is its facts', so only the cut tells it is unfinished: "…used to hold cooked gra".
+        caption = (
+            "The gui is bronze, dating from the Western Zhou dynasty, used to hold cooked grain at ancestral feasts."
+        )
+        return json.dumps({**answers, "caption": caption[:most]})
+
+    limits = {"image_caption": 80}
+    result = compose.compose(ScriptedModel(answer), "card", "en", "Food tureen (gui)", facts, limits=limits)
+    caption = next(r for r in result.sentences if r.part == "image_caption")
+    assert caption.how == "trimmed" and caption.text == "The gui is bronze, dating from the Western Zhou dynasty."
+    assert sorted(caption.facts) == [1, 2] and "cut at its length limit" in caption.added
+    _nothing_invented(result, facts, ["Food tureen (gui)"], "en")

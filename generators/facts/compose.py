@@ -344,6 +344,12 @@ def parts_of(text: str) -> list[str]:
     return [o for o in dict.fromkeys(out) if o and o != text]
 
 
+def _cut_short(text: str, most_chars: int) -> bool:
+    """Did the schema's length limit end the sentence mid-way? The 1.5B's caption "… used to
+    hold cooked" used only its facts' words and was kept, unfinished."""
+    return len(text) >= most_chars - 3 and not re.search(r"[.。!?！？][\"'”’)）]*$", text)
+
+
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -604,6 +610,8 @@ def compose(
 
     def kept(text: str, slot: Slot, own: Sequence[FactForText], how: str) -> SentenceRecord | list[str]:
         """`text` as the sentence for `own` (or with the neighbours it draws on), or what is wrong with it."""
+        if _cut_short(text, slot.most_chars):
+            return ["cut at its length limit"]  # its complete clauses may still be kept (`parts_of`)
         faults = unsaid_or_added(text, own, free, language, glossary)
         if not faults:
             return SentenceRecord(slot.where, [f.n for f in own], how, text)
