@@ -36,6 +36,7 @@ def test_the_golden_placeholder_note_is_internal_as_a_whole_and_says_which_words
         "年代待定。尺寸待确认。",
         "说明文字由策展人稍后提供。借展手续尚未办理。",
         "展位：三号厅。需修复。",
+        "展柜4号。",
     ],
 )
 def test_placeholder_and_internal_passages_are_found_whole(text: str) -> None:
@@ -63,6 +64,7 @@ def test_placeholder_and_internal_passages_are_found_whole(text: str) -> None:
         "他等待了三年。这个故事有待进一步研究。",
         "这座塔共七层，第三层供奉佛像。",
         "借来的书被放在书柜里。",
+        "这件展品曾在多个展柜中展出。",
     ],
 )
 def test_real_labels_with_look_alike_words_are_not_flagged(text: str) -> None:
