@@ -99,6 +99,8 @@ def summarise(path: Path, remeasure: bool = False) -> list[list[str]]:
                 if sheets and written
                 else "–",
                 "/".join(str(h) for h in hows) if any(hows) else "–",
+                # Over every case, written or refused: refusing is right exactly where the golden case says so.
+                _share([1.0 if d["figures"].get("refusal_ok") else 0.0 for d in drafts]),
             ]
         )
     return rows
@@ -119,6 +121,7 @@ HEADERS = [
     "sheet s",
     "card + sheet s",
     "sentences model/trimmed (again)/facts",
+    "refused when right",
 ]
 
 
