@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from generators.citations import cited_numbers, sentences, strip_citations
+from generators.facts.internal_notes import find_internal
 from generators.facts.support import content_words_zh
 from generators.glossary import GlossaryRule
 from generators.messages import CodedText, as_data, say
@@ -22,7 +23,7 @@ FieldValue = str | Sequence[str]
 
 @dataclass(frozen=True)
 class Flag:
-    kind: str  # uncited_sentence | unsupported_fact | unknown_citation | glossary_variant | doubled | over_length | missing_field | wrong_language | copied_example | weak_support | mixed_script | loop | cites_instructions
+    kind: str  # uncited_sentence | unsupported_fact | unknown_citation | glossary_variant | doubled | over_length | missing_field | wrong_language | copied_example | weak_support | mixed_script | loop | cites_instructions | internal_note
     field: str
     message: str
     excerpt: str = ""
@@ -215,6 +216,23 @@ def cites_instructions(field: str, value: FieldValue, passages: Mapping[int, str
                             strip_citations(sentence)[:60],
                         )
                     )
+    return flags
+
+
+def internal_notes(field: str, value: FieldValue) -> list[Flag]:
+    """A sentence that is itself a placeholder or internal note ("Photograph pending.", "Gallery slot:
+    case 4, shelf 2.", 说明待补): a model copied it from a label that carries one, or a person left it in.
+    It is "in the source", so no other check fires; the 0.5B's composed card said "It is made of
+    Gallery slot: case 4, shelf 2." (docs/EVALUATION.md, compose-4)."""
+    flags = []
+    for item in _items(value):
+        for sentence in sentences(item):
+            body = strip_citations(sentence).strip()
+            found = find_internal(body)
+            if found.notes:
+                flags.append(
+                    Flag("internal_note", field, say("flag_internal_note", words=found.excerpt[:60]), body[:60])
+                )
     return flags
 
 
@@ -421,6 +439,7 @@ def check_content(
             flags += wrong_language(field, value, language)
             flags += mixed_script(field, value, language, allowed)
         flags += looping(field, value)
+        flags += internal_notes(field, value)
         if example:
             flags += copied_example(field, value, example)
     return flags

@@ -68,6 +68,7 @@ class EngineMessage(CodedText):
         "(passage [{best}] has {best_share} of them)",
         "flag_cites_instructions": "cites [{n}], a passage that addresses the model ('{words}'): "
         "check that this is a fact about the object",
+        "flag_internal_note": "reads as a placeholder or internal note ('{words}'), not text for visitors",
         "flag_glossary": "write '{preferred}' instead of '{variant}'",
         "flag_doubled": "doubled '{word}'",
         "language_zh": "Chinese",

@@ -96,3 +96,20 @@ def test_an_object_number_alone_is_not_a_note_and_not_content() -> None:
     assert not find_internal("Object number 2019.33.").whole  # nothing internal in it either
     assert find_internal("Accession no. 1976.4.1. Label to follow.").whole
     assert not find_internal("Accession no. 1976.4.1. A bronze gui of the Western Zhou.").whole
+
+
+def test_a_draft_sentence_that_is_an_internal_note_is_flagged_for_the_reviewer() -> None:
+    from generators.checks import check_content
+
+    content = {
+        "body": "It is made of Gallery slot: case 4, shelf 2 [1]. It was cast in the Western Zhou dynasty [2].",
+        "image_caption": "Photograph pending [1].",
+        "key_facts": ["这件簋铸于西周 [2]", "说明待补 [1]"],
+    }
+    flags = [f for f in check_content(content, passages={}) if f.kind == "internal_note"]
+    assert [(f.field, f.excerpt) for f in flags] == [
+        ("body", "It is made of Gallery slot: case 4, shelf 2."),
+        ("image_caption", "Photograph pending."),
+        ("key_facts", "说明待补"),
+    ]
+    assert "Gallery slot" in str(flags[0].message) and "not text for visitors" in str(flags[0].message)

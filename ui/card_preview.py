@@ -54,6 +54,7 @@ CHECK_LABELS = {
     "mixed_script": "Another script inside the text",
     "loop": "The text repeats itself",
     "cites_instructions": "Cites a passage that gives the model instructions",
+    "internal_note": "A placeholder or internal note, not for visitors",
     "unreviewed_transcript": "Drafted from a transcript nobody has approved",
     "only_internal_sources": "Cites only internal sources",
     "checking": "Checking",  # shown while the checks run again on an edited text
