@@ -210,6 +210,8 @@ KIND_CASES = [
         "story",
     ),
     ("date", "Excavated in 1976 at Zhuangbai, Fufeng county, Shaanxi province", "en", "story"),
+    ("material", "The potter covered the grey body with white slip", "en", "story"),
+    ("material", "瓷枕的质地坚硬，夏天枕用凉爽。", "zh-Hans", "story"),  # the 1.5B's
     # wrong kinds nothing supports: dropped
     ("material", "Gallery slot: case 4, shelf 2", "en", None),
     ("material", "Food tureen (gui)", "en", None),
@@ -227,7 +229,7 @@ KIND_CASES = [
     ("material", "金银器", "zh-Hans", "material"),  # 金 beside 银 is gold
     ("material", "Cast bronze", "en", "material"),
     ("material", "白色化妆土", "zh-Hans", "material"),
-    ("material", "The potter covered the grey body with white slip", "en", "material"),
+    ("material", "Stoneware with white slip and black painted decoration", "en", "material"),
     ("technique", "Cast bronze", "en", "technique"),
     ("technique", "以含铁的黑彩绘一只伏虎", "zh-Hans", "technique"),
     ("dimension", "Height 23.8 cm", "en", "dimension"),

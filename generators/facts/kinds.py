@@ -77,11 +77,11 @@ _FRAMING_ZH = re.compile(
     r"材质|质地|年代|地点|尺寸|时期|年间|制成|制作|制造|这件|此件|该件|大约|[是为以于在其的约所由属它器件]"
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
-# A date, material or dimension is a short claim: past this much else beside its sign, the
-# claim is a statement that mentions one in passing ("鼎是商周时期最重要的礼器之一……这类铜鼎
-# 多出自……", a whole sentence the 0.5B called a material), which a card would print as
-# "材质：鼎是……". It stays, as a story.
-MOST_BESIDE = 5
+# A date, material or dimension is a short claim: past this much else beside its sign
+# (words; two Chinese characters count as one) the claim is a statement that mentions one
+# in passing ("鼎是商周时期最重要的礼器之一……这类铜鼎多出自……", a whole sentence the 0.5B
+# called a material), which a card would print as "材质：鼎是……". It stays, as a story.
+MOST_BESIDE = 4
 _NUMBER = re.compile(r"^[\d.,零〇一二三四五六七八九十百千万两点]+$")
 
 
@@ -96,7 +96,7 @@ class Signs:
     material: bool  # a material word outside any date or period
     measure: bool  # a number with a unit
     time: bool  # a date, a period or a word of time
-    beside: int  # how much else the claim says: Latin words, or Chinese characters / 2
+    beside: float  # how much else the claim says: Latin words, and Chinese characters / 2
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def signs(claim: str, language: str = "") -> Signs:
     residue = _FRAMING_ZH.sub(" ", "".join(left))
     words = [w for w in re.split(r"[\W_]+", residue) if w and w.lower() not in _FRAMING_EN]
     kinds = frozenset(k for _a, _b, k in spans)
-    beside = sum(len(_CJK.findall(w)) // 2 if _CJK.search(w) else 1 for w in words)
+    beside = sum(1 for w in words if not _CJK.search(w)) + len(_CJK.findall(" ".join(words))) / 2
     bare = not spans and bool(words) and all(_NUMBER.match(w) for w in words)
     only = next(iter(kinds)) if len(kinds) == 1 and not words else None
     # The one rule fact whose span holds every other sign found (a material word inside it).
