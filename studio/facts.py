@@ -168,7 +168,9 @@ class ExtractionReport:
     unchanged: int = 0
     from_rules: int = 0
     from_model: int = 0
-    dropped: list[dict[str, Any]] = field(default_factory=list)  # model proposals not literally in their passage
+    dropped: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # model proposals not literally in their passage, or of a kind that does not fit
     held_back: list[dict[str, Any]] = field(default_factory=list)  # passages that address a model
     # Placeholders and internal notes (generators.facts.internal_notes): whole passages left out,
     # and sentences of real labels read without ({"passage", "kind": passage|sentence, "words"}).

@@ -543,7 +543,7 @@ ZH: dict[str, str] = {
     "its text was edited": "其文字已被修改",
     "no longer in its source": "已不在其资料中",
     "no longer found": "已找不到",
-    "{new} new facts, {dropped} proposals dropped (not in their passage), {conflicts} conflicts": "新增 {new} 条事实，舍弃 {dropped} 条提议（原文中没有），{conflicts} 处冲突",
+    "{new} new facts, {dropped} proposals dropped (not in their passage, or of a kind that does not fit), {conflicts} conflicts": "新增 {new} 条事实，舍弃 {dropped} 条提议（原文中没有，或类型不符），{conflicts} 处冲突",
     "Compose from approved facts": "根据已接受的事实撰写",
     "Confirmed still true:": "已确认仍然属实：",
     "approved, but stale: confirm or send back": "已批准但已过时：请确认或退回",

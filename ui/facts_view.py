@@ -354,9 +354,9 @@ class FactsView(QWidget):
         def done(report: facts.ExtractionReport) -> None:
             self.refresh()
             self.summary.setText(
-                tr("{new} new facts, {dropped} proposals dropped (not in their passage), {conflicts} conflicts").format(
-                    new=len(report.created), dropped=len(report.dropped), conflicts=len(report.conflicts)
-                )
+                tr(
+                    "{new} new facts, {dropped} proposals dropped (not in their passage, or of a kind that does not fit), {conflicts} conflicts"
+                ).format(new=len(report.created), dropped=len(report.dropped), conflicts=len(report.conflicts))
             )
 
         op = JobOp(self.state, "facts.extract", work, label=tr("Find facts"), changes=Changes.DRAFTS)
