@@ -1,6 +1,6 @@
 """Whether a fact the model proposed can be of the kind it was given, asked of the rules.
 
-A small model labels kinds loosely. On the golden gui the 0.5B proposed a "place"
+A small model labels kinds loosely. On the golden gui the models proposed a "place"
 青铜 (bronze) and a "material" 一九七六年陕西扶风县庄白村出土 (excavated in 1976 in
 Shaanxi), and the composed card said "地点：青铜。" and "材质：一九七六年……"; an English
 card said "It is made of Gallery slot: case 4, shelf 2". The rules already know what
