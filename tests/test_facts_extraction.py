@@ -289,6 +289,39 @@ def test_wrong_kinds_are_rekinded_or_dropped_and_a_rekinded_fact_merges_into_the
     assert material.origin == "rule" and [s.start for s in material.spans] == [2, passage.text.index("青铜。")]
 
 
+def test_a_proposal_of_several_sentences_is_one_claim_per_sentence_each_with_its_kind() -> None:
+    # The 1.5B's "place" 青铜。一九七六年陕西扶风县庄白村出土 became "它来自青铜" on a card (compose-5 run).
+    zh = PassageRef("铭文青铜簋\n青铜。一九七六年陕西扶风县庄白村出土。", passage_id=8, language="zh-Hans")
+    answer = {
+        "facts": [
+            {
+                "kind": "place",
+                "claim": "青铜。一九七六年陕西扶风县庄白村出土",
+                "quote": "青铜。一九七六年陕西扶风县庄白村出土",
+            }
+        ]
+    }
+    result = parse(zh, json.dumps(answer, ensure_ascii=False))
+    assert [(f.kind, f.claim, f.spans[0].quote) for f in result.facts] == [
+        ("material", "青铜", "青铜"),
+        ("place", "一九七六年陕西扶风县庄白村出土", "一九七六年陕西扶风县庄白村出土"),
+    ]
+    assert result.facts[0].spans[0].start == zh.text.index("青铜。")  # its own words within the quote
+    en = PassageRef("Cast bronze. Excavated in 1976 at Zhuangbai, Fufeng county.", passage_id=9, language="en")
+    claim = "Cast bronze. Excavated in 1976 at Zhuangbai, Fufeng county."
+    result = parse(en, json.dumps({"facts": [{"kind": "material", "claim": claim, "quote": claim}]}))
+    assert [(f.kind, f.claim) for f in result.facts] == [
+        ("material", "Cast bronze"),
+        ("story", "Excavated in 1976 at Zhuangbai, Fufeng county."),
+    ]
+    # Sentences the quote does not hold word for word (a paraphrase) stay one claim; c. 1200 is no sentence end.
+    said = "It is bronze. It was found in 1976."
+    result = parse(en, json.dumps({"facts": [{"kind": "story", "claim": said, "quote": "Cast bronze"}]}))
+    assert [f.claim for f in result.facts] == [said]
+    result = parse(EN, json.dumps({"facts": [{"kind": "date", "claim": "c. 1200 BCE", "quote": "1200"}]}))
+    assert [f.claim for f in result.facts] == ["c. 1200 BCE"]
+
+
 def test_model_proposals_ask_for_the_schema_and_duplicates_of_rules_merge_away() -> None:
     answer = json.dumps({"facts": [{"kind": "date", "claim": "c. 1200-1050 BCE", "quote": "about 1200–1050 BCE"}]})
     model = ScriptedModel(answer)

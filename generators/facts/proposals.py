@@ -118,37 +118,71 @@ def parse(passage: PassageRef, answer: str) -> Proposals:
         if where is None:
             out.dropped.append({"reason": "quote not in the passage", "claim": claim, "quote": quote})
             continue
-        fits = check(kind, claim, passage.language)
-        if fits.kind is None:
-            out.dropped.append({"reason": fits.reason, "claim": claim, "quote": quote, "kind": kind})
-            continue
-        detail: dict[str, str] = {}
-        if fits.changed:
-            out.rekinded.append({"reason": fits.reason, "claim": claim, "from": kind, "to": fits.kind})
-            detail = {"proposed_kind": kind}  # the curator sees what the model said it was
-            kind = fits.kind
-        # A claim that is one rule fact and nothing more is that fact: same slot and value, so
-        # the two merge (the model's 青铜 quoted from another line is still the rules' bronze).
-        value, slot = (
-            (fits.same_as.value, fits.same_as.slot) if fits.same_as else (_norm(claim), f"{kind}:{_norm(claim)}")
-        )
-        key = (kind, value)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.facts.append(
-            Fact(
-                kind=kind,
-                claim=claim,
-                value=value,
-                slot=slot,
-                spans=(span_of(passage, *where),),
-                origin="model",
-                language=passage.language,
-                detail=detail,
-            )
-        )
+        for part, at in claims_in(passage, claim, where):
+            _keep(out, seen, passage, kind, part, quote, at)
     return out
+
+
+# Where a claim's sentences end: Chinese and full-width stops, and an English full stop
+# before a capital ("Cast bronze. Excavated in 1976"; not "c. 1200").
+_CLAIM_BREAK = re.compile(r"[。；;！？!?]+|(?<=[a-z0-9)])\.\s+(?=[A-Z])")
+
+
+def claims_in(passage: PassageRef, claim: str, where: tuple[int, int]) -> list[tuple[str, tuple[int, int]]]:
+    """The claims one proposal makes, each with its span. A fact is one claim: a proposal
+    that copies several sentences ("青铜。一九七六年陕西扶风县庄白村出土", proposed as a place,
+    which a card printed as "它来自青铜") is one proposal per sentence, each spanning its own
+    words within the quote, when every sentence is literally there; else it stays whole."""
+    parts = [p.strip() for p in _CLAIM_BREAK.split(claim) if len(p.strip()) >= 2]
+    if len(parts) < 2:
+        return [(claim, where)]
+    quoted = passage.text[where[0] : where[1]]
+    found: list[tuple[str, tuple[int, int]]] = []
+    for part in parts:
+        at = quoted.find(part)
+        if at < 0:
+            return [(claim, where)]
+        found.append((part, (where[0] + at, where[0] + at + len(part))))
+    return found
+
+
+def _keep(
+    out: Proposals,
+    seen: set[tuple[str, str]],
+    passage: PassageRef,
+    kind: str,
+    claim: str,
+    quote: str,
+    where: tuple[int, int],
+) -> None:
+    """One claim, kept under the kind that fits it (or dropped with the reason)."""
+    fits = check(kind, claim, passage.language)
+    if fits.kind is None:
+        out.dropped.append({"reason": fits.reason, "claim": claim, "quote": quote, "kind": kind})
+        return
+    detail: dict[str, str] = {}
+    if fits.changed:
+        out.rekinded.append({"reason": fits.reason, "claim": claim, "from": kind, "to": fits.kind})
+        detail = {"proposed_kind": kind}  # the curator sees what the model said it was
+        kind = fits.kind
+    # A claim that is one rule fact and nothing more is that fact: same slot and value, so
+    # the two merge (the model's 青铜 quoted from another line is still the rules' bronze).
+    value, slot = (fits.same_as.value, fits.same_as.slot) if fits.same_as else (_norm(claim), f"{kind}:{_norm(claim)}")
+    if (kind, value) in seen:
+        return
+    seen.add((kind, value))
+    out.facts.append(
+        Fact(
+            kind=kind,
+            claim=claim,
+            value=value,
+            slot=slot,
+            spans=(span_of(passage, *where),),
+            origin="model",
+            language=passage.language,
+            detail=detail,
+        )
+    )
 
 
 def propose(
