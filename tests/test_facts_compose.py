@@ -255,3 +255,24 @@ def test_a_sentence_cut_at_its_length_limit_keeps_only_its_complete_clauses() ->
     assert caption.how == "trimmed" and caption.text == "The gui is bronze, dating from the Western Zhou dynasty."
     assert sorted(caption.facts) == [1, 2] and "cut at its length limit" in caption.added
     _nothing_invented(result, facts, ["Food tureen (gui)"], "en")
+
+
+LACQUER_ZH = [
+    FactForText(1, 30, "date", "万历"),
+    FactForText(2, 31, "dimension", "直径二十二厘米"),
+    FactForText(3, 32, "material", "lacquer"),
+]
+
+
+def test_an_english_card_never_prints_a_chinese_claim_and_says_what_it_translated() -> None:
+    # Chinese-only sources asked for an English card: the 0.5B's rejected sentence became the
+    # fact's own words, "直径二十二厘米.", and the key facts were the Chinese claims as they are.
+    # Its sentence for fact 2 has the wrong number, so it falls back to the fact's own words.
+    model = _by_key({"1": "It dates from the Wanli reign.", "2": "It measures 30 cm across.", "3": ""})
+    result = compose.compose(model, "card", "en", "Carved red lacquer box", LACQUER_ZH)
+    printed = json.dumps(result.content, ensure_ascii=False)
+    assert not any("\u3400" <= ch <= "\u9fff" for ch in printed), printed
+    assert result.content["key_facts"] == ["lacquer [3]"]
+    assert any("translate facts written in another language" in p for p in result.problems)
+    assert result.content["body"] == "It dates from the Wanli reign. [1] Material: lacquer. [3]"
+    assert 2 not in result.used  # nothing of fact 2 was printed, so nothing cites it

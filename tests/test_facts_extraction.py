@@ -483,3 +483,29 @@ def test_a_sentence_that_draws_on_another_chosen_fact_cites_it_too() -> None:
     # What no chosen fact says is still refused.
     added = _by_key({"1": "这件青铜器制作于西周陕西。", "2": "它以青铜制成。"})
     assert compose.compose(added, "summary", "zh-Hans", "x", offered).sentences[0].how == "template"
+
+
+def test_a_claim_not_in_its_passages_language_is_dropped() -> None:
+    # The 0.5B answered a Chinese passage with the exhibit's English name from the prompt, as
+    # a "place"; its quote (the accession number) was in the passage, the claim was not.
+    zh = PassageRef("凤首青瓷执壶，GS.1983.061。北宋，十一世纪，陕西耀州窑。", passage_id=1, language="zh-Hans")
+    answer = {
+        "facts": [
+            {"kind": "place", "claim": "Celadon ewer with a phoenix head (GS.1983.061)", "quote": "GS.1983.061"},
+            {"kind": "place", "claim": "陕西耀州窑", "quote": "陕西耀州窑"},
+        ]
+    }
+    result = parse(zh, json.dumps(answer, ensure_ascii=False))
+    assert [f.claim for f in result.facts] == ["陕西耀州窑"]
+    assert result.dropped[0]["reason"] == "claim not in the passage's language"
+    # And the other way: an English passage's fact in Chinese is not kept either.
+    result = parse(EN, json.dumps({"facts": [{"kind": "place", "claim": "安阳", "quote": "Cast bronze"}]}))
+    assert result.facts == [] and result.dropped[0]["reason"] == "claim not in the passage's language"
+
+
+def test_a_claim_carrying_an_accession_number_is_no_visitor_fact() -> None:
+    # The exhibit's name with its number, as the prompt gave it, proposed as a fact.
+    passage = PassageRef("Food tureen (gui), GS.1976.002. Cast bronze.", passage_id=1, language="en")
+    claim = "Food tureen (gui) with a cast inscription (GS.1976.002)"
+    result = parse(passage, json.dumps({"facts": [{"kind": "function", "claim": claim, "quote": "GS.1976.002"}]}))
+    assert result.facts == [] and result.dropped[0]["reason"] == "an accession number is not a visitor fact"

@@ -450,8 +450,8 @@ def render(facts: Sequence[FactForText], language: str) -> str:
     out = []
     for f in facts:
         claim = f.claim.strip().rstrip(".。;；")
-        if not claim:
-            continue
+        if not claim or not same_script(claim, language):
+            continue  # a claim in another script would be printed untranslated ("直径二十二厘米." on an English card)
         if language.startswith("zh"):
             label = _LABEL_ZH.get(f.kind)
             out.append(f"{label}：{claim}。" if label and not claim.startswith(label) else f"{claim}。")
@@ -691,6 +691,7 @@ def compose(
 
     content: dict[str, object] = {}
     used: list[int] = []
+    translated = 0  # model sentences for facts written in another script: checked by their numbers only
     body_facts: list[int] = []
     title_from = ""
     for name, shape, _most in FIELDS[kind]:
@@ -713,18 +714,28 @@ def compose(
                 continue
             said.add(key)
             if made.how == "template":  # the facts' own words: each sentence cites its own fact
-                parts += [_cited(render([f], language), [f.n]) for f in slot.facts]
-            else:
-                parts.append(_cited(made.text, made.facts))
+                rendered = [(f.n, text) for f in slot.facts if (text := render([f], language))]
+                parts += [_cited(text, [n]) for n, text in rendered]
+                used += [n for n, _text in rendered if n not in used]
+                continue
+            parts.append(_cited(made.text, made.facts))
             used += [i for i in made.facts if i not in used]
+            if any(not same_script(f.claim, language) for f in facts if f.n in made.facts):
+                translated += 1
         content[name] = " ".join(parts)
     if kind in ("card", "audio_card"):
         # Key facts are the approved claims themselves: nothing for a model to get wrong. They
         # are the facts the body has no room for first, so the card carries more of them.
         in_body = set(body_facts)
         spare = [f for f in facts if f.n not in in_body] + [f for f in facts if f.n in in_body]
+        spare = [f for f in spare if same_script(f.claim, language)]  # printed as they are: the text's script only
         content["key_facts"] = [_cited(f.claim, [f.n]) for f in spare[:4]]
         used += [f.n for f in spare[:4] if f.n not in used]
+    if translated:
+        problems.append(
+            f"{translated} sentence(s) translate facts written in another language: only their numbers "
+            "could be checked against the facts; read them against the fact sheet"
+        )
     # Sentences in the order the text gives them (a record per sentence written).
     order = [s.key for group in fields.values() for s in group]
     return Composition(

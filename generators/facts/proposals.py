@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from generators.facts.kinds import check
-from generators.facts.rules import span_of
+from generators.facts.rules import ACCESSION, span_of
+from generators.facts.support import same_script
 from generators.facts.types import FACT_KINDS, Fact, PassageRef
 from generators.llm.base import ChatMessage, GenerationParams, LanguageModel
 
@@ -156,6 +157,21 @@ def _keep(
     where: tuple[int, int],
 ) -> None:
     """One claim, kept under the kind that fits it (or dropped with the reason)."""
+    if re.search(r"[A-Za-z\u3400-\u9fff]", claim) and not same_script(claim, passage.language):
+        # The 0.5B answered a Chinese passage with the exhibit's English name and its accession
+        # number as a "place" ("Celadon ewer with a phoenix head (GS.1983.061)"): the prompt's
+        # words, not the passage's. A Chinese card then printed it, and a sentence written for
+        # it could only be checked by its numbers ("它以陶器制成" passed for a stoneware ewer).
+        out.dropped.append(
+            {"reason": "claim not in the passage's language", "claim": claim, "quote": quote, "kind": kind}
+        )
+        return
+    if ACCESSION.search(claim):
+        # The exhibit's name as the prompt gave it, "Food tureen (gui) with a cast inscription
+        # (GS.1976.002)", proposed as a fact; a card printed it among its key facts. Accession
+        # numbers are the rules' facts, and no visitor fact carries one.
+        out.dropped.append({"reason": "an accession number is not a visitor fact", "claim": claim, "quote": quote})
+        return
     fits = check(kind, claim, passage.language)
     if fits.kind is None:
         out.dropped.append({"reason": fits.reason, "claim": claim, "quote": quote, "kind": kind})

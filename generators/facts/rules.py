@@ -351,14 +351,14 @@ def dimensions(passage: PassageRef) -> list[Fact]:
 
 # -------------------------------------------------------------- identifiers
 # ASCII classes, not \w: in Chinese text the number touches characters (馆藏编号RMAA.1987.014).
-_ACCESSION = re.compile(
+ACCESSION = re.compile(
     r"(?<![A-Za-z0-9_.])(?:[A-Z]{2,8}\.\d{2,4}(?:\.\d{1,5})+|\d{4}\.\d{1,5}\.\d{1,5}(?:\.\d+)?)(?![A-Za-z0-9_]|\.\d)"
 )
 
 
 def accession_numbers(passage: PassageRef) -> list[Fact]:
     out: list[Fact] = []
-    for m in _ACCESSION.finditer(passage.text):
+    for m in ACCESSION.finditer(passage.text):
         if any(f.value == m.group(0) for f in out):
             continue
         out.append(_fact(passage, "identifier", m.start(), m.end(), m.group(0), "identifier:accession"))
