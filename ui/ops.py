@@ -97,13 +97,18 @@ class _Task(QRunnable):
                 return
             self._tell(self.signals.done, result)
         finally:
-            # Let go of the signal object here, holding the GIL. Otherwise the pool
-            # deletes this runnable after run() without the GIL; if that drops the last
-            # reference, the QObject dies in Qt's disconnect, which takes Qt's
-            # connection lock and then waits for the GIL, while the GUI thread holds
-            # the GIL and waits for that lock in connect(): the window hung (seen
-            # once in CI, in the review desk's set_content).
-            self.signals = None  # type: ignore[assignment]
+            # The signal object must never die on this thread. Its death runs Qt's
+            # disconnect, which takes Qt's connection lock and then waits for the GIL,
+            # while the GUI thread holds the GIL and waits for that lock in connect():
+            # the window hangs. Letting go of it here with the GIL held (72159c9) was
+            # not enough: PySide gives the GIL up while the C++ object is deleted, and
+            # the same hang came back in CI (28 November, review desk's set_content,
+            # stacks from py-spy). When the GUI thread's callback has already run and
+            # dropped the op, this reference is the last, so it goes to `_retired`,
+            # which only the GUI thread empties.
+            # One call moves it (no moment when only this thread holds it), so the GUI
+            # thread emptying the list in between cannot leave this thread the last holder.
+            _retired.append(self.__dict__.pop("signals"))
             self.fn = None  # type: ignore[assignment]
 
     @staticmethod
@@ -117,6 +122,8 @@ class _Task(QRunnable):
 
 
 _live: set[Op] = set()  # keep ops (and their signal objects) alive until they finish
+# Signal objects the pool's threads are done with; emptied on the GUI thread only (see _Task.run).
+_retired: list[QObject] = []
 # Per (owner, key): the generation of the newest op. Reads run on a pool of
 # threads and can finish out of order; a list refreshed twice must show the
 # second read, never the first one arriving late.
@@ -214,6 +221,9 @@ class Op:
         if self.changes:
             self.state.changed.emit(self.changes)
         _live.discard(self)
+        # On the GUI thread: the finished tasks' signal objects die here, never on a pool thread.
+        # A task that appends after this is emptied by the next op's end.
+        del _retired[:]
 
 
 def compute(
