@@ -166,6 +166,36 @@ def main() -> int:
             rows = [curate.sources.list.item(i).text() for i in range(curate.sources.list.count())]
             curate.sources.list.setCurrentRow(next(i for i, r in enumerate(rows) if r.startswith("ding.jpg")))
             shoot(win, f"curate-sources{suffix}")
+            # The fact sheet a curator reviews (issue 13): rules only, so no model is loaded for a picture.
+            curate.tabs.setCurrentWidget(curate.facts)
+            sheet = curate.facts
+            if language == "en":
+                from ui import ops
+
+                sheet.rules_only.setChecked(True)
+                found = sheet.extract()
+                wait_for(lambda: found not in ops._live, 120)  # noqa: B023 - this iteration's op
+                wait_for(lambda: sheet.table.rowCount() > 2)  # noqa: B023 - this iteration's sheet
+                # A fact read from the catalogue: one resting on an unapproved transcript cannot be accepted yet.
+                sheet.table.selectRow(
+                    next(
+                        i
+                        for i, r in enumerate(sheet.rows)
+                        if r.content.get("kind") != "identifier" and not any(".mp3" in n for n in r.sources)
+                    )
+                )
+                # Lin asked for these facts, so another person accepts them (the four-eyes rule).
+                win.state.error_shown.connect(lambda t: print("could not accept:", t))
+                win.state.set_user("Sam")
+                accepted = sheet.accept()
+                wait_for(lambda: accepted not in ops._live)  # noqa: B023 - this iteration's op
+                win.state.set_user("Lin")
+                pump(app, 1.0)
+            else:
+                sheet.refresh()
+                wait_for(lambda: sheet.table.rowCount() > 2)  # noqa: B023 - this iteration's sheet
+            sheet.table.selectRow(1)
+            shoot(win, f"curate-facts{suffix}", 2.0)
             if language == "en":
                 curate.tabs.setCurrentWidget(curate.editor)
                 shoot(win, "curate-description")

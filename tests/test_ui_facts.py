@@ -29,6 +29,11 @@ def test_the_fact_sheet_is_worked_through_from_the_keyboard(window: Any, qtbot: 
     wait_until(qtbot, lambda: op.running.status != "running", timeout=120)
     settle(qtbot)
     assert op.running.status == "done" and sheet.rows and all(r.status == "pending" for r in sheet.rows)
+    # Kinds and values as a curator reads them, not the codes and sortable forms stored.
+    kinds = {sheet.table.item(r, 1).text() for r in range(sheet.table.rowCount())}
+    assert "Date" in kinds and "date" not in kinds
+    values = [sheet.table.item(r, 3).text() for r in range(sheet.table.rowCount())]
+    assert "1520–1560" in values and not any("/" in v or v.startswith("-") for v in values)
     window.state.set_user("Morgan")  # Lin asked for the extraction; four-eyes wants another person
     first = sheet.current()
     assert first is not None
@@ -144,3 +149,26 @@ def test_a_placeholder_note_is_shown_as_left_out_with_nothing_to_clear(window: A
     wait_until(qtbot, lambda: sheet.left_out.isVisible(), timeout=30)
     assert "note_en.txt" in sheet.left_out.text() and "Gallery slot" in sheet.left_out.toolTip()
     assert not sheet.clear_button.isVisible()  # an internal note is not held for a curator to clear
+
+
+@pytest.mark.parametrize(
+    ("language", "kind", "value", "shown"),
+    [
+        ("en", "date", "-1200/-1050", "1200–1050 BCE"),
+        ("en", "date", "-206/8", "206 BCE–8"),
+        ("en", "date", "1889/1961", "1889–1961"),
+        ("en", "date", "-50", "50 BCE"),
+        ("en", "date", "Shang dynasty (1600 BCE–1046 BCE)", "Shang dynasty (1600 BCE–1046 BCE)"),
+        ("en", "dimension", "-3", "-3"),  # only dates are years
+        ("zh-Hans", "date", "-1200/-1050", "公元前1200至公元前1050年"),
+        ("zh-Hans", "date", "1988", "1988年"),
+    ],
+)
+def test_a_facts_value_is_shown_in_words_a_curator_reads(language: str, kind: str, value: str, shown: str) -> None:
+    from ui import facts_view, i18n
+
+    i18n.set_language(language)
+    try:
+        assert facts_view.value_label(kind, value) == shown
+    finally:
+        i18n.set_language("en")

@@ -59,6 +59,8 @@ TABLES = [
     (sources_view, "KIND_LABELS"),
     (drafting_view, "DRAFT_STATES"),
     (facts_view, "WHY_LABELS"),
+    (facts_view, "KIND_LABELS"),
+    (facts_view, "STATUS_LABELS"),
 ]
 # Words that reach tr() from data: roles, job labels, export diff keys, job states.
 FROM_DATA = [

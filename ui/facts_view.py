@@ -12,6 +12,7 @@ the decisions are the ones `studio.facts` makes through the review gate.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -38,7 +39,7 @@ from PySide6.QtWidgets import (
 from studio import facts
 from studio.models import AuthorKind, Decision, Exhibit
 from studio.project import Project
-from ui.i18n import tr
+from ui.i18n import language, tr
 from ui.ops import Changes, JobOp, Op
 from ui.review_view import diff_html
 from ui.state import AppState
@@ -50,6 +51,35 @@ STATUS_LABELS = {
     Decision.CHANGES_REQUESTED: "Changes requested",
 }
 HEADERS = ("Status", "Kind", "Claim", "Value", "Sources", "Notes")
+# A fact's kind as the sheet names it (the codes stay in the data).
+KIND_LABELS = {
+    "date": "Date",
+    "place": "Place",
+    "material": "Material",
+    "technique": "Technique",
+    "dimension": "Dimension",
+    "person": "Person",
+    "function": "Function",
+    "story": "Story",
+    "identifier": "Identifier",
+}
+_YEARS = re.compile(r"(-?\d{1,4})(?:/(-?\d{1,4}))?")
+
+
+def value_label(kind: str, value: str) -> str:
+    """A fact's value as a curator reads it: a date's years as "1200–1050 BCE" (公元前1200至前1050年),
+    not the sortable form the rules store ("-1200/-1050"); other values as they are."""
+    found = _YEARS.fullmatch(value.strip()) if kind == "date" else None
+    if found is None:
+        return value
+    years = [int(y) for y in found.groups() if y is not None]
+    if language() == "zh-Hans":
+        return "至".join(f"公元前{-y}" if y < 0 else str(y) for y in years) + "年"
+    if all(y < 0 for y in years):
+        return "–".join(str(-y) for y in years) + " BCE"
+    return "–".join(f"{-y} BCE" if y < 0 else str(y) for y in years)
+
+
 # Why a passage under a fact changed (studio.staleness.Change.why), as the sheet says it.
 WHY_LABELS = {
     "replaced": "its source was replaced by a new version",
@@ -177,11 +207,12 @@ class FactsView(QWidget):
                 notes.append(tr("edited by {person}").format(person=row.created_by))
             for flag in row.flags:
                 notes.append(str(flag.get("message", "")))
+            kind = str(row.content.get("kind", ""))
             values = (
                 tr(STATUS_LABELS.get(row.status, row.status)),
-                str(row.content.get("kind", "")),
+                tr(KIND_LABELS.get(kind, kind)),
                 row.claim,
-                str(row.content.get("value", "")),
+                value_label(kind, str(row.content.get("value", ""))),
                 ", ".join(row.sources),
                 " · ".join(notes),
             )
@@ -193,7 +224,8 @@ class FactsView(QWidget):
                     item.setToolTip("\n".join(f"“{q}”" for q in quotes))
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
-        usable = sum(r.usable for r in self.rows)
+        # An object number is on the sheet for the record; no visitor text is composed from it.
+        usable = sum(r.usable and r.content.get("kind") != "identifier" for r in self.rows)
         self.summary.setText(tr("{n} facts · {u} can be composed into visitor text").format(n=len(self.rows), u=usable))
         if self.held:
             names = sorted({name for _w, name in self.held})
