@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from generators.citations import cited_numbers, sentences, strip_citations
 from generators.facts.internal_notes import find_internal
-from generators.facts.support import content_words_zh
+from generators.facts.support import SUPPORT_MIN, support_share
 from generators.glossary import GlossaryRule
 from generators.messages import CodedText, as_data, say
 from generators.text_measures import LOOP_REPEATS, chinese_names, english_names, foreign_runs, is_loop, numbers
@@ -102,67 +102,13 @@ def unsupported_facts(field: str, value: FieldValue, passages: Mapping[int, str]
     return flags
 
 
-SUPPORT_MIN = 0.34  # share of a sentence's content words found in what it cites
-_STOPWORDS = frozenset(
-    """
-a about above after again against all also among an and any are as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have having he
-her here hers him his how i if in into is it its itself just more most much must my no nor not now of off on
-once only or other our out over own same she should so some such than that the their them then there these
-they this those through to too under until up upon very was we were what when where which while who whom why
-will with would you your one two three
-""".split()
-)
-
-
-def _stem(word: str) -> str:
-    """Crude suffix stripping: enough for "cast"/"casting", "mask"/"masks"."""
-    word = word.lower().replace("’", "'").removesuffix("'s")
-    for suffix in ("ing", "ed", "es", "s", "ly"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def _content_words(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text) if len(w) > 2 and w.lower() not in _STOPWORDS}
-
-
-def support_share(body: str, evidence: str) -> float | None:
-    """Share of the content words of `body` (a sentence, citation markers removed)
-    that `evidence` holds; None when the two cannot be compared: different scripts,
-    too little evidence, or too few words to judge.
-
-    English: stemmed words outside the stopwords, judged from 3 of them. Chinese:
-    jieba's words outside function words and framing (它, 以, 这件, 制成, 用于; the
-    lists composition's own check uses, `content_words_zh`), each judged by itself,
-    so "它以青铜制成" is one claim, 青铜, and is supported by a passage with 青铜 in it,
-    and "它于明代制成" is one claim, 明代, that a passage about the Western Zhou lacks.
-    Until 28 November 2026 Chinese was compared by character pairs, and pairs that
-    straddle words (它以, 以青, 铜制) are in no passage, so a true one-fact sentence
-    read as unsupported."""
-    if len(_CJK.findall(body)) * 4 > len(_LATIN_LETTER.findall(body)):
-        if len(_CJK.findall(evidence)) < 10:
-            return None
-        words = content_words_zh(body)
-        if not words:
-            return None
-        # A word counts when the evidence has it as a run of characters: 青铜 (or 青铜器,
-        # whose framing 器 content_words_zh trims) in "以青铜铸成". Not when its characters
-        # are merely all somewhere in the evidence: Chinese characters are few and each
-        # is in many words, so 明 and 代 are in any passage with 说明 and 年代, while 明代
-        # is a claim. That scattering is what made character pairs wrong the other way.
-        return sum(1 for w in words if w in evidence) / len(words)
-    if len(_LATIN_LETTER.findall(evidence)) < 40:
-        return None
-    mine = _content_words(body)
-    if len(mine) < 3:
-        return None
-    return len(mine & _content_words(evidence)) / len(mine)
-
-
 def weak_support(field: str, value: FieldValue, passages: Mapping[int, str]) -> list[Flag]:
     """A cited sentence most of whose words are not in the passages it cites.
+
+    The measure (`support_share`, with SUPPORT_MIN) lives in generators.facts.support beside
+    composition's check, which keeps no sentence that fails it against its facts' passages:
+    a composed sentence raises this flag only where the passages given here are not those
+    (a fact edited since, a passage revised).
 
     Numbers and names have their own check; this one catches the rest of an
     invented sentence ("It was used to store wine [2]" when [2] speaks of meat).

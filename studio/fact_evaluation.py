@@ -102,6 +102,11 @@ def _facts(lm: LanguageModel | None, inputs: DraftInputs) -> tuple[Sheet, bool]:
     return sheet, True
 
 
+def _read_from(fact: Fact, texts: dict[int, str]) -> tuple[str, ...]:
+    """The texts of the passages a fact's spans quote, each once, in the order of its spans."""
+    return tuple(dict.fromkeys(texts.get(int(s.passage_id or 0), "") for s in fact.spans))
+
+
 def nothing_to_compose(inputs: DraftInputs, sheet_notes: list[str]) -> str:
     """Why a text was refused: every passage internal (the reason direct drafting gives too), or no
     visitor facts on the sheet (an object number alone is not a card) and what was left out."""
@@ -135,8 +140,17 @@ def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, s
             else "extracted for an earlier card of this exhibit"
         ),
     ]
+    # Each fact carries the passages it was read from: composition keeps a sentence only if they
+    # support it by the same measure this run's "supported" figure takes (below).
     offered = [
-        composing.FactForText(0, i, accepted[i].kind, claim, tuple(s.quote for s in accepted[i].spans))
+        composing.FactForText(
+            0,
+            i,
+            accepted[i].kind,
+            claim,
+            tuple(s.quote for s in accepted[i].spans),
+            _read_from(accepted[i], texts),
+        )
         for i, claim in composing.in_language([f.as_content() for f in accepted], inputs.language)
     ]
     chosen = composing.choose(offered, inputs.kind)
@@ -170,10 +184,7 @@ def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, s
     )
     # Each [n] is measured against the passages the fact was read from, not against
     # the fact's own wording: "supported" means supported by the museum's text.
-    passages = {
-        f.n: "\n".join(dict.fromkeys(texts.get(int(s.passage_id or 0), "") for s in accepted[f.fact_id].spans))
-        for f in chosen
-    }
+    passages = {f.n: "\n".join(_read_from(accepted[f.fact_id], texts)) for f in chosen}
     done = result.completion
     return DraftAttempt(
         content=result.content,

@@ -570,6 +570,7 @@ def compose_draft(
             if not t.language or t.language[:2] == language[:2]
         ]
         cfg = engine_settings(s) if model is None else None
+        read_from = {r.draft_id: _passage_texts(s, r.content.get("spans", [])) for r in usable}
     limits = composing.char_limits(_limits(kind, language, project.root))
     if not usable and internal:
         raise StudioError(f"exhibit '{exhibit.title}' cannot be composed: {nothing_for_visitors(internal)}")
@@ -585,6 +586,8 @@ def compose_draft(
             kind=str(usable[i].content.get("kind")),
             claim=claim,
             quotes=tuple(str(sp.get("quote", "")) for sp in usable[i].content.get("spans", [])),
+            # Composition keeps a sentence only if these passages support it by the weak_support measure.
+            passages=read_from[usable[i].draft_id],
         )
         for i, claim in composing.in_language([r.content for r in usable], language)
     ]
@@ -622,7 +625,9 @@ def compose_draft(
             raise StudioError(str(exc)) from None
         if ctx.cancelled:
             raise Cancelled("cancelled by the user; no draft was made")
-        evidence = {f.n: " ".join([f.claim, *f.quotes]) for f in chosen}
+        # Each [n] is checked against the passages its fact was read from, as composition measured
+        # it (a fact without a passage against its own words).
+        evidence = {f.n: "\n".join(f.passages) or " ".join([f.claim, *f.quotes]) for f in chosen}
         flags = check_content(
             {k: v for k, v in result.content.items() if isinstance(v, (str, list))},
             passages=evidence,
@@ -716,6 +721,13 @@ def compose_draft(
         on_progress=on_progress,
     )
     return ComposeOutcome(**outcome)
+
+
+def _passage_texts(s: Session, spans: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The texts of the passages a fact's spans quote (as indexed: a revised source keeps the
+    text the fact was read from), each once."""
+    found = (passage_text_of(s, str(sp.get("passage_sha256", ""))) for sp in spans)
+    return tuple(dict.fromkeys(t.text for t in found if t is not None and t.text))
 
 
 def record_title(exhibit: Exhibit, language: str) -> str:

@@ -106,14 +106,55 @@ PILLOW_ZH = ["十三世纪", "炻器", "长三十点五厘米"]
 TITLE_PILLOW_ZH = ["磁州窑白地黑花虎纹枕"]
 
 
-def test_a_word_for_a_whole_class_of_materials_is_true_of_its_members_only() -> None:
-    # The 1.5B called the stoneware pillow "陶瓷器" (a ceramic): true of stoneware, nothing added.
-    assert compare("这件陶瓷器制作于十三世纪。", PILLOW_ZH, TITLE_PILLOW_ZH).added() == []
-    # A particular material other than the fact's is still an addition: porcelain, earthenware.
+def test_a_word_for_a_whole_class_of_materials_is_a_material_its_facts_must_name() -> None:
+    # The 1.5B's "这件陶瓷的高度为二十六厘米" for the stoneware ewer (炻器) was unsupported: its
+    # passage never says 陶瓷. A class word is a material word like any other (round 6).
+    assert "陶瓷" in compare("这件陶瓷的高度为二十六厘米。", ["高二十六厘米", "炻器"], ["青瓷执壶"]).added()
+    assert "陶瓷器" in compare("这件陶瓷器制作于十三世纪。", PILLOW_ZH, TITLE_PILLOW_ZH).added()
+    assert "ceramic" in compare("This ceramic ewer is 26 cm high.", ["Height 26 cm", "stoneware"], ["Ewer"]).added()
+    assert "pottery" in compare("This pottery pillow dates from the 13th century.", ["13th century"]).added()
+    # The fact's own material, or the class word where the facts say it, passes.
+    assert compare("这件炻器制作于十三世纪。", PILLOW_ZH, TITLE_PILLOW_ZH).added() == []
+    assert compare("这件炻器高二十六厘米。", ["高二十六厘米", "炻器"], ["青瓷执壶"]).added() == []
+    assert compare("这件陶瓷枕制作于十三世纪。", ["十三世纪", "陶瓷"], TITLE_PILLOW_ZH).added() == []
+    assert compare("The ceramic ewer is 26 cm high.", ["Height 26 cm", "a ceramic ewer"], ["Ewer"]).added() == []
+    # A particular material other than the fact's is an addition too: porcelain, earthenware.
     assert "瓷器" in compare("这件瓷器制作于十三世纪。", PILLOW_ZH, TITLE_PILLOW_ZH).added()
     assert "陶器" in compare("它以陶器制成。", PILLOW_ZH, TITLE_PILLOW_ZH).added()
-    # And the class word says something when the facts name no ceramic at all.
     assert "陶瓷器" in compare("这件陶瓷器制作于西周。", GUI_ZH, TITLE_ZH).added()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "evidence", "judged"),
+    [
+        ("这件青铜器的铭文四十一字非常精美。", ["铭文四十一字", "青铜"], "精美"),
+        ("这件炻器极其精致。", ["炻器"], "精致"),
+        ("The inscription of 41 characters is exquisite.", ["an inscription of 41 characters"], "exquisite"),
+        ("This beautiful bronze dates from the Western Zhou.", ["Western Zhou dynasty", "bronze"], "beautiful"),
+        ("The ewer is a masterpiece of celadon.", ["celadon"], "masterpiece"),
+        ("It is one of the finest Song ewers.", ["Song dynasty ewer"], "finest"),
+        ("It is a famous piece of stoneware.", ["stoneware"], "famous"),
+        ("The stoneware ewer is rare.", ["stoneware"], "rare"),
+    ],
+)
+def test_a_value_judgement_the_facts_do_not_make_is_refused(sentence: str, evidence: list[str], judged: str) -> None:
+    added = compare(sentence, evidence).added()
+    assert any(judged in a for a in added), added
+
+
+@pytest.mark.parametrize(
+    ("sentence", "evidence"),
+    [
+        # The facts make the judgement: the sentence may repeat it.
+        ("这件青铜器的铭文精美。", ["铭文精美", "青铜"]),
+        ("The ewer is a rare survival in celadon.", ["a rare survival", "celadon"]),
+        ("Its glaze is exquisite.", ["an exquisite glaze"]),
+        # And a sentence without a judgement passes.
+        ("这件青铜器的铭文共四十一字。", ["铭文四十一字", "青铜"]),
+    ],
+)
+def test_a_value_judgement_the_facts_make_may_be_repeated(sentence: str, evidence: list[str]) -> None:
+    assert compare(sentence, evidence).added() == []
 
 
 def test_made_of_names_a_material_not_an_event() -> None:

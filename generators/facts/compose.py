@@ -8,7 +8,12 @@ is then compared with its facts (`support.compare`): a number, name, date, place
 material or glossary term that neither the facts' claims and quotes nor the
 exhibit's name holds is something the model added, and so are more than a couple
 of other words of its own; a sentence that leaves out its fact's number or words
-fails too. A failing answer is not thrown away whole: a part of it that passes the
+fails too. Then it is measured against the passages its facts were read from by the
+measure the harness's "supported" figure and the weak_support flag take
+(`support.support_share`): a sentence that measure calls unsupported is not kept, so
+the two agree by construction, lexically, as the measure is (a sentence whose words
+are all in its passage but in a false relation is the other checks' to catch).
+A failing answer is not thrown away whole: a part of it that passes the
 same check on its own (one of its sentences, or its leading clauses) is kept, and
 an answer that states another chosen fact that no kept sentence states (a key
 slipped by one) is kept for that fact. What is left is the facts' own words in a
@@ -38,17 +43,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from generators.citations import sentences, strip_citations
 from generators.facts.support import (
-    GENERAL_MATERIALS_ZH,
     LOOSE_ALLOWANCE,
+    SUPPORT_MIN,
     compare,
     other_events,
     same_script,
     shares_content,
+    support_share,
 )
 from generators.llm.base import ChatMessage, Completion, GenerationParams, LanguageModel
 from generators.text_measures import numbers
@@ -91,6 +97,11 @@ class FactForText:
     kind: str
     claim: str
     quotes: tuple[str, ...] = ()
+    # The texts of the passages the fact was read from, as the museum wrote them: a sentence
+    # citing the fact is kept only if these support it by the measure the harness's
+    # "supported" figure and the weak_support flag use (`unsupported_by_passages`). Empty
+    # (a fact typed by a person, a test's fact): nothing to measure against.
+    passages: tuple[str, ...] = ()
 
 
 @dataclass
@@ -167,7 +178,8 @@ def choose(facts: Sequence[FactForText], kind: str, limit: int | None = None) ->
         key=lambda f: (round_of[facts.index(f)], order.index(f.kind), facts.index(f)),
     )
     picked = ranked[: limit or HOW_MANY.get(kind, 6)]
-    return [FactForText(i + 1, f.fact_id, f.kind, f.claim, f.quotes) for i, f in enumerate(picked)]
+    # `replace` carries every field but the number (the passages the support check needs).
+    return [replace(f, n=i + 1) for i, f in enumerate(picked)]
 
 
 def char_limits(limits: Mapping[str, Any]) -> dict[str, int]:
@@ -398,6 +410,28 @@ def unsaid_or_added(
     )
 
 
+def unsupported_by_passages(text: str, facts: Sequence[FactForText]) -> list[str]:
+    """What the support measure (`support.support_share`, the harness's "supported" figure and
+    the weak_support flag) finds unsupported in `text`: each of its sentences against the
+    passages of each fact it cites, one by one, as the harness counts each citation ([1, 2] is
+    two). Supported by each passage alone, a sentence is supported by them together, which is
+    what the flag measures. A fact without passages, or a sentence the measure cannot judge
+    (too short, another script), is not refused here."""
+    out: list[str] = []
+    for sentence in sentences(strip_citations(text)) or [text]:
+        for f in facts:
+            if not f.passages:
+                continue
+            share = support_share(sentence, "\n".join(f.passages))
+            if share is not None and share < SUPPORT_MIN:
+                out.append(f"only {share:.0%} of its words are in the passage of fact {f.n}")
+    return out
+
+
+def _of(facts: Sequence[FactForText], numbers_: Sequence[int]) -> list[FactForText]:
+    return [f for f in facts if f.n in numbers_]
+
+
 def also_from(
     text: str,
     own: Sequence[FactForText],
@@ -427,10 +461,9 @@ def also_from(
 
 def _holds(fact: FactForText, item: str) -> bool:
     text = " ".join((fact.claim, *fact.quotes))
-    # "青铜器" (a bronze) draws on the fact "青铜" (bronze): one holds the other; "陶瓷器" (a
-    # ceramic) on the fact "炻器" (stoneware), a member of its class.
-    general = any(g in item and any(k in text for k in kinds) for g, kinds in GENERAL_MATERIALS_ZH.items())
-    return item.lower() in text.lower() or item in numbers(text) or bool(fact.claim) and fact.claim in item or general
+    # "青铜器" (a bronze) draws on the fact "青铜" (bronze): one holds the other. A class word does
+    # not: "陶瓷器" for the fact "炻器" is a word its passage lacks (round 6).
+    return item.lower() in text.lower() or item in numbers(text) or bool(fact.claim) and fact.claim in item
 
 
 # A fact in its own words is labelled by its kind, not put into a clause: "Made in 1976"
@@ -614,11 +647,12 @@ def compose(
             return ["cut at its length limit"]  # its complete clauses may still be kept (`parts_of`)
         faults = unsaid_or_added(text, own, free, language, glossary)
         if not faults:
-            return SentenceRecord(slot.where, [f.n for f in own], how, text)
+            return unsupported_by_passages(text, own) or SentenceRecord(slot.where, [f.n for f in own], how, text)
         extra = also_from(text, own, facts, free, language, glossary)
         if extra:
             # It adds only what other approved facts of this text say: it cites them as well.
-            return SentenceRecord(slot.where, [f.n for f in (*own, *extra)], how, text)
+            group = [*own, *extra]
+            return unsupported_by_passages(text, group) or SentenceRecord(slot.where, [f.n for f in group], how, text)
         return faults
 
     messages = card_messages(language, exhibit, facts, slots)
@@ -715,6 +749,11 @@ def compose(
             said.add(key)
             if made.how == "template":  # the facts' own words: each sentence cites its own fact
                 rendered = [(f.n, text) for f in slot.facts if (text := render([f], language))]
+                # Even a fact's own words are measured against its passage (a model's proposal
+                # may paraphrase it): what the measure calls unsupported is not printed.
+                unmeasured = [(n, text) for n, text in rendered if unsupported_by_passages(text, _of(facts, [n]))]
+                problems += [f"left out, its passage does not support it: {text[:60]}" for _n, text in unmeasured]
+                rendered = [r for r in rendered if r not in unmeasured]
                 parts += [_cited(text, [n]) for n, text in rendered]
                 used += [n for n, _text in rendered if n not in used]
                 continue
@@ -729,6 +768,7 @@ def compose(
         in_body = set(body_facts)
         spare = [f for f in facts if f.n not in in_body] + [f for f in facts if f.n in in_body]
         spare = [f for f in spare if same_script(f.claim, language)]  # printed as they are: the text's script only
+        spare = [f for f in spare if not unsupported_by_passages(f.claim, [f])]  # as every cited sentence
         content["key_facts"] = [_cited(f.claim, [f.n]) for f in spare[:4]]
         used += [f.n for f in spare[:4] if f.n not in used]
     if translated:

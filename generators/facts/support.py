@@ -68,6 +68,9 @@ DEGREE_EN = frozenset(
     """
 valuable invaluable priceless precious rare rarest unique famous renowned celebrated important significant
 finest best greatest largest oldest earliest biggest smallest only masterpiece treasure exquisite
+masterpieces treasures beautiful beautifully exquisitely stunning magnificent elegant splendid remarkable superb
+outstanding impressive extraordinary exceptional striking gorgeous lovely wonderful marvellous marvelous perfect
+perfectly breathtaking iconic legendary prized prestigious skilful skillful skilfully skillfully
 """.split()
 )
 NUMBER_WORDS_EN = frozenset(
@@ -102,11 +105,51 @@ FRAMING_WORDS_ZH = frozenset(
         "作品",
     ]
 )
-DEGREE_ZH = ("最", "唯一", "珍贵", "著名", "罕见", "稀有", "无价", "瑰宝", "杰作", "精品", "价值")
-# A word for a whole class of materials is true of any member: 陶瓷 (ceramic) of stoneware,
-# porcelain or earthenware (the 1.5B wrote "这件陶瓷器" for a stoneware pillow, refused as 瓷器).
-# It says nothing when the evidence names no member: "陶瓷" for a bronze is still an addition.
-GENERAL_MATERIALS_ZH = {"陶瓷": ("瓷", "炻", "陶")}
+# Value judgements the museum's facts make or do not: "这件青铜器的铭文四十一字非常精美" passed
+# as two loose words within the allowance, and the passage says nothing of beauty.
+DEGREE_ZH = (
+    "最",
+    "唯一",
+    "珍贵",
+    "著名",
+    "罕见",
+    "稀有",
+    "无价",
+    "瑰宝",
+    "杰作",
+    "精品",
+    "价值",
+    "精美",
+    "精致",
+    "精湛",
+    "精巧",
+    "精妙",
+    "精良",
+    "美丽",
+    "华丽",
+    "华美",
+    "优美",
+    "绚丽",
+    "完美",
+    "独特",
+    "非凡",
+    "卓越",
+    "杰出",
+    "宝贵",
+    "国宝",
+    "珍品",
+    "巧夺天工",
+    "栩栩如生",
+    "非常",
+    "极其",
+    "极为",
+)
+# Words for a whole class of materials. Each is a material word of its own: a sentence may use
+# one only where its facts do. 陶瓷 (ceramic) is true of stoneware, but "这件陶瓷的高度为二十六厘米"
+# for the stoneware ewer's height was unsupported (its passage says 炻器, never 陶瓷): until round 6
+# the class word passed wherever the evidence named a member.
+GENERIC_MATERIALS_EN = frozenset({"ceramic", "ceramics", "pottery", "clay"})
+GENERIC_MATERIALS_ZH = ("陶瓷", "陶器", "瓷器")
 # Numerals are compared by value (一九八七 = 1987), not character by character.
 _NUMERALS_ZH = frozenset("零〇一二三四五六七八九十百千万亿两点年")
 # jieba's tags for names, places, organisations, other proper nouns, and time words (西周, 明代).
@@ -138,7 +181,10 @@ def _materials() -> tuple[frozenset[str], tuple[str, ...]]:
     """The material vocabulary extraction uses (English words, Chinese words)."""
     from generators.facts.rules import MATERIALS
 
-    return frozenset(w for _k, en, _zh in MATERIALS for w in en), tuple(w for _k, _en, zh in MATERIALS for w in zh)
+    return (
+        frozenset(w for _k, en, _zh in MATERIALS for w in en) | GENERIC_MATERIALS_EN,
+        tuple(dict.fromkeys([*(w for _k, _en, zh in MATERIALS for w in zh), *GENERIC_MATERIALS_ZH])),
+    )
 
 
 def _cut(text: str) -> list[tuple[str, str]]:
@@ -239,9 +285,6 @@ def _compare_chinese(body: str, pool: str, out: Comparison, materials: Sequence[
         if word in pool or word in FRAMING_WORDS_ZH:
             continue
         rest = word
-        for general, kinds in GENERAL_MATERIALS_ZH.items():
-            if general in rest and any(k in pool for k in kinds):
-                rest = rest.replace(general, "")  # "陶瓷器" for a stoneware pillow: true of it, nothing added
         content = [c for c in rest if c not in FRAMING_ZH and c not in _NUMERALS_ZH]
         if not content:
             continue
@@ -335,3 +378,70 @@ def same_script(text: str, language: str) -> bool:
     cjk = len(_CJK.findall(text))
     latin = len(re.findall(r"[A-Za-z]", text))
     return (cjk * 3 > latin) == language.startswith("zh")
+
+
+# The measure of whether a cited passage supports a sentence: the harness's "supported" figure
+# (generators.quality.drafts.supports) and the weak_support flag (generators.checks) both use it,
+# and composition keeps no sentence that fails it (compose.unsupported_by_passages), so what the
+# flag and the figure call unsupported is never kept by construction. It is lexical: it tells a
+# sentence whose words are not its passage's, not one whose words are there in a false relation
+# (that is what `other_events`, `techniques_not_in` and the vocabulary checks are for).
+_SUPPORT_WORD = re.compile(r"[A-Za-z0-9À-ɏ'’]+")
+_LATIN = re.compile(r"[A-Za-z]")
+SUPPORT_MIN = 0.34  # share of a sentence's content words found in what it cites
+_SUPPORT_STOPWORDS = frozenset(
+    """
+a about above after again against all also among an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have having he
+her here hers him his how i if in into is it its itself just more most much must my no nor not now of off on
+once only or other our out over own same she should so some such than that the their them then there these
+they this those through to too under until up upon very was we were what when where which while who whom why
+will with would you your one two three
+""".split()
+)
+
+
+def _crude_stem(word: str) -> str:
+    """Crude suffix stripping: enough for "cast"/"casting", "mask"/"masks"."""
+    word = word.lower().replace("’", "'").removesuffix("'s")
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _support_words(text: str) -> set[str]:
+    return {_crude_stem(w) for w in _SUPPORT_WORD.findall(text) if len(w) > 2 and w.lower() not in _SUPPORT_STOPWORDS}
+
+
+def support_share(body: str, evidence: str) -> float | None:
+    """Share of the content words of `body` (a sentence, citation markers removed)
+    that `evidence` holds; None when the two cannot be compared: different scripts,
+    too little evidence, or too few words to judge.
+
+    English: stemmed words outside the stopwords, judged from 3 of them. Chinese:
+    jieba's words outside function words and framing (它, 以, 这件, 制成, 用于; the
+    lists composition's own check uses, `content_words_zh`), each judged by itself,
+    so "它以青铜制成" is one claim, 青铜, and is supported by a passage with 青铜 in it,
+    and "它于明代制成" is one claim, 明代, that a passage about the Western Zhou lacks.
+    Until 28 November 2026 Chinese was compared by character pairs, and pairs that
+    straddle words (它以, 以青, 铜制) are in no passage, so a true one-fact sentence
+    read as unsupported."""
+    if len(_CJK.findall(body)) * 4 > len(_LATIN.findall(body)):
+        if len(_CJK.findall(evidence)) < 10:
+            return None
+        words = content_words_zh(body)
+        if not words:
+            return None
+        # A word counts when the evidence has it as a run of characters: 青铜 (or 青铜器,
+        # whose framing 器 content_words_zh trims) in "以青铜铸成". Not when its characters
+        # are merely all somewhere in the evidence: Chinese characters are few and each
+        # is in many words, so 明 and 代 are in any passage with 说明 and 年代, while 明代
+        # is a claim. That scattering is what made character pairs wrong the other way.
+        return sum(1 for w in words if w in evidence) / len(words)
+    if len(_LATIN.findall(evidence)) < 40:
+        return None
+    mine = _support_words(body)
+    if len(mine) < 3:
+        return None
+    return len(mine & _support_words(evidence)) / len(mine)
