@@ -7,8 +7,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
+import pytest
+
 from generators.facts import compose
 from generators.facts.compose import Composition, FactForText
+from generators.facts.support import same_script
 from generators.llm.base import ChatMessage, GenerationParams
 from generators.llm.scripted import ScriptedModel
 
@@ -286,27 +289,182 @@ GUI_BY_PASSAGE = [
 ]
 
 
+EWER_PASSAGE_EN = (
+    "Celadon ewer with a phoenix head\nYaozhou kilns, Shaanxi province. Northern Song dynasty, 11th century\n"
+    "Stoneware with olive-green glaze. Height 26 cm.\n\nThe spout of this ewer is modelled as the head of a "
+    "phoenix with an open beak. The body is carved with lotus petals under a glossy olive-green glaze."
+)
+EWER_BY_PASSAGE = [
+    FactForText(1, 95, "dimension", "Height 26 cm", ("Height 26 cm",), (EWER_PASSAGE_EN,)),
+    FactForText(2, 96, "material", "stoneware", ("Stoneware",), (EWER_PASSAGE_EN,)),
+]
+
+
 def test_a_sentence_is_kept_only_if_its_facts_passages_support_it_by_the_weak_support_measure() -> None:
     from generators.checks import weak_support
 
-    # The 1.5B's "它属于一九七六年" (it belongs to 1976) added one loose word, within the allowance, and
-    # was printed; its passage says the gui was excavated in 1976 and the harness called it unsupported.
-    answers = {"1": "它属于一九七六年。", "2": "它以青铜制成。", "caption": "它以青铜制成。"}
-    result = compose.compose(_by_key(answers), "card", "zh-Hans", "铭文青铜簋", GUI_BY_PASSAGE)
+    # "The ewer stands 26 cm tall.": framing words to the word check ("stands", "tall"), content
+    # words to the measure, and the passage has neither: 1 of 3 words (ewer) is 33%, unsupported.
+    answers = {"1": "The ewer stands 26 cm tall.", "2": "It is made of stoneware.", "caption": "It is stoneware."}
+    assert compose.unsaid_or_added(answers["1"], EWER_BY_PASSAGE[:1], ["Celadon ewer"], "en") == []
+    result = compose.compose(_by_key(answers), "card", "en", "Celadon ewer", EWER_BY_PASSAGE)
     first = result.sentences[0]
-    assert first.how == "template" and first.text == "年代：一九七六年。" and first.tried == ["它属于一九七六年。"]
+    assert first.how == "template" and first.text == "Height 26 cm." and first.tried == [answers["1"]]
     assert any("passage of fact 1" in a for a in first.added), first.added
     # What composition kept, the weak_support flag passes, measured against the same passages.
-    passages = {f.n: "\n".join(f.passages) for f in GUI_BY_PASSAGE}
+    passages = {f.n: "\n".join(f.passages) for f in EWER_BY_PASSAGE}
     for name, value in result.content.items():
         if name != "title":
             assert weak_support(name, value, passages) == [], (name, value)  # type: ignore[arg-type]
-    # The true sentence, whose words are the passage's, is kept as the model wrote it.
-    answers["1"] = "它于一九七六年出土。"
-    kept = compose.compose(_by_key(answers), "card", "zh-Hans", "铭文青铜簋", GUI_BY_PASSAGE)
-    assert kept.sentences[0].how == "model" and kept.sentences[0].text == "它于一九七六年出土。"
+    # The true sentence the measure can judge or cannot (too few words) is kept as written.
+    answers["1"] = "The ewer is 26 cm high."
+    kept = compose.compose(_by_key(answers), "card", "en", "Celadon ewer", EWER_BY_PASSAGE)
+    assert [r.how for r in kept.sentences] == ["model", "model", "model"]
 
 
 def test_choose_carries_the_passages_each_fact_was_read_from() -> None:
     chosen = compose.choose(list(reversed(GUI_BY_PASSAGE)), "card")
     assert [f.passages for f in chosen] == [(GUI_PASSAGE_ZH,), (GUI_PASSAGE_ZH,)] and [f.n for f in chosen] == [1, 2]
+
+
+LACQUER_PASSAGE_ZH = (
+    "GS.1988.075 剔红庭院人物圆盒\n盖面边缘有一处旧裂，已于1995年修复。一九八八年由苏州一位收藏家转让入藏。"
+)
+PILLOW_PASSAGE_EN = (
+    "Stoneware pillow painted with a tiger\nHard ceramic pillows were used in summer because they stayed cool. "
+    "The potter covered the grey body with white slip and then painted a crouching tiger in iron-rich black pigment "
+    "under a clear glaze. The base is stamped with the name of the workshop of the Zhang family."
+)
+PILLOW_PASSAGE_ZH = (
+    "磁州窑白地黑花虎纹枕\n工匠在灰色胎体上先施白色化妆土，再以含铁的黑彩绘一只伏虎。枕底印有“张家造”戳记。"
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fact", "language", "refused"),
+    [
+        # A dated fact keeps the event its passage ties the date to (the rules' claim is the year alone).
+        ("它属于一九七六年。", GUI_BY_PASSAGE[0], "zh-Hans", "leaves out the event"),
+        ("它是在一九七六年制作的。", GUI_BY_PASSAGE[0], "zh-Hans", "制作"),
+        # Translated from a Chinese-only fact: the 1.5B's English lacquer card, 1988 being when it was acquired.
+        (
+            "The box was made in 1988.",
+            FactForText(1, 1, "date", "一九八八年", ("一九八八年",), (LACQUER_PASSAGE_ZH,)),
+            "en",
+            "made",
+        ),
+        (
+            "It was restored in 1988.",
+            FactForText(1, 1, "date", "一九八八年", ("一九八八年",), (LACQUER_PASSAGE_ZH,)),
+            "en",
+            "restor",
+        ),
+        (
+            "It dates from 1988.",
+            FactForText(1, 1, "date", "一九八八年", ("一九八八年",), (LACQUER_PASSAGE_ZH,)),
+            "en",
+            "leaves out the event",
+        ),
+        # A technique neither the fact nor its clause names: the 0.5B's caption for the pillow's stamped mark.
+        (
+            "The pillow is painted with the name of the workshop of the Zhang family.",
+            FactForText(
+                3,
+                3,
+                "technique",
+                "The base is stamped with the name of the workshop of the Zhang family",
+                (),
+                (PILLOW_PASSAGE_EN,),
+            ),
+            "en",
+            "painted",
+        ),
+        (
+            "枕底绘有“张家造”字样。",
+            FactForText(3, 3, "technique", "枕底印有“张家造”戳记", (), (PILLOW_PASSAGE_ZH,)),
+            "zh-Hans",
+            "绘",
+        ),
+        ("The body is painted with lotus petals.", FactForText(1, 1, "technique", "壶身刻莲瓣纹"), "en", "painted"),
+    ],
+)
+def test_a_sentence_that_relates_its_facts_otherwise_is_refused(
+    sentence: str, fact: FactForText, language: str, refused: str
+) -> None:
+    faults = compose.unsaid_or_added(sentence, [fact], ["Box", "Pillow", "簋"], language)
+    assert any(refused in f for f in faults), faults
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fact", "language"),
+    [
+        ("它于一九七六年出土。", GUI_BY_PASSAGE[0], "zh-Hans"),
+        # The harness gives a fact the quotes of both its languages: 出土 is "Excavated in 1976".
+        (
+            "它于一九七六年出土。",
+            FactForText(1, 1, "date", "一九七六年", ("Excavated in 1976", "一九七六年")),
+            "zh-Hans",
+        ),
+        ("It was excavated in 1976.", FactForText(1, 1, "date", "Excavated in 1976", ("Excavated in 1976",)), "en"),
+        (
+            "The box was acquired in 1988.",
+            FactForText(1, 1, "date", "一九八八年", ("一九八八年",), (LACQUER_PASSAGE_ZH,)),
+            "en",
+        ),
+        (
+            "It was repaired in 1995.",
+            FactForText(1, 1, "date", "1995年修复", ("1995年修复",), (LACQUER_PASSAGE_ZH,)),
+            "en",
+        ),
+        # A date whose clause names no event may be said without one.
+        (
+            "It dates from the Western Zhou dynasty.",
+            FactForText(
+                1,
+                1,
+                "date",
+                "Western Zhou dynasty",
+                ("Western Zhou dynasty",),
+                ("Western Zhou dynasty, about 950-900 BCE",),
+            ),
+            "en",
+        ),
+        (
+            "The name of the Zhang family workshop is stamped on its base.",
+            FactForText(
+                3,
+                3,
+                "technique",
+                "The base is stamped with the name of the workshop of the Zhang family",
+                (),
+                (PILLOW_PASSAGE_EN,),
+            ),
+            "en",
+        ),
+        (
+            "枕底印有“张家造”戳记。",
+            FactForText(3, 3, "technique", "“张家造”戳记", ("枕底印有“张家造”戳记",), (PILLOW_PASSAGE_ZH,)),
+            "zh-Hans",
+        ),
+        # The technique is the clause's, if not the fact's own words: the tiger was painted.
+        (
+            "A crouching tiger is painted on it.",
+            FactForText(4, 4, "story", "a crouching tiger", ("a crouching tiger",), (PILLOW_PASSAGE_EN,)),
+            "en",
+        ),
+        ("The body is carved with lotus petals.", FactForText(1, 1, "technique", "壶身刻莲瓣纹"), "en"),
+    ],
+)
+def test_a_sentence_that_keeps_its_facts_relations_passes(sentence: str, fact: FactForText, language: str) -> None:
+    assert compose.relation_faults(sentence, [fact]) == []
+    if same_script(fact.claim, language):
+        assert compose.unsaid_or_added(sentence, [fact], ["Box", "Pillow", "簋"], language) == []
+
+
+def test_a_date_is_tied_to_the_event_nearest_it_in_its_clause() -> None:
+    from generators.facts.support import events_near
+
+    passage = "It was made in 1850 and acquired by the museum in 1983."
+    assert events_near(["1983"], [passage]) == {"acquir"} and events_near(["1850"], [passage]) == {"made"}
+    assert events_near(["一九七六年"], [GUI_PASSAGE_ZH]) == {"出土"}
+    assert events_near(["约公元前950年至前900年"], [GUI_PASSAGE_ZH]) == set()  # its clause names none

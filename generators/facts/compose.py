@@ -50,11 +50,16 @@ from generators.citations import sentences, strip_citations
 from generators.facts.support import (
     LOOSE_ALLOWANCE,
     SUPPORT_MIN,
+    clauses_of,
     compare,
+    events,
+    events_near,
+    keeps_event,
     other_events,
     same_script,
     shares_content,
     support_share,
+    techniques_not_in,
 )
 from generators.llm.base import ChatMessage, Completion, GenerationParams, LanguageModel
 from generators.text_measures import numbers
@@ -400,14 +405,47 @@ def unsaid_or_added(
     evidence = [t for f in facts for t in (f.claim, *f.quotes)]
     if not any(same_script(f.claim, language) for f in facts):
         have = numbers(" ".join(evidence))
-        return [n for n in sorted(numbers(text)) if n not in have] + [
-            n for f in facts for n in sorted(numbers(f.claim)) if n not in numbers(text)
-        ]
+        return (
+            [n for n in sorted(numbers(text)) if n not in have]
+            + [n for f in facts for n in sorted(numbers(f.claim)) if n not in numbers(text)]
+            + relation_faults(text, facts)
+        )
     return (
         compare(text, evidence, free, terms).added(LOOSE_ALLOWANCE)
-        + other_events(text, evidence)
+        + relation_faults(text, facts)
         + missing_from(text, facts)
     )
+
+
+def fact_events(fact: FactForText) -> set[str]:
+    """What happened to the object, as a fact says it: the events its claim and quotes name and,
+    for a date, the event its passage ties the date to ("一九七六年" in "一九七六年陕西扶风县庄白村
+    出土" is when it was excavated; the rules' claim is the year alone)."""
+    own = events(" ".join((fact.claim, *fact.quotes)))
+    if fact.kind == "date":
+        own |= events_near((*fact.quotes, fact.claim), fact.passages)
+    return own
+
+
+def relation_faults(
+    text: str, facts: Sequence[FactForText], events_of: Sequence[FactForText] | None = None
+) -> list[str]:
+    """What a sentence says its facts relate otherwise, where a closed vocabulary can tell (in
+    either script, so a translation is judged too): an event that is not its facts' ("made"
+    for a year the box was acquired in), a dated fact's event left out ("它属于一九七六年" for
+    the year it was excavated), a technique neither the facts nor the clause of the passage
+    they were read from names ("painted" for a stamped mark). `events_of`: the facts whose
+    events it may name (default `facts`)."""
+    mine = list(events_of if events_of is not None else facts)
+    evidence = [t for f in mine for t in (f.claim, *f.quotes)]
+    out = other_events(text, evidence, set().union(*(fact_events(f) for f in mine)))
+    for f in facts:
+        own = fact_events(f) if f.kind == "date" else set()
+        if not keeps_event(text, own):
+            out.append(f"leaves out the event of {f.claim[:30]!r}: {'/'.join(sorted(own))}")
+    context = [c for f in facts for c, _start, _end in clauses_of((*f.quotes, f.claim), f.passages)]
+    out += [f"{w} (a technique its facts do not name)" for w in techniques_not_in(text, [*evidence, *context])]
+    return out
 
 
 def unsupported_by_passages(text: str, facts: Sequence[FactForText]) -> list[str]:
@@ -454,7 +492,7 @@ def also_from(
         return None
     group = [*own, *extra]
     evidence = [t for f in group for t in (f.claim, *f.quotes)]
-    if other_events(text, [t for f in own for t in (f.claim, *f.quotes)]):
+    if relation_faults(text, group, events_of=own):
         return None
     return extra if not compare(text, evidence, free, terms).added(LOOSE_ALLOWANCE) else None
 

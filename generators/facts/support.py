@@ -301,54 +301,159 @@ def _compare_chinese(body: str, pool: str, out: Comparison, materials: Sequence[
 
 # What happened to an object at a date. A year on its own says nothing of it: the golden gui
 # was excavated in 1976, and the 1.5B wrote "It was cast in 1976" for the fact "1976". Where
-# a fact names its event, a sentence for it may name no other (`other_events`).
-EVENTS_EN = frozenset(
-    _stem(w)
-    for w in """
-made make cast created produced crafted manufactured built painted carved fired excavated unearthed found
-discovered dug acquired donated given bought purchased collected bequeathed restored repaired exhibited
-published inscribed commissioned
-""".split()
-)
-EVENTS_ZH = (
-    "制作",
-    "制造",
-    "铸造",
-    "铸成",
-    "烧制",
-    "绘制",
-    "雕刻",
-    "出土",
-    "发掘",
-    "发现",
-    "捐赠",
-    "捐献",
-    "入藏",
-    "购得",
-    "购入",
-    "收藏",
-    "修复",
-    "展出",
-    "刻成",
-)
+# a fact names its event, a sentence for it may name no other (`other_events`), and a sentence
+# for a dated fact must keep its event (`keeps_event`). Each class holds one event in both
+# scripts, so a translation is judged by its event: 出土 is "Excavated in 1976", and "made in
+# 1988" is not 一九八八年…入藏 (the 1.5B's English lacquer card).
+EVENT_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "made": (
+        ("made", "make", "cast", "created", "produced", "crafted", "manufactured", "built", "fired", "commissioned"),
+        ("制作", "制造", "铸造", "铸成", "烧制", "烧造", "刻成"),
+    ),
+    "found": (("excavated", "unearthed", "found", "discovered", "dug"), ("出土", "发掘", "发现")),
+    "acquired": (
+        ("acquired", "donated", "given", "bought", "purchased", "collected", "bequeathed", "transferred"),
+        ("捐赠", "捐献", "入藏", "购得", "购入", "收藏", "转让", "征集", "购藏"),
+    ),
+    "repaired": (("restored", "repaired"), ("修复",)),
+    "exhibited": (("exhibited",), ("展出",)),
+    "published": (("published",), ("发表", "出版")),
+    "painted": (("painted",), ("绘制",)),
+    "carved": (("carved",), ("雕刻",)),
+    "inscribed": (("inscribed",), ("铭刻",)),
+}
+EVENTS_EN = frozenset(_stem(w) for en, _zh in EVENT_CLASSES.values() for w in en)
+EVENTS_ZH = tuple(dict.fromkeys(w for _en, zh in EVENT_CLASSES.values() for w in zh))
+_EVENT_CLASS: dict[str, set[str]] = {}
+for _name, (_en, _zh) in EVENT_CLASSES.items():
+    for _w in (*(_stem(w) for w in _en), *_zh):
+        _EVENT_CLASS.setdefault(_w, set()).add(_name)
 
 
 _MATERIAL_FRAME = re.compile(r"\bmade\s+(?:of|from|out\s+of)\b", re.IGNORECASE)
 
 
-def events(text: str) -> set[str]:
-    """The events a text names (stemmed English words, Chinese words)."""
+def _events_at(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, event) of each event `text` names."""
     # "made of bronze" names a material, not an event (the 0.5B's "It is made of bronze and is
     # excavated in 1976" was refused for "made" beside "Excavated in 1976").
-    body = _MATERIAL_FRAME.sub(" ", strip_citations(text))
-    found = {_stem(w) for w in _WORD.findall(body)} & EVENTS_EN
-    return found | {e for e in EVENTS_ZH if e in body}
+    body = _MATERIAL_FRAME.sub(lambda m: " " * len(m.group(0)), text)
+    found = [(m.start(), m.end(), stem) for m in _WORD.finditer(body) if (stem := _stem(m.group(0))) in EVENTS_EN]
+    for word in EVENTS_ZH:
+        found += [(m.start(), m.end(), word) for m in re.finditer(re.escape(word), body)]
+    return found
 
 
-def other_events(text: str, evidence: Sequence[str]) -> list[str]:
-    """Events `text` names that its evidence does not, when the evidence names one."""
-    own = events(" ".join(evidence))
-    return sorted(events(text) - own) if own else []
+def events(text: str) -> set[str]:
+    """The events a text names (stemmed English words, Chinese words)."""
+    return {e for _s, _e, e in _events_at(strip_citations(text))}
+
+
+def same_event(event: str, own: Iterable[str]) -> bool:
+    """Is `event` one of `own`: the same word, or the same event in the other script (出土 for
+    "excavated"). Within one script another word is another claim ("made" for "cast")."""
+    zh = bool(_CJK.search(event))
+    return any(
+        event == o or (bool(_CJK.search(o)) != zh and _EVENT_CLASS.get(event, set()) & _EVENT_CLASS.get(o, set()))
+        for o in own
+    )
+
+
+def other_events(text: str, evidence: Sequence[str], context: Iterable[str] = ()) -> list[str]:
+    """Events `text` names that are not its evidence's, when the evidence (or `context`: the
+    events its passage ties the fact to, `events_near`) names one."""
+    own = events(" ".join(evidence)) | set(context)
+    return sorted(e for e in events(text) if not same_event(e, own)) if own else []
+
+
+def keeps_event(text: str, own: Iterable[str]) -> bool:
+    """Does `text` name one of a dated fact's events `own` (or is there none to keep)? "它属于
+    一九七六年" for a year its passage says the gui was excavated in does not."""
+    wanted = set(own)
+    return not wanted or any(same_event(e, wanted) for e in events(text))
+
+
+# Where a clause of a passage ends: a quote's event is looked for within its clause only
+# ("一九八八年由苏州一位收藏家转让入藏。" holds the lacquer box's 1988 and what happened then).
+_CLAUSE_END = re.compile(r"[。；;！？!?\n，,]|\.(?=\s|$)")
+
+
+def clauses_of(anchors: Iterable[str], passages: Sequence[str]) -> list[tuple[str, int, int]]:
+    """(clause, where the anchor starts in it, where it ends) for each anchor (a fact's quote or
+    claim) found in a passage, the first place it is found."""
+    out: list[tuple[str, int, int]] = []
+    for anchor in dict.fromkeys(a.strip() for a in anchors if a and a.strip()):
+        for passage in passages:
+            at = passage.find(anchor)
+            if at < 0:
+                continue
+            start = max((m.end() for m in _CLAUSE_END.finditer(passage, 0, at)), default=0)
+            stop = _CLAUSE_END.search(passage, at + len(anchor))
+            end = stop.start() if stop else len(passage)
+            out.append((passage[start:end], at - start, at - start + len(anchor)))
+            break
+    return out
+
+
+def events_near(anchors: Iterable[str], passages: Sequence[str]) -> set[str]:
+    """The event each anchor (a dated fact's quote or claim) is tied to in its passage: the one
+    nearest it within its clause (for "made in 1850 and acquired in 1983", 1983 was acquired)."""
+    out: set[str] = set()
+    for clause, start, end in clauses_of(anchors, passages):
+        found = _events_at(clause)
+        if not found:
+            continue
+        far = [max(0, s - end, start - e) for s, e, _w in found]
+        out |= {w for (_s, _e, w), d in zip(found, far, strict=True) if d == min(far)}
+    return out
+
+
+# Techniques a sentence may name only where its facts (or the clause of the passage they were
+# read from) name them, in either script: the 0.5B wrote "painted with the name of the workshop"
+# for a mark that was stamped. Verbs, not the nouns a thing is called by ("this painting").
+TECHNIQUES_EN: dict[str, tuple[str, ...]] = {
+    "paint": ("paint", "painted", "paints"),
+    "carve": ("carve", "carved", "carves"),
+    "incise": ("incise", "incised", "incising"),
+    "cast": ("cast", "casts"),
+    "stamp": ("stamp", "stamped", "stamps"),
+    "inlay": ("inlay", "inlaid", "inlays"),
+    "gild": ("gild", "gilded", "gilt", "gilding"),
+    "mould": ("mould", "moulded", "mold", "molded"),
+    "engrave": ("engrave", "engraved"),
+    "embroider": ("embroider", "embroidered"),
+    "weave": ("weave", "woven"),
+}
+TECHNIQUES_ZH: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (re.compile(r"绘(?!画)"), frozenset({"paint"})),
+    (re.compile(r"雕"), frozenset({"carve"})),
+    (re.compile(r"(?<![深立时此片顷即])刻(?![画意苦板])"), frozenset({"carve", "incise", "engrave"})),
+    (re.compile(r"划花|錾"), frozenset({"incise"})),
+    (re.compile(r"镌"), frozenset({"engrave"})),
+    (re.compile(r"铸"), frozenset({"cast"})),
+    (re.compile(r"印(?![象度刷])|戳"), frozenset({"stamp"})),
+    (re.compile(r"镶|嵌|错金|错银"), frozenset({"inlay"})),
+    (re.compile(r"鎏金|贴金|描金|泥金"), frozenset({"gild"})),
+    (re.compile(r"模印|模制|范铸"), frozenset({"mould"})),
+    (re.compile(r"绣"), frozenset({"embroider"})),
+    (re.compile(r"(?<!组)织"), frozenset({"weave"})),
+)
+_TECHNIQUE_OF_EN = {w: name for name, words in TECHNIQUES_EN.items() for w in words}
+
+
+def techniques(text: str) -> list[tuple[str, frozenset[str]]]:
+    """The technique words of `text` and what each may mean (刻 is carved, incised or engraved)."""
+    body = strip_citations(text)
+    found = [
+        (w, frozenset({_TECHNIQUE_OF_EN[w.lower()]})) for w in _WORD.findall(body) if w.lower() in _TECHNIQUE_OF_EN
+    ]
+    return found + [(m.group(0), kinds) for pattern, kinds in TECHNIQUES_ZH for m in pattern.finditer(body)]
+
+
+def techniques_not_in(text: str, evidence: Sequence[str]) -> list[str]:
+    """The technique words of `text` that none of `evidence` names in either script."""
+    have: set[str] = set().union(*(kinds for _w, kinds in techniques(" ".join(evidence))))
+    return list(dict.fromkeys(w for w, kinds in techniques(text) if not kinds & have))
 
 
 def added_content(text: str, evidence: Sequence[str], allowed: Iterable[str] = (), *, allowance: int = 0) -> list[str]:
