@@ -468,3 +468,66 @@ def test_a_date_is_tied_to_the_event_nearest_it_in_its_clause() -> None:
     assert events_near(["1983"], [passage]) == {"acquir"} and events_near(["1850"], [passage]) == {"made"}
     assert events_near(["一九七六年"], [GUI_PASSAGE_ZH]) == {"出土"}
     assert events_near(["约公元前950年至前900年"], [GUI_PASSAGE_ZH]) == set()  # its clause names none
+
+
+WANLI = FactForText(1, 30, "date", "万历", ("万历",))
+LACQUER = FactForText(3, 32, "material", "漆器", ("漆器",))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fact", "refused"),
+    [
+        ("It dates from the Kangxi reign.", WANLI, "Kangxi"),  # another reign, and Wanli left out
+        ("It dates from the Kangxi reign.", WANLI, "leaves out Wanli"),
+        ("It dates from the Qing dynasty.", WANLI, "Qing dynasty"),  # a dynasty the reign is not within
+        ("It was made in Suzhou in the Wanli reign.", WANLI, "Suzhou"),  # a name nothing can vouch for
+        ("It is a masterpiece of the Wanli reign.", WANLI, "masterpiece"),
+        ("It is made of porcelain.", LACQUER, "porcelain"),
+        ("It is made of porcelain.", LACQUER, "leaves out lacquer"),
+        ("这件器物属于东周。", FactForText(1, 1, "date", "Western Zhou dynasty"), "东周"),
+    ],
+)
+def test_a_translated_sentence_is_checked_by_the_terms_with_a_known_translation(
+    sentence: str, fact: FactForText, refused: str
+) -> None:
+    faults = compose.unsaid_or_added(
+        sentence, [fact], ["Carved red lacquer box"], "zh-Hans" if "\u4e00" <= sentence[0] <= "\u9fff" else "en"
+    )
+    assert any(refused in f for f in faults), faults
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fact", "terms"),
+    [
+        ("It dates from the Wanli reign.", WANLI, ()),
+        ("It dates from the Wanli reign of the Ming dynasty.", WANLI, ()),  # the dynasty Wanli falls within
+        ("It is made of lacquer.", LACQUER, ()),
+        ("这件器物属于西周。", FactForText(1, 1, "date", "Western Zhou dynasty"), ()),
+        # A glossary entry spelled in both scripts is a known translation.
+        ("The gui held cooked grain.", FactForText(1, 1, "function", "簋盛放熟饭", ("簋盛放熟饭",)), (("gui", "簋"),)),
+    ],
+)
+def test_a_faithful_translated_sentence_passes(
+    sentence: str, fact: FactForText, terms: tuple[tuple[str, ...], ...]
+) -> None:
+    language = "zh-Hans" if "\u4e00" <= sentence[0] <= "\u9fff" else "en"
+    assert compose.unsaid_or_added(sentence, [fact], ["Carved red lacquer box"], language, terms) == []
+
+
+def test_a_translated_sentence_that_fails_leaves_its_fact_out_of_the_text() -> None:
+    # The 1.5B's "The box was made in 1988" for 一九八八年…入藏: refused for its event; the fact's own
+    # words are Chinese and cannot be printed on an English card, so nothing states or cites it.
+    facts = [
+        FactForText(1, 30, "date", "万历", ("万历",), (LACQUER_PASSAGE_ZH,)),
+        FactForText(2, 31, "date", "一九八八年", ("一九八八年",), (LACQUER_PASSAGE_ZH,)),
+    ]
+    model = _by_key({"1": "It dates from the Wanli reign.", "2": "The box was made in 1988.", "caption": ""})
+    result = compose.compose(model, "card", "en", "Carved red lacquer box", facts)
+    second = next(r for r in result.sentences if r.facts == [2])
+    assert second.how == "template" and "made" in second.added
+    assert "1988" not in json.dumps(result.content) and 2 not in result.used
+    assert result.content["body"] == "It dates from the Wanli reign. [1]"
+    # Told what happened in 1988, it is kept.
+    model = _by_key({"1": "It dates from the Wanli reign.", "2": "The box was acquired in 1988.", "caption": ""})
+    kept = compose.compose(model, "card", "en", "Carved red lacquer box", facts)
+    assert kept.content["body"] == "It dates from the Wanli reign. [1] The box was acquired in 1988. [2]"

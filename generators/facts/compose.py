@@ -60,6 +60,7 @@ from generators.facts.support import (
     shares_content,
     support_share,
     techniques_not_in,
+    translation_faults,
 )
 from generators.llm.base import ChatMessage, Completion, GenerationParams, LanguageModel
 from generators.text_measures import numbers
@@ -393,8 +394,12 @@ def unsaid_or_added(
 ) -> list[str]:
     """Everything wrong with a sentence written for `facts`: what it adds (`support.compare`:
     any number, name, date, place, material or glossary term its facts lack, or more than a
-    few other words), then what it leaves out. A fact offered in another script (none in
-    the text's language) can be checked by its numbers only."""
+    few other words), the relations `relation_faults` can tell (events, techniques), then what it
+    leaves out. A sentence for facts offered in another script (none in the text's language) is
+    checked by what has an exact translation: numbers, events and techniques, and dynasties,
+    reigns, materials and two-script glossary terms (`support.translation_faults`); a name or
+    judgement nothing can vouch for is refused. What fails there becomes the fact's own words,
+    which cannot be printed in another script, so the fact is left out of that text."""
     if not text:
         return ["no sentence"]
     claims = " ".join(f.claim for f in facts)
@@ -408,6 +413,7 @@ def unsaid_or_added(
         return (
             [n for n in sorted(numbers(text)) if n not in have]
             + [n for f in facts for n in sorted(numbers(f.claim)) if n not in numbers(text)]
+            + translation_faults(text, [f.claim for f in facts], evidence, free, terms)
             + relation_faults(text, facts)
         )
     return (
@@ -763,7 +769,7 @@ def compose(
 
     content: dict[str, object] = {}
     used: list[int] = []
-    translated = 0  # model sentences for facts written in another script: checked by their numbers only
+    translated = 0  # model sentences for facts written in another script: checked by what has a known translation
     body_facts: list[int] = []
     title_from = ""
     for name, shape, _most in FIELDS[kind]:
@@ -811,8 +817,9 @@ def compose(
         used += [f.n for f in spare[:4] if f.n not in used]
     if translated:
         problems.append(
-            f"{translated} sentence(s) translate facts written in another language: only their numbers "
-            "could be checked against the facts; read them against the fact sheet"
+            f"{translated} sentence(s) translate facts written in another language: only their numbers, events, "
+            "techniques and the names with a known translation could be checked against the facts; read them "
+            "against the fact sheet"
         )
     # Sentences in the order the text gives them (a record per sentence written).
     order = [s.key for group in fields.values() for s in group]

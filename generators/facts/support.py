@@ -550,3 +550,83 @@ def support_share(body: str, evidence: str) -> float | None:
     if len(mine) < 3:
         return None
     return len(mine & _support_words(evidence)) / len(mine)
+
+
+# Names and terms with a known translation: dynasties and reigns (generators.facts.chinese),
+# materials (rules.MATERIALS and the class words), the glossary's entries spelled in both
+# scripts. A sentence translated from facts in another script can be checked by these alone
+# (and by its numbers, events and techniques): a term it names must be its facts', and a term
+# its facts' claims name must be in it.
+@dataclass(frozen=True)
+class Term:
+    en: tuple[str, ...]
+    zh: tuple[str, ...]
+    years: tuple[int, int] | None = None  # a period's: a reign implies the dynasty it falls within
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> tuple[Term, ...]:
+    from generators.facts.chinese import PERIODS
+    from generators.facts.rules import MATERIALS
+
+    return (
+        *(Term(p.en, p.zh, (p.start, p.end)) for p in PERIODS),
+        *(Term(en, zh) for _key, en, zh in MATERIALS),
+        Term(("ceramic", "ceramics"), ("陶瓷",)),
+    )
+
+
+def _terms_in(text: str, vocabulary: Sequence[Term]) -> set[int]:
+    """The vocabulary entries `text` names, the longest form first, each place once ("Northern Song
+    dynasty" is Northern Song, not also Song; 北宋 is not 宋)."""
+    forms = sorted(((f, i) for i, t in enumerate(vocabulary) for f in (*t.en, *t.zh) if f), key=lambda x: -len(x[0]))
+    taken = [False] * len(text)
+    found: set[int] = set()
+    for form, i in forms:
+        pattern = re.escape(form) if _CJK.search(form) else rf"(?<![A-Za-z]){re.escape(form)}(?![A-Za-z])"
+        for m in re.finditer(pattern, text, flags=re.IGNORECASE):
+            if not any(taken[m.start() : m.end()]):
+                taken[m.start() : m.end()] = [True] * (m.end() - m.start())
+                found.add(i)
+    return found
+
+
+def translation_faults(
+    text: str,
+    claims: Sequence[str],
+    evidence: Sequence[str],
+    free: Iterable[str] = (),
+    terms: Iterable[Sequence[str]] = (),
+) -> list[str]:
+    """What can be checked exactly of a sentence written from facts in another script: every
+    dynasty, reign, material or two-script glossary term it names is its facts' (a dynasty may
+    be the one a named reign falls within: the Wanli reign is Ming), each one the facts' claims
+    name is in it, and it makes no value judgement and names no one (a capitalised name or a
+    Chinese proper name) that neither the vocabulary nor the exhibit's name can vouch for."""
+    body = strip_citations(text)
+    vocabulary = [
+        *_vocabulary(),
+        *(
+            Term(tuple(f for f in e if f and not _CJK.search(f)), tuple(f for f in e if f and _CJK.search(f)))
+            for e in terms
+            if any(_CJK.search(f) for f in e if f) and any(f and not _CJK.search(f) for f in e)
+        ),
+    ]
+    said, held, stated = (_terms_in(t, vocabulary) for t in (body, " ".join(evidence), " ".join(claims)))
+    zh = bool(_CJK.search(body))
+    out: list[str] = []
+    for i in sorted(said - held):
+        years = vocabulary[i].years
+        within = years is not None and any(
+            (h := vocabulary[j].years) is not None and years[0] <= h[0] and h[1] <= years[1] for j in held
+        )
+        if not within:
+            out.append((vocabulary[i].zh if zh else vocabulary[i].en or vocabulary[i].zh)[0])
+    for i in sorted(stated - said):
+        forms = vocabulary[i].zh if zh else vocabulary[i].en
+        out.append(f"leaves out {forms[0] if forms else vocabulary[i].en[0]}")
+    known = " ".join(f for t in vocabulary for f in (*t.en, *t.zh)).lower() + " " + " ".join(free).lower()
+    names = english_names(body) + sorted(chinese_names(body))
+    out += [n for n in names if n.lower() not in known]
+    out += [w for w in _WORD.findall(body) if w.lower() in DEGREE_EN] + [d for d in DEGREE_ZH if d in body]
+    return out
