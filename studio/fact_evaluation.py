@@ -153,7 +153,12 @@ def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, s
         )
         for i, claim in composing.in_language([f.as_content() for f in accepted], inputs.language)
     ]
-    chosen = composing.choose(offered, inputs.kind)
+    template_limits = inputs.limits or template.limits
+    limits = composing.char_limits(template_limits)
+    items = composing.item_limits(template_limits)
+    # As many facts as the card has room for (its body's sentences, its key facts' lines).
+    room = composing.room(inputs.kind, limits, inputs.language, items)
+    chosen = composing.choose(offered, inputs.kind, room, inputs.language)
     if not chosen:
         return DraftAttempt(
             content={},
@@ -165,7 +170,6 @@ def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, s
             **common,
         )
     started = time.perf_counter()  # the card's own time: composition from the sheet
-    limits = composing.char_limits(inputs.limits or template.limits)
     result = composing.compose(
         lm,
         inputs.kind,
@@ -174,6 +178,7 @@ def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, s
         chosen,
         seed=seed,
         limits=limits,
+        items=items,
         glossary=[(e.written, e.term, *e.variants) for e in inputs.glossary],
         title=inputs.title or None,
     )

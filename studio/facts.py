@@ -571,7 +571,9 @@ def compose_draft(
         ]
         cfg = engine_settings(s) if model is None else None
         read_from = {r.draft_id: _passage_texts(s, r.content.get("spans", [])) for r in usable}
-    limits = composing.char_limits(_limits(kind, language, project.root))
+    template_limits = _limits(kind, language, project.root)
+    limits = composing.char_limits(template_limits)
+    items = composing.item_limits(template_limits)
     if not usable and internal:
         raise StudioError(f"exhibit '{exhibit.title}' cannot be composed: {nothing_for_visitors(internal)}")
     if not usable:
@@ -591,7 +593,8 @@ def compose_draft(
         )
         for i, claim in composing.in_language([r.content for r in usable], language)
     ]
-    chosen = composing.choose(offered, kind)
+    # As many facts as the text has room for (a card's body sentences and key facts' lines).
+    chosen = composing.choose(offered, kind, composing.room(kind, limits, language, items), language)
     if not chosen and internal:
         raise StudioError(
             f"exhibit '{exhibit.title}' cannot be composed: its approved facts are identifiers only and "
@@ -616,6 +619,7 @@ def compose_draft(
                 chosen,
                 seed=seed,
                 limits=limits,
+                items=items,
                 glossary=terms,
                 title=record_title(exhibit, language),
                 on_token=on_token,

@@ -4,6 +4,7 @@ tests of the logic around it; the real models' figures are in docs/EVALUATION.md
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 
@@ -307,7 +308,9 @@ def test_a_sentence_is_kept_only_if_its_facts_passages_support_it_by_the_weak_su
     # words to the measure, and the passage has neither: 1 of 3 words (ewer) is 33%, unsupported.
     answers = {"1": "The ewer stands 26 cm tall.", "2": "It is made of stoneware.", "caption": "It is stoneware."}
     assert compose.unsaid_or_added(answers["1"], EWER_BY_PASSAGE[:1], ["Celadon ewer"], "en") == []
-    result = compose.compose(_by_key(answers), "card", "en", "Celadon ewer", EWER_BY_PASSAGE)
+    # No key-facts lines, so the measure has a body sentence (a card puts measures among its key facts).
+    no_lines = {"key_facts": 0}
+    result = compose.compose(_by_key(answers), "card", "en", "Celadon ewer", EWER_BY_PASSAGE, items=no_lines)
     first = result.sentences[0]
     assert first.how == "template" and first.text == "Height 26 cm." and first.tried == [answers["1"]]
     assert any("passage of fact 1" in a for a in first.added), first.added
@@ -318,12 +321,14 @@ def test_a_sentence_is_kept_only_if_its_facts_passages_support_it_by_the_weak_su
             assert weak_support(name, value, passages) == [], (name, value)  # type: ignore[arg-type]
     # The true sentence the measure can judge or cannot (too few words) is kept as written.
     answers["1"] = "The ewer is 26 cm high."
-    kept = compose.compose(_by_key(answers), "card", "en", "Celadon ewer", EWER_BY_PASSAGE)
+    kept = compose.compose(_by_key(answers), "card", "en", "Celadon ewer", EWER_BY_PASSAGE, items=no_lines)
     assert [r.how for r in kept.sentences] == ["model", "model", "model"]
 
 
 def test_choose_carries_the_passages_each_fact_was_read_from() -> None:
-    chosen = compose.choose(list(reversed(GUI_BY_PASSAGE)), "card")
+    # A year with its event: a bare year is not chosen for visitors (`choose`).
+    excavated = dataclasses.replace(GUI_BY_PASSAGE[0], claim="一九七六年出土")
+    chosen = compose.choose([GUI_BY_PASSAGE[1], excavated], "card")
     assert [f.passages for f in chosen] == [(GUI_PASSAGE_ZH,), (GUI_PASSAGE_ZH,)] and [f.n for f in chosen] == [1, 2]
 
 

@@ -113,14 +113,17 @@ def test_a_card_composed_by_the_small_model_cites_only_the_approved_facts(
         # Every sentence the model kept says only what its facts say; the others are the facts' own words.
         made = revision.params["sentences"]
         assert made and {m["how"] for m in made} <= {"model", "trimmed", "template"}
-        from generators.facts.support import added_content
+        from generators.facts.support import LOOSE_ALLOWANCE, added_content
 
         for m in made:
             if m["how"] != "template":
                 evidence = [
                     t for n in m["facts"] for t in (offered[n]["claim"], *(sp["quote"] for sp in offered[n]["spans"]))
                 ]
-                assert added_content(m["text"], evidence, ["Ritual food cauldron (RMAA.1987.014)"]) == []
+                # What composition holds a sentence to: no number or name of its own, and no more
+                # than a couple of loose words ("The exhibit comes from the Shang dynasty.").
+                named = ["Ritual food cauldron (RMAA.1987.014)"]
+                assert added_content(m["text"], evidence, named, allowance=LOOSE_ALLOWANCE) == []
         assert revision.content["title"] == "Ritual food cauldron"
         assert revision.content["key_facts"] and all(
             any(f["claim"] in item for f in offered.values()) for item in revision.content["key_facts"]

@@ -78,9 +78,10 @@ PRIORITY: dict[str, tuple[str, ...]] = {
     "caption": ("material", "date", "technique", "function", "place"),
     "alt_text": ("material", "dimension", "technique", "function"),
 }
-# A card states up to 4 facts in its body and 4 more as key facts (compose-2 repeated the
-# body's facts there, so a card carried 4 facts and the 1.5B's recall fell below direct).
-HOW_MANY = {"card": 8, "audio_card": 8, "summary": 8, "caption": 3, "alt_text": 3}
+# The most facts a text is offered; a card's own room (`room`: its body's sentences, its key
+# facts' lines, a few measures sharing one line) is usually less. compose-2 repeated the
+# body's facts among the key facts, so a card carried 4 facts and recalled less than direct.
+HOW_MANY = {"card": 10, "audio_card": 10, "summary": 8, "caption": 3, "alt_text": 3}
 
 # (field, "title" | "per_fact" | "sentence", how many sentences at most); a per_fact
 # field has one sentence for each of the first facts, keyed by the fact's number.
@@ -162,30 +163,155 @@ def claim_in(fact: Mapping[str, Any], language: str) -> str | None:
 
 def in_language(facts: Sequence[Mapping[str, Any]], language: str) -> list[tuple[int, str]]:
     """(index, claim) of the facts to offer for a text in `language`: those with a claim in
-    it; if none has one, every fact with its own claim (the model then translates)."""
+    it. When no source is in that language (an English card from Chinese-only sources),
+    every fact, in the text's language where it has a claim in it (a rule's English claim
+    for 万历) and else in its own (the model then translates): the lacquer box's pine and
+    chess players are a Chinese proposal's words only (`choose` prefers the others)."""
+    want = language[:2]
     same = [(i, c) for i, f in enumerate(facts) if (c := claim_in(f, language)) is not None]
-    return same or [(i, str(f.get("claim", ""))) for i, f in enumerate(facts)]
+    if same and any(str(f.get("language", "")).startswith(want) for f in facts):
+        return same
+    return [(i, claim_in(f, language) or str(f.get("claim", ""))) for i, f in enumerate(facts)]
 
 
-def choose(facts: Sequence[FactForText], kind: str, limit: int | None = None) -> list[FactForText]:
-    """The facts that fit the text, renumbered 1..n: the first fact of each kind by the
-    text's priority, then the second of each, and so on (then the order given). Taking
-    every date first filled a card with "Western Zhou dynasty", "about 950-900 BCE" and
-    "1976" and left out the place and technique visitors are told about (the golden set's
-    must-appear words, docs/EVALUATION.md)."""
+def choose(facts: Sequence[FactForText], kind: str, limit: int | None = None, language: str = "") -> list[FactForText]:
+    """The facts that fit the text, best first, renumbered 1..n: the first fact of each kind
+    by the text's priority, then the second of each, and so on (then the order given).
+    Taking every date first filled a card with "Western Zhou dynasty", "about 950-900 BCE"
+    and "1976" and left out the place and technique visitors are told about (the golden
+    set's must-appear words, docs/EVALUATION.md).
+
+    Within a kind the telling fact comes first (a weight or an inscription's count before a
+    diameter, a diameter before a rim's thickness; a claim in the text's script before one
+    the model would have to translate), and the minor ones (a rim, a knob; "China" beside
+    a county) come after every other fact. A bare year ("2016", 一九八八年: when it was
+    analysed or acquired, the record does not say) and a heading word ("Provenance") are
+    left out: they tell a visitor nothing, and a writer fills in the missing event ("The
+    box was made in 1988"). A year within the period of another date of the text is the
+    making's ("1590年" beside 万历) and stays. `limit` is the text's room (`room`)."""
     order = PRIORITY.get(kind, PRIORITY["card"])
+    ranges = [r for f in facts if f.kind == "date" and (r := _period_range(f.claim)) is not None]
+    places = [f for f in facts if f.kind == "place"]
+    standing = {id(f): _standing(f, ranges, places, language) for f in facts}
+    fitting = [f for f in facts if f.kind in order and standing[id(f)] < _OUT]
+    ordered = sorted(fitting, key=lambda f: (_telling(f, language, ranges), facts.index(f)))
     seen: dict[str, int] = {}
     round_of: dict[int, int] = {}
-    for i, f in enumerate(facts):
-        round_of[i] = seen.get(f.kind, 0)
-        seen[f.kind] = round_of[i] + 1
+    for f in ordered:
+        round_of[id(f)] = seen.get(f.kind, 0)
+        seen[f.kind] = round_of[id(f)] + 1
     ranked = sorted(
-        (f for f in facts if f.kind in order),
-        key=lambda f: (round_of[facts.index(f)], order.index(f.kind), facts.index(f)),
+        ordered,
+        key=lambda f: (standing[id(f)], round_of[id(f)], order.index(f.kind), ordered.index(f)),
     )
     picked = ranked[: limit or HOW_MANY.get(kind, 6)]
     # `replace` carries every field but the number (the passages the support check needs).
     return [replace(f, n=i + 1) for i, f in enumerate(picked)]
+
+
+_MINOR, _OUT = 1, 2
+# A claim that is only a year, in either script, with at most "in"/"about"/"AD" about it.
+_YEAR_ONLY = re.compile(
+    r"^(?:in|about|around|circa|c\.|ca\.|AD|CE|公元|约)?\s*(\d{3,4}|[〇零一二三四五六七八九]{3,4})\s*(?:年|AD|CE)?$",
+    re.IGNORECASE,
+)
+# Words a source heads a section with, and kind names: a claim that is one of them says nothing.
+_HEADINGS = frozenset(
+    "provenance description dimensions dimension analysis inscription inscriptions history notes note date dates "
+    "material materials place technique techniques function story person exhibit object label catalogue condition "
+    "exhibition exhibitions literature bibliography references acquisition marks decoration provenance".split()
+) | frozenset("来源 出处 流传 描述 说明 尺寸 铭文 年代 材质 地点 工艺 用途 故事 人物 著录 展览 收藏 款识 纹饰".split())
+_COUNTRIES = frozenset("china japan korea asia 中国 日本 韩国 朝鲜 亚洲".split())
+# Measures a visitor is seldom told: a rim's thickness, a knob's height.
+_MINOR_MEASURE = re.compile(r"thick|knob|rim|depth|[厚钮缘深]", re.IGNORECASE)
+# Telling numbers: how heavy it is, how many characters its inscription has.
+_TELLING = re.compile(r"weigh|\d\s*(?:kg|g)\b|charact|[重克]|公斤|千克|\d\s*字|[十百千]字", re.IGNORECASE)
+
+
+def bare_year(claim: str) -> int | None:
+    """The year a claim is and nothing else ("2016", "1988年", 一九八八年), else None."""
+    from generators.facts.chinese import zh_int
+
+    m = _YEAR_ONLY.match(claim.strip().rstrip(".。"))
+    return zh_int(m.group(1)) if m else None
+
+
+def _period_range(claim: str) -> tuple[int, int] | None:
+    """The years of the dynasty or reign a date claim names (万历: 1573-1620)."""
+    from generators.facts.chinese import PERIODS
+
+    for period in PERIODS:
+        if any(name in claim for name in (*period.en, *period.zh)):
+            return period.start, period.end
+    return None
+
+
+def _standing(f: FactForText, ranges: Sequence[tuple[int, int]], places: Sequence[FactForText], language: str) -> int:
+    """0 a fact for visitors, _MINOR one to state after the rest, _OUT one not to state."""
+    words = _bare(f.claim)
+    if not words or words in _HEADINGS or words == f.kind:
+        return _OUT
+    if f.kind == "date" and (year := bare_year(f.claim)) is not None:
+        # Translated or not, a year alone invites a relation the model makes up ("made in
+        # 1988" for the year it was acquired); one within the object's period is its making.
+        return 0 if any(start <= year <= end for start, end in ranges) else _OUT
+    if f.kind == "dimension" and _MINOR_MEASURE.search(f.claim) and not _TELLING.search(f.claim):
+        return _MINOR
+    vague = f.kind == "place" and words.split()[-1] in _COUNTRIES and len(words.split()) <= 4
+    if vague and any(o is not f and _bare(o.claim) != words for o in places):
+        return _MINOR  # "China" when the sheet also says where in China
+    return 0
+
+
+# A date of the making rather than of an event: a period, a century, an era, a range.
+_MAKING_DATE = re.compile(
+    r"dynasty|period|reign|centur|BCE|\bBC\b|\bAD\b|\d\s*[-–]\s*\d|世纪|朝|代|时期|年间|公元前|至", re.IGNORECASE
+)
+
+
+def _telling(f: FactForText, language: str, ranges: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    """Which of two facts of one kind to state first: one in the text's script, then the
+    telling one: a weight or an inscription's count among measures and techniques; the
+    period before the year of making within it, and both before a year of an event
+    ("1995年修复", restored in 1995, came before 万历 on the lacquer box's sheet)."""
+    script = 0 if not language or same_script(f.claim, language) else 1
+    if f.kind == "date":
+        if _period_range(f.claim) is not None or _MAKING_DATE.search(f.claim):
+            return script, 0
+        year = bare_year(f.claim)
+        return script, 1 if year is not None and any(a <= year <= b for a, b in ranges) else 2
+    if f.kind not in ("dimension", "technique"):
+        return script, 0
+    return script, 0 if _TELLING.search(f.claim) else 1
+
+
+def item_limits(limits: Mapping[str, Any]) -> dict[str, int]:
+    """How many items a list field may hold, from a template's limits (FieldLimit.max_items)."""
+    return {name: int(most) for name, limit in limits.items() if (most := getattr(limit, "max_items", None))}
+
+
+KEY_FACTS = 3  # key facts on a card when its template says nothing (the card layouts hold 2-3)
+
+
+def room(kind: str, limits: Mapping[str, int], language: str, items: Mapping[str, int] | None = None) -> int:
+    """How many facts a text can state: a sentence each in its per-fact fields, and on a card
+    a line each of key facts, one of which can hold a few measures ("Diameter 18.6 cm ·
+    weight 1,243 g"). Facts past that would be offered to the model and stated nowhere."""
+    if kind not in FIELDS:
+        return HOW_MANY.get(kind, 6)
+    big = HOW_MANY.get(kind, 6)
+    sentences_ = max(
+        (
+            per_fact_count(most, big, limits.get(name), language)
+            for name, shape, most in FIELDS[kind]
+            if shape == "per_fact"
+        ),
+        default=0,
+    )
+    if kind in ("card", "audio_card"):
+        lines = (items or {}).get("key_facts", KEY_FACTS)
+        return min(big, sentences_ + lines + 2)
+    return big
 
 
 def char_limits(limits: Mapping[str, Any]) -> dict[str, int]:
@@ -612,33 +738,177 @@ def _clip(text: str, most: int) -> str:
     return cut.rsplit(" ", 1)[0] if " " in cut else cut
 
 
+def _line_claim(f: FactForText) -> str:
+    return f.claim.strip().rstrip(".。;；,，")
+
+
+def _key_fit(f: FactForText, language: str, line_chars: int | None) -> bool:
+    """Can the fact be a key fact as it is: a claim in the text's script that fits a line and
+    that its passages support by the measure every cited sentence is held to."""
+    claim = _line_claim(f)
+    if not claim or not same_script(claim, language) or (line_chars and len(claim) > line_chars):
+        return False
+    return not unsupported_by_passages(f.claim, [f])
+
+
+def _packed(dims: Sequence[FactForText], line_chars: int | None, language: str) -> list[tuple[FactForText, ...]]:
+    """Measures as few lines as fit: "Diameter 18.6 cm · weight 1,243 g" (three at most to a line)."""
+    sep = KEY_SEPARATOR["zh" if language.startswith("zh") else "en"]
+    lines: list[list[FactForText]] = []
+    for f in dims:
+        if lines and len(lines[-1]) < 3:
+            joined = sep.join(_line_claim(x) for x in (*lines[-1], f))
+            # The line is measured against each fact's passages, as the harness counts each citation.
+            if (not line_chars or len(joined) <= line_chars) and not unsupported_by_passages(joined, (*lines[-1], f)):
+                lines[-1].append(f)
+                continue
+        lines.append([f])
+    return [tuple(line) for line in lines]
+
+
+KEY_SEPARATOR = {"en": " · ", "zh": "，"}
+
+
+@dataclass(frozen=True)
+class CardPlan:
+    """Where a card states each fact: a body sentence (the model's) or a key-facts line (the
+    claims themselves); `more_lines` are measures' lines for key-fact room the rest leaves."""
+
+    body: tuple[FactForText, ...]
+    key_lines: tuple[tuple[FactForText, ...], ...]
+    more_lines: tuple[tuple[FactForText, ...], ...]
+
+
+def plan_card(
+    facts: Sequence[FactForText], sentences_: int, lines: int, line_chars: int | None, language: str
+) -> CardPlan:
+    """The card states as many of its best facts as its body's sentences and its key-facts
+    lines hold. The measures share one key-facts line (four measures took four of a card's
+    eight places and pushed out its inscription and provenance, docs/EVALUATION.md); a fact
+    the key facts cannot print (a claim in another script, or longer than a line) is given a
+    body sentence, and of the rest the best go to the body and the next to the key facts."""
+    dims = [f for f in facts if f.kind == "dimension" and _key_fit(f, language, line_chars)]
+    packed = _packed(dims, line_chars, language) if lines > 0 else []
+    first = packed[:1]
+    others = [f for f in facts if not any(f in line for line in first)]
+    free = max(0, lines - len(first))
+    picked: list[FactForText] = []
+    body_only = 0
+    for f in others:
+        if len(picked) >= sentences_ + free:
+            break
+        if not _key_fit(f, language, line_chars):
+            if body_only >= sentences_:
+                continue
+            body_only += 1
+        picked.append(f)
+    fit = [f for f in picked if _key_fit(f, language, line_chars)]
+    spare = sentences_ - body_only
+    body = [f for f in picked if not _key_fit(f, language, line_chars)] + fit[:spare]
+    body.sort(key=lambda f: facts.index(f))
+    key = [*first, *((f,) for f in fit[spare : spare + free])]
+    # Measures the first line had no room for: a second line when the rest leave one free.
+    rest = [line for line in packed[1:]] + [(f,) for f in dims if not any(f in line for line in packed)]
+    return CardPlan(tuple(body), tuple(key), tuple(rest))
+
+
 def slots_for(
-    kind: str, facts: Sequence[FactForText], limits: Mapping[str, int], language: str
+    kind: str,
+    facts: Sequence[FactForText],
+    limits: Mapping[str, int],
+    language: str,
+    items: Mapping[str, int] | None = None,
 ) -> dict[str, list[Slot]]:
     """The sentences each field of `kind` is made of (title and key facts aside): one per fact
     in a per-fact field, one for the facts of a caption. A fact's sentence serves every field
-    that wants it (a summary's short and long versions), so it is written once."""
+    that wants it (a summary's short and long versions), so it is written once. A card's
+    body states the facts `plan_card` gives it."""
     out: dict[str, list[Slot]] = {}
+    stated: set[int] = set()
     for name, shape, most in FIELDS[kind]:
         chars = limits.get(name)
         if shape == "title":
             continue
         if shape == "per_fact":
-            count = per_fact_count(most, len(facts), chars, language)
-            each = min(SENTENCE_CHARS, chars // max(1, count)) if chars else SENTENCE_CHARS
-            groups = [[f] for f in facts[:count]]
+            if kind in ("card", "audio_card") and name == "body":
+                plan = _card_plan(kind, facts, limits, items, language)
+                mine = list(plan.body)
+                stated |= {f.n for f in plan.body} | {f.n for line in plan.key_lines for f in line}
+            else:
+                mine = list(facts[: per_fact_count(most, len(facts), chars, language)])
+            each = min(SENTENCE_CHARS, chars // max(1, len(mine))) if chars else SENTENCE_CHARS
+            groups = [[f] for f in mine]
         else:
             each = min(SENTENCE_CHARS, chars or SENTENCE_CHARS)
             # A picture's caption states what can be seen (material, technique, size) where
-            # the text has such facts, rather than repeating the body's first two.
+            # the text has such facts: first those the card states nowhere else.
             seen = (
                 [f for f in facts if f.kind in ("material", "technique", "dimension")]
                 if name == "image_caption"
                 else []
             )
+            seen = [f for f in seen if f.n not in stated] + [f for f in seen if f.n in stated]
             groups = [list(seen[:2] or facts[:2])]
         out[name] = [Slot(str(g[0].n) if len(g) == 1 else "caption", name, tuple(g), max(40, each)) for g in groups]
     return out
+
+
+def _lines(items: Mapping[str, int] | None) -> int:
+    return int((items or {}).get("key_facts", KEY_FACTS))
+
+
+def _card_plan(
+    kind: str, facts: Sequence[FactForText], limits: Mapping[str, int], items: Mapping[str, int] | None, language: str
+) -> CardPlan:
+    most = next(m for name, _shape, m in FIELDS[kind] if name == "body")
+    count = per_fact_count(most, len(facts), limits.get("body"), language)
+    return plan_card(facts, count, _lines(items), limits.get("key_facts"), language)
+
+
+def key_facts(
+    facts: Sequence[FactForText],
+    plan: CardPlan,
+    in_body: set[int],
+    elsewhere: set[int],
+    lines: int,
+    line_chars: int | None,
+    language: str,
+) -> list[tuple[FactForText, ...]]:
+    """A card's key-facts lines: the plan's, then a planned body fact the body did not state
+    after all (a sentence written for another fact), more measures, the other facts, and
+    last the body's own facts again. Each fact once, in the text's script, within a line."""
+    out: list[tuple[FactForText, ...]] = []
+    on_lines: set[int] = set()
+
+    def add(line: Sequence[FactForText], again: bool = False) -> None:
+        kept = tuple(
+            f
+            for f in line
+            if f.n not in on_lines and (again or f.n not in in_body) and _key_fit(f, language, line_chars)
+        )
+        if kept and len(out) < lines:
+            out.append(kept)
+            on_lines.update(f.n for f in kept)
+
+    for line in plan.key_lines:
+        add(line)
+    for f in plan.body:
+        add((f,))
+    for line in plan.more_lines:
+        add(line)
+    for f in sorted(facts, key=lambda f: f.n in elsewhere):
+        add((f,))
+    for f in facts:
+        add((f,), again=True)
+    return out
+
+
+def key_fact_text(line: Sequence[FactForText], language: str) -> str:
+    """One key-facts line: the claims themselves, each cited ("Diameter 18.6 cm · weight 1,243 g [5, 6]")."""
+    if len(line) == 1:
+        return _cited(line[0].claim, [line[0].n])
+    sep = KEY_SEPARATOR["zh" if language.startswith("zh") else "en"]
+    return f"{sep.join(_line_claim(f) for f in line)} [{', '.join(str(f.n) for f in line)}]"
 
 
 def compose(
@@ -652,6 +922,7 @@ def compose(
     temperature: float = 0.2,
     seed: int = 42,
     limits: Mapping[str, int] | None = None,
+    items: Mapping[str, int] | None = None,
     allowed: Sequence[str] = (),
     glossary: Sequence[Sequence[str]] = (),
     title: str | None = None,
@@ -661,7 +932,8 @@ def compose(
     """`kind` from `facts` (see the module docstring). `max_tokens` is per sentence;
     `allowed` are words any sentence may use (beyond the exhibit's name); `glossary`
     holds the glossary's entries (every spelling of a term), which a sentence may use
-    only where its facts hold them; `title` is the exhibit's own title (default:
+    only where its facts hold them; `items` the list fields' most items (`item_limits`:
+    a card's key facts); `title` is the exhibit's own title (default:
     `exhibit` without its identifier)."""
     if kind not in FIELDS:
         raise ValueError(f"'{kind}' cannot be composed from facts (choose one of: {', '.join(COMPOSABLE)})")
@@ -674,7 +946,7 @@ def compose(
     # The exhibit's own title in the text's language names it too: a Chinese card may call
     # the gui 簋 when its title is 铭文青铜簋 (the 0.5B's "此簋…" was refused for 簋).
     free = [exhibit, *([title] if title else []), *allowed]
-    fields = slots_for(kind, facts, limits, language)
+    fields = slots_for(kind, facts, limits, language, items)
     slots: list[Slot] = []  # each sentence once, within the tightest of the fields that want it
     for slot in (s for group in fields.values() for s in group):
         same = next((i for i, s in enumerate(slots) if s.key == slot.key), None)
@@ -807,14 +1079,14 @@ def compose(
                 translated += 1
         content[name] = " ".join(parts)
     if kind in ("card", "audio_card"):
-        # Key facts are the approved claims themselves: nothing for a model to get wrong. They
-        # are the facts the body has no room for first, so the card carries more of them.
-        in_body = set(body_facts)
-        spare = [f for f in facts if f.n not in in_body] + [f for f in facts if f.n in in_body]
-        spare = [f for f in spare if same_script(f.claim, language)]  # printed as they are: the text's script only
-        spare = [f for f in spare if not unsupported_by_passages(f.claim, [f])]  # as every cited sentence
-        content["key_facts"] = [_cited(f.claim, [f.n]) for f in spare[:4]]
-        used += [f.n for f in spare[:4] if f.n not in used]
+        # Key facts are the approved claims themselves, in the text's script only: nothing for
+        # a model to get wrong. They are the facts the body has no room for first, so the card
+        # carries more of them, and no more lines than its template has (the layouts hold 2-3).
+        plan = _card_plan(kind, facts, limits, items, language)
+        elsewhere = {n for r in records.values() for n in r.facts}
+        lines = key_facts(facts, plan, set(body_facts), elsewhere, _lines(items), limits.get("key_facts"), language)
+        content["key_facts"] = [key_fact_text(line, language) for line in lines]
+        used += [f.n for line in lines for f in line if f.n not in used]
     if translated:
         problems.append(
             f"{translated} sentence(s) translate facts written in another language: only their numbers, events, "
