@@ -489,6 +489,7 @@ LACQUER = FactForText(3, 32, "material", "漆器", ("漆器",))
         ("It is a masterpiece of the Wanli reign.", WANLI, "masterpiece"),
         ("It is made of porcelain.", LACQUER, "porcelain"),
         ("It is made of porcelain.", LACQUER, "leaves out lacquer"),
+        ("The box is made of bronze.", FactForText(4, 4, "material", "木胎剔红", ("木胎剔红",)), "bronze"),
         ("这件器物属于东周。", FactForText(1, 1, "date", "Western Zhou dynasty"), "东周"),
     ],
 )
@@ -507,6 +508,9 @@ def test_a_translated_sentence_is_checked_by_the_terms_with_a_known_translation(
         ("It dates from the Wanli reign.", WANLI, ()),
         ("It dates from the Wanli reign of the Ming dynasty.", WANLI, ()),  # the dynasty Wanli falls within
         ("It is made of lacquer.", LACQUER, ()),
+        # 木胎剔红: a wood core under carved red lacquer, as the 1.5B said it.
+        ("The box is made of wood.", FactForText(4, 4, "material", "木胎剔红", ("木胎剔红",)), ()),
+        ("It is made of red lacquer.", FactForText(4, 4, "material", "木胎剔红", ("木胎剔红",)), ()),
         ("这件器物属于西周。", FactForText(1, 1, "date", "Western Zhou dynasty"), ()),
         # A glossary entry spelled in both scripts is a known translation.
         ("The gui held cooked grain.", FactForText(1, 1, "function", "簋盛放熟饭", ("簋盛放熟饭",)), (("gui", "簋"),)),

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -414,3 +415,27 @@ def test_a_chinese_card_takes_the_chinese_title_the_exhibits_record_keeps(
         facts.reject(s, heights[0].draft_id, people["Ada"], "settled")
     outcome = facts.compose_draft(project, ding, "card", people["Lin"], language="zh-Hans", model=_composer("青铜。"))
     assert outcome.content["title"] == "父乙鼎"
+
+
+def test_composition_measures_each_fact_against_the_passages_it_was_read_from(
+    project: Project, people: dict[str, User], ding: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # compose() keeps a sentence only if its facts' passages support it by the weak_support measure:
+    # the studio hands each fact the texts of the passages its spans quote, and checks the draft
+    # against the same texts, so the flag and composition agree.
+    from generators.facts import compose as composing
+
+    facts.extract(project, ding, people["Lin"], use_model=False)
+    _accept_all(project, ding, people["Ada"])
+    seen: list[composing.FactForText] = []
+    real = composing.compose
+
+    def compose(*args: Any, **kwargs: Any) -> composing.Composition:
+        seen.extend(args[4])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(composing, "compose", compose)
+    outcome = facts.compose_draft(project, ding, "card", people["Lin"], model=_composer("It is bronze."))
+    assert seen and all(f.passages for f in seen)
+    assert all(q in "\n".join(f.passages) for f in seen for q in f.quotes)
+    assert not [c for c in outcome.checks if c["kind"] == "weak_support"]
