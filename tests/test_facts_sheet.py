@@ -439,3 +439,29 @@ def test_composition_measures_each_fact_against_the_passages_it_was_read_from(
     assert seen and all(f.passages for f in seen)
     assert all(q in "\n".join(f.passages) for f in seen for q in f.quotes)
     assert not [c for c in outcome.checks if c["kind"] == "weak_support"]
+
+
+def test_an_edit_of_a_composed_text_is_measured_against_every_passage_its_fact_was_read_from(
+    project: Project, people: dict[str, User], ding: int
+) -> None:
+    # The weight is read from both catalogues, so the fact has two passages; composition measured a
+    # sentence against both, and an editor's edit is flagged only if neither supports it.
+    facts.extract(project, ding, people["Lin"], use_model=False)
+    rows = _accept_all(project, ding, people["Ada"])
+    with project.session() as s:
+        facts.reject(s, next(r for r in rows if r.content["value"] == "75 cm").draft_id, people["Ada"], "old figure")
+    outcome = facts.compose_draft(project, ding, "card", people["Lin"], model=_composer("It is bronze."))
+    weight = next(f for f in outcome.facts if "3.42" in f["claim"])
+    assert len(weight["spans"]) == 2
+    with project.session() as s:
+        revision = revision_store.get_revision(s, outcome.revision_id)
+        first = facts.passage_text(s, revision.grounds["passages"][str(weight["n"])])
+        # A sentence whose words are the other catalogue's: "Measurements" or "Dimensions".
+        word = "dimensions" if "Measurements" in first else "measurements"
+        body = f"The {word} give a weight of 3.42 kg [{weight['n']}]."
+        edited = revision_store.edit(s, outcome.draft_id, {**revision.content, "body": body}, people["Sam"])
+        assert not [c for c in edited.checks if c["kind"] == "weak_support"], edited.checks
+        # Words neither catalogue has are still flagged.
+        invented = f"The makers gave it a weight of 3.42 kg at the feast [{weight['n']}]."
+        edited = revision_store.edit(s, outcome.draft_id, {**revision.content, "body": invented}, people["Sam"])
+        assert [c for c in edited.checks if c["kind"] == "weak_support"], edited.checks
