@@ -65,21 +65,21 @@ def check_edit(
         text = live.text if live is not None else (old.text if old is not None else "")
         if text and n.isdigit():
             passages[int(n)] = text
+        if live is not None:
+            citations[n] = live.stored_id
+        source_id = live.source_id if live is not None else (old.source_id if old is not None else None)
+        origins.append(s.get(Source, source_id) if source_id is not None else None)
     # A composed text's [n] is a fact, and the fact may have been read from several passages
     # ("n", "n.2", …): it is measured against all of them, as composition measured the sentence
     # before keeping it (generators.facts.compose.unsupported_by_passages).
     for n, sha in hashes.items():
         base, _dot, more = n.partition(".")
         if more and base.isdigit() and int(base) in passages and base in cited:
-            live = live_passage(s, sha)
-            old = passage_text_of(s, sha)
-            text = live.text if live is not None else (old.text if old is not None else "")
+            more_live = live_passage(s, sha)
+            more_old = passage_text_of(s, sha)
+            text = more_live.text if more_live is not None else (more_old.text if more_old is not None else "")
             if text and text not in passages[int(base)]:
                 passages[int(base)] += "\n" + text
-        if live is not None:
-            citations[n] = live.stored_id
-        source_id = live.source_id if live is not None else (old.source_id if old is not None else None)
-        origins.append(s.get(Source, source_id) if source_id is not None else None)
     # Cite-per-sentence only where the draft was written from passages; a person's own text is not asked to.
     cited_fields = ("body",) if (hashes or cited) and draft.kind in CITED_KINDS else ()
     flags = [
