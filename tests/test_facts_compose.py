@@ -364,6 +364,14 @@ PILLOW_PASSAGE_ZH = (
             "en",
             "restor",
         ),
+        # 转让入藏 (transferred into the collection) is no gift, and "bought" is not "acquired" in English.
+        (
+            "The box was donated in 1988.",
+            FactForText(1, 1, "date", "一九八八年", ("一九八八年",), (LACQUER_PASSAGE_ZH,)),
+            "en",
+            "donat",
+        ),
+        ("它于1988年捐赠。", FactForText(1, 1, "date", "Bought in 1988", ("Bought in 1988",)), "zh-Hans", "捐赠"),
         (
             "It dates from 1988.",
             FactForText(1, 1, "date", "一九八八年", ("一九八八年",), (LACQUER_PASSAGE_ZH,)),
@@ -416,6 +424,8 @@ def test_a_sentence_that_relates_its_facts_otherwise_is_refused(
             FactForText(1, 1, "date", "一九八八年", ("一九八八年",), (LACQUER_PASSAGE_ZH,)),
             "en",
         ),
+        # The general word is true of the particular event: 入藏 (entered the collection) for a purchase.
+        ("它于1988年入藏。", FactForText(1, 1, "date", "Bought in 1988", ("Bought in 1988",)), "zh-Hans"),
         (
             "It was repaired in 1995.",
             FactForText(1, 1, "date", "1995年修复", ("1995年修复",), (LACQUER_PASSAGE_ZH,)),

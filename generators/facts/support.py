@@ -311,10 +311,12 @@ EVENT_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("制作", "制造", "铸造", "铸成", "烧制", "烧造", "刻成"),
     ),
     "found": (("excavated", "unearthed", "found", "discovered", "dug"), ("出土", "发掘", "发现")),
-    "acquired": (
-        ("acquired", "donated", "given", "bought", "purchased", "collected", "bequeathed", "transferred"),
-        ("捐赠", "捐献", "入藏", "购得", "购入", "收藏", "转让", "征集", "购藏"),
-    ),
+    # Coming into a collection, and the ways it does: "acquired" (入藏) is true of a purchase, a gift or a
+    # transfer (`_GENERAL_EVENTS`), but "donated" is not true of 转让入藏 (transferred).
+    "acquired": (("acquired", "collected"), ("入藏", "收藏", "征集")),
+    "bought": (("bought", "purchased"), ("购得", "购入", "购藏")),
+    "donated": (("donated", "given", "bequeathed"), ("捐赠", "捐献")),
+    "transferred": (("transferred",), ("转让",)),
     "repaired": (("restored", "repaired"), ("修复",)),
     "exhibited": (("exhibited",), ("展出",)),
     "published": (("published",), ("发表", "出版")),
@@ -324,6 +326,7 @@ EVENT_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 EVENTS_EN = frozenset(_stem(w) for en, _zh in EVENT_CLASSES.values() for w in en)
 EVENTS_ZH = tuple(dict.fromkeys(w for _en, zh in EVENT_CLASSES.values() for w in zh))
+_GENERAL_EVENTS = {"acquired": frozenset({"bought", "donated", "transferred"})}
 _EVENT_CLASS: dict[str, set[str]] = {}
 for _name, (_en, _zh) in EVENT_CLASSES.items():
     for _w in (*(_stem(w) for w in _en), *_zh):
@@ -353,10 +356,12 @@ def same_event(event: str, own: Iterable[str]) -> bool:
     """Is `event` one of `own`: the same word, or the same event in the other script (出土 for
     "excavated"). Within one script another word is another claim ("made" for "cast")."""
     zh = bool(_CJK.search(event))
-    return any(
-        event == o or (bool(_CJK.search(o)) != zh and _EVENT_CLASS.get(event, set()) & _EVENT_CLASS.get(o, set()))
-        for o in own
-    )
+    mine = _EVENT_CLASS.get(event, set())
+    implied = set(mine)
+    for general, kinds in _GENERAL_EVENTS.items():
+        if general in mine:
+            implied |= kinds  # "acquired" for 购入 (bought): the general word is true of the particular event
+    return any(event == o or (bool(_CJK.search(o)) != zh and implied & _EVENT_CLASS.get(o, set())) for o in own)
 
 
 def other_events(text: str, evidence: Sequence[str], context: Iterable[str] = ()) -> list[str]:
