@@ -550,3 +550,26 @@ def test_a_translated_sentence_that_fails_leaves_its_fact_out_of_the_text() -> N
     model = _by_key({"1": "It dates from the Wanli reign.", "2": "The box was acquired in 1988.", "caption": ""})
     kept = compose.compose(model, "card", "en", "Carved red lacquer box", facts)
     assert kept.content["body"] == "It dates from the Wanli reign. [1] The box was acquired in 1988. [2]"
+
+
+def test_a_facts_own_words_that_its_passage_does_not_support_are_not_printed() -> None:
+    # A model's proposal may paraphrase its quote; as a key fact or a template sentence it is still a
+    # cited sentence, measured like any other: what the measure calls unsupported is left out.
+    from generators.checks import weak_support
+
+    paraphrase = FactForText(
+        3, 97, "function", "Poured warm rice wine at banquets for officials", ("ewer",), (EWER_PASSAGE_EN,)
+    )
+    facts = [*EWER_BY_PASSAGE, paraphrase]
+    answers = {"1": "The ewer is 26 cm high.", "2": "It is made of stoneware.", "3": "", "caption": ""}
+    result = compose.compose(_by_key(answers), "card", "en", "Celadon ewer", facts)
+    printed = json.dumps(result.content)
+    assert "rice wine" not in printed and 3 not in result.used, printed
+    passages = {f.n: "\n".join(f.passages) for f in facts}
+    for name, value in result.content.items():
+        if name != "title":
+            assert weak_support(name, value, passages) == [], (name, value)  # type: ignore[arg-type]
+    # The same claim, where its passage does say it, is printed.
+    said = FactForText(3, 97, "function", paraphrase.claim, ("ewer",), (EWER_PASSAGE_EN + " " + paraphrase.claim,))
+    shown = compose.compose(_by_key(answers), "card", "en", "Celadon ewer", [*EWER_BY_PASSAGE, said])
+    assert "rice wine" in json.dumps(shown.content) and 3 in shown.used
