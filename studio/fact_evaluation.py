@@ -158,7 +158,7 @@ def _attempt(lm: LanguageModel, template: PromptTemplate, inputs: DraftInputs, s
     items = composing.item_limits(template_limits)
     # As many facts as the card has room for (its body's sentences, its key facts' lines).
     room = composing.room(inputs.kind, limits, inputs.language, items)
-    chosen = composing.choose(offered, inputs.kind, room, inputs.language)
+    chosen = composing.choose(offered, inputs.kind, room, inputs.language, inputs.title)
     if not chosen:
         return DraftAttempt(
             content={},

@@ -594,7 +594,8 @@ def compose_draft(
         for i, claim in composing.in_language([r.content for r in usable], language)
     ]
     # As many facts as the text has room for (a card's body sentences and key facts' lines).
-    chosen = composing.choose(offered, kind, composing.room(kind, limits, language, items), language)
+    room = composing.room(kind, limits, language, items)
+    chosen = composing.choose(offered, kind, room, language, record_title(exhibit, language))
     if not chosen and internal:
         raise StudioError(
             f"exhibit '{exhibit.title}' cannot be composed: its approved facts are identifiers only and "

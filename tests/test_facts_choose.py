@@ -64,14 +64,20 @@ def _ids(facts: Sequence[FactForText]) -> list[int]:
     return [f.fact_id for f in facts]
 
 
-def test_a_bare_year_and_a_heading_are_left_out_and_minor_measures_come_last() -> None:
+def test_a_heading_is_left_out_minor_measures_come_last_and_bare_years_after_them() -> None:
     chosen = compose.choose(MIRROR_EN, "card", 20, "en")
     ids = _ids(chosen)
-    assert not {1, 9, 10, 11} & set(ids)  # an identifier, two bare years, a heading word
-    assert 13 in ids  # the year with its event stays
+    assert not {1, 11} & set(ids)  # an identifier, a heading word
     # One fact of each kind before a second of any (date, material, place, technique, measure),
-    # of the measures the weight first, then the diameter; the rim and the knob after every other fact.
-    assert ids == [3, 2, 14, 12, 8, 4, 5, 13, 6, 7]
+    # of the measures the weight first, then the diameter; the rim and the knob after every other
+    # fact, and the years without their events (2016, 1954) last. The year with its event is a date.
+    assert ids == [3, 2, 14, 12, 8, 4, 5, 13, 6, 7, 9, 10]
+    # The card's room (9) leaves out the knob and the bare years.
+    assert _ids(compose.choose(MIRROR_EN, "card", 9, "en"))[-1] == 6
+    # A claim that only repeats the exhibit's title goes after the rest (it spent a body sentence).
+    named = [FactForText(0, 1, "function", "Bronze mirror with an inscription band"), MIRROR_EN[11]]
+    assert _ids(compose.choose(named, "card", 5, "en")) == [1, 12]  # a function before a technique
+    assert _ids(compose.choose(named, "card", 5, "en", "Bronze mirror with an inscription band")) == [12, 1]
     # "China" goes last only when the sheet says where more exactly (here it does not).
     shaanxi = [FactForText(0, 1, "place", "China"), FactForText(0, 2, "place", "Fufeng county, Shaanxi")]
     assert _ids(compose.choose([*shaanxi, FactForText(0, 3, "material", "bronze")], "card", 5, "en")) == [3, 2, 1]
@@ -79,12 +85,20 @@ def test_a_bare_year_and_a_heading_are_left_out_and_minor_measures_come_last() -
     assert [f.n for f in chosen] == list(range(1, len(chosen) + 1))
 
 
-def test_a_year_alone_is_left_out_unless_it_falls_in_the_objects_period() -> None:
+def test_a_year_alone_comes_last_and_is_never_a_sentence_unless_it_falls_in_the_objects_period() -> None:
     chosen = compose.choose(LACQUER, "card", 20, "en")
     ids = _ids(chosen)
-    assert 23 not in ids  # 一九八八年: acquired then, and a translation would say "made in 1988"
+    assert ids[-1] == 23  # 一九八八年: acquired then, and a translation said "The box was made in 1988"
     # 1590 is within the Wanli reign (1573-1620): the making's year, after the reign, before the restoration.
     assert ids.index(24) < ids.index(25) < ids.index(22)
+    # A year alone is a key fact or nothing: in another script it cannot be one, so it is not stated.
+    plan = compose.plan_card(chosen, 4, 3, 60, "en")
+    assert 23 not in [f.fact_id for f in plan.body] + [f.fact_id for line in plan.key_lines for f in line]
+    mirror = compose.choose(MIRROR_EN, "card", 20, "en")
+    few = [f for f in mirror if f.fact_id in (3, 2, 9)]  # Western Han, bronze, 2016
+    plan = compose.plan_card(few, 4, 3, 60, "en")
+    assert [f.claim for f in plan.body] == ["Western Han dynasty", "Bronze"]
+    assert [[f.claim for f in line] for line in plan.key_lines] == [["2016"]]
     # Within a kind a claim in the text's script comes before one the model would translate.
     zh = compose.choose(LACQUER, "card", 20, "zh-Hans")
     assert _ids(zh).index(25) < _ids(zh).index(24)
@@ -153,7 +167,7 @@ def test_a_chinese_card_on_a_small_template_keeps_to_its_lines() -> None:
     ]
     limits, items = compose.char_limits(APP_ZH), compose.item_limits(APP_ZH)
     chosen = compose.choose(mirror_zh, "card", compose.room("card", limits, "zh-Hans", items), "zh-Hans")
-    assert 9 not in _ids(chosen)
+    assert _ids(chosen)[-1] == 9  # 2016年, the year of an analysis: last
     result = compose.compose(
         ScriptedModel(_writes_claims), "card", "zh-Hans", "铜镜", chosen, limits=limits, items=items
     )

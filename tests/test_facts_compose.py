@@ -536,11 +536,18 @@ def test_a_faithful_translated_sentence_passes(
 def test_a_translated_sentence_that_fails_leaves_its_fact_out_of_the_text() -> None:
     # The 1.5B's "The box was made in 1988" for 一九八八年…入藏: refused for its event; the fact's own
     # words are Chinese and cannot be printed on an English card, so nothing states or cites it.
-    facts = [
+    bare = [
         FactForText(1, 30, "date", "万历", ("万历",), (LACQUER_PASSAGE_ZH,)),
         FactForText(2, 31, "date", "一九八八年", ("一九八八年",), (LACQUER_PASSAGE_ZH,)),
     ]
     model = _by_key({"1": "It dates from the Wanli reign.", "2": "The box was made in 1988.", "caption": ""})
+    # A year without its event is never a sentence (`plan_card`): no sentence is even asked for it.
+    alone = compose.compose(model, "card", "en", "Carved red lacquer box", bare)
+    assert "1988" not in json.dumps(alone.content) and 2 not in alone.used
+    assert all(r.facts != [2] for r in alone.sentences)
+    assert compose.unsaid_or_added("The box was made in 1988.", bare[1:], [], "en")  # the check refuses it too
+    # With its event in the claim, the sentence is written and checked: refused for "made".
+    facts = [bare[0], dataclasses.replace(bare[1], claim="一九八八年入藏")]
     result = compose.compose(model, "card", "en", "Carved red lacquer box", facts)
     second = next(r for r in result.sentences if r.facts == [2])
     assert second.how == "template" and "made" in second.added

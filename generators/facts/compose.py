@@ -174,7 +174,9 @@ def in_language(facts: Sequence[Mapping[str, Any]], language: str) -> list[tuple
     return [(i, claim_in(f, language) or str(f.get("claim", ""))) for i, f in enumerate(facts)]
 
 
-def choose(facts: Sequence[FactForText], kind: str, limit: int | None = None, language: str = "") -> list[FactForText]:
+def choose(
+    facts: Sequence[FactForText], kind: str, limit: int | None = None, language: str = "", title: str = ""
+) -> list[FactForText]:
     """The facts that fit the text, best first, renumbered 1..n: the first fact of each kind
     by the text's priority, then the second of each, and so on (then the order given).
     Taking every date first filled a card with "Western Zhou dynasty", "about 950-900 BCE"
@@ -183,16 +185,18 @@ def choose(facts: Sequence[FactForText], kind: str, limit: int | None = None, la
 
     Within a kind the telling fact comes first (a weight or an inscription's count before a
     diameter, a diameter before a rim's thickness; a claim in the text's script before one
-    the model would have to translate), and the minor ones (a rim, a knob; "China" beside
-    a county) come after every other fact. A bare year ("2016", 一九八八年: when it was
-    analysed or acquired, the record does not say) and a heading word ("Provenance") are
-    left out: they tell a visitor nothing, and a writer fills in the missing event ("The
-    box was made in 1988"). A year within the period of another date of the text is the
-    making's ("1590年" beside 万历) and stays. `limit` is the text's room (`room`)."""
+    the model would have to translate). The minor ones (a rim, a knob; "China" beside a
+    county; a claim that only repeats the exhibit's `title`) come after every other fact,
+    and a bare year ("2016", 一九八八年: analysed or acquired then, the record does not say)
+    after those: it tells a visitor little and a writer fills in the missing event ("The box
+    was made in 1988"), so a card prints it only as a key fact, never in a sentence
+    (`plan_card`). A year within the period of another date of the text is the making's
+    ("1590年" beside 万历) and ranks as a date. A heading word ("Provenance") is left out.
+    `limit` is the text's room (`room`)."""
     order = PRIORITY.get(kind, PRIORITY["card"])
-    ranges = [r for f in facts if f.kind == "date" and (r := _period_range(f.claim)) is not None]
+    ranges = _ranges(facts)
     places = [f for f in facts if f.kind == "place"]
-    standing = {id(f): _standing(f, ranges, places, language) for f in facts}
+    standing = {id(f): _standing(f, ranges, places, title) for f in facts}
     fitting = [f for f in facts if f.kind in order and standing[id(f)] < _OUT]
     ordered = sorted(fitting, key=lambda f: (_telling(f, language, ranges), facts.index(f)))
     seen: dict[str, int] = {}
@@ -209,7 +213,7 @@ def choose(facts: Sequence[FactForText], kind: str, limit: int | None = None, la
     return [replace(f, n=i + 1) for i, f in enumerate(picked)]
 
 
-_MINOR, _OUT = 1, 2
+_MINOR, _YEAR_ALONE, _OUT = 1, 2, 3
 # A claim that is only a year, in either script, with at most "in"/"about"/"AD" about it.
 _YEAR_ONLY = re.compile(
     r"^(?:in|about|around|circa|c\.|ca\.|AD|CE|公元|约)?\s*(\d{3,4}|[〇零一二三四五六七八九]{3,4})\s*(?:年|AD|CE)?$",
@@ -226,6 +230,17 @@ _COUNTRIES = frozenset("china japan korea asia 中国 日本 韩国 朝鲜 亚�
 _MINOR_MEASURE = re.compile(r"thick|knob|rim|depth|[厚钮缘深]", re.IGNORECASE)
 # Telling numbers: how heavy it is, how many characters its inscription has.
 _TELLING = re.compile(r"weigh|\d\s*(?:kg|g)\b|charact|[重克]|公斤|千克|\d\s*字|[十百千]字", re.IGNORECASE)
+
+
+def year_alone(f: FactForText, ranges: Sequence[tuple[int, int]] = ()) -> bool:
+    """Is the fact a year without its event ("2016", 一九八八年), and not within one of the
+    object's periods (`ranges`: "1590年" beside 万历 is the year it was made)?"""
+    year = bare_year(f.claim) if f.kind == "date" else None
+    return year is not None and not any(start <= year <= end for start, end in ranges)
+
+
+def _ranges(facts: Sequence[FactForText]) -> list[tuple[int, int]]:
+    return [r for f in facts if f.kind == "date" and (r := _period_range(f.claim)) is not None]
 
 
 def bare_year(claim: str) -> int | None:
@@ -246,15 +261,16 @@ def _period_range(claim: str) -> tuple[int, int] | None:
     return None
 
 
-def _standing(f: FactForText, ranges: Sequence[tuple[int, int]], places: Sequence[FactForText], language: str) -> int:
-    """0 a fact for visitors, _MINOR one to state after the rest, _OUT one not to state."""
+def _standing(f: FactForText, ranges: Sequence[tuple[int, int]], places: Sequence[FactForText], title: str) -> int:
+    """0 a fact for visitors, _MINOR one to state after the rest, _YEAR_ALONE a year without
+    its event (last, and a key fact only), _OUT one not to state."""
     words = _bare(f.claim)
     if not words or words in _HEADINGS or words == f.kind:
         return _OUT
-    if f.kind == "date" and (year := bare_year(f.claim)) is not None:
-        # Translated or not, a year alone invites a relation the model makes up ("made in
-        # 1988" for the year it was acquired); one within the object's period is its making.
-        return 0 if any(start <= year <= end for start, end in ranges) else _OUT
+    if year_alone(f, ranges):
+        return _YEAR_ALONE
+    if title and len(words.split()) >= 3 and words in _bare(title):
+        return _MINOR  # "Bronze mirror with an inscription band": the card's title says it
     if f.kind == "dimension" and _MINOR_MEASURE.search(f.claim) and not _TELLING.search(f.claim):
         return _MINOR
     vague = f.kind == "place" and words.split()[-1] in _COUNTRIES and len(words.split()) <= 4
@@ -786,27 +802,36 @@ def plan_card(
     lines hold. The measures share one key-facts line (four measures took four of a card's
     eight places and pushed out its inscription and provenance, docs/EVALUATION.md); a fact
     the key facts cannot print (a claim in another script, or longer than a line) is given a
-    body sentence, and of the rest the best go to the body and the next to the key facts."""
+    body sentence, a year without its event only a key-facts line, and of the rest the best
+    go to the body and the next to the key facts."""
     dims = [f for f in facts if f.kind == "dimension" and _key_fit(f, language, line_chars)]
     packed = _packed(dims, line_chars, language) if lines > 0 else []
     first = packed[:1]
     others = [f for f in facts if not any(f in line for line in first)]
     free = max(0, lines - len(first))
+    ranges = _ranges(facts)
+    fits = {f.n: _key_fit(f, language, line_chars) for f in facts}
+    alone = {f.n for f in facts if year_alone(f, ranges)}  # a key fact or nothing: never a sentence
     picked: list[FactForText] = []
-    body_only = 0
+    body_only = key_only = 0
     for f in others:
         if len(picked) >= sentences_ + free:
             break
-        if not _key_fit(f, language, line_chars):
+        if f.n in alone:
+            if not fits[f.n] or key_only >= free:
+                continue
+            key_only += 1
+        elif not fits[f.n]:
             if body_only >= sentences_:
                 continue
             body_only += 1
         picked.append(f)
-    fit = [f for f in picked if _key_fit(f, language, line_chars)]
+    either = [f for f in picked if fits[f.n] and f.n not in alone]
     spare = sentences_ - body_only
-    body = [f for f in picked if not _key_fit(f, language, line_chars)] + fit[:spare]
+    body = [f for f in picked if not fits[f.n]] + either[:spare]
     body.sort(key=lambda f: facts.index(f))
-    key = [*first, *((f,) for f in fit[spare : spare + free])]
+    after = [f for f in picked if f not in body]
+    key = [*first, *((f,) for f in after[:free])]
     # Measures the first line had no room for: a second line when the rest leave one free.
     rest = [line for line in packed[1:]] + [(f,) for f in dims if not any(f in line for line in packed)]
     return CardPlan(tuple(body), tuple(key), tuple(rest))
