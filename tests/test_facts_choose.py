@@ -68,6 +68,8 @@ def test_a_heading_is_left_out_minor_measures_come_last_and_bare_years_after_the
     chosen = compose.choose(MIRROR_EN, "card", 20, "en")
     ids = _ids(chosen)
     assert not {1, 11} & set(ids)  # an identifier, a heading word
+    unknown = [FactForText(0, 1, "person", "人物：未知"), FactForText(0, 2, "person", "unknown")]
+    assert _ids(compose.choose([*unknown, MIRROR_EN[1]], "card", 5, "en")) == [2]
     # One fact of each kind before a second of any (date, material, place, technique, measure),
     # of the measures the weight first, then the diameter; the rim and the knob after every other
     # fact, and the years without their events (2016, 1954) last. The year with its event is a date.
@@ -99,6 +101,9 @@ def test_a_year_alone_comes_last_and_is_never_a_sentence_unless_it_falls_in_the_
     plan = compose.plan_card(few, 4, 3, 60, "en")
     assert [f.claim for f in plan.body] == ["Western Han dynasty", "Bronze"]
     assert [[f.claim for f in line] for line in plan.key_lines] == [["2016"]]
+    # Printed after the facts that say more, even the body's own repeated.
+    result = compose.compose(ScriptedModel(_writes_claims), "card", "en", "Mirror", few, items={"key_facts": 3})
+    assert result.content["key_facts"] == ["Western Han dynasty [1]", "Bronze [2]", "2016 [11]"]
     # Within a kind a claim in the text's script comes before one the model would translate.
     zh = compose.choose(LACQUER, "card", 20, "zh-Hans")
     assert _ids(zh).index(25) < _ids(zh).index(24)

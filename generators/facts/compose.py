@@ -225,6 +225,8 @@ _HEADINGS = frozenset(
     "material materials place technique techniques function story person exhibit object label catalogue condition "
     "exhibition exhibitions literature bibliography references acquisition marks decoration provenance".split()
 ) | frozenset("来源 出处 流传 描述 说明 尺寸 铭文 年代 材质 地点 工艺 用途 故事 人物 著录 展览 收藏 款识 纹饰".split())
+# A claim that says nothing is known: no fact for a visitor.
+_NOTHING = frozenset("unknown not known none n a 未知 不详 无 无记载".split())
 _COUNTRIES = frozenset("china japan korea asia 中国 日本 韩国 朝鲜 亚洲".split())
 # Measures a visitor is seldom told: a rim's thickness, a knob's height.
 _MINOR_MEASURE = re.compile(r"thick|knob|rim|depth|[厚钮缘深]", re.IGNORECASE)
@@ -267,6 +269,8 @@ def _standing(f: FactForText, ranges: Sequence[tuple[int, int]], places: Sequenc
     words = _bare(f.claim)
     if not words or words in _HEADINGS or words == f.kind:
         return _OUT
+    if _bare(re.split(r"[:：]", f.claim)[-1]) in _NOTHING:
+        return _OUT  # "人物：未知" (person: unknown), a 1.5B proposal on the lacquer box
     if year_alone(f, ranges):
         return _YEAR_ALONE
     if title and len(words.split()) >= 3 and words in _bare(title):
@@ -925,7 +929,9 @@ def key_facts(
         add((f,))
     for f in facts:
         add((f,), again=True)
-    return out
+    # A year without its event is printed after the facts that say more ("2016年" headed a list).
+    ranges = _ranges(facts)
+    return sorted(out, key=lambda line: all(year_alone(f, ranges) for f in line))
 
 
 def key_fact_text(line: Sequence[FactForText], language: str) -> str:
