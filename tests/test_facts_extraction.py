@@ -199,7 +199,8 @@ KIND_CASES = [
     ("place", "Western Zhou dynasty", "en", "date"),
     ("story", "23.8 cm", "en", "dimension"),
     ("dimension", "铭文四十一字", "zh-Hans", "technique"),  # the rules' inscription count
-    ("material", "一九七六年陕西扶风县庄白村出土", "zh-Hans", "story"),  # an excavation and its date
+    # An excavation and its date: the rules read the whole clause as the dated event (the year with its event).
+    ("material", "一九七六年陕西扶风县庄白村出土", "zh-Hans", "date"),
     ("material", "Excavated in 1976 at Zhuangbai", "en", "story"),
     # a whole statement that mentions a material or a date in passing (the 0.5B's, bench_facts.py): a story
     ("material", "Shang founders cast their vessels in piece-moulds of fired clay.", "en", "story"),
@@ -271,11 +272,11 @@ def test_wrong_kinds_are_rekinded_or_dropped_and_a_rekinded_fact_merges_into_the
     result = parse(passage, json.dumps(answer, ensure_ascii=False))
     assert [(f.kind, f.claim) for f in result.facts] == [
         ("material", "青铜"),
-        ("story", "一九七六年陕西扶风县庄白村出土"),
+        ("date", "一九七六年陕西扶风县庄白村出土"),
         ("date", "西周"),
         ("place", "陕西扶风县庄白村"),
     ]
-    assert [(r["from"], r["to"]) for r in result.rekinded] == [("place", "material"), ("material", "story")]
+    assert [(r["from"], r["to"]) for r in result.rekinded] == [("place", "material"), ("material", "date")]
     # The claim is the rules' bronze and nothing more: it takes that fact's slot and value.
     bronze = result.facts[0]
     assert bronze.detail == {"proposed_kind": "place"} and (bronze.slot, bronze.value) == ("material:bronze", "bronze")
@@ -304,7 +305,7 @@ def test_a_proposal_of_several_sentences_is_one_claim_per_sentence_each_with_its
     result = parse(zh, json.dumps(answer, ensure_ascii=False))
     assert [(f.kind, f.claim, f.spans[0].quote) for f in result.facts] == [
         ("material", "青铜", "青铜"),
-        ("place", "一九七六年陕西扶风县庄白村出土", "一九七六年陕西扶风县庄白村出土"),
+        ("date", "一九七六年陕西扶风县庄白村出土", "一九七六年陕西扶风县庄白村出土"),
     ]
     assert result.facts[0].spans[0].start == zh.text.index("青铜。")  # its own words within the quote
     en = PassageRef("Cast bronze. Excavated in 1976 at Zhuangbai, Fufeng county.", passage_id=9, language="en")
@@ -509,3 +510,72 @@ def test_a_claim_carrying_an_accession_number_is_no_visitor_fact() -> None:
     claim = "Food tureen (gui) with a cast inscription (GS.1976.002)"
     result = parse(passage, json.dumps({"facts": [{"kind": "function", "claim": claim, "quote": "GS.1976.002"}]}))
     assert result.facts == [] and result.dropped[0]["reason"] == "an accession number is not a visitor fact"
+
+
+def _sheet(*texts: tuple[str, str]) -> list[Fact]:
+    found: list[Fact] = []
+    for i, (text, language) in enumerate(texts):
+        found += rules.extract(PassageRef(text, passage_id=i, seq=i, language=language))
+    return merge(found)
+
+
+def _by_slot(facts: list[Fact]) -> dict[str, Fact]:
+    return {f.slot: f for f in facts}
+
+
+def test_the_golden_mirrors_weight_knob_and_inscription_are_read_in_both_languages_and_merge() -> None:
+    en = "Diameter 18.6 cm; rim thickness 0.7 cm; height of knob 1.3 cm; weight 1,243 g.\n" + (
+        "Around it runs a band of 32 characters in seal script, a wish for long life."
+    )
+    zh = "尺寸：直径18.6厘米，缘厚0.7厘米，钮高1.3厘米，重1243克。\n外绕篆书铭文一周，共三十二字，祝愿长寿富贵。"
+    slots = _by_slot(_sheet((en, "en"), (zh, "zh-Hans")))
+    weight = slots["dimension:weight"]
+    assert weight.value == "1.243 kg" and [s.quote for s in weight.spans] == ["weight 1,243 g", "重1243克"]
+    knob = slots["dimension:height of knob"]
+    assert [s.quote for s in knob.spans] == ["height of knob 1.3 cm", "钮高1.3厘米"]
+    count = slots["inscription:characters"]
+    assert count.value == "32 characters" and [s.quote for s in count.spans] == [
+        "band of 32 characters",
+        "铭文一周，共三十二字",
+    ]
+    # An English source's own words stay its claim: nothing derived replaces them.
+    assert weight.detail["claims"]["en"] == "weight 1,243 g"
+
+
+def test_look_alikes_of_counts_and_weights_are_not_read() -> None:
+    text = "The six-character mark reads Da Qing. A name of 12 characters. Catalogue no. 1,243 of 2,000. 共十二枚乳钉。"
+    facts = rules.extract(PassageRef(text, passage_id=1, language="en"))
+    assert not [f for f in facts if f.slot == "inscription:characters" or f.kind == "dimension"]
+
+
+def test_a_year_is_read_with_its_event_across_a_place_or_a_giver() -> None:
+    en = PassageRef("Provenance\nBought in London in 1954 for 38 pounds.", passage_id=1, language="en")
+    (bought,) = [f for f in rules.extract(en) if f.kind == "date"]
+    assert (bought.claim, bought.value) == ("Bought in London in 1954", "1954")
+    zh = PassageRef("已于1995年修复。一九八八年由苏州一位收藏家转让入藏。", passage_id=2, language="zh-Hans")
+    claims = [f.claim for f in rules.extract(zh) if f.kind == "date"]
+    assert claims == ["1995年修复", "一九八八年由苏州一位收藏家转让入藏"]
+    # A clause ends at punctuation, and a year with no event beside it stays a year.
+    alone = PassageRef("成分分析（2016年，镜缘X射线荧光）。In 1954 the museum opened in London.", language="zh-Hans")
+    assert sorted(f.claim for f in rules.extract(alone) if f.kind == "date") == ["1954", "2016年"]
+
+
+def test_a_rule_fact_from_chinese_only_sources_has_exact_english_for_an_english_text() -> None:
+    label = (
+        "剔红庭院人物圆盒\n明万历十八年（1590年）\n木胎剔红。直径二十二厘米。\n"
+        "漆层厚约五毫米。已于1995年修复。一九八八年由苏州一位收藏家转让入藏。北宋，十一世纪。"
+    )
+    facts = _sheet((label, "zh-Hans"))
+    english = {f.claim: f.detail["claims"].get("en") for f in facts}
+    assert english["万历"] == "Wanli reign (1573–1620)"
+    assert english["1590年"] == "1590"
+    assert english["直径二十二厘米"] == "Diameter 22 cm"
+    assert english["厚约五毫米"] == "Thickness about 5 mm"
+    assert english["1995年修复"] == "Repaired in 1995"
+    assert english["一九八八年由苏州一位收藏家转让入藏"] == "Acquired in 1988"  # the giver is not translated
+    assert english["十一世纪"] == "11th century"
+    assert english["北宋"] == "Northern Song dynasty"
+    # 剔红 and 木胎 are the vocabulary's lacquer and wood, which composition names in English.
+    assert {f.value for f in facts if f.kind == "material"} == {"lacquer", "wood"}
+    # Derived English is marked as such: a curator can tell it from a source's own words.
+    assert all("en" in f.detail.get("derived_claims", {}) for f in facts if f.kind in ("date", "dimension"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from generators.facts.types import Conflict, Fact
 
@@ -38,7 +39,20 @@ def merge(facts: Iterable[Fact]) -> list[Fact]:
         merged[key] = Fact(
             **{**old.__dict__, "spans": spans, "origin": origin, "detail": {**old.detail, "claims": claims}}
         )
-    return list(merged.values())
+    # English a rule derived for a Chinese fact (rules.english_claim) fills a language no source
+    # wrote the fact in; a source's own words always win.
+    out = []
+    for fact in merged.values():
+        derived = {
+            k: v
+            for f in kept
+            if (f.slot, f.value) == (fact.slot, fact.value)
+            for k, v in f.detail.get("derived_claims", {}).items()
+        }
+        claims = fact.detail.get("claims", {})
+        missing = {k: v for k, v in derived.items() if not any(str(lang).startswith(k) for lang in claims)}
+        out.append(replace(fact, detail={**fact.detail, "claims": {**claims, **missing}}) if missing else fact)
+    return out
 
 
 def conflicts(facts: Sequence[Fact]) -> list[Conflict]:
