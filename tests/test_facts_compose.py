@@ -580,3 +580,14 @@ def test_a_facts_own_words_that_its_passage_does_not_support_are_not_printed() -
     said = FactForText(3, 97, "function", paraphrase.claim, ("ewer",), (EWER_PASSAGE_EN + " " + paraphrase.claim,))
     shown = compose.compose(_by_key(answers), "card", "en", "Celadon ewer", [*EWER_BY_PASSAGE, said])
     assert "rice wine" in json.dumps(shown.content) and 3 in shown.used
+
+
+def test_an_english_sentence_with_chinese_words_in_it_is_refused_unless_the_glossary_spells_it_so() -> None:
+    # The 1.5B's "The box was carved using the technique of雕刻." for a Chinese-only technique fact.
+    fact = FactForText(1, 40, "technique", "雕刻花纹", ("雕刻花纹",), (LACQUER_PASSAGE_ZH,))
+    faults = compose.unsaid_or_added("The box was carved using the technique of雕刻.", [fact], [], "en")
+    assert faults == ["written partly in another script: 雕刻"]
+    # A glossary term the museum writes in Chinese inside English may stand (剔红 in a lacquer gallery).
+    lacquer = FactForText(1, 41, "material", "剔红", ("剔红",), (LACQUER_PASSAGE_ZH,))
+    terms = (("剔红", "tihong", "carved red lacquer"),)
+    assert not any("another script" in f for f in compose.unsaid_or_added("It is 剔红.", [lacquer], [], "en", terms))

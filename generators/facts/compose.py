@@ -531,6 +531,9 @@ def missing_from(text: str, facts: Sequence[FactForText]) -> list[str]:
     return out
 
 
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
 def unsaid_or_added(
     text: str,
     facts: Sequence[FactForText],
@@ -554,6 +557,13 @@ def unsaid_or_added(
     if _bare(text) == _bare(claims) and not re.search(r"[.。!?！？]\s*$", claims.strip()):
         return ["the fact's words alone, not a sentence"]
     evidence = [t for f in facts for t in (f.claim, *f.quotes)]
+    # An English sentence with Chinese words in it ("carved using the technique of雕刻", the 1.5B
+    # translating a Chinese-only fact) is in neither language; a glossary spelling may stand.
+    foreign = [
+        run for run in _HAN_RUN.findall(text) if not any(run in t for t in (*free, *(x for e in terms for x in e)))
+    ]
+    if not language.startswith("zh") and foreign:
+        return [f"written partly in another script: {'、'.join(foreign)}"]
     if not any(same_script(f.claim, language) for f in facts):
         have = numbers(" ".join(evidence))
         return (

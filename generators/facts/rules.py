@@ -582,8 +582,8 @@ def english_claim(fact: Fact) -> str | None:
     """The English a rule can give a Chinese fact exactly, or None."""
     claim = fact.claim
     if fact.kind == "date" and fact.slot == "reign":
-        name, _, years = fact.value.partition(" (")
-        return f"{name} reign ({years}" if years else f"{name} reign"
+        # The name only: the reign's years are the studio's table, not what the source says.
+        return f"{fact.value.partition(' (')[0]} reign"
     if fact.kind == "date" and fact.slot.startswith("dynasty:"):
         return fact.value.partition(" (")[0]
     if fact.kind == "date" and fact.slot.startswith("date:"):
