@@ -579,3 +579,19 @@ def test_a_rule_fact_from_chinese_only_sources_has_exact_english_for_an_english_
     assert {f.value for f in facts if f.kind == "material"} == {"lacquer", "wood"}
     # Derived English is marked as such: a curator can tell it from a source's own words.
     assert all("en" in f.detail.get("derived_claims", {}) for f in facts if f.kind in ("date", "dimension"))
+
+
+def test_decoration_is_read_with_its_verb_and_motif_and_plain_patterns_are_not() -> None:
+    en = PassageRef(
+        "The body is carved with lotus petals under a glossy olive-green glaze. The base is stamped with the name "
+        "of the workshop. Porcelain painted in cobalt blue. The carved decoration is fine.",
+        passage_id=1,
+        language="en",
+    )
+    assert [f.claim for f in rules.extract(en) if f.slot.startswith("decoration:")] == [
+        "carved with lotus petals",
+        "stamped with the name of the workshop",
+        "painted in cobalt blue",
+    ]
+    zh = PassageRef("壶身刻莲瓣纹，釉色光亮。侧面雕回纹。待漆层干透后再雕刻花纹。", passage_id=2, language="zh-Hans")
+    assert [f.claim for f in rules.extract(zh) if f.slot.startswith("decoration:")] == ["刻莲瓣纹", "雕回纹"]

@@ -411,6 +411,35 @@ def inscriptions(passage: PassageRef) -> list[Fact]:
     return out
 
 
+# ------------------------------------------------------------- decoration
+# How the object is decorated, with what: "carved with lotus petals", "stamped with the name of
+# the workshop", "painted in cobalt blue", 刻莲瓣纹. Visitors are told this and the golden ewer's
+# "lotus" was lost on composed cards: no rule read it, and a writer guessed the verb ("painted
+# with the name of the workshop" for a stamped mark). The verb is the technique, so it is kept
+# whole; the phrase ends where the next clause or a glaze begins.
+_EN_DECORATION = re.compile(
+    r"\b(?:carved|incised|painted|moulded|molded|stamped|inlaid|engraved|embroidered|impressed|decorated)"
+    r"\s+(?:with|in)\s+(?:(?!under\b|that\b|which\b|and\b|while\b|so\b)[^\W\d_][\w'-]*\s*){1,9}",
+    re.IGNORECASE,
+)
+_ZH_DECORATION = re.compile(r"[刻划绘印雕绣塑]([^，。；、,.;\n\d]{1,6}?)纹")
+_ZH_PLAIN = frozenset({"花", "刻花", "出花", "刻", "有"})  # "雕刻花纹": carved patterns, no motif named
+
+
+def decorations(passage: PassageRef) -> list[Fact]:
+    out: list[Fact] = []
+    for m in _EN_DECORATION.finditer(passage.text):
+        claim = m.group(0).strip()
+        out.append(
+            _fact(passage, "technique", m.start(), m.start() + len(claim), claim.lower(), f"decoration:{claim.lower()}")
+        )
+    for m in _ZH_DECORATION.finditer(passage.text):
+        if m.group(1) in _ZH_PLAIN:
+            continue
+        out.append(_fact(passage, "technique", m.start(), m.end(), m.group(0), f"decoration:{m.group(0)}"))
+    return out
+
+
 # ---------------------------------------------------------------- materials
 # (key, English forms, Chinese forms); the key lets an English and a Chinese mention merge.
 MATERIALS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
@@ -524,6 +553,7 @@ def extract(passage: PassageRef, glossary: Sequence[GlossaryEntry] = ()) -> list
         *periods(passage),
         *dates(passage),
         *inscriptions(passage),
+        *decorations(passage),
         *materials(passage, glossary),
     ]
     # A date inside an accession number (RMAA.1987.014) is not a date.
