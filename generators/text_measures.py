@@ -185,6 +185,8 @@ def english_names(sentence: str) -> list[str]:
             continue
         if i == 0 and match.start() == len(body) - len(body.lstrip()):
             continue  # a sentence's first word is capitalised anyway
+        if re.search(r"[·•]\s*$", body[: match.start()]):
+            continue  # so is the first word of each item of a list on one line ("Diameter 22 cm · Thickness 5 mm")
         found.append(word)
     return found
 

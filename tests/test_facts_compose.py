@@ -591,3 +591,12 @@ def test_an_english_sentence_with_chinese_words_in_it_is_refused_unless_the_glos
     lacquer = FactForText(1, 41, "material", "剔红", ("剔红",), (LACQUER_PASSAGE_ZH,))
     terms = (("剔红", "tihong", "carved red lacquer"),)
     assert not any("another script" in f for f in compose.unsaid_or_added("It is 剔红.", [lacquer], [], "en", terms))
+
+
+def test_a_sentence_drawing_on_a_neighbours_chinese_claim_is_not_kept_in_english() -> None:
+    # The 1.5B's caption "The box is made of red lacquer and decorated with 雕回纹。" cited a neighbour
+    # whose claim is Chinese: with it the sentence added nothing, so it was kept for both.
+    lacquer = FactForText(1, 50, "material", "lacquer", ("剔红",), (LACQUER_PASSAGE_ZH,))
+    fret = FactForText(2, 51, "technique", "雕回纹", ("雕回纹",), (LACQUER_PASSAGE_ZH,))
+    text = "The box is made of lacquer and decorated with 雕回纹."
+    assert compose.also_from(text, [lacquer], [lacquer, fret], [], "en") is None

@@ -406,3 +406,14 @@ def test_a_copied_worked_example_is_unusable_whatever_its_shares() -> None:
     f_own = measure_draft(own, passages=PASSAGES_EN, language="en", example=example, **CARD_FIELDS)
     assert f_copied.copied_example and not f_own.copied_example
     assert rank_key(f_own) < rank_key(f_copied) and quality_score(f_copied) < 0
+
+
+def test_an_english_reign_name_is_grounded_in_a_chinese_passage_that_names_it_and_a_list_item_is_no_name() -> None:
+    from generators.quality.drafts import _named_in_chinese
+    from generators.text_measures import english_names
+
+    assert _named_in_chinese("Wanli", "明万历十八年（1590年）")
+    assert not _named_in_chinese("Wanli", "明代")  # the passage must hold the reign itself
+    assert not _named_in_chinese("Suzhou", "苏州一位收藏家")  # places have no exact table: still ungrounded
+    assert english_names("Diameter 22 cm · Thickness about 5 mm") == []
+    assert english_names("Diameter 22 cm, made in Suzhou") == ["Suzhou"]

@@ -534,6 +534,14 @@ def missing_from(text: str, facts: Sequence[FactForText]) -> list[str]:
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 
+def foreign_words(text: str, free: Sequence[str], terms: Sequence[Sequence[str]], language: str) -> list[str]:
+    """Chinese words in a sentence of an English text, but for glossary spellings and free words."""
+    if language.startswith("zh"):
+        return []
+    spelled = (*free, *(x for e in terms for x in e))
+    return [run for run in _HAN_RUN.findall(text) if not any(run in t for t in spelled)]
+
+
 def unsaid_or_added(
     text: str,
     facts: Sequence[FactForText],
@@ -559,10 +567,8 @@ def unsaid_or_added(
     evidence = [t for f in facts for t in (f.claim, *f.quotes)]
     # An English sentence with Chinese words in it ("carved using the technique of雕刻", the 1.5B
     # translating a Chinese-only fact) is in neither language; a glossary spelling may stand.
-    foreign = [
-        run for run in _HAN_RUN.findall(text) if not any(run in t for t in (*free, *(x for e in terms for x in e)))
-    ]
-    if not language.startswith("zh") and foreign:
+    foreign = foreign_words(text, free, terms, language)
+    if foreign:
         return [f"written partly in another script: {'、'.join(foreign)}"]
     if not any(same_script(f.claim, language) for f in facts):
         have = numbers(" ".join(evidence))
@@ -645,6 +651,8 @@ def also_from(
     an approved fact of the same card. None when even they do not cover what it adds."""
     if not same_script(" ".join(f.claim for f in own), language) or len(sentences(strip_citations(text))) > 1:
         return None  # one sentence drawing on a neighbour, not an answer that says the other facts too
+    if foreign_words(text, free, terms, language):
+        return None  # "decorated with 雕回纹": a neighbour's Chinese claim copied into English
     compared = compare(text, [t for f in own for t in (f.claim, *f.quotes)], free, terms)
     added = compared.added(LOOSE_ALLOWANCE)
     if not added or missing_from(text, own):

@@ -178,7 +178,10 @@ def measure_draft(
                     continue
                 evidence = " ".join(passages[n] for n in cites) if cites else " ".join(passages.values())
                 facts = [(x, x in numbers(evidence)) for x in numbers(sentence)]
-                facts += [(w, w.lower() in evidence.lower()) for w in english_names(sentence)]
+                facts += [
+                    (w, w.lower() in evidence.lower() or _named_in_chinese(w, evidence))
+                    for w in english_names(sentence)
+                ]
                 if CJK.search(evidence):
                     facts += [(w, w in evidence) for w in chinese_names(sentence)]
                 for fact, ok in facts:
@@ -270,4 +273,16 @@ def rank_key(f: DraftFigures) -> tuple[float, ...]:
         float(not f.language_ok),
         float(f.mixed_script > 0),
         -quality_score(f),
+    )
+
+
+def _named_in_chinese(word: str, evidence: str) -> bool:
+    """An English period name whose Chinese name the (Chinese) passage holds: "Wanli" for 万历.
+    An English card from Chinese-only sources names the reign in English; that is the passage's
+    fact, not an invented name. Only the studio's two-script period table counts (exact names)."""
+    from generators.facts.chinese import PERIODS
+
+    return any(
+        any(word in name.split() for name in period.en) and any(zh in evidence for zh in period.zh)
+        for period in PERIODS
     )
