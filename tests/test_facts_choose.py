@@ -200,7 +200,18 @@ def test_an_english_card_from_chinese_only_sources_is_offered_every_fact() -> No
         {"kind": "date", "claim": "万历", "language": "zh-Hans", "detail": {"claims": {"en": "Wanli reign"}}},
         {"kind": "story", "claim": "两位老人坐在松树下下棋", "language": "zh-Hans"},
     ]
-    assert compose.in_language(sheet, "en") == [(0, "Wanli reign"), (1, "两位老人坐在松树下下棋")]
+    # An English claim merged from an English source: the exhibit has English sources, so English claims only.
+    assert compose.in_language(sheet, "en") == [(0, "Wanli reign")]
     # With an English source the English claims alone: the Chinese catalogue's twins would be said twice.
     with_english = [*sheet, {"kind": "material", "claim": "lacquer", "language": "en"}]
     assert compose.in_language(with_english, "en") == [(0, "Wanli reign"), (2, "lacquer")]
+    # A rule's English claim for a Chinese fact is no English source (rules.english_claim's derived_claims).
+    derived = [{**sheet[0], "detail": {"claims": {"en": "Wanli reign"}, "derived_claims": {"en": "Wanli reign"}}}]
+    assert compose.in_language([*derived, sheet[1]], "en") == [(0, "Wanli reign"), (1, "两位老人坐在松树下下棋")]
+    # A Chinese card of the mirror: merged facts are English by their first passage, and have Chinese claims
+    # from the Chinese catalogue; a fact only the English catalogue has is not offered in English.
+    mirror = [
+        {"kind": "date", "claim": "Western Han dynasty", "language": "en", "detail": {"claims": {"zh-Hans": "西汉"}}},
+        {"kind": "date", "claim": "Bought in London in 1954", "language": "en"},
+    ]
+    assert compose.in_language(mirror, "zh-Hans") == [(0, "西汉")]

@@ -167,11 +167,22 @@ def in_language(facts: Sequence[Mapping[str, Any]], language: str) -> list[tuple
     every fact, in the text's language where it has a claim in it (a rule's English claim
     for 万历) and else in its own (the model then translates): the lacquer box's pine and
     chess players are a Chinese proposal's words only (`choose` prefers the others)."""
-    want = language[:2]
     same = [(i, c) for i, f in enumerate(facts) if (c := claim_in(f, language)) is not None]
-    if same and any(str(f.get("language", "")).startswith(want) for f in facts):
+    if same and any(_read_in(f, language) for f in facts):
         return same
     return [(i, claim_in(f, language) or str(f.get("claim", ""))) for i, f in enumerate(facts)]
+
+
+def _read_in(fact: Mapping[str, Any], language: str) -> bool:
+    """Was the fact read from a source in `language`: its own language, or a claim in it that
+    a passage gave (not one a rule derived, `rules.english_claim`'s "Wanli reign" for 万历)?"""
+    want = language[:2]
+    detail = fact.get("detail") or {}
+    derived = {str(lang) for lang in (detail.get("derived_claims") or {})}
+    claims = detail.get("claims") or {}
+    return str(fact.get("language", "")).startswith(want) or any(
+        str(lang).startswith(want) and lang not in derived and c for lang, c in claims.items()
+    )
 
 
 def choose(
