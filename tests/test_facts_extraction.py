@@ -595,3 +595,11 @@ def test_decoration_is_read_with_its_verb_and_motif_and_plain_patterns_are_not()
     ]
     zh = PassageRef("壶身刻莲瓣纹，釉色光亮。侧面雕回纹。待漆层干透后再雕刻花纹。", passage_id=2, language="zh-Hans")
     assert [f.claim for f in rules.extract(zh) if f.slot.startswith("decoration:")] == ["刻莲瓣纹", "雕回纹"]
+
+
+def test_lacquer_named_by_its_colour_is_lacquer_and_a_bare_qi_is_not() -> None:
+    coloured = PassageRef("在木胎上反复髹涂朱漆。盒内髹黑漆。", passage_id=1, language="zh-Hans")
+    assert {f.value for f in rules.extract(coloured) if f.kind == "material"} == {"lacquer", "wood"}
+    # Look-alikes: 漆黑 (pitch-black) and 油漆 (house paint) hold 漆 but name no lacquer.
+    alike = PassageRef("库房里一片漆黑。墙上刷了油漆。", passage_id=2, language="zh-Hans")
+    assert [f for f in rules.extract(alike) if f.kind == "material"] == []

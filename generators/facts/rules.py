@@ -452,8 +452,9 @@ MATERIALS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("silk", ("silk",), ("绢本", "丝绸", "绢")),
     ("paper", ("paper",), ("纸本",)),
     ("ink", ("ink",), ("水墨",)),
-    # 剔红 is carved red lacquer (a golden box from Chinese-only sources was read as no material)
-    ("lacquer", ("lacquer",), ("漆器", "剔红", "剔犀", "雕漆", "髹漆")),
+    # 剔红 is carved red lacquer (a golden box from Chinese-only sources was read as no material); 朱漆/红漆/黑漆
+    # name the lacquer by its colour. A bare 漆 is not read: 漆黑 (pitch-black) and 油漆 (house paint) are no lacquer.
+    ("lacquer", ("lacquer",), ("漆器", "剔红", "剔犀", "雕漆", "髹漆", "朱漆", "红漆", "黑漆")),
     ("gold", ("gold",), ("黄金", "金器")),
     ("silver", ("silver",), ("银器", "白银")),
     ("iron", ("iron",), ("铁器",)),
